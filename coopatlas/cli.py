@@ -1,0 +1,94 @@
+"""`coopatlas`: the command line. Each subcommand wraps a management command.
+
+Errors the user can fix (AppError) print one clear line and exit non-zero; nothing else
+is caught, so real bugs keep their traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # subcommand: (management command, help)
+    "setup": ("coopatlas_setup", "Migrate, load reference data and demo data (idempotent)."),
+    "serve": ("runserver", "Serve the atlas on http://127.0.0.1:PORT (development server)."),
+    "load-reference": ("load_reference", "Load geography and code lists from the shipped data."),
+    "load-demo": ("load_demo", "Load the sourced demo data taken from the seed documents."),
+    "synth": ("synth", "Generate a synthetic dataset for scale (marked synthetic)."),
+    "check": ("integrity_check", "Report integrity problems (unsourced facts, lone parties…)."),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coopatlas",
+        description="Atlas of French decentralised cooperation.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "serve":
+            p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)),
+                           help="TCP port on 127.0.0.1 (default: $PORT or 8000)")
+            p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        elif name == "synth":
+            p.add_argument("--scale", choices=["national", "10x"], required=True,
+                           help="national: the state's atlas size (12,129 projects, 4,756 "
+                                "French authorities); 10x: ten times that")
+            p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        elif name == "load-reference":
+            p.add_argument("--data-dir", help="read the reference files from this folder")
+        elif name == "load-demo":
+            p.add_argument("--data-dir", help="read the demo files from this folder")
+        elif name == "check":
+            p.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _management_args(args: argparse.Namespace) -> list[str]:
+    if args.command == "serve":
+        if not 0 < args.port < 65536:
+            raise SystemExit(f"coopatlas serve: --port must be between 1 and 65535, not {args.port}")
+        return [f"{args.host}:{args.port}"]
+    if args.command == "synth":
+        return ["--scale", args.scale, "--seed", str(args.seed)]
+    if args.command in ("load-reference", "load-demo") and args.data_dir:
+        return ["--data-dir", args.data_dir]
+    if args.command == "check" and args.json:
+        return ["--json"]
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coopatlas.config.settings.dev")
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from coopatlas.core.errors import AppError
+
+    django.setup()
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        os.makedirs(os.path.dirname(str(settings.DATABASES["default"]["NAME"])) or ".", exist_ok=True)
+    command, _ = COMMANDS[args.command]
+    try:
+        call_command(command, *_management_args(args))
+    except AppError as exc:
+        print(f"coopatlas {args.command}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except CommandError as exc:
+        print(f"coopatlas {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Shared test set-up: one database per worker, loaded once with reference and demo data.
+
+Read-only tests use it as it is; write tests run inside a rolled-back transaction.
+Browser tests need /usr/bin/chromium: skipped with the reason outside CI, an error in CI.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_reference", verbosity=0)
+        call_command("load_demo", verbosity=0)
+
+
+def pytest_collection_modifyitems(config, items):
+    has_chromium = os.path.exists(CHROMIUM)
+    if has_chromium:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI: /usr/bin/chromium is missing; .ci/run must install it")
+    skip = pytest.mark.skip(reason="browser suite skipped: install Debian's chromium to run it")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

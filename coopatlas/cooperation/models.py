@@ -1,0 +1,476 @@
+"""Partnerships, conventions, projects and who funds what.
+
+A partnership is the long-lived relation between authorities; projects serve it over
+programme periods (seed 002: the relation comes first). Every fact links a Source.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from coopatlas.core.models import TimeStamped
+from coopatlas.core.text import fold
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Soumis")
+    PUBLISHED = "published", _("Publié")
+    ARCHIVED = "archived", _("Archivé")
+
+
+class Record(TimeStamped):
+    """Fields every editable fact carries: its source, publication state and version."""
+
+    source = models.ForeignKey("core.Source", on_delete=models.PROTECT, related_name="+")
+    publication_status = models.CharField(max_length=12, choices=PublicationStatus.choices,
+                                          default=PublicationStatus.PUBLISHED, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    is_synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
+class Organisation(Record):
+    """An actor that is not a local authority: association, NGO, operator, network, State service."""
+
+    class Kind(models.TextChoices):
+        ASSOCIATION = "association", _("Association")
+        NGO = "ngo", _("ONG")
+        FOUNDATION = "foundation", _("Fondation")
+        OPERATOR = "operator", _("Opérateur public")
+        NETWORK = "network", _("Réseau (RRMA, association de collectivités)")
+        STATE_SERVICE = "state", _("Service de l'État")
+        EMBASSY = "embassy", _("Ambassade / SCAC")
+        MULTILATERAL = "multilateral", _("Organisation multilatérale")
+        COMPANY = "company", _("Entreprise")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(max_length=300)
+    acronym = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    iati_type = models.ForeignKey("reference.OrganisationType", on_delete=models.PROTECT,
+                                  null=True, blank=True)
+    country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, null=True, blank=True)
+    iati_identifier = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    siren = models.CharField(max_length=9, null=True, blank=True, unique=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    search_name = models.CharField(max_length=400, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(f"{self.name} {self.acronym}")
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:organisation", kwargs={"slug": self.slug})
+
+
+class PartnershipKind(models.TextChoices):
+    TWINNING = "twinning", _("Jumelage")
+    COOPERATION_AGREEMENT = "cooperation", _("Convention de coopération décentralisée")
+    FRAMEWORK_AGREEMENT = "framework", _("Accord-cadre")
+    FRIENDSHIP = "friendship", _("Charte ou protocole d'amitié")
+    LETTER_OF_INTENT = "intent", _("Lettre d'intention")
+    OTHER = "other", _("Autre partenariat")
+
+
+class PartnershipStatus(models.TextChoices):
+    ACTIVE = "active", _("En cours")
+    DORMANT = "dormant", _("En sommeil")
+    ENDED = "ended", _("Terminé")
+    PLANNED = "planned", _("En projet")
+
+
+class Partnership(Record):
+    """The relation between ≥ 2 authorities (at least one French, one foreign for DC)."""
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=PartnershipKind.choices)
+    status = models.CharField(max_length=10, choices=PartnershipStatus.choices,
+                              default=PartnershipStatus.ACTIVE)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    first_convention_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Year the first convention (or letter of intent) was signed"
+    )
+    description = models.TextField(blank=True)
+    history = models.TextField(blank=True)
+    parties = models.ManyToManyField("geo.LocalAuthority", through="PartnershipParty",
+                                     related_name="partnerships")
+    themes = models.ManyToManyField("reference.Theme", blank=True, related_name="partnerships")
+    organisations = models.ManyToManyField(Organisation, blank=True, related_name="partnerships",
+                                           help_text="Associations and operators involved")
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(name="partnership_end_after_start_year",
+                                   condition=Q(end_year__isnull=True) | Q(start_year__isnull=True)
+                                   | Q(end_year__gte=F("start_year"))),
+            models.CheckConstraint(name="partnership_end_after_start_date",
+                                   condition=Q(end_date__isnull=True) | Q(start_date__isnull=True)
+                                   | Q(end_date__gte=F("start_date"))),
+            models.CheckConstraint(name="partnership_years_plausible",
+                                   condition=Q(start_year__isnull=True)
+                                   | Q(start_year__gte=1900, start_year__lte=2100)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:partnership", kwargs={"slug": self.slug})
+
+
+class PartnershipParty(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
+                                    related_name="party_links")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
+                                  related_name="party_links")
+    joined_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "authority"], name="party_unique")
+        ]
+
+
+class Convention(Record):
+    """A signed text: parties, purpose, duration, estimated commitments (001: 1133–1168)."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
+                                    related_name="conventions")
+    title = models.CharField(max_length=500)
+    parties = models.ManyToManyField("geo.LocalAuthority", related_name="conventions")
+    purpose = models.TextField(blank=True)
+    signed_on = models.DateField(null=True, blank=True)
+    signed_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    estimated_commitment = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    language = models.CharField(max_length=10, default="fr")
+    council_vote_on = models.DateField(null=True, blank=True,
+                                       help_text="Date of the council's deliberation")
+    legality_control_on = models.DateField(null=True, blank=True,
+                                           help_text="Date sent to the prefecture's legality control")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="convention_commitment_non_negative",
+                                   condition=Q(estimated_commitment__isnull=True)
+                                   | Q(estimated_commitment__gte=0)),
+            models.CheckConstraint(name="convention_ends_after_starts",
+                                   condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True)
+                                   | Q(ends_on__gte=F("starts_on"))),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("En projet")
+    ONGOING = "ongoing", _("En cours")
+    DORMANT = "dormant", _("En sommeil")
+    COMPLETED = "completed", _("Terminé")
+    CANCELLED = "cancelled", _("Abandonné")
+
+
+class Project(Record):
+    """A project (fiche-projet) serving one or more partnerships."""
+
+    title = models.TextField(help_text="Never cut: the old atlas cut near 250 characters")
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(blank=True)
+    context = models.TextField(blank=True, help_text="Context and history")
+    objective = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ProjectStatus.choices,
+                              default=ProjectStatus.ONGOING, db_index=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    partnerships = models.ManyToManyField(Partnership, blank=True, related_name="projects")
+    authorities = models.ManyToManyField("geo.LocalAuthority", through="ProjectParticipant",
+                                         related_name="projects")
+    operators = models.ManyToManyField(Organisation, through="ProjectOperator",
+                                       related_name="operated_projects")
+    countries = models.ManyToManyField("geo.Country", blank=True, related_name="projects",
+                                       help_text="Recipient countries")
+    areas = models.ManyToManyField("geo.AdministrativeArea", blank=True, related_name="projects")
+    places = models.ManyToManyField("geo.Place", blank=True, related_name="projects")
+    themes = models.ManyToManyField("reference.Theme", through="ProjectTheme",
+                                    related_name="projects")
+    sectors = models.ManyToManyField("reference.Sector", through="ProjectSector",
+                                     related_name="projects")
+    sdg_goals = models.ManyToManyField("reference.SdgGoal", blank=True, related_name="projects")
+    sdg_targets = models.ManyToManyField("reference.SdgTarget", blank=True,
+                                         related_name="projects")
+    budget = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    beneficiaries = models.TextField(blank=True)
+    beneficiaries_count = models.PositiveIntegerField(null=True, blank=True)
+    results = models.TextField(blank=True)
+    is_imported = models.BooleanField(default=False, help_text="Imported from another publisher")
+    iati_identifier = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-start_year", "title"]
+        constraints = [
+            models.CheckConstraint(name="project_budget_non_negative",
+                                   condition=Q(budget__isnull=True) | Q(budget__gte=0)),
+            models.CheckConstraint(name="project_end_after_start_year",
+                                   condition=Q(end_year__isnull=True) | Q(start_year__isnull=True)
+                                   | Q(end_year__gte=F("start_year"))),
+            models.CheckConstraint(name="project_end_after_start_date",
+                                   condition=Q(end_date__isnull=True) | Q(start_date__isnull=True)
+                                   | Q(end_date__gte=F("start_date"))),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(" ".join([self.title, self.summary]))
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:project", kwargs={"slug": self.slug})
+
+
+class ProjectParticipant(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Chef de file")
+        PARTNER = "partner", _("Partenaire")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="participants")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
+                                  related_name="participations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PARTNER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "authority"], name="participant_unique")
+        ]
+
+
+class ProjectOperator(models.Model):
+    class Role(models.TextChoices):
+        IMPLEMENTING = "implementing", _("Opérateur de mise en œuvre")
+        ACCOUNTABLE = "accountable", _("Responsable")
+        EXTENDING = "extending", _("Maître d'ouvrage délégué")
+        FUNDING = "funding", _("Financeur")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="operator_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="operator_links")
+    role = models.CharField(max_length=15, choices=Role.choices, default=Role.IMPLEMENTING)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation", "role"],
+                                    name="operator_unique")
+        ]
+
+
+class ProjectTheme(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="theme_links")
+    theme = models.ForeignKey("reference.Theme", on_delete=models.PROTECT)
+    is_main = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "theme"], name="project_theme_unique"),
+            models.UniqueConstraint(fields=["project"], condition=Q(is_main=True),
+                                    name="project_one_main_theme"),
+        ]
+
+
+class ProjectSector(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sector_links")
+    sector = models.ForeignKey("reference.Sector", on_delete=models.PROTECT)
+    percentage = models.DecimalField(max_digits=5, decimal_places=2, default=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "sector"], name="project_sector_unique"),
+            models.CheckConstraint(name="sector_percentage_range",
+                                   condition=Q(percentage__gt=0, percentage__lte=100)),
+        ]
+
+
+class ProjectPolicyMarker(models.Model):
+    class Significance(models.IntegerChoices):
+        NOT_TARGETED = 0, _("Non ciblé")
+        SIGNIFICANT = 1, _("Objectif significatif")
+        PRINCIPAL = 2, _("Objectif principal")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="marker_links")
+    marker = models.ForeignKey("reference.PolicyMarker", on_delete=models.PROTECT)
+    significance = models.PositiveSmallIntegerField(choices=Significance.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "marker"], name="project_marker_unique"),
+            models.CheckConstraint(name="marker_significance_0_2",
+                                   condition=Q(significance__gte=0, significance__lte=2)),
+        ]
+
+
+class FundingInstrument(models.TextChoices):
+    OWN_FUNDS = "own_funds", _("Fonds propres")
+    DAECT_CALL = "daect_call", _("Appel à projets DAECT (MEAE)")
+    AFD_FICOL = "afd_ficol", _("AFD – FICOL")
+    AFD_OTHER = "afd_other", _("AFD – autre")
+    EU = "eu", _("Union européenne")
+    WATER_1PCT = "water_1pct", _("1 % eau et assainissement (loi Oudin-Santini)")
+    ENERGY_1PCT = "energy_1pct", _("1 % énergie")
+    WASTE_1PCT = "waste_1pct", _("1 % déchets")
+    GRANT = "grant", _("Subvention")
+    PARTNER = "partner", _("Contribution du partenaire")
+    OTHER = "other", _("Autre")
+
+
+class FundingContribution(Record):
+    """One line of a project's financing plan: who funds how much, in cash or in kind."""
+
+    class Nature(models.TextChoices):
+        CASH = "cash", _("Numéraire")
+        IN_KIND = "in_kind", _("Valorisation (en nature)")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funding")
+    funder_authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="contributions")
+    funder_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="contributions")
+    instrument = models.CharField(max_length=20, choices=FundingInstrument.choices,
+                                  default=FundingInstrument.OWN_FUNDS)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="EUR")
+    nature = models.CharField(max_length=10, choices=Nature.choices, default=Nature.CASH)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_annual = models.BooleanField(default=False, help_text="Amount is per year")
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="funding_amount_non_negative", condition=Q(amount__gte=0)),
+            models.CheckConstraint(
+                name="funding_exactly_one_funder",
+                condition=(Q(funder_authority__isnull=False, funder_organisation__isnull=True)
+                           | Q(funder_authority__isnull=True, funder_organisation__isnull=False)),
+            ),
+            models.CheckConstraint(name="funding_currency_iso", condition=Q(currency__regex=r"^[A-Z]{3}$")),
+        ]
+
+    @property
+    def funder(self):
+        return self.funder_authority or self.funder_organisation
+
+
+class Programme(Record):
+    """A turnkey or pooled programme that authorities can join, with a budget per member."""
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    carrier_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="programmes")
+    carrier_authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
+                                          null=True, blank=True, related_name="carried_programmes")
+    countries = models.ManyToManyField("geo.Country", blank=True, related_name="programmes")
+    themes = models.ManyToManyField("reference.Theme", blank=True, related_name="programmes")
+    budget_per_member = models.DecimalField(**MONEY, null=True, blank=True)
+    budget_total = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_open = models.BooleanField(default=True, help_text="Open to new members")
+    members = models.ManyToManyField("geo.LocalAuthority", through="ProgrammeMembership",
+                                     related_name="programmes")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="programme_budget_non_negative",
+                                   condition=(Q(budget_per_member__isnull=True)
+                                              | Q(budget_per_member__gte=0))
+                                   & (Q(budget_total__isnull=True) | Q(budget_total__gte=0))),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:programme", kwargs={"slug": self.slug})
+
+
+class ProgrammeMembership(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT)
+    joined_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "authority"], name="membership_unique")
+        ]
+
+
+class PartnerRequest(Record):
+    """A foreign authority looking for a French partner, registered by an embassy (001: 4913–5245)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Ouverte")
+        MATCHED = "matched", _("Partenaire trouvé")
+        CLOSED = "closed", _("Close")
+
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
+                                  related_name="partner_requests")
+    registered_by = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="partner_requests")
+    description = models.TextField(blank=True)
+    wishes = models.TextField(blank=True, help_text="Kind of French partner sought")
+    themes = models.ManyToManyField("reference.Theme", blank=True, related_name="partner_requests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    registered_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.authority}"
+
+
+class Contact(Record):
+    """A person or a role to contact (embassy correspondent, officer in charge, DAECT…)."""
+
+    name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=300)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="contacts")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="contacts")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.ForeignKey("geo.Country", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="contacts")
+    themes = models.ManyToManyField("reference.Theme", blank=True, related_name="contacts")
+
+    def __str__(self) -> str:
+        return self.name or self.role

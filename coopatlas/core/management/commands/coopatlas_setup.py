@@ -1,0 +1,13 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, load reference data, load demo data. Safe to run again."
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database schema up to date.")
+        call_command("load_reference")
+        call_command("load_demo")
+        self.stdout.write(self.style.SUCCESS("Setup done."))

@@ -1,0 +1,104 @@
+"""Where facts come from. Every record that states a fact points to a Source."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SourceDocument(models.Model):
+    """A document we cite: a seed file (key '001'), a web page, an official dataset."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Source(models.Model):
+    """One citation: a document with a line range (or a URL), and optionally a short quote.
+
+    `is_synthetic` marks data generated for scale: never a fact about a real authority.
+    """
+
+    document = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="citations")
+    line_start = models.PositiveIntegerField(null=True, blank=True)
+    line_end = models.PositiveIntegerField(null=True, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    quote = models.TextField(blank=True)
+    is_synthetic = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="source_has_document_or_url_or_synthetic",
+                condition=Q(document__isnull=False) | ~Q(url="") | Q(is_synthetic=True),
+            ),
+            models.CheckConstraint(
+                name="source_lines_ordered",
+                condition=Q(line_start__isnull=True)
+                | Q(line_end__isnull=True)
+                | Q(line_end__gte=models.F("line_start")),
+            ),
+            models.UniqueConstraint(
+                fields=["document", "line_start", "line_end", "quote"],
+                name="source_unique_citation",
+            ),
+        ]
+        verbose_name = _("source")
+
+    def __str__(self) -> str:
+        if self.is_synthetic:
+            return "synthetic"
+        where = self.document.key if self.document_id else self.url
+        if self.line_start:
+            return f"{where}: {self.line_start}–{self.line_end or self.line_start}"
+        return where
+
+
+class PublishedFigure(models.Model):
+    """A figure a document publishes (Mali: 58 active partnerships), shown beside our count.
+
+    `metric` names what the atlas itself can count for comparison (a selector key such as
+    'active_partnerships'), with `dimension`/`dimension_value` for breakdowns
+    ('french_kind'='commune', 'area'='ML-1').
+    """
+
+    metric = models.SlugField(max_length=100)
+    label = models.CharField(max_length=300)
+    value = models.DecimalField(max_digits=18, decimal_places=2)
+    unit = models.CharField(max_length=20, blank=True, help_text="EUR, count, people…")
+    country = models.ForeignKey("geo.Country", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="published_figures")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="published_figures")
+    dimension = models.CharField(max_length=50, blank=True)
+    dimension_value = models.CharField(max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="figures")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "country", "authority", "dimension", "dimension_value", "year"],
+                name="published_figure_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"

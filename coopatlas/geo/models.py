@@ -1,0 +1,255 @@
+"""Territories and the local authorities that govern them, in France and abroad."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from coopatlas.core.text import fold
+
+
+class OdaCategory(models.TextChoices):
+    LDC = "ldc", _("Pays les moins avancés")
+    LOW_INCOME = "lic", _("Pays à faible revenu")
+    LOWER_MIDDLE = "lmic", _("Pays à revenu intermédiaire (tranche inférieure)")
+    UPPER_MIDDLE = "umic", _("Pays à revenu intermédiaire (tranche supérieure)")
+    NOT_ELIGIBLE = "none", _("Non éligible à l'APD")
+
+
+class Country(models.Model):
+    iso2 = models.CharField(max_length=2, primary_key=True)
+    iso3 = models.CharField(max_length=3, unique=True)
+    numeric = models.CharField(max_length=3, blank=True)
+    dac_code = models.CharField(max_length=5, blank=True, help_text="OECD DAC recipient code")
+    name_fr = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    is_least_developed = models.BooleanField(default=False)
+    is_cicid_priority = models.BooleanField(
+        default=False, help_text="One of the 19 priority countries of the CICID of 8 Feb 2018"
+    )
+    is_recognised = models.BooleanField(default=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name_plural = _("countries")
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "fr")[:2] == "en" else self.name_fr
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:country", kwargs={"slug": self.slug})
+
+
+class CountryOdaStatus(models.Model):
+    """ODA eligibility of a country for one year (the DAC list changes every few years)."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="oda_statuses")
+    year = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=4, choices=OdaCategory.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["country", "year"], name="oda_status_country_year")
+        ]
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.category != OdaCategory.NOT_ELIGIBLE
+
+
+class AdministrativeArea(models.Model):
+    """A territory: ISO 3166-2 subdivision abroad, région/département in France, or lower."""
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(max_length=20, unique=True, help_text="ISO 3166-2 (ML-5, FR-35…)")
+    name = models.CharField(max_length=200)
+    name_fr = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=60, blank=True, help_text="region, district, province…")
+    level = models.PositiveSmallIntegerField(default=1)
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="children")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    search_name = models.CharField(max_length=400, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["country_id", "code"]
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(f"{self.name_fr or ''} {self.name}")
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.name_fr or self.name
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:area", kwargs={"code": self.code})
+
+
+class AuthorityKind(models.TextChoices):
+    # France: collectivités
+    COMMUNE = "commune", _("Commune")
+    DEPARTEMENT = "departement", _("Département")
+    REGION = "region", _("Région")
+    STATUT_PARTICULIER = "statut_particulier", _("Collectivité à statut particulier")
+    # France: groupements (act abroad only within their competences, 001: 1037–1042)
+    METROPOLE = "metropole", _("Métropole")
+    COMMUNAUTE_URBAINE = "cu", _("Communauté urbaine")
+    COMMUNAUTE_AGGLOMERATION = "ca", _("Communauté d'agglomération")
+    COMMUNAUTE_COMMUNES = "cc", _("Communauté de communes")
+    EPT = "ept", _("Établissement public territorial")
+    SYNDICAT = "syndicat", _("Syndicat")
+    PNR = "pnr", _("Parc naturel régional")
+    # Abroad
+    CERCLE = "cercle", _("Cercle")
+    DISTRICT = "district", _("District")
+    PROVINCE = "province", _("Province")
+    GOUVERNORAT = "gouvernorat", _("Gouvernorat")
+    MUNICIPALITE = "municipalite", _("Municipalité")
+    ETAT_FEDERE = "etat_federe", _("État fédéré")
+    PREFECTURE = "prefecture", _("Préfecture")
+    OTHER = "other", _("Autre collectivité")
+
+
+GROUPEMENT_KINDS = frozenset(
+    {"metropole", "cu", "ca", "cc", "ept", "syndicat", "pnr"}
+)
+
+
+class LocalAuthority(models.Model):
+    """A local authority, French (INSEE/SIREN) or foreign (never a State: 001: 1090–1101)."""
+
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30, choices=AuthorityKind.choices)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="authorities")
+    area = models.ForeignKey(AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="authorities",
+                             help_text="Territory it governs or lies in (ML-5 for Mopti region)")
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="children",
+                               help_text="Département of a commune, région of a département…")
+    insee_code = models.CharField(max_length=10, null=True, blank=True, unique=True)
+    siren = models.CharField(max_length=9, null=True, blank=True, unique=True)
+    foreign_code = models.CharField(max_length=40, blank=True,
+                                    help_text="Official code abroad where one exists")
+    population = models.PositiveIntegerField(null=True, blank=True)
+    area_km2 = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    coordinates_from = models.CharField(max_length=20, blank=True,
+                                        help_text="geonames, parent, country, source")
+    slug = models.SlugField(max_length=200, unique=True)
+    search_name = models.CharField(max_length=400, db_index=True, editable=False)
+    is_current = models.BooleanField(default=True, help_text="False once merged into another")
+    is_synthetic = models.BooleanField(default=False)
+    source = models.ForeignKey("core.Source", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", help_text="Needed for foreign authorities "
+                               "that no reference dataset carries")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("local authorities")
+        indexes = [models.Index(fields=["country", "kind"])]
+        constraints = [
+            models.CheckConstraint(name="authority_siren_9_digits",
+                                   condition=Q(siren__isnull=True) | Q(siren__regex=r"^[0-9]{9}$")),
+            models.CheckConstraint(name="authority_lat_range",
+                                   condition=Q(latitude__isnull=True)
+                                   | Q(latitude__gte=-90, latitude__lte=90)),
+            models.CheckConstraint(name="authority_lon_range",
+                                   condition=Q(longitude__isnull=True)
+                                   | Q(longitude__gte=-180, longitude__lte=180)),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_french(self) -> bool:
+        return self.country_id == "FR"
+
+    @property
+    def is_groupement(self) -> bool:
+        return self.kind in GROUPEMENT_KINDS
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("atlas:authority", kwargs={"slug": self.slug})
+
+
+class AuthorityAlias(models.Model):
+    """Another name or a former code: a merged commune's old INSEE code, Timbuktu for Tombouctou."""
+
+    class Kind(models.TextChoices):
+        FORMER_CODE = "former_code", _("Ancien code INSEE")
+        FORMER_NAME = "former_name", _("Ancien nom")
+        ALT_NAME = "alt_name", _("Autre nom")
+
+    authority = models.ForeignKey(LocalAuthority, on_delete=models.CASCADE, related_name="aliases")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=300)
+    search_value = models.CharField(max_length=300, db_index=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "kind", "value"], name="alias_unique")
+        ]
+
+    def save(self, *args, **kwargs):
+        self.search_value = fold(self.value)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Place(models.Model):
+    """A GeoNames place (city, village) used for coordinates and alternate spellings."""
+
+    geonames_id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=200)
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="places")
+    area = models.ForeignKey(AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="places")
+    admin1_code = models.CharField(max_length=20, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    population = models.PositiveIntegerField(null=True, blank=True)
+    alternate_names = models.TextField(blank=True, help_text="'|'-separated")
+    search_name = models.CharField(max_length=400, db_index=True, editable=False)
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CountryProfile(models.Model):
+    """The country fiche's narrative: context and history, from a cited document."""
+
+    country = models.OneToOneField(Country, on_delete=models.CASCADE, related_name="profile")
+    summary = models.TextField(blank=True)
+    history = models.TextField(blank=True)
+    context = models.TextField(blank=True)
+    embassy_service = models.CharField(max_length=300, blank=True)
+    source = models.ForeignKey("core.Source", on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.country}"
