@@ -140,7 +140,9 @@ class LocalAuthority(models.Model):
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="children",
                                help_text="Département of a commune, région of a département…")
-    insee_code = models.CharField(max_length=10, null=True, blank=True, unique=True)
+    insee_code = models.CharField(max_length=10, null=True, blank=True, db_index=True,
+                                  help_text="Commune 93048, département 35, région 53 "
+                                  "(unique per kind: région 53 ≠ département 53)")
     siren = models.CharField(max_length=9, null=True, blank=True, unique=True)
     foreign_code = models.CharField(max_length=40, blank=True,
                                     help_text="Official code abroad where one exists")
@@ -163,6 +165,7 @@ class LocalAuthority(models.Model):
         verbose_name_plural = _("local authorities")
         indexes = [models.Index(fields=["country", "kind"])]
         constraints = [
+            models.UniqueConstraint(fields=["kind", "insee_code"], name="authority_kind_insee_unique"),
             models.CheckConstraint(name="authority_siren_9_digits",
                                    condition=Q(siren__isnull=True) | Q(siren__regex=r"^[0-9]{9}$")),
             models.CheckConstraint(name="authority_lat_range",
