@@ -1,5 +1,6 @@
 """Settings shared by every environment. Secrets and hosts come from the environment."""
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -90,6 +91,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Leaflet's JS/CSS come from the django-leaflet package; its Django app is not installed
+# because it imports GeoDjango (GDAL), which the atlas does not need.
+STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

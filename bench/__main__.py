@@ -1,0 +1,176 @@
+"""`make bench`: speed and memory figures at national scale, each beside its raw SQL.
+
+Not a test: it prints figures. It builds its own SQLite database under var/bench/ (reference
++ demo + synthetic national dataset), serves it with DEBUG off on a free local port, times
+each page and API call over real HTTP (warm), reads the server's resident memory, then
+generates the 10x dataset into a second database and times that (BENCH_10X=0 skips it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+RUNS = int(os.environ.get("BENCH_RUNS", 40))
+
+
+def env_for(var_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(COOPATLAS_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench")
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def coopatlas(var_dir: Path, *args: str) -> float:
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], env=env_for(var_dir), check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def fetch(url: str) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            body = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        body, status = exc.read(), exc.code
+    return (time.perf_counter() - started) * 1000, status, len(body)
+
+
+def time_sql(db: Path, sql: str, params: tuple = ()) -> float:
+    con = sqlite3.connect(db)
+    con.execute(sql, params).fetchall()  # warm
+    samples = []
+    for _ in range(10):
+        started = time.perf_counter()
+        con.execute(sql, params).fetchall()
+        samples.append((time.perf_counter() - started) * 1000)
+    con.close()
+    return statistics.median(samples)
+
+
+def targets(base: str) -> list[tuple[str, str, float, str]]:
+    """(label, url, median target ms, raw SQL equivalent) for each page and API call."""
+    api = f"{base}/api/v1"
+    country_sql = """SELECT a.kind, count(DISTINCT p.id) FROM cooperation_partnership p
+        JOIN cooperation_partnershipparty pp ON pp.partnership_id = p.id
+        JOIN geo_localauthority a ON a.id = pp.authority_id
+        WHERE p.id IN (SELECT pp2.partnership_id FROM cooperation_partnershipparty pp2
+          JOIN geo_localauthority a2 ON a2.id = pp2.authority_id WHERE a2.country_id = 'SN')
+        AND a.country_id = 'FR' GROUP BY a.kind"""
+    list_sql = """SELECT p.id, p.title, p.status, p.start_year FROM cooperation_project p
+        ORDER BY p.start_year DESC, p.title LIMIT 25"""
+    geo_sql = """SELECT a.latitude, a.longitude, b.latitude, b.longitude, p.title
+        FROM cooperation_partnership p
+        JOIN cooperation_partnershipparty x ON x.partnership_id = p.id
+        JOIN geo_localauthority a ON a.id = x.authority_id AND a.country_id = 'FR'
+        JOIN cooperation_partnershipparty y ON y.partnership_id = p.id
+        JOIN geo_localauthority b ON b.id = y.authority_id AND b.country_id = 'SN'"""
+    search_sql = """SELECT id, name FROM geo_localauthority WHERE search_name LIKE 'mopt%' LIMIT 10"""
+    detail_sql = """SELECT * FROM cooperation_partnership WHERE slug = 'synth-pa-000001'"""
+    return [
+        ("home page", f"{base}/", 150, list_sql),
+        ("partnerships list", f"{base}/partenariats/", 150, list_sql),
+        ("projects list, filtered by country", f"{base}/projets/?country=SN", 150, list_sql),
+        ("authorities list", f"{base}/collectivites/", 150, list_sql),
+        ("partnership fiche", f"{base}/partenariats/synth-pa-000001/", 150, detail_sql),
+        ("project fiche", f"{base}/projets/synth-pr-000001/", 150, detail_sql),
+        ("country fiche (Senegal, biggest)", f"{base}/pays/senegal/", 150, country_sql),
+        ("search suggest 'mopt'", f"{base}/recherche/suggestions?q=mopt", 150, search_sql),
+        ("API partnerships list", f"{api}/partnerships?page_size=50", 150, list_sql),
+        ("API projects list, country+status", f"{api}/projects?country=ML&status=ongoing", 150,
+         list_sql),
+        ("API partnerships CSV", f"{api}/partnerships?format=csv&country=MA", 150, list_sql),
+        ("API country summary (SN)", f"{api}/countries/SN/summary", 100, country_sql),
+        ("API map GeoJSON (SN)", f"{api}/map/partnerships.geojson?country=SN", 300, geo_sql),
+    ]
+
+
+def serve(var_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
+        cwd=ROOT, env=env_for(var_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
+            return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("bench: the server did not start")
+
+
+def main() -> int:
+    national = OUT / "national"
+    national.mkdir(parents=True, exist_ok=True)
+    db = national / "coopatlas.sqlite3"
+    print("== coopatlas bench (figures, not tests) ==")
+    print(f"setup (migrate + reference + demo): {coopatlas(national, 'setup'):.1f} s")
+    print(f"synth --scale national:            {coopatlas(national, 'synth', '--scale', 'national'):.1f} s")
+    proc, base = serve(national)
+    all_times = []
+    try:
+        print(f"\n{'request':40} {'median':>8} {'p95':>8} {'target':>7} {'size':>9} {'raw SQL':>8}")
+        for label, url, target, sql in targets(base):
+            for _ in range(3):
+                fetch(url)
+            samples, status, size = [], 0, 0
+            for _ in range(RUNS):
+                ms, status, size = fetch(url)
+                samples.append(ms)
+            samples.sort()
+            median = statistics.median(samples)
+            p95 = samples[int(len(samples) * 0.95) - 1]
+            all_times += samples
+            flag = "" if status == 200 and median < target else "  <-- " + (
+                f"HTTP {status}" if status != 200 else "over target")
+            print(f"{label:40} {median:7.1f}ms {p95:7.1f}ms {target:6.0f}ms {size / 1024:7.1f}KB"
+                  f" {time_sql(db, sql):6.1f}ms{flag}")
+        all_times.sort()
+        print(f"\nall requests: median {statistics.median(all_times):.1f} ms, "
+              f"p95 {all_times[int(len(all_times) * 0.95) - 1]:.1f} ms "
+              f"(targets 150 / 300 ms)")
+        rss, peak = rss_mb(proc.pid)
+        print(f"server resident memory: {rss:.0f} MB now, {peak:.0f} MB peak (target < 500 MB)")
+    finally:
+        proc.terminate()
+        proc.wait()
+    if os.environ.get("BENCH_10X", "1") != "0":
+        big = OUT / "10x"
+        big.mkdir(parents=True, exist_ok=True)
+        coopatlas(big, "setup")
+        seconds = coopatlas(big, "synth", "--scale", "10x")
+        print(f"\nsynth --scale 10x (121,290 projects) generated and loaded: {seconds:.0f} s "
+              f"(target < 600 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Template helpers for the atlas pages: labels for codes, query strings, money, sources.
+
+Pages render the selectors' dicts (the JSON twins), so these helpers accept plain values,
+dicts or model-like objects alike.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.http import urlencode
+
+from coopatlas.cooperation import models as coop
+from coopatlas.geo import models as geo
+
+register = template.Library()
+
+# Code → label, so a dict carrying "active" shows "En cours" (translated) on the page.
+CHOICES = {
+    "partnership_kind": coop.PartnershipKind,
+    "partnership_status": coop.PartnershipStatus,
+    "project_status": coop.ProjectStatus,
+    "authority_kind": geo.AuthorityKind,
+    "organisation_kind": coop.Organisation.Kind,
+    "instrument": coop.FundingInstrument,
+    "nature": coop.FundingContribution.Nature,
+    "participant_role": coop.ProjectParticipant.Role,
+    "operator_role": coop.ProjectOperator.Role,
+    "request_status": coop.PartnerRequest.Status,
+    "significance": coop.ProjectPolicyMarker.Significance,
+}
+
+NAME_KEYS = ("label", "name", "title", "display_name", "name_fr", "value", "code")
+
+
+@register.filter
+def label(value, choices: str):
+    """Label of a choice code (`active` → « En cours »); anything else unchanged."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dict):
+        return value.get("label") or label(value.get("value") or value.get("code"), choices)
+    enum = CHOICES.get(choices)
+    if enum is None:
+        return value
+    for code, text in enum.choices:
+        if str(code) == str(value):
+            return text
+    return value
+
+
+@register.filter
+def display(value):
+    """Human name of a dict, object or string (a theme may come as a dict or a slug)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        for key in NAME_KEYS:
+            if value.get(key) not in (None, ""):
+                return value[key]
+        return ""
+    if isinstance(value, str | int | float | Decimal):
+        return value
+    return str(value)
+
+
+@register.filter
+def url_of(value):
+    """The page of a record dict, only when it is a path of this site (never javascript:)."""
+    url = value.get("html_url") if isinstance(value, dict) else getattr(value, "html_url", "")
+    return url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") else ""
+
+
+@register.filter
+def safe_href(url):
+    """An outside link only when it is http(s); anything else is dropped."""
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def money(value, currency="EUR"):
+    """1145000 → « 1 145 000 € » (grouping by the active language)."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return value
+    places = 0 if amount == amount.to_integral_value() else 2
+    text = number_format(amount, decimal_pos=places, force_grouping=True)
+    symbol = "€" if (currency or "EUR") == "EUR" else currency
+    return f"{text} {symbol}"
+
+
+@register.filter
+def number(value):
+    if value in (None, ""):
+        return ""
+    try:
+        return number_format(value, force_grouping=True)
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
+def get(mapping, key):
+    if isinstance(mapping, dict):
+        return mapping.get(key)
+    return None
+
+
+@register.filter
+def as_list(value):
+    """A list, whatever came (None, a single dict, a string)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, list | tuple):
+        return value
+    return [value]
+
+
+@register.filter
+def source_info(source):
+    """One citation as {document, title, lines, url, quote}, whatever the dict's nesting."""
+    if isinstance(source, str):
+        return {"title": source}
+    if not isinstance(source, dict):
+        return {"title": str(source)}
+    document = source.get("document")
+    info = {
+        "document": source.get("document_key") or source.get("key") or "",
+        "title": source.get("document_title") or source.get("title") or "",
+        "lines": source.get("lines") or "",
+        "url": safe_href(source.get("url") or ""),
+        "quote": source.get("quote") or "",
+        "is_synthetic": bool(source.get("is_synthetic")),
+    }
+    if isinstance(document, dict):
+        info["document"] = document.get("key") or info["document"]
+        info["title"] = document.get("title") or info["title"]
+        info["url"] = info["url"] or safe_href(document.get("url") or "")
+    elif document:
+        info["document"] = document
+    lines = info["lines"]
+    if isinstance(lines, list | tuple):
+        info["lines"] = "–".join(str(x) for x in lines if x is not None)
+    elif not lines and source.get("line_start"):
+        end = source.get("line_end") or source["line_start"]
+        info["lines"] = f"{source['line_start']}–{end}"
+    return info
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters changed; None or '' removes one.
+
+    Changing a filter sends back to page 1 (unless `page` itself is being set).
+    """
+    request = context["request"]
+    params = request.GET.copy()
+    params.pop("format", None)
+    if "page" not in changes:
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def format_url(context, fmt):
+    """This page's twin in another format (json, csv), with the same filters and page."""
+    request = context["request"]
+    params = request.GET.copy()
+    params["format"] = fmt
+    return f"{request.path}?{params.urlencode()}"
+
+
+@register.simple_tag
+def page_range(page, num_pages):
+    """Page numbers to show around the current one, with None for a gap."""
+    try:
+        page, num_pages = int(page), int(num_pages)
+    except (TypeError, ValueError):
+        return []
+    wanted = {1, num_pages, page - 1, page, page + 1}
+    out, previous = [], 0
+    for number in sorted(n for n in wanted if 1 <= n <= num_pages):
+        if number - previous > 1:
+            out.append(None)
+        out.append(number)
+        previous = number
+    return out
+
+
+@register.simple_tag
+def qs(**params):
+    """A query string from keyword arguments, empty values dropped."""
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})

@@ -1,0 +1,28 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coopatlas.cooperation.integrity import integrity_report
+
+
+class Command(BaseCommand):
+    help = "Integrity report: errors (rules broken) and warnings. Exit 1 when errors are found."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, **options):
+        report = integrity_report()
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            counts = ", ".join(f"{v} {k}" for k, v in report["counts"].items())
+            self.stdout.write(f"Checked {counts}.")
+            for f in report["findings"]:
+                examples = ", ".join(f["examples"])
+                self.stdout.write(f"{f['level'].upper():7} {f['count']:>6}  {f['message']}"
+                                  f"  e.g. {examples}")
+            if not report["findings"]:
+                self.stdout.write(self.style.SUCCESS("No problem found."))
+        if not report["ok"]:
+            raise CommandError("integrity errors found (see above); fix the records named.")

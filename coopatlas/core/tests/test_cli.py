@@ -1,0 +1,52 @@
+"""The console script: help on every subcommand, clear errors on bad arguments."""
+
+import subprocess
+import sys
+
+import pytest
+
+from coopatlas.cli import COMMANDS, build_parser
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args([command, "--help"])
+    assert exc.value.code == 0
+    assert COMMANDS[command][1].split(" ")[0] in capsys.readouterr().out
+
+
+def test_without_a_command_prints_usage_and_fails():
+    result = run_cli()
+    assert result.returncode == 2
+    assert "setup" in result.stdout and "synth" in result.stdout
+
+
+def test_bad_scale_names_the_accepted_values():
+    result = run_cli("synth", "--scale", "3x")
+    assert result.returncode == 2
+    assert "invalid choice: '3x'" in result.stderr
+    assert "national" in result.stderr and "10x" in result.stderr
+
+
+def test_synth_needs_a_scale():
+    result = run_cli("synth")
+    assert result.returncode == 2
+    assert "--scale" in result.stderr
+
+
+def test_serve_refuses_an_impossible_port():
+    result = run_cli("serve", "--port", "70000")
+    assert result.returncode != 0
+    assert "--port must be between 1 and 65535" in result.stderr
+
+
+def test_unknown_command_is_refused():
+    result = run_cli("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
