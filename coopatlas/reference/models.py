@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Bilingual(models.Model):
-    name_fr = models.CharField(max_length=500)
-    name_en = models.CharField(max_length=500, blank=True)
+    # SDG target texts run to 670 characters (UNSDG-Targets.xml); PostgreSQL enforces the limit.
+    name_fr = models.CharField(max_length=1000)
+    name_en = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         abstract = True

@@ -1,0 +1,199 @@
+"""Reads for geography: find an authority by code or name, an area, a country, a place.
+
+Search uses the folded `search_name` columns (accents and case removed, see core.text.fold),
+prefix first through an index-friendly range, then substring as a fallback.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from coopatlas.core.errors import NotFound
+from coopatlas.core.text import fold
+
+from .models import AdministrativeArea, AuthorityAlias, Country, LocalAuthority, Place
+
+HOW_TO_FIND = (
+    "Utilisez un code INSEE de commune (93048), un SIREN à 9 chiffres, ou la forme "
+    "« commune:93048 », « departement:35 », « region:53 », « siren:223500018 », "
+    "« iso:ML-5 » ; sinon cherchez la collectivité par son nom."
+)
+COMMUNE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+DEPARTEMENT_CODE = re.compile(r"^(\d{2,3}|2[AB])$")
+# Kinds listed first when names tie: the bigger authority is the likelier answer.
+KIND_RANK = {
+    "region": 0,
+    "departement": 1,
+    "statut_particulier": 2,
+    "metropole": 3,
+    "cu": 4,
+    "ca": 5,
+    "ept": 6,
+    "cc": 7,
+    "commune": 8,
+}
+
+
+def _authorities() -> QuerySet[LocalAuthority]:
+    return LocalAuthority.objects.select_related("country", "area", "parent")
+
+
+def _prefix(field: str, value: str) -> Q:
+    # A range on the indexed column lets SQLite and PostgreSQL use the b-tree; startswith
+    # keeps the result exact whatever the collation.
+    return Q(
+        **{f"{field}__gte": value, f"{field}__lt": value + "\uffff", f"{field}__startswith": value}
+    )
+
+
+def authority_get_by_code(*, code: str, kind: str | None = None) -> LocalAuthority:
+    """One authority from an INSEE code (current or former), a SIREN or a prefixed code."""
+    raw = (code or "").strip()
+    prefix, _, value = raw.partition(":") if ":" in raw else ("", "", raw)
+    prefix, value = prefix.strip().lower(), value.strip().upper()
+    kind = kind or None
+    found: LocalAuthority | None = None
+    if prefix == "siren" or (not prefix and value.isdigit() and len(value) == 9):
+        found = _authorities().filter(siren=value).first()
+    elif prefix == "iso":
+        found = _authorities().filter(foreign_code__iexact=value).exclude(country_id="FR").first()
+    elif prefix in ("", "commune", "departement", "region", "statut_particulier"):
+        wanted = prefix or kind
+        if not wanted:
+            wanted = (
+                "commune"
+                if COMMUNE_CODE.match(value)
+                else ("departement" if DEPARTEMENT_CODE.match(value) else None)
+            )
+        if wanted:
+            found = _authorities().filter(kind=wanted, insee_code=value).first()
+        if found is None and wanted == "commune":
+            found = _merged_commune(value)
+    elif prefix in KIND_RANK:  # metropole:200046014… — groupements are known by SIREN
+        found = _authorities().filter(kind=prefix, siren=value).first()
+    if found is not None and kind and found.kind != kind:
+        found = None
+    if found is None:
+        raise NotFound(
+            f"Aucune collectivité pour le code « {raw} »"
+            + (f" (type {kind})" if kind else "")
+            + ". "
+            + HOW_TO_FIND,
+            field="code",
+        )
+    return found
+
+
+def _merged_commune(code: str) -> LocalAuthority | None:
+    """The current commune that absorbed the commune once coded `code`."""
+    alias = (
+        AuthorityAlias.objects.filter(kind=AuthorityAlias.Kind.FORMER_CODE, value=code)
+        .select_related("authority")
+        .order_by("-authority__is_current")
+        .first()
+    )
+    return _authorities().get(pk=alias.authority_id) if alias else None
+
+
+def authority_search(
+    *, q: str, country: str | None = None, limit: int = 10
+) -> list[LocalAuthority]:
+    """Authorities whose name, alias (former name, other spelling), INSEE code or SIREN match."""
+    text = fold(q or "")
+    limit = max(1, min(int(limit), 100))
+    if not text:
+        return []
+    base = _authorities()
+    if country:
+        base = base.filter(country_id=country.strip().upper())
+    code = (q or "").strip().upper()
+    if code.isdigit() or COMMUNE_CODE.match(code) or DEPARTEMENT_CODE.match(code):
+        by_code = list(base.filter(Q(insee_code=code) | Q(siren=code))[:limit])
+        alias_ids = AuthorityAlias.objects.filter(
+            kind=AuthorityAlias.Kind.FORMER_CODE, value=code
+        ).values("authority_id")
+        by_code += [a for a in base.filter(pk__in=alias_ids) if a not in by_code]
+        if by_code:
+            return _ranked(by_code, text)[:limit]
+
+    pool = 200  # enough candidates to rank "Montreuil" before "Montreuil-Bellay"
+    found = {a.pk: a for a in base.filter(_prefix("search_name", text))[:pool]}
+    alias_ids = AuthorityAlias.objects.filter(_prefix("search_value", text)).values_list(
+        "authority_id", flat=True
+    )[:pool]
+    for a in base.filter(pk__in=list(alias_ids)):
+        found.setdefault(a.pk, a)
+    if len(found) < limit:  # then words inside the name: "saint denis" in "La Plaine-Saint-Denis"
+        for a in base.filter(search_name__contains=text)[:pool]:
+            found.setdefault(a.pk, a)
+    return _ranked(list(found.values()), text)[:limit]
+
+
+def _ranked(items: list[LocalAuthority], text: str) -> list[LocalAuthority]:
+    return sorted(
+        items,
+        key=lambda a: (
+            a.search_name != text,
+            not a.search_name.startswith(text),
+            not a.is_current,
+            KIND_RANK.get(a.kind, 9),
+            -(a.population or 0),
+            a.name,
+        ),
+    )
+
+
+def area_get(*, code: str) -> AdministrativeArea:
+    value = (code or "").strip().upper()
+    area = AdministrativeArea.objects.select_related("country", "parent").filter(code=value).first()
+    if area is None:
+        raise NotFound(
+            f"Aucun territoire pour le code « {code} ». Utilisez un code ISO 3166-2 "
+            "(ML-5 pour Mopti, ML-BKO, FR-35 pour l'Ille-et-Vilaine, FR-BRE).",
+            field="code",
+        )
+    return area
+
+
+def area_search(*, q: str, country: str | None = None, limit: int = 10) -> list[AdministrativeArea]:
+    text = fold(q or "")
+    if not text:
+        return []
+    qs = AdministrativeArea.objects.select_related("country")
+    if country:
+        qs = qs.filter(country_id=country.strip().upper())
+    hits = list(qs.filter(Q(code__iexact=q.strip()) | Q(search_name__contains=text))[:200])
+    return sorted(hits, key=lambda a: (not a.search_name.startswith(text), a.level, a.code))[:limit]
+
+
+def country_get(*, iso2: str) -> Country:
+    value = (iso2 or "").strip().upper()
+    country = Country.objects.filter(iso2=value).first()
+    if country is None:
+        raise NotFound(
+            f"Aucun pays pour le code « {iso2} ». Utilisez un code ISO 3166-1 "
+            "alpha-2 (ML pour le Mali, BF, MG…).",
+            field="iso2",
+        )
+    return country
+
+
+def place_search(*, q: str, country: str | None = None, limit: int = 10) -> list[Place]:
+    """GeoNames places by name or alternate spelling (Tombouctou finds Timbuktu)."""
+    text = fold(q or "")
+    if not text:
+        return []
+    qs = Place.objects.select_related("country", "area")
+    if country:
+        qs = qs.filter(country_id=country.strip().upper())
+    raw = q.strip()
+    hits = {p.pk: p for p in qs.filter(_prefix("search_name", text))[:100]}
+    for p in qs.filter(Q(alternate_names__icontains=raw) | Q(alternate_names__icontains=text))[
+        :100
+    ]:
+        hits.setdefault(p.pk, p)
+    return sorted(hits.values(), key=lambda p: (p.search_name != text, -(p.population or 0)))[
+        :limit
+    ]
