@@ -12,9 +12,10 @@ SYNTHETIC_NOTE = "Synthetic record generated for scale tests; not a fact about a
 
 
 def source_document_get_or_create(*, key: str, title: str, publisher: str = "", url: str = "",
-                                  licence: str = "") -> SourceDocument:
+                                  licence: str = "", published_on=None) -> SourceDocument:
     doc, _ = SourceDocument.objects.update_or_create(
-        key=key, defaults={"title": title, "publisher": publisher, "url": url, "licence": licence}
+        key=key, defaults={"title": title, "publisher": publisher, "url": url,
+                           "licence": licence, "published_on": published_on},
     )
     return doc
 
@@ -23,13 +24,14 @@ def source_cite(*, document: SourceDocument | None = None, line_start: int | Non
                 line_end: int | None = None, url: str = "", quote: str = "",
                 note: str = "") -> Source:
     """Return the one Source for this citation, creating it on first use."""
-    source = Source(document=document, line_start=line_start, line_end=line_end or line_start,
-                    url=url, quote=quote, note=note)
-    source.full_clean(validate_unique=False, validate_constraints=True)
-    existing = Source.objects.filter(document=document, line_start=source.line_start,
-                                     line_end=source.line_end, quote=quote, url=url).first()
+    line_end = line_end or line_start
+    existing = Source.objects.filter(document=document, line_start=line_start, line_end=line_end,
+                                     quote=quote, url=url).first()
     if existing:
         return existing
+    source = Source(document=document, line_start=line_start, line_end=line_end, url=url,
+                    quote=quote, note=note)
+    source.full_clean(validate_unique=False, validate_constraints=True)
     source.save()
     return source
 
