@@ -27,6 +27,7 @@ OUT_DIR = ROOT / "coopatlas" / "atlas" / "static" / "atlas"
 OUT_FILE = OUT_DIR / "basemap-countries.geojson"
 NPM_PACKAGE = "world-atlas@2.0.2"
 MAX_BYTES = 300_000
+ANTARCTICA = "010"  # ISO 3166-1 numeric
 LICENCE_TEXT = """basemap-countries.geojson
 Built by scripts/build_basemap.py from the npm package {package}, file countries-110m.json.
 Data: Natural Earth 1:110m Admin 0 countries, public domain (https://www.naturalearthdata.com/).
@@ -77,7 +78,22 @@ def ring(arc_ids: list[int], arcs: list[list[tuple[float, float]]]) -> list[list
                 coords.append(point)
     if coords and coords[0] != coords[-1]:
         coords.append(coords[0])
-    return coords
+    return unwrap(coords)
+
+
+def unwrap(coords: list[list[float]]) -> list[list[float]]:
+    """Keep a ring continuous across the antimeridian (Fiji, Chukotka): a flat map would
+    otherwise draw a band across the whole world from +180 to -180."""
+    out, shift = [], 0.0
+    for k, (lon, lat) in enumerate(coords):
+        if k:
+            step = lon + shift - out[-1][0]
+            if step > 180:
+                shift -= 360
+            elif step < -180:
+                shift += 360
+        out.append([round(lon + shift, 2), lat])
+    return out
 
 
 def iso2_for(numeric: str | None) -> str:
@@ -108,6 +124,8 @@ def to_geojson(topology: dict) -> dict:
         if not coordinates:
             continue
         numeric = geometry.get("id")
+        if numeric == ANTARCTICA:  # rings around the pole cannot be drawn flat; no partners there
+            continue
         features.append({
             "type": "Feature",
             "properties": {"name": geometry.get("properties", {}).get("name", ""),

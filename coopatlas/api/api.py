@@ -1,3 +1,218 @@
-from ninja import NinjaAPI
+"""The open API under /api/v1/: the atlas selectors' structures as JSON, CSV and GeoJSON.
 
-api = NinjaAPI(title="coopatlas", version="1", urls_namespace="api")
+Bad input is an AppError raised by the shared filter parser or a selector, mapped here in
+one place to 422 (404 for NotFound) with `{"detail", "errors": {param: [message]}}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import reverse
+from ninja import NinjaAPI, Query
+from ninja.errors import ValidationError
+from ninja.openapi.docs import DocsBase
+
+from coopatlas.atlas.filters import filters_from_params
+from coopatlas.cooperation import selectors
+from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.export import rows_to_csv
+
+from .schemas import ErrorOut, ListOut, ListParams
+
+DESCRIPTION = """Open data of the atlas of French decentralised cooperation.
+
+Every list takes `q`, `country`, `kind`, `theme`, `status`, `page`, `page_size` and its
+facets' parameters; it answers `{"count", "page", "page_size", "num_pages", "filters",
+"results", "facets"}`, or CSV with `format=csv` (all matching rows, `;`-separated, UTF-8
+with BOM). Every record carries `html_url` (its page) and `api_url`. Bad input answers 422
+with `{"detail", "errors": {parameter: [message]}}`; unknown ids 404.
+"""
+
+
+class LocalSwagger(DocsBase):
+    """Swagger UI from the assets django-ninja ships, served by us: no CDN, works offline."""
+
+    page = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }} – API</title>
+<link rel="stylesheet" href="{{ css }}"></head>
+<body><script type="application/json" id="swagger-settings">{{ settings|safe }}</script>
+<div id="swagger-ui"></div>
+<script src="{{ bundle }}"></script><script src="{{ init }}"></script></body></html>"""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout",
+                    "deepLinking": True, "validatorUrl": None}
+        asset = "api_docs_asset"
+        html = engines["django"].from_string(self.page).render({
+            "title": api.title,
+            # '<' escaped so no value can close the <script> element.
+            "settings": json.dumps(settings).replace("<", "\\u003c"),
+            "css": reverse(asset, args=["swagger-ui.css"]),
+            "bundle": reverse(asset, args=["swagger-ui-bundle.js"]),
+            "init": reverse(asset, args=["swagger-ui-init.js"]),
+        })
+        return HttpResponse(html)
+
+
+api = NinjaAPI(title="coopatlas", version="1", urls_namespace="api", docs=LocalSwagger(),
+               description=DESCRIPTION)
+
+ERRORS = {404: ErrorOut, 422: ErrorOut}
+
+
+@api.exception_handler(AppError)
+def app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """ninja's own parameter checks, in the same shape as AppError."""
+    errors: dict[str, list[str]] = {}
+    for e in exc.errors:
+        name = str(e.get("loc", ["", "?"])[-1])
+        errors.setdefault(name, []).append(str(e.get("msg", "invalid")))
+    detail = "; ".join(f"« {k} » : {', '.join(v)}" for k, v in errors.items())
+    return api.create_response(request, {"detail": detail or "Paramètres invalides.",
+                                         "errors": errors}, status=422)
+
+
+def _list(request: HttpRequest, selector: Callable, filename: str):
+    fmt = (request.GET.get("format") or "json").strip().lower()
+    if fmt not in ("json", "csv"):
+        raise AppError(f"« format » : valeur « {fmt[:20]} » non reconnue ; valeurs acceptées : "
+                       "json, csv.", field="format")
+    filters = filters_from_params(request.GET)
+    if fmt == "json":
+        return selector(filters=filters)
+    data = selector(filters=filters, all_rows=True)
+    response = HttpResponse(rows_to_csv(data["results"]), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+LIST = {"response": {200: ListOut, 422: ErrorOut}}
+# Details are free-form objects: the fiche structure (see each selector); ninja Schemas
+# would drop the keys they do not declare.
+DETAIL = {"response": {200: dict, **ERRORS}}
+
+
+@api.get("/partnerships", url_name="partnership_list", tags=["partnerships"], **LIST)
+def partnerships(request, params: Query[ListParams]):
+    """Partnerships between French and foreign local authorities."""
+    return _list(request, selectors.partnership_list, "partenariats")
+
+
+@api.get("/partnerships/{slug}", url_name="partnership_detail", tags=["partnerships"], **DETAIL)
+def partnership(request, slug: str):
+    """A partnership with its parties, conventions, projects, themes and sources."""
+    return selectors.partnership_detail(slug=slug)
+
+
+@api.get("/projects", url_name="project_list", tags=["projects"], **LIST)
+def projects(request, params: Query[ListParams]):
+    return _list(request, selectors.project_list, "projets")
+
+
+@api.get("/projects/{slug}", url_name="project_detail", tags=["projects"], **DETAIL)
+def project(request, slug: str):
+    """A project with participants, operators, sectors, SDGs, markers and financing plan."""
+    return selectors.project_detail(slug=slug)
+
+
+@api.get("/local-authorities", url_name="authority_list", tags=["local authorities"], **LIST)
+def authorities(request, params: Query[ListParams]):
+    """Local authorities, French and foreign, that take part in the atlas's records."""
+    return _list(request, selectors.authority_list, "collectivites")
+
+
+@api.get("/local-authorities/{key}", url_name="authority_detail", tags=["local authorities"],
+         **DETAIL)
+def authority(request, key: str):
+    """By slug, INSEE code (also a former one), SIREN, or `commune:93048`, `iso:ML-5`…"""
+    return selectors.authority_detail(slug=_authority_slug(key))
+
+
+@api.get("/organisations", url_name="organisation_list", tags=["organisations"], **LIST)
+def organisations(request, params: Query[ListParams]):
+    return _list(request, selectors.organisation_list, "acteurs")
+
+
+@api.get("/organisations/{slug}", url_name="organisation_detail", tags=["organisations"],
+         **DETAIL)
+def organisation(request, slug: str):
+    return selectors.organisation_detail(slug=slug)
+
+
+@api.get("/programmes", url_name="programme_list", tags=["programmes"], **LIST)
+def programmes(request, params: Query[ListParams]):
+    """Turnkey and pooled programmes that authorities can join."""
+    return _list(request, selectors.programme_list, "programmes")
+
+
+@api.get("/programmes/{slug}", url_name="programme_detail", tags=["programmes"], **DETAIL)
+def programme(request, slug: str):
+    return selectors.programme_detail(slug=slug)
+
+
+@api.get("/partner-requests", url_name="partner_request_list", tags=["partner requests"],
+         **LIST)
+def partner_requests(request, params: Query[ListParams]):
+    """Foreign authorities looking for a French partner, registered by embassies."""
+    return _list(request, selectors.partner_request_list, "demandes-partenariat")
+
+
+@api.get("/partner-requests/{pk}", url_name="partner_request_detail",
+         tags=["partner requests"], **DETAIL)
+def partner_request(request, pk: str):
+    if not re.fullmatch(r"[0-9]{1,12}", pk):
+        raise NotFound(f"Aucune demande de partenariat n° « {pk[:40]} » : l'identifiant est un "
+                       "nombre entier.", field="pk")
+    return selectors.partner_request_detail(pk=int(pk))
+
+
+@api.get("/countries/{iso2}/summary", url_name="country_summary", tags=["countries"], **DETAIL)
+def country_summary(request, iso2: str):
+    """The country fiche: counted figures beside published ones, themes, partnerships,
+    partner requests, programmes, contacts, profile."""
+    return selectors.country_summary(iso2=iso2)
+
+
+@api.get("/map/partnerships.geojson", url_name="map_partnerships", tags=["map"],
+         response={200: dict, 422: ErrorOut})
+def map_partnerships(request, country: str | None = None):
+    """GeoJSON lines French authority → partner, and a point per authority (see `keys`)."""
+    filters = filters_from_params({"country": request.GET.get("country", "")})
+    data = selectors.partnerships_geojson(country=filters.country)
+    return HttpResponse(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                        content_type="application/geo+json")
+
+
+def _authority_slug(key: str) -> str:
+    """A slug as it is, else a code resolved by the geo selectors (INSEE, SIREN, iso:…)."""
+    from coopatlas.geo.models import LocalAuthority
+
+    if not selectors.is_lookup_key(key):
+        raise NotFound("Identifiant de collectivité illisible : donnez son slug, son code INSEE "
+                       "ou son SIREN.", field="key")
+    if LocalAuthority.objects.filter(slug=key).exists():
+        return key
+    try:
+        from coopatlas.geo.selectors import authority_get_by_code
+    except ImportError:  # pragma: no cover - geo selectors are built by another part
+        authority_get_by_code = None
+    if authority_get_by_code is not None:
+        try:
+            return authority_get_by_code(code=key).slug
+        except AppError as exc:
+            raise NotFound(exc.message, field="key") from exc
+    found = LocalAuthority.objects.filter(siren=key).first() if key.isdigit() else None
+    if found is None:
+        raise NotFound(f"Aucune collectivité « {key[:60]} » : donnez son slug, son code INSEE "
+                       "ou son SIREN.", field="key")
+    return found.slug

@@ -1,5 +1,9 @@
 from django.urls import path
 
 from .api import api
+from .views import docs_asset
 
-urlpatterns = [path("", api.urls)]
+urlpatterns = [
+    path("docs/assets/<str:name>", docs_asset, name="api_docs_asset"),
+    path("", api.urls),
+]

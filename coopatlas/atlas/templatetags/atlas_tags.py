@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.formats import number_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from coopatlas.cooperation import models as coop
 from coopatlas.geo import models as geo
@@ -30,7 +31,20 @@ CHOICES = {
     "significance": coop.ProjectPolicyMarker.Significance,
 }
 
-NAME_KEYS = ("label", "name", "title", "display_name", "name_fr", "value", "code")
+
+
+class _SuggestKind:
+    """Kinds of search suggestions (what the result is), for their badge."""
+
+    choices = [("authority", _("Collectivité")), ("country", _("Pays")),
+               ("area", _("Territoire")), ("partnership", _("Partenariat")),
+               ("project", _("Projet")), ("organisation", _("Acteur")),
+               ("programme", _("Programme"))]
+
+
+CHOICES["suggest_kind"] = _SuggestKind
+
+NAME_KEYS = ("name", "title", "label", "display_name", "name_fr", "value", "code")
 
 
 @register.filter
@@ -89,7 +103,7 @@ def money(value, currency="EUR"):
     places = 0 if amount == amount.to_integral_value() else 2
     text = number_format(amount, decimal_pos=places, force_grouping=True)
     symbol = "€" if (currency or "EUR") == "EUR" else currency
-    return f"{text} {symbol}"
+    return f"{text}\u00a0{symbol}"  # no line break between amount and currency
 
 
 @register.filter
@@ -200,3 +214,99 @@ def page_range(page, num_pages):
 def qs(**params):
     """A query string from keyword arguments, empty values dropped."""
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, name):
+    """The current query string without one parameter (to dismiss an active filter)."""
+    params = context["request"].GET.copy()
+    for key in (name, "page", "format"):
+        params.pop(key, None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+STATUS_BADGES = {"active": "success", "ongoing": "success", "open": "success",
+                 "dormant": "warning", "planned": "info", "matched": "info"}
+
+
+@register.filter
+def status_badge(status):
+    """DSFR badge colour of a status: running green, dormant orange, planned blue, else grey."""
+    if isinstance(status, dict):
+        status = status.get("value") or status.get("code")
+    colour = STATUS_BADGES.get(str(status or ""))
+    return f"fr-badge--{colour}" if colour else ""
+
+
+FIGURE_LABELS = {
+    "partnerships": _("partenariats"),
+    "active_partnerships": _("partenariats en cours"),
+    "projects": _("projets"),
+    "french_authorities": _("collectivités françaises engagées"),
+    "partner_authorities": _("autorités locales partenaires"),
+    "foreign_authorities": _("autorités locales partenaires"),
+    "countries": _("pays partenaires"),
+    "organisations": _("acteurs"),
+    "programmes": _("programmes ouverts aux collectivités"),
+    "partner_requests": _("demandes de partenariat"),
+    "open_partner_requests": _("collectivités étrangères cherchent un partenaire"),
+}
+
+
+@register.filter
+def figure_items(figures):
+    """Headline figures as [{label, value}], from {key: n} or a list of {label, value}."""
+    if isinstance(figures, list | tuple):
+        return [{"label": display(f), "value": f.get("value") if isinstance(f, dict) else f}
+                for f in figures]
+    if not isinstance(figures, dict):
+        return []
+    out = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            out.append({"label": value.get("label") or FIGURE_LABELS.get(key, key),
+                        "value": value.get("value", value.get("count"))})
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            out.append({"label": FIGURE_LABELS.get(key, key.replace("_", " ")), "value": value})
+    return out
+
+
+@register.filter
+def funding_totals(lines):
+    """Totals of a financing plan: all, cash, in kind (per currency when they differ)."""
+    totals: dict[str, dict[str, Decimal]] = {}
+    for line in lines or []:
+        if not isinstance(line, dict) or line.get("amount") in (None, ""):
+            continue
+        try:
+            amount = Decimal(str(line["amount"]))
+        except InvalidOperation:
+            continue
+        bucket = totals.setdefault(line.get("currency") or "EUR",
+                                   {"total": Decimal(0), "cash": Decimal(0), "in_kind": Decimal(0)})
+        bucket["total"] += amount
+        nature = line.get("nature")
+        nature = nature.get("value") if isinstance(nature, dict) else nature
+        bucket["in_kind" if nature == "in_kind" else "cash"] += amount
+    return [{"currency": c, **t} for c, t in totals.items()]
+
+
+@register.filter
+def percent_of(part, whole):
+    try:
+        part, whole = Decimal(str(part)), Decimal(str(whole))
+    except (InvalidOperation, TypeError):
+        return ""
+    if not whole:
+        return ""
+    return number_format(part * 100 / whole, decimal_pos=0)
+
+
+@register.simple_tag
+def suggest_kinds_json():
+    """Labels of the suggestion kinds, for search.js (escaped by the attribute it goes in)."""
+    import json
+
+    return json.dumps({code: str(text) for code, text in _SuggestKind.choices},
+                      ensure_ascii=False)

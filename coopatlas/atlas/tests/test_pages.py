@@ -1,0 +1,175 @@
+"""Atlas pages: status codes, key content, JSON/CSV twins, errors, language, escaping."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+
+from coopatlas.atlas.filters import filters_from_params
+from coopatlas.cooperation import selectors
+
+from .factories import atlas_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return atlas_world()
+
+
+def _same_json(data) -> object:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def test_home_shows_figures_map_search_and_partnership_list(client, world):
+    response = client.get(reverse("atlas:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-atlas-map' in html and reverse("atlas:map_data") in html
+    assert 'role="combobox"' in html and reverse("atlas:suggest") in html
+    assert world["partnership"].title in html  # the map's text alternative
+    assert "leaflet/leaflet.js" in html and "basemap-countries.geojson" in html
+    assert "tile.openstreetmap" not in html  # no online tiles unless configured
+
+
+def test_home_uses_online_tiles_only_when_configured(client, world, settings):
+    settings.COOPATLAS_TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
+    html = client.get(reverse("atlas:home")).content.decode()
+    assert 'data-tile-url="https://tiles.example/{z}/{x}/{y}.png"' in html
+
+
+@pytest.mark.parametrize("name", ["partnership_list", "project_list", "authority_list",
+                                  "organisation_list", "programme_list",
+                                  "partner_request_list", "country_list"])
+def test_lists_answer_html_json_and_csv(client, world, name):
+    url = reverse(f"atlas:{name}")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Télécharger en CSV" in page.content.decode()
+    data = client.get(url, {"format": "json"}).json()
+    assert data["count"] >= 1 and data["results"]
+    response = client.get(url, {"format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == data["count"] + 1 or len(rows) >= 2
+
+
+def test_partnership_list_json_is_the_selector_dict(client, world):
+    params = {"country": "ZZ"}
+    expected = selectors.partnership_list(filters=filters_from_params(params))
+    got = client.get(reverse("atlas:partnership_list"), {**params, "format": "json"}).json()
+    assert got == _same_json(expected)
+    assert [r["title"] for r in got["results"]] == [world["partnership"].title]
+
+
+def test_partnership_list_facets_are_labelled_selects(client, world):
+    html = client.get(reverse("atlas:partnership_list"), {"country": "ZZ"}).content.decode()
+    assert '<label class="fr-label" for="facet-country">' in html
+    assert '<option value="ZZ" selected>' in html
+    assert "Retirer le filtre" in html  # the active filter can be dismissed
+
+
+def test_partnership_fiche(client, world):
+    p = world["partnership"]
+    response = client.get(p.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in (p.title, "Département Test", "Région Partenaire", "En cours", "1990",
+                 "Électrification de test", "Sources", "citation de test", "atlas-test"):
+        assert text in html, text
+    got = client.get(p.get_absolute_url(), {"format": "json"}).json()
+    assert got == _same_json(selectors.partnership_detail(slug=p.slug))
+
+
+def test_project_fiche_shows_financing_plan_with_totals(client, world):
+    html = client.get(world["project"].get_absolute_url()).content.decode()
+    assert "Plan de financement" in html
+    assert "600\xa0€" in html and "400\xa0€" in html and "1\xa0000\xa0€" in html
+    assert "dont valorisation" in html and "Chef de file" in html
+
+
+@pytest.mark.parametrize("key", ["french", "foreign", "organisation", "programme"])
+def test_other_fiches(client, world, key):
+    record = world[key]
+    response = client.get(record.get_absolute_url())
+    assert response.status_code == 200
+    assert str(getattr(record, "title", None) or record.name) in response.content.decode()
+    assert client.get(record.get_absolute_url(), {"format": "json"}).status_code == 200
+
+
+def test_country_fiche_shows_counted_beside_published(client, world):
+    url = reverse("atlas:country", kwargs={"slug": world["country"].slug})
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Compté par l’atlas" in html and "58" in html  # published figure beside the count
+    assert "Programme Test Eau" in html and "Correspondant test" in html
+    assert "Cherche un partenaire test." in html
+    assert client.get(reverse("atlas:country", kwargs={"slug": "zz"})).status_code == 200
+
+
+def test_area_page_lists_its_partnerships(client, world):
+    pytest.importorskip("coopatlas.geo.selectors")
+    response = client.get(reverse("atlas:area", kwargs={"code": "ZZ-9"}))
+    assert response.status_code == 200
+    assert world["partnership"].title in response.content.decode()
+
+
+def test_search_page_and_suggest(client, world):
+    html = client.get(reverse("atlas:search"), {"q": "partenaire"}).content.decode()
+    assert "Région Partenaire" in html
+    suggestions = client.get(reverse("atlas:suggest"), {"q": "region partenaire"}).json()
+    assert any(s["html_url"] == world["foreign"].get_absolute_url() for s in suggestions)
+    assert client.get(reverse("atlas:suggest")).json() == []
+
+
+def test_map_data_is_geojson(client, world):
+    data = client.get(reverse("atlas:map_data"), {"country": "ZZ"}).json()
+    kinds = {f["geometry"]["type"] for f in data["features"]}
+    assert data["type"] == "FeatureCollection" and kinds == {"LineString", "Point"}
+
+
+@pytest.mark.parametrize("params, field", [({"country": "QQ"}, "country"),
+                                           ({"page": "zéro"}, "page"),
+                                           ({"year_from": "2020", "year_to": "1990"}, "year_from"),
+                                           ({"format": "xml"}, "format")])
+def test_bad_parameter_gives_400_page_naming_it(client, world, params, field):
+    response = client.get(reverse("atlas:partnership_list"), params)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "fr-alert--error" in html and f"Paramètre « {field} »" in html
+    as_json = client.get(reverse("atlas:partnership_list"), {**params, "format": "json"})
+    if field != "format":
+        assert as_json.status_code == 400 and as_json.json()["errors"].get(field)
+
+
+def test_unknown_records_give_404_pages(client, world):
+    for name in ("partnership", "project", "authority", "organisation", "programme", "country"):
+        response = client.get(reverse(f"atlas:{name}", kwargs={"slug": "nexiste-pas"}))
+        assert response.status_code == 404, name
+        assert "Page introuvable" in response.content.decode()
+    assert client.get("/pas/de/page/").status_code == 404
+
+
+def test_language_switch_to_english(client, world):
+    response = client.post(reverse("set_language"),
+                           {"language": "en", "next": reverse("atlas:partnership_list")})
+    assert response.status_code == 302 and response["Location"] == "/en/partenariats/"
+    html = client.get("/en/partenariats/").content.decode()
+    assert '<html lang="en"' in html
+    assert "Partnerships" in html and "Download as CSV" in html
+    assert "Télécharger en CSV" not in html
+
+
+def test_user_text_is_escaped(client):
+    world = atlas_world(title="<script>alert('x')</script> Test")
+    p = world["partnership"]
+    for url in (p.get_absolute_url(), reverse("atlas:partnership_list"), reverse("atlas:home")):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html, url
+        assert "&lt;script&gt;alert" in html, url

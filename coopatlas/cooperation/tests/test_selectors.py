@@ -1,0 +1,305 @@
+"""Atlas selectors: filters, facets, pagination, details, country fiche, map, suggest.
+
+The session database may already hold reference and demo data: every test builds its own
+fictional records (private-use country codes QM/QN, région 99, département 96) and filters
+on them, so no assertion depends on what was loaded.
+"""
+
+
+import pytest
+
+from coopatlas.atlas.filters import AtlasFilters, filters_from_params
+from coopatlas.cooperation import selectors as s
+from coopatlas.core.errors import AppError, NotFound
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def atlas():
+    return f.small_atlas()
+
+
+def slugs(result):
+    return sorted(r["slug"] for r in result["results"])
+
+
+def plist(**params):
+    return s.partnership_list(filters=filters_from_params({k: str(v) for k, v in params.items()}))
+
+
+# --- filters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"page": "-1"}, "page"), ({"page": "0"}, "page"), ({"page": "abc"}, "page"),
+    ({"page_size": "100000"}, "page_size"), ({"page_size": "0"}, "page_size"),
+    ({"country": "XX"}, "country"), ({"country": "Mali"}, "country"),
+    ({"sdg": "99"}, "sdg"), ({"sdg": "six"}, "sdg"), ({"year_from": "abc"}, "year_from"),
+    ({"year_from": "2020", "year_to": "2010"}, "year_from"), ({"q": "x" * 10000}, "q"),
+    ({"theme": "pas-un-theme-zz"}, "theme"), ({"theme": "<script>"}, "theme"),
+    ({"area": "ZZ-99"}, "area"), ({"french_region": "Bretagne"}, "french_region"),
+    ({"french_departement": "999"}, "french_departement"),
+])
+def test_bad_filter_values_raise_apperror_naming_the_parameter(params, field):
+    with pytest.raises(AppError) as err:
+        filters_from_params(params)
+    assert err.value.field == field
+    assert field in err.value.message
+
+
+def test_filters_parse_and_normalise(atlas):
+    filters = filters_from_params({"country": "qm", "page": "2", "page_size": "10", "sdg": "6",
+                                   "q": " Zörglüb\x00 ", "unknown": "ignored",
+                                   "theme": atlas["root"].slug})
+    assert filters.country == "QM" and filters.page == 2 and filters.page_size == 10
+    assert filters.sdg == 6 and filters.words == ["zorglub"]
+    assert filters.as_params()["country"] == "QM"
+    assert filters_from_params({}) == AtlasFilters()
+
+
+def test_status_and_kind_are_checked_against_the_list_they_filter(atlas):
+    with pytest.raises(AppError) as err:
+        plist(status="ongoing")  # a project status, not a partnership one
+    assert err.value.field == "status" and "active" in err.value.message
+    with pytest.raises(AppError):
+        plist(kind="commune")
+    assert s.project_list(filters=filters_from_params({"status": "ongoing"}))["count"] >= 1
+
+
+# --- partnership list ----------------------------------------------------------------
+
+
+def test_published_only_and_summary_shape(atlas):
+    result = plist(french_region="99")
+    assert slugs(result) == ["zorglub-quenard", "zorglub-quimbe"]  # the draft is not shown
+    p1 = next(r for r in result["results"] if r["slug"] == "zorglub-quimbe")
+    assert p1["html_url"] == "/partenariats/zorglub-quimbe/"
+    assert p1["api_url"] == "/api/v1/partnerships/zorglub-quimbe"
+    assert p1["kind"] == "cooperation" and p1["status"] == "active" and p1["start_year"] == 1984
+    french, partner = p1["parties"]  # French side first
+    assert french["name"] == "Zörglüb-lès-Bains" and french["insee_code"] == "96001"
+    assert french["siren"] == "900000001" and french["country"] == "FR"
+    assert french["html_url"].startswith("/collectivites/")
+    assert partner["country"] == "QM" and partner["kind"] == "cercle"
+    assert p1["countries"] == ["QM"]
+    assert p1["themes"][0]["slug"] == atlas["leaf"].slug
+    source = p1["sources"][0]
+    assert source["document"]["key"] == "test-atlas" and source["lines"] == "27–28"
+    assert source["quote"] == "une citation"
+
+
+@pytest.mark.parametrize("q", ["zorglub les bains", "ZORGLÜB", "vieux zorglub", "96001",
+                               "96999", "900000001", "quimbe zorglub"])
+def test_q_folds_accents_and_matches_names_aliases_and_codes(atlas, q):
+    assert "zorglub-quimbe" in slugs(plist(q=q))
+
+
+def test_q_words_must_all_match(atlas):
+    assert slugs(plist(q="zorglub nowhere-zz")) == []
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"country": "QM"}, ["zorglub-quimbe"]),
+    ({"country": "QN"}, ["zorglub-quenard"]),
+    ({"area": "QM-1"}, ["zorglub-quimbe"]),  # the partner's area is QM-11, child of QM-1
+    ({"area": "QM-11"}, ["zorglub-quimbe"]),
+    ({"french_departement": "96"}, ["zorglub-quenard", "zorglub-quimbe"]),
+    ({"french_region": "99", "kind": "twinning"}, ["zorglub-quenard"]),
+    ({"french_region": "99", "authority_kind": "departement"}, ["zorglub-quenard"]),
+    ({"french_region": "99", "status": "ended"}, ["zorglub-quenard"]),
+    ({"french_region": "99", "sdg": "6"}, ["zorglub-quimbe"]),
+    ({"french_region": "99", "year_from": "2001"}, ["zorglub-quimbe"]),  # no end: running
+    ({"french_region": "99", "year_to": "1985"}, ["zorglub-quimbe"]),
+    ({"french_region": "99", "year_from": "1995", "year_to": "1996"},
+     ["zorglub-quenard", "zorglub-quimbe"]),
+])
+def test_partnership_filters(atlas, params, expected):
+    assert slugs(plist(**params)) == expected
+
+
+def test_theme_filter_includes_descendants(atlas):
+    for theme in ("root", "child", "leaf"):
+        assert slugs(plist(theme=atlas[theme].slug)) == ["zorglub-quimbe"]
+
+
+def test_partnership_facets_count_the_filtered_set(atlas):
+    facets = plist(french_region="99")["facets"]
+    as_map = {name: {v["value"]: v["count"] for v in values} for name, values in facets.items()}
+    assert as_map["country"] == {"QM": 1, "QN": 1}
+    assert as_map["area"] == {"QM-1": 1}
+    assert as_map["french_region"] == {"99": 2}
+    assert as_map["french_departement"] == {"96": 2}
+    assert as_map["authority_kind"] == {"commune": 1, "departement": 1}
+    assert as_map["kind"] == {"cooperation": 1, "twinning": 1}
+    assert as_map["status"] == {"active": 1, "ended": 1}
+    assert as_map["theme"] == {atlas["root"].slug: 1, atlas["child"].slug: 1,
+                               atlas["leaf"].slug: 1}
+    country = next(v for v in facets["country"] if v["value"] == "QM")
+    assert country["label"] == "Pays fictif QM"
+    region = facets["french_region"][0]
+    assert region["label"] == "Région Zorglubie"
+
+
+def test_pagination(atlas):
+    first = plist(french_region="99", page_size="1")
+    second = plist(french_region="99", page_size="1", page="2")
+    beyond = plist(french_region="99", page_size="1", page="3")
+    assert first["count"] == 2 and first["num_pages"] == 2 and len(first["results"]) == 1
+    assert first["results"][0]["slug"] != second["results"][0]["slug"]
+    assert beyond["results"] == [] and beyond["count"] == 2
+
+
+def test_query_count_does_not_grow_with_page_size(atlas, django_assert_max_num_queries):
+    qo = f.CountryFactory(iso2="QO")
+    theme = atlas["leaf"]
+    for i in range(30):
+        f.PartnershipFactory(parties=[f.CommuneFactory(parent=atlas["dept"]),
+                                      f.AuthorityFactory(country=qo)], themes=[theme],
+                             title=f"Lot {i}")
+    filters = {"country": "QO", "theme": theme.slug}
+    counts = []
+    for size in ("2", "30"):
+        with django_assert_max_num_queries(30) as ctx:
+            result = plist(**filters, page_size=size)
+        counts.append(len(ctx.captured_queries))
+        assert len(result["results"]) == int(size)
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(12) as ctx:  # CSV export: no facets, all rows
+        rows = s.partnership_list(filters=filters_from_params(filters), all_rows=True)
+    assert rows["count"] == 30 == len(rows["results"])
+
+
+# --- details -------------------------------------------------------------------------
+
+
+def test_partnership_detail(atlas):
+    d = s.partnership_detail(slug="zorglub-quimbe")
+    assert [p["name"] for p in d["parties"]] == ["Zörglüb-lès-Bains", "Cercle de Quimbé"]
+    assert d["conventions"][0]["title"] == "Convention Zorglub 1985"
+    assert d["conventions"][0]["estimated_commitment"] == "15000.00"
+    assert d["projects"][0]["slug"] == "puits-quimbe" and d["project_count"] == 1
+    assert [t["slug"] for t in d["themes"][0]["path"]] == [
+        atlas["root"].slug, atlas["child"].slug, atlas["leaf"].slug]
+    assert d["sources"][0]["document"]["title"] == "Document fictif"
+    with pytest.raises(NotFound):
+        s.partnership_detail(slug="zorglub-brouillon")  # a draft is not public
+    with pytest.raises(NotFound) as err:
+        s.partnership_detail(slug="nope-zz")
+    assert "nope-zz" in err.value.message
+
+
+def test_project_list_and_detail(atlas):
+    result = s.project_list(filters=filters_from_params({"country": "QM"}))
+    assert slugs(result) == ["puits-quimbe"]
+    facets = {n: {v["value"]: v["count"] for v in vals} for n, vals in result["facets"].items()}
+    assert facets["sdg"] == {6: 1} and facets["area"] == {"QM-1": 1}
+    assert facets["french_region"] == {"99": 1} and facets["status"] == {"ongoing": 1}
+    for params in ({"area": "QM-1"}, {"french_departement": "96"}, {"sdg": "6"},
+                   {"q": "puits quimbe"}, {"q": "zorglub"}, {"theme": atlas["root"].slug}):
+        assert "puits-quimbe" in slugs(s.project_list(filters=filters_from_params(params)))
+    d = s.project_detail(slug="puits-quimbe")
+    assert d["participants"][0]["role"] == "lead" and d["budget"] == "100000.00"
+    assert [x["amount"] for x in d["funding"]] == ["700000.00", "340000.00"]
+    assert d["funding"][0]["funder"]["acronym"] == "AAQ"
+    assert d["funding"][1]["funder"]["insee_code"] == "96001"
+    assert d["funding_totals"] == [{"currency": "EUR", "amount": "1040000.00"}]
+    assert d["main_theme"]["slug"] == atlas["child"].slug
+    assert d["partnerships"][0]["html_url"] == "/partenariats/zorglub-quimbe/"
+
+
+def test_authority_list_and_detail(atlas):
+    result = s.authority_list(filters=filters_from_params({"french_region": "99"}))
+    names = [r["name"] for r in result["results"]]
+    # The région takes part only in a draft: not (yet) in the atlas.
+    assert names == ["Département Zorglubien", "Zörglüb-lès-Bains"]
+    assert result["results"][1]["partnership_count"] == 1
+    kinds = {v["value"]: v["count"] for v in result["facets"]["kind"]}
+    assert kinds == {"commune": 1, "departement": 1}
+    found = s.authority_list(filters=filters_from_params({"q": "96999"}))
+    assert [r["name"] for r in found["results"]] == ["Zörglüb-lès-Bains"]
+    d = s.authority_detail(slug=atlas["commune"].slug)
+    assert d["insee_code"] == "96001" and d["parent_info"]["name"] == "Département Zorglubien"
+    assert [p["slug"] for p in d["partnerships"]] == ["zorglub-quimbe"]
+    assert d["programmes"][0]["slug"] == "programme-quimbe"
+    assert {a["value"] for a in d["aliases"]} == {"96999", "Vieux-Zorglub"}
+    cercle = s.authority_detail(slug=atlas["cercle"].slug)
+    assert cercle["partner_requests"][0]["status"] == "open"
+    assert cercle["partner_requests"][0]["html_url"].endswith(f"#demande-{atlas['request'].id}")
+
+
+def test_organisation_programme_and_request_lists(atlas):
+    orgs = s.organisation_list(filters=filters_from_params({"q": "amis quimbe"}))
+    assert slugs(orgs) == ["aaq-test"]
+    d = s.organisation_detail(slug="aaq-test")
+    assert [p["slug"] for p in d["funded_projects"]] == ["puits-quimbe"]
+    assert d["contacts"][0]["name"] == "Agent fictif"
+    progs = s.programme_list(filters=filters_from_params({"country": "QM", "status": "open"}))
+    assert slugs(progs) == ["programme-quimbe"]
+    assert progs["results"][0]["member_count"] == 1
+    assert progs["results"][0]["budget_per_member"] == "15000.00"
+    assert s.programme_detail(slug="programme-quimbe")["members"][0]["insee_code"] == "96001"
+    reqs = s.partner_request_list(filters=filters_from_params({"country": "QM",
+                                                               "theme": atlas["root"].slug}))
+    assert [r["id"] for r in reqs["results"]] == [atlas["request"].id]
+    assert reqs["facets"]["status"] == [{"value": "open", "label": "Ouverte", "count": 1}]
+    assert s.partner_request_detail(pk=atlas["request"].id)["authority"]["country"] == "QM"
+
+
+# --- country fiche, home, map ----------------------------------------------------------
+
+
+def test_country_summary_puts_published_beside_counted(atlas):
+    d = s.country_summary(iso2="qm")
+    figures = d["figures"]
+    assert figures["active_partnerships"]["counted"] == 1  # the draft does not count
+    assert figures["active_partnerships"]["published"][0]["value"] == "3"
+    assert figures["active_partnerships"]["published"][0]["source"]["lines"] == "40–42"
+    kinds = {r["value"]: r for r in figures["by_french_kind"]}
+    assert kinds["commune"]["counted"] == 1 and kinds["commune"]["published"] == "2"
+    areas = {r["value"]: r for r in figures["by_area"]}
+    assert areas["QM-1"]["counted"] == 1 and areas["QM-1"]["published"] == "1"
+    assert areas["QM-1"]["label"] == "Région fictive Un"
+    assert figures["projects"] == 1 and figures["partner_authorities"] == 1
+    assert d["country"]["oda_status"]["category"] == "ldc"
+    assert d["profile"]["summary"] == "Pays fictif pour les tests."
+    assert d["profile"]["source"]["document"]["key"] == "test-atlas"
+    assert [p["slug"] for p in d["active_partnerships"]] == ["zorglub-quimbe"]
+    assert d["programmes"][0]["slug"] == "programme-quimbe"
+    assert d["partner_requests"][0]["authority"]["name"] == "Cercle de Quimbé"
+    assert d["contacts"][0]["email"].endswith("@example.org")
+    assert {t["value"] for t in d["themes"]} == {atlas["root"].slug, atlas["child"].slug,
+                                                 atlas["leaf"].slug}
+    assert len(d["published_figures"]) == 3
+    with pytest.raises(NotFound):
+        s.country_summary(iso2="XX")
+
+
+def test_partnerships_geojson_is_small_and_rounded(atlas):
+    data = s.partnerships_geojson(country="QM")
+    lines = [x for x in data["features"] if x["geometry"]["type"] == "LineString"]
+    points = [x for x in data["features"] if x["geometry"]["type"] == "Point"]
+    assert len(lines) == 1
+    assert lines[0]["geometry"]["coordinates"] == [[2.9877, 48.1235], [-4.1999, 14.4999]]
+    assert lines[0]["properties"] == {"t": "Zorglub – Quimbé", "u": "/partenariats/zorglub-quimbe/",
+                                      "s": "active", "f": "Zörglüb-lès-Bains",
+                                      "p": "Cercle de Quimbé"}
+    assert {p["properties"]["n"] for p in points} == {"Zörglüb-lès-Bains", "Cercle de Quimbé"}
+    # Ville de Quenard has no coordinates: it falls back on its country's centroid.
+    qn = s.partnerships_geojson(country="QN")
+    assert any(x["geometry"]["coordinates"] == [-8.0, 12.5] for x in qn["features"])
+
+
+def test_search_suggest_and_headline(atlas):
+    found = s.search_suggest(q="zorglub les")
+    assert found[0]["label"].startswith("Zörglüb-lès-Bains") and found[0]["kind"] == "authority"
+    assert found[0]["code"] == "96001" and found[0]["html_url"].startswith("/collectivites/")
+    assert s.search_suggest(q="96999")[0]["code"] == "96001"
+    assert s.search_suggest(q="   ") == []
+    before = s.headline_figures()
+    f.PartnershipFactory(parties=[atlas["commune"], atlas["ville"]])
+    after = s.headline_figures()
+    assert after["partnerships"] == before["partnerships"] + 1
+    assert after["active_partnerships"] == before["active_partnerships"] + 1
