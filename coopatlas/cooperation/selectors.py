@@ -324,14 +324,31 @@ def _period_q(f: AtlasFilters, start: str = "start_year", end: str = "end_year")
     return q
 
 
+EXPORT_CHUNK = 200
+FACET_ID_LIST_MAX = 500
+
+
 def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list, dict]:
     count = qs.count()
     if all_rows:
-        return count, list(qs), {"page": 1, "page_size": count, "num_pages": 1}
+        # In chunks: SQLite plans a prefetch with thousands of ids as a nested loop over
+        # every authority (minutes at national scale); 200 ids keep the good plan.
+        rows = []
+        for offset in range(0, count, EXPORT_CHUNK):
+            rows.extend(qs[offset:offset + EXPORT_CHUNK])
+        return count, rows, {"page": 1, "page_size": count, "num_pages": 1}
     num_pages = max(1, ceil(count / f.page_size))
     offset = (f.page - 1) * f.page_size
     rows = list(qs[offset:offset + f.page_size]) if offset < count else []
     return count, rows, {"page": f.page, "page_size": f.page_size, "num_pages": num_pages}
+
+
+def _facet_ids(qs: QuerySet, count: int):
+    """The matching ids for the facet queries: a short list when the filters are selective
+    (the filter subquery then runs once, not once per facet), else the subquery itself."""
+    if count <= FACET_ID_LIST_MAX:
+        return list(qs.values_list("id", flat=True))
+    return qs.values("id")
 
 
 def _list_result(count, page_info, results, facets, f: AtlasFilters) -> dict:
@@ -500,7 +517,7 @@ def _partnership_summary(p: Partnership) -> dict:
 
 def _partnership_rows(qs: QuerySet) -> QuerySet:
     return qs.select_related("source__document").prefetch_related(
-        _party_links_prefetch(), "themes")
+        _party_links_prefetch(), "themes").order_by("title", "id")
 
 
 def partnership_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
@@ -512,12 +529,12 @@ def partnership_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = _partnership_filtered(filters, themes_by_id)
     count, rows, page = _paginate(_partnership_rows(qs), filters, all_rows)
     results = [_partnership_summary(p) for p in rows]
-    facets = {} if all_rows else _partnership_facets(qs, themes_by_id)
+    facets = {} if all_rows else _partnership_facets(qs, _facet_ids(qs, count), themes_by_id)
     return _list_result(count, page, results, facets, filters)
 
 
-def _partnership_facets(qs: QuerySet, themes_by_id) -> dict:
-    ids = qs.values("id")
+def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
+    qs = _partnerships_base().filter(id__in=ids)
     parties = PartnershipParty.objects.filter(partnership_id__in=ids)
     return {
         "country": _facet_countries(parties, "authority__country_id", "partnership_id"),
@@ -628,7 +645,7 @@ def _project_rows(qs: QuerySet) -> QuerySet:
                  .order_by("-is_main", "priority", "theme__name_fr")),
         "sdg_goals",
         Prefetch("partnerships", queryset=Partnership.objects.only("id", "slug", "title")),
-    )
+    ).order_by("-start_year", "title", "id")
 
 
 def _project_summary(p: Project) -> dict:
@@ -668,12 +685,12 @@ def project_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = _project_filtered(filters, themes_by_id)
     count, rows, page = _paginate(_project_rows(qs), filters, all_rows)
     results = [_project_summary(p) for p in rows]
-    facets = {} if all_rows else _project_facets(qs, themes_by_id)
+    facets = {} if all_rows else _project_facets(qs, _facet_ids(qs, count), themes_by_id)
     return _list_result(count, page, results, facets, filters)
 
 
-def _project_facets(qs: QuerySet, themes_by_id) -> dict:
-    ids = qs.values("id")
+def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
+    qs = Project.objects.filter(id__in=ids)
     people = ProjectParticipant.objects.filter(project_id__in=ids)
     return {
         "country": _facet_countries(Project.countries.through.objects.filter(project_id__in=ids),
