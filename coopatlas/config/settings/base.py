@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "dsfr",
     "widget_tweaks",
     "coopatlas.core",
+    "coopatlas.accounts",
     "coopatlas.reference",
     "coopatlas.geo",
     "coopatlas.cooperation",
@@ -81,6 +82,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
