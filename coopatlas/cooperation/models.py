@@ -91,6 +91,7 @@ class PartnershipStatus(models.TextChoices):
     DORMANT = "dormant", _("En sommeil")
     ENDED = "ended", _("Terminé")
     PLANNED = "planned", _("En projet")
+    UNKNOWN = "unknown", _("Non renseigné")
 
 
 class Partnership(Record):
@@ -99,8 +100,9 @@ class Partnership(Record):
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=PartnershipKind.choices)
+    # No silent "active": a status the source does not state stays unknown.
     status = models.CharField(max_length=10, choices=PartnershipStatus.choices,
-                              default=PartnershipStatus.ACTIVE)
+                              default=PartnershipStatus.UNKNOWN)
     start_year = models.PositiveSmallIntegerField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -191,6 +193,7 @@ class ProjectStatus(models.TextChoices):
     DORMANT = "dormant", _("En sommeil")
     COMPLETED = "completed", _("Terminé")
     CANCELLED = "cancelled", _("Abandonné")
+    UNKNOWN = "unknown", _("Non renseigné")
 
 
 class Project(Record):
@@ -203,7 +206,7 @@ class Project(Record):
     objective = models.TextField(blank=True)
     description = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=ProjectStatus.choices,
-                              default=ProjectStatus.ONGOING, db_index=True)
+                              default=ProjectStatus.UNKNOWN, db_index=True)
     start_year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     start_date = models.DateField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)

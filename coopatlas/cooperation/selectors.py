@@ -1219,7 +1219,8 @@ def country_summary(*, iso2: str) -> dict:
             "by_french_kind": _side_by_side(
                 [(r["value"], r["label"], r["count"]) for r in by_kind], published,
                 "french_kind", lambda v: _label(AuthorityKind, v)),
-            "by_area": _side_by_side(_area_labels(by_area), published, "area", _area_label),
+            "by_area": _side_by_side(_area_labels(by_area), published, "partner_area",
+                                     _area_label),
         },
         "published_figures": [_figure_dict(x) for x in published],
         "themes": _facet_themes(Partnership.themes.through.objects.filter(

@@ -777,7 +777,7 @@ class _Writer:
         fields = {"title": _text(d["title"]), "summary": _text(d.get("summary")),
                   "context": _text(d.get("context")), "objective": _text(d.get("objective")),
                   "description": _text(d.get("description")),
-                  "status": _text(d.get("status")) or "ongoing",
+                  "status": _text(d.get("status")) or "unknown",
                   "start_year": d.get("start_year"), "start_date": d.get("start_date"),
                   "end_year": d.get("end_year"), "end_date": d.get("end_date"),
                   "budget": d.get("budget"), "currency": _text(d.get("currency")) or "EUR",

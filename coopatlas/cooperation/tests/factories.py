@@ -448,6 +448,6 @@ def small_atlas() -> dict:
     PublishedFigureFactory(country=qm, value=Decimal("3"), source=fig_src)
     PublishedFigureFactory(country=qm, dimension="french_kind", dimension_value="commune",
                              value=Decimal("2"), source=fig_src)
-    PublishedFigureFactory(country=qm, dimension="area", dimension_value="QM-1",
+    PublishedFigureFactory(country=qm, dimension="partner_area", dimension_value="QM-1",
                              value=Decimal("1"), source=fig_src)
     return locals()

@@ -1,5 +1,6 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 
 class Command(BaseCommand):
@@ -10,4 +11,7 @@ class Command(BaseCommand):
         self.stdout.write("Database schema up to date.")
         call_command("load_reference")
         call_command("load_demo")
+        # SQLite plans joins badly without statistics (facet queries went from 7 s to 50 ms).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS("Setup done."))
