@@ -101,13 +101,14 @@ def targets(base: str) -> list[tuple[str, str, float, str]]:
         ("partnership fiche", f"{base}/partenariats/synth-pa-000001/", 150, detail_sql),
         ("project fiche", f"{base}/projets/synth-pr-000001/", 150, detail_sql),
         ("country fiche (Senegal, biggest)", f"{base}/pays/senegal/", 150, country_sql),
-        ("search suggest 'mopt'", f"{base}/recherche/suggestions?q=mopt", 150, search_sql),
+        ("search suggest 'mopt'", f"{base}/recherche/suggestions.json?q=mopt", 150, search_sql),
         ("API partnerships list", f"{api}/partnerships?page_size=50", 150, list_sql),
         ("API projects list, country+status", f"{api}/projects?country=ML&status=ongoing", 150,
          list_sql),
         ("API partnerships CSV", f"{api}/partnerships?format=csv&country=MA", 150, list_sql),
         ("API country summary (SN)", f"{api}/countries/SN/summary", 100, country_sql),
         ("API map GeoJSON (SN)", f"{api}/map/partnerships.geojson?country=SN", 300, geo_sql),
+        ("home map data (all countries)", f"{base}/carte/partenariats.geojson", 300, geo_sql),
     ]
 
 

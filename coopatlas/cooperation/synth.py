@@ -23,7 +23,7 @@ from coopatlas.core.errors import AppError
 from coopatlas.core.services import source_synthetic
 from coopatlas.core.text import fold
 from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority
-from coopatlas.reference.models import Sector, SdgGoal, Theme
+from coopatlas.reference.models import SdgGoal, Sector, Theme
 
 from .models import (
     FundingContribution,

@@ -7,6 +7,7 @@ on them, so no assertion depends on what was loaded.
 
 
 import pytest
+from django.urls import reverse
 
 from coopatlas.atlas.filters import AtlasFilters, filters_from_params
 from coopatlas.cooperation import selectors as s
@@ -303,3 +304,26 @@ def test_search_suggest_and_headline(atlas):
     after = s.headline_figures()
     assert after["partnerships"] == before["partnerships"] + 1
     assert after["active_partnerships"] == before["active_partnerships"] + 1
+
+
+def test_partnerships_geojson_overview_groups_by_french_region_and_partner_country(atlas):
+    detail = s.partnerships_geojson()
+    overview = s.partnerships_geojson(overview=True)
+    assert overview["overview"] is True
+    lines = [x for x in overview["features"] if x["geometry"]["type"] == "LineString"]
+    points = [x for x in overview["features"] if x["geometry"]["type"] == "Point"]
+    detail_lines = [x for x in detail["features"] if x["geometry"]["type"] == "LineString"]
+    # Every detailed link whose French side has a région is counted once in the overview.
+    assert 0 < sum(x["properties"]["w"] for x in lines) <= len(detail_lines)
+    assert len(lines) <= len(detail_lines)
+    for feature in lines:
+        assert feature["properties"]["u"].startswith(reverse("atlas:partnership_list") + "?")
+        assert "country=" in feature["properties"]["u"]
+    sides = {x["properties"]["k"] for x in points}
+    assert sides <= {"fr", "partner"}
+
+
+def test_map_switches_to_the_overview_above_the_detail_limit(atlas, monkeypatch):
+    monkeypatch.setattr(s, "MAP_DETAIL_LIMIT", 0)
+    assert s.partnerships_geojson().get("overview") is True
+    assert "overview" not in s.partnerships_geojson(country="QM")

@@ -121,13 +121,18 @@
         if (seen[key]) { return; }
         seen[key] = true;
         self.points.push({latlng: L.latLng(g.coordinates[1], g.coordinates[0]),
-                          name: nameOf(p), url: p.u || p.html_url, french: isFrench(p)});
+                          name: nameOf(p), url: p.u || p.html_url, french: isFrench(p),
+                          w: p.w || 1});
       } else if (g.type === "LineString" && g.coordinates && g.coordinates.length >= 2) {
         var first = g.coordinates[0], last = g.coordinates[g.coordinates.length - 1];
         self.lines.push({a: L.latLng(first[1], first[0]), b: L.latLng(last[1], last[0]),
-                         title: p.t || p.title || p.name || "", url: p.u || p.html_url});
+                         title: p.t || p.title || p.name || "", url: p.u || p.html_url,
+                         w: p.w || 1});
       }
     });
+    // An overview (large scale) groups partnerships by French région and partner country:
+    // each feature then stands for `w` partnerships, and counts are of partnerships.
+    this.overview = !!data.overview;
     this.node.setAttribute("data-loaded", String(this.lines.length));
     var all = this.points.map(function (pt) { return pt.latlng; });
     this.lines.forEach(function (ln) { all.push(ln.a, ln.b); });
@@ -147,12 +152,12 @@
     var cells = {};
     function cell(latlng) {
       var key = self.cellOf(latlng, zoom);
-      if (!cells[key]) { cells[key] = {key: key, lat: 0, lng: 0, n: 0, items: [], french: 0}; }
+      if (!cells[key]) { cells[key] = {key: key, lat: 0, lng: 0, n: 0, w: 0, items: [], french: 0}; }
       return cells[key];
     }
     this.points.forEach(function (pt) {
       var c = cell(pt.latlng);
-      c.lat += pt.latlng.lat; c.lng += pt.latlng.lng; c.n += 1;
+      c.lat += pt.latlng.lat; c.lng += pt.latlng.lng; c.n += 1; c.w += pt.w;
       c.items.push(pt);
       if (pt.french) { c.french += 1; }
     });
@@ -163,8 +168,9 @@
         if (pair[0].n === 0 && !pair[0].fallback) { pair[0].fallback = pair[1]; }
       });
       var key = ca.key < cb.key ? ca.key + "|" + cb.key : cb.key + "|" + ca.key;
-      if (!links[key]) { links[key] = {from: ca, to: cb, items: []}; }
+      if (!links[key]) { links[key] = {from: ca, to: cb, items: [], w: 0}; }
       links[key].items.push(ln);
+      links[key].w += ln.w;
     });
     Object.keys(cells).forEach(function (key) {
       var c = cells[key];
@@ -181,16 +187,20 @@
     // Only markers in view: the keyboard's Tab order then stays on what the user sees.
     var view = this.map.getBounds();
     this.layer.clearLayers();
+    var drawn = 0;
     Object.keys(grouped.links).forEach(function (key) {
       var g = grouped.links[key];
       if (!g.from.latlng || !g.to.latlng || g.from === g.to) { return; }
-      var weight = Math.min(1.5 + Math.log(g.items.length) * 1.3, 9);
+      var weight = Math.min(1.5 + Math.log(g.w) * 1.3, 9);
       var line = L.polyline([g.from.latlng, g.to.latlng], {
         color: "#000091", weight: weight, opacity: 0.45, interactive: true
       });
       line.bindPopup(function () { return self.linePopup(g); });
       self.layer.addLayer(line);
+      drawn += g.w;
     });
+    // Lets tests and assistive tooling know the drawing is done, and how much it holds.
+    this.node.setAttribute("data-drawn", String(drawn));
     Object.keys(grouped.cells).forEach(function (key) {
       var c = grouped.cells[key];
       if (!c.n || !view.contains(c.latlng)) { return; }
@@ -201,9 +211,12 @@
   AtlasMap.prototype.clusterMarker = function (c) {
     var self = this;
     var kind = c.french === c.n ? "fr" : (c.french === 0 ? "abroad" : "mixed");
-    var size = c.n === 1 ? 14 : Math.min(22 + Math.sqrt(c.n) * 3, 56);
-    var body = el("span", "atlas-cluster__count", c.n > 1 ? c.n : "");
-    var title = c.n === 1 ? c.items[0].name : c.n + " " + this.labels.labelAuthorities;
+    // Overview markers count partnerships; detailed ones count authorities.
+    var count = this.overview ? c.w : c.n;
+    var unit = this.overview ? this.labels.labelLinks : this.labels.labelAuthorities;
+    var size = count === 1 ? 14 : Math.min(22 + Math.sqrt(count) * 3, 56);
+    var body = el("span", "atlas-cluster__count", count > 1 ? count : "");
+    var title = c.n === 1 ? c.items[0].name : count + " " + unit;
     var marker = L.marker(c.latlng, {
       icon: L.divIcon({html: body, className: "atlas-cluster atlas-cluster--" + kind,
                        iconSize: [size, size]}),
@@ -236,7 +249,8 @@
       box.appendChild(heading);
       return box;
     }
-    box.appendChild(el("p", "atlas-popup__title", c.n + " " + this.labels.labelAuthorities));
+    box.appendChild(el("p", "atlas-popup__title", this.overview
+      ? c.w + " " + this.labels.labelLinks : c.n + " " + this.labels.labelAuthorities));
     var sorted = c.items.slice().sort(function (x, y) { return x.name.localeCompare(y.name); });
     box.appendChild(this.listOf(sorted, function (pt) { return pt.name; }));
     this.more(box, c.n);
@@ -251,7 +265,7 @@
 
   AtlasMap.prototype.linePopup = function (g) {
     var box = el("div", "atlas-popup");
-    box.appendChild(el("p", "atlas-popup__title", g.items.length + " " + this.labels.labelLinks));
+    box.appendChild(el("p", "atlas-popup__title", g.w + " " + this.labels.labelLinks));
     var sorted = g.items.slice().sort(function (x, y) { return x.title.localeCompare(y.title); });
     box.appendChild(this.listOf(sorted, function (ln) { return ln.title; }));
     this.more(box, g.items.length);
