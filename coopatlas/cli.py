@@ -21,6 +21,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Subcommands whose arguments the management command parses itself (its --help is shown).
+PASSTHROUGH: dict[str, tuple[str, str]] = {
+    "users": ("users", "Accounts: `users add --email E --role editor|facilitator|embassy|admin "
+                       "[--authority CODE ...] [--country ISO2] [--password P]`, `users list`."),
+    "tokens": ("tokens", "API tokens: `tokens create --email E`, `tokens list`, "
+                         "`tokens revoke --email E [--prefix P]`."),
+    "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
+    "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coopatlas",
@@ -44,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--data-dir", help="read the demo files from this folder")
         elif name == "check":
             p.add_argument("--json", action="store_true", help="print the report as JSON")
+    for name, (_, help_text) in PASSTHROUGH.items():
+        sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -61,23 +74,58 @@ def _management_args(args: argparse.Namespace) -> list[str]:
     return []
 
 
+def _setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coopatlas.config.settings.dev")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        os.makedirs(os.path.dirname(str(settings.DATABASES["default"]["NAME"])) or ".", exist_ok=True)
+
+
+def _passthrough(name: str, rest: list[str]) -> int:
+    from django.core.management import get_commands, load_command_class
+    from django.core.management.base import CommandError
+
+    from coopatlas.core.errors import AppError
+
+    _setup_django()
+    command_name = PASSTHROUGH[name][0]
+    if command_name not in get_commands():
+        print(f"coopatlas {name}: not available in this installation.", file=sys.stderr)
+        return 2
+    command = load_command_class(get_commands()[command_name], command_name)
+    parser = command.create_parser("coopatlas", name)
+    try:
+        options = parser.parse_args(rest)
+        cmd_options = vars(options)
+        positional = cmd_options.pop("args", ())
+        command.execute(*positional, **cmd_options)
+    except AppError as exc:
+        print(f"coopatlas {name}: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except CommandError as exc:
+        print(f"coopatlas {name}: {exc}", file=sys.stderr)
+        return exc.returncode or 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASSTHROUGH:
+        return _passthrough(argv[0], argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coopatlas.config.settings.dev")
-    import django
-    from django.conf import settings
+    _setup_django()
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
     from coopatlas.core.errors import AppError
 
-    django.setup()
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        os.makedirs(os.path.dirname(str(settings.DATABASES["default"]["NAME"])) or ".", exist_ok=True)
     command, _ = COMMANDS[args.command]
     try:
         call_command(command, *_management_args(args))
@@ -86,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except CommandError as exc:
         print(f"coopatlas {args.command}: {exc}", file=sys.stderr)
-        return 2
+        return exc.returncode or 2
     return 0
 
 

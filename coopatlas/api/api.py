@@ -216,3 +216,9 @@ def _authority_slug(key: str) -> str:
         raise NotFound(f"Aucune collectivité « {key[:60]} » : donnez son slug, son code INSEE "
                        "ou son SIREN.", field="key")
     return found.slug
+
+
+# The write API (issue 3) shares these paths, so it registers on this api (see write.py).
+from .write import register as _register_write  # noqa: E402
+
+_register_write(api)

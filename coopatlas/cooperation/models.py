@@ -30,6 +30,12 @@ class Record(TimeStamped):
                                           default=PublicationStatus.PUBLISHED, db_index=True)
     version = models.PositiveIntegerField(default=1)
     is_synthetic = models.BooleanField(default=False)
+    # Editing workflow (issue 3): deletion is reversible, so a deleted record keeps its row;
+    # a reviewer's comment travels with a returned record; the yearly campaign asks editors
+    # to confirm records not confirmed for 12 months.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    returned_comment = models.TextField(blank=True, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True

@@ -102,3 +102,42 @@ class PublishedFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+
+class Change(models.Model):
+    """One recorded change of an editable record: who, when, which fields before and after.
+
+    `snapshot` is the record's whole state after the change (fields, many-to-many ids and
+    child rows), so an administrator can restore any earlier version; `before`/`after` hold
+    only the fields that changed, for the history shown to people and the 409 of a stale save.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Création")
+        UPDATE = "update", _("Modification")
+        DELETE = "delete", _("Suppression")
+        UNDELETE = "undelete", _("Annulation de la suppression")
+        RESTORE = "restore", _("Restauration d'une version")
+        STATUS = "status", _("Changement d'état de publication")
+        CONFIRM = "confirm", _("Confirmation annuelle")
+
+    model = models.CharField(max_length=60, db_index=True, help_text="app_label.model_name")
+    object_id = models.PositiveBigIntegerField(db_index=True)
+    version = models.PositiveIntegerField(help_text="The record's version after the change")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    user = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="changes")
+    # Kept when the account is removed, so the history still says who did it.
+    user_email = models.EmailField(blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["model", "object_id", "at", "id"]
+        indexes = [models.Index(fields=["model", "object_id", "version"])]
+
+    def __str__(self) -> str:
+        return f"{self.model}#{self.object_id} v{self.version} {self.action}"

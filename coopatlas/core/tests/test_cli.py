@@ -50,3 +50,17 @@ def test_unknown_command_is_refused():
     result = run_cli("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_passthrough_commands_are_listed_and_show_their_own_help():
+    assert "users" in run_cli("--help").stdout
+    result = run_cli("users", "--help")
+    assert result.returncode == 0
+    assert "usage: coopatlas users" in result.stdout
+
+
+def test_users_add_with_an_unknown_role_names_the_accepted_roles():
+    result = run_cli("users", "add", "--email", "a@example.org", "--role", "wizard")
+    assert result.returncode != 0
+    assert "invalid choice: 'wizard'" in result.stderr
+    assert "editor" in result.stderr and "admin" in result.stderr

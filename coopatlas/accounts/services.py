@@ -1,0 +1,204 @@
+"""Writes for accounts: users and their roles, API tokens, sign-in with throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from coopatlas.core.errors import AppError, NotFound
+
+from .models import ApiToken, Membership, Role, SignInFailure, User
+
+TOKEN_PREFIX = "cat_"
+MIN_PASSWORD = 12
+
+
+class SignInLocked(AppError):
+    """Too many failed sign-ins from this address for this e-mail: HTTP 429."""
+
+    exit_code = 6
+    http_status = 429
+
+
+# --------------------------------------------------------------------------- users
+
+def _clean_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise AppError(f"--email : « {value[:80]} » n'est pas une adresse électronique valide.",
+                       field="email") from exc
+    return value
+
+
+def _check_scope(*, role: str, authorities: list, country) -> None:
+    if role not in Role.values:
+        raise AppError(f"--role : « {role[:20]} » inconnu ; rôles : {', '.join(Role.values)}.",
+                       field="role")
+    if role in (Role.EDITOR, Role.FACILITATOR) and not authorities:
+        raise AppError(f"--authority : un rôle {role} s'exerce pour au moins une collectivité ; "
+                       "donnez son code INSEE ou son SIREN (--authority 35238).",
+                       field="authority")
+    if role == Role.EMBASSY and country is None:
+        raise AppError("--country : un agent d'ambassade est rattaché à un pays ; donnez son "
+                       "code ISO à deux lettres (--country ML).", field="country")
+    if role != Role.EMBASSY and country is not None:
+        raise AppError("--country ne vaut que pour le rôle embassy.", field="country")
+    if role in (Role.EMBASSY, Role.ADMIN) and authorities:
+        raise AppError(f"--authority ne vaut que pour les rôles editor et facilitator, pas "
+                       f"{role}.", field="authority")
+    if country is not None and country.iso2 == "FR":
+        raise AppError("--country : une ambassade est à l'étranger ; FR n'est pas un pays "
+                       "d'ambassade.", field="country")
+
+
+@transaction.atomic
+def user_add(*, email: str, role: str, authorities: list | None = None, country=None,
+             password: str | None = None, organisation=None,
+             programmes: list | None = None) -> tuple[User, str | None]:
+    """Create an account (or give an existing one another role) with its scope.
+
+    Returns the user and the generated password, when one was generated (new account
+    without --password): it is shown once and never stored in clear."""
+    email = _clean_email(email)
+    authorities = list(authorities or [])
+    _check_scope(role=role, authorities=authorities, country=country)
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise AppError(f"--password : au moins {MIN_PASSWORD} caractères (ou omettez-le : un "
+                       "mot de passe sera généré).", field="password")
+    user = User.objects.filter(email=email).first()
+    generated = None
+    if user is None:
+        if password is None:
+            generated = password = secrets.token_urlsafe(15)
+        user = User.objects.create_user(email=email, password=password)
+    elif password is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if role == Role.ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    membership = Membership.objects.create(user=user, role=role, country=country,
+                                           organisation=organisation)
+    membership.authorities.set(authorities)
+    membership.programmes.set(programmes or [])
+    return user, generated
+
+
+def user_get(*, email: str) -> User:
+    user = User.objects.filter(email=(email or "").strip().lower()).first()
+    if user is None:
+        raise NotFound(f"--email : aucun compte « {email[:80]} » ; créez-le avec "
+                       "`coopatlas users add`.", field="email")
+    return user
+
+
+def user_list() -> list[dict]:
+    rows = []
+    users = User.objects.order_by("email").prefetch_related(
+        "memberships__authorities", "memberships__country", "api_tokens")
+    for user in users:
+        roles = []
+        for m in user.memberships.all():
+            scope = [a.insee_code or a.siren or a.slug for a in m.authorities.all()]
+            if m.country_id:
+                scope.append(m.country_id)
+            roles.append({"role": m.role, "scope": scope})
+        rows.append({"email": user.email, "active": user.is_active,
+                     "superuser": user.is_superuser, "roles": roles,
+                     "tokens": sum(1 for t in user.api_tokens.all() if t.revoked_at is None)})
+    return rows
+
+
+# --------------------------------------------------------------------------- tokens
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token; the clear key is returned once and only its hash is kept."""
+    if not user.is_active:
+        raise AppError(f"{user.email} est désactivé : pas de jeton.", field="email")
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12],
+                                    key_hash=_hash(key))
+    return token, key
+
+
+def token_list(*, user: User | None = None) -> list[ApiToken]:
+    qs = ApiToken.objects.select_related("user")
+    return list(qs.filter(user=user) if user is not None else qs)
+
+
+@transaction.atomic
+def token_revoke(*, user: User, prefix: str | None = None) -> int:
+    """Revoke one token (by its prefix, as `tokens list` shows it) or all of a user's."""
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if prefix:
+        tokens = tokens.filter(prefix=prefix.strip().removesuffix("…"))
+        if not tokens.exists():
+            raise NotFound(f"--prefix : aucun jeton actif « {prefix[:20]} » pour {user.email} ; "
+                           "voyez `coopatlas tokens list`.", field="prefix")
+    return tokens.update(revoked_at=timezone.now())
+
+
+def token_user(*, key: str) -> User | None:
+    """The active user a clear token belongs to, or None (unknown, revoked, inactive)."""
+    if not key or not key.startswith(TOKEN_PREFIX) or len(key) > 200:
+        return None
+    token = (ApiToken.objects.select_related("user")
+             .filter(key_hash=_hash(key), revoked_at__isnull=True).first())
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --------------------------------------------------------------------------- sign-in
+
+def _limits() -> tuple[int, int]:
+    return (getattr(settings, "COOPATLAS_SIGNIN_MAX_FAILURES", 5),
+            getattr(settings, "COOPATLAS_SIGNIN_LOCK_MINUTES", 15))
+
+
+def signin_locked_until(*, email: str, ip: str):
+    """When the e-mail+address pair may try again, or None if it may now.
+
+    Locked while it has MAX failures within the last LOCK minutes."""
+    max_failures, minutes = _limits()
+    since = timezone.now() - timedelta(minutes=minutes)
+    recent = list(SignInFailure.objects.filter(email=email.strip().lower(), ip=ip or "",
+                                               at__gte=since)
+                  .order_by("-at").values_list("at", flat=True)[:max_failures])
+    if len(recent) < max_failures:
+        return None
+    return recent[-1] + timedelta(minutes=minutes)
+
+
+def signin(*, email: str, password: str, ip: str, request=None) -> User:
+    """Check e-mail and password, throttled per e-mail and address. Raises AppError."""
+    email = (email or "").strip().lower()
+    until = signin_locked_until(email=email, ip=ip)
+    if until is not None:
+        wait = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
+        raise SignInLocked(f"Trop d'essais infructueux : réessayez dans {wait} minute(s), ou "
+                           "réinitialisez votre mot de passe.", field="email")
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        SignInFailure.objects.create(email=email[:254], ip=ip or "")
+        raise AppError("Adresse électronique ou mot de passe incorrect.", field="password")
+    SignInFailure.objects.filter(email=email, ip=ip or "").delete()
+    return user

@@ -1,0 +1,436 @@
+"""Edits made by people: the write services of `services.py`, with an actor.
+
+Every function here is one transaction that
+1. checks the actor's permission (`coopatlas.accounts.permissions`), before the write and,
+   for creates and updates, on the result (nobody moves a record out of their own scope);
+2. checks the version the actor read: `UPDATE … SET version = version + 1 WHERE version =
+   sent` runs first, so of two concurrent saves of the same version exactly one matches;
+   the other gets `Conflict` (HTTP 409) listing the fields changed meanwhile;
+3. calls the existing write service, which validates and saves;
+4. records a `core.Change` (who, when, fields before and after, a full snapshot).
+Anything raised rolls everything back: nothing half-written, no version consumed.
+
+Workflow: created records start as drafts; draft → submitted (anyone who may edit) →
+published (administrator, or embassy for its country) → archived; a publisher may return a
+submitted record to draft with a comment. Edits to a published record keep it published
+(recorded in the history, visible to administrators): the atlas must stay easy to update.
+A project's financing lines follow the project's publication state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils import timezone
+
+from coopatlas.accounts.permissions import PermissionDenied, require, scope_of
+from coopatlas.core import history
+from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.models import Change, Source
+from coopatlas.core.services import source_cite, source_document_get_or_create
+
+from . import services
+from .models import (
+    Contact,
+    Convention,
+    FundingContribution,
+    Organisation,
+    PartnerRequest,
+    Partnership,
+    Project,
+    PublicationStatus,
+)
+
+DRAFT, SUBMITTED = PublicationStatus.DRAFT, PublicationStatus.SUBMITTED
+PUBLISHED, ARCHIVED = PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED
+DECLARATION_KEY = "atlas-declaration"
+CONFIRM_MONTHS = 12
+
+
+class Conflict(AppError):
+    """The record changed since the version the user read: HTTP 409, CLI exit code 5."""
+
+    exit_code = 5
+    http_status = 409
+
+    def __init__(self, message: str, *, version: int, changes: dict):
+        super().__init__(message, field="version")
+        self.version = version
+        self.changes = changes
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "version": self.version, "changes": self.changes}
+
+
+# --------------------------------------------------------------------------- helpers
+
+def declared_source() -> Source:
+    """The source of what a signed-in user declares without citing a document."""
+    document = source_document_get_or_create(
+        key=DECLARATION_KEY, title="Déclaration d'un utilisateur de l'atlas",
+        publisher="Atlas de la coopération décentralisée")
+    return source_cite(document=document)
+
+
+def _version(value) -> int:
+    if value is None or value == "":
+        raise AppError("version : envoyez la version de l'enregistrement que vous avez lue "
+                       "(champ « version » ou en-tête If-Match) ; elle évite d'écraser la "
+                       "modification d'un autre.", field="version")
+    try:
+        number = int(str(value).strip().strip('"').removeprefix('W/').strip('"'))
+    except ValueError as exc:
+        raise AppError(f"version : « {str(value)[:20]} » n'est pas un numéro de version.",
+                       field="version") from exc
+    if number < 1:
+        raise AppError("version : un numéro de version commence à 1.", field="version")
+    return number
+
+
+def _lock(record: Model, version) -> Model:
+    """Take the version: the first save of version N wins, any other gets Conflict."""
+    sent = _version(version)
+    model = type(record)
+    won = (model.objects.filter(pk=record.pk, version=sent, deleted_at__isnull=True)
+           .update(version=F("version") + 1, updated_at=timezone.now()))
+    current = model.objects.get(pk=record.pk)
+    if won:
+        return current
+    if current.deleted_at:
+        raise Conflict(f"{record._meta.verbose_name} « {str(current)[:80]} » a été supprimé "
+                       "entre-temps ; rien n'a été enregistré.", version=current.version,
+                       changes={"deleted_at": {"was": None, "now": str(current.deleted_at)}})
+    changes = history.changes_since(record=current, version=sent)
+    fields = ", ".join(changes) or "état de publication"
+    raise Conflict(f"{record._meta.verbose_name} « {str(current)[:80]} » a été modifié depuis "
+                   f"la version {sent} que vous avez lue (version actuelle {current.version}) ; "
+                   f"champs modifiés entre-temps : {fields}. Rechargez-le, reportez vos "
+                   "changements et enregistrez à nouveau : rien n'a été écrit.",
+                   version=current.version, changes=changes)
+
+
+def _status_for(record: Model) -> str:
+    if isinstance(record, FundingContribution):
+        return record.project.publication_status
+    return DRAFT
+
+
+def _create(*, actor, create: Callable[[], Model]) -> Model:
+    with transaction.atomic():
+        if not scope_of(actor).any_role:
+            raise PermissionDenied("Seul un compte doté d'un rôle (rédacteur, animateur, "
+                                   "ambassade, administrateur) peut créer un enregistrement ; "
+                                   "demandez un rôle à un administrateur.", field="user")
+        record = create()
+        record.publication_status = _status_for(record)
+        record.confirmed_at = timezone.now()
+        record.save(update_fields=["publication_status", "confirmed_at"])
+        require("create", user=actor, record=record)
+        history.change_record(record=record, action=Change.Action.CREATE, user=actor,
+                              before={}, after=history.snapshot(record))
+    return record
+
+
+def _update(*, actor, record: Model, version, save: Callable[[Model], Model]) -> Model:
+    with transaction.atomic():
+        require("edit", user=actor, record=record)
+        fresh = _lock(record, version)
+        before = history.snapshot(fresh)
+        saved = save(fresh)
+        saved.confirmed_at = timezone.now()  # an edit confirms the record is up to date
+        saved.save(update_fields=["confirmed_at"])
+        require("edit", user=actor, record=saved)
+        history.change_record(record=saved, action=Change.Action.UPDATE, user=actor,
+                              before=before, after=history.snapshot(saved))
+    return saved
+
+
+def _source(kwargs: dict) -> Source:
+    return kwargs.pop("source", None) or declared_source()
+
+
+# --------------------------------------------------------------------------- entities
+
+def partnership_create(*, actor, **kwargs) -> Partnership:
+    source = _source(kwargs)
+    return _create(actor=actor,
+                   create=lambda: services.partnership_create(source=source, **kwargs))
+
+
+def partnership_update(*, actor, partnership: Partnership, version, **kwargs) -> Partnership:
+    return _update(actor=actor, record=partnership, version=version,
+                   save=lambda r: services.partnership_update(partnership=r, **kwargs))
+
+
+def convention_create(*, actor, partnership: Partnership, **kwargs) -> Convention:
+    source = _source(kwargs)
+    return _create(actor=actor, create=lambda: services.convention_create(
+        partnership=partnership, source=source, **kwargs))
+
+
+def convention_update(*, actor, convention: Convention, version, **kwargs) -> Convention:
+    return _update(actor=actor, record=convention, version=version,
+                   save=lambda r: services.convention_update(convention=r, **kwargs))
+
+
+def project_create(*, actor, **kwargs) -> Project:
+    source = _source(kwargs)
+    return _create(actor=actor, create=lambda: services.project_create(source=source, **kwargs))
+
+
+def project_update(*, actor, project: Project, version, **kwargs) -> Project:
+    return _update(actor=actor, record=project, version=version,
+                   save=lambda r: services.project_update(project=r, **kwargs))
+
+
+def funding_add(*, actor, project: Project, **kwargs) -> FundingContribution:
+    """A financing line; allowed to whoever may edit the project (checked on the line)."""
+    source = _source(kwargs)
+    return _create(actor=actor, create=lambda: services.funding_add(
+        project=project, source=source, **kwargs))
+
+
+def funding_update(*, actor, line: FundingContribution, version, amount,
+                   **kwargs) -> FundingContribution:
+    source = kwargs.pop("source", None)
+    return _update(actor=actor, record=line, version=version,
+                   save=lambda r: services.funding_update(line=r, amount=amount,
+                                                          source=source or r.source, **kwargs))
+
+
+def organisation_create(*, actor, **kwargs) -> Organisation:
+    source = _source(kwargs)
+    return _create(actor=actor,
+                   create=lambda: services.organisation_create(source=source, **kwargs))
+
+
+def organisation_update(*, actor, organisation: Organisation, version, **kwargs) -> Organisation:
+    return _update(actor=actor, record=organisation, version=version,
+                   save=lambda r: services.organisation_update(organisation=r, **kwargs))
+
+
+def partner_request_create(*, actor, **kwargs) -> PartnerRequest:
+    source = _source(kwargs)
+    return _create(actor=actor,
+                   create=lambda: services.partner_request_create(source=source, **kwargs))
+
+
+def partner_request_update(*, actor, request: PartnerRequest, version,
+                           **kwargs) -> PartnerRequest:
+    return _update(actor=actor, record=request, version=version,
+                   save=lambda r: services.partner_request_update(request=r, **kwargs))
+
+
+def contact_create(*, actor, **kwargs) -> Contact:
+    source = _source(kwargs)
+    return _create(actor=actor, create=lambda: services.contact_create(source=source, **kwargs))
+
+
+def contact_update(*, actor, contact: Contact, version, **kwargs) -> Contact:
+    return _update(actor=actor, record=contact, version=version,
+                   save=lambda r: services.contact_update(contact=r, **kwargs))
+
+
+PERSONAL_FIELDS = ("name", "email", "phone")
+
+
+def contact_erase(*, actor, contact: Contact, version) -> Contact:
+    """Remove a person's details on request; the role stays, so records citing it hold.
+    The history is scrubbed too: an erased e-mail must not survive in old snapshots."""
+    with transaction.atomic():
+        saved = _update(actor=actor, record=contact, version=version,
+                        save=lambda r: services.contact_update(
+                            contact=r, **dict.fromkeys(PERSONAL_FIELDS, "")))
+        for change in Change.objects.filter(model=history.model_label(saved),
+                                            object_id=saved.pk):
+            for part in (change.before, change.after, change.snapshot):
+                for name in PERSONAL_FIELDS:
+                    if part.get(name):
+                        part[name] = ""
+            change.save(update_fields=["before", "after", "snapshot"])
+    return saved
+
+
+# --------------------------------------------------------------------------- delete, restore
+
+def record_delete(*, actor, record: Model, version) -> Model:
+    """Reversible: the row stays, marked deleted; `record_undelete` brings it back.
+    A financing line is removed for real (the budget check counts every line); its last
+    snapshot in the history lets `funding_undelete` recreate it."""
+    with transaction.atomic():
+        require("delete", user=actor, record=record)
+        fresh = _lock(record, version)
+        if isinstance(fresh, FundingContribution):
+            before = history.snapshot(fresh)
+            history.change_record(record=fresh, action=Change.Action.DELETE, user=actor,
+                                  before=before, after={})
+            services.funding_remove(line=fresh)
+            return fresh
+        before = history.workflow_state(fresh)
+        fresh.deleted_at = timezone.now()
+        fresh.save(update_fields=["deleted_at"])
+        history.change_record(record=fresh, action=Change.Action.DELETE, user=actor,
+                              before=before, after=history.workflow_state(fresh))
+    return fresh
+
+
+def record_undelete(*, actor, record: Model) -> Model:
+    with transaction.atomic():
+        require("undelete", user=actor, record=record)
+        if record.deleted_at is None:
+            raise AppError(f"{record._meta.verbose_name} « {str(record)[:80]} » n'est pas "
+                           "supprimé.", field="deleted_at")
+        model = type(record)
+        model.objects.filter(pk=record.pk).update(version=F("version") + 1, deleted_at=None)
+        fresh = model.objects.get(pk=record.pk)
+        history.change_record(record=fresh, action=Change.Action.UNDELETE, user=actor,
+                              before=history.workflow_state(record),
+                              after=history.workflow_state(fresh))
+    return fresh
+
+
+def funding_undelete(*, actor, line_id: int) -> FundingContribution:
+    """Recreate a removed financing line, with its id, from its last snapshot."""
+    last = (Change.objects.filter(model="cooperation.fundingcontribution", object_id=line_id)
+            .order_by("-at", "-id").first())
+    if last is None or last.action != Change.Action.DELETE:
+        raise NotFound(f"Aucune ligne de financement supprimée n° {line_id} dans l'historique.",
+                       field="id")
+    with transaction.atomic():
+        line = FundingContribution(pk=line_id, version=last.version + 1)
+        history.snapshot_apply(line, last.snapshot)
+        line.publication_status = _status_for(line)
+        require("undelete", user=actor, record=line)
+        _full_clean(line)
+        line.save(force_insert=True)
+        history.change_record(record=line, action=Change.Action.UNDELETE, user=actor,
+                              before={}, after=history.snapshot(line))
+    return line
+
+
+def _full_clean(record: Model) -> None:
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        field, messages = next(iter(errors.items()))
+        raise AppError(f"Cette version ne peut pas être rétablie telle quelle ({field} : "
+                       f"{' '.join(messages)}) ; corrigez l'enregistrement actuel à la main.",
+                       field=field, errors={k: list(v) for k, v in errors.items()}) from exc
+
+
+def record_restore(*, actor, record: Model, to_version: int, version=None) -> Model:
+    """Bring back the content of an earlier version (a new version, logged as a restore)."""
+    with transaction.atomic():
+        require("restore", user=actor, record=record)
+        target = (Change.objects.filter(model=history.model_label(record), object_id=record.pk,
+                                        version=to_version).exclude(snapshot={})
+                  .order_by("-at", "-id").first())
+        if target is None:
+            known = sorted(set(Change.objects.filter(
+                model=history.model_label(record), object_id=record.pk)
+                .values_list("version", flat=True)))
+            raise AppError(f"to_version : aucune version {to_version} enregistrée dans "
+                           f"l'historique ; versions disponibles : "
+                           f"{', '.join(map(str, known)) or 'aucune'}.", field="to_version")
+        fresh = _lock(record, record.version if version is None else version)
+        before = history.snapshot(fresh)
+        history.snapshot_apply(fresh, target.snapshot)
+        _full_clean(fresh)
+        fresh.save()
+        history.snapshot_apply_relations(fresh, target.snapshot)
+        history.change_record(record=fresh, action=Change.Action.RESTORE, user=actor,
+                              before=before, after=history.snapshot(fresh),
+                              comment=f"version {to_version}")
+    return fresh
+
+
+# --------------------------------------------------------------------------- workflow
+
+TRANSITIONS = {
+    # action: (states it starts from, state it leads to)
+    "submit": ({DRAFT}, SUBMITTED),
+    "publish": ({SUBMITTED}, PUBLISHED),
+    "return": ({SUBMITTED}, DRAFT),
+    "archive": ({PUBLISHED}, ARCHIVED),
+}
+
+
+def record_transition(*, actor, record: Model, action: str, version=None,
+                      comment: str = "") -> Model:
+    """Move a record along the publication workflow. `version` is optional here: a status
+    change does not overwrite content, but when sent it is checked like any save."""
+    if action not in TRANSITIONS:
+        raise AppError(f"action « {action[:20]} » inconnue ; actions : "
+                       f"{', '.join(TRANSITIONS)}.", field="action")
+    if isinstance(record, FundingContribution):
+        raise AppError("Une ligne de financement suit la publication de son projet : "
+                       "soumettez ou publiez le projet.", field="action")
+    sources, target = TRANSITIONS[action]
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        require(action, user=actor, record=record)
+        if record.publication_status not in sources:
+            raise AppError(f"publication_status : « {record.get_publication_status_display()} »"
+                           f" ne peut pas être {_DONE[action]} ; il faut l'état "
+                           f"« {', '.join(str(PublicationStatus(s).label) for s in sources)} ».",
+                           field="publication_status")
+        if action == "return" and not comment:
+            raise AppError("comment : dites au rédacteur ce qu'il doit corriger.",
+                           field="comment")
+        fresh = _lock(record, record.version if version is None else version)
+        before = history.workflow_state(fresh)
+        fresh.publication_status = target
+        if action in ("return", "submit"):
+            fresh.returned_comment = comment if action == "return" else ""
+        fresh.save(update_fields=["publication_status", "returned_comment"])
+        if isinstance(fresh, Project):
+            fresh.funding.update(publication_status=target)
+        history.change_record(record=fresh, action=Change.Action.STATUS, user=actor,
+                              before=before, after=history.workflow_state(fresh),
+                              comment=comment)
+    return fresh
+
+
+_DONE = {"submit": "soumis", "publish": "publié", "return": "renvoyé", "archive": "archivé"}
+
+
+def record_submit(*, actor, record: Model, version=None) -> Model:
+    return record_transition(actor=actor, record=record, action="submit", version=version)
+
+
+def record_publish(*, actor, record: Model, version=None) -> Model:
+    return record_transition(actor=actor, record=record, action="publish", version=version)
+
+
+def record_return(*, actor, record: Model, comment: str, version=None) -> Model:
+    return record_transition(actor=actor, record=record, action="return", version=version,
+                             comment=comment)
+
+
+def record_archive(*, actor, record: Model, version=None) -> Model:
+    return record_transition(actor=actor, record=record, action="archive", version=version)
+
+
+def record_confirm(*, actor, record: Model) -> Model:
+    """"Still true" in one click: no content change, so no new version and no conflict."""
+    with transaction.atomic():
+        require("confirm", user=actor, record=record)
+        if record.deleted_at:
+            raise AppError("Un enregistrement supprimé ne se confirme pas.", field="deleted_at")
+        now = timezone.now()
+        type(record).objects.filter(pk=record.pk).update(confirmed_at=now)
+        record.confirmed_at = now
+        Change.objects.create(model=history.model_label(record), object_id=record.pk,
+                              version=record.version, action=Change.Action.CONFIRM,
+                              user=actor, user_email=actor.email,
+                              after={"confirmed_at": now.isoformat()})
+    return record
+
+
+def confirm_deadline(now=None):
+    return (now or timezone.now()) - timedelta(days=365 * CONFIRM_MONTHS // 12)
