@@ -175,6 +175,10 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait()
+    from bench import iati
+
+    print("\n== IATI 2.03 export and import ==")
+    iati.run()
     if os.environ.get("BENCH_10X", "1") != "0":
         big = OUT / "10x"
         big.mkdir(parents=True, exist_ok=True)

@@ -222,3 +222,7 @@ def _authority_slug(key: str) -> str:
 from .write import register as _register_write  # noqa: E402
 
 _register_write(api)
+
+from coopatlas.iati.api import router as _iati_router  # noqa: E402
+
+api.add_router("/iati/", _iati_router)

@@ -76,6 +76,12 @@ from .models import (
 )
 
 PUBLISHED = PublicationStatus.PUBLISHED
+# What the public sees: published and not deleted (deletion is reversible, see editing.py).
+PUBLIC = {"publication_status": PUBLISHED, "deleted_at__isnull": True}
+
+
+def _public(relation: str) -> dict:
+    return {f"{relation}__{key}": value for key, value in PUBLIC.items()}
 FACET_LIMIT = 50  # long facets (areas, départements) keep their biggest values
 DETAIL_LIST_LIMIT = 200  # related lists on a fiche; the count is always given in full
 COUNTRY_LIST_LIMIT = 100
@@ -463,7 +469,7 @@ def _party_links_prefetch() -> Prefetch:
 
 
 def _partnerships_base() -> QuerySet:
-    return Partnership.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    return Partnership.objects.filter(**PUBLIC)
 
 
 def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
@@ -561,12 +567,12 @@ def partnership_detail(*, slug: str) -> dict:
     themes_by_id = _themes_by_id()
     out = _partnership_summary(p)
     out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
-    conventions = (Convention.objects.filter(partnership=p, publication_status=PUBLISHED, deleted_at__isnull=True)
+    conventions = (Convention.objects.filter(partnership=p, **PUBLIC)
                    .select_related("source__document")
                    .prefetch_related(Prefetch("parties", queryset=LocalAuthority.objects
                                               .select_related("country", "area")))
                    .order_by("signed_year", "id"))
-    projects = _project_rows(Project.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True,
+    projects = _project_rows(Project.objects.filter(**PUBLIC,
                                                     partnerships=p))
     out.update({
         "description": p.description,
@@ -599,8 +605,15 @@ def _convention_dict(c: Convention) -> dict:
 # --------------------------------------------------------------------------------------
 
 
+def project_queryset(*, filters: AtlasFilters) -> QuerySet:
+    """The published projects matching the atlas filters, for exports (IATI)."""
+    return _project_filtered(filters, _themes_by_id())
+
+
 def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
-    qs = Project.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    # Other publishers' activities imported from IATI show as "other actors", not here.
+    qs = Project.objects.filter(**PUBLIC,
+                                is_imported=False)
     check_choice(field="status", value=f.status, choices=ProjectStatus.choices)
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:
@@ -710,7 +723,7 @@ def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
 
 
 def project_detail(*, slug: str) -> dict:
-    p = (_project_rows(Project.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, slug=slug)).first()
+    p = (_project_rows(Project.objects.filter(**PUBLIC, slug=slug)).first()
          if is_lookup_key(slug) else None)
     if p is None:
         raise NotFound(f"Aucun projet publié « {slug[:100]} » : cherchez-le avec la liste des "
@@ -720,7 +733,7 @@ def project_detail(*, slug: str) -> dict:
     out["themes"] = [{**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main,
                       "priority": t.priority} for t in p.theme_links.all()]
     out["main_theme"] = next((t for t in out["themes"] if t["is_main"]), None)
-    funding = list(FundingContribution.objects.filter(project=p, publication_status=PUBLISHED, deleted_at__isnull=True)
+    funding = list(FundingContribution.objects.filter(project=p, **PUBLIC)
                    .select_related("funder_authority__country", "funder_authority__area",
                                    "funder_organisation", "source__document")
                    .order_by("-amount", "id"))
@@ -784,10 +797,10 @@ def _funding_dict(x: FundingContribution) -> dict:
 
 def _involved_authorities() -> QuerySet:
     """Authorities the atlas has something about (not the 35,000 communes of the code)."""
-    parties = PartnershipParty.objects.filter(partnership__publication_status=PUBLISHED, partnership__deleted_at__isnull=True)
-    people = ProjectParticipant.objects.filter(project__publication_status=PUBLISHED, project__deleted_at__isnull=True)
-    members = ProgrammeMembership.objects.filter(programme__publication_status=PUBLISHED, programme__deleted_at__isnull=True)
-    requests = PartnerRequest.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    parties = PartnershipParty.objects.filter(**_public("partnership"))
+    people = ProjectParticipant.objects.filter(**_public("project"))
+    members = ProgrammeMembership.objects.filter(**_public("programme"))
+    requests = PartnerRequest.objects.filter(**PUBLIC)
     return LocalAuthority.objects.filter(
         Q(id__in=parties.values("authority_id")) | Q(id__in=people.values("authority_id"))
         | Q(id__in=members.values("authority_id")) | Q(id__in=requests.values("authority_id")))
@@ -805,7 +818,7 @@ def _authority_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     if f.theme:
         subtree = _theme_subtree_ids(f.theme, themes_by_id)
         in_partnership = PartnershipParty.objects.filter(
-            partnership__publication_status=PUBLISHED, partnership__deleted_at__isnull=True,
+            **_public("partnership"),
             partnership_id__in=Partnership.themes.through.objects.filter(
                 theme_id__in=subtree).values("partnership_id"))
         in_project = ProjectParticipant.objects.filter(
@@ -829,7 +842,7 @@ def _authority_summary(a: LocalAuthority) -> dict:
 
 def _partnership_count() -> Subquery:
     sub = (PartnershipParty.objects.filter(authority_id=OuterRef("id"),
-                                           partnership__publication_status=PUBLISHED, partnership__deleted_at__isnull=True)
+                                           **_public("partnership"))
            .order_by().values("authority_id").annotate(n=Count("id")).values("n"))
     return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
 
@@ -868,12 +881,12 @@ def authority_detail(*, slug: str) -> dict:
     partnerships = _partnership_rows(_partnerships_base().filter(
         id__in=PartnershipParty.objects.filter(authority=a).values("partnership_id")))
     projects = _project_rows(Project.objects.filter(
-        publication_status=PUBLISHED, deleted_at__isnull=True,
+        **PUBLIC,
         id__in=ProjectParticipant.objects.filter(authority=a).values("project_id")))
-    programmes = Programme.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True).filter(
+    programmes = Programme.objects.filter(**PUBLIC).filter(
         Q(carrier_authority=a) | Q(id__in=ProgrammeMembership.objects.filter(authority=a)
                                    .values("programme_id")))
-    requests = PartnerRequest.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, authority=a)
+    requests = PartnerRequest.objects.filter(**PUBLIC, authority=a)
     out.update({
         "country": a.country_id,
         "country_info": _country_dict(a.country),
@@ -907,7 +920,7 @@ def authority_detail(*, slug: str) -> dict:
 
 
 def organisation_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
-    qs = Organisation.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    qs = Organisation.objects.filter(**PUBLIC)
     check_choice(field="kind", value=filters.kind, choices=Organisation.Kind.choices)
     for word in filters.words:
         qs = qs.filter(Q(search_name__contains=word) | Q(slug__contains=slugify(word)))
@@ -952,13 +965,13 @@ def _organisation_summary(o: Organisation) -> dict:
 
 
 def organisation_detail(*, slug: str) -> dict:
-    o = (Organisation.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, slug=slug)
+    o = (Organisation.objects.filter(**PUBLIC, slug=slug)
          .select_related("country", "source__document").first()) if is_lookup_key(slug) else None
     if o is None:
         raise NotFound(f"Aucun acteur publié « {slug[:100]} » : cherchez-le avec la liste des "
                        "acteurs (paramètre q).", field="slug")
     out = _organisation_summary(o)
-    published = {"publication_status": PUBLISHED, "deleted_at__isnull": True}
+    published = PUBLIC
     partnerships = _partnership_rows(_partnerships_base().filter(organisations=o))
     operated = _project_rows(Project.objects.filter(
         **published, id__in=ProjectOperator.objects.filter(organisation=o).values("project_id")))
@@ -1019,7 +1032,7 @@ def _programme_summary(p: Programme) -> dict:
 
 def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     themes_by_id = _themes_by_id()
-    qs = Programme.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    qs = Programme.objects.filter(**PUBLIC)
     check_choice(field="status", value=filters.status, choices=_PROGRAMME_STATUS)
     for word in filters.words:
         qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word))
@@ -1049,7 +1062,7 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
 
 
 def programme_detail(*, slug: str) -> dict:
-    p = (_programme_rows(Programme.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, slug=slug))
+    p = (_programme_rows(Programme.objects.filter(**PUBLIC, slug=slug))
          .first() if is_lookup_key(slug) else None)
     if p is None:
         raise NotFound(f"Aucun programme publié « {slug[:100]} » : voyez la liste des "
@@ -1101,7 +1114,7 @@ def _partner_request_summary(r: PartnerRequest) -> dict:
 
 def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     themes_by_id = _themes_by_id()
-    qs = PartnerRequest.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    qs = PartnerRequest.objects.filter(**PUBLIC)
     check_choice(field="status", value=filters.status, choices=PartnerRequest.Status.choices)
     for word in filters.words:
         qs = qs.filter(_authority_word_q(word, "authority") | Q(description__icontains=word))
@@ -1134,14 +1147,14 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
 
 
 def partner_request_detail(*, pk: int) -> dict:
-    r = _request_rows(PartnerRequest.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, pk=pk)).first()
+    r = _request_rows(PartnerRequest.objects.filter(**PUBLIC, pk=pk)).first()
     if r is None:
         raise NotFound(f"Aucune demande de partenariat publiée n° {pk}.", field="id")
     return _partner_request_summary(r)
 
 
 def _contact_rows(qs: QuerySet) -> QuerySet:
-    return (qs.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    return (qs.filter(**PUBLIC)
             .select_related("organisation", "authority__country", "authority__area", "country",
                             "source__document")
             .order_by("organisation__name", "role", "id"))
@@ -1200,7 +1213,8 @@ def country_summary(*, iso2: str) -> dict:
                                               authority__country=country)
     by_kind = _facet_authority_kinds(french, "authority__kind", "partnership_id")
     by_area = _facet_grouped(foreign, _level1_area_code("authority__area"), "partnership_id")
-    projects = Project.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True).filter(
+    projects = Project.objects.filter(**PUBLIC,
+                                      is_imported=False).filter(
         Q(id__in=Project.countries.through.objects.filter(country=country).values("project_id"))
         | Q(id__in=ProjectParticipant.objects.filter(authority__country=country)
             .values("project_id")))
@@ -1230,16 +1244,24 @@ def country_summary(*, iso2: str) -> dict:
         "active_partnerships_list_url": _list_url("atlas:partnership_list",
                                                   country=country.iso2, status="active"),
         "partner_requests": [_partner_request_summary(r) for r in _request_rows(
-            PartnerRequest.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True,
+            PartnerRequest.objects.filter(**PUBLIC,
                                           authority__country=country))[:COUNTRY_LIST_LIMIT]],
         "programmes": [_programme_summary(p) for p in _programme_rows(
-            Programme.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, countries=country)
+            Programme.objects.filter(**PUBLIC, countries=country)
         ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT]],
         "contacts": [_contact_dict(c) for c in _contact_rows(
             Contact.objects.filter(country=country))],
+        "other_actors": _other_actors(country=country.iso2),
         "html_url": _url("atlas:country", "slug", country.slug),
         "api_url": _url("api:country_summary", "iso2", country.iso2),
     }
+
+
+def _other_actors(*, country: str) -> dict:
+    """Other donors' activities imported from IATI files, for coordination on the fiche."""
+    from coopatlas.iati.selectors import imported_activities_for  # iati builds on cooperation
+
+    return imported_activities_for(country=country, area=None)
 
 
 def _country_block(country: Country) -> dict:
@@ -1311,20 +1333,21 @@ def _list_url(name: str, **params) -> str | None:
 
 def headline_figures() -> dict:
     partnerships = _partnerships_base()
-    parties = PartnershipParty.objects.filter(partnership__publication_status=PUBLISHED, partnership__deleted_at__isnull=True)
+    parties = PartnershipParty.objects.filter(**_public("partnership"))
     return {
         "partnerships": partnerships.count(),
         "active_partnerships": partnerships.filter(status=PartnershipStatus.ACTIVE).count(),
-        "projects": Project.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True).count(),
+        "projects": Project.objects.filter(**PUBLIC,
+                                           is_imported=False).count(),
         "french_authorities": parties.filter(authority__country_id="FR")
         .values("authority_id").distinct().count(),
         "partner_authorities": parties.exclude(authority__country_id="FR")
         .values("authority_id").distinct().count(),
         "countries": parties.exclude(authority__country_id="FR")
         .values("authority__country_id").distinct().count(),
-        "programmes": Programme.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True, is_open=True).count(),
+        "programmes": Programme.objects.filter(**PUBLIC, is_open=True).count(),
         "open_partner_requests": PartnerRequest.objects.filter(
-            publication_status=PUBLISHED, deleted_at__isnull=True, status=PartnerRequest.Status.OPEN).count(),
+            **PUBLIC, status=PartnerRequest.Status.OPEN).count(),
     }
 
 
@@ -1362,7 +1385,7 @@ def search_suggest(*, q: str, limit: int = 10) -> list[dict]:
     for p in partnerships.only("slug", "title")[:5]:
         out.append({"label": p.title, "kind": "partnership", "code": p.slug,
                     "html_url": _url("atlas:partnership", "slug", p.slug)})
-    organisations = Organisation.objects.filter(publication_status=PUBLISHED, deleted_at__isnull=True)
+    organisations = Organisation.objects.filter(**PUBLIC)
     for word in words:
         organisations = organisations.filter(search_name__contains=word)
     for o in organisations[:3]:

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "coopatlas.cooperation",
     "coopatlas.atlas",
     "coopatlas.api",
+    "coopatlas.iati",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,135 @@
+"""IATI figures (not a test): export of the national synthetic dataset, import of 50,000
+synthetic activities, each beside the time lxml alone takes to parse and schema-validate
+the same file. Called by `python -m bench` (or run alone: `python -m bench.iati`).
+
+Builds its own SQLite database under var/bench/iati/ (reference + demo + national synthetic).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var" / "bench" / "iati"
+ACTIVITIES = int(os.environ.get("BENCH_IATI_ACTIVITIES", 50_000))
+SCHEMA = ROOT / "coopatlas" / "iati" / "data" / "schemas" / "iati-activities-schema.xsd"
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.update(COOPATLAS_VAR_DIR=str(VAR), DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench")
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def _run(*args: str) -> tuple[float, float]:
+    """Run a manage.py command; return (seconds, peak resident memory in MB)."""
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], env=_env(),
+                            cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"bench: manage.py {' '.join(args)} failed ({proc.returncode})")
+    return time.monotonic() - started, usage.ru_maxrss / 1024
+
+
+def _lxml_alone(path: Path) -> float:
+    from lxml import etree
+
+    started = time.monotonic()
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    ok = schema.validate(etree.parse(str(path)))
+    if not ok:
+        raise SystemExit(f"bench: {path} is not schema-valid: {schema.error_log.last_error}")
+    return time.monotonic() - started
+
+
+def build_file(path: Path, n: int, seed: int = 5) -> None:
+    """A valid IATI 2.03 file of `n` synthetic activities using the bench DB's real codes."""
+    from lxml import etree
+
+    db = sqlite3.connect(VAR / "coopatlas.sqlite3")
+    countries = [r[0] for r in db.execute(
+        "select iso2 from geo_country where dac_code != '' and iso2 != 'FR'")]
+    areas = [r[0] for r in db.execute(
+        "select code from geo_administrativearea where level = 1 and country_id != 'FR'")]
+    sectors = [r[0] for r in db.execute("select code from reference_sector where not withdrawn")]
+    db.close()
+    rng = random.Random(seed)
+    donors = [(f"XM-SYNTH-{i:03d}", f"Synth bailleur {i:03d}") for i in range(200)]
+    ngos = [f"Synth ONG {i:05d}" for i in range(3_000)]
+    with etree.xmlfile(str(path), encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element("iati-activities", version="2.03"):
+            for i in range(n):
+                ref, name = rng.choice(donors)
+                act = etree.Element("iati-activity", {"default-currency": "USD",
+                                                      "last-updated-datetime": "2025-01-01T00:00:00Z"})
+                etree.SubElement(act, "iati-identifier").text = f"{ref}-{i:06d}"
+                org = etree.SubElement(act, "reporting-org", ref=ref, type="40")
+                etree.SubElement(org, "narrative").text = name
+                etree.SubElement(etree.SubElement(act, "title"), "narrative").text = \
+                    f"Synth activity {i:06d}"
+                etree.SubElement(etree.SubElement(act, "description", type="1"),
+                                 "narrative").text = "Synthetic activity for the IATI benchmark."
+                for role, (r, nm) in (("1", (ref, name)), ("4", (None, rng.choice(ngos)))):
+                    p = etree.SubElement(act, "participating-org", role=role, type="40" if r
+                                         else "24", **({"ref": r} if r else {}))
+                    etree.SubElement(p, "narrative").text = nm
+                etree.SubElement(act, "activity-status", code=rng.choice("12346"))
+                year = rng.randint(2010, 2025)
+                etree.SubElement(act, "activity-date", type="1", **{"iso-date": f"{year}-01-01"})
+                etree.SubElement(act, "recipient-country", code=rng.choice(countries))
+                etree.SubElement(act, "location", ref=rng.choice(areas))
+                etree.SubElement(act, "sector", vocabulary="1", code=rng.choice(sectors),
+                                 percentage="100")
+                etree.SubElement(act, "tag", vocabulary="2", code=str(rng.randint(1, 17)))
+                amount = str(rng.randint(10, 5_000) * 1_000)
+                b = etree.SubElement(act, "budget", type="1")
+                etree.SubElement(b, "period-start", **{"iso-date": f"{year}-01-01"})
+                etree.SubElement(b, "period-end", **{"iso-date": f"{year}-12-31"})
+                etree.SubElement(b, "value", **{"value-date": f"{year}-01-01"}).text = amount
+                t = etree.SubElement(act, "transaction")
+                etree.SubElement(t, "transaction-type", code="2")
+                etree.SubElement(t, "transaction-date", **{"iso-date": f"{year}-01-01"})
+                etree.SubElement(t, "value", **{"value-date": f"{year}-01-01"}).text = amount
+                xf.write(act)
+
+
+def run() -> None:
+    VAR.mkdir(parents=True, exist_ok=True)
+    db = VAR / "coopatlas.sqlite3"
+    for leftover in VAR.glob("coopatlas.sqlite3*"):
+        leftover.unlink()
+    print("IATI bench: preparing the database (reference, demo, national synthetic)…")
+    _run("coopatlas_setup")
+    _run("synth", "--scale", "national")
+    national = VAR / "national.xml"
+    seconds, rss = _run("export_iati", "--output", str(national))
+    alone = _lxml_alone(national)
+    size = national.stat().st_size / 1e6
+    print(f"export national ({size:.0f} MB): {seconds:6.1f} s, peak RSS {rss:4.0f} MB"
+          f" | lxml parse+validate alone {alone:5.1f} s (ratio {seconds / alone:4.1f}x)"
+          f"  [target < 30 s]")
+    big = VAR / f"iati-{ACTIVITIES}.xml"
+    build_file(big, ACTIVITIES)
+    alone = _lxml_alone(big)
+    size = big.stat().st_size / 1e6
+    seconds, rss = _run("import_iati", str(big))
+    print(f"import {ACTIVITIES} activities ({size:.0f} MB): {seconds:6.1f} s, peak RSS "
+          f"{rss:4.0f} MB | lxml parse+validate alone {alone:5.1f} s "
+          f"(ratio {seconds / alone:4.1f}x)  [target < 90 s, < 600 MB]")
+    seconds, rss = _run("import_iati", str(big))
+    print(f"re-import (all updates): {seconds:6.1f} s, peak RSS {rss:4.0f} MB")
+    del db
+
+
+if __name__ == "__main__":
+    run()

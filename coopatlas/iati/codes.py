@@ -1,0 +1,51 @@
+"""IATI constants read from the shipped data: the 2.03 schema and our code mappings."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SCHEMA_PATH = DATA_DIR / "schemas" / "iati-activities-schema.xsd"
+VERSION = "2.03"
+ACCEPTED_VERSIONS = ("2.01", "2.02", "2.03")
+# Our own facts with no IATI element (financing instrument, in-kind nature) travel as
+# attributes in a namespace of ours, which IATI allows on every element (anyAttribute ##other).
+NS = "urn:coopatlas:iati:1"
+NSMAP = {"coopatlas": NS}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SRS_WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+# An undated project still needs an activity-date (mandatory in 2.03): this narrative marks
+# the stand-in so that an importer (ours included) does not take it for a real start date.
+UNDATED_NARRATIVE = ("Date de début non renseignée dans l'atlas : date de la source qui "
+                     "mentionne l'activité ou, à défaut, de son enregistrement dans l'atlas.")
+ISO_3166_2 = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+
+@cache
+def mappings() -> dict:
+    return json.loads((DATA_DIR / "mappings.json").read_text(encoding="utf-8"))
+
+
+@cache
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+
+
+def siren_identifier(siren: str | None) -> str | None:
+    return f"{mappings()['registration_agency_siren']}-{siren}" if siren else None
+
+
+def siren_from_identifier(ref: str) -> str | None:
+    prefix = mappings()["registration_agency_siren"] + "-"
+    if ref.startswith(prefix) and re.fullmatch(r"\d{9}", ref[len(prefix):]):
+        return ref[len(prefix):]
+    return None
+
+
+def unregistered_identifier(slug: str) -> str:
+    return f"{mappings()['unregistered_prefix']}-{slug}"

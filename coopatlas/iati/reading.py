@@ -1,0 +1,278 @@
+"""Streaming reader of IATI activity files: checks first, then yields plain records.
+
+Two passes over the file, each with lxml.iterparse and element clearing so memory stays
+flat whatever the size: `file_check` (root, version, schema, activity by activity) and
+`activity_records` (the same walk, turning each activity into an `ActivityRecord`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from lxml import etree
+
+from coopatlas.core.errors import AppError
+
+from .checking import ActivityChecker
+from .codes import ACCEPTED_VERSIONS, NS, XML_LANG
+
+MAX_REPORTED = 20
+
+
+@dataclass
+class OrgRef:
+    ref: str | None
+    type: str | None
+    name: str
+
+
+@dataclass
+class Transaction:
+    type: str
+    date: str
+    value: Decimal | None
+    currency: str | None
+    provider: OrgRef | None
+    description: str
+    extra: dict
+
+
+@dataclass
+class ActivityRecord:
+    line: int
+    identifier: str
+    lang: str
+    default_currency: str | None
+    last_updated: str
+    reporting: OrgRef
+    title: str
+    texts: dict[str, str] = field(default_factory=dict)  # description type code → text
+    participating: list[tuple[str, OrgRef]] = field(default_factory=list)
+    status: str | None = None
+    dates: list[tuple[str, str, str]] = field(default_factory=list)  # type, iso, narrative
+    countries: list[str] = field(default_factory=list)
+    locations: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
+    sectors: list[tuple[str, str, Decimal | None]] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    markers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    budgets: list[tuple[str, Decimal | None, str | None]] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+
+
+class Progress:
+    """A byte-count progress bar on stderr, only when asked or when stderr is a terminal."""
+
+    def __init__(self, path: Path, label: str, enabled: bool | None = None):
+        self.total = max(os.path.getsize(path), 1)
+        self.label = label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.last = 0.0
+
+    def update(self, done: int, count: int, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self.last < 0.5:
+            return
+        self.last = now
+        share = min(done / self.total, 1.0)
+        bar = "#" * int(share * 30)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {share:5.1%} {count:>8} activities")
+        if final:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class _CountingFile:
+    def __init__(self, handle):
+        self.handle = handle
+        self.done = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.done += len(data)
+        return data
+
+
+def _events(stream) -> Iterator[tuple[str, etree._Element]]:
+    # No entity expansion, no network: a file from elsewhere must not reach out or blow up.
+    return etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
+                           no_network=True, huge_tree=False, remove_comments=True)
+
+
+def _activities(path: Path, progress: Progress | None = None
+                ) -> Iterator[tuple[etree._Element, int, etree._Element]]:
+    """Yield (detached activity, position, root) for each activity; checks the file's frame."""
+    if not path.exists():
+        raise AppError(f"{path}: no such file.", field="file")
+    if path.stat().st_size == 0:
+        raise AppError(f"{path}: the file is empty; expected an IATI <iati-activities> file.",
+                       field="file")
+    count, depth, root = 0, 0, None
+    with open(path, "rb") as handle:
+        counting = _CountingFile(handle)
+        try:
+            for event, el in _events(counting):
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        root = el
+                        _check_root(path, el)
+                    continue
+                depth -= 1
+                if depth != 1:
+                    continue
+                root.remove(el)  # detached: nothing accumulates under the root
+                if el.tag == "iati-activity":
+                    count += 1
+                    yield el, count, root
+                    if progress:
+                        progress.update(counting.done, count)
+                elif isinstance(el.tag, str) and not el.tag.startswith("{"):
+                    raise AppError(f"{path}, line {el.sourceline}, /iati-activities/{el.tag}: "
+                                   f"unknown element <{el.tag}>; an IATI activities file holds "
+                                   "only <iati-activity> elements (extensions need their own "
+                                   "XML namespace).", field="file")
+                el.clear()
+        except etree.XMLSyntaxError as exc:
+            raise AppError(f"{path}, line {exc.lineno}: not well-formed XML ({exc.msg}); "
+                           "the file must be an IATI XML file.", field="file") from None
+    if root is None:
+        raise AppError(f"{path}: no XML element found; expected <iati-activities>.", field="file")
+    if count == 0:
+        raise AppError(f"{path}: <iati-activities> holds no <iati-activity>; the schema "
+                       "requires at least one.", field="file")
+    if progress:
+        progress.update(counting.done, count, final=True)
+
+
+def _check_root(path: Path, root: etree._Element) -> None:
+    if root.tag != "iati-activities":
+        hint = (" (an organisation file: import activities files only)"
+                if root.tag == "iati-organisations" else "")
+        raise AppError(f"{path}, line {root.sourceline}: the root element is <{root.tag}>, "
+                       f"expected <iati-activities>{hint}.", field="file")
+    version = (root.get("version") or "").strip()
+    if not version:
+        raise AppError(f"{path}, line {root.sourceline}, /iati-activities: the version "
+                       "attribute is missing; IATI files must declare version=\"2.03\".",
+                       field="file")
+    if version not in ACCEPTED_VERSIONS:
+        raise AppError(f"{path}: unsupported version {version}: the atlas reads IATI "
+                       f"{', '.join(ACCEPTED_VERSIONS)} (convert 1.x files to 2.03 first, "
+                       "e.g. with the IATI Standard's upgrade guidance).", field="file")
+
+
+def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, int]:
+    """Check the whole file against the 2.03 schema. Returns (version, activity count).
+
+    Raises AppError listing the first problems (line, element path, schema's complaint).
+    """
+    problems: list[str] = []
+    checker, version, count = None, "", 0
+    for el, position, root in _activities(path, progress):
+        count = position
+        if checker is None:
+            checker = ActivityChecker(attrib=dict(root.attrib), nsmap=dict(root.nsmap))
+            version = root.get("version").strip()
+        found = checker.problems(el, position=position)
+        if found and len(problems) < MAX_REPORTED:
+            ident = (el.findtext("iati-identifier") or "").strip() or "(no iati-identifier)"
+            problems.extend(f"{p} [activity {ident}]" for p in found[: MAX_REPORTED - len(problems)])
+    if problems:
+        note = "" if version == "2.03" else f" (a {version} file is read with the 2.03 schema)"
+        raise AppError(f"{path} is not valid IATI 2.03{note}; nothing was imported:\n  "
+                       + "\n  ".join(problems), field="file")
+    return version, count
+
+
+# --- records -------------------------------------------------------------------------
+
+def _choose(el: etree._Element | None, default_lang: str) -> tuple[str, str]:
+    """The French narrative when there is one, else the first: (text, its language)."""
+    if el is None:
+        return "", default_lang
+    narratives = [(n.text or "").strip() for n in el.findall("narrative")]
+    langs = [n.get(XML_LANG) or default_lang for n in el.findall("narrative")]
+    for text, lang in zip(narratives, langs, strict=True):
+        if lang.lower().startswith("fr") and text:
+            return text, lang
+    for text, lang in zip(narratives, langs, strict=True):
+        if text:
+            return text, lang
+    return "", default_lang
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        return None
+
+
+def _org(el: etree._Element | None, lang: str) -> OrgRef | None:
+    if el is None:
+        return None
+    return OrgRef(ref=(el.get("ref") or "").strip() or None,
+                  type=(el.get("type") or "").strip() or None, name=_choose(el, lang)[0])
+
+
+def activity_record(el: etree._Element, default_lang: str) -> ActivityRecord:
+    lang = el.get(XML_LANG) or default_lang
+    title, title_lang = _choose(el.find("title"), lang)
+    rec = ActivityRecord(
+        line=el.sourceline, identifier=(el.findtext("iati-identifier") or "").strip(),
+        lang=title_lang, default_currency=el.get("default-currency"),
+        last_updated=el.get("last-updated-datetime") or "",
+        reporting=_org(el.find("reporting-org"), lang), title=title)
+    for d in el.findall("description"):
+        text = _choose(d, lang)[0]
+        if text:
+            code = d.get("type") or "1"
+            rec.texts[code] = f"{rec.texts[code]}\n\n{text}" if code in rec.texts else text
+    for p in el.findall("participating-org"):
+        rec.participating.append((p.get("role"), _org(p, lang)))
+    status = el.find("activity-status")
+    rec.status = status.get("code") if status is not None else None
+    for d in el.findall("activity-date"):
+        rec.dates.append((d.get("type"), d.get("iso-date"), _choose(d, lang)[0]))
+    rec.countries = [c.get("code").upper() for c in el.findall("recipient-country")]
+    for loc in el.findall("location"):
+        g1 = next((i.get("code") for i in loc.findall("location-id")
+                   if i.get("vocabulary") == "G1"), None)
+        rec.locations.append((loc.get("ref"), g1, None))
+    for s in el.findall("sector"):
+        rec.sectors.append((s.get("vocabulary") or "1", s.get("code"),
+                            _decimal(s.get("percentage"))))
+    rec.tags = [(t.get("vocabulary"), t.get("code")) for t in el.findall("tag")]
+    rec.markers = [(m.get("vocabulary") or "1", m.get("code"), m.get("significance"))
+                   for m in el.findall("policy-marker")]
+    for b in el.findall("budget"):
+        value = b.find("value")
+        rec.budgets.append((b.get("type") or "1", _decimal(value.text),
+                            value.get("currency")))
+    for t in el.findall("transaction"):
+        value = t.find("value")
+        extra = {k[len(NS) + 2:]: v for k, v in t.attrib.items() if k.startswith(f"{{{NS}}}")}
+        rec.transactions.append(Transaction(
+            type=t.find("transaction-type").get("code"),
+            date=t.find("transaction-date").get("iso-date"),
+            value=_decimal(value.text), currency=value.get("currency"),
+            provider=_org(t.find("provider-org"), lang),
+            description=_choose(t.find("description"), lang)[0], extra=extra))
+    return rec
+
+
+def activity_records(path: Path, *, progress: Progress | None = None
+                     ) -> Iterator[ActivityRecord]:
+    """Yield each activity of an already checked file, in file order, in flat memory."""
+    for el, _position, root in _activities(path, progress):
+        yield activity_record(el, root.get(XML_LANG) or "en")

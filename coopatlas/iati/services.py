@@ -1,0 +1,496 @@
+"""IATI writes: an export file (validated before it exists) and an import (one transaction)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+from lxml import etree
+
+from coopatlas.cooperation.models import (
+    FundingContribution,
+    FundingInstrument,
+    Organisation,
+    Project,
+    ProjectOperator,
+    ProjectParticipant,
+    ProjectPolicyMarker,
+    ProjectSector,
+)
+from coopatlas.core.errors import AppError
+from coopatlas.core.services import source_cite, source_document_get_or_create
+from coopatlas.core.text import fold
+from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority, Place
+from coopatlas.reference.models import OrganisationType, PolicyMarker, SdgGoal, SdgTarget, Sector
+
+from .checking import ActivityChecker
+from .codes import NSMAP, UNDATED_NARRATIVE, VERSION, mappings, siren_from_identifier
+from .export import NotExportable, activity_element
+from .models import ImportedActivity, ImportRun
+from .reading import ActivityRecord, OrgRef, Progress, activity_records, file_check
+
+CHUNK = 500
+
+
+# --- export --------------------------------------------------------------------------
+
+@dataclass
+class ExportResult:
+    path: Path
+    activities: int
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (project slug, reason)
+
+
+def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | None = None,
+                progress: Progress | None = None) -> ExportResult:
+    """Write `projects` as one IATI 2.03 file; every activity is schema-checked first.
+
+    The file is written beside `output` under a temporary name and renamed only when every
+    activity passed: an invalid activity raises AppError naming it and the element, and
+    leaves `output` as it was.
+    """
+    output = Path(output)
+    if not output.parent.exists():
+        raise AppError(f"{output.parent}: no such folder; create it or choose another "
+                       "--output.", field="output")
+    generated = (generated_at or datetime.now(UTC)).replace(microsecond=0)
+    checker = ActivityChecker(nsmap=NSMAP)
+    handle, tmp_name = tempfile.mkstemp(prefix=".iati-", suffix=".xml.part", dir=output.parent)
+    os.close(handle)
+    result = ExportResult(path=output, activities=0)
+    try:
+        with etree.xmlfile(tmp_name, encoding="utf-8") as xf:
+            xf.write_declaration()
+            with xf.element("iati-activities", {"version": VERSION,
+                                                "generated-datetime": generated.isoformat()},
+                            nsmap=NSMAP):
+                xf.write("\n")
+                for project in _export_rows(projects):
+                    try:
+                        act = activity_element(project)
+                    except NotExportable as exc:
+                        result.skipped.append((project.slug, exc.reason))
+                        continue
+                    problems = checker.problems(act, position=result.activities + 1)
+                    if problems:
+                        first = problems[0]
+                        raise AppError(
+                            f"activity {act.findtext('iati-identifier')} (project "
+                            f"« {project.slug} ») would be invalid IATI 2.03 at "
+                            f"{first.path.split(']', 1)[-1] or '/iati-activity'}: "
+                            f"{first.message}; nothing was written.", field="output")
+                    xf.write("\n")
+                    xf.write(act, pretty_print=True)
+                    result.activities += 1
+                    if progress:
+                        progress.update(result.activities, result.activities)
+        if result.activities == 0:
+            raise AppError("no project to export with these filters (an IATI file needs at "
+                           "least one activity); nothing was written.", field="output")
+        os.replace(tmp_name, output)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return result
+
+
+def _export_rows(projects: QuerySet) -> Iterable[Project]:
+    return (projects.select_related("source__document", "iati_import")
+            .prefetch_related("participants__authority", "operator_links__organisation",
+                              "funding__funder_authority", "funding__funder_organisation",
+                              "countries", "areas", "places", "sector_links", "sdg_goals",
+                              "sdg_targets", "marker_links")
+            .order_by("id").iterator(chunk_size=CHUNK))
+
+
+# --- import --------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    version: str
+    activities: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    organisations_created: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < 200:
+            self.warnings.append(message)
+
+
+class _Actors:
+    """Matches publishers to known authorities and organisations: identifier, then name."""
+
+    def __init__(self, source, result: ImportResult):
+        self.source, self.result = source, result
+        self.authority_by_siren = dict(LocalAuthority.objects.exclude(siren=None)
+                                       .values_list("siren", "id"))
+        self.org_by_ref, self.org_by_siren, self.org_by_name = {}, {}, {}
+        for pk, ref, siren, name in Organisation.objects.values_list(
+                "id", "iati_identifier", "siren", "name"):
+            if ref:
+                self.org_by_ref[ref] = pk
+            if siren:
+                self.org_by_siren[siren] = pk
+            self.org_by_name.setdefault(fold(name), pk)
+        self.types = set(OrganisationType.objects.values_list("code", flat=True))
+        self.authority_by_name: dict[tuple[str, tuple], int | None] = {}
+        self.slugs = set(Organisation.objects.values_list("slug", flat=True))
+
+    def resolve(self, org: OrgRef | None, countries: list[str]) -> tuple[str, int] | None:
+        if org is None or not (org.ref or org.name):
+            return None
+        if org.ref:
+            siren = siren_from_identifier(org.ref)
+            if siren and siren in self.authority_by_siren:
+                return "authority", self.authority_by_siren[siren]
+            if siren and siren in self.org_by_siren:
+                return "organisation", self.org_by_siren[siren]
+            if org.ref in self.org_by_ref:
+                return "organisation", self.org_by_ref[org.ref]
+        if org.name:
+            authority = self._authority_named(org.name, tuple(countries))
+            if authority:
+                return "authority", authority
+            if fold(org.name) in self.org_by_name:
+                return "organisation", self.org_by_name[fold(org.name)]
+        return "organisation", self._create(org)
+
+    def _authority_named(self, name: str, countries: tuple) -> int | None:
+        """The one current authority of that name (in the activity's countries or France)."""
+        key = (fold(name), countries)
+        if key not in self.authority_by_name:
+            rows = list(LocalAuthority.objects.filter(search_name=fold(name), is_current=True)
+                        .values_list("id", "country_id")[:20])
+            local = [pk for pk, iso2 in rows if iso2 in countries or iso2 == "FR"]
+            self.authority_by_name[key] = local[0] if len(local) == 1 else None
+        return self.authority_by_name[key]
+
+    def _create(self, org: OrgRef) -> int:
+        name = (org.name or org.ref)[:300]
+        base = slugify(name)[:180] or "organisation"
+        slug, n = base, 1
+        while slug in self.slugs:
+            n += 1
+            slug = f"{base}-{n}"
+        siren = siren_from_identifier(org.ref) if org.ref else None
+        # Our stand-in identifiers name no register: never store one as an official identifier.
+        registered = org.ref and not siren and not org.ref.startswith(
+            mappings()["unregistered_prefix"] + "-")
+        kind = mappings()["organisation_type_kind"].get(org.type or "", "other")
+        created = Organisation(
+            name=name, kind=kind, iati_type_id=org.type if org.type in self.types else None,
+            iati_identifier=org.ref[:100] if registered else None, siren=siren,
+            slug=slug, source=self.source)
+        created.full_clean(validate_unique=False)
+        created.save()
+        self.slugs.add(slug)
+        if created.iati_identifier:
+            self.org_by_ref[created.iati_identifier] = created.pk
+        if siren:
+            self.org_by_siren[siren] = created.pk
+        self.org_by_name.setdefault(fold(org.name or ""), created.pk)
+        self.result.organisations_created += 1
+        return created.pk
+
+
+class _Reference:
+    def __init__(self):
+        self.countries = set(Country.objects.values_list("iso2", flat=True))
+        self.areas = dict(AdministrativeArea.objects.values_list("code", "id"))
+        self.sectors = set(Sector.objects.values_list("code", flat=True))
+        self.goals = set(SdgGoal.objects.values_list("number", flat=True))
+        self.targets = set(SdgTarget.objects.values_list("code", flat=True))
+        self.markers = set(PolicyMarker.objects.values_list("code", flat=True))
+        self.own = dict(Project.objects.filter(is_imported=False).values_list("slug", "id"))
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = None
+                ) -> ImportResult:
+    """Check `path` against the schema, then store it in one transaction.
+
+    Activities become imported projects of their reporting organisation, keyed on their
+    iati-identifier: importing the same file again updates them. A dry run does all the
+    work and rolls it back.
+    """
+    path = Path(path)
+    version, count = file_check(path, progress=Progress(path, "checking", progress))
+    result = ImportResult(version=version, dry_run=dry_run)
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    try:
+        with transaction.atomic():
+            document = source_document_get_or_create(
+                key=f"iati-{digest.hexdigest()[:16]}", title=f"Fichier IATI {path.name}",
+                publisher="IATI", licence="")
+            source = source_cite(document=document, note=f"IATI import of {path.name}")
+            run = ImportRun.objects.create(file_name=path.name, sha256=digest.hexdigest(),
+                                           version=version, source=source)
+            writer = _Writer(run, source, result)
+            chunk: list[ActivityRecord] = []
+            for record in activity_records(path, progress=Progress(path, "importing", progress)):
+                chunk.append(record)
+                if len(chunk) >= CHUNK:
+                    writer.write(chunk)
+                    chunk = []
+            if chunk:
+                writer.write(chunk)
+            for name in ("activities", "created", "updated", "skipped", "organisations_created"):
+                setattr(run, name, getattr(result, name))
+            run.warnings = result.warnings
+            run.save()
+            if dry_run:
+                transaction.set_rollback(True)
+    except IntegrityError as exc:
+        raise AppError(f"{path}: the database refused the import ({exc}); nothing was "
+                       "imported.", field="file") from None
+    assert result.activities + result.skipped == count
+    return result
+
+
+class _Writer:
+    def __init__(self, run: ImportRun, source, result: ImportResult):
+        self.run, self.source, self.result = run, source, result
+        self.actors = _Actors(source, result)
+        self.ref = _Reference()
+        self.seen: set[str] = set()
+
+    def write(self, records: list[ActivityRecord]) -> None:
+        found = {ident: (pk, slug, imported) for ident, pk, slug, imported in
+                 Project.objects.filter(iati_identifier__in=[r.identifier for r in records])
+                 .values_list("iati_identifier", "id", "slug", "is_imported")}
+        records = [r for r in records if self._keep(r, found)]
+        projects = [self._project(r, found.get(r.identifier)) for r in records]
+        new = [p for p in projects if p.pk is None]
+        old = [p for p in projects if p.pk is not None]
+        Project.objects.bulk_create(new, batch_size=CHUNK)
+        if old:
+            # One UPDATE per row: bulk_update's CASE expressions grow quadratically.
+            now = timezone.now()
+            for p in old:
+                Project.objects.filter(pk=p.pk).update(
+                    updated_at=now, **{f: getattr(p, f) for f in PROJECT_FIELDS})
+            self._clear_links([p.pk for p in old])
+        self.result.created += len(new)
+        self.result.updated += len(old)
+        self.result.activities += len(records)
+        self._links(records, projects)
+
+    def _keep(self, r: ActivityRecord, found: dict) -> bool:
+        where = f"line {r.line}, activity {r.identifier}"
+        if r.identifier in self.seen:
+            self.result.skipped += 1
+            self.result.warn(f"{where}: appears twice in the file; the first one is kept.")
+            return False
+        self.seen.add(r.identifier)
+        own_slug = r.identifier[len(r.reporting.ref) + 1:] if r.reporting.ref and \
+            r.identifier.startswith(r.reporting.ref + "-") else None
+        if own_slug in self.ref.own or (r.identifier in found and not found[r.identifier][2]):
+            self.result.skipped += 1
+            self.result.warn(f"{where}: is one of the atlas's own projects; not imported.")
+            return False
+        return True
+
+    def _project(self, r: ActivityRecord, known: tuple | None) -> Project:
+        pk, slug = (known[0], known[1]) if known else (None, None)
+        types = {v: k for k, v in mappings()["description_type"].items()}
+        texts = {field_name: "" for field_name in types.values()}
+        for code, text in r.texts.items():
+            name = types.get(code, "description")
+            texts[name] = f"{texts[name]}\n\n{text}".strip()
+        start, end, undated = self._dates(r)
+        budget, currency = self._budget(r)
+        title = r.title or r.identifier
+        project = Project(
+            pk=pk, title=title, slug=slug or self._slug(r.identifier),
+            status=mappings()["activity_status_import"].get(r.status or "", "unknown"),
+            start_date=start, start_year=start.year if start else None,
+            end_date=end, end_year=end.year if end else None, budget=budget,
+            currency=currency, is_imported=True, iati_identifier=r.identifier,
+            source=self.source, search_text=fold(f"{title} {texts['summary']}"), **texts)
+        project._undated = undated
+        return project
+
+    def _slug(self, identifier: str) -> str:
+        base = f"iati-{slugify(identifier)}"[:190]
+        slug = base
+        if slug in self.ref.own or Project.objects.filter(slug=slug).exists():
+            slug = f"{base[:180]}-{hashlib.sha1(identifier.encode()).hexdigest()[:8]}"
+        return slug
+
+    def _dates(self, r: ActivityRecord) -> tuple[date | None, date | None, str | None]:
+        found: dict[str, date] = {}
+        undated = None
+        for kind, iso, narrative in r.dates:
+            when = _parse_date(iso)
+            if narrative == UNDATED_NARRATIVE:
+                undated = iso
+            elif when and kind in ("1", "2", "3", "4"):
+                found[kind] = when
+        start = found.get("2") or found.get("1")
+        end = found.get("4") or found.get("3")
+        if start and end and end < start:
+            self.result.warn(f"line {r.line}, activity {r.identifier}: ends before it starts; "
+                             "the end date is left out.")
+            end = None
+        return start, end, undated
+
+    def _budget(self, r: ActivityRecord) -> tuple[Decimal | None, str]:
+        currency = (r.default_currency or "EUR").upper()[:3]
+        originals = [b for b in r.budgets if b[0] == "1"] or r.budgets
+        total = Decimal(0)
+        for _kind, value, cur in originals:
+            if value is None or value < 0 or (cur and cur.upper() != currency):
+                return None, currency  # not summable in one currency: leave it out
+            total += value
+        return (total if originals else None), currency
+
+    def _clear_links(self, ids: list[int]) -> None:
+        for model in (ProjectParticipant, ProjectOperator, ProjectSector, ProjectPolicyMarker,
+                      FundingContribution):
+            model.objects.filter(project_id__in=ids).delete()
+        for through in (Project.countries.through, Project.areas.through,
+                        Project.places.through, Project.sdg_goals.through,
+                        Project.sdg_targets.through):
+            through.objects.filter(project_id__in=ids).delete()
+        ImportedActivity.objects.filter(project_id__in=ids).delete()
+
+    def _links(self, records: list[ActivityRecord], projects: list[Project]) -> None:
+        rows: dict[str, list] = {k: [] for k in ("part", "op", "country", "area", "place",
+                                                 "sector", "goal", "target", "marker", "fund",
+                                                 "imported")}
+        places = set(Place.objects.filter(geonames_id__in=[
+            int(g) for r in records for _ref, g, _ in r.locations if g and g.isdigit()])
+            .values_list("geonames_id", flat=True))
+        for r, p in zip(records, projects, strict=True):
+            self._activity_links(r, p, rows, places)
+        through = Project
+        ProjectParticipant.objects.bulk_create(rows["part"], batch_size=CHUNK)
+        ProjectOperator.objects.bulk_create(rows["op"], batch_size=CHUNK)
+        through.countries.through.objects.bulk_create(rows["country"], batch_size=CHUNK)
+        through.areas.through.objects.bulk_create(rows["area"], batch_size=CHUNK)
+        through.places.through.objects.bulk_create(rows["place"], batch_size=CHUNK)
+        ProjectSector.objects.bulk_create(rows["sector"], batch_size=CHUNK)
+        through.sdg_goals.through.objects.bulk_create(rows["goal"], batch_size=CHUNK)
+        through.sdg_targets.through.objects.bulk_create(rows["target"], batch_size=CHUNK)
+        ProjectPolicyMarker.objects.bulk_create(rows["marker"], batch_size=CHUNK)
+        FundingContribution.objects.bulk_create(rows["fund"], batch_size=CHUNK)
+        ImportedActivity.objects.bulk_create(rows["imported"], batch_size=CHUNK)
+
+    def _activity_links(self, r: ActivityRecord, p: Project, rows: dict, places: set) -> None:
+        countries = [c for c in dict.fromkeys(r.countries) if c in self.ref.countries]
+        reporter = self.actors.resolve(r.reporting, countries)
+        rows["imported"].append(ImportedActivity(
+            project_id=p.pk, run=self.run, reporting_ref=r.reporting.ref or "",
+            reporting_type=(r.reporting.type or "")[:3], reporting_name=r.reporting.name[:500],
+            reporting_authority_id=reporter[1] if reporter and reporter[0] == "authority" else None,
+            reporting_organisation_id=reporter[1] if reporter and reporter[0] == "organisation"
+            else None, last_updated=r.last_updated[:40], language=r.lang[:10],
+            extra={"undated": p._undated} if p._undated else {}))
+        roles = {v: k for k, v in mappings()["operator_role"].items()}
+        participants, operators = {}, set()
+        if reporter and reporter[0] == "authority":
+            participants[reporter[1]] = "lead"
+        for role, org in r.participating:
+            actor = self.actors.resolve(org, countries)
+            if actor is None:
+                continue
+            if actor[0] == "authority" and role in ("2", "3", "4"):
+                participants.setdefault(actor[1], "partner")
+            elif actor[0] == "organisation" and role in roles:
+                operators.add((actor[1], roles[role]))
+        rows["part"] += [ProjectParticipant(project_id=p.pk, authority_id=a, role=role)
+                         for a, role in participants.items()]
+        rows["op"] += [ProjectOperator(project_id=p.pk, organisation_id=o, role=role)
+                       for o, role in sorted(operators)]
+        rows["country"] += [Project.countries.through(project_id=p.pk, country_id=c)
+                            for c in countries]
+        areas = {self.ref.areas[ref] for ref, _g, _ in r.locations if ref in self.ref.areas}
+        rows["area"] += [Project.areas.through(project_id=p.pk, administrativearea_id=a)
+                         for a in sorted(areas)]
+        geo = {int(g) for _ref, g, _ in r.locations if g and g.isdigit() and int(g) in places}
+        rows["place"] += [Project.places.through(project_id=p.pk, place_id=g) for g in sorted(geo)]
+        self._classification_links(r, p, rows)
+        self._funding(r, p, rows, reporter, countries)
+
+    def _classification_links(self, r: ActivityRecord, p: Project, rows: dict) -> None:
+        sectors: dict[str, Decimal] = {}
+        for vocabulary, code, pct in r.sectors:
+            if vocabulary == "1" and code in self.ref.sectors and code not in sectors:
+                pct = Decimal(100) if pct is None else pct
+                if 0 < pct <= 100:
+                    sectors[code] = pct.quantize(Decimal("0.01"))
+        rows["sector"] += [ProjectSector(project_id=p.pk, sector_id=c, percentage=v)
+                           for c, v in sectors.items()]
+        goals = {int(c) for v, c in r.tags if v == "2" and c and c.isdigit()
+                 and int(c) in self.ref.goals}
+        targets = {c for v, c in r.tags if v == "3" and c in self.ref.targets}
+        rows["goal"] += [Project.sdg_goals.through(project_id=p.pk, sdggoal_id=g)
+                         for g in sorted(goals)]
+        rows["target"] += [Project.sdg_targets.through(project_id=p.pk, sdgtarget_id=t)
+                           for t in sorted(targets)]
+        markers: dict[str, int] = {}
+        for vocabulary, code, significance in r.markers:
+            if vocabulary == "1" and code in self.ref.markers and significance and \
+                    significance.isdigit():
+                markers.setdefault(code, min(int(significance), 2))
+        rows["marker"] += [ProjectPolicyMarker(project_id=p.pk, marker_id=c, significance=s)
+                           for c, s in markers.items()]
+
+    def _funding(self, r: ActivityRecord, p: Project, rows: dict, reporter, countries) -> None:
+        codes = mappings()
+        instruments = set(FundingInstrument.values)
+        natures = set(FundingContribution.Nature.values)
+        for t in r.transactions:
+            if t.type not in codes["transaction_financing_plan"] or t.value is None:
+                continue
+            funder = self.actors.resolve(t.provider, countries) if t.provider else (
+                reporter if t.type == codes["transaction_own_commitment"] else None)
+            currency = (t.currency or r.default_currency or p.currency).upper()
+            if funder is None or t.value < 0 or not re.fullmatch(r"[A-Z]{3}", currency):
+                self.result.warn(f"line {r.line}, activity {r.identifier}: a commitment "
+                                 "without a provider, or negative, or without currency is "
+                                 "left out.")
+                continue
+            when = _parse_date(t.date)
+            own = funder == reporter
+            instrument = t.extra.get("instrument")
+            nature = t.extra.get("nature")
+            rows["fund"].append(FundingContribution(
+                project_id=p.pk, amount=t.value.quantize(Decimal("0.01")), currency=currency,
+                funder_authority_id=funder[1] if funder[0] == "authority" else None,
+                funder_organisation_id=funder[1] if funder[0] == "organisation" else None,
+                instrument=instrument if instrument in instruments else (
+                    "own_funds" if own else "other"),
+                nature=nature if nature in natures else "cash",
+                year=None if t.extra.get("dated") == "0" else (when.year if when else None),
+                is_annual=t.extra.get("annual") == "1", note=t.description[:500],
+                source=self.source))
+
+
+PROJECT_FIELDS = ["title", "summary", "objective", "beneficiaries", "description", "status",
+                  "start_date", "start_year", "end_date", "end_year", "budget", "currency",
+                  "is_imported", "source_id", "search_text"]

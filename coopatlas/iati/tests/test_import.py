@@ -1,0 +1,221 @@
+"""Import: refused files (message, nothing written), round trip, re-import, 2.02, other actors."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from lxml import etree
+
+from coopatlas.cooperation.models import Organisation, Project
+from coopatlas.core.errors import AppError
+from coopatlas.iati.selectors import imported_activities_for, projects_for_export
+from coopatlas.iati.services import iati_export, iati_import
+
+from .conftest import db_counts
+
+# One valid activity of another publisher (made-up facts), the base every broken file mutates.
+ACTIVITY = (Path(__file__).parent / "golden" / "activity_fragment.xml").read_text(
+    encoding="utf-8").rstrip("\n")
+
+
+def iati_file(tmp_path: Path, body: str = ACTIVITY, version: str = "2.03",
+              name: str = "f.xml") -> Path:
+    path = tmp_path / name
+    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities '
+                    f'version="{version}">\n {body}\n</iati-activities>\n', encoding="utf-8")
+    return path
+
+
+def swap(old: str, new: str) -> str:
+    assert old in ACTIVITY
+    return ACTIVITY.replace(old, new, 1)
+
+
+INVALID = {
+    "missing identifier": (swap("<iati-identifier>XM-DAC-41114-ML-1</iati-identifier>", ""),
+                           ("line 5, /iati-activities/iati-activity[1]/reporting-org: "
+                            "Element 'reporting-org': "
+                            "This element is not expected. Expected is ( iati-identifier )")),
+    "bad date": (swap('iso-date="2022-03-01"/>\n  <recipient', 'iso-date="2022-13-45"/>\n  <recipient'),
+                 "'2022-13-45' is not a valid value"),
+    "unknown element": (swap('<activity-status code="2"/>', '<activity-status code="2"/><colour/>'),
+                        "This element is not expected"),
+    "percentage not a number": (swap('percentage="100"', 'percentage="a hundred"'),
+                                "'a hundred' is not a valid value of the atomic type 'xs:decimal'"),
+    "value not a number": (swap('value-date="2022-03-01">300000', 'value-date="2022-03-01">3,000'),
+                           "/transaction/value"),
+    "role missing": (swap('<participating-org role="4" type="24">', '<participating-org type="24">'),
+                     "The attribute 'role' is required"),
+    "reporting-org missing": (
+        swap('<reporting-org ref="XM-DAC-41114" type="40"><narrative>Programme test des Nations '
+             'unies</narrative></reporting-org>', ""), "Expected is ( reporting-org )"),
+    "elements out of order": (swap('<activity-status code="2"/>\n  <activity-date type="2" '
+                                   'iso-date="2022-03-01"/>', '<activity-date type="2" iso-date='
+                                   '"2022-03-01"/>\n  <activity-status code="2"/>'),
+                              "activity-date"),
+    "status missing": (swap('<activity-status code="2"/>', ""), "activity-status"),
+    "bad generated-datetime": (None, "generated-datetime"),
+}
+
+FRAMES = {
+    "not XML at all": ("Identifiant;Titre\nML-1;Eau\n", "not well-formed XML"),
+    "empty file": ("", "the file is empty"),
+    "truncated": ('<?xml version="1.0"?><iati-activities version="2.03"><iati-activity>',
+                  "not well-formed XML"),
+    "wrong root": ('<iati-organisations version="2.03"><iati-organisation/></iati-organisations>',
+                   "the root element is <iati-organisations>"),
+    "version 1.05": ('<iati-activities version="1.05"><iati-activity/></iati-activities>',
+                     "unsupported version 1.05"),
+    "version missing": ("<iati-activities><iati-activity/></iati-activities>",
+                        "the version attribute is missing"),
+    "no activity": ('<iati-activities version="2.03"></iati-activities>', "holds no <iati-activity>"),
+    "unknown root element": (f'<iati-activities version="2.03">{ACTIVITY}<note>x</note>'
+                             "</iati-activities>", "unknown element <note>"),
+    "entity bomb": ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b '
+                    '"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><iati-activities version="2.03">&b;'
+                    "</iati-activities>", "iati-activities"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_schema_invalid_files_are_refused(db, tmp_path, case):
+    body, expected = INVALID[case]
+    path = iati_file(tmp_path, body or ACTIVITY)
+    if body is None:
+        path.write_text(path.read_text().replace('version="2.03"', 'version="2.03" '
+                                                 'generated-datetime="yesterday"'))
+    before = db_counts()
+    with pytest.raises(AppError) as err:
+        iati_import(path=path)
+    assert "is not valid IATI 2.03" in err.value.message and "nothing was imported" in \
+        err.value.message
+    assert expected in err.value.message, err.value.message
+    assert "line " in err.value.message
+    assert db_counts() == before
+
+
+@pytest.mark.parametrize("case", sorted(FRAMES))
+def test_broken_files_are_refused(db, tmp_path, case):
+    text, expected = FRAMES[case]
+    path = tmp_path / "broken.xml"
+    path.write_text(text, encoding="utf-8")
+    before = db_counts()
+    with pytest.raises(AppError) as err:
+        iati_import(path=path)
+    assert expected in err.value.message, err.value.message
+    assert db_counts() == before
+
+
+def test_invalid_activity_after_valid_ones_writes_nothing(db, tmp_path):
+    good = [ACTIVITY.replace("ML-1<", f"ML-{i}<") for i in range(2, 30)]
+    bad = swap('percentage="100"', 'percentage="x"')
+    path = iati_file(tmp_path, "\n".join([*good, bad]))
+    before = db_counts()
+    with pytest.raises(AppError, match=r"iati-activity\[29\]/sector"):
+        iati_import(path=path)
+    assert db_counts() == before
+
+
+def test_import_creates_other_actor(db, tmp_path):
+    result = iati_import(path=iati_file(tmp_path))
+    assert (result.created, result.updated, result.activities) == (1, 0, 1)
+    project = Project.objects.get(iati_identifier="XM-DAC-41114-ML-1")
+    assert project.is_imported and project.title == "De l'eau pour Mopti"
+    assert project.status == "ongoing" and project.start_year == 2022
+    assert project.budget == 300000 and project.currency == "USD"
+    assert list(project.countries.values_list("iso2", flat=True)) == ["ML"]
+    assert list(project.areas.values_list("code", flat=True)) == ["ML-5"]
+    assert project.iati_import.reporting_organisation.name == "Programme test des Nations unies"
+    funding = project.funding.get()
+    assert funding.funder_organisation.iati_identifier == "XM-DAC-41114"
+    assert funding.amount == 300000 and funding.currency == "USD"
+    assert project.operator_links.filter(organisation__name="ONG test malienne",
+                                         role="implementing").exists()
+    shown = imported_activities_for(country="ML", area=None)
+    assert shown["count"] == 1 and shown["results"][0]["publisher"] == \
+        "Programme test des Nations unies"
+    assert imported_activities_for(country=None, area="ML-5")["count"] == 1
+    assert imported_activities_for(country="BF", area=None)["count"] == 0
+
+
+def test_reimport_updates_never_duplicates(db, tmp_path):
+    path = iati_file(tmp_path)
+    iati_import(path=path)
+    after_first = db_counts()
+    path.write_text(path.read_text().replace("De l'eau pour Mopti", "De l'eau pour Mopti (2)"))
+    result = iati_import(path=path)
+    assert (result.created, result.updated) == (0, 1)
+    counts = db_counts()
+    assert counts.pop("ImportRun") == after_first.pop("ImportRun") + 1
+    assert counts == after_first
+    assert Project.objects.get(iati_identifier="XM-DAC-41114-ML-1").title.endswith("(2)")
+
+
+def test_dry_run_writes_nothing(db, tmp_path):
+    before = db_counts()
+    result = iati_import(path=iati_file(tmp_path), dry_run=True)
+    assert result.created == 1 and result.dry_run
+    assert db_counts() == before
+
+
+def test_version_202_file(db, tmp_path):
+    result = iati_import(path=iati_file(tmp_path, version="2.02"))
+    assert result.version == "2.02" and result.created == 1
+
+
+def test_participating_org_matched_by_identifier_then_name(db, tmp_path):
+    known = Organisation.objects.get(name="Agence française de développement")
+    body = swap('<participating-org role="4" type="24"><narrative>ONG test malienne</narrative>',
+                '<participating-org role="4" type="24"><narrative>Agence Française de '
+                'Développement</narrative>')
+    iati_import(path=iati_file(tmp_path, body))
+    project = Project.objects.get(iati_identifier="XM-DAC-41114-ML-1")
+    assert project.operator_links.filter(organisation=known).exists()
+    assert Organisation.objects.filter(search_name__startswith="agence francaise de dev")\
+        .count() == 1
+
+
+def test_own_projects_are_not_imported_twice(db, tmp_path):
+    out = tmp_path / "own.xml"
+    iati_export(projects=projects_for_export(), output=out)
+    before = db_counts()
+    result = iati_import(path=out)
+    assert result.created == 0 and result.skipped == result.activities + result.skipped
+    counts = db_counts()
+    assert counts.pop("ImportRun") == before.pop("ImportRun") + 1
+    assert counts == before
+
+
+def _activities(path: Path) -> dict[str, bytes]:
+    root = etree.parse(str(path)).getroot()
+    return {a.findtext("iati-identifier"): etree.tostring(a, method="c14n") for a in root}
+
+
+def test_round_trip(fixed_project, tmp_path):
+    """Export, import into a database without those projects, export again: same activities."""
+    first = tmp_path / "first.xml"
+    iati_export(projects=projects_for_export(), output=first)
+    Project.objects.filter(is_imported=False).delete()
+    iati_import(path=first)
+    assert Project.objects.filter(is_imported=False).count() == 0
+    second = tmp_path / "second.xml"
+    iati_export(projects=projects_for_export(include_imported=True), output=second)
+    assert _activities(first) == _activities(second)
+    # and importing the re-export changes nothing
+    before = db_counts()
+    result = iati_import(path=second)
+    assert result.created == 0
+    counts = db_counts()
+    counts.pop("ImportRun"), before.pop("ImportRun")
+    assert counts == before
+
+
+def test_commands(db, tmp_path, capsys):
+    path = iati_file(tmp_path)
+    call_command("import_iati", str(path), "--dry-run")
+    assert "Dry run: nothing was written" in capsys.readouterr().out
+    assert not Project.objects.filter(iati_identifier="XM-DAC-41114-ML-1").exists()
+    call_command("import_iati", str(path))
+    assert Project.objects.filter(iati_identifier="XM-DAC-41114-ML-1").exists()
+    with pytest.raises(AppError, match="unsupported version 1.05"):
+        call_command("import_iati", str(iati_file(tmp_path, version="1.05", name="old.xml")))
