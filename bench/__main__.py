@@ -179,6 +179,10 @@ def main() -> int:
 
     print("\n== IATI 2.03 export and import ==")
     iati.run()
+    from bench import declarations
+
+    print("\n== Aid declarations: national report ==")
+    declarations.run()
     if os.environ.get("BENCH_10X", "1") != "0":
         big = OUT / "10x"
         big.mkdir(parents=True, exist_ok=True)

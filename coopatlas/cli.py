@@ -27,6 +27,8 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
                        "[--authority CODE ...] [--country ISO2] [--password P]`, `users list`."),
     "tokens": ("tokens", "API tokens: `tokens create --email E`, `tokens list`, "
                          "`tokens revoke --email E [--prefix P]`."),
+    "synth-declarations": ("synth_declarations", "Synthetic aid declarations for scale "
+                                                 "(marked synthetic)."),
     "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
     "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
 }

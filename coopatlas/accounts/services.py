@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from coopatlas.core.errors import AppError, NotFound
 
-from .models import ApiToken, Membership, Role, SignInFailure, User
+from . import totp
+from .models import ApiToken, Membership, Role, SignInFailure, TotpDevice, User
 
 TOKEN_PREFIX = "cat_"
 MIN_PASSWORD = 12
@@ -202,3 +203,67 @@ def signin(*, email: str, password: str, ip: str, request=None) -> User:
         raise AppError("Adresse électronique ou mot de passe incorrect.", field="password")
     SignInFailure.objects.filter(email=email, ip=ip or "").delete()
     return user
+
+
+# --------------------------------------------------------------------------- second factor
+
+SECOND_FACTOR_ROLES = (Role.ADMIN, Role.EMBASSY)
+TOTP_ISSUER = "Atlas coopération décentralisée"
+
+
+def second_factor_required(*, user: User) -> bool:
+    """Ministry administrators and embassy agents must use a second factor (issue 3)."""
+    return user.is_superuser or user.memberships.filter(role__in=SECOND_FACTOR_ROLES).exists()
+
+
+def second_factor_enrolled(*, user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+@transaction.atomic
+def totp_enrolment_start(*, user: User) -> TotpDevice:
+    """The device being enrolled: the same secret until confirmed, so a reload shows the
+    same one; a confirmed device is never replaced from here (an administrator deletes it
+    when a phone is lost)."""
+    device, _ = TotpDevice.objects.get_or_create(user=user,
+                                                 defaults={"secret": totp.secret_new()})
+    return device
+
+
+def totp_uri(*, device: TotpDevice) -> str:
+    return totp.provisioning_uri(secret=device.secret, account=device.user.email,
+                                 issuer=TOTP_ISSUER)
+
+
+def _totp_use(*, user: User, code: str, ip: str, confirming: bool) -> TotpDevice:
+    until = signin_locked_until(email=user.email, ip=ip)
+    if until is not None:
+        wait = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
+        raise SignInLocked(f"Trop d'essais infructueux : réessayez dans {wait} minute(s).",
+                           field="code")
+    with transaction.atomic():
+        device = TotpDevice.objects.select_for_update().filter(user=user).first()
+        if device is None or (device.confirmed_at is None and not confirming):
+            raise AppError("Aucune application d'authentification n'est enregistrée pour ce "
+                           "compte : enregistrez-en une d'abord.", field="code")
+        step = totp.matching_step(device.secret, code, after=device.last_step)
+        if step is not None:
+            device.last_step = step
+            device.confirmed_at = device.confirmed_at or timezone.now()
+            device.save(update_fields=["last_step", "confirmed_at"])
+    if step is None:  # counted outside the transaction: a refused code must stay counted
+        SignInFailure.objects.create(email=user.email, ip=ip or "")
+        raise AppError("Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
+                       "maintenant par votre application d'authentification.", field="code")
+    SignInFailure.objects.filter(email=user.email, ip=ip or "").delete()
+    return device
+
+
+def totp_confirm(*, user: User, code: str, ip: str) -> TotpDevice:
+    """First code from the app: from now on the device is asked at every sign-in."""
+    return _totp_use(user=user, code=code, ip=ip, confirming=True)
+
+
+def totp_verify(*, user: User, code: str, ip: str) -> TotpDevice:
+    """The code asked after the password, throttled with the same counter."""
+    return _totp_use(user=user, code=code, ip=ip, confirming=False)

@@ -226,3 +226,4 @@ _register_write(api)
 from coopatlas.iati.api import router as _iati_router  # noqa: E402
 
 api.add_router("/iati/", _iati_router)
+api.add_router("/declarations", "coopatlas.declarations.api.router")

@@ -8,6 +8,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(
+    path("declarations/", include("coopatlas.declarations.urls")),
+    path("compte/", include("coopatlas.accounts.urls")),
+    path("documents/", include("coopatlas.documents.urls")),
+    path("conformite/", include("coopatlas.compliance.urls")),
+    path("espace/", include("coopatlas.editor.urls")),
     path("", include("coopatlas.atlas.urls")),
     prefix_default_language=False,
 )

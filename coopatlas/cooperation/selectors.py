@@ -1252,6 +1252,7 @@ def country_summary(*, iso2: str) -> dict:
         "contacts": [_contact_dict(c) for c in _contact_rows(
             Contact.objects.filter(country=country))],
         "other_actors": _other_actors(country=country.iso2),
+        "declared_aid": _declared_aid(country=country.iso2),
         "html_url": _url("atlas:country", "slug", country.slug),
         "api_url": _url("api:country_summary", "iso2", country.iso2),
     }
@@ -1262,6 +1263,13 @@ def _other_actors(*, country: str) -> dict:
     from coopatlas.iati.selectors import imported_activities_for  # iati builds on cooperation
 
     return imported_activities_for(country=country, area=None)
+
+
+def _declared_aid(*, country: str) -> list[dict]:
+    """Aid French authorities declared to this country per year (validated declarations)."""
+    from coopatlas.declarations.selectors import aid_by_year_for_country
+
+    return aid_by_year_for_country(iso2=country)
 
 
 def _country_block(country: Country) -> dict:

@@ -32,11 +32,16 @@ INSTALLED_APPS = [
     "coopatlas.cooperation",
     "coopatlas.atlas",
     "coopatlas.api",
+    "coopatlas.documents",
+    "coopatlas.compliance",
     "coopatlas.iati",
+    "coopatlas.declarations",
+    "coopatlas.editor",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coopatlas.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,7 +110,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = VAR_DIR / "media"  # uploads: outside static files, served only by documents' view
+
+# Accounts (issue 3): sign-in pages, password reset by e-mail.
+LOGIN_URL = "accounts:signin"
+LOGIN_REDIRECT_URL = "atlas:home"
+LOGOUT_REDIRECT_URL = "atlas:home"
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND",
+                               "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "atlas@localhost")
+PASSWORD_RESET_TIMEOUT = 3 * 3600
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # The design system sits behind one base template; another operator swaps this value.
 COOPATLAS_OPERATOR = {

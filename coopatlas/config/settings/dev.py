@@ -11,3 +11,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
+
+# Password-reset e-mails are printed in the terminal of `make run`.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -20,3 +20,5 @@ if not os.environ.get("DATABASE_URL"):
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

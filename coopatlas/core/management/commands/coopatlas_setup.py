@@ -10,6 +10,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database schema up to date.")
         call_command("load_reference")
+        call_command("load_declaration_rules")
+        call_command("load_compliance", verbosity=0)
         call_command("load_demo")
         # SQLite plans joins badly without statistics (facet queries went from 7 s to 50 ms).
         with connection.cursor() as cursor:

@@ -1,0 +1,18 @@
+"""Load the yearly declaration's rules (data/rules.yaml), campaigns and recipient regions."""
+
+from django.core.management.base import BaseCommand
+
+from coopatlas.declarations.services import rules_load
+
+
+class Command(BaseCommand):
+    help = "Load the e-APD rules per year, campaigns and DAC regions; re-check existing lines."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data-dir", help="folder holding rules.yaml and Region.xml")
+
+    def handle(self, *args, data_dir=None, **options):
+        result = rules_load(data_dir=data_dir)
+        if options["verbosity"]:
+            self.stdout.write(f"Declaration rules: {result['years']} years, {result['regions']} "
+                              f"recipient regions, {result['lines_rechecked']} lines re-checked.")

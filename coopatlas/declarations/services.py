@@ -1,0 +1,700 @@
+"""Writes of the yearly aid declaration: rules, declarations, lines, workflow, campaigns.
+
+Every write checks permissions (access.py), validates everything before saving and runs in
+one transaction: bad input raises AppError naming the field, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from coopatlas.core.errors import AppError, NotFound
+
+from . import access
+from .models import (
+    MARKER_KEYS,
+    Campaign,
+    Declaration,
+    DeclarationLine,
+    DeclarationVersion,
+    LineType,
+    MarkerRule,
+    RecipientRegion,
+    Reminder,
+    RuleSet,
+    State,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MAX_CENTS = 10**14  # a trillion euros: anything above is a typing error
+LINE_FIELDS = ("amount", "type", "country", "region", "channel", "sector", "markers",
+               "project", "under_12_months", "comment")
+
+
+class Conflict(AppError):
+    http_status = 409
+    exit_code = 2
+
+
+# --------------------------------------------------------------------------- rules
+
+def _read_rules(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise AppError(f"{path} : fichier de règles illisible ({exc}).", field=str(path)) from exc
+    for key in ("line_types", "markers", "years"):
+        if not isinstance(data, dict) or key not in data:
+            raise AppError(f"{path} : la clé « {key} » manque.", field=str(path))
+    return data
+
+
+def _load_regions(path: Path) -> int:
+    ns = "{http://www.w3.org/XML/1998/namespace}lang"
+    count = 0
+    for item in ET.parse(path).getroot().iter("codelist-item"):
+        names = {n.get(ns, "en"): (n.text or "").strip()
+                 for n in item.find("name").findall("narrative")}
+        RecipientRegion.objects.update_or_create(
+            code=item.findtext("code").strip(),
+            defaults={"name_fr": names.get("fr") or names.get("en", ""),
+                      "name_en": names.get("en", "")})
+        count += 1
+    return count
+
+
+@transaction.atomic
+def rules_load(*, data_dir: Path | None = None) -> dict:
+    """Load (or reload) the rules of every year, the campaigns and the recipient regions,
+    then re-check the lines of each year against its rules. Idempotent."""
+    from coopatlas.geo.models import CountryOdaStatus
+    from coopatlas.reference.models import PolicyMarker
+
+    data_dir = Path(data_dir or DATA_DIR)
+    data = _read_rules(data_dir / "rules.yaml")
+    regions = _load_regions(data_dir / "Region.xml")
+    markers = {m.code: m for m in PolicyMarker.objects.all()}
+    rechecked = 0
+    for year, spec in sorted(data["years"].items()):
+        year = int(year)
+        oda_year = int(spec["oda_list_year"])
+        if not CountryOdaStatus.objects.filter(year=oda_year).exists():
+            raise AppError(f"rules.yaml, année {year} : aucune liste CAD des pays éligibles pour "
+                           f"{oda_year} dans geo.CountryOdaStatus ; chargez les données de "
+                           "référence (`coopatlas load-reference`) ou changez oda_list_year.",
+                           field="oda_list_year")
+        ruleset, _ = RuleSet.objects.update_or_create(year=year, defaults={
+            "oda_list_year": oda_year,
+            "refugee_max_months": int(spec.get("refugee_max_months", 12)),
+            "scholarships_oda_only": bool(spec.get("scholarships_oda_only", True)),
+            "note": str(spec.get("note", "")),
+        })
+        codes = []
+        for position, lt in enumerate(spec.get("line_types", data["line_types"])):
+            codes.append(lt["code"])
+            LineType.objects.update_or_create(ruleset=ruleset, code=lt["code"], defaults={
+                "name_fr": lt["name_fr"], "name_en": lt.get("name_en", ""),
+                "counts_as_oda": bool(lt.get("counts_as_oda", True)),
+                "bilateral": bool(lt.get("bilateral", True)),
+                "crs_channel": str(lt.get("crs_channel", "")),
+                "crs_aid_type": str(lt.get("crs_aid_type", "")), "position": position})
+        ruleset.line_types.exclude(code__in=codes).delete()
+        keys = []
+        for m in spec.get("markers", data["markers"]):
+            if m["key"] not in MARKER_KEYS or str(m["code"]) not in markers:
+                raise AppError(f"rules.yaml : marqueur « {m['key']} » (code {m['code']}) inconnu ; "
+                               f"clés possibles : {', '.join(MARKER_KEYS)}.", field="markers")
+            keys.append(m["key"])
+            MarkerRule.objects.update_or_create(ruleset=ruleset, key=m["key"], defaults={
+                "marker": markers[str(m["code"])], "name_fr": m["name_fr"]})
+        ruleset.markers.exclude(key__in=keys).delete()
+        if spec.get("campaign"):
+            Campaign.objects.update_or_create(year=year, defaults={
+                "opens_on": spec["campaign"]["opens_on"],
+                "closes_on": spec["campaign"]["closes_on"]})
+        rechecked += lines_recheck(year=year)
+    return {"years": len(data["years"]), "regions": regions, "lines_rechecked": rechecked,
+            "prepare_instruments": data.get("prepare_instruments", [])}
+
+
+def prepare_instruments(*, data_dir: Path | None = None) -> list[str]:
+    return list(_read_rules(Path(data_dir or DATA_DIR) / "rules.yaml")
+                .get("prepare_instruments", ["own_funds"]))
+
+
+@dataclass
+class Rules:
+    """One year's rules, read once per write."""
+
+    ruleset: RuleSet
+    types: dict[str, LineType]
+    marker_keys: set[str]
+    eligible: set[str]  # ISO2 of ODA-eligible countries
+
+    @property
+    def year(self) -> int:
+        return self.ruleset.year
+
+
+def rules_for(*, year: int) -> Rules:
+    from coopatlas.geo.models import CountryOdaStatus, OdaCategory
+
+    ruleset = RuleSet.objects.filter(year=year).first()
+    if ruleset is None:
+        known = ", ".join(str(y) for y in RuleSet.objects.values_list("year", flat=True))
+        raise AppError(f"year : aucune règle de déclaration pour {year} (années connues : "
+                       f"{known or 'aucune'}) ; un administrateur les ajoute dans "
+                       "declarations/data/rules.yaml puis lance `manage.py load_declaration_rules`.",
+                       field="year")
+    eligible = set(CountryOdaStatus.objects.filter(year=ruleset.oda_list_year)
+                   .exclude(category=OdaCategory.NOT_ELIGIBLE)
+                   .values_list("country_id", flat=True))
+    return Rules(ruleset=ruleset, types={t.code: t for t in ruleset.line_types.all()},
+                 marker_keys=set(ruleset.markers.values_list("key", flat=True)),
+                 eligible=eligible)
+
+
+def oda_check(*, rules: Rules, line_type: str, country_id: str | None,
+              under_12_months: bool | None) -> tuple[bool, str]:
+    """Whether a line counts as ODA under the year's rules, and if not, why (in French)."""
+    lt = rules.types[line_type]
+    oda_year = rules.ruleset.oda_list_year
+    if not lt.counts_as_oda:
+        return False, f"Le type « {lt.name_fr} » n'est pas compté en APD en {rules.year}."
+    if line_type == "refugees" and not under_12_months:
+        return False, (f"L'aide aux réfugiés n'est comptée en APD que pour les personnes présentes "
+                       f"en France depuis moins de {rules.ruleset.refugee_max_months} mois "
+                       "(attestation under_12_months).")
+    if line_type == "scholarships" and rules.ruleset.scholarships_oda_only:
+        if not country_id:
+            return False, ("Une bourse n'est comptée en APD que pour un étudiant d'un pays éligible : "
+                           "indiquez le pays d'origine (country).")
+        if country_id not in rules.eligible:
+            return False, (f"Bourse non comptée en APD : le pays {country_id} n'est pas sur la liste "
+                           f"CAD des pays éligibles ({oda_year}).")
+    if country_id and line_type not in ("refugees", "awareness") and country_id not in rules.eligible:
+        return False, (f"Le pays {country_id} n'est pas sur la liste CAD des pays éligibles à l'APD "
+                       f"appliquée en {rules.year} (liste {oda_year}) : la ligne est gardée mais "
+                       "n'est pas comptée en APD.")
+    return True, ""
+
+
+def lines_recheck(*, year: int) -> int:
+    """Re-apply the year's rules to its lines (after the rules changed). Few UPDATEs: lines
+    are grouped by what the rule looks at (type, country, attestation)."""
+    if not DeclarationLine.objects.filter(version__declaration__year=year).exists():
+        return 0
+    rules = rules_for(year=year)
+    lines = DeclarationLine.objects.filter(version__declaration__year=year)
+    groups = lines.values_list("line_type", "country_id", "under_12_months").distinct()
+    changed = 0
+    for line_type, country_id, u12 in groups:
+        if line_type not in rules.types:
+            counts, reason = False, f"Type « {line_type} » absent des règles {year}."
+        else:
+            counts, reason = oda_check(rules=rules, line_type=line_type, country_id=country_id,
+                                       under_12_months=u12)
+        changed += (lines.filter(line_type=line_type, country_id=country_id,
+                                 under_12_months=u12)
+                    .exclude(counts_as_oda=counts, not_oda_reason=reason)
+                    .update(counts_as_oda=counts, not_oda_reason=reason))
+    return changed
+
+
+# --------------------------------------------------------------------------- input parsing
+
+def amount_to_cents(value, field: str = "amount") -> int:
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
+    except (InvalidOperation, ValueError) as exc:
+        raise AppError(f"{field} : « {str(value)[:30]} » n'est pas un montant ; écrivez des euros "
+                       "avec au plus deux décimales (1234.56).", field=field) from exc
+    if not amount.is_finite() or amount <= 0:
+        raise AppError(f"{field} : le montant doit être strictement positif (reçu {value}) ; "
+                       "une année sans aide se déclare avec « rien à déclarer ».", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise AppError(f"{field} : {value} a plus de deux décimales ; arrondissez au centime.",
+                       field=field)
+    cents = int(amount * 100)
+    if cents >= MAX_CENTS:
+        raise AppError(f"{field} : {value} € dépasse le plafond de vraisemblance (1 000 milliards "
+                       "d'euros) ; vérifiez l'unité.", field=field)
+    return cents
+
+
+def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
+    """Map API/form values to model fields; collect every problem in `errors`."""
+    from coopatlas.cooperation.models import Project
+    from coopatlas.geo.models import Country
+    from coopatlas.reference.models import Channel, Sector
+
+    def bad(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    out: dict = {}
+    unknown = sorted(set(data) - set(LINE_FIELDS))
+    for name in unknown:
+        bad(name, f"{name} : champ inconnu ; champs acceptés : {', '.join(LINE_FIELDS)}.")
+    if "amount" in data:
+        try:
+            out["amount_cents"] = amount_to_cents(data["amount"])
+        except AppError as exc:
+            bad("amount", exc.message)
+    if "type" in data:
+        if data["type"] in rules.types:
+            out["line_type"] = data["type"]
+        else:
+            bad("type", f"type : « {str(data['type'])[:30]} » inconnu en {rules.year} ; valeurs "
+                f"acceptées : {', '.join(rules.types)}.")
+    if "country" in data:
+        iso2 = (data["country"] or "").strip().upper()
+        if not iso2:
+            out["country"] = None
+        elif (country := Country.objects.filter(iso2=iso2).first()) is None:
+            bad("country", f"country : « {iso2[:10]} » n'est pas un code pays ISO à deux lettres "
+                "connu (ML, SN, MG…).")
+        elif iso2 == "FR":
+            bad("country", "country : la France n'est pas un pays bénéficiaire ; pour la "
+                "sensibilisation ou l'aide aux réfugiés en France, laissez le pays vide.")
+        else:
+            out["country"] = country
+    if "region" in data:
+        code = str(data["region"] or "").strip()
+        if not code:
+            out["region"] = None
+        elif (region := RecipientRegion.objects.filter(code=code).first()) is None:
+            bad("region", f"region : « {code[:10]} » n'est pas un code de région CAD (298 "
+                "Afrique régional, 998 pays en développement non spécifié…).")
+        else:
+            out["region"] = region
+    if "channel" in data:
+        code = str(data["channel"] or "").strip()
+        if not code:
+            out["channel"] = None
+        elif (channel := Channel.objects.filter(code=code).first()) is None:
+            bad("channel", f"channel : « {code[:10]} » n'est pas un code de canal CRS de l'OCDE "
+                "(22000 ONG du pays donneur, 12000 gouvernement bénéficiaire…).")
+        else:
+            out["channel"] = channel
+    if "sector" in data:
+        code = str(data["sector"] or "").strip()
+        if not code:
+            out["sector"] = None
+        elif not (len(code) == 5 and code.isdigit()) or (
+                sector := Sector.objects.filter(code=code).first()) is None:
+            bad("sector", f"sector : « {code[:10]} » n'est pas un code secteur CAD à 5 chiffres "
+                "(14030 eau potable, 15150 participation démocratique…).")
+        else:
+            out["sector"] = sector
+    if "markers" in data:
+        markers = data["markers"] or {}
+        if not isinstance(markers, dict):
+            bad("markers", "markers : un objet {\"gender\": 0|1|2, …}.")
+            markers = {}
+        for key, value in markers.items():
+            field = f"markers.{key}"
+            if key not in rules.marker_keys:
+                bad(field, f"{field} : marqueur inconnu en {rules.year} ; marqueurs : "
+                    f"{', '.join(sorted(rules.marker_keys))}.")
+            elif isinstance(value, bool) or value not in (0, 1, 2):
+                bad(field, f"{field} : la valeur d'un marqueur CAD est 0 (non ciblé), 1 (objectif "
+                    f"significatif) ou 2 (objectif principal), pas « {str(value)[:10]} ».")
+            else:
+                out[f"marker_{key}"] = value
+    if "project" in data:
+        key = data["project"]
+        if key in (None, ""):
+            out["project"] = None
+        else:
+            project = (Project.objects.filter(slug=str(key)).first()
+                       or (Project.objects.filter(pk=int(key)).first()
+                           if str(key).isdigit() else None))
+            if project is None:
+                bad("project", f"project : aucun projet « {str(key)[:40]} » (slug ou numéro).")
+            elif not _is_own_project(authority=authority, project=project):
+                bad("project", f"project : « {project.title[:60]} » n'est pas un projet de "
+                    f"{authority} (ni participant, ni financeur) ; rattachez la ligne à l'un de "
+                    "ses projets ou laissez ce champ vide.")
+            else:
+                out["project"] = project
+    if "under_12_months" in data:
+        value = data["under_12_months"]
+        if value is not None and not isinstance(value, bool):
+            bad("under_12_months", "under_12_months : true ou false.")
+        else:
+            out["under_12_months"] = value
+    if "comment" in data:
+        out["comment"] = str(data["comment"] or "")[:5000]
+    return out
+
+
+def _is_own_project(*, authority, project) -> bool:
+    return (project.participants.filter(authority=authority).exists()
+            or project.funding.filter(funder_authority=authority).exists()
+            or project.partnerships.filter(party_links__authority=authority).exists())
+
+
+def _check_whole_line(*, rules: Rules, values: dict, errors: dict) -> None:
+    """Rules on the line as a whole (after a create or a PATCH merged into the old line)."""
+    line_type = values.get("line_type")
+    if values.get("amount_cents") is None and "amount" not in errors:
+        errors.setdefault("amount", []).append("amount : le montant est obligatoire.")
+    if line_type is None and "type" not in errors:
+        errors.setdefault("type", []).append(
+            f"type : obligatoire ; valeurs acceptées : {', '.join(rules.types)}.")
+    if values.get("country") is not None and values.get("region") is not None:
+        errors.setdefault("region", []).append(
+            "region : une ligne a un pays OU une région bénéficiaire, pas les deux.")
+    if line_type == "refugees" and values.get("under_12_months") is None:
+        errors.setdefault("under_12_months", []).append(
+            "under_12_months : obligatoire pour l'aide aux réfugiés : true si les personnes aidées "
+            f"sont en France depuis moins de {rules.ruleset.refugee_max_months} mois "
+            "(attestation), false sinon (la ligne ne sera alors pas comptée en APD).")
+    if line_type not in (None, "refugees") and values.get("under_12_months") is not None:
+        errors.setdefault("under_12_months", []).append(
+            "under_12_months : ne s'applique qu'aux lignes « refugees ».")
+
+
+def _raise(errors: dict) -> None:
+    if errors:
+        detail = " ".join(m for msgs in errors.values() for m in msgs)
+        raise AppError(detail, errors=errors, field=next(iter(errors)))
+
+
+# --------------------------------------------------------------------------- declarations
+
+def _latest(declaration: Declaration) -> DeclarationVersion:
+    return declaration.versions.order_by("-number").first()
+
+
+def _editable(declaration: Declaration) -> DeclarationVersion:
+    version = _latest(declaration)
+    if version.state == State.VALIDATED:
+        raise Conflict(f"La déclaration {declaration.year} de {declaration.authority} est validée "
+                       f"(version {version.number}) : elle est verrouillée. Ouvrez une correction "
+                       "(action « correct ») pour en faire une nouvelle version.", field="state")
+    if version.state == State.SUBMITTED:
+        raise Conflict(f"La déclaration {declaration.year} de {declaration.authority} est soumise : "
+                       "elle attend la décision du ministère et ne se modifie plus.", field="state")
+    return version
+
+
+@transaction.atomic
+def declaration_create(*, actor, authority, year: int) -> Declaration:
+    access.require_edit(user=actor, authority=authority)
+    if not authority.is_french:
+        raise AppError(f"authority : {authority} n'est pas une collectivité française ; seules "
+                       "les collectivités françaises et leurs groupements déclarent leur APD.",
+                       field="authority")
+    rules_for(year=year)
+    if year > timezone.localdate().year:
+        raise AppError(f"year : {year} n'est pas terminée ; on déclare l'aide d'une année passée.",
+                       field="year")
+    existing = Declaration.objects.filter(authority=authority, year=year).first()
+    if existing is not None:
+        raise Conflict(f"{authority} a déjà une déclaration pour {year} (n° {existing.pk}) : "
+                       "complétez-la plutôt que d'en créer une autre.", field="year")
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(authority=authority, year=year)
+    except IntegrityError as exc:  # created concurrently
+        raise Conflict(f"{authority} a déjà une déclaration pour {year}.", field="year") from exc
+    DeclarationVersion.objects.create(declaration=declaration, number=1, created_by=actor)
+    return declaration
+
+
+def declaration_get(*, pk: int) -> Declaration:
+    found = Declaration.objects.select_related("authority").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"Aucune déclaration n° {pk}.", field="id")
+    return found
+
+
+def _line_for(declaration: Declaration, line_id: int) -> DeclarationLine:
+    line = DeclarationLine.objects.filter(pk=line_id, version__declaration=declaration).first()
+    if line is None:
+        raise NotFound(f"La déclaration n° {declaration.pk} n'a pas de ligne n° {line_id}.",
+                       field="line")
+    return line
+
+
+def _save_line(*, rules: Rules, line: DeclarationLine, values: dict) -> DeclarationLine:
+    for name, value in values.items():
+        setattr(line, name, value)
+    line.counts_as_oda, line.not_oda_reason = oda_check(
+        rules=rules, line_type=line.line_type, country_id=line.country_id,
+        under_12_months=line.under_12_months)
+    line.save()
+    return line
+
+
+@transaction.atomic
+def line_add(*, actor, declaration: Declaration, data: dict) -> DeclarationLine:
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _editable(declaration)
+    rules = rules_for(year=declaration.year)
+    errors: dict = {}
+    values = _resolve_line(rules=rules, authority=declaration.authority, data=data, errors=errors)
+    _check_whole_line(rules=rules, values=values, errors=errors)
+    if version.nothing_to_declare:
+        errors.setdefault("nothing_to_declare", []).append(
+            "La déclaration dit « rien à déclarer cette année » : retirez cette mention avant "
+            "d'ajouter une ligne.")
+    _raise(errors)
+    return _save_line(rules=rules, line=DeclarationLine(version=version), values=values)
+
+
+LINE_VALUE_NAMES = ("amount_cents", "line_type", "country", "region", "channel", "sector",
+                    *(f"marker_{k}" for k in MARKER_KEYS), "project", "under_12_months",
+                    "comment")
+
+
+@transaction.atomic
+def line_update(*, actor, declaration: Declaration, line_id: int, data: dict) -> DeclarationLine:
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _editable(declaration)
+    line = _line_for(declaration, line_id)
+    if line.version_id != version.pk:
+        raise Conflict(f"La ligne n° {line_id} appartient à une version verrouillée.", field="line")
+    rules = rules_for(year=declaration.year)
+    errors: dict = {}
+    values = _resolve_line(rules=rules, authority=declaration.authority, data=data, errors=errors)
+    merged = {name: getattr(line, name) for name in LINE_VALUE_NAMES} | values
+    _check_whole_line(rules=rules, values=merged, errors=errors)
+    _raise(errors)
+    return _save_line(rules=rules, line=line, values=values)
+
+
+@transaction.atomic
+def line_delete(*, actor, declaration: Declaration, line_id: int) -> None:
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _editable(declaration)
+    line = _line_for(declaration, line_id)
+    if line.version_id != version.pk:
+        raise Conflict(f"La ligne n° {line_id} appartient à une version verrouillée.", field="line")
+    line.delete()
+
+
+@transaction.atomic
+def declaration_nothing_set(*, actor, declaration: Declaration, nothing: bool) -> DeclarationVersion:
+    """"Nothing this year" is a valid declaration (the authority paid no development aid)."""
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _editable(declaration)
+    if nothing and version.lines.exists():
+        raise AppError("nothing_to_declare : la déclaration a des lignes ; supprimez-les avant de "
+                       "déclarer « rien cette année ».", field="nothing_to_declare")
+    version.nothing_to_declare = nothing
+    version.save(update_fields=["nothing_to_declare"])
+    return version
+
+
+def _paid_by_project(*, authority, year: int, instruments: list[str] | None = None):
+    from coopatlas.cooperation.models import FundingContribution
+
+    qs = FundingContribution.objects.filter(funder_authority=authority, year=year,
+                                            nature=FundingContribution.Nature.CASH,
+                                            currency="EUR")
+    if any(f.name == "deleted_at" for f in FundingContribution._meta.get_fields()):
+        qs = qs.filter(deleted_at__isnull=True)  # reversible deletion (issue 3)
+    if instruments is not None:
+        qs = qs.filter(instrument__in=instruments)
+    return qs
+
+
+@transaction.atomic
+def declaration_prepare(*, actor, declaration: Declaration) -> dict:
+    """"Prepare from my records": one project line per project the authority paid in cash
+    from its own funds that year, with country, sector and markers from the project.
+    Projects already on the declaration are left alone, so it can be run again."""
+    from coopatlas.cooperation.models import Project, ProjectPolicyMarker, ProjectSector
+
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _editable(declaration)
+    if version.nothing_to_declare:
+        raise AppError("nothing_to_declare : retirez « rien à déclarer » avant de préparer des "
+                       "lignes.", field="nothing_to_declare")
+    rules = rules_for(year=declaration.year)
+    paid = (_paid_by_project(authority=declaration.authority, year=declaration.year,
+                             instruments=prepare_instruments())
+            .values("project_id").annotate(total=Sum("amount")).order_by("project_id"))
+    present = set(version.lines.filter(project__isnull=False).values_list("project_id", flat=True))
+    markers = {m.marker_id: m.key for m in MarkerRule.objects.filter(ruleset=rules.ruleset)}
+    created, skipped = [], []
+    for row in paid:
+        if row["project_id"] in present or not row["total"]:
+            skipped.append(row["project_id"])
+            continue
+        project_id = row["project_id"]
+        countries = list(Project.countries.through.objects.filter(project_id=project_id)
+                         .values_list("country_id", flat=True)[:2])
+        sector = (ProjectSector.objects.filter(project_id=project_id)
+                  .order_by("-percentage", "sector_id").values_list("sector_id", flat=True).first())
+        values = {"line_type": "project", "amount_cents": int(Decimal(row["total"]) * 100),
+                  "project_id": project_id,
+                  "country_id": countries[0] if len(countries) == 1 and countries[0] != "FR" else None,
+                  "sector_id": sector, "channel_id": rules.types["project"].crs_channel or None,
+                  "comment": "Préparée depuis les financements enregistrés dans l'atlas."}
+        for m in ProjectPolicyMarker.objects.filter(project_id=project_id,
+                                                    marker_id__in=list(markers)):
+            values[f"marker_{markers[m.marker_id]}"] = m.significance
+        created.append(_save_line(rules=rules, line=DeclarationLine(version=version),
+                                  values=values))
+    return {"created": created, "skipped_projects": skipped}
+
+
+def project_warnings(*, version: DeclarationVersion) -> list[dict]:
+    """Project lines above what the authority recorded as paid to the project that year."""
+    declaration = version.declaration
+    declared = dict(version.lines.filter(project__isnull=False).values("project_id")
+                    .annotate(c=Sum("amount_cents")).values_list("project_id", "c"))
+    if not declared:
+        return []
+    paid = dict(_paid_by_project(authority=declaration.authority, year=declaration.year)
+                .filter(project_id__in=list(declared)).values("project_id")
+                .annotate(t=Sum("amount")).values_list("project_id", "t"))
+    from coopatlas.cooperation.models import Project
+
+    titles = dict(Project.objects.filter(pk__in=list(declared)).values_list("pk", "title"))
+    warnings = []
+    for project_id, cents in sorted(declared.items()):
+        paid_cents = int(Decimal(paid.get(project_id) or 0) * 100)
+        if cents > paid_cents:
+            warnings.append({"field": "project", "project": project_id, "message": (
+                f"Projet « {titles.get(project_id, project_id)[:80]} » : {_euros(cents)} déclarés "
+                f"pour {declaration.year}, plus que les {_euros(paid_cents)} enregistrés comme "
+                "versés par la collectivité cette année-là. Vérifiez le montant ou complétez le "
+                "plan de financement du projet.")})
+    return warnings
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"
+
+
+@transaction.atomic
+def declaration_submit(*, actor, declaration: Declaration) -> DeclarationVersion:
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _editable(declaration)
+    if not version.nothing_to_declare and not version.lines.exists():
+        raise AppError("lines : la déclaration est vide ; ajoutez vos lignes, ou déclarez « rien "
+                       "à déclarer cette année » (nothing_to_declare).", field="lines")
+    version.state = State.SUBMITTED
+    version.submitted_at, version.submitted_by = timezone.now(), actor
+    version.save(update_fields=["state", "submitted_at", "submitted_by"])
+    return version
+
+
+def _submitted(declaration: Declaration) -> DeclarationVersion:
+    version = _latest(declaration)
+    if version.state != State.SUBMITTED:
+        raise Conflict(f"La déclaration {declaration.year} de {declaration.authority} est "
+                       f"« {version.get_state_display()} » : seule une déclaration soumise se "
+                       "valide ou se renvoie.", field="state")
+    return version
+
+
+@transaction.atomic
+def declaration_validate(*, actor, declaration: Declaration) -> DeclarationVersion:
+    access.require_decide(user=actor)
+    version = _submitted(declaration)
+    declaration.versions.filter(is_counted=True).update(is_counted=False)
+    DeclarationLine.objects.filter(version__declaration=declaration,
+                                   counted_year__isnull=False).update(counted_year=None)
+    version.lines.update(counted_year=declaration.year)
+    version.state, version.is_counted = State.VALIDATED, True
+    version.decided_at, version.decided_by = timezone.now(), actor
+    version.save(update_fields=["state", "is_counted", "decided_at", "decided_by"])
+    return version
+
+
+@transaction.atomic
+def declaration_return(*, actor, declaration: Declaration, comment: str) -> DeclarationVersion:
+    access.require_decide(user=actor)
+    comment = (comment or "").strip()
+    if not comment:
+        raise AppError("comment : dites à la collectivité ce qu'elle doit corriger.",
+                       field="comment")
+    version = _submitted(declaration)
+    version.state, version.return_comment = State.RETURNED, comment[:5000]
+    version.decided_at, version.decided_by = timezone.now(), actor
+    version.save(update_fields=["state", "return_comment", "decided_at", "decided_by"])
+    return version
+
+
+@transaction.atomic
+def declaration_correct(*, actor, declaration: Declaration) -> DeclarationVersion:
+    """A correction after validation: a new draft version with a copy of the validated
+    lines. The validated version stays counted (and locked) until the new one is validated."""
+    access.require_edit(user=actor, authority=declaration.authority)
+    version = _latest(declaration)
+    if version.state != State.VALIDATED:
+        raise Conflict("Seule une déclaration validée s'ouvre en correction ; celle-ci est "
+                       f"« {version.get_state_display()} » et se modifie directement.",
+                       field="state")
+    new = DeclarationVersion.objects.create(declaration=declaration, number=version.number + 1,
+                                            nothing_to_declare=version.nothing_to_declare,
+                                            created_by=actor)
+    copies = []
+    for line in version.lines.all():
+        line.pk, line.version, line.counted_year = None, new, None
+        copies.append(line)
+    DeclarationLine.objects.bulk_create(copies)
+    return new
+
+
+# --------------------------------------------------------------------------- campaigns
+
+@transaction.atomic
+def campaign_remind(*, actor, year: int) -> dict:
+    """E-mail the editors of each expected authority that has not submitted, and keep a
+    trace (Reminder). Mail goes after commit, so a failed transaction sends nothing."""
+    from django.core.mail import send_mass_mail
+
+    from coopatlas.accounts.models import Membership
+
+    from .selectors import campaign_status
+
+    access.require_decide(user=actor)
+    campaign = Campaign.objects.filter(year=year).first()
+    if campaign is None:
+        raise NotFound(f"year : aucune campagne de déclaration pour {year}.", field="year")
+    status = campaign_status(year=year, user=actor)
+    missing = [row["authority_id"] for row in status["not_declared"]]
+    emails: dict[int, set[str]] = {}
+    for authority_id, email in (Membership.objects.filter(authorities__in=missing,
+                                                          user__is_active=True)
+                                .values_list("authorities", "user__email")):
+        emails.setdefault(authority_id, set()).add(email)
+    messages, reminders = [], []
+    for authority_id in missing:
+        to = sorted(emails.get(authority_id, ()))
+        reminders.append(Reminder(campaign=campaign, authority_id=authority_id,
+                                  recipients="\n".join(to)))
+        if to:
+            messages.append((f"Déclaration de l'APD {year} : à faire avant le "
+                             f"{campaign.closes_on:%d/%m/%Y}",
+                             f"Votre collectivité n'a pas encore soumis sa déclaration d'aide "
+                             f"publique au développement pour {year} (art. L1115-6 CGCT). "
+                             "Déclarer « rien cette année » est aussi une déclaration.",
+                             None, to))
+    Reminder.objects.bulk_create(reminders)
+    campaign.reminded_at = timezone.now()
+    campaign.save(update_fields=["reminded_at"])
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return {"year": year, "reminded": len(reminders),
+            "with_email": sum(1 for r in reminders if r.recipients)}
+
+
+def campaign_is_open(*, year: int, today: date | None = None) -> bool:
+    campaign = Campaign.objects.filter(year=year).first()
+    today = today or timezone.localdate()
+    return bool(campaign and campaign.opens_on <= today <= campaign.closes_on)

@@ -1,0 +1,200 @@
+"""Pages of the yearly aid declaration: the national report (with its JSON, CSV, XLSX and
+CRS twins), an authority's declarations, one declaration (edited by its authority, decided
+by the ministry) and the campaign's who-has-declared. Signed-in users act through the same
+services as the API; application errors become a message on the page."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coopatlas.core.errors import AppError, NotFound
+
+from . import access, exports, selectors, services
+from .models import MARKER_KEYS, LineType, RecipientRegion
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, encoder=DjangoJSONEncoder,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def page(view):
+    """Application errors of a GET become the atlas's error page (or JSON)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except AppError as exc:
+            status = exc.http_status if exc.http_status in (403, 404) else 400
+            if request.GET.get("format") in ("json", "csv", "xlsx", "crs"):
+                return _json(exc.as_dict(), status=status)
+            title = "Page introuvable" if isinstance(exc, NotFound) else "Demande refusée"
+            return render(request, "atlas/error.html",
+                          {"title": title, "error": exc, "status": status}, status=status)
+
+    return wrapper
+
+
+def _bars(rows: list[dict], limit: int | None = None) -> list[dict]:
+    """Rows with `pct`, the width of their bar relative to the largest (charts in HTML)."""
+    rows = rows[:limit] if limit else rows
+    top = max((r["cents"] for r in rows), default=0) or 1
+    return [{**r, "pct": max(round(100 * r["cents"] / top, 1), 0.3), "y": 10 * i + 1.5}
+            for i, r in enumerate(rows)]
+
+
+@page
+def index(request: HttpRequest) -> HttpResponse:
+    years = selectors.report_years()
+    mine = (selectors.declaration_list(user=request.user)
+            if request.user.is_authenticated else [])
+    return render(request, "declarations/index.html", {
+        "years": years, "mine": mine, "is_ministry": access.is_ministry(request.user),
+        "campaign_years": sorted({y for y in years} | set(
+            LineType.objects.values_list("ruleset__year", flat=True)), reverse=True)})
+
+
+@page
+def report(request: HttpRequest, year: int) -> HttpResponse:
+    fmt = request.GET.get("format", "html") or "html"
+    if fmt not in ("html", "json", "csv", "xlsx", "crs"):
+        raise AppError(f"format : « {fmt[:10]} » non reconnu ; valeurs : html, json, csv, xlsx, "
+                       "crs.", field="format")
+    if fmt == "crs":
+        return exports.crs_response(year=year)
+    data = selectors.report(year=year)
+    if fmt == "json":
+        return _json(data)
+    if fmt in ("csv", "xlsx"):
+        return exports.report_response(data=data, fmt=fmt)
+    charts = {key: _bars(data[key], 15) for key in (
+        "by_country", "by_type", "by_authority_kind", "by_french_region", "by_sector",
+        "by_channel", "by_recipient_region")}
+    return render(request, "declarations/report.html", {
+        "data": data, "charts": charts, "title": f"Aide publique au développement des "
+        f"collectivités territoriales en {year}",
+        "years": selectors.report_years()})
+
+
+@page
+def authority(request: HttpRequest, slug: str) -> HttpResponse:
+    from coopatlas.geo.models import LocalAuthority
+
+    found = get_object_or_404(LocalAuthority, slug=slug)
+    data = selectors.authority_declarations(authority=found, user=request.user)
+    if request.GET.get("format") == "json":
+        return _json(data)
+    for item in data["declarations"]:
+        if item["report"]:
+            item["charts"] = {k: _bars(item["report"][k], 10)
+                              for k in ("by_country", "by_type", "by_sector")}
+    return render(request, "declarations/authority.html", {
+        "data": data, "authority": found, "title": f"Déclarations d'APD – {found.name}",
+        "years": list(LineType.objects.values_list("ruleset__year", flat=True)
+                      .distinct().order_by("-ruleset__year"))})
+
+
+@page
+def declaration(request: HttpRequest, pk: int) -> HttpResponse:
+    found = services.declaration_get(pk=pk)
+    number = request.GET.get("version")
+    data = selectors.declaration_detail(
+        declaration=found, user=request.user,
+        number=int(number) if number and number.isdigit() else None)
+    if request.GET.get("format") == "json":
+        return _json(data)
+    rules = services.rules_for(year=found.year)
+    return render(request, "declarations/declaration.html", {
+        "data": data, "title": f"Déclaration d'APD {found.year} – {found.authority.name}",
+        "types": list(rules.types.values()), "marker_keys": MARKER_KEYS,
+        "regions": RecipientRegion.objects.all()})
+
+
+def _form_line(post) -> dict:
+    data = {k: post.get(k, "").strip() for k in ("amount", "type", "country", "region",
+                                                 "channel", "sector", "project", "comment")}
+    data["markers"] = {}
+    for key in MARKER_KEYS:
+        value = post.get(f"marker_{key}", "0").strip() or "0"
+        data["markers"][key] = int(value) if value.isdigit() else value
+    u12 = post.get("under_12_months", "")
+    data["under_12_months"] = {"yes": True, "no": False}.get(u12)
+    if data["type"] != "refugees" and data["under_12_months"] is None:
+        data.pop("under_12_months")
+    return data
+
+
+@require_POST
+def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The page's buttons and line form, through the same services as the API."""
+    found = services.declaration_get(pk=pk)
+    user = request.user
+    try:
+        if action == "line":
+            services.line_add(actor=user, declaration=found, data=_form_line(request.POST))
+            messages.success(request, "Ligne ajoutée.")
+        elif action == "delete-line":
+            services.line_delete(actor=user, declaration=found,
+                                 line_id=int(request.POST.get("line", "0") or 0))
+            messages.success(request, "Ligne supprimée.")
+        elif action == "prepare":
+            result = services.declaration_prepare(actor=user, declaration=found)
+            messages.success(request, f"{len(result['created'])} ligne(s) préparée(s) depuis vos "
+                             "financements enregistrés ; vérifiez-les et complétez.")
+        elif action == "nothing":
+            services.declaration_nothing_set(actor=user, declaration=found,
+                                             nothing=request.POST.get("nothing") == "1")
+        elif action == "return":
+            services.declaration_return(actor=user, declaration=found,
+                                        comment=request.POST.get("comment", ""))
+        elif action in ("submit", "validate", "correct"):
+            getattr(services, f"declaration_{action}")(actor=user, declaration=found)
+            messages.success(request, {"submit": "Déclaration soumise au ministère.",
+                                       "validate": "Déclaration validée.",
+                                       "correct": "Nouvelle version ouverte."}[action])
+        else:
+            raise NotFound(f"Action « {action[:20]} » inconnue.", field="action")
+    except AppError as exc:
+        for field, msgs in exc.errors.items():
+            for message in msgs:
+                messages.error(request, message if field == "__all__" else f"{message}")
+    return redirect(reverse("declarations:declaration", kwargs={"pk": pk}))
+
+
+@require_POST
+def declaration_new(request: HttpRequest, slug: str) -> HttpResponse:
+    from coopatlas.geo.models import LocalAuthority
+
+    found = get_object_or_404(LocalAuthority, slug=slug)
+    try:
+        year = selectors.year_param(request.POST.get("year"))
+        created = services.declaration_create(actor=request.user, authority=found, year=year)
+    except AppError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("declarations:authority", kwargs={"slug": slug}))
+    return redirect(reverse("declarations:declaration", kwargs={"pk": created.pk}))
+
+
+@page
+def campaign(request: HttpRequest, year: int) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            result = services.campaign_remind(actor=request.user, year=year)
+            messages.success(request, f"Relance envoyée à {result['reminded']} collectivité(s) "
+                             f"({result['with_email']} avec une adresse).")
+        except AppError as exc:
+            messages.error(request, exc.message)
+        return redirect(reverse("declarations:campaign", kwargs={"year": year}))
+    data = selectors.campaign_status(year=year, user=request.user)
+    if request.GET.get("format") == "json":
+        return _json(data)
+    return render(request, "declarations/campaign.html",
+                  {"data": data, "title": f"Campagne de déclaration {year}"})

@@ -1,0 +1,103 @@
+"""Type-ahead JSON for the pickers: `[{"code", "label"}]`, the code being what the plain
+text input accepts. Signed-in people only (the lists include drafts' partnerships)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import JsonResponse
+
+from coopatlas.cooperation.models import Organisation, Partnership
+from coopatlas.core.text import fold
+from coopatlas.geo import selectors as geo
+from coopatlas.reference.models import SdgTarget, Sector
+
+from .forms import _authority_code
+
+LIMIT = 12
+
+
+def _q(request) -> str:
+    return (request.GET.get("q") or "").strip()[:100]
+
+
+def _answer(rows: list[dict]) -> JsonResponse:
+    return JsonResponse({"results": rows[:LIMIT]})
+
+
+def _authority_rows(q: str) -> list[dict]:
+    rows = []
+    for a in geo.authority_search(q=q, limit=LIMIT):
+        code = _authority_code(a).split(" — ", 1)[0]
+        rows.append({"code": code, "label": f"{a.name} ({a.get_kind_display()}, "
+                                            f"{a.country_id})"})
+    return rows
+
+
+@login_required
+def authorities(request):
+    return _answer(_authority_rows(_q(request)))
+
+
+@login_required
+def funders(request):
+    q = _q(request)
+    rows = _authority_rows(q) if q else []
+    text = fold(q)
+    if text:
+        for o in Organisation.objects.filter(search_name__contains=text,
+                                             deleted_at__isnull=True)[:6]:
+            rows.append({"code": f"org:{o.slug}", "label": str(o)})
+    return _answer(rows)
+
+
+@login_required
+def areas(request):
+    q = _q(request)
+    rows = [{"code": a.code, "label": f"{a.name} ({a.country_id})"}
+            for a in geo.area_search(q=q, limit=LIMIT)]
+    return _answer(rows)
+
+
+@login_required
+def places(request):
+    q = _q(request)
+    rows = [{"code": str(p.pk), "label": f"{p.name} ({p.country_id})"}
+            for p in geo.place_search(q=q, limit=LIMIT)]
+    return _answer(rows)
+
+
+@login_required
+def sectors(request):
+    q = _q(request)
+    if not q:
+        return _answer([])
+    qs = Sector.objects.filter(withdrawn=False)
+    qs = (qs.filter(code__startswith=q) if q.isdigit()
+          else qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q)))
+    return _answer([{"code": s.code, "label": f"{s.code} {s.name}"}
+                    for s in qs.order_by("code")[:LIMIT]])
+
+
+@login_required
+def sdg(request):
+    q = _q(request)
+    if not q:
+        return _answer([])
+    qs = SdgTarget.objects.all()
+    if q[0].isdigit():
+        qs = qs.filter(code__startswith=q)
+    else:
+        qs = qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q))
+    return _answer([{"code": t.code, "label": f"{t.code} {t.name[:140]}"}
+                    for t in qs.order_by("goal_id", "code")[:LIMIT]])
+
+
+@login_required
+def partnerships(request):
+    text = fold(_q(request))
+    if not text:
+        return _answer([])
+    qs = Partnership.objects.filter(deleted_at__isnull=True).filter(
+        Q(slug__contains=text.replace(" ", "-")) | Q(title__icontains=_q(request)))
+    return _answer([{"code": p.slug, "label": p.title} for p in qs.order_by("title")[:LIMIT]])

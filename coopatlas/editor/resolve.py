@@ -1,0 +1,172 @@
+"""From what a person types in a plain text field to the objects the services take.
+
+Every picker degrades to a text input that accepts a code (an authority's INSEE code,
+SIREN, `iso:ML-5` or slug; a DAC sector code; an SDG target code…), one entry per line for
+lists. Errors are AppError naming the form field, so they land under that field.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Model
+
+from coopatlas.core.errors import AppError
+
+
+def lines(text: str | None) -> list[str]:
+    """One entry per line (commas and semicolons also separate short codes)."""
+    out = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def tokens(text: str | None) -> list[str]:
+    return [t for t in re.split(r"[\s,;]+", text or "") if t]
+
+
+def _head(entry: str) -> str:
+    """A picker writes `code — label`: keep the code."""
+    return entry.split(" — ", 1)[0].strip()
+
+
+def one(model: type[Model], lookup: str, value, *, field: str, hint: str):
+    found = model.objects.filter(**{lookup: value}).first() if value not in (None, "") else None
+    if found is None:
+        raise AppError(f"« {str(value)[:60]} » introuvable ; {hint}", field=field)
+    return found
+
+
+def authority(code: str, *, field: str):
+    from coopatlas.geo.models import LocalAuthority
+    from coopatlas.geo.selectors import authority_get_by_code
+
+    code = _head(code)
+    found = LocalAuthority.objects.filter(slug=code).first()
+    if found is not None:
+        return found
+    try:
+        return authority_get_by_code(code=code)
+    except AppError as exc:
+        raise AppError(exc.message, field=field) from exc
+
+
+def authorities(text: str, *, field: str) -> list:
+    return [authority(entry, field=field) for entry in lines(text)]
+
+
+def _split_last(entry: str, *, field: str, what: str) -> tuple[str, str]:
+    """`code — label ; value` or `code value`: the code and the trailing value."""
+    if ";" in entry:
+        head, value = entry.rsplit(";", 1)
+    else:
+        parts = entry.rsplit(None, 1)
+        if len(parts) != 2:
+            raise AppError(f"« {entry[:60]} » : ajoutez {what} après le code.", field=field)
+        head, value = parts
+    return _head(head), value.strip()
+
+
+def participants(text: str, *, field: str = "participants") -> list[tuple]:
+    """`code` (partner) or `code ; lead`: the authority and its role."""
+    out = []
+    for entry in lines(text):
+        role = "partner"
+        if ";" in entry:
+            head, role = (p.strip() for p in entry.rsplit(";", 1))
+            role = {"chef de file": "lead", "partenaire": "partner"}.get(role.lower(), role)
+        else:
+            head = entry
+        out.append((authority(head, field=field), role))
+    return out
+
+
+def organisation(slug: str, *, field: str):
+    from coopatlas.cooperation.models import Organisation
+
+    return one(Organisation, "slug", _head(slug), field=field,
+               hint="donnez l'identifiant (slug) d'un acteur existant, ou créez-le d'abord.")
+
+
+def operators(text: str, *, field: str = "operators") -> list[tuple]:
+    out = []
+    for entry in lines(text):
+        role = "implementing"
+        head = entry
+        if ";" in entry:
+            head, role = (p.strip() for p in entry.rsplit(";", 1))
+        out.append((organisation(head, field=field), role))
+    return out
+
+
+def country(iso2: str, *, field: str):
+    from coopatlas.geo.models import Country
+
+    return one(Country, "iso2", _head(iso2).upper(), field=field,
+               hint="donnez le code ISO à deux lettres du pays (ML, SN…).")
+
+
+def countries(text: str, *, field: str = "countries") -> list:
+    return [country(c, field=field) for c in tokens(text)]
+
+
+def areas(text: str, *, field: str = "areas") -> list:
+    from coopatlas.geo.models import AdministrativeArea
+
+    return [one(AdministrativeArea, "code", _head(c).upper(), field=field,
+                hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).")
+            for c in lines(text)]
+
+
+def partnerships(text: str, *, field: str = "partnerships") -> list:
+    from coopatlas.cooperation.models import Partnership
+
+    return [one(Partnership, "slug", _head(s), field=field,
+                hint="donnez l'identifiant (slug) d'un partenariat, tel qu'il figure dans "
+                     "l'adresse de sa fiche.") for s in lines(text)]
+
+
+def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
+    """`14030 ; 60` per line: the DAC sector and its percentage."""
+    from coopatlas.reference.models import Sector
+
+    out = []
+    for entry in lines(text):
+        code, pct = _split_last(entry, field=field, what="le pourcentage (14030 ; 60)")
+        sector = one(Sector, "code", code, field=field,
+                     hint="donnez un code de secteur CAD à cinq chiffres (14030).")
+        try:
+            value = Decimal(pct.replace(",", ".").rstrip("%").strip())
+        except InvalidOperation as exc:
+            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code}.",
+                           field=field) from exc
+        out.append((sector, value))
+    return out
+
+
+def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
+    from coopatlas.reference.models import SdgGoal
+
+    out = []
+    for token in tokens(text):
+        number = token.upper().removeprefix("ODD").strip()
+        if not number.isdigit():
+            raise AppError(f"« {token[:20]} » : un ODD est un nombre de 1 à 17.", field=field)
+        out.append(one(SdgGoal, "number", int(number), field=field,
+                       hint="un ODD va de 1 à 17."))
+    return out
+
+
+def sdg_targets(text: str, *, field: str = "sdg_targets") -> list:
+    from coopatlas.reference.models import SdgTarget
+
+    return [one(SdgTarget, "code", _head(c), field=field, hint="donnez une cible ODD (6.1).")
+            for c in lines(text)]
+
+
+def as_lines(values) -> str:
+    return "\n".join(str(v) for v in values)

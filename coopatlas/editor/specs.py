@@ -1,0 +1,75 @@
+"""Per record type: its form, how to create and update it through the editing services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coopatlas.cooperation import editing
+
+from . import forms as f
+
+
+@dataclass(frozen=True)
+class Spec:
+    form: type[f.RecordForm]
+    create: Callable  # (actor, kwargs) -> record
+    update: Callable  # (actor, record, version, kwargs) -> record
+    new_label: str
+    # Fields fixed once the record exists (the services do not move them).
+    fixed_on_update: tuple[str, ...] = ()
+
+
+def _convention_create(actor, kw):
+    partnership = kw.pop("partnership")
+    return editing.convention_create(actor=actor, partnership=partnership, **kw)
+
+
+SPECS: dict[str, Spec] = {
+    "partenariats": Spec(
+        f.PartnershipForm,
+        lambda a, kw: editing.partnership_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.partnership_update(actor=a, partnership=r, version=v, **kw),
+        _("Nouveau partenariat"), ("slug",)),
+    "projets": Spec(
+        f.ProjectForm,
+        lambda a, kw: editing.project_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.project_update(actor=a, project=r, version=v, **kw),
+        _("Nouveau projet"), ("slug",)),
+    "conventions": Spec(
+        f.ConventionForm, _convention_create,
+        lambda a, r, v, kw: editing.convention_update(actor=a, convention=r, version=v, **kw),
+        _("Nouvelle convention"), ("partnership",)),
+    "acteurs": Spec(
+        f.OrganisationForm,
+        lambda a, kw: editing.organisation_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.organisation_update(actor=a, organisation=r, version=v,
+                                                        **kw),
+        _("Nouvel acteur"), ("slug",)),
+    "contacts": Spec(
+        f.ContactForm,
+        lambda a, kw: editing.contact_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.contact_update(actor=a, contact=r, version=v, **kw),
+        _("Nouveau contact")),
+    "demandes": Spec(
+        f.PartnerRequestForm,
+        lambda a, kw: editing.partner_request_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.partner_request_update(actor=a, request=r, version=v, **kw),
+        _("Nouvelle demande de partenariat"), ("authority",)),
+}
+
+
+def build_form(kind: str, *, record=None, data=None) -> f.RecordForm:
+    spec = SPECS[kind]
+    initial = spec.form.initial_from(record) if record is not None else None
+    form = spec.form(data=data, initial=initial)
+    if record is not None:
+        for name in spec.fixed_on_update:
+            form.fields[name].disabled = True
+            form.fields[name].required = False
+    else:
+        form.fields["version"].widget = forms.HiddenInput()
+    return form

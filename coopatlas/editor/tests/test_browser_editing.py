@@ -1,0 +1,165 @@
+"""End to end in headless Chromium, on a database prepared by `coopatlas setup`, accounts
+made with `coopatlas users add`: an editor of Ille-et-Vilaine signs in, creates a project
+(type-ahead picker for the Mopti partner), fills its financing plan (live totals), submits
+it; an administrator signs in with the second factor, publishes it; the public project page
+shows the amounts."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from coopatlas.conftest import CHROMIUM
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking"]
+PASSWORD = "mot de passe du test navigateur"  # noqa: S105 - throwaway test accounts
+TITLE = "Forages pastoraux du test navigateur"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(env, *args) -> str:
+    done = subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("var")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(COOPATLAS_VAR_DIR=str(var_dir),
+               DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev")
+    _cli(env, "setup")
+    _cli(env, "users", "add", "--email", "redaction@ille-et-vilaine.example", "--role",
+         "editor", "--authority", "35", "--password", PASSWORD)
+    _cli(env, "users", "add", "--email", "daect@ministere.example", "--role", "admin",
+         "--password", PASSWORD)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server started by `coopatlas serve` did not answer")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _sign_in(page, base: str, email: str, next_path: str) -> None:
+    page.goto(f"{base}/compte/connexion/?next={next_path}")
+    if page.locator("input[name=email]").count() == 0:
+        pytest.skip("the sign-in page (accounts:signin) is not there yet")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def _second_factor(page) -> None:
+    """Ministry accounts enrol an authenticator app at their first sign-in: read the secret
+    shown on the page and answer with the current code, as the app would."""
+    from coopatlas.accounts import totp
+
+    secret = page.locator(".atlas-secret").inner_text().replace(" ", "")
+    page.fill("input[name=code]", totp.code_at(secret, totp.timestep()))
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def _text(page, selector: str) -> str:
+    return re.sub(r"[\s\u00a0\u202f]+", " ", page.locator(selector).inner_text())
+
+
+def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server, browser,
+                                                                          tmp_path):
+    editor = browser.new_page(viewport={"width": 1280, "height": 1000})
+    _sign_in(editor, server, "redaction@ille-et-vilaine.example", "/espace/")
+    assert editor.url.endswith("/espace/"), editor.url
+    assert "Ille-et-Vilaine" in _text(editor, "main")
+
+    # A new project: the partner is found by typing its name, never through menus.
+    editor.goto(server + "/espace/projets/nouveau/")
+    editor.fill("#id_title", TITLE)
+    editor.fill("#id_budget", "50000")
+    editor.fill("#id_countries", "ML")
+    participants = editor.locator("#id_participants")
+    participants.click()
+    participants.type("departement:35 ; lead\nMopti")
+    option = editor.locator("#id_participants-options [role=option]", has_text="Mopti")
+    option.first.wait_for(timeout=10_000)
+    option.first.click()
+    assert "Mopti" in participants.input_value()
+    editor.get_by_role("button", name="Enregistrer le brouillon").click()
+    editor.wait_for_load_state()
+    assert "brouillon" in _text(editor, "main").lower()
+
+    # Its financing plan: totals and the gap to the budget move as amounts are typed.
+    editor.get_by_role("link", name="Plan de financement").first.click()
+    editor.wait_for_load_state()
+    editor.fill("#id_lines-0-funder", "departement:35")
+    editor.fill("#id_lines-0-amount", "30000")
+    editor.fill("#id_lines-1-funder", "departement:35")
+    editor.select_option("#id_lines-1-nature", "in_kind")
+    editor.fill("#id_lines-1-amount", "4500.50")
+    assert editor.locator("[data-total]").inner_text() == "34500.50"
+    assert editor.locator("[data-gap]").inner_text() == "15499.50"
+    editor.screenshot(path=str(tmp_path / "financing.png"), full_page=True)
+    editor.get_by_role("button", name="Soumettre pour publication").click()
+    editor.wait_for_load_state()
+    body = _text(editor, "main")
+    assert "soumis" in body.lower() and "34500.50" in body, body[:2000]
+
+    # The ministry validates.
+    admin = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    _sign_in(admin, server, "daect@ministere.example", "/espace/validation/")
+    if admin.locator(".atlas-secret").count():
+        _second_factor(admin)
+    if "/espace/validation/" not in admin.url:
+        admin.goto(server + "/espace/validation/")
+    row = admin.locator("tr", has_text=TITLE)
+    row.get_by_role("button", name="Publier").click()
+    admin.wait_for_load_state()
+    assert "est publié" in _text(admin, "main")
+
+    # Anyone now sees the project and its financing plan.
+    public = browser.new_context().new_page()
+    public.goto(server + "/projets/forages-pastoraux-du-test-navigateur/")
+    assert public.locator("h1").inner_text() == TITLE
+    page_text = _text(public, "main")
+    assert "30 000 €" in page_text and "4 500,50 €" in page_text, page_text[:3000]
+    assert "Région de Mopti" in page_text
