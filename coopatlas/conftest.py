@@ -45,3 +45,72 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+# --- Browser suites: one real server on a database made by `coopatlas setup` ---------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking"]
+
+
+class Site:
+    """A served coopatlas: its URL, and the CLI run against the same database."""
+
+    def __init__(self, env: dict, root):
+        self.env, self.root, self.base = env, root, ""
+
+    def cli(self, *args: str) -> str:
+        import subprocess
+        import sys
+
+        done = subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], env=self.env,
+                              cwd=self.root, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
+        return done.stdout
+
+
+@pytest.fixture(scope="session")
+def coopatlas_site(tmp_path_factory):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(COOPATLAS_VAR_DIR=str(tmp_path_factory.mktemp("var")),
+               DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev")
+    site = Site(env, root)
+    site.cli("setup")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port)],
+                            env=env, cwd=root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    site.base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(site.base + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server started by `coopatlas serve` did not answer")
+        yield site
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -4,74 +4,16 @@ Opens the home page, sees the map draw the Mali partnerships, searches "Mopti" w
 type-ahead and opens the Ille-et-Vilaine partnership fiche with its source.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
-
-from coopatlas.conftest import CHROMIUM
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking"]
 MALI_BBOX = {"lat": (10.0, 25.1), "lon": (-12.3, 4.3)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("var")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(COOPATLAS_VAR_DIR=str(var_dir),
-               DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev")
-    setup = subprocess.run([sys.executable, "-m", "coopatlas.cli", "setup"], env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=600)
-    assert setup.returncode == 0, setup.stderr[-3000:]
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server started by `coopatlas serve` did not answer")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
-
-
-def test_home_map_search_and_partnership_fiche(server, page, tmp_path):
-    page.goto(server + "/")
+def test_home_map_search_and_partnership_fiche(coopatlas_site, chromium, tmp_path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(coopatlas_site.base + "/")
     page.wait_for_selector("[data-atlas-map][data-drawn]", timeout=20_000)
     drawn = int(page.get_attribute("[data-atlas-map]", "data-drawn"))
     assert drawn >= 6

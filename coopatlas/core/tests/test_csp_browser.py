@@ -3,8 +3,6 @@ page and the API docs run without one violation (the app served by `coopatlas se
 
 import pytest
 
-from coopatlas.atlas.tests.test_browser import page, server  # noqa: F401 - fixtures
-
 pytestmark = pytest.mark.browser
 
 LISTEN = ("document.addEventListener('securitypolicyviolation', e => console.error("
@@ -13,7 +11,9 @@ PAGES = ["/", "/partenariats/", "/projets/", "/collectivites/", "/pays/", "/prog
          "/compte/connexion/", "/compte/mot-de-passe/", "/api/v1/docs"]
 
 
-def test_pages_run_without_csp_violation(server, page):  # noqa: F811
+def test_pages_run_without_csp_violation(coopatlas_site, chromium):
+    server = coopatlas_site.base
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and "CSP violation" in m.text
             and errors.append(f"{page.url}: {m.text}"))

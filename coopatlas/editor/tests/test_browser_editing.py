@@ -4,86 +4,32 @@ made with `coopatlas users add`: an editor of Ille-et-Vilaine signs in, creates 
 it; an administrator signs in with the second factor, publishes it; the public project page
 shows the amounts."""
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from coopatlas.conftest import CHROMIUM
-
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking"]
 PASSWORD = "mot de passe du test navigateur"  # noqa: S105 - throwaway test accounts
 TITLE = "Forages pastoraux du test navigateur"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(env, *args) -> str:
-    done = subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
-    return done.stdout
+@pytest.fixture(scope="module")
+def server(coopatlas_site):
+    coopatlas_site.cli("users", "add", "--email", "redaction@ille-et-vilaine.example", "--role",
+                       "editor", "--authority", "35", "--password", PASSWORD)
+    coopatlas_site.cli("users", "add", "--email", "daect@ministere.example", "--role", "admin",
+                       "--password", PASSWORD)
+    return coopatlas_site.base
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("var")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(COOPATLAS_VAR_DIR=str(var_dir),
-               DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev")
-    _cli(env, "setup")
-    _cli(env, "users", "add", "--email", "redaction@ille-et-vilaine.example", "--role",
-         "editor", "--authority", "35", "--password", PASSWORD)
-    _cli(env, "users", "add", "--email", "daect@ministere.example", "--role", "admin",
-         "--password", PASSWORD)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the server started by `coopatlas serve` did not answer")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(chromium):
+    return chromium
 
 
 def _sign_in(page, base: str, email: str, next_path: str) -> None:
     page.goto(f"{base}/compte/connexion/?next={next_path}")
-    if page.locator("input[name=email]").count() == 0:
-        pytest.skip("the sign-in page (accounts:signin) is not there yet")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main button[type=submit]").first.click()
