@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("jetons/", views.token_create, name="token_create"),
+    path("jetons/revoquer/", views.token_revoke, name="token_revoke"),
     path("connexion/", views.signin, name="signin"),
     path("connexion/code/", views.verify, name="verify"),
     path("double-authentification/", views.enrol, name="enrol"),

@@ -157,7 +157,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: HttpRequest, *, new_token: str | None = None) -> HttpResponse:
     user = request.user
     return render(request, "accounts/account.html", {
         "title": _("Mon compte"),
@@ -165,7 +165,30 @@ def account(request: HttpRequest) -> HttpResponse:
             "country"),
         "second_factor_enrolled": services.second_factor_enrolled(user=user),
         "second_factor_required": services.second_factor_required(user=user),
+        "tokens": services.token_list(user=user),
+        "new_token": new_token,
     })
+
+
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+def token_create(request: HttpRequest) -> HttpResponse:
+    """The clear token is shown once, in this response only (never stored, never redirected)."""
+    _token, key = services.token_create(user=request.user,
+                                        name=(request.POST.get("name") or "").strip())
+    return account(request, new_token=key)
+
+
+@login_required
+@require_http_methods(["POST"])
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    try:
+        services.token_revoke(user=request.user, prefix=request.POST.get("prefix") or "-")
+        messages.success(request, _("Jeton révoqué : il ne donne plus accès à l'API."))
+    except AppError as exc:
+        messages.error(request, exc.message)
+    return redirect("accounts:account")
 
 
 class SignOutView(auth_views.LogoutView):

@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopatlas.accounts.permissions import PermissionDenied, require, scope_of
 from coopatlas.core import history
@@ -78,16 +80,17 @@ def declared_source() -> Source:
 
 def _version(value) -> int:
     if value is None or value == "":
-        raise AppError("version : envoyez la version de l'enregistrement que vous avez lue "
-                       "(champ « version » ou en-tête If-Match) ; elle évite d'écraser la "
-                       "modification d'un autre.", field="version")
+        raise AppError(_("version : envoyez la version de l'enregistrement que vous avez lue "
+                         "(champ « version » ou en-tête If-Match) ; elle évite d'écraser la "
+                         "modification d'un autre."), field="version")
     try:
         number = int(str(value).strip().strip('"').removeprefix('W/').strip('"'))
     except ValueError as exc:
-        raise AppError(f"version : « {str(value)[:20]} » n'est pas un numéro de version.",
+        raise AppError(_("version : « %(value)s » n'est pas un numéro de version ; envoyez le "
+                         "nombre entier lu avec l'enregistrement.") % {"value": str(value)[:20]},
                        field="version") from exc
     if number < 1:
-        raise AppError("version : un numéro de version commence à 1.", field="version")
+        raise AppError(_("version : un numéro de version commence à 1."), field="version")
     return number
 
 
@@ -101,15 +104,19 @@ def _lock(record: Model, version) -> Model:
     if won:
         return current
     if current.deleted_at:
-        raise Conflict(f"{record._meta.verbose_name} « {str(current)[:80]} » a été supprimé "
-                       "entre-temps ; rien n'a été enregistré.", version=current.version,
+        raise Conflict(_("%(model)s « %(record)s » a été supprimé entre-temps ; rien n'a été "
+                         "enregistré.") % {"model": record._meta.verbose_name,
+                                           "record": str(current)[:80]},
+                       version=current.version,
                        changes={"deleted_at": {"was": None, "now": str(current.deleted_at)}})
     changes = history.changes_since(record=current, version=sent)
-    fields = ", ".join(changes) or "état de publication"
-    raise Conflict(f"{record._meta.verbose_name} « {str(current)[:80]} » a été modifié depuis "
-                   f"la version {sent} que vous avez lue (version actuelle {current.version}) ; "
-                   f"champs modifiés entre-temps : {fields}. Rechargez-le, reportez vos "
-                   "changements et enregistrez à nouveau : rien n'a été écrit.",
+    fields = ", ".join(changes) or _("état de publication")
+    raise Conflict(_("%(model)s « %(record)s » a été modifié depuis la version %(sent)s que vous "
+                     "avez lue (version actuelle %(current)s) ; champs modifiés entre-temps : "
+                     "%(fields)s. Rechargez-le, reportez vos changements et enregistrez à "
+                     "nouveau : rien n'a été écrit.")
+                   % {"model": record._meta.verbose_name, "record": str(current)[:80],
+                      "sent": sent, "current": current.version, "fields": fields},
                    version=current.version, changes=changes)
 
 
@@ -122,9 +129,9 @@ def _status_for(record: Model) -> str:
 def _create(*, actor, create: Callable[[], Model]) -> Model:
     with transaction.atomic():
         if not scope_of(actor).any_role:
-            raise PermissionDenied("Seul un compte doté d'un rôle (rédacteur, animateur, "
-                                   "ambassade, administrateur) peut créer un enregistrement ; "
-                                   "demandez un rôle à un administrateur.", field="user")
+            raise PermissionDenied(_("Seul un compte doté d'un rôle (rédacteur, animateur, "
+                                     "ambassade, administrateur) peut créer un enregistrement ; "
+                                     "demandez un rôle à un administrateur."), field="user")
         record = create()
         record.publication_status = _status_for(record)
         record.confirmed_at = timezone.now()
@@ -282,8 +289,9 @@ def record_undelete(*, actor, record: Model) -> Model:
     with transaction.atomic():
         require("undelete", user=actor, record=record)
         if record.deleted_at is None:
-            raise AppError(f"{record._meta.verbose_name} « {str(record)[:80]} » n'est pas "
-                           "supprimé.", field="deleted_at")
+            raise AppError(_("%(model)s « %(record)s » n'est pas supprimé : il n'y a rien à "
+                             "rétablir.") % {"model": record._meta.verbose_name,
+                                              "record": str(record)[:80]}, field="deleted_at")
         model = type(record)
         model.objects.filter(pk=record.pk).update(version=F("version") + 1, deleted_at=None)
         fresh = model.objects.get(pk=record.pk)
@@ -298,7 +306,8 @@ def funding_undelete(*, actor, line_id: int) -> FundingContribution:
     last = (Change.objects.filter(model="cooperation.fundingcontribution", object_id=line_id)
             .order_by("-at", "-id").first())
     if last is None or last.action != Change.Action.DELETE:
-        raise NotFound(f"Aucune ligne de financement supprimée n° {line_id} dans l'historique.",
+        raise NotFound(_("id : aucune ligne de financement supprimée n° %(id)s dans "
+                         "l'historique ; vérifiez le numéro de la ligne.") % {"id": line_id},
                        field="id")
     with transaction.atomic():
         line = FundingContribution(pk=line_id, version=last.version + 1)
@@ -318,8 +327,9 @@ def _full_clean(record: Model) -> None:
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         field, messages = next(iter(errors.items()))
-        raise AppError(f"Cette version ne peut pas être rétablie telle quelle ({field} : "
-                       f"{' '.join(messages)}) ; corrigez l'enregistrement actuel à la main.",
+        raise AppError(_("Cette version ne peut pas être rétablie telle quelle (%(field)s : "
+                         "%(messages)s) ; corrigez l'enregistrement actuel à la main.")
+                       % {"field": field, "messages": " ".join(messages)},
                        field=field, errors={k: list(v) for k, v in errors.items()}) from exc
 
 
@@ -334,9 +344,11 @@ def record_restore(*, actor, record: Model, to_version: int, version=None) -> Mo
             known = sorted(set(Change.objects.filter(
                 model=history.model_label(record), object_id=record.pk)
                 .values_list("version", flat=True)))
-            raise AppError(f"to_version : aucune version {to_version} enregistrée dans "
-                           f"l'historique ; versions disponibles : "
-                           f"{', '.join(map(str, known)) or 'aucune'}.", field="to_version")
+            raise AppError(_("to_version : aucune version %(version)s enregistrée dans "
+                             "l'historique ; versions disponibles : %(known)s.")
+                           % {"version": to_version,
+                              "known": ", ".join(map(str, known)) or _("aucune")},
+                           field="to_version")
         fresh = _lock(record, record.version if version is None else version)
         before = history.snapshot(fresh)
         history.snapshot_apply(fresh, target.snapshot)
@@ -365,22 +377,27 @@ def record_transition(*, actor, record: Model, action: str, version=None,
     """Move a record along the publication workflow. `version` is optional here: a status
     change does not overwrite content, but when sent it is checked like any save."""
     if action not in TRANSITIONS:
-        raise AppError(f"action « {action[:20]} » inconnue ; actions : "
-                       f"{', '.join(TRANSITIONS)}.", field="action")
+        raise AppError(_("action : « %(action)s » est inconnue ; actions possibles : "
+                         "%(actions)s.") % {"action": action[:20],
+                                             "actions": ", ".join(TRANSITIONS)},
+                       field="action")
     if isinstance(record, FundingContribution):
-        raise AppError("Une ligne de financement suit la publication de son projet : "
-                       "soumettez ou publiez le projet.", field="action")
+        raise AppError(_("Une ligne de financement suit la publication de son projet : "
+                         "soumettez ou publiez le projet."), field="action")
     sources, target = TRANSITIONS[action]
     comment = (comment or "").strip()
     with transaction.atomic():
         require(action, user=actor, record=record)
         if record.publication_status not in sources:
-            raise AppError(f"publication_status : « {record.get_publication_status_display()} »"
-                           f" ne peut pas être {_DONE[action]} ; il faut l'état "
-                           f"« {', '.join(str(PublicationStatus(s).label) for s in sources)} ».",
+            raise AppError(_("publication_status : un enregistrement à l'état « %(status)s » ne "
+                             "peut pas être %(done)s ; il faut l'état « %(needed)s ».")
+                           % {"status": record.get_publication_status_display(),
+                              "done": _DONE[action],
+                              "needed": ", ".join(str(PublicationStatus(s).label)
+                                                  for s in sources)},
                            field="publication_status")
         if action == "return" and not comment:
-            raise AppError("comment : dites au rédacteur ce qu'il doit corriger.",
+            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."),
                            field="comment")
         fresh = _lock(record, record.version if version is None else version)
         before = history.workflow_state(fresh)
@@ -396,7 +413,8 @@ def record_transition(*, actor, record: Model, action: str, version=None,
     return fresh
 
 
-_DONE = {"submit": "soumis", "publish": "publié", "return": "renvoyé", "archive": "archivé"}
+_DONE = {"submit": gettext_lazy("soumis"), "publish": gettext_lazy("publié"),
+         "return": gettext_lazy("renvoyé"), "archive": gettext_lazy("archivé")}
 
 
 def record_submit(*, actor, record: Model, version=None) -> Model:
@@ -421,7 +439,8 @@ def record_confirm(*, actor, record: Model) -> Model:
     with transaction.atomic():
         require("confirm", user=actor, record=record)
         if record.deleted_at:
-            raise AppError("Un enregistrement supprimé ne se confirme pas.", field="deleted_at")
+            raise AppError(_("Un enregistrement supprimé ne se confirme pas ; rétablissez-le "
+                             "d'abord."), field="deleted_at")
         now = timezone.now()
         type(record).objects.filter(pk=record.pk).update(confirmed_at=now)
         record.confirmed_at = now

@@ -15,6 +15,7 @@ from typing import TypedDict, Unpack
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 from coopatlas.core.models import Source
@@ -25,6 +26,7 @@ from coopatlas.geo.models import (
     Country,
     CountryProfile,
     LocalAuthority,
+    Place,
 )
 from coopatlas.reference.models import PolicyMarker, SdgGoal, SdgTarget, Sector, Theme
 
@@ -65,8 +67,11 @@ def _clean(instance: Model, *, exclude: list[str] | None = None) -> None:
         errors = (exc.message_dict if hasattr(exc, "error_dict")
                   else {NON_FIELD_ERRORS: exc.messages})
         field, messages = next(iter(errors.items()))
-        label = "" if field == NON_FIELD_ERRORS else f"{field}: "
-        raise AppError(f"{instance._meta.verbose_name} {label}{' '.join(messages)}",
+        params = {"model": instance._meta.verbose_name, "field": field,
+                  "messages": " ".join(messages)}
+        message = (_("%(model)s : %(messages)s") % params if field == NON_FIELD_ERRORS
+                   else _("%(model)s, champ %(field)s : %(messages)s") % params)
+        raise AppError(message,
                        field=None if field == NON_FIELD_ERRORS else field,
                        errors={k: list(v) for k, v in errors.items()}) from exc
 
@@ -77,16 +82,20 @@ def _money(value, *, field: str) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except InvalidOperation as exc:
-        raise AppError(f"{field}: « {value} » is not an amount; write it like \"1145000.00\".",
-                       field=field) from exc
+        raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez-le en chiffres, "
+                         "avec un point pour les centimes, comme « 1145000.00 ».")
+                       % {"field": field, "value": value}, field=field) from exc
     if not amount.is_finite():
-        raise AppError(f"{field}: « {value} » is not an amount.", field=field)
+        raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez-le en chiffres, "
+                         "avec un point pour les centimes, comme « 1145000.00 ».")
+                       % {"field": field, "value": value}, field=field)
     if amount < 0:
-        raise AppError(f"{field}: an amount cannot be negative ({value}); record a positive "
-                       "amount (a reimbursement is not a financing line).", field=field)
+        raise AppError(_("%(field)s : un montant ne peut pas être négatif (%(value)s) ; saisissez "
+                         "un montant positif (un remboursement n'est pas une ligne de "
+                         "financement).") % {"field": field, "value": value}, field=field)
     if amount != amount.quantize(Decimal("0.01")):
-        raise AppError(f"{field}: {value} has more than 2 decimals; round it to the cent.",
-                       field=field)
+        raise AppError(_("%(field)s : le montant %(value)s a plus de 2 décimales ; arrondissez-le "
+                         "au centime.") % {"field": field, "value": value}, field=field)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -96,37 +105,43 @@ def _percentage(value) -> Decimal:
 
 def _check_period(*, start_year=None, end_year=None, start_date=None, end_date=None) -> None:
     if start_year and end_year and end_year < start_year:
-        raise AppError(f"end_year {end_year} is before start_year {start_year}: fix either year.",
+        raise AppError(_("end_year : l'année de fin %(end)s est avant l'année de début %(start)s ; "
+                         "corrigez l'une des deux années.") % {"end": end_year, "start": start_year},
                        field="end_year")
     if start_date and end_date and end_date < start_date:
-        raise AppError(f"end_date {end_date} is before start_date {start_date}: fix either date.",
+        raise AppError(_("end_date : la date de fin %(end)s est avant la date de début %(start)s ; "
+                         "corrigez l'une des deux dates.") % {"end": end_date, "start": start_date},
                        field="end_date")
     for field, year, date in (("start_year", start_year, start_date),
                               ("end_year", end_year, end_date)):
         if year and date and date.year != year:
-            raise AppError(f"{field} {year} does not match the date {date}: give one or make "
-                           "them agree.", field=field)
+            raise AppError(_("%(field)s : l'année %(year)s ne correspond pas à la date %(date)s ; "
+                             "donnez l'une ou l'autre, ou mettez-les d'accord.")
+                           % {"field": field, "year": year, "date": date}, field=field)
 
 
 def _check_source(source: Source | None) -> None:
     if source is None or source.pk is None:
-        raise AppError("source: every fact needs a saved Source (document and lines, or a URL); "
-                       "create it with coopatlas.core.services.source_cite.", field="source")
+        raise AppError(_("source : chaque fait doit citer une source enregistrée (document et "
+                         "lignes, ou adresse URL) ; créez-la avec "
+                         "coopatlas.core.services.source_cite."), field="source")
 
 
 def _set_fields(instance: Model, fields: dict, allowed: set[str]) -> None:
     for name, value in fields.items():
         if name not in allowed:
-            raise AppError(f"{type(instance).__name__} has no field « {name} »; allowed: "
-                           f"{', '.join(sorted(allowed))}.", field=name)
+            raise AppError(_("%(model)s n'a pas de champ « %(name)s » ; champs acceptés : "
+                             "%(allowed)s.") % {"model": type(instance).__name__, "name": name,
+                                                "allowed": ", ".join(sorted(allowed))},
+                           field=name)
         setattr(instance, name, value)
 
 
 def _require_unique_slug(model: type[Model], slug: str) -> None:
     if model.objects.filter(slug=slug).exists():
-        raise AppError(f"slug « {slug} » is already used by another "
-                       f"{model._meta.verbose_name}: choose another, or update that record.",
-                       field="slug")
+        raise AppError(_("slug : « %(slug)s » est déjà pris par un autre enregistrement "
+                         "(%(model)s) ; choisissez-en un autre, ou modifiez cet enregistrement.")
+                       % {"slug": slug, "model": model._meta.verbose_name}, field="slug")
 
 
 # --------------------------------------------------------------------------- organisations
@@ -188,26 +203,28 @@ FOREIGN_AUTHORITY_FIELDS = set(ForeignAuthorityFields.__annotations__)
 
 def _authority_check_foreign(authority: LocalAuthority) -> None:
     if (authority.kind or "").strip().lower() in STATE_KINDS:
-        raise AppError(f"kind « {authority.kind} »: a foreign State is never a valid partner of a "
-                       "French local authority (guide 001: 1090–1101); declare the local "
-                       "authority (région, cercle, commune, province…) instead.", field="kind")
+        raise AppError(_("kind « %(kind)s » : un État étranger n'est jamais un partenaire valable "
+                         "d'une collectivité territoriale française (guide 001 : 1090–1101) ; "
+                         "déclarez plutôt la collectivité locale (région, cercle, commune, "
+                         "province…).") % {"kind": authority.kind}, field="kind")
     country = authority.country if authority.country_id else None
     if country is None:
-        raise AppError("country: give the ISO alpha-2 code of the authority's country.",
-                       field="country")
+        raise AppError(_("country : donnez le code ISO alpha-2 du pays de la collectivité "
+                         "(par exemple ML pour le Mali)."), field="country")
     if country.iso2 == "FR" and authority.kind not in UNLISTED_FRENCH_KINDS:
-        raise AppError("country FR: French authorities come from the official geographic code "
-                       "(load_reference); refer to them as commune:INSEE, departement:NN, "
-                       "region:NN or siren:XXXXXXXXX instead of declaring them (only syndicats "
-                       "and parcs naturels régionaux, which it does not carry, are declared).",
-                       field="country")
+        raise AppError(_("country FR : les collectivités françaises viennent du code officiel "
+                         "géographique (load_reference) ; désignez-les par commune:INSEE, "
+                         "departement:NN, region:NN ou siren:XXXXXXXXX au lieu de les déclarer "
+                         "(seuls les syndicats et les parcs naturels régionaux, absents de ce "
+                         "code, se déclarent)."), field="country")
     if not country.is_recognised:
-        raise AppError(f"country {country.iso2}: France does not recognise this entity; no "
-                       "cooperation may be entered with it (guide 001: 1074–1083).",
-                       field="country")
+        raise AppError(_("country %(iso2)s : la France ne reconnaît pas cette entité ; aucune "
+                         "coopération ne peut être saisie avec elle (guide 001 : 1074–1083).")
+                       % {"iso2": country.iso2}, field="country")
     if authority.area_id and authority.area.country_id != country.iso2:
-        raise AppError(f"area {authority.area.code} is not in {country.iso2}: give an area of "
-                       "the authority's own country.", field="area")
+        raise AppError(_("area : la zone %(area)s n'est pas dans le pays %(iso2)s ; donnez une zone "
+                         "du pays de la collectivité.")
+                       % {"area": authority.area.code, "iso2": country.iso2}, field="area")
 
 
 def _authority_save(authority: LocalAuthority, *, source: Source, fields: dict) -> LocalAuthority:
@@ -216,8 +233,10 @@ def _authority_save(authority: LocalAuthority, *, source: Source, fields: dict) 
     authority.source = source
     _authority_check_foreign(authority)
     if authority.kind not in AuthorityKind.values:
-        raise AppError(f"kind « {authority.kind} » is not an authority kind; use one of "
-                       f"{', '.join(AuthorityKind.values)}.", field="kind")
+        raise AppError(_("kind : « %(kind)s » n'est pas un type de collectivité ; utilisez l'un "
+                         "de ceux-ci : %(kinds)s.")
+                       % {"kind": authority.kind, "kinds": ", ".join(AuthorityKind.values)},
+                       field="kind")
     _clean(authority)
     authority.save()
     return authority
@@ -238,8 +257,9 @@ def authority_create_foreign(*, slug: str, name: str, kind: str, country: Countr
 def authority_update_foreign(*, authority: LocalAuthority, source: Source | None = None,
                              **fields: Unpack[ForeignAuthorityFields]) -> LocalAuthority:
     if authority.is_french and authority.kind not in UNLISTED_FRENCH_KINDS:
-        raise AppError(f"{authority.name} is a French authority: it is maintained by the "
-                       "reference data loader, not edited here.", field="authority")
+        raise AppError(_("authority : %(name)s est une collectivité française : elle est tenue à "
+                         "jour par le chargement des données de référence et ne se modifie pas "
+                         "ici.") % {"name": authority.name}, field="authority")
     return _authority_save(authority, source=source or authority.source, fields=fields)
 
 
@@ -247,8 +267,9 @@ def authority_update_foreign(*, authority: LocalAuthority, source: Source | None
 def authority_alias_set(*, authority: LocalAuthority, names: list[str]) -> None:
     """Other spellings of a foreign authority (Timbuktu, Alaotro Mangoro) so search finds it."""
     if authority.is_french and authority.kind not in UNLISTED_FRENCH_KINDS:
-        raise AppError(f"{authority.name} is French: its aliases come from the reference data.",
-                       field="aliases")
+        raise AppError(_("aliases : %(name)s est une collectivité française : ses autres noms "
+                         "viennent des données de référence et ne se modifient pas ici.")
+                       % {"name": authority.name}, field="aliases")
     wanted = {n.strip() for n in names if n and n.strip()}
     aliases = authority.aliases.filter(kind=AuthorityAlias.Kind.ALT_NAME)
     aliases.exclude(value__in=wanted).delete()
@@ -280,23 +301,25 @@ PARTNERSHIP_FIELDS = set(PartnershipFields.__annotations__)
 def _partnership_check_parties(parties: list[LocalAuthority]) -> None:
     distinct = {a.pk: a for a in parties}
     if len(distinct) < 2:
-        raise AppError("parties: a partnership needs at least two different authorities; add "
-                       "the partner authority.", field="parties")
+        raise AppError(_("parties : un partenariat réunit au moins deux collectivités "
+                         "différentes ; ajoutez la collectivité partenaire."), field="parties")
     if not any(a.country_id == "FR" for a in distinct.values()):
-        raise AppError("parties: decentralised cooperation needs at least one French local "
-                       "authority; add it (commune:INSEE, departement:NN, region:NN, siren:…).",
-                       field="parties")
+        raise AppError(_("parties : une coopération décentralisée réunit au moins une "
+                         "collectivité territoriale française ; ajoutez-la (commune:INSEE, "
+                         "departement:NN, region:NN, siren:…)."), field="parties")
     if not any(a.country_id != "FR" for a in distinct.values()):
-        raise AppError("parties: decentralised cooperation needs at least one foreign local "
-                       "authority; add the partner (a foreign State is not a valid partner).",
-                       field="parties")
+        raise AppError(_("parties : une coopération décentralisée réunit au moins une "
+                         "collectivité locale étrangère ; ajoutez le partenaire (un État étranger "
+                         "n'est pas un partenaire valable)."), field="parties")
     for authority in distinct.values():
         if (authority.kind or "").lower() in STATE_KINDS:
-            raise AppError(f"parties: {authority.name} is a State; a State is never a valid "
-                           "partner (guide 001: 1090–1101).", field="parties")
+            raise AppError(_("parties : %(name)s est un État ; un État n'est jamais un partenaire "
+                             "valable (guide 001 : 1090–1101) ; retirez-le et ajoutez la "
+                             "collectivité locale.") % {"name": authority.name}, field="parties")
         if not authority.country.is_recognised:
-            raise AppError(f"parties: {authority.name} lies in an entity France does not "
-                           "recognise (guide 001: 1074–1083).", field="parties")
+            raise AppError(_("parties : %(name)s se trouve dans une entité que la France ne "
+                             "reconnaît pas (guide 001 : 1074–1083) ; retirez-la du partenariat.")
+                           % {"name": authority.name}, field="parties")
 
 
 def _partnership_save(partnership: Partnership, *, source: Source, fields: dict,
@@ -377,18 +400,21 @@ def _convention_save(convention: Convention, *, source: Source, fields: dict,
     _set_fields(convention, fields, CONVENTION_FIELDS)
     convention.source = source
     if convention.starts_on and convention.ends_on and convention.ends_on < convention.starts_on:
-        raise AppError(f"ends_on {convention.ends_on} is before starts_on {convention.starts_on}.",
+        raise AppError(_("ends_on : la date de fin %(end)s est avant la date de début %(start)s ; "
+                         "corrigez l'une des deux dates.")
+                       % {"end": convention.ends_on, "start": convention.starts_on},
                        field="ends_on")
     if parties is not None:
         outsiders = [a.name for a in parties
                      if not convention.partnership.party_links.filter(authority=a).exists()]
         if outsiders:
-            raise AppError(f"parties: {', '.join(outsiders)} is not a party of the partnership "
-                           f"« {convention.partnership} »; add it to the partnership first.",
-                           field="parties")
+            raise AppError(_("parties : %(names)s ne fait pas partie du partenariat "
+                             "« %(partnership)s » ; ajoutez-la d'abord au partenariat.")
+                           % {"names": ", ".join(outsiders),
+                              "partnership": convention.partnership}, field="parties")
         if len({a.pk for a in parties}) < 2:
-            raise AppError("parties: a convention is signed by at least two authorities.",
-                           field="parties")
+            raise AppError(_("parties : une convention est signée par au moins deux "
+                             "collectivités ; ajoutez les signataires."), field="parties")
     _clean(convention)
     convention.save()
     if parties is not None:
@@ -442,6 +468,7 @@ class ProjectLinks(TypedDict, total=False):
     operators: list[tuple[Organisation, str]]
     countries: list[Country]
     areas: list[AdministrativeArea]
+    places: list[Place]
     themes: list[tuple[Theme, bool]]
     sectors: list[tuple[Sector, Decimal]]
     sdg_goals: list[SdgGoal]
@@ -452,49 +479,59 @@ class ProjectLinks(TypedDict, total=False):
 def _project_check_links(project: Project, links: ProjectLinks) -> None:
     sectors = links.get("sectors")
     if sectors:
-        codes = [s.code for s, _ in sectors]
+        codes = [s.code for s, _pct in sectors]
         if len(set(codes)) != len(codes):
-            raise AppError("sectors: a DAC sector is listed twice; merge its percentages.",
-                           field="sectors")
+            raise AppError(_("sectors : un secteur CAD figure deux fois ; regroupez-le sur une "
+                             "seule ligne en additionnant ses pourcentages."), field="sectors")
         total = Decimal(0)
         for sector, pct in sectors:
             try:
                 pct = Decimal(str(pct))
             except InvalidOperation as exc:
-                raise AppError(f"sectors: percentage « {pct} » of {sector.code} is not a number.",
-                               field="sectors") from exc
+                raise AppError(_("sectors : le pourcentage « %(pct)s » du secteur %(code)s n'est "
+                                 "pas un nombre ; écrivez par exemple 40 ou 12.5.")
+                               % {"pct": pct, "code": sector.code}, field="sectors") from exc
             if not 0 < pct <= HUNDRED:
-                raise AppError(f"sectors: percentage {pct} of {sector.code} must be above 0 and "
-                               "at most 100.", field="sectors")
+                raise AppError(_("sectors : le pourcentage %(pct)s du secteur %(code)s doit être "
+                                 "supérieur à 0 et au plus égal à 100.")
+                               % {"pct": pct, "code": sector.code}, field="sectors")
             total += pct
         if total != HUNDRED:
-            raise AppError(f"sectors: percentages add up to {total}, not 100; fix them so they "
-                           "sum to 100.", field="sectors")
+            raise AppError(_("sectors : les pourcentages des secteurs totalisent %(total)s et non "
+                             "100 ; corrigez-les pour que leur somme fasse 100.")
+                           % {"total": total}, field="sectors")
     themes = links.get("themes") or []
-    if sum(1 for _, main in themes if main) > 1:
-        raise AppError("themes: only one theme can be the main theme.", field="themes")
+    if sum(1 for _theme, main in themes if main) > 1:
+        raise AppError(_("themes : un seul thème peut être le thème principal ; gardez-en un "
+                         "seul comme principal."), field="themes")
     for marker, significance in links.get("markers") or []:
         if significance not in (0, 1, 2):
-            raise AppError(f"markers: {marker.slug} significance must be 0, 1 or 2, not "
-                           f"{significance}.", field="markers")
+            raise AppError(_("markers : la cote du marqueur %(marker)s doit valoir 0, 1 ou 2, "
+                             "et non %(value)s.") % {"marker": marker.slug, "value": significance},
+                           field="markers")
     goals = {g.number for g in links.get("sdg_goals") or []}
     for target in links.get("sdg_targets") or []:
         if target.goal_id not in goals:
-            raise AppError(f"sdg_targets: target {target.code} belongs to goal {target.goal_id}, "
-                           "which is not listed in sdg_goals; add the goal.", field="sdg_targets")
+            raise AppError(_("sdg_targets : la cible %(target)s relève de l'objectif %(goal)s, "
+                             "absent de sdg_goals ; ajoutez cet objectif.")
+                           % {"target": target.code, "goal": target.goal_id}, field="sdg_targets")
     participants = links.get("participants")
     if participants is not None:
-        pks = [a.pk for a, _ in participants]
+        pks = [a.pk for a, _role in participants]
         if len(set(pks)) != len(pks):
-            raise AppError("participants: an authority is listed twice.", field="participants")
-        roles = {r for _, r in participants}
+            raise AppError(_("participants : une collectivité figure deux fois ; gardez-en une "
+                             "seule ligne."), field="participants")
+        roles = {r for _authority, r in participants}
         if not roles <= set(ProjectParticipant.Role.values):
-            raise AppError(f"participants: role must be one of "
-                           f"{', '.join(ProjectParticipant.Role.values)}.", field="participants")
+            raise AppError(_("participants : le rôle doit être l'un de ceux-ci : %(roles)s.")
+                           % {"roles": ", ".join(ProjectParticipant.Role.values)},
+                           field="participants")
     for organisation, role in links.get("operators") or []:
         if role not in ProjectOperator.Role.values:
-            raise AppError(f"operators: role « {role} » of {organisation} must be one of "
-                           f"{', '.join(ProjectOperator.Role.values)}.", field="operators")
+            raise AppError(_("operators : le rôle « %(role)s » de %(organisation)s doit être l'un "
+                             "de ceux-ci : %(roles)s.")
+                           % {"role": role, "organisation": organisation,
+                              "roles": ", ".join(ProjectOperator.Role.values)}, field="operators")
 
 
 def _sync_rows(queryset, *, model: type[Model], base: dict, key: tuple[str, ...],
@@ -519,7 +556,7 @@ def _sync_rows(queryset, *, model: type[Model], base: dict, key: tuple[str, ...]
 
 
 def _project_set_links(project: Project, links: ProjectLinks) -> None:
-    for name in ("partnerships", "countries", "areas", "sdg_goals", "sdg_targets"):
+    for name in ("partnerships", "countries", "areas", "places", "sdg_goals", "sdg_targets"):
         if name in links:
             getattr(project, name).set(links[name])
     base = {"project": project}
@@ -596,9 +633,11 @@ def _funding_check_total(project: Project, *, adding: Decimal = Decimal(0),
     if currency in (None, project.currency):
         total += adding
     if total > project.budget:
-        raise AppError(f"the financing plan of « {project.title} » would reach {total} "
-                       f"{project.currency}, more than its budget {project.budget}; check the "
-                       "amounts or the budget.", field=field)
+        raise AppError(_("%(field)s : le plan de financement de « %(title)s » atteindrait "
+                         "%(total)s %(currency)s, plus que son budget de %(budget)s ; vérifiez les "
+                         "montants ou le budget.")
+                       % {"field": field, "title": project.title, "total": total,
+                          "currency": project.currency, "budget": project.budget}, field=field)
 
 
 @transaction.atomic
@@ -611,11 +650,12 @@ def funding_add(*, project: Project, amount: Decimal | str, source: Source,
     """One line of a project's financing plan: exactly one funder, a non-negative amount."""
     _check_source(source)
     if (funder_authority is None) == (funder_organisation is None):
-        raise AppError("funder: give exactly one funder, an authority or an organisation.",
-                       field="funder")
+        raise AppError(_("funder : indiquez exactement un financeur, une collectivité ou une "
+                         "organisation."), field="funder")
     value = _money(amount, field="amount")
     if value is None:
-        raise AppError("amount: a financing line needs an amount.", field="amount")
+        raise AppError(_("amount : une ligne de financement doit avoir un montant ; "
+                         "saisissez-le."), field="amount")
     line = FundingContribution(project=project, funder_authority=funder_authority,
                                funder_organisation=funder_organisation, instrument=instrument,
                                amount=value, currency=currency, nature=nature, year=year,
@@ -632,7 +672,8 @@ def funding_update(*, line: FundingContribution, amount: Decimal | str, source: 
                    nature: str | None = None, note: str | None = None) -> FundingContribution:
     value = _money(amount, field="amount")
     if value is None:
-        raise AppError("amount: a financing line needs an amount.", field="amount")
+        raise AppError(_("amount : une ligne de financement doit avoir un montant ; "
+                         "saisissez-le."), field="amount")
     line.amount, line.source = value, source
     if nature is not None:
         line.nature = nature
@@ -679,8 +720,8 @@ def _programme_save(programme: Programme, *, source: Source, fields: dict,
     _set_fields(programme, fields, PROGRAMME_FIELDS)
     programme.source = source
     if programme.carrier_organisation_id and programme.carrier_authority_id:
-        raise AppError("carrier: a programme has one carrier, an organisation or an authority.",
-                       field="carrier")
+        raise AppError(_("carrier : un programme a un seul porteur, une organisation ou une "
+                         "collectivité ; indiquez-en exactement un."), field="carrier")
     _check_period(start_year=programme.start_year, end_year=programme.end_year)
     _clean(programme)
     programme.save()
@@ -734,8 +775,9 @@ def _partner_request_save(request: PartnerRequest, *, source: Source, fields: di
     _set_fields(request, fields, PARTNER_REQUEST_FIELDS)
     request.source = source
     if request.authority.is_french:
-        raise AppError(f"authority: {request.authority.name} is French; a partner request is "
-                       "registered for a foreign authority looking for a French partner.",
+        raise AppError(_("authority : %(name)s est une collectivité française ; une demande de "
+                         "partenariat s'enregistre pour une collectivité étrangère qui cherche un "
+                         "partenaire français.") % {"name": request.authority.name},
                        field="authority")
     _clean(request)
     request.save()
@@ -782,8 +824,8 @@ def _contact_save(contact: Contact, *, source: Source, fields: dict,
     _set_fields(contact, fields, CONTACT_FIELDS)
     contact.source = source
     if not contact.organisation_id and not contact.authority_id:
-        raise AppError("organisation: say whom the contact works for (an organisation or an "
-                       "authority).", field="organisation")
+        raise AppError(_("organisation : indiquez pour qui travaille le contact (une "
+                         "organisation ou une collectivité)."), field="organisation")
     _clean(contact)
     contact.save()
     if themes is not None:

@@ -181,6 +181,9 @@ class ProjectForm(RecordForm):
                                 help_text=_("Codes ISO à deux lettres : ML, SN…"))
     areas = _picker(_("Territoires"), "areas",
                     help_text=_("Un territoire par ligne (nom ou code ISO 3166-2 : ML-5)."))
+    places = _picker(_("Lieux"), "places",
+                     help_text=_("Un lieu par ligne : identifiant GeoNames (2253354) ; tapez "
+                                 "un nom pour chercher."))
     themes = _themes_field()
     main_theme = forms.ModelChoiceField(label=_("Thématique principale"), required=False,
                                         queryset=Theme.objects.all())
@@ -231,6 +234,8 @@ class ProjectForm(RecordForm):
                                               .select_related("organisation")),
                 "countries": " ".join(record.countries.values_list("iso2", flat=True)),
                 "areas": resolve.as_lines(f"{a.code} — {a.name}" for a in record.areas.all()),
+                "places": resolve.as_lines(f"{p.geonames_id} — {p.name}"
+                                           for p in record.places.order_by("name")),
                 "themes": [link.theme for link in record.theme_links.select_related("theme")],
                 "main_theme": main.theme if main else None,
                 "sectors": resolve.as_lines(f"{s.sector_id} ; {s.percentage.normalize():f}"
@@ -264,6 +269,7 @@ class ProjectForm(RecordForm):
             "operators": resolve.operators(cd["operators"]),
             "countries": resolve.countries(cd["countries"]),
             "areas": resolve.areas(cd["areas"]),
+            "places": resolve.places(cd["places"]),
             "themes": [(t, t == main) for t in themes],
             "sectors": resolve.sectors(cd["sectors"]),
             "sdg_goals": goals,
@@ -501,3 +507,18 @@ class PartnerRequestForm(RecordForm):
 class ReturnForm(forms.Form):
     comment = forms.CharField(label=_("Ce que le rédacteur doit corriger"),
                               widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+# --------------------------------------------------------------------------- documents
+
+class DocumentUploadForm(forms.Form):
+    """Only parses the request: the content check (magic bytes, size) is the service's,
+    whose AppError names `file`; an empty file is left to it too, for one message."""
+
+    ACCEPT = ".pdf,.png,.jpg,.jpeg,.webp"
+
+    file = forms.FileField(label=_("Fichier"), allow_empty_file=True,
+                           help_text=_("PDF, PNG, JPEG ou WebP ; 20 Mo au plus."),
+                           widget=forms.FileInput(attrs={"accept": ACCEPT}))
+    title = forms.CharField(label=_("Titre du document"), required=False, max_length=300,
+                            help_text=_("Par exemple : convention signée, rapport 2023."))

@@ -122,6 +122,22 @@ def areas(text: str, *, field: str = "areas") -> list:
             for c in lines(text)]
 
 
+def places(text: str, *, field: str = "places") -> list:
+    """GeoNames ids, one per line (the picker writes `2253354 — Dakar`)."""
+    from coopatlas.geo.models import Place
+
+    out = []
+    for entry in lines(text):
+        code = _head(entry)
+        if not code.isdigit():
+            raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
+                           "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
+        out.append(one(Place, "geonames_id", int(code), field=field,
+                       hint="ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
+                            "liste proposée en tapant son nom."))
+    return out
+
+
 def partnerships(text: str, *, field: str = "partnerships") -> list:
     from coopatlas.cooperation.models import Partnership
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<str:kind>/nouveau/", views.record_edit, name="create"),
     path("<str:kind>/<int:pk>/", views.record_edit, name="edit"),
     path("<str:kind>/<int:pk>/supprimer/", views.record_delete, name="delete"),
+    path("<str:kind>/<int:pk>/documents/", views.document_add, name="document_add"),
     path("<str:kind>/<int:pk>/confirmer/", views.confirm, name="confirm"),
     path("<str:kind>/<int:pk>/historique/", views.history, name="history"),
     path("<str:kind>/<int:pk>/retablir/", views.undelete, name="undelete"),

@@ -30,15 +30,26 @@ from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.editing import Conflict
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.documents.selectors import documents_for
+from coopatlas.documents.services import document_upload
 from coopatlas.geo.models import LocalAuthority
 
 from . import selectors
 from .errors import form_add_app_error
-from .forms import FundingFormSet, FundingLineForm, ReturnForm, funding_totals
+from .forms import (
+    DocumentUploadForm,
+    FundingFormSet,
+    FundingLineForm,
+    ReturnForm,
+    funding_totals,
+)
 from .selectors import KIND_OF_MODEL, KINDS
 from .specs import SPECS, build_form
 
 logger = logging.getLogger(__name__)
+
+# Record kinds (URL segments) that take attached documents (documents.services.ATTACHABLE).
+DOCUMENT_KINDS = ("conventions", "projets", "partenariats")
 
 # The yearly campaign names kinds as the export does.
 CAMPAIGN_KINDS = {"partnerships": "partenariats", "projects": "projets",
@@ -194,6 +205,16 @@ def record_edit(request, kind: str, pk: int | None = None):
             status = 422
     else:
         form = build_form(kind, record=record)
+    return _record_page(request, kind, record, form, conflict=conflict, status=status)
+
+
+def _record_page(request, kind: str, record, form, *, conflict=None, status: int = 200,
+                 document_form: DocumentUploadForm | None = None) -> HttpResponse:
+    documents = None
+    if record is not None and kind in DOCUMENT_KINDS:
+        documents = {"rows": documents_for(user=request.user, record=record),
+                     "form": document_form or DocumentUploadForm(),
+                     "accept": DocumentUploadForm.ACCEPT}
     return render(request, "editor/record_form.html", {
         "form": form, "kind": kind, "record": record, "conflict": conflict,
         "title": str(record)[:120] if record else SPECS[kind].new_label,
@@ -201,8 +222,38 @@ def record_edit(request, kind: str, pk: int | None = None):
         "can_delete": record is not None and can_delete(user=request.user, record=record),
         "can_submit": (record is None or (record.publication_status == PublicationStatus.DRAFT
                                           and can_submit(user=request.user, record=record))),
-        "is_project": kind == "projets",
+        "is_project": kind == "projets", "documents": documents,
     }, status=status)
+
+
+# --------------------------------------------------------------------------- documents
+
+@guarded
+@require_POST
+def document_add(request, kind: str, pk: int):
+    """Attach a file to a convention, project or partnership; a refused file comes back on
+    the upload form of the edit page (422), with nothing stored."""
+    if kind not in DOCUMENT_KINDS:
+        raise Http404
+    record = _record(kind, pk)
+    # Checked before the body is read: an out-of-scope person learns nothing from the file.
+    require("edit", user=request.user, record=record)
+    document_form = DocumentUploadForm(data=request.POST, files=request.FILES)
+    if document_form.is_valid():
+        try:
+            document = document_upload(actor=request.user, record=record,
+                                       file=document_form.cleaned_data["file"],
+                                       title=document_form.cleaned_data["title"])
+        except PermissionDenied:
+            raise
+        except AppError as exc:
+            form_add_app_error(document_form, exc)
+        else:
+            messages.success(request, _("Document « %(name)s » ajouté.")
+                             % {"name": str(document)[:120]})
+            return redirect(f"{reverse('editor:edit', args=[kind, pk])}#documents")
+    return _record_page(request, kind, record, build_form(kind, record=record),
+                        document_form=document_form, status=422)
 
 
 @guarded

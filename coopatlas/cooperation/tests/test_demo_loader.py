@@ -195,7 +195,7 @@ BROKEN = {
                     "b.yaml": GOOD_PARTNERSHIP.replace("commune:93048", "insee:93048")},
                    ["field parties", "unknown prefix « insee »"]),
     "foreign-state": ({"a.yaml": GOOD_AUTHORITY.replace("kind: cercle", "kind: state")},
-                      ["« t-yelimane »", "field kind", "State is never a valid partner"]),
+                      ["« t-yelimane »", "field kind", "État étranger n'est jamais un partenaire"]),
     "unknown-area": ({"a.yaml": GOOD_AUTHORITY.replace("ML-1", "ML-99")},
                      ["« t-yelimane »", "field area", "unknown area « ML-99 »"]),
     "unknown-theme": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_PARTNERSHIP.replace(
@@ -203,7 +203,7 @@ BROKEN = {
                       ["« t-montreuil »", "field themes", "unknown theme « plomberie »"]),
     "end-before-start": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_PARTNERSHIP.replace(
                            "kind: other,", "kind: other, start_year: 2010, end_year: 2001,")},
-                         ["« t-montreuil »", "field end_year", "before start_year"]),
+                         ["« t-montreuil »", "field end_year", "2001 est avant l'année de début 2010"]),
     "bad-year": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_PARTNERSHIP.replace(
                    "kind: other,", "kind: other, start_year: environ 1960,")},
                  ["field start_year", "not a year"]),
@@ -229,7 +229,7 @@ BROKEN.update({
     "amount-as-float": ({"p.yaml": PROJECT.replace('budget: "1000.00"', "budget: 1000.5")},
                         ["field budget", "quoted string with 2 decimals"]),
     "over-budget": ({"p.yaml": PROJECT.replace('"400.00"', '"1400.00"')},
-                    ["« t-project »", "field budget", "more than its budget 1000.00"]),
+                    ["« t-project »", "field budget", "plus que son budget de 1000.00"]),
     "unknown-sector": ({"p.yaml": PROJECT.replace('"23631"', '"99999"')},
                        ["field sectors", "unknown DAC sector « 99999 »"]),
     "unknown-funder-org": ({"p.yaml": PROJECT.replace('"commune:93048"', '"org:nobody"')},

@@ -36,10 +36,10 @@ def test_partnership_create_links_both_parties(pair, source):
 
 
 @pytest.mark.parametrize("parties, message", [
-    ("one", "at least two different authorities"),
-    ("same-twice", "at least two different authorities"),
-    ("two-french", "at least one foreign local authority"),
-    ("two-foreign", "at least one French local authority"),
+    ("one", "au moins deux collectivités différentes"),
+    ("same-twice", "au moins deux collectivités différentes"),
+    ("two-french", "au moins une collectivité locale étrangère"),
+    ("two-foreign", "au moins une collectivité territoriale française"),
 ])
 def test_partnership_refuses_bad_parties(parties, message, source):
     french, foreign = f.CommuneFactory(), f.ForeignAuthorityFactory()
@@ -57,7 +57,7 @@ def test_partnership_refuses_end_before_start(pair, source):
     before = Partnership.objects.count()
     with pytest.raises(AppError) as exc:
         _partnership(pair, source, start_year=2010, end_year=2005)
-    assert exc.value.field == "end_year" and "before start_year" in exc.value.message
+    assert exc.value.field == "end_year" and "est avant l'année de début" in exc.value.message
     assert Partnership.objects.count() == before
 
 
@@ -72,7 +72,7 @@ def test_partnership_refuses_unrecognised_country(source):
     unrecognised = f.CountryFactory(iso2="QN", is_recognised=False)
     with pytest.raises(AppError) as exc:
         _partnership([f.CommuneFactory(), f.ForeignAuthorityFactory(country=unrecognised)], source)
-    assert "does not recognise" in exc.value.message
+    assert "la France ne reconnaît pas" in exc.value.message
 
 
 def test_partnership_needs_a_source(pair):
@@ -106,7 +106,7 @@ def test_a_foreign_state_is_never_a_partner(kind, source):
     with pytest.raises(AppError) as exc:
         services.authority_create_foreign(slug="etat-fictif", name="État fictif", kind=kind,
                                           country=country, source=source)
-    assert exc.value.field == "kind" and "State is never a valid partner" in exc.value.message
+    assert exc.value.field == "kind" and "n'est jamais un partenaire valable" in exc.value.message
     assert LocalAuthority.objects.count() == before
 
 
@@ -146,7 +146,7 @@ def test_project_sectors_must_sum_to_100(source):
     with pytest.raises(AppError) as exc:
         services.project_create(slug="p", title="P", source=source,
                                 links={"sectors": [(water, 60), (sanitation, 30)]})
-    assert exc.value.field == "sectors" and "add up to 90" in exc.value.message
+    assert exc.value.field == "sectors" and "totalisent 90 et non 100" in exc.value.message
     assert Project.objects.count() == before
 
 
@@ -157,7 +157,7 @@ def test_project_end_before_start_and_negative_budget(source):
     assert exc.value.field == "end_year"
     with pytest.raises(AppError) as exc:
         services.project_create(slug="p", title="P", source=source, budget="-5.00")
-    assert exc.value.field == "budget" and "negative" in exc.value.message
+    assert exc.value.field == "budget" and "ne peut pas être négatif" in exc.value.message
 
 
 def test_project_sdg_target_needs_its_goal(source):
@@ -183,13 +183,13 @@ def test_funding_add_and_refusals(project, source):
                                 source=source)
     assert line.amount == Decimal("600.00")
     cases = [
-        ({"amount": "-10.00", "funder_authority": funder}, "amount", "negative"),
-        ({"amount": "12.345", "funder_authority": funder}, "amount", "2 decimals"),
-        ({"amount": "douze", "funder_authority": funder}, "amount", "not an amount"),
-        ({"amount": "10.00"}, "funder", "exactly one funder"),
+        ({"amount": "-10.00", "funder_authority": funder}, "amount", "ne peut pas être négatif"),
+        ({"amount": "12.345", "funder_authority": funder}, "amount", "plus de 2 décimales"),
+        ({"amount": "douze", "funder_authority": funder}, "amount", "n'est pas un montant"),
+        ({"amount": "10.00"}, "funder", "exactement un financeur"),
         ({"amount": "10.00", "funder_authority": funder,
-          "funder_organisation": f.OrganisationFactory()}, "funder", "exactly one funder"),
-        ({"amount": "500.00", "funder_authority": funder}, "amount", "more than its budget"),
+          "funder_organisation": f.OrganisationFactory()}, "funder", "exactement un financeur"),
+        ({"amount": "500.00", "funder_authority": funder}, "amount", "plus que son budget"),
     ]
     for kwargs, field, message in cases:
         with pytest.raises(AppError) as exc:

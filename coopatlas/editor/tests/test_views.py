@@ -248,7 +248,7 @@ def test_partnership_needs_a_foreign_authority_said_on_parties(world):
         "title": "Sans partenaire étranger", "kind": "cooperation", "status": "unknown",
         "parties": f"commune:96001\n{world['dept'].slug}"})
     assert response.status_code == 422
-    assert "foreign" in " ".join(response.context["form"].errors["parties"])
+    assert "collectivité locale étrangère" in " ".join(response.context["form"].errors["parties"])
 
 
 def test_stale_version_shows_the_conflict_and_overwrites_nothing(world):
