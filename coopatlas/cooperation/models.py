@@ -70,6 +70,8 @@ class Organisation(Record):
     search_name = models.CharField(max_length=400, db_index=True, editable=False)
 
     class Meta:
+        verbose_name = _("acteur")
+        verbose_name_plural = _("acteurs")
         ordering = ["name"]
 
     def save(self, *args, **kwargs):
@@ -125,6 +127,8 @@ class Partnership(Record):
                                            help_text="Associations and operators involved")
 
     class Meta:
+        verbose_name = _("partenariat")
+        verbose_name_plural = _("partenariats")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(name="partnership_end_after_start_year",
@@ -180,6 +184,8 @@ class Convention(Record):
                                            help_text="Date sent to the prefecture's legality control")
 
     class Meta:
+        verbose_name = _("convention")
+        verbose_name_plural = _("conventions")
         constraints = [
             models.CheckConstraint(name="convention_commitment_non_negative",
                                    condition=Q(estimated_commitment__isnull=True)
@@ -243,6 +249,8 @@ class Project(Record):
     search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("projet")
+        verbose_name_plural = _("projets")
         ordering = ["-start_year", "title"]
         constraints = [
             models.CheckConstraint(name="project_budget_non_negative",
@@ -382,6 +390,8 @@ class FundingContribution(Record):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("ligne de financement")
+        verbose_name_plural = _("lignes de financement")
         constraints = [
             models.CheckConstraint(name="funding_amount_non_negative", condition=Q(amount__gte=0)),
             models.CheckConstraint(
@@ -419,6 +429,8 @@ class Programme(Record):
                                      related_name="programmes")
 
     class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
         constraints = [
             models.CheckConstraint(name="programme_budget_non_negative",
                                    condition=(Q(budget_per_member__isnull=True)
@@ -462,6 +474,10 @@ class PartnerRequest(Record):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     registered_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("demande de partenariat")
+        verbose_name_plural = _("demandes de partenariat")
+
     def __str__(self) -> str:
         return f"{self.authority}"
 
@@ -480,6 +496,10 @@ class Contact(Record):
     country = models.ForeignKey("geo.Country", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="contacts")
     themes = models.ManyToManyField("reference.Theme", blank=True, related_name="contacts")
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
 
     def __str__(self) -> str:
         return self.name or self.role
