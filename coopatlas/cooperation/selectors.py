@@ -797,13 +797,12 @@ def _funding_dict(x: FundingContribution) -> dict:
 
 def _involved_authorities() -> QuerySet:
     """Authorities the atlas has something about (not the 35,000 communes of the code)."""
-    parties = PartnershipParty.objects.filter(**_public("partnership"))
-    people = ProjectParticipant.objects.filter(**_public("project"))
-    members = ProgrammeMembership.objects.filter(**_public("programme"))
-    requests = PartnerRequest.objects.filter(**PUBLIC)
-    return LocalAuthority.objects.filter(
-        Q(id__in=parties.values("authority_id")) | Q(id__in=people.values("authority_id"))
-        | Q(id__in=members.values("authority_id")) | Q(id__in=requests.values("authority_id")))
+    parties = PartnershipParty.objects.filter(**_public("partnership")).values("authority_id")
+    people = ProjectParticipant.objects.filter(**_public("project")).values("authority_id")
+    members = ProgrammeMembership.objects.filter(**_public("programme")).values("authority_id")
+    requests = PartnerRequest.objects.filter(**PUBLIC).values("authority_id")
+    # One IN over a UNION: four OR'ed IN subqueries cost a third more on every facet query.
+    return LocalAuthority.objects.filter(id__in=parties.union(people, members, requests))
 
 
 def _authority_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
