@@ -3,7 +3,8 @@
 Not a test: it prints figures. It builds its own SQLite database under var/bench/ (reference
 + demo + synthetic national dataset), serves it with DEBUG off on a free local port, times
 each page and API call over real HTTP (warm), reads the server's resident memory, then
-generates the 10x dataset into a second database and times that (BENCH_10X=0 skips it).
+generates the 10x dataset into a second database and times that. BENCH_10X=0,
+BENCH_IATI=0 and BENCH_DECLARATIONS=0 skip those parts.
 """
 
 from __future__ import annotations
@@ -175,14 +176,16 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait()
-    from bench import iati
+    if os.environ.get("BENCH_IATI", "1") != "0":
+        from bench import iati
 
-    print("\n== IATI 2.03 export and import ==")
-    iati.run()
-    from bench import declarations
+        print("\n== IATI 2.03 export and import ==")
+        iati.run()
+    if os.environ.get("BENCH_DECLARATIONS", "1") != "0":
+        from bench import declarations
 
-    print("\n== Aid declarations: national report ==")
-    declarations.run()
+        print("\n== Aid declarations: national report ==")
+        declarations.run()
     if os.environ.get("BENCH_10X", "1") != "0":
         big = OUT / "10x"
         big.mkdir(parents=True, exist_ok=True)
