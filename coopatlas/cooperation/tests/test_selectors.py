@@ -324,6 +324,6 @@ def test_partnerships_geojson_overview_groups_by_french_region_and_partner_count
 
 
 def test_map_switches_to_the_overview_above_the_detail_limit(atlas, monkeypatch):
-    monkeypatch.setattr(s, "MAP_DETAIL_LIMIT", 0)
+    monkeypatch.setattr(s.maps, "MAP_DETAIL_LIMIT", 0)
     assert s.partnerships_geojson().get("overview") is True
     assert "overview" not in s.partnerships_geojson(country="QM")

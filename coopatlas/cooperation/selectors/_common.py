@@ -1,0 +1,172 @@
+"""Shared helpers: what the public sees, links, labels, references to records."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.translation import get_language
+
+from coopatlas.geo.models import (
+    AdministrativeArea,
+    AuthorityKind,
+    Country,
+    LocalAuthority,
+)
+from coopatlas.reference.models import Theme
+
+from ..models import (
+    Organisation,
+    PublicationStatus,
+)
+
+PUBLISHED = PublicationStatus.PUBLISHED
+# What the public sees: published and not deleted (deletion is reversible, see editing.py).
+PUBLIC = {"publication_status": PUBLISHED, "deleted_at__isnull": True}
+
+
+def _public(relation: str) -> dict:
+    return {f"{relation}__{key}": value for key, value in PUBLIC.items()}
+FACET_LIMIT = 50  # long facets (areas, départements) keep their biggest values
+DETAIL_LIST_LIMIT = 200  # related lists on a fiche; the count is always given in full
+COUNTRY_LIST_LIMIT = 100
+_CODE_WORD = re.compile(r"^[0-9][0-9ab]{1,8}$")
+_PLACEHOLDER = "zzkeyzz"
+_BAD_KEY = re.compile(r"[\x00-\x1f\x7f]")
+
+# --------------------------------------------------------------------------------------
+# Small formatting helpers
+# --------------------------------------------------------------------------------------
+
+_url_cache: dict[tuple, str | None] = {}
+
+
+def _url(name: str, kwarg: str | None = None, value: str | None = None) -> str | None:
+    """reverse() once per route and language, then fill in: the map has 20,000 links."""
+    key = (name, kwarg, get_language(), get_script_prefix())
+    if key not in _url_cache:
+        try:
+            _url_cache[key] = reverse(name, kwargs={kwarg: _PLACEHOLDER} if kwarg else None)
+        except NoReverseMatch:  # a page another part has not built yet
+            _url_cache[key] = None
+    template = _url_cache[key]
+    if template is None:
+        return None
+    return template.replace(_PLACEHOLDER, quote(str(value), safe="")) if kwarg else template
+
+
+def is_lookup_key(value: str) -> bool:
+    """A slug or code we may send to the database (PostgreSQL refuses NUL in text)."""
+    return bool(value) and len(value) <= 300 and not _BAD_KEY.search(value)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _number(value: Decimal) -> str:
+    """58.00 → '58' (a count), 342405.50 → '342405.50'."""
+    return str(int(value)) if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _country_name_field() -> str:
+    return "name_en" if (get_language() or "fr")[:2] == "en" else "name_fr"
+
+
+def _p(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix else name
+
+
+def _country_dict(country: Country | None) -> dict | None:
+    if country is None:
+        return None
+    return {"iso2": country.iso2, "name": country.name, "label": country.name,
+            "html_url": _url("atlas:country", "slug", country.slug),
+            "api_url": _url("api:country_summary", "iso2", country.iso2)}
+
+
+def _area_dict(area: AdministrativeArea | None) -> dict | None:
+    if area is None:
+        return None
+    return {"code": area.code, "name": area.display_name, "label": area.display_name,
+            "level": area.level, "html_url": _url("atlas:area", "code", area.code)}
+
+
+def authority_ref(authority: LocalAuthority) -> dict:
+    """How an authority appears inside another record (a party, a member, a funder)."""
+    country = authority.country
+    return {
+        "name": authority.name,
+        "label": f"{authority.name} ({authority.country_id})",
+        "kind": authority.kind,
+        "kind_label": _label(AuthorityKind, authority.kind),
+        "country": authority.country_id,
+        "country_name": country.name,
+        "is_french": authority.country_id == "FR",
+        "insee_code": authority.insee_code,
+        "siren": authority.siren,
+        "foreign_code": authority.foreign_code or None,
+        "area": authority.area.code if authority.area_id else None,
+        "slug": authority.slug,
+        "html_url": _url("atlas:authority", "slug", authority.slug),
+        "api_url": _url("api:authority_detail", "key", authority.slug),
+    }
+
+
+def _organisation_ref(org: Organisation) -> dict:
+    return {
+        "name": org.name, "acronym": org.acronym, "label": str(org), "kind": org.kind,
+        "kind_label": _label(Organisation.Kind, org.kind), "slug": org.slug,
+        "html_url": _url("atlas:organisation", "slug", org.slug),
+        "api_url": _url("api:organisation_detail", "slug", org.slug),
+    }
+
+
+def _theme_dict(theme: Theme) -> dict:
+    return {"slug": theme.slug, "name": theme.name, "label": theme.name, "level": theme.level}
+
+
+def _theme_path_dict(theme: Theme, themes_by_id: dict[int, Theme]) -> dict:
+    path, node = [], theme
+    while node is not None:
+        path.append(node)
+        node = themes_by_id.get(node.parent_id)
+    out = _theme_dict(theme)
+    out["path"] = [_theme_dict(t) for t in reversed(path)]
+    out["label"] = " › ".join(t.name for t in reversed(path))
+    return out
+
+
+def _themes_by_id() -> dict[int, Theme]:
+    return {t.id: t for t in Theme.objects.all()}
+
+
+def _theme_subtree_ids(slug: str, themes_by_id: dict[int, Theme]) -> list[int]:
+    children = defaultdict(list)
+    root = None
+    for t in themes_by_id.values():
+        children[t.parent_id].append(t.id)
+        if t.slug == slug:
+            root = t.id
+    if root is None:
+        return []
+    out, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(children[node])
+    return out

@@ -1,0 +1,174 @@
+"""Local authorities: list and fiche."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+
+from coopatlas.atlas.filters import AtlasFilters, check_choice
+from coopatlas.core.errors import NotFound
+from coopatlas.core.models import PublishedFigure
+from coopatlas.geo.models import (
+    AuthorityKind,
+    LocalAuthority,
+)
+
+from ..models import (
+    Contact,
+    PartnerRequest,
+    Partnership,
+    PartnershipParty,
+    Programme,
+    ProgrammeMembership,
+    Project,
+    ProjectParticipant,
+    ProjectTheme,
+)
+from ._common import (
+    DETAIL_LIST_LIMIT,
+    PUBLIC,
+    _area_dict,
+    _country_dict,
+    _money,
+    _public,
+    _theme_subtree_ids,
+    _themes_by_id,
+    authority_ref,
+    is_lookup_key,
+)
+from ._facets import _facet_areas, _facet_authority_kinds, _facet_countries, _facet_french
+from ._filters import _authority_place_qs, _authority_word_q, _list_result, _paginate
+from ._sources import _sources
+from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
+from .programmes import _programme_rows, _programme_summary
+from .projects import _project_rows, _project_summary
+from .requests import _contact_dict, _contact_rows, _figure_dict, _partner_request_summary, _request_rows
+
+# --------------------------------------------------------------------------------------
+# Local authorities
+# --------------------------------------------------------------------------------------
+
+
+def _involved_authorities() -> QuerySet:
+    """Authorities the atlas has something about (not the 35,000 communes of the code)."""
+    parties = PartnershipParty.objects.filter(**_public("partnership")).values("authority_id")
+    people = ProjectParticipant.objects.filter(**_public("project")).values("authority_id")
+    members = ProgrammeMembership.objects.filter(**_public("programme")).values("authority_id")
+    requests = PartnerRequest.objects.filter(**PUBLIC).values("authority_id")
+    # One IN over a UNION: four OR'ed IN subqueries cost a third more on every facet query.
+    return LocalAuthority.objects.filter(id__in=parties.union(people, members, requests))
+
+
+def _authority_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
+    qs = _involved_authorities()
+    kind = f.kind or f.authority_kind
+    check_choice(field="kind" if f.kind else "authority_kind", value=kind,
+                 choices=AuthorityKind.choices)
+    for word in f.words:
+        qs = qs.filter(_authority_word_q(word))
+    for cond in _authority_place_qs(f.replace(authority_kind=kind)):
+        qs = qs.filter(cond)
+    if f.theme:
+        subtree = _theme_subtree_ids(f.theme, themes_by_id)
+        in_partnership = PartnershipParty.objects.filter(
+            **_public("partnership"),
+            partnership_id__in=Partnership.themes.through.objects.filter(
+                theme_id__in=subtree).values("partnership_id"))
+        in_project = ProjectParticipant.objects.filter(
+            project_id__in=ProjectTheme.objects.filter(theme_id__in=subtree).values("project_id"))
+        qs = qs.filter(Q(id__in=in_partnership.values("authority_id"))
+                       | Q(id__in=in_project.values("authority_id")))
+    return qs
+
+
+def _authority_summary(a: LocalAuthority) -> dict:
+    out = authority_ref(a)
+    out.update({
+        "area_name": a.area.display_name if a.area_id else None,
+        "parent": a.parent.name if a.parent_id else None,
+        "population": a.population,
+        "partnership_count": getattr(a, "partnership_count", None),
+        "is_synthetic": a.is_synthetic,
+    })
+    return out
+
+
+def _partnership_count() -> Subquery:
+    sub = (PartnershipParty.objects.filter(authority_id=OuterRef("id"),
+                                           **_public("partnership"))
+           .order_by().values("authority_id").annotate(n=Count("id")).values("n"))
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
+def authority_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
+    themes_by_id = _themes_by_id()
+    qs = _authority_filtered(filters, themes_by_id)
+    rows_qs = (qs.select_related("country", "area", "parent")
+               .annotate(partnership_count=_partnership_count()).order_by("name", "id"))
+    count, rows, page = _paginate(rows_qs, filters, all_rows)
+    results = [_authority_summary(a) for a in rows]
+    facets = {}
+    if not all_rows:
+        facets = {
+            "country": _facet_countries(qs, "country_id", "id", exclude_fr=False),
+            "kind": _facet_authority_kinds(qs, "kind", "id"),
+            "area": _facet_areas(qs, "area", "id", "country_id"),
+            "french_region": _facet_french(qs, "", "region", "id"),
+            "french_departement": _facet_french(qs, "", "departement", "id"),
+        }
+    return _list_result(count, page, results, facets, filters)
+
+
+def authority_get(*, slug: str) -> LocalAuthority:
+    a = LocalAuthority.objects.select_related("country", "area", "parent").filter(
+        slug=slug).first() if is_lookup_key(slug) else None
+    if a is None:
+        raise NotFound(f"Aucune collectivité « {slug[:100]} » : cherchez-la par nom ou par code "
+                       "INSEE/SIREN (liste des collectivités, paramètre q).", field="slug")
+    return a
+
+
+def authority_detail(*, slug: str) -> dict:
+    a = authority_get(slug=slug)
+    out = _authority_summary(a)
+    partnerships = _partnership_rows(_partnerships_base().filter(
+        id__in=PartnershipParty.objects.filter(authority=a).values("partnership_id")))
+    projects = _project_rows(Project.objects.filter(
+        **PUBLIC,
+        id__in=ProjectParticipant.objects.filter(authority=a).values("project_id")))
+    programmes = Programme.objects.filter(**PUBLIC).filter(
+        Q(carrier_authority=a) | Q(id__in=ProgrammeMembership.objects.filter(authority=a)
+                                   .values("programme_id")))
+    requests = PartnerRequest.objects.filter(**PUBLIC, authority=a)
+    out.update({
+        "country": a.country_id,
+        "country_info": _country_dict(a.country),
+        "area_info": _area_dict(a.area),
+        "parent_info": authority_ref(a.parent) if a.parent_id else None,
+        "foreign_code": a.foreign_code or None,
+        "area_km2": _money(a.area_km2),
+        "latitude": a.latitude,
+        "longitude": a.longitude,
+        "coordinates_from": a.coordinates_from,
+        "is_current": a.is_current,
+        "aliases": [{"kind": x.kind, "value": x.value, "label": x.value}
+                    for x in a.aliases.all().order_by("kind", "value")],
+        "partnerships": [_partnership_summary(p) for p in partnerships[:DETAIL_LIST_LIMIT]],
+        "partnership_count": partnerships.count(),
+        "projects": [_project_summary(p) for p in projects[:DETAIL_LIST_LIMIT]],
+        "project_count": projects.count(),
+        "programmes": [_programme_summary(p) for p in _programme_rows(programmes)],
+        "partner_requests": [_partner_request_summary(r) for r in _request_rows(requests)],
+        "contacts": [_contact_dict(c) for c in _contact_rows(Contact.objects.filter(authority=a))],
+        "published_figures": [_figure_dict(x) for x in PublishedFigure.objects.filter(
+            authority=a).select_related("source__document")],
+        "sources": _sources(a),
+    })
+    return out

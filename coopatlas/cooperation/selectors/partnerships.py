@@ -1,0 +1,200 @@
+"""Partnerships: list, fiche, conventions."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Case,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.text import slugify
+
+from coopatlas.atlas.filters import AtlasFilters, check_choice
+from coopatlas.core.errors import NotFound
+from coopatlas.geo.models import (
+    AuthorityKind,
+    LocalAuthority,
+)
+
+from ..models import (
+    Convention,
+    Partnership,
+    PartnershipKind,
+    PartnershipParty,
+    PartnershipStatus,
+    Project,
+)
+from ._common import (
+    DETAIL_LIST_LIMIT,
+    PUBLIC,
+    _iso,
+    _label,
+    _money,
+    _organisation_ref,
+    _theme_dict,
+    _theme_path_dict,
+    _theme_subtree_ids,
+    _themes_by_id,
+    _url,
+    authority_ref,
+    is_lookup_key,
+)
+from ._facets import (
+    _facet_areas,
+    _facet_authority_kinds,
+    _facet_choice,
+    _facet_countries,
+    _facet_french,
+    _facet_themes,
+)
+from ._filters import _authority_place_qs, _authority_word_q, _facet_ids, _list_result, _paginate, _period_q
+from ._sources import _sources
+from .projects import _project_rows, _project_summary
+
+# --------------------------------------------------------------------------------------
+# Partnerships
+# --------------------------------------------------------------------------------------
+
+
+def _party_links_prefetch() -> Prefetch:
+    french_first = Case(When(authority__country_id="FR", then=Value(0)), default=Value(1))
+    return Prefetch(
+        "party_links",
+        queryset=PartnershipParty.objects.select_related(
+            "authority__country", "authority__area").order_by(french_first, "authority__name"),
+    )
+
+
+def _partnerships_base() -> QuerySet:
+    return Partnership.objects.filter(**PUBLIC)
+
+
+def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
+    qs = _partnerships_base()
+    check_choice(field="kind", value=f.kind, choices=PartnershipKind.choices)
+    check_choice(field="status", value=f.status, choices=PartnershipStatus.choices)
+    check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
+    for word in f.words:
+        parties = PartnershipParty.objects.filter(_authority_word_q(word, "authority"))
+        qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word)
+                       | Q(id__in=parties.values("partnership_id")))
+    for cond in _authority_place_qs(f, "authority"):
+        qs = qs.filter(id__in=PartnershipParty.objects.filter(cond).values("partnership_id"))
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.theme:
+        through = Partnership.themes.through.objects.filter(
+            theme_id__in=_theme_subtree_ids(f.theme, themes_by_id))
+        qs = qs.filter(id__in=through.values("partnership_id"))
+    if f.sdg:
+        projects = Project.sdg_goals.through.objects.filter(sdggoal_id=f.sdg).values("project_id")
+        links = Project.partnerships.through.objects.filter(project_id__in=projects)
+        qs = qs.filter(id__in=links.values("partnership_id"))
+    return qs.filter(_period_q(f))
+
+
+def _partnership_summary(p: Partnership) -> dict:
+    parties = [authority_ref(link.authority) for link in p.party_links.all()]
+    countries = list(dict.fromkeys(a["country"] for a in parties if not a["is_french"]))
+    return {
+        "slug": p.slug,
+        "title": p.title,
+        "kind": p.kind,
+        "kind_label": _label(PartnershipKind, p.kind),
+        "status": p.status,
+        "status_label": _label(PartnershipStatus, p.status),
+        "start_year": p.start_year,
+        "end_year": p.end_year,
+        "first_convention_year": p.first_convention_year,
+        "parties": parties,
+        "countries": countries,
+        "themes": [_theme_dict(t) for t in p.themes.all()],
+        "sources": _sources(p),
+        "is_synthetic": p.is_synthetic,
+        "html_url": _url("atlas:partnership", "slug", p.slug),
+        "api_url": _url("api:partnership_detail", "slug", p.slug),
+    }
+
+
+def _partnership_rows(qs: QuerySet) -> QuerySet:
+    return qs.select_related("source__document").prefetch_related(
+        _party_links_prefetch(), "themes").order_by("title", "id")
+
+
+def partnership_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
+    """Partnerships matching the filters, a page of them, and facet counts.
+
+    `all_rows=True` (CSV export) returns every match and no facets.
+    """
+    themes_by_id = _themes_by_id()
+    qs = _partnership_filtered(filters, themes_by_id)
+    count, rows, page = _paginate(_partnership_rows(qs), filters, all_rows)
+    results = [_partnership_summary(p) for p in rows]
+    facets = {} if all_rows else _partnership_facets(qs, _facet_ids(qs, count), themes_by_id)
+    return _list_result(count, page, results, facets, filters)
+
+
+def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
+    qs = _partnerships_base().filter(id__in=ids)
+    parties = PartnershipParty.objects.filter(partnership_id__in=ids)
+    return {
+        "country": _facet_countries(parties, "authority__country_id", "partnership_id"),
+        "area": _facet_areas(parties, "authority__area", "partnership_id",
+                             "authority__country_id"),
+        "french_region": _facet_french(parties, "authority", "region", "partnership_id"),
+        "french_departement": _facet_french(parties, "authority", "departement",
+                                            "partnership_id"),
+        "authority_kind": _facet_authority_kinds(parties.filter(authority__country_id="FR"),
+                                                 "authority__kind", "partnership_id"),
+        "kind": _facet_choice(qs, "kind", PartnershipKind),
+        "status": _facet_choice(qs, "status", PartnershipStatus),
+        "theme": _facet_themes(Partnership.themes.through.objects.filter(partnership_id__in=ids),
+                               "partnership_id", themes_by_id),
+    }
+
+
+def partnership_detail(*, slug: str) -> dict:
+    p = (_partnership_rows(_partnerships_base()).prefetch_related("organisations")
+         .filter(slug=slug).first()) if is_lookup_key(slug) else None
+    if p is None:
+        raise NotFound(f"Aucun partenariat publié « {slug[:100]} » : cherchez-le par nom avec "
+                       "la liste des partenariats (paramètre q).", field="slug")
+    themes_by_id = _themes_by_id()
+    out = _partnership_summary(p)
+    out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
+    conventions = (Convention.objects.filter(partnership=p, **PUBLIC)
+                   .select_related("source__document")
+                   .prefetch_related(Prefetch("parties", queryset=LocalAuthority.objects
+                                              .select_related("country", "area")))
+                   .order_by("signed_year", "id"))
+    projects = _project_rows(Project.objects.filter(**PUBLIC,
+                                                    partnerships=p))
+    out.update({
+        "description": p.description,
+        "history": p.history,
+        "start_date": _iso(p.start_date),
+        "end_date": _iso(p.end_date),
+        "organisations": [_organisation_ref(o) for o in p.organisations.all()],
+        "conventions": [_convention_dict(c) for c in conventions],
+        "projects": [_project_summary(x) for x in projects[:DETAIL_LIST_LIMIT]],
+        "project_count": len(projects) if len(projects) < DETAIL_LIST_LIMIT else projects.count(),
+    })
+    return out
+
+
+def _convention_dict(c: Convention) -> dict:
+    return {
+        "title": c.title, "purpose": c.purpose, "signed_on": _iso(c.signed_on),
+        "signed_year": c.signed_year, "starts_on": _iso(c.starts_on), "ends_on": _iso(c.ends_on),
+        "duration_months": c.duration_months,
+        "estimated_commitment": _money(c.estimated_commitment), "currency": c.currency,
+        "language": c.language, "council_vote_on": _iso(c.council_vote_on),
+        "legality_control_on": _iso(c.legality_control_on),
+        "parties": [authority_ref(a) for a in c.parties.all()],
+        "sources": _sources(c),
+    }

@@ -1,0 +1,118 @@
+"""Turnkey programmes: list and fiche."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+)
+from django.utils.text import slugify
+
+from coopatlas.atlas.filters import AtlasFilters, check_choice
+from coopatlas.core.errors import NotFound
+
+from ..models import (
+    Programme,
+    ProgrammeMembership,
+)
+from ._common import (
+    PUBLIC,
+    _country_dict,
+    _money,
+    _organisation_ref,
+    _theme_dict,
+    _theme_subtree_ids,
+    _themes_by_id,
+    _url,
+    authority_ref,
+    is_lookup_key,
+)
+from ._facets import _facet_countries, _facet_themes
+from ._filters import _list_result, _paginate, _period_q
+from ._sources import _sources
+
+# --------------------------------------------------------------------------------------
+# Programmes
+# --------------------------------------------------------------------------------------
+
+_PROGRAMME_STATUS = [("open", "Ouvert aux nouveaux membres"), ("closed", "Fermé")]
+
+
+def _programme_rows(qs: QuerySet) -> QuerySet:
+    return (qs.select_related("carrier_organisation", "carrier_authority__country",
+                              "carrier_authority__area", "source__document")
+            .prefetch_related("countries", "themes")
+            .annotate(member_count=Count("memberships", distinct=True))
+            .order_by("title", "id"))
+
+
+def _programme_summary(p: Programme) -> dict:
+    if p.carrier_authority_id:
+        carrier = authority_ref(p.carrier_authority)
+    elif p.carrier_organisation_id:
+        carrier = _organisation_ref(p.carrier_organisation)
+    else:
+        carrier = None
+    return {
+        "slug": p.slug, "title": p.title, "carrier": carrier,
+        "countries": [_country_dict(c) for c in p.countries.all()],
+        "themes": [_theme_dict(t) for t in p.themes.all()],
+        "budget_per_member": _money(p.budget_per_member),
+        "budget_total": _money(p.budget_total), "currency": p.currency,
+        "start_year": p.start_year, "end_year": p.end_year, "is_open": p.is_open,
+        "status": "open" if p.is_open else "closed",
+        "member_count": getattr(p, "member_count", None),
+        "sources": _sources(p), "is_synthetic": p.is_synthetic,
+        "html_url": _url("atlas:programme", "slug", p.slug),
+        "api_url": _url("api:programme_detail", "slug", p.slug),
+    }
+
+
+def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
+    themes_by_id = _themes_by_id()
+    qs = Programme.objects.filter(**PUBLIC)
+    check_choice(field="status", value=filters.status, choices=_PROGRAMME_STATUS)
+    for word in filters.words:
+        qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word))
+    if filters.country:
+        qs = qs.filter(id__in=Programme.countries.through.objects.filter(
+            country_id=filters.country).values("programme_id"))
+    if filters.theme:
+        qs = qs.filter(id__in=Programme.themes.through.objects.filter(
+            theme_id__in=_theme_subtree_ids(filters.theme, themes_by_id)).values("programme_id"))
+    if filters.status:
+        qs = qs.filter(is_open=filters.status == "open")
+    qs = qs.filter(_period_q(filters))
+    count, rows, page = _paginate(_programme_rows(qs), filters, all_rows)
+    facets = {}
+    if not all_rows:
+        ids = qs.values("id")
+        status_rows = dict(qs.order_by().values_list("is_open").annotate(n=Count("id")))
+        facets = {
+            "status": [{"value": v, "label": label, "count": status_rows[v == "open"]}
+                       for v, label in _PROGRAMME_STATUS if status_rows.get(v == "open")],
+            "country": _facet_countries(Programme.countries.through.objects.filter(
+                programme_id__in=ids), "country_id", "programme_id", exclude_fr=False),
+            "theme": _facet_themes(Programme.themes.through.objects.filter(
+                programme_id__in=ids), "programme_id", themes_by_id),
+        }
+    return _list_result(count, page, [_programme_summary(p) for p in rows], facets, filters)
+
+
+def programme_detail(*, slug: str) -> dict:
+    p = (_programme_rows(Programme.objects.filter(**PUBLIC, slug=slug))
+         .first() if is_lookup_key(slug) else None)
+    if p is None:
+        raise NotFound(f"Aucun programme publié « {slug[:100]} » : voyez la liste des "
+                       "programmes.", field="slug")
+    out = _programme_summary(p)
+    members = (ProgrammeMembership.objects.filter(programme=p)
+               .select_related("authority__country", "authority__area")
+               .order_by("authority__name"))
+    out.update({
+        "description": p.description,
+        "members": [{**authority_ref(m.authority), "joined_year": m.joined_year}
+                    for m in members],
+    })
+    return out

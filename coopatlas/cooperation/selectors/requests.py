@@ -1,0 +1,130 @@
+"""Partner requests, contacts and published figures."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Q,
+    QuerySet,
+)
+
+from coopatlas.atlas.filters import AtlasFilters, check_choice
+from coopatlas.core.errors import NotFound
+from coopatlas.core.models import PublishedFigure
+
+from ..models import (
+    Contact,
+    PartnerRequest,
+)
+from ._common import (
+    PUBLIC,
+    _iso,
+    _label,
+    _number,
+    _organisation_ref,
+    _theme_dict,
+    _theme_subtree_ids,
+    _themes_by_id,
+    _url,
+    authority_ref,
+)
+from ._facets import _facet_areas, _facet_choice, _facet_countries, _facet_themes
+from ._filters import _authority_place_qs, _authority_word_q, _list_result, _paginate
+from ._sources import _sources, source_dict
+
+# --------------------------------------------------------------------------------------
+# Partner requests, contacts, figures
+# --------------------------------------------------------------------------------------
+
+
+def _request_rows(qs: QuerySet) -> QuerySet:
+    return (qs.select_related("authority__country", "authority__area", "registered_by",
+                              "source__document")
+            .prefetch_related("themes").order_by("-registered_year", "authority__name", "id"))
+
+
+def _partner_request_summary(r: PartnerRequest) -> dict:
+    page = _url("atlas:authority", "slug", r.authority.slug)
+    return {
+        "id": r.id,
+        "title": f"{r.authority.name} ({r.authority.country.name})",
+        "authority": authority_ref(r.authority),
+        "country": r.authority.country_id,
+        "registered_by": _organisation_ref(r.registered_by) if r.registered_by_id else None,
+        "description": r.description,
+        "wishes": r.wishes,
+        "themes": [_theme_dict(t) for t in r.themes.all()],
+        "status": r.status,
+        "status_label": _label(PartnerRequest.Status, r.status),
+        "registered_year": r.registered_year,
+        "sources": _sources(r),
+        "is_synthetic": r.is_synthetic,
+        # A request has no page of its own: it shows on the foreign authority's fiche.
+        "html_url": f"{page}#demande-{r.id}" if page else None,
+        "api_url": _url("api:partner_request_detail", "pk", r.id),
+    }
+
+
+def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
+    themes_by_id = _themes_by_id()
+    qs = PartnerRequest.objects.filter(**PUBLIC)
+    check_choice(field="status", value=filters.status, choices=PartnerRequest.Status.choices)
+    for word in filters.words:
+        qs = qs.filter(_authority_word_q(word, "authority") | Q(description__icontains=word))
+    for cond in _authority_place_qs(filters.replace(french_region=None, french_departement=None),
+                                    "authority"):
+        qs = qs.filter(cond)
+    if filters.theme:
+        qs = qs.filter(id__in=PartnerRequest.themes.through.objects.filter(
+            theme_id__in=_theme_subtree_ids(filters.theme, themes_by_id))
+            .values("partnerrequest_id"))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.year_from:
+        qs = qs.filter(registered_year__gte=filters.year_from)
+    if filters.year_to:
+        qs = qs.filter(registered_year__lte=filters.year_to)
+    count, rows, page = _paginate(_request_rows(qs), filters, all_rows)
+    facets = {}
+    if not all_rows:
+        ids = qs.values("id")
+        facets = {
+            "status": _facet_choice(qs, "status", PartnerRequest.Status),
+            "country": _facet_countries(qs, "authority__country_id", "id", exclude_fr=False),
+            "area": _facet_areas(qs, "authority__area", "id", None),
+            "theme": _facet_themes(PartnerRequest.themes.through.objects.filter(
+                partnerrequest_id__in=ids), "partnerrequest_id", themes_by_id),
+        }
+    results = [_partner_request_summary(r) for r in rows]
+    return _list_result(count, page, results, facets, filters)
+
+
+def partner_request_detail(*, pk: int) -> dict:
+    r = _request_rows(PartnerRequest.objects.filter(**PUBLIC, pk=pk)).first()
+    if r is None:
+        raise NotFound(f"Aucune demande de partenariat publiée n° {pk}.", field="id")
+    return _partner_request_summary(r)
+
+
+def _contact_rows(qs: QuerySet) -> QuerySet:
+    return (qs.filter(**PUBLIC)
+            .select_related("organisation", "authority__country", "authority__area", "country",
+                            "source__document")
+            .order_by("organisation__name", "role", "id"))
+
+
+def _contact_dict(c: Contact) -> dict:
+    return {
+        "name": c.name, "role": c.role, "label": f"{c.name} – {c.role}" if c.name else c.role,
+        "email": c.email, "phone": c.phone,
+        "organisation": _organisation_ref(c.organisation) if c.organisation_id else None,
+        "authority": authority_ref(c.authority) if c.authority_id else None,
+        "country": c.country_id, "sources": _sources(c),
+    }
+
+
+def _figure_dict(x: PublishedFigure) -> dict:
+    return {
+        "metric": x.metric, "label": x.label, "value": _number(x.value), "unit": x.unit,
+        "dimension": x.dimension or None, "dimension_value": x.dimension_value or None,
+        "year": x.year, "as_of": _iso(x.as_of), "source": source_dict(x.source),
+    }
