@@ -17,9 +17,11 @@ from django.db.models import Model, Prefetch
 from coopatlas.cooperation.models import (
     Convention,
     FundingContribution,
+    Organisation,
     Partnership,
     PartnershipParty,
     Project,
+    ProjectOperator,
     ProjectParticipant,
 )
 from coopatlas.core.text import fold
@@ -91,10 +93,6 @@ def _warning(tables: Tables, code: str, record: Model, message: str) -> dict | N
             "record": _ref(record),
             "source": {"document": rule.source_document, "lines": rule.source_lines,
                        "quote": rule.quote}}
-
-
-def _alive(rows):
-    return [r for r in rows if getattr(r, "deleted_at", None) is None]
 
 
 # --------------------------------------------------------------------------- partners
@@ -219,10 +217,10 @@ def _subsidy_warnings(tables: Tables, project: Project, *, only=None) -> list[di
     if rule is None:
         return []
     has_convention = any(
-        _alive(p.conventions.all()) for p in _alive(project.partnerships.all()))
+        p.conventions.all() for p in project.partnerships.all())
     if has_convention:
         return []
-    lines = _alive(project.funding.all())
+    lines = project.funding.all()
     funders = {(line.funder_authority_id, line.funder_organisation_id) for line in lines}
     cofunded = rule.also_when_cofunded and len(funders) > 1
     out: list[dict | None] = []
@@ -275,7 +273,7 @@ def _partnership_warnings(tables: Tables, p: Partnership) -> list[dict | None]:
                             organisations=list(p.organisations.all()))
     out += _groupement_warnings(tables, p, authorities=authorities,
                                 theme_ids={t.pk for t in p.themes.all()}, sectors=[])
-    for convention in _alive(p.conventions.all()):
+    for convention in p.conventions.all():
         out += _convention_warnings(tables, convention)
         out += _partner_warnings(tables, convention, authorities=[
             a for a in convention.parties.all() if a not in authorities], organisations=[])
@@ -286,7 +284,7 @@ def _project_warnings(tables: Tables, project: Project, *, only=None) -> list[di
     if only is not None:
         return _subsidy_warnings(tables, project, only=only)
     participants = [link.authority for link in project.participants.all()]
-    funders = [line.funder_authority for line in _alive(project.funding.all())
+    funders = [line.funder_authority for line in project.funding.all()
                if line.funder_authority_id]
     groupements = list({a.pk: a for a in participants + funders}.values())
     out = _partner_warnings(tables, project, authorities=participants,
@@ -302,15 +300,23 @@ def _project_warnings(tables: Tables, project: Project, *, only=None) -> list[di
 
 
 AUTHORITY = ("country", "area__parent__parent")
+# Deleted rows count for nothing (Record.live_q): a deleted convention covers no subsidy,
+# a deleted financing line asks for none.
+_LIVE_CONVENTIONS = Prefetch("conventions", Convention.objects.live()
+                             .prefetch_related("parties__country"))
 PARTNERSHIPS = Partnership.objects.prefetch_related(
     Prefetch("party_links", PartnershipParty.objects.select_related(
         *(f"authority__{r}" for r in AUTHORITY))),
-    "organisations__country", "themes", "conventions__parties__country")
+    Prefetch("organisations", Organisation.objects.live().select_related("country")),
+    "themes", _LIVE_CONVENTIONS)
 PROJECTS = Project.objects.prefetch_related(
     Prefetch("participants", ProjectParticipant.objects.select_related(
         *(f"authority__{r}" for r in AUTHORITY))),
-    "operator_links__organisation__country", "countries", "areas__parent", "theme_links",
-    "sector_links__sector", "funding__funder_authority", "partnerships__conventions")
+    Prefetch("operator_links", ProjectOperator.objects.filter(Organisation.live_q("organisation"))
+             .select_related("organisation__country")),
+    "countries", "areas__parent", "theme_links", "sector_links__sector",
+    Prefetch("funding", FundingContribution.objects.live().select_related("funder_authority")),
+    Prefetch("partnerships", Partnership.objects.live().prefetch_related(_LIVE_CONVENTIONS)))
 
 
 def _dedupe(warnings: list[dict | None]) -> list[dict]:
@@ -347,8 +353,8 @@ def compliance_warnings_all() -> list[dict]:
     """Every warning over the records not deleted, partnerships first, then projects."""
     tables = _tables()
     out: list[dict | None] = []
-    for p in PARTNERSHIPS.filter(deleted_at__isnull=True).order_by("title"):
+    for p in PARTNERSHIPS.live().order_by("title"):
         out += _partnership_warnings(tables, p)
-    for project in PROJECTS.filter(deleted_at__isnull=True).order_by("title"):
+    for project in PROJECTS.live().order_by("title"):
         out += _project_warnings(tables, project)
     return _dedupe(out)

@@ -4,6 +4,8 @@ A partnership is the long-lived relation between authorities; projects serve it 
 programme periods (seed 002: the relation comes first). Every fact links a Source.
 """
 
+from __future__ import annotations
+
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -22,8 +24,26 @@ class PublicationStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archivé")
 
 
+class RecordQuerySet(models.QuerySet):
+    """The one definition of what the public sees (issue 8): `public()`; editors' lists
+    use `live()` (not deleted, whatever the publication state)."""
+
+    def public(self) -> RecordQuerySet:
+        return self.filter(self.model.public_q())
+
+    def live(self) -> RecordQuerySet:
+        return self.filter(self.model.live_q())
+
+
 class Record(TimeStamped):
     """Fields every editable fact carries: its source, publication state and version."""
+
+    # Records a row is shown through: a convention is public only while its partnership
+    # is, a funding line while its project (and its funder, if an actor) is. Nullable keys
+    # only bind when set.
+    PUBLIC_PARENTS: tuple[str, ...] = ()
+
+    objects = RecordQuerySet.as_manager()
 
     source = models.ForeignKey("core.Source", on_delete=models.PROTECT, related_name="+")
     publication_status = models.CharField(max_length=12, choices=PublicationStatus.choices,
@@ -39,6 +59,36 @@ class Record(TimeStamped):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def public_q(cls, prefix: str = "") -> Q:
+        """Published and not deleted, its parents too; `prefix` reaches it through a relation
+        (`Partnership.public_q("partnership")` on PartnershipParty)."""
+        return cls._own_and_parents_q(prefix, {"publication_status": PublicationStatus.PUBLISHED,
+                                               "deleted_at__isnull": True})
+
+    @classmethod
+    def live_q(cls, prefix: str = "") -> Q:
+        """Not deleted, nor its parents."""
+        return cls._own_and_parents_q(prefix, {"deleted_at__isnull": True}, live=True)
+
+    @classmethod
+    def _own_and_parents_q(cls, prefix: str, own: dict, live: bool = False) -> Q:
+        p = f"{prefix}__" if prefix else ""
+        q = Q(**{p + key: value for key, value in own.items()})
+        for name in cls.PUBLIC_PARENTS:
+            field = cls._meta.get_field(name)
+            parent = field.related_model
+            sub = parent.live_q(p + name) if live else parent.public_q(p + name)
+            if field.null:
+                sub |= Q(**{f"{p}{name}__isnull": True})
+            q &= sub
+        return q
+
+    @property
+    def is_public(self) -> bool:
+        """This row's own state (its parents are checked by `public_q`)."""
+        return self.deleted_at is None and self.publication_status == PublicationStatus.PUBLISHED
 
 
 class Organisation(Record):
@@ -164,6 +214,8 @@ class PartnershipParty(models.Model):
 
 class Convention(Record):
     """A signed text: parties, purpose, duration, estimated commitments (001: 1133–1168)."""
+
+    PUBLIC_PARENTS = ("partnership",)
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
                                     related_name="conventions")
@@ -371,6 +423,8 @@ class FundingInstrument(models.TextChoices):
 class FundingContribution(Record):
     """One line of a project's financing plan: who funds how much, in cash or in kind."""
 
+    PUBLIC_PARENTS = ("project", "funder_organisation")
+
     class Nature(models.TextChoices):
         CASH = "cash", _("Numéraire")
         IN_KIND = "in_kind", _("Valorisation (en nature)")
@@ -484,6 +538,8 @@ class PartnerRequest(Record):
 
 class Contact(Record):
     """A person or a role to contact (embassy correspondent, officer in charge, DAECT…)."""
+
+    PUBLIC_PARENTS = ("organisation",)
 
     name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=300)

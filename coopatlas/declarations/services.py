@@ -500,11 +500,11 @@ def declaration_nothing_set(*, actor, declaration: Declaration, nothing: bool) -
 def _paid_by_project(*, authority, year: int, instruments: list[str] | None = None):
     from coopatlas.cooperation.models import FundingContribution
 
-    qs = FundingContribution.objects.filter(funder_authority=authority, year=year,
-                                            nature=FundingContribution.Nature.CASH,
-                                            currency="EUR")
-    if any(f.name == "deleted_at" for f in FundingContribution._meta.get_fields()):
-        qs = qs.filter(deleted_at__isnull=True)  # reversible deletion (issue 3)
+    # The authority's own records, drafts included, but nothing deleted: neither the line
+    # nor its project (Record.live_q).
+    qs = FundingContribution.objects.live().filter(funder_authority=authority, year=year,
+                                                   nature=FundingContribution.Nature.CASH,
+                                                   currency="EUR")
     if instruments is not None:
         qs = qs.filter(instrument__in=instruments)
     return qs

@@ -5,18 +5,13 @@ from __future__ import annotations
 from django.db.models import Model
 
 from coopatlas.accounts.permissions import can_edit, can_publish
-from coopatlas.cooperation.models import PublicationStatus
 
 from .models import Document
 
 
 def record_is_public(record: Model) -> bool:
-    if getattr(record, "deleted_at", None) is not None:
-        return False
-    if getattr(record, "publication_status", None) != PublicationStatus.PUBLISHED:
-        return False
-    parent = getattr(record, "partnership", None) if record._meta.model_name == "convention" else None
-    return parent is None or record_is_public(parent)
+    """The record's own definition of public (a convention's partnership included)."""
+    return type(record).objects.public().filter(pk=record.pk).exists()
 
 
 def document_visible(*, user, document: Document) -> bool:

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
 
-from coopatlas.cooperation.models import Project, PublicationStatus
+from django.db.models import Prefetch, Q, QuerySet
+
+from coopatlas.cooperation.models import (
+    FundingContribution,
+    Organisation,
+    Project,
+    ProjectOperator,
+)
 from coopatlas.geo.selectors import authority_get_by_code, country_get
+
+EXPORT_CHUNK = 500
 
 
 def projects_for_export(*, authority: str | None = None, country: str | None = None,
                         include_imported: bool = False) -> QuerySet:
-    """Published projects; imported ones only on request (they are other publishers' data)."""
-    qs = Project.objects.filter(publication_status=PublicationStatus.PUBLISHED)
+    """Public projects; imported ones only on request (they are other publishers' data)."""
+    qs = Project.objects.public()
     if not include_imported:
         qs = qs.filter(is_imported=False)
     if authority:
         found = authority_get_by_code(code=authority)
-        qs = qs.filter(Q(participants__authority=found) | Q(funding__funder_authority=found))
+        funded = FundingContribution.objects.public().filter(funder_authority=found)
+        qs = qs.filter(Q(participants__authority=found) | Q(id__in=funded.values("project_id")))
     if country:
         qs = qs.filter(countries=country_get(iso2=country.upper()))
     return qs.distinct()
@@ -28,14 +38,26 @@ def projects_for_filters(*, filters) -> QuerySet:
 
     # The atlas selectors own the filter semantics; we reuse their queryset unchanged.
     ids = selectors.project_queryset(filters=filters).values("id")
-    return Project.objects.filter(id__in=ids, is_imported=False,
-                                  publication_status=PublicationStatus.PUBLISHED)
+    return Project.objects.public().filter(id__in=ids, is_imported=False)
+
+
+def project_export_rows(projects: QuerySet) -> Iterable[Project]:
+    """The projects with what an activity shows; only public funding lines and actors."""
+    return (projects.select_related("source__document", "iati_import")
+            .prefetch_related(
+                "participants__authority",
+                Prefetch("operator_links", queryset=ProjectOperator.objects.filter(
+                    Organisation.public_q("organisation")).select_related("organisation")),
+                Prefetch("funding", queryset=FundingContribution.objects.public().select_related(
+                    "funder_authority", "funder_organisation")),
+                "countries", "areas", "places", "sector_links", "sdg_goals", "sdg_targets",
+                "marker_links")
+            .order_by("id").iterator(chunk_size=EXPORT_CHUNK))
 
 
 def imported_activities_for(*, country: str | None, area: str | None, limit: int = 50) -> dict:
     """Other donors' activities (imported from IATI) in a country or an area, for its page."""
-    qs = Project.objects.filter(is_imported=True, deleted_at__isnull=True,
-                                publication_status=PublicationStatus.PUBLISHED)
+    qs = Project.objects.public().filter(is_imported=True)
     if country:
         qs = qs.filter(countries__iso2=country.upper())
     if area:

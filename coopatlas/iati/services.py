@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -39,6 +38,7 @@ from .codes import NSMAP, UNDATED_NARRATIVE, VERSION, mappings, siren_from_ident
 from .export import NotExportable, activity_element
 from .models import ImportedActivity, ImportRun
 from .reading import ActivityRecord, OrgRef, Progress, activity_records, file_check
+from .selectors import project_export_rows
 
 CHUNK = 500
 
@@ -76,7 +76,7 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
                                                 "generated-datetime": generated.isoformat()},
                             nsmap=NSMAP):
                 xf.write("\n")
-                for project in _export_rows(projects):
+                for project in project_export_rows(projects):
                     try:
                         act = activity_element(project)
                     except NotExportable as exc:
@@ -103,15 +103,6 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
     return result
-
-
-def _export_rows(projects: QuerySet) -> Iterable[Project]:
-    return (projects.select_related("source__document", "iati_import")
-            .prefetch_related("participants__authority", "operator_links__organisation",
-                              "funding__funder_authority", "funding__funder_organisation",
-                              "countries", "areas", "places", "sector_links", "sdg_goals",
-                              "sdg_targets", "marker_links")
-            .order_by("id").iterator(chunk_size=CHUNK))
 
 
 # --- import --------------------------------------------------------------------------

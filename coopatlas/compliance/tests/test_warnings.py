@@ -176,6 +176,16 @@ def test_a_deleted_convention_does_not_count(atlas):
     assert "subsidy-without-convention" in _rules(compliance_warnings_for(record=project))
 
 
+def test_a_deleted_partnerships_convention_does_not_count(atlas):
+    """A deleted partnership's conventions cover nothing (now through Record.live_q)."""
+    from coopatlas.cooperation.models import Partnership
+
+    project = _subsidy_project(atlas, "40000", convention=True)
+    assert "subsidy-without-convention" not in _rules(compliance_warnings_for(record=project))
+    Partnership.objects.filter(projects=project).update(deleted_at=timezone.now())
+    assert "subsidy-without-convention" in _rules(compliance_warnings_for(record=project))
+
+
 # --------------------------------------------------------------------------- conventions
 
 def test_convention_missing_parties_purpose_duration_commitment(atlas):

@@ -24,12 +24,9 @@ from ..models import (
 )
 
 PUBLISHED = PublicationStatus.PUBLISHED
-# What the public sees: published and not deleted (deletion is reversible, see editing.py).
-PUBLIC = {"publication_status": PUBLISHED, "deleted_at__isnull": True}
+# What the public sees is defined once, on the records: `Model.objects.public()` and
+# `Model.public_q(relation)` (cooperation/models.py, Record).
 
-
-def _public(relation: str) -> dict:
-    return {f"{relation}__{key}": value for key, value in PUBLIC.items()}
 FACET_LIMIT = 50  # long facets (areas, départements) keep their biggest values
 DETAIL_LIST_LIMIT = 200  # related lists on a fiche; the count is always given in full
 COUNTRY_LIST_LIMIT = 100

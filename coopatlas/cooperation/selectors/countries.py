@@ -30,7 +30,6 @@ from ..models import (
 )
 from ._common import (
     COUNTRY_LIST_LIMIT,
-    PUBLIC,
     _country_dict,
     _label,
     _number,
@@ -80,8 +79,7 @@ def country_summary(*, iso2: str) -> dict:
                                               authority__country=country)
     by_kind = _facet_authority_kinds(french, "authority__kind", "partnership_id")
     by_area = _facet_grouped(foreign, _level1_area_code("authority__area"), "partnership_id")
-    projects = Project.objects.filter(**PUBLIC,
-                                      is_imported=False).filter(
+    projects = Project.objects.public().filter(is_imported=False).filter(
         Q(id__in=Project.countries.through.objects.filter(country=country).values("project_id"))
         | Q(id__in=ProjectParticipant.objects.filter(authority__country=country)
             .values("project_id")))
@@ -111,10 +109,9 @@ def country_summary(*, iso2: str) -> dict:
         "active_partnerships_list_url": _list_url("atlas:partnership_list",
                                                   country=country.iso2, status="active"),
         "partner_requests": [_partner_request_summary(r) for r in _request_rows(
-            PartnerRequest.objects.filter(**PUBLIC,
-                                          authority__country=country))[:COUNTRY_LIST_LIMIT]],
+            PartnerRequest.objects.public().filter(authority__country=country))[:COUNTRY_LIST_LIMIT]],
         "programmes": [_programme_summary(p) for p in _programme_rows(
-            Programme.objects.filter(**PUBLIC, countries=country)
+            Programme.objects.public().filter(countries=country)
         ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT]],
         "contacts": [_contact_dict(c) for c in _contact_rows(
             Contact.objects.filter(country=country))],

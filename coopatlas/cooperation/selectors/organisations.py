@@ -22,7 +22,7 @@ from ..models import (
     ProjectOperator,
     ProjectParticipant,
 )
-from ._common import DETAIL_LIST_LIMIT, PUBLIC, _organisation_ref, is_lookup_key
+from ._common import DETAIL_LIST_LIMIT, _organisation_ref, is_lookup_key
 from ._facets import _facet_choice
 from ._filters import _list_result, _paginate
 from ._sources import _sources
@@ -37,7 +37,7 @@ from .requests import _contact_dict, _contact_rows, _partner_request_summary, _r
 
 
 def organisation_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
-    qs = Organisation.objects.filter(**PUBLIC)
+    qs = Organisation.objects.public()
     check_choice(field="kind", value=filters.kind, choices=Organisation.Kind.choices)
     for word in filters.words:
         qs = qs.filter(Q(search_name__contains=word) | Q(slug__contains=slugify(word)))
@@ -56,8 +56,9 @@ def organisation_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
 
 def _organisation_country_q(iso2: str) -> Q:
     """An actor based in the country, or working there (projects, partnerships, requests)."""
-    in_country = PartnershipParty.objects.filter(authority__country_id=iso2)
-    projects = Project.objects.filter(
+    in_country = PartnershipParty.objects.filter(Partnership.public_q("partnership"),
+                                                 authority__country_id=iso2)
+    projects = Project.objects.public().filter(
         Q(id__in=Project.countries.through.objects.filter(country_id=iso2).values("project_id"))
         | Q(id__in=ProjectParticipant.objects.filter(authority__country_id=iso2)
             .values("project_id"))).values("id")
@@ -66,11 +67,12 @@ def _organisation_country_q(iso2: str) -> Q:
                 partnership_id__in=in_country.values("partnership_id")).values("organisation_id"))
             | Q(id__in=ProjectOperator.objects.filter(project_id__in=projects)
                 .values("organisation_id"))
-            | Q(id__in=FundingContribution.objects.filter(project_id__in=projects)
+            | Q(id__in=FundingContribution.objects.public().filter(project_id__in=projects)
                 .values("funder_organisation_id"))
-            | Q(id__in=Programme.countries.through.objects.filter(country_id=iso2)
+            | Q(id__in=Programme.countries.through.objects.filter(Programme.public_q("programme"),
+                                                                   country_id=iso2)
                 .values("programme__carrier_organisation_id"))
-            | Q(id__in=PartnerRequest.objects.filter(authority__country_id=iso2)
+            | Q(id__in=PartnerRequest.objects.public().filter(authority__country_id=iso2)
                 .values("registered_by_id")))
 
 
@@ -82,18 +84,17 @@ def _organisation_summary(o: Organisation) -> dict:
 
 
 def organisation_detail(*, slug: str) -> dict:
-    o = (Organisation.objects.filter(**PUBLIC, slug=slug)
+    o = (Organisation.objects.public().filter(slug=slug)
          .select_related("country", "source__document").first()) if is_lookup_key(slug) else None
     if o is None:
         raise NotFound(f"Aucun acteur publié « {slug[:100]} » : cherchez-le avec la liste des "
                        "acteurs (paramètre q).", field="slug")
     out = _organisation_summary(o)
-    published = PUBLIC
     partnerships = _partnership_rows(_partnerships_base().filter(organisations=o))
-    operated = _project_rows(Project.objects.filter(
-        **published, id__in=ProjectOperator.objects.filter(organisation=o).values("project_id")))
-    funded = _project_rows(Project.objects.filter(
-        **published, id__in=FundingContribution.objects.filter(funder_organisation=o)
+    operated = _project_rows(Project.objects.public().filter(
+        id__in=ProjectOperator.objects.filter(organisation=o).values("project_id")))
+    funded = _project_rows(Project.objects.public().filter(
+        id__in=FundingContribution.objects.public().filter(funder_organisation=o)
         .values("project_id")))
     out.update({
         "description": o.description,
@@ -101,9 +102,9 @@ def organisation_detail(*, slug: str) -> dict:
         "operated_projects": [_project_summary(p) for p in operated[:DETAIL_LIST_LIMIT]],
         "funded_projects": [_project_summary(p) for p in funded[:DETAIL_LIST_LIMIT]],
         "programmes": [_programme_summary(p) for p in _programme_rows(
-            Programme.objects.filter(**published, carrier_organisation=o))],
+            Programme.objects.public().filter(carrier_organisation=o))],
         "partner_requests": [_partner_request_summary(r) for r in _request_rows(
-            PartnerRequest.objects.filter(**published, registered_by=o))],
+            PartnerRequest.objects.public().filter(registered_by=o))],
         "contacts": [_contact_dict(c) for c in _contact_rows(
             Contact.objects.filter(organisation=o))],
     })

@@ -21,6 +21,7 @@ from coopatlas.geo.models import (
 
 from ..models import (
     Convention,
+    Organisation,
     Partnership,
     PartnershipKind,
     PartnershipParty,
@@ -29,7 +30,6 @@ from ..models import (
 )
 from ._common import (
     DETAIL_LIST_LIMIT,
-    PUBLIC,
     _iso,
     _label,
     _money,
@@ -69,7 +69,7 @@ def _party_links_prefetch() -> Prefetch:
 
 
 def _partnerships_base() -> QuerySet:
-    return Partnership.objects.filter(**PUBLIC)
+    return Partnership.objects.public()
 
 
 def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
@@ -92,7 +92,8 @@ def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
             theme_id__in=_theme_subtree_ids(f.theme, themes_by_id))
         qs = qs.filter(id__in=through.values("partnership_id"))
     if f.sdg:
-        projects = Project.sdg_goals.through.objects.filter(sdggoal_id=f.sdg).values("project_id")
+        projects = Project.sdg_goals.through.objects.filter(
+            Project.public_q("project"), sdggoal_id=f.sdg).values("project_id")
         links = Project.partnerships.through.objects.filter(project_id__in=projects)
         qs = qs.filter(id__in=links.values("partnership_id"))
     return qs.filter(_period_q(f))
@@ -159,7 +160,8 @@ def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
 
 
 def partnership_detail(*, slug: str) -> dict:
-    p = (_partnership_rows(_partnerships_base()).prefetch_related("organisations")
+    p = (_partnership_rows(_partnerships_base()).prefetch_related(
+        Prefetch("organisations", queryset=Organisation.objects.public()))
          .filter(slug=slug).first()) if is_lookup_key(slug) else None
     if p is None:
         raise NotFound(f"Aucun partenariat publié « {slug[:100]} » : cherchez-le par nom avec "
@@ -167,13 +169,12 @@ def partnership_detail(*, slug: str) -> dict:
     themes_by_id = _themes_by_id()
     out = _partnership_summary(p)
     out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
-    conventions = (Convention.objects.filter(partnership=p, **PUBLIC)
+    conventions = (Convention.objects.public().filter(partnership=p)
                    .select_related("source__document")
                    .prefetch_related(Prefetch("parties", queryset=LocalAuthority.objects
                                               .select_related("country", "area")))
                    .order_by("signed_year", "id"))
-    projects = _project_rows(Project.objects.filter(**PUBLIC,
-                                                    partnerships=p))
+    projects = _project_rows(Project.objects.public().filter(partnerships=p))
     out.update({
         "description": p.description,
         "history": p.history,

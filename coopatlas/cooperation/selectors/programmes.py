@@ -17,7 +17,6 @@ from ..models import (
     ProgrammeMembership,
 )
 from ._common import (
-    PUBLIC,
     _country_dict,
     _money,
     _organisation_ref,
@@ -50,7 +49,7 @@ def _programme_rows(qs: QuerySet) -> QuerySet:
 def _programme_summary(p: Programme) -> dict:
     if p.carrier_authority_id:
         carrier = authority_ref(p.carrier_authority)
-    elif p.carrier_organisation_id:
+    elif p.carrier_organisation_id and p.carrier_organisation.is_public:
         carrier = _organisation_ref(p.carrier_organisation)
     else:
         carrier = None
@@ -71,7 +70,7 @@ def _programme_summary(p: Programme) -> dict:
 
 def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     themes_by_id = _themes_by_id()
-    qs = Programme.objects.filter(**PUBLIC)
+    qs = Programme.objects.public()
     check_choice(field="status", value=filters.status, choices=_PROGRAMME_STATUS)
     for word in filters.words:
         qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word))
@@ -101,7 +100,7 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
 
 
 def programme_detail(*, slug: str) -> dict:
-    p = (_programme_rows(Programme.objects.filter(**PUBLIC, slug=slug))
+    p = (_programme_rows(Programme.objects.public().filter(slug=slug))
          .first() if is_lookup_key(slug) else None)
     if p is None:
         raise NotFound(f"Aucun programme publié « {slug[:100]} » : voyez la liste des "

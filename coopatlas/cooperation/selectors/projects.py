@@ -21,6 +21,7 @@ from coopatlas.geo.models import (
 from ..models import (
     FundingContribution,
     FundingInstrument,
+    Organisation,
     Partnership,
     Project,
     ProjectOperator,
@@ -31,7 +32,6 @@ from ..models import (
     ProjectTheme,
 )
 from ._common import (
-    PUBLIC,
     _area_dict,
     _country_dict,
     _iso,
@@ -70,8 +70,7 @@ def project_queryset(*, filters: AtlasFilters) -> QuerySet:
 
 def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     # Other publishers' activities imported from IATI show as "other actors", not here.
-    qs = Project.objects.filter(**PUBLIC,
-                                is_imported=False)
+    qs = Project.objects.public().filter(is_imported=False)
     check_choice(field="status", value=f.status, choices=ProjectStatus.choices)
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:
@@ -115,7 +114,7 @@ def _project_rows(qs: QuerySet) -> QuerySet:
         Prefetch("theme_links", queryset=ProjectTheme.objects.select_related("theme")
                  .order_by("-is_main", "priority", "theme__name_fr")),
         "sdg_goals",
-        Prefetch("partnerships", queryset=Partnership.objects.only("id", "slug", "title")),
+        Prefetch("partnerships", queryset=Partnership.objects.public().only("id", "slug", "title")),
     ).order_by("-start_year", "title", "id")
 
 
@@ -181,7 +180,7 @@ def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
 
 
 def project_detail(*, slug: str) -> dict:
-    p = (_project_rows(Project.objects.filter(**PUBLIC, slug=slug)).first()
+    p = (_project_rows(Project.objects.public().filter(slug=slug)).first()
          if is_lookup_key(slug) else None)
     if p is None:
         raise NotFound(f"Aucun projet publié « {slug[:100]} » : cherchez-le avec la liste des "
@@ -191,7 +190,7 @@ def project_detail(*, slug: str) -> dict:
     out["themes"] = [{**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main,
                       "priority": t.priority} for t in p.theme_links.all()]
     out["main_theme"] = next((t for t in out["themes"] if t["is_main"]), None)
-    funding = list(FundingContribution.objects.filter(project=p, **PUBLIC)
+    funding = list(FundingContribution.objects.public().filter(project=p)
                    .select_related("funder_authority__country", "funder_authority__area",
                                    "funder_organisation", "source__document")
                    .order_by("-amount", "id"))
@@ -206,7 +205,8 @@ def project_detail(*, slug: str) -> dict:
         "end_date": _iso(p.end_date),
         "operators": [{**_organisation_ref(o.organisation), "role": o.role,
                        "role_label": _label(ProjectOperator.Role, o.role)}
-                      for o in ProjectOperator.objects.filter(project=p)
+                      for o in ProjectOperator.objects.filter(
+                          Organisation.public_q("organisation"), project=p)
                       .select_related("organisation")],
         "areas": [_area_dict(a) for a in p.areas.all()],
         "places": [{"name": x.name, "latitude": x.latitude, "longitude": x.longitude}

@@ -16,7 +16,6 @@ from ..models import (
     PartnerRequest,
 )
 from ._common import (
-    PUBLIC,
     _iso,
     _label,
     _number,
@@ -49,7 +48,8 @@ def _partner_request_summary(r: PartnerRequest) -> dict:
         "title": f"{r.authority.name} ({r.authority.country.name})",
         "authority": authority_ref(r.authority),
         "country": r.authority.country_id,
-        "registered_by": _organisation_ref(r.registered_by) if r.registered_by_id else None,
+        "registered_by": (_organisation_ref(r.registered_by)
+                          if r.registered_by_id and r.registered_by.is_public else None),
         "description": r.description,
         "wishes": r.wishes,
         "themes": [_theme_dict(t) for t in r.themes.all()],
@@ -66,7 +66,7 @@ def _partner_request_summary(r: PartnerRequest) -> dict:
 
 def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     themes_by_id = _themes_by_id()
-    qs = PartnerRequest.objects.filter(**PUBLIC)
+    qs = PartnerRequest.objects.public()
     check_choice(field="status", value=filters.status, choices=PartnerRequest.Status.choices)
     for word in filters.words:
         qs = qs.filter(_authority_word_q(word, "authority") | Q(description__icontains=word))
@@ -99,14 +99,14 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
 
 
 def partner_request_detail(*, pk: int) -> dict:
-    r = _request_rows(PartnerRequest.objects.filter(**PUBLIC, pk=pk)).first()
+    r = _request_rows(PartnerRequest.objects.public().filter(pk=pk)).first()
     if r is None:
         raise NotFound(f"Aucune demande de partenariat publiée n° {pk}.", field="id")
     return _partner_request_summary(r)
 
 
 def _contact_rows(qs: QuerySet) -> QuerySet:
-    return (qs.filter(**PUBLIC)
+    return (qs.public()
             .select_related("organisation", "authority__country", "authority__area", "country",
                             "source__document")
             .order_by("organisation__name", "role", "id"))

@@ -21,12 +21,13 @@ from coopatlas.geo.models import (
 from ..models import (
     Organisation,
     PartnerRequest,
+    Partnership,
     PartnershipParty,
     PartnershipStatus,
     Programme,
     Project,
 )
-from ._common import _CODE_WORD, PUBLIC, _label, _public, _url
+from ._common import _CODE_WORD, _label, _url
 from ._filters import _authority_word_q
 from .authorities import _involved_authorities
 from .partnerships import _partnerships_base
@@ -38,21 +39,20 @@ from .partnerships import _partnerships_base
 
 def headline_figures() -> dict:
     partnerships = _partnerships_base()
-    parties = PartnershipParty.objects.filter(**_public("partnership"))
+    parties = PartnershipParty.objects.filter(Partnership.public_q("partnership"))
     return {
         "partnerships": partnerships.count(),
         "active_partnerships": partnerships.filter(status=PartnershipStatus.ACTIVE).count(),
-        "projects": Project.objects.filter(**PUBLIC,
-                                           is_imported=False).count(),
+        "projects": Project.objects.public().filter(is_imported=False).count(),
         "french_authorities": parties.filter(authority__country_id="FR")
         .values("authority_id").distinct().count(),
         "partner_authorities": parties.exclude(authority__country_id="FR")
         .values("authority_id").distinct().count(),
         "countries": parties.exclude(authority__country_id="FR")
         .values("authority__country_id").distinct().count(),
-        "programmes": Programme.objects.filter(**PUBLIC, is_open=True).count(),
-        "open_partner_requests": PartnerRequest.objects.filter(
-            **PUBLIC, status=PartnerRequest.Status.OPEN).count(),
+        "programmes": Programme.objects.public().filter(is_open=True).count(),
+        "open_partner_requests": PartnerRequest.objects.public().filter(
+            status=PartnerRequest.Status.OPEN).count(),
     }
 
 
@@ -90,7 +90,7 @@ def search_suggest(*, q: str, limit: int = 10) -> list[dict]:
     for p in partnerships.only("slug", "title")[:5]:
         out.append({"label": p.title, "kind": "partnership", "code": p.slug,
                     "html_url": _url("atlas:partnership", "slug", p.slug)})
-    organisations = Organisation.objects.filter(**PUBLIC)
+    organisations = Organisation.objects.public()
     for word in words:
         organisations = organisations.filter(search_name__contains=word)
     for o in organisations[:3]:

@@ -131,6 +131,23 @@ def test_prepare_from_records(world, decl):
     assert again["created"] == [] and decl.versions.get().lines.count() == 1
 
 
+def test_prepare_leaves_out_a_deleted_project(world, decl):
+    """Issue 8: a deleted project's financing lines are no longer prefilled (they were:
+    only the line's own deletion was checked)."""
+    from coopatlas.cooperation import editing
+    from coopatlas.cooperation.tests import factories as f
+
+    kept = f.ProjectFactory(participants=[world["a"]])
+    deleted = f.ProjectFactory(participants=[world["a"]])
+    for project in (kept, deleted):
+        f.FundingFactory(project=project, funder_organisation=None, funder_authority=world["a"],
+                         amount=Decimal("100.00"), nature="cash", instrument="own_funds",
+                         year=YEAR)
+    editing.record_delete(actor=world["users"]["admin"], record=deleted, version=deleted.version)
+    result = s.declaration_prepare(actor=world["users"]["a"], declaration=decl)
+    assert [line.project_id for line in result["created"]] == [kept.pk]
+
+
 # --------------------------------------------------------------------------- workflow
 
 def test_one_declaration_per_authority_and_year(world, decl):
