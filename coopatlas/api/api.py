@@ -17,8 +17,9 @@ from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 from ninja.openapi.docs import DocsBase
 
-from coopatlas.atlas.filters import filters_from_params
+from coopatlas.atlas.selectors import country_page
 from coopatlas.cooperation import selectors
+from coopatlas.cooperation.filters import filters_from_params
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.export import rows_to_csv
 
@@ -135,7 +136,7 @@ def authorities(request, params: Query[ListParams]):
          **DETAIL)
 def authority(request, key: str):
     """By slug, INSEE code (also a former one), SIREN, or `commune:93048`, `iso:ML-5`…"""
-    return selectors.authority_detail(slug=_authority_slug(key))
+    return selectors.authority_detail(slug=key)  # any key: geo.selectors.authority_get
 
 
 @api.get("/organisations", url_name="organisation_list", tags=["organisations"], **LIST)
@@ -180,7 +181,7 @@ def partner_request(request, pk: str):
 def country_summary(request, iso2: str):
     """The country fiche: counted figures beside published ones, themes, partnerships,
     partner requests, programmes, contacts, profile."""
-    return selectors.country_summary(iso2=iso2)
+    return country_page(iso2=iso2)
 
 
 @api.get("/map/partnerships.geojson", url_name="map_partnerships", tags=["map"],
@@ -191,31 +192,6 @@ def map_partnerships(request, country: str | None = None):
     data = selectors.partnerships_geojson(country=filters.country)
     return HttpResponse(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                         content_type="application/geo+json")
-
-
-def _authority_slug(key: str) -> str:
-    """A slug as it is, else a code resolved by the geo selectors (INSEE, SIREN, iso:…)."""
-    from coopatlas.geo.models import LocalAuthority
-
-    if not selectors.is_lookup_key(key):
-        raise NotFound("Identifiant de collectivité illisible : donnez son slug, son code INSEE "
-                       "ou son SIREN.", field="key")
-    if LocalAuthority.objects.filter(slug=key).exists():
-        return key
-    try:
-        from coopatlas.geo.selectors import authority_get_by_code
-    except ImportError:  # pragma: no cover - geo selectors are built by another part
-        authority_get_by_code = None
-    if authority_get_by_code is not None:
-        try:
-            return authority_get_by_code(code=key).slug
-        except AppError as exc:
-            raise NotFound(exc.message, field="key") from exc
-    found = LocalAuthority.objects.filter(siren=key).first() if key.isdigit() else None
-    if found is None:
-        raise NotFound(f"Aucune collectivité « {key[:60]} » : donnez son slug, son code INSEE "
-                       "ou son SIREN.", field="key")
-    return found.slug
 
 
 # The write API (issue 3) shares these paths, so it registers on this api (see write.py).

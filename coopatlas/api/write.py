@@ -47,6 +47,7 @@ from coopatlas.cooperation.models import (
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.services import source_cite
+from coopatlas.reference import lookups
 
 from .schemas import ErrorOut
 
@@ -283,30 +284,27 @@ class EraseIn(Versioned):
 
 def _one(model: type[Model], field: str, value, name: str, hint: str):
     found = model.objects.filter(**{field: value}).first() if value not in (None, "") else None
+    return _found(found, value, name, hint)
+
+
+def _found(found, value, name: str, hint: str):
     if found is None:
         raise AppError(f"{name} : « {str(value)[:60]} » introuvable ; {hint}", field=name)
     return found
 
 
 def _authority(code: str, name: str):
-    from coopatlas.geo.models import LocalAuthority
-    from coopatlas.geo.selectors import authority_get_by_code
+    from coopatlas.geo.selectors import authority_get
 
-    code = (code or "").strip()
-    by_slug = LocalAuthority.objects.filter(slug=code).first()
-    if by_slug is not None:
-        return by_slug
     try:
-        return authority_get_by_code(code=code)
+        return authority_get(key=code or "", field=name)
     except AppError as exc:
         raise AppError(f"{name} : {exc.message}", field=name) from exc
 
 
 def _country(iso2: str, name: str = "country"):
-    from coopatlas.geo.models import Country
-
-    return _one(Country, "iso2", (iso2 or "").strip().upper(), name,
-                "donnez le code ISO à deux lettres du pays (ML, SN…).")
+    return _found(lookups.country_by_code(iso2), iso2, name,
+                  "donnez le code ISO à deux lettres du pays (ML, SN…).")
 
 
 def _theme(slug: str, name: str = "themes"):
@@ -338,9 +336,6 @@ def _source(data: dict):
 
 
 def _resolve_common(data: dict) -> dict:
-    from coopatlas.geo.models import AdministrativeArea
-    from coopatlas.reference.models import PolicyMarker, SdgGoal, SdgTarget, Sector
-
     out = _source(data)
     if out.get("parties") is not None:
         out["parties"] = [_authority(c, "parties") for c in out["parties"]]
@@ -372,21 +367,21 @@ def _resolve_common(data: dict) -> dict:
     if out.get("countries") is not None:
         links["countries"] = [_country(c, "countries") for c in out.pop("countries")]
     if out.get("areas") is not None:
-        links["areas"] = [_one(AdministrativeArea, "code", (c or "").upper(), "areas",
-                               "donnez un code ISO 3166-2 (ML-5).") for c in out.pop("areas")]
+        links["areas"] = [_found(lookups.area_by_code(c), c, "areas",
+                                 "donnez un code ISO 3166-2 (ML-5).") for c in out.pop("areas")]
     if out.get("sectors") is not None:
-        links["sectors"] = [(_one(Sector, "code", s["sector"], "sectors",
-                                  "donnez un code de secteur CAD (14030)."), s["percentage"])
+        links["sectors"] = [(_found(lookups.sector_by_code(s["sector"]), s["sector"], "sectors",
+                                    "donnez un code de secteur CAD (14030)."), s["percentage"])
                             for s in out.pop("sectors")]
     if out.get("sdg_goals") is not None:
-        links["sdg_goals"] = [_one(SdgGoal, "number", n, "sdg_goals", "un ODD va de 1 à 17.")
-                              for n in out.pop("sdg_goals")]
+        links["sdg_goals"] = [_found(lookups.sdg_goal_by_number(n), n, "sdg_goals",
+                                     "un ODD va de 1 à 17.") for n in out.pop("sdg_goals")]
     if out.get("sdg_targets") is not None:
-        links["sdg_targets"] = [_one(SdgTarget, "code", c, "sdg_targets",
-                                     "donnez une cible (6.1).") for c in out.pop("sdg_targets")]
+        links["sdg_targets"] = [_found(lookups.sdg_target_by_code(c), c, "sdg_targets",
+                                       "donnez une cible (6.1).") for c in out.pop("sdg_targets")]
     if out.get("markers") is not None:
-        links["markers"] = [(_one(PolicyMarker, "slug", m["marker"], "markers",
-                                  "donnez le slug d'un marqueur (gender…)."), m["significance"])
+        links["markers"] = [(_found(lookups.marker_by_code(m["marker"]), m["marker"], "markers",
+                                    "donnez le slug d'un marqueur (gender…)."), m["significance"])
                             for m in out.pop("markers")]
     return out, links
 

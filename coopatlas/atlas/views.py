@@ -31,7 +31,7 @@ def _selectors():
 
 
 def _filters(params) -> object:
-    from coopatlas.atlas.filters import filters_from_params
+    from coopatlas.cooperation.filters import filters_from_params
 
     # `format` chooses the twin, it is not a filter.
     return filters_from_params({k: v for k, v in params.items() if k != "format"})
@@ -283,8 +283,10 @@ def _country_slugs(codes: list[str]) -> dict[str, str]:
 @require_GET
 @atlas_page
 def country(request: HttpRequest, slug: str) -> HttpResponse:
+    from coopatlas.atlas.selectors import country_page
+
     iso2 = _country_iso2(slug)
-    data = _selectors().country_summary(iso2=iso2)
+    data = country_page(iso2=iso2)
     context = {"iso2": iso2, "map_data_url": f"{reverse('atlas:map_data')}?country={iso2}",
                **_map_context()}
     return _respond(request, "atlas/country.html", data, context=context)

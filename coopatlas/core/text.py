@@ -13,3 +13,12 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", ascii_only.lower()).strip()
+
+
+_BAD_KEY = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def is_lookup_key(value: str) -> bool:
+    """A slug or code we may send to the database (PostgreSQL refuses NUL in text)."""
+    return (isinstance(value, str) and bool(value) and len(value) <= 300
+            and not _BAD_KEY.search(value))

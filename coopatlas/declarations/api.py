@@ -74,17 +74,12 @@ def _detail(request, declaration_id: int, status: int = 200) -> HttpResponse:
 
 
 def _authority(code: str):
-    from coopatlas.geo.models import LocalAuthority
-    from coopatlas.geo.selectors import authority_get_by_code
+    from coopatlas.geo.selectors import authority_get
 
-    code = (code or "").strip()
     try:
-        return authority_get_by_code(code=code)
+        return authority_get(key=code or "", field="authority")
     except AppError as exc:
-        found = LocalAuthority.objects.filter(slug=code).first()
-        if found is None:
-            raise AppError(f"authority : {exc.message}", field="authority") from exc
-        return found
+        raise AppError(f"authority : {exc.message}", field="authority") from exc
 
 
 @router.get("/report", url_name="declarations_report", response={200: dict, 422: dict})

@@ -308,7 +308,6 @@ def visible_version(*, declaration: Declaration, user) -> DeclarationVersion:
 
 
 def declaration_detail(*, declaration: Declaration, user, number: int | None = None) -> dict:
-    from .services import project_warnings
 
     version = visible_version(declaration=declaration, user=user)
     if number is not None and number != version.number:
@@ -435,3 +434,45 @@ def aid_by_year_for_country(*, iso2: str) -> list[dict]:
     return [{"year": r["counted_year"], "amount": cents_str(r["c"]), "authorities": r["n"],
              "report_url": reverse("declarations:report", kwargs={"year": r["counted_year"]})}
             for r in rows]
+
+
+def paid_by_project(*, authority, year: int, instruments: list[str] | None = None):
+    from coopatlas.cooperation.models import FundingContribution
+
+    # The authority's own records, drafts included, but nothing deleted: neither the line
+    # nor its project (Record.live_q).
+    qs = FundingContribution.objects.live().filter(funder_authority=authority, year=year,
+                                                   nature=FundingContribution.Nature.CASH,
+                                                   currency="EUR")
+    if instruments is not None:
+        qs = qs.filter(instrument__in=instruments)
+    return qs
+
+
+def project_warnings(*, version: DeclarationVersion) -> list[dict]:
+    """Project lines above what the authority recorded as paid to the project that year."""
+    declaration = version.declaration
+    declared = dict(version.lines.filter(project__isnull=False).values("project_id")
+                    .annotate(c=Sum("amount_cents")).values_list("project_id", "c"))
+    if not declared:
+        return []
+    paid = dict(paid_by_project(authority=declaration.authority, year=declaration.year)
+                .filter(project_id__in=list(declared)).values("project_id")
+                .annotate(t=Sum("amount")).values_list("project_id", "t"))
+    from coopatlas.cooperation.models import Project
+
+    titles = dict(Project.objects.filter(pk__in=list(declared)).values_list("pk", "title"))
+    warnings = []
+    for project_id, cents in sorted(declared.items()):
+        paid_cents = int(Decimal(paid.get(project_id) or 0) * 100)
+        if cents > paid_cents:
+            warnings.append({"field": "project", "project": project_id, "message": (
+                f"Projet « {titles.get(project_id, project_id)[:80]} » : {_euros(cents)} déclarés "
+                f"pour {declaration.year}, plus que les {_euros(paid_cents)} enregistrés comme "
+                "versés par la collectivité cette année-là. Vérifiez le montant ou complétez le "
+                "plan de financement du projet.")})
+    return warnings
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.reference import lookups
 
 from . import access
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
     RuleSet,
     State,
 )
+from .selectors import paid_by_project
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CENTS = 10**14  # a trillion euros: anything above is a typing error
@@ -234,8 +236,7 @@ def amount_to_cents(value, field: str = "amount") -> int:
 def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
     """Map API/form values to model fields; collect every problem in `errors`."""
     from coopatlas.cooperation.models import Project
-    from coopatlas.geo.models import Country
-    from coopatlas.reference.models import Channel, Sector
+    from coopatlas.reference.models import Channel
 
     def bad(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
@@ -259,7 +260,7 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         iso2 = (data["country"] or "").strip().upper()
         if not iso2:
             out["country"] = None
-        elif (country := Country.objects.filter(iso2=iso2).first()) is None:
+        elif (country := lookups.country_by_code(iso2)) is None:
             bad("country", f"country : « {iso2[:10]} » n'est pas un code pays ISO à deux lettres "
                 "connu (ML, SN, MG…).")
         elif iso2 == "FR":
@@ -289,8 +290,7 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         code = str(data["sector"] or "").strip()
         if not code:
             out["sector"] = None
-        elif not (len(code) == 5 and code.isdigit()) or (
-                sector := Sector.objects.filter(code=code).first()) is None:
+        elif (sector := lookups.sector_by_code(code)) is None:
             bad("sector", f"sector : « {code[:10]} » n'est pas un code secteur CAD à 5 chiffres "
                 "(14030 eau potable, 15150 participation démocratique…).")
         else:
@@ -497,19 +497,6 @@ def declaration_nothing_set(*, actor, declaration: Declaration, nothing: bool) -
     return version
 
 
-def _paid_by_project(*, authority, year: int, instruments: list[str] | None = None):
-    from coopatlas.cooperation.models import FundingContribution
-
-    # The authority's own records, drafts included, but nothing deleted: neither the line
-    # nor its project (Record.live_q).
-    qs = FundingContribution.objects.live().filter(funder_authority=authority, year=year,
-                                                   nature=FundingContribution.Nature.CASH,
-                                                   currency="EUR")
-    if instruments is not None:
-        qs = qs.filter(instrument__in=instruments)
-    return qs
-
-
 @transaction.atomic
 def declaration_prepare(*, actor, declaration: Declaration) -> dict:
     """"Prepare from my records": one project line per project the authority paid in cash
@@ -523,7 +510,7 @@ def declaration_prepare(*, actor, declaration: Declaration) -> dict:
         raise AppError("nothing_to_declare : retirez « rien à déclarer » avant de préparer des "
                        "lignes.", field="nothing_to_declare")
     rules = rules_for(year=declaration.year)
-    paid = (_paid_by_project(authority=declaration.authority, year=declaration.year,
+    paid = (paid_by_project(authority=declaration.authority, year=declaration.year,
                              instruments=prepare_instruments())
             .values("project_id").annotate(total=Sum("amount")).order_by("project_id"))
     present = set(version.lines.filter(project__isnull=False).values_list("project_id", flat=True))
@@ -549,35 +536,6 @@ def declaration_prepare(*, actor, declaration: Declaration) -> dict:
         created.append(_save_line(rules=rules, line=DeclarationLine(version=version),
                                   values=values))
     return {"created": created, "skipped_projects": skipped}
-
-
-def project_warnings(*, version: DeclarationVersion) -> list[dict]:
-    """Project lines above what the authority recorded as paid to the project that year."""
-    declaration = version.declaration
-    declared = dict(version.lines.filter(project__isnull=False).values("project_id")
-                    .annotate(c=Sum("amount_cents")).values_list("project_id", "c"))
-    if not declared:
-        return []
-    paid = dict(_paid_by_project(authority=declaration.authority, year=declaration.year)
-                .filter(project_id__in=list(declared)).values("project_id")
-                .annotate(t=Sum("amount")).values_list("project_id", "t"))
-    from coopatlas.cooperation.models import Project
-
-    titles = dict(Project.objects.filter(pk__in=list(declared)).values_list("pk", "title"))
-    warnings = []
-    for project_id, cents in sorted(declared.items()):
-        paid_cents = int(Decimal(paid.get(project_id) or 0) * 100)
-        if cents > paid_cents:
-            warnings.append({"field": "project", "project": project_id, "message": (
-                f"Projet « {titles.get(project_id, project_id)[:80]} » : {_euros(cents)} déclarés "
-                f"pour {declaration.year}, plus que les {_euros(paid_cents)} enregistrés comme "
-                "versés par la collectivité cette année-là. Vérifiez le montant ou complétez le "
-                "plan de financement du projet.")})
-    return warnings
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"
 
 
 @transaction.atomic

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Model
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.text import is_lookup_key
+from coopatlas.reference import lookups
 
 
 def lines(text: str | None) -> list[str]:
@@ -35,22 +37,22 @@ def _head(entry: str) -> str:
 
 
 def one(model: type[Model], lookup: str, value, *, field: str, hint: str):
-    found = model.objects.filter(**{lookup: value}).first() if value not in (None, "") else None
+    usable = value not in (None, "") and (not isinstance(value, str) or is_lookup_key(value))
+    found = model.objects.filter(**{lookup: value}).first() if usable else None
+    return _found(found, value, field=field, hint=hint)
+
+
+def _found(found, value, *, field: str, hint: str):
     if found is None:
         raise AppError(f"« {str(value)[:60]} » introuvable ; {hint}", field=field)
     return found
 
 
 def authority(code: str, *, field: str):
-    from coopatlas.geo.models import LocalAuthority
-    from coopatlas.geo.selectors import authority_get_by_code
+    from coopatlas.geo.selectors import authority_get
 
-    code = _head(code)
-    found = LocalAuthority.objects.filter(slug=code).first()
-    if found is not None:
-        return found
     try:
-        return authority_get_by_code(code=code)
+        return authority_get(key=_head(code), field=field)
     except AppError as exc:
         raise AppError(exc.message, field=field) from exc
 
@@ -104,10 +106,8 @@ def operators(text: str, *, field: str = "operators") -> list[tuple]:
 
 
 def country(iso2: str, *, field: str):
-    from coopatlas.geo.models import Country
-
-    return one(Country, "iso2", _head(iso2).upper(), field=field,
-               hint="donnez le code ISO à deux lettres du pays (ML, SN…).")
+    return _found(lookups.country_by_code(_head(iso2)), _head(iso2), field=field,
+                  hint="donnez le code ISO à deux lettres du pays (ML, SN…).")
 
 
 def countries(text: str, *, field: str = "countries") -> list:
@@ -115,10 +115,8 @@ def countries(text: str, *, field: str = "countries") -> list:
 
 
 def areas(text: str, *, field: str = "areas") -> list:
-    from coopatlas.geo.models import AdministrativeArea
-
-    return [one(AdministrativeArea, "code", _head(c).upper(), field=field,
-                hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).")
+    return [_found(lookups.area_by_code(_head(c)), _head(c), field=field,
+                   hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).")
             for c in lines(text)]
 
 
@@ -148,13 +146,11 @@ def partnerships(text: str, *, field: str = "partnerships") -> list:
 
 def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
     """`14030 ; 60` per line: the DAC sector and its percentage."""
-    from coopatlas.reference.models import Sector
-
     out = []
     for entry in lines(text):
         code, pct = _split_last(entry, field=field, what="le pourcentage (14030 ; 60)")
-        sector = one(Sector, "code", code, field=field,
-                     hint="donnez un code de secteur CAD à cinq chiffres (14030).")
+        sector = _found(lookups.sector_by_code(code), code, field=field,
+                        hint="donnez un code de secteur CAD à cinq chiffres (14030).")
         try:
             value = Decimal(pct.replace(",", ".").rstrip("%").strip())
         except InvalidOperation as exc:
@@ -165,23 +161,13 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
 
 
 def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
-    from coopatlas.reference.models import SdgGoal
-
-    out = []
-    for token in tokens(text):
-        number = token.upper().removeprefix("ODD").strip()
-        if not number.isdigit():
-            raise AppError(f"« {token[:20]} » : un ODD est un nombre de 1 à 17.", field=field)
-        out.append(one(SdgGoal, "number", int(number), field=field,
-                       hint="un ODD va de 1 à 17."))
-    return out
+    return [_found(lookups.sdg_goal_by_number(token), token, field=field,
+                   hint="un ODD est un nombre de 1 à 17.") for token in tokens(text)]
 
 
 def sdg_targets(text: str, *, field: str = "sdg_targets") -> list:
-    from coopatlas.reference.models import SdgTarget
-
-    return [one(SdgTarget, "code", _head(c), field=field, hint="donnez une cible ODD (6.1).")
-            for c in lines(text)]
+    return [_found(lookups.sdg_target_by_code(_head(c)), _head(c), field=field,
+                   hint="donnez une cible ODD (6.1).") for c in lines(text)]
 
 
 def as_lines(values) -> str:

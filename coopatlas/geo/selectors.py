@@ -11,7 +11,7 @@ import re
 from django.db.models import Q, QuerySet
 
 from coopatlas.core.errors import NotFound
-from coopatlas.core.text import fold
+from coopatlas.core.text import fold, is_lookup_key
 
 from .models import AdministrativeArea, AuthorityAlias, Country, LocalAuthority, Place
 
@@ -46,6 +46,22 @@ def _prefix(field: str, value: str) -> Q:
     return Q(
         **{f"{field}__gte": value, f"{field}__lt": value + "\uffff", f"{field}__startswith": value}
     )
+
+
+def authority_get(*, key: str, field: str = "key", kind: str | None = None) -> LocalAuthority:
+    """The one lookup of an authority by key (issue 8): its slug, a current or former INSEE
+    code, a SIREN, or a prefixed code (`commune:93048`, `siren:…`, `iso:ML-5`). Pages, APIs,
+    pickers, importers and commands all call this; NotFound names `field` and the forms."""
+    key = key.strip() if isinstance(key, str) else ""
+    if not is_lookup_key(key):
+        raise NotFound("Identifiant de collectivité illisible. " + HOW_TO_FIND, field=field)
+    found = _authorities().filter(slug=key).first()
+    if found is not None and (not kind or found.kind == kind):
+        return found
+    try:
+        return authority_get_by_code(code=key, kind=kind)
+    except NotFound as exc:
+        raise NotFound(exc.message, field=field) from exc
 
 
 def authority_get_by_code(*, code: str, kind: str | None = None) -> LocalAuthority:

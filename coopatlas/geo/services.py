@@ -1,6 +1,6 @@
 """Writes for geography: the reference load of countries, areas, French authorities, places.
 
-Called by `coopatlas.reference.services.reference_load` inside its transaction; every file
+Called by the `load_reference` command inside its transaction; every file
 is read and checked before the first write, and the writes are diff-then-write, so a
 second load of the same files changes nothing.
 """
@@ -17,8 +17,9 @@ from typing import IO
 
 from django.utils.text import slugify
 
+from coopatlas.core.bulk import sync_rows
+from coopatlas.core.datafiles import data_error
 from coopatlas.core.text import fold
-from coopatlas.reference.bulk import sync_rows
 
 from .models import (
     AdministrativeArea,
@@ -54,8 +55,6 @@ NOT_COLLECTIVITES = ("984", "989")  # TAAF and Clipperton: administered by the S
 
 
 def _error(path: Path, problem: str):
-    from coopatlas.reference.services import data_error
-
     return data_error(path, problem)
 
 

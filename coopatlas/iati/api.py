@@ -9,7 +9,7 @@ from pathlib import Path
 from django.http import FileResponse, HttpRequest
 from ninja import Router
 
-from coopatlas.atlas.filters import filters_from_params
+from coopatlas.cooperation.filters import filters_from_params
 
 from .selectors import projects_for_filters
 from .services import iati_export

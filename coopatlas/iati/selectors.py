@@ -12,7 +12,7 @@ from coopatlas.cooperation.models import (
     Project,
     ProjectOperator,
 )
-from coopatlas.geo.selectors import authority_get_by_code, country_get
+from coopatlas.geo.selectors import authority_get, country_get
 
 EXPORT_CHUNK = 500
 
@@ -24,7 +24,7 @@ def projects_for_export(*, authority: str | None = None, country: str | None = N
     if not include_imported:
         qs = qs.filter(is_imported=False)
     if authority:
-        found = authority_get_by_code(code=authority)
+        found = authority_get(key=authority, field="authority")
         funded = FundingContribution.objects.public().filter(funder_authority=found)
         qs = qs.filter(Q(participants__authority=found) | Q(id__in=funded.values("project_id")))
     if country:

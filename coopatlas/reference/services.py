@@ -1,23 +1,21 @@
-"""Load the reference data (code lists, themes, geography) from the committed data files.
+"""Load the reference code lists and themes from the committed data files.
 
-`reference_load` is the one entry point (`coopatlas load-reference`): one transaction,
-idempotent (diff-then-write), and a missing or malformed file stops it with an AppError
-naming the file and the problem, the database left as it was.
+The command `load_reference` (reference/management/commands) runs this and the geography in one
+transaction; loading is idempotent (diff-then-write), and a missing or malformed file
+stops it with an AppError naming the file and the problem, the database left as it was.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import IO
 
 import yaml
-from django.db import transaction
 from django.utils.text import slugify
 
-from coopatlas.core.errors import AppError
+from coopatlas.core.bulk import sync_rows
+from coopatlas.core.datafiles import DataFiles, data_error
 
-from .bulk import WRITE_LOG, sync_rows
 from .models import (
     Channel,
     Currency,
@@ -33,40 +31,6 @@ from .models import (
 
 REFERENCE_DATA_DIR = Path(__file__).resolve().parent / "data"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-class DataFiles:
-    """Where each data file is: the two packaged folders, or one folder given by --data-dir."""
-
-    def __init__(self, data_dir: Path | None):
-        from coopatlas.geo.services import GEO_DATA_DIR
-
-        self.data_dir = Path(data_dir) if data_dir else None
-        self.reference_dir = self.data_dir or REFERENCE_DATA_DIR
-        self.geo_dir = self.data_dir or GEO_DATA_DIR
-
-    def reference(self, name: str) -> Path:
-        return self._existing(self.reference_dir / name)
-
-    def geo(self, name: str) -> Path:
-        return self._existing(self.geo_dir / name)
-
-    @staticmethod
-    def _existing(path: Path) -> Path:
-        if not path.is_file():
-            raise AppError(
-                f"{path} : fichier de référence introuvable. Restaurez-le depuis le "
-                "dépôt (ou reconstruisez-le avec scripts/build_reference_data.py).",
-                field=str(path),
-            )
-        return path
-
-
-def data_error(path: Path, problem: str) -> AppError:
-    return AppError(
-        f"{path} : {problem}. Corrigez ou restaurez ce fichier puis relancez load-reference.",
-        field=str(path),
-    )
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -367,24 +331,3 @@ def _m2m_sync(through, target_col: str, wanted: set[tuple], theme_ids: set[int])
         through.objects.bulk_create([through(theme_id=t, **{target_col: v}) for t, v in missing])
     for t, v in extra:
         through.objects.filter(theme_id=t, **{target_col: v}).delete()
-
-
-# --- entry point ---------------------------------------------------------------------------
-
-
-def reference_load(
-    *, data_dir: Path | None = None, stdout: IO[str] | None = None
-) -> dict[str, int]:
-    """Load code lists, themes and geography; return the number of rows per table."""
-    from coopatlas.geo.services import geography_load
-
-    files = DataFiles(data_dir)
-    WRITE_LOG.clear()
-    with transaction.atomic():
-        counts = codelists_load(files=files)
-        counts.update(geography_load(files=files, stdout=stdout))
-    if stdout is not None:
-        created = sum(c for _, c, _ in WRITE_LOG)
-        updated = sum(u for _, _, u in WRITE_LOG)
-        stdout.write(f"{created} rows created, {updated} updated (0 and 0 when nothing changed).\n")
-    return counts

@@ -28,7 +28,7 @@ def world():
 
 
 def _public_slugs() -> set[str]:
-    from coopatlas.atlas.filters import filters_from_params
+    from coopatlas.cooperation.filters import filters_from_params
 
     data = selectors.partnership_list(filters=filters_from_params({}), all_rows=True)
     return {r["slug"] for r in data["results"]}

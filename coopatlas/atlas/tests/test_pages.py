@@ -8,8 +8,8 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
-from coopatlas.atlas.filters import filters_from_params
 from coopatlas.cooperation import selectors
+from coopatlas.cooperation.filters import filters_from_params
 
 from .factories import atlas_world
 

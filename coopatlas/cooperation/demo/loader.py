@@ -31,6 +31,7 @@ from coopatlas.core.services import (
 )
 from coopatlas.core.text import fold
 from coopatlas.geo.models import AdministrativeArea, Country, CountryProfile, LocalAuthority, Place
+from coopatlas.reference import lookups
 from coopatlas.reference.models import PolicyMarker, SdgGoal, SdgTarget, Sector, Theme
 
 from .. import services
@@ -536,39 +537,38 @@ class _Writer:
     def get_country(self, iso2, field_name: str = "country") -> Country:
         code = str(iso2).upper()
         return self._lookup("country", code, field_name,
-                            lambda: Country.objects.filter(iso2=code).first(),
+                            lambda: lookups.country_by_code(code),
                             "give an ISO 3166-1 alpha-2 code (ML, FR…) of the reference data "
                             "(coopatlas load-reference).")
 
     def get_area(self, code, field_name: str = "area") -> AdministrativeArea:
         return self._lookup("area", str(code), field_name,
-                            lambda: AdministrativeArea.objects.filter(code=str(code)).first(),
+                            lambda: lookups.area_by_code(code),
                             "give an ISO 3166-2 code the reference data holds (ML-5, FR-35…).")
 
     def get_theme(self, slug, field_name: str = "themes") -> Theme:
         return self._lookup("theme", str(slug), field_name,
-                            lambda: Theme.objects.filter(slug=str(slug)).first(),
+                            lambda: lookups.theme_by_slug(slug),
                             "use the slug of a node of the atlas theme tree "
                             "(e.g. eau-et-assainissement).")
 
     def get_sector(self, code, field_name: str = "sectors") -> Sector:
         return self._lookup("DAC sector", str(code), field_name,
-                            lambda: Sector.objects.filter(code=str(code)).first(),
+                            lambda: lookups.sector_by_code(code),
                             "use a 5-digit DAC purpose code (e.g. 23210).")
 
     def get_sdg_goal(self, number, field_name: str = "sdg_goals") -> SdgGoal:
         return self._lookup("SDG", str(number), field_name,
-                            lambda: SdgGoal.objects.filter(pk=int(number)).first()
-                            if str(number).isdigit() else None, "SDGs are numbered 1–17.")
+                            lambda: lookups.sdg_goal_by_number(number), "SDGs are numbered 1–17.")
 
     def get_sdg_target(self, code, field_name: str = "sdg_targets") -> SdgTarget:
         return self._lookup("SDG target", str(code), field_name,
-                            lambda: SdgTarget.objects.filter(code=str(code)).first(),
+                            lambda: lookups.sdg_target_by_code(code),
                             "write the target as a quoted string like \"7.1\" or \"16.a\".")
 
     def get_marker(self, slug, field_name: str = "markers") -> PolicyMarker:
         return self._lookup("policy marker", str(slug), field_name,
-                            lambda: PolicyMarker.objects.filter(slug=str(slug)).first(),
+                            lambda: lookups.marker_by_code(slug),
                             "use a marker slug (gender, environment, biodiversity…).")
 
     def get_authority(self, code: str, field_name: str) -> LocalAuthority:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import get_language
 
+from coopatlas.core.text import is_lookup_key  # noqa: F401 (re-exported)
 from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityKind,
@@ -32,7 +33,6 @@ DETAIL_LIST_LIMIT = 200  # related lists on a fiche; the count is always given i
 COUNTRY_LIST_LIMIT = 100
 _CODE_WORD = re.compile(r"^[0-9][0-9ab]{1,8}$")
 _PLACEHOLDER = "zzkeyzz"
-_BAD_KEY = re.compile(r"[\x00-\x1f\x7f]")
 
 # --------------------------------------------------------------------------------------
 # Small formatting helpers
@@ -53,11 +53,6 @@ def _url(name: str, kwarg: str | None = None, value: str | None = None) -> str |
     if template is None:
         return None
     return template.replace(_PLACEHOLDER, quote(str(value), safe="")) if kwarg else template
-
-
-def is_lookup_key(value: str) -> bool:
-    """A slug or code we may send to the database (PostgreSQL refuses NUL in text)."""
-    return bool(value) and len(value) <= 300 and not _BAD_KEY.search(value)
 
 
 def _money(value: Decimal | None) -> str | None:

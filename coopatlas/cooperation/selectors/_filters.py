@@ -14,7 +14,7 @@ from django.db.models import (
 )
 from django.utils.text import slugify
 
-from coopatlas.atlas.filters import AtlasFilters
+from coopatlas.cooperation.filters import AtlasFilters
 from coopatlas.geo.models import (
     AuthorityAlias,
 )

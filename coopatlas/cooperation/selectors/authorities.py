@@ -12,9 +12,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from coopatlas.atlas.filters import AtlasFilters, check_choice
-from coopatlas.core.errors import NotFound
+from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.models import PublishedFigure
+from coopatlas.geo import selectors as geo_selectors
 from coopatlas.geo.models import (
     AuthorityKind,
     LocalAuthority,
@@ -39,7 +39,6 @@ from ._common import (
     _theme_subtree_ids,
     _themes_by_id,
     authority_ref,
-    is_lookup_key,
 )
 from ._facets import _facet_areas, _facet_authority_kinds, _facet_countries, _facet_french
 from ._filters import _authority_place_qs, _authority_word_q, _list_result, _paginate
@@ -125,12 +124,8 @@ def authority_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
 
 
 def authority_get(*, slug: str) -> LocalAuthority:
-    a = LocalAuthority.objects.select_related("country", "area", "parent").filter(
-        slug=slug).first() if is_lookup_key(slug) else None
-    if a is None:
-        raise NotFound(f"Aucune collectivité « {slug[:100]} » : cherchez-la par nom ou par code "
-                       "INSEE/SIREN (liste des collectivités, paramètre q).", field="slug")
-    return a
+    """By slug or by code (INSEE, former INSEE, SIREN, iso:…): geo's one lookup."""
+    return geo_selectors.authority_get(key=slug, field="slug")
 
 
 def authority_detail(*, slug: str) -> dict:

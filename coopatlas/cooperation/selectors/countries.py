@@ -60,7 +60,8 @@ def country_get(*, iso2: str) -> Country:
 
 
 def country_summary(*, iso2: str) -> dict:
-    """The country fiche: figures the atlas counts next to the figures documents publish."""
+    """The country's cooperation: figures the atlas counts next to the figures documents
+    publish. The fiche adds other apps' parts to it (atlas.selectors.country_page)."""
     country = country_get(iso2=iso2)
     active = _partnerships_base().filter(
         status=PartnershipStatus.ACTIVE,
@@ -115,25 +116,9 @@ def country_summary(*, iso2: str) -> dict:
         ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT]],
         "contacts": [_contact_dict(c) for c in _contact_rows(
             Contact.objects.filter(country=country))],
-        "other_actors": _other_actors(country=country.iso2),
-        "declared_aid": _declared_aid(country=country.iso2),
         "html_url": _url("atlas:country", "slug", country.slug),
         "api_url": _url("api:country_summary", "iso2", country.iso2),
     }
-
-
-def _other_actors(*, country: str) -> dict:
-    """Other donors' activities imported from IATI files, for coordination on the fiche."""
-    from coopatlas.iati.selectors import imported_activities_for  # iati builds on cooperation
-
-    return imported_activities_for(country=country, area=None)
-
-
-def _declared_aid(*, country: str) -> list[dict]:
-    """Aid French authorities declared to this country per year (validated declarations)."""
-    from coopatlas.declarations.selectors import aid_by_year_for_country
-
-    return aid_by_year_for_country(iso2=country)
 
 
 def _country_block(country: Country) -> dict:

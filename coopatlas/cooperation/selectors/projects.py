@@ -12,7 +12,7 @@ from django.db.models import (
 )
 from django.utils.text import slugify
 
-from coopatlas.atlas.filters import AtlasFilters, check_choice
+from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
 from coopatlas.geo.models import (
     AuthorityKind,

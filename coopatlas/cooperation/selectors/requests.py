@@ -7,7 +7,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from coopatlas.atlas.filters import AtlasFilters, check_choice
+from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
 from coopatlas.core.models import PublishedFigure
 

@@ -9,8 +9,8 @@ on them, so no assertion depends on what was loaded.
 import pytest
 from django.urls import reverse
 
-from coopatlas.atlas.filters import AtlasFilters, filters_from_params
 from coopatlas.cooperation import selectors as s
+from coopatlas.cooperation.filters import AtlasFilters, filters_from_params
 from coopatlas.core.errors import AppError, NotFound
 
 from . import factories as f

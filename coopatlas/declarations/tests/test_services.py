@@ -97,9 +97,9 @@ def test_project_above_recorded_payment_warns(world, decl):
     f.FundingFactory(project=project, funder_organisation=None, funder_authority=world["a"],
                      amount=Decimal("100.00"), year=YEAR, instrument="own_funds")
     add(world, decl, type="project", amount="100.00", project=project.slug)
-    assert s.project_warnings(version=decl.versions.get()) == []
+    assert selectors.project_warnings(version=decl.versions.get()) == []
     add(world, decl, type="project", amount="0.01", project=project.slug)
-    warnings = s.project_warnings(version=decl.versions.get())
+    warnings = selectors.project_warnings(version=decl.versions.get())
     assert len(warnings) == 1 and "100,01 € déclarés" in warnings[0]["message"]
     other = f.ProjectFactory(participants=[world["b"]])
     err = rejected(world, decl, type="project", amount="1", project=other.slug)

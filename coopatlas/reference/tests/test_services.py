@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from coopatlas.core import bulk
 from coopatlas.core.errors import AppError
 from coopatlas.geo.models import (
     AdministrativeArea,
@@ -15,7 +16,7 @@ from coopatlas.geo.models import (
     Place,
 )
 from coopatlas.geo.services import GEO_DATA_DIR
-from coopatlas.reference import bulk
+from coopatlas.reference.management.commands.load_reference import reference_load
 from coopatlas.reference.models import (
     Channel,
     GuideChapter,
@@ -24,7 +25,7 @@ from coopatlas.reference.models import (
     Sector,
     Theme,
 )
-from coopatlas.reference.services import REFERENCE_DATA_DIR, reference_load
+from coopatlas.reference.services import REFERENCE_DATA_DIR
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         add.add_argument("--role", required=True,
                          choices=["editor", "facilitator", "embassy", "admin"])
         add.add_argument("--authority", action="append", default=[], metavar="CODE",
-                         help="INSEE code or SIREN (repeatable); editor and facilitator")
+                         help="slug, INSEE code (also a former one), SIREN or iso:… (repeatable); "
+                         "editor and facilitator")
         add.add_argument("--country", help="ISO alpha-2 code; embassy only")
         add.add_argument("--password", help="at least 12 characters; generated if omitted")
         sub.add_parser("list", help="list accounts with their roles and scopes")
@@ -33,12 +34,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=exc.exit_code) from exc
 
     def _add(self, options):
-        from coopatlas.geo.selectors import authority_get_by_code, country_get
+        from coopatlas.geo.selectors import authority_get, country_get
 
         authorities = []
         for code in options["authority"]:
             try:
-                authorities.append(authority_get_by_code(code=code))
+                authorities.append(authority_get(key=code, field="authority"))
             except AppError as exc:
                 raise AppError(f"--authority {code[:30]} : {exc.message}",
                                field="authority") from exc

@@ -1,4 +1,4 @@
-"""Query-string filters shared by the atlas pages and the open API.
+"""Query-string filters of the atlas lists, shared by the pages, the open API and IATI.
 
 One parser for both, so `?country=ML&theme=eau-et-assainissement` means the same on a page,
 its JSON/CSV twin and `/api/v1/`. Unknown parameters are ignored (links stay stable when we
