@@ -136,7 +136,10 @@ def authorities(request, params: Query[ListParams]):
          **DETAIL)
 def authority(request, key: str):
     """By slug, INSEE code (also a former one), SIREN, or `commune:93048`, `iso:ML-5`…"""
-    return selectors.authority_detail(slug=key)  # any key: geo.selectors.authority_get
+    try:  # any key: geo.selectors.authority_get
+        return selectors.authority_detail(slug=key)
+    except NotFound as exc:
+        raise NotFound(exc.message, field="key") from exc
 
 
 @api.get("/organisations", url_name="organisation_list", tags=["organisations"], **LIST)

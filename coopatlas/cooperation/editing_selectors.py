@@ -27,16 +27,16 @@ def _authority_querysets(authority) -> dict[str, QuerySet]:
     partnerships = Partnership.objects.filter(party_links__authority=authority).distinct()
     projects = Project.objects.filter(Q(participants__authority=authority)
                                       | Q(partnerships__in=partnerships)).distinct()
-    live = {"deleted_at__isnull": True}
+    # live(): not deleted, nor the partnership/project a row belongs to (Record.live_q).
     return {
-        "partnerships": partnerships.filter(**live).order_by("title"),
-        "conventions": Convention.objects.filter(partnership__in=partnerships, **live)
+        "partnerships": partnerships.live().order_by("title"),
+        "conventions": Convention.objects.live().filter(partnership__in=partnerships)
         .order_by("partnership__title", "title"),
-        "projects": projects.filter(**live).order_by("title"),
-        "funding": FundingContribution.objects.filter(project__in=projects, **live)
+        "projects": projects.live().order_by("title"),
+        "funding": FundingContribution.objects.live().filter(project__in=projects)
         .order_by("project__title", "pk"),
-        "contacts": Contact.objects.filter(authority=authority, **live).order_by("role"),
-        "partner_requests": PartnerRequest.objects.filter(authority=authority, **live),
+        "contacts": Contact.objects.live().filter(authority=authority).order_by("role"),
+        "partner_requests": PartnerRequest.objects.live().filter(authority=authority),
     }
 
 

@@ -45,8 +45,7 @@ def funders(request):
     rows = _authority_rows(q) if q else []
     text = fold(q)
     if text:
-        for o in Organisation.objects.filter(search_name__contains=text,
-                                             deleted_at__isnull=True)[:6]:
+        for o in Organisation.objects.live().filter(search_name__contains=text)[:6]:
             rows.append({"code": f"org:{o.slug}", "label": str(o)})
     return _answer(rows)
 
@@ -98,6 +97,6 @@ def partnerships(request):
     text = fold(_q(request))
     if not text:
         return _answer([])
-    qs = Partnership.objects.filter(deleted_at__isnull=True).filter(
+    qs = Partnership.objects.live().filter(
         Q(slug__contains=text.replace(" ", "-")) | Q(title__icontains=_q(request)))
     return _answer([{"code": p.slug, "label": p.title} for p in qs.order_by("title")[:LIMIT]])

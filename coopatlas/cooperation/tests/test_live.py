@@ -1,0 +1,53 @@
+"""Record.live(): the editors' reads leave out what is deleted, and what belongs to a
+deleted record (issue 8: one definition, as for public())."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from coopatlas.accounts.tests.world import build_world
+from coopatlas.cooperation import editing, editing_selectors
+from coopatlas.cooperation.models import Convention, FundingContribution, Partnership
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def test_a_deleted_partnerships_conventions_leave_the_authority_export(world):
+    editor, admin, p1 = world["users"]["editor"], world["users"]["admin"], world["p1"]
+    convention = Convention.objects.get(partnership=p1)
+    data = editing_selectors.authority_export(actor=editor, authority=world["commune"])
+    assert convention.pk in {c["id"] for c in data["conventions"]}
+    editing.record_delete(actor=admin, record=p1, version=p1.version)
+    data = editing_selectors.authority_export(actor=editor, authority=world["commune"])
+    assert data["partnerships"] == [] and data["conventions"] == []
+    assert Convention.objects.filter(pk=convention.pk).live().exists() is False
+    assert Convention.objects.filter(pk=convention.pk).exists()  # the row stays
+
+
+def test_live_and_public_differ_by_publication_state_only(world):
+    draft = Partnership.objects.get(slug="zorglub-brouillon")
+    assert Partnership.objects.live().filter(pk=draft.pk).exists()
+    assert not Partnership.objects.public().filter(pk=draft.pk).exists()
+    line = FundingContribution.objects.filter(project=world["project"]).first()
+    assert FundingContribution.objects.public().filter(pk=line.pk).exists()
+    type(world["project"]).objects.filter(pk=world["project"].pk).update(
+        publication_status="draft")
+    assert not FundingContribution.objects.public().filter(pk=line.pk).exists()
+    assert FundingContribution.objects.live().filter(pk=line.pk).exists()
+
+
+def test_the_partnership_picker_leaves_out_deleted_partnerships(world):
+    admin, p1 = world["users"]["admin"], world["p1"]
+    client = Client()
+    client.force_login(world["users"]["editor"])
+    url = reverse("editor:pick_partnerships") + "?q=zorglub"
+    assert "zorglub-quimbe" in client.get(url).content.decode()
+    editing.record_delete(actor=admin, record=p1, version=p1.version)
+    assert "zorglub-quimbe" not in client.get(url).content.decode()
