@@ -39,7 +39,8 @@ from django.utils.translation import get_language
 
 from coopatlas.atlas.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
-from coopatlas.core.models import PublishedFigure, Source
+from coopatlas.core.models import PublishedFigure
+from coopatlas.core.selectors import record_sources, source_dict, sources_for
 from coopatlas.core.text import fold
 from coopatlas.geo.models import (
     AdministrativeArea,
@@ -143,33 +144,9 @@ def _p(prefix: str, name: str) -> str:
     return f"{prefix}__{name}" if prefix else name
 
 
-def source_dict(source: Source | None) -> dict | None:
-    if source is None:
-        return None
-    doc = source.document if source.document_id else None
-    lines = ""
-    if source.line_start:
-        end = source.line_end or source.line_start
-        lines = f"{source.line_start}–{end}" if end != source.line_start else str(end)
-    if source.is_synthetic:
-        label = "Donnée synthétique (tests de charge)"
-    else:
-        label = (doc.key if doc else source.url) + (f", lignes {lines}" if lines else "")
-    return {
-        "label": label,
-        "document": {"key": doc.key, "title": doc.title, "url": doc.url or None} if doc else None,
-        "line_start": source.line_start,
-        "line_end": source.line_end,
-        "lines": lines,
-        "url": source.url or (doc.url if doc else "") or None,
-        "quote": source.quote,
-        "is_synthetic": source.is_synthetic,
-    }
-
-
 def _sources(record) -> list[dict]:
-    src = source_dict(getattr(record, "source", None))
-    return [src] if src else []
+    # All the record's sources (core.selectors); lists read them per page with sources_for.
+    return record_sources(record)
 
 
 def _country_dict(country: Country | None) -> dict | None:
@@ -341,11 +318,12 @@ def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list,
         # every authority (minutes at national scale); 200 ids keep the good plan.
         rows = []
         for offset in range(0, count, EXPORT_CHUNK):
-            rows.extend(qs[offset:offset + EXPORT_CHUNK])
+            rows.extend(sources_for(qs[offset:offset + EXPORT_CHUNK]))
         return count, rows, {"page": 1, "page_size": count, "num_pages": 1}
     num_pages = max(1, ceil(count / f.page_size))
     offset = (f.page - 1) * f.page_size
     rows = list(qs[offset:offset + f.page_size]) if offset < count else []
+    sources_for(rows)
     return count, rows, {"page": f.page, "page_size": f.page_size, "num_pages": num_pages}
 
 
@@ -580,8 +558,8 @@ def partnership_detail(*, slug: str) -> dict:
         "start_date": _iso(p.start_date),
         "end_date": _iso(p.end_date),
         "organisations": [_organisation_ref(o) for o in p.organisations.all()],
-        "conventions": [_convention_dict(c) for c in conventions],
-        "projects": [_project_summary(x) for x in projects[:DETAIL_LIST_LIMIT]],
+        "conventions": [_convention_dict(c) for c in sources_for(conventions)],
+        "projects": [_project_summary(x) for x in sources_for(projects[:DETAIL_LIST_LIMIT])],
         "project_count": len(projects) if len(projects) < DETAIL_LIST_LIMIT else projects.count(),
     })
     return out
@@ -765,7 +743,7 @@ def project_detail(*, slug: str) -> dict:
                                                          m.significance)}
                            for m in ProjectPolicyMarker.objects.filter(project=p)
                            .select_related("marker")],
-        "funding": [_funding_dict(x) for x in funding],
+        "funding": [_funding_dict(x) for x in sources_for(funding)],
         "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
         "beneficiaries": p.beneficiaries,
         "beneficiaries_count": p.beneficiaries_count,
@@ -899,13 +877,13 @@ def authority_detail(*, slug: str) -> dict:
         "is_current": a.is_current,
         "aliases": [{"kind": x.kind, "value": x.value, "label": x.value}
                     for x in a.aliases.all().order_by("kind", "value")],
-        "partnerships": [_partnership_summary(p) for p in partnerships[:DETAIL_LIST_LIMIT]],
+        "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
         "partnership_count": partnerships.count(),
-        "projects": [_project_summary(p) for p in projects[:DETAIL_LIST_LIMIT]],
+        "projects": [_project_summary(p) for p in sources_for(projects[:DETAIL_LIST_LIMIT])],
         "project_count": projects.count(),
-        "programmes": [_programme_summary(p) for p in _programme_rows(programmes)],
-        "partner_requests": [_partner_request_summary(r) for r in _request_rows(requests)],
-        "contacts": [_contact_dict(c) for c in _contact_rows(Contact.objects.filter(authority=a))],
+        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(programmes))],
+        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(requests))],
+        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(Contact.objects.filter(authority=a)))],
         "published_figures": [_figure_dict(x) for x in PublishedFigure.objects.filter(
             authority=a).select_related("source__document")],
         "sources": _sources(a),
@@ -979,15 +957,15 @@ def organisation_detail(*, slug: str) -> dict:
         .values("project_id")))
     out.update({
         "description": o.description,
-        "partnerships": [_partnership_summary(p) for p in partnerships[:DETAIL_LIST_LIMIT]],
-        "operated_projects": [_project_summary(p) for p in operated[:DETAIL_LIST_LIMIT]],
-        "funded_projects": [_project_summary(p) for p in funded[:DETAIL_LIST_LIMIT]],
-        "programmes": [_programme_summary(p) for p in _programme_rows(
-            Programme.objects.filter(**published, carrier_organisation=o))],
-        "partner_requests": [_partner_request_summary(r) for r in _request_rows(
-            PartnerRequest.objects.filter(**published, registered_by=o))],
-        "contacts": [_contact_dict(c) for c in _contact_rows(
-            Contact.objects.filter(organisation=o))],
+        "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
+        "operated_projects": [_project_summary(p) for p in sources_for(operated[:DETAIL_LIST_LIMIT])],
+        "funded_projects": [_project_summary(p) for p in sources_for(funded[:DETAIL_LIST_LIMIT])],
+        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(
+            Programme.objects.filter(**published, carrier_organisation=o)))],
+        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(
+            PartnerRequest.objects.filter(**published, registered_by=o)))],
+        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(
+            Contact.objects.filter(organisation=o)))],
     })
     return out
 
@@ -1239,17 +1217,17 @@ def country_summary(*, iso2: str) -> dict:
         "themes": _facet_themes(Partnership.themes.through.objects.filter(
             partnership_id__in=all_partnerships.values("id")), "partnership_id", themes_by_id),
         "active_partnerships": [_partnership_summary(p) for p in
-                                _partnership_rows(active)[:COUNTRY_LIST_LIMIT]],
+                                sources_for(_partnership_rows(active)[:COUNTRY_LIST_LIMIT])],
         "active_partnerships_list_url": _list_url("atlas:partnership_list",
                                                   country=country.iso2, status="active"),
-        "partner_requests": [_partner_request_summary(r) for r in _request_rows(
+        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(
             PartnerRequest.objects.filter(**PUBLIC,
-                                          authority__country=country))[:COUNTRY_LIST_LIMIT]],
-        "programmes": [_programme_summary(p) for p in _programme_rows(
+                                          authority__country=country))[:COUNTRY_LIST_LIMIT])],
+        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(
             Programme.objects.filter(**PUBLIC, countries=country)
-        ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT]],
-        "contacts": [_contact_dict(c) for c in _contact_rows(
-            Contact.objects.filter(country=country))],
+        ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT])],
+        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(
+            Contact.objects.filter(country=country)))],
         "other_actors": _other_actors(country=country.iso2),
         "declared_aid": _declared_aid(country=country.iso2),
         "html_url": _url("atlas:country", "slug", country.slug),
@@ -1291,7 +1269,8 @@ def _profile_dict(country: Country) -> dict | None:
     if profile is None:
         return None
     return {"summary": profile.summary, "history": profile.history, "context": profile.context,
-            "embassy_service": profile.embassy_service, "source": source_dict(profile.source)}
+            "embassy_service": profile.embassy_service, "source": source_dict(profile.source),
+            "sources": _sources(profile)}
 
 
 def _published_for(published, dimension: str, value: str) -> list[dict]:

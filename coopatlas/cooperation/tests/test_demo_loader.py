@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coopatlas.cooperation.demo.loader import DEMO_DIR, _Checker, _read, demo_load
+from coopatlas.cooperation.demo.loader import DEMO_DIR, SOURCES_DIR, _Checker, _read, demo_load
 from coopatlas.cooperation.models import (
     Contact,
     FundingContribution,
@@ -21,14 +21,13 @@ from coopatlas.cooperation.models import (
     ProjectTheme,
 )
 from coopatlas.core.errors import AppError
-from coopatlas.core.models import PublishedFigure, Source, SourceDocument
+from coopatlas.core.models import Citation, Inference, PublishedFigure, Source, SourceDocument
 from coopatlas.geo.models import AuthorityAlias, LocalAuthority
 
 pytestmark = pytest.mark.django_db
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 TABLES = [Partnership, PartnershipParty, Project, ProjectParticipant, ProjectSector,
           ProjectTheme, FundingContribution, Organisation, Contact, LocalAuthority,
-          AuthorityAlias, Source, SourceDocument, PublishedFigure]
+          AuthorityAlias, Source, SourceDocument, PublishedFigure, Citation, Inference]
 
 
 def _snapshot() -> dict:
@@ -121,18 +120,21 @@ def test_second_run_creates_nothing(demo):
     assert _snapshot() == before
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
 def test_every_quote_is_verbatim_in_its_lines():
-    seeds = {p.name[:3]: p.read_text(encoding="utf-8").splitlines() for p in SEEDS.glob("*.txt")}
+    # The shipped copies (core/data/sources/), never ../shared: this test never skips.
     bundle = _Checker(_read(DEMO_DIR)).run()
+    seeds = {}
     for key, doc in bundle.documents.items():
+        assert doc.get("filename"), f"documents.yaml: document {key} has no shipped file"
+        seeds[key] = (SOURCES_DIR / doc["filename"]).read_text(encoding="utf-8").splitlines()
         assert doc["line_count"] == len(seeds[key]), f"documents.yaml line_count of {key}"
     wrong = []
     for items in bundle.items.values():
         for item in items:
             d = item.data
             sources = [d["source"]] if "source" in d else list(d.get("sources") or [])
-            sources += [line["source"] for line in d.get("funding") or [] if "source" in line]
+            for line in d.get("funding") or []:
+                sources += [line["source"]] if "source" in line else list(line.get("sources") or [])
             for s in sources:
                 first, last = s["lines"]
                 text = " ".join(" ".join(seeds[str(s["doc"])][first - 1:last]).split())
