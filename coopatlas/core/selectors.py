@@ -60,7 +60,7 @@ def source_dict(source: Source | None) -> dict | None:
         label = _("Donnée synthétique (tests de charge)")
     else:
         label = (doc.key if doc else source.url) + (
-            (" " + _("lignes %(lines)s") % {"lines": lines}) if lines else "")
+            (", " + _("lignes %(lines)s") % {"lines": lines}) if lines else "")
     return {
         "type": "citation",
         "label": label,
