@@ -883,7 +883,8 @@ def authority_detail(*, slug: str) -> dict:
         "project_count": projects.count(),
         "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(programmes))],
         "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(requests))],
-        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(Contact.objects.filter(authority=a)))],
+        "contacts": [_contact_dict(c) for c in sources_for(
+            _contact_rows(Contact.objects.filter(authority=a)))],
         "published_figures": [_figure_dict(x) for x in PublishedFigure.objects.filter(
             authority=a).select_related("source__document")],
         "sources": _sources(a),

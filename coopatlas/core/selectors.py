@@ -34,8 +34,7 @@ def _lines_label(start: int | None, end: int | None) -> str:
     return f"{start}–{end}" if end != start else str(start)
 
 
-def source_link(document: SourceDocument | None, start: int | None,
-                end: int | None) -> str | None:
+def source_link(document: SourceDocument | None, start: int | None, end: int | None) -> str | None:
     """The address of the cited lines on the document's page (`?lines=17-20#L17`)."""
     if document is None or not document.text:
         return None
@@ -60,7 +59,8 @@ def source_dict(source: Source | None) -> dict | None:
         label = _("Donnée synthétique (tests de charge)")
     else:
         label = (doc.key if doc else source.url) + (
-            (", " + _("lignes %(lines)s") % {"lines": lines}) if lines else "")
+            (", " + _("lignes %(lines)s") % {"lines": lines}) if lines else ""
+        )
     return {
         "type": "citation",
         "label": label,
@@ -76,9 +76,18 @@ def source_dict(source: Source | None) -> dict | None:
 
 
 def _inference_dict(x: Inference) -> dict:
-    return {"type": "inference", "label": _("déduit : %(field)s") % {"field": x.field},
-            "field": x.field, "reasoning": x.reasoning, "document": None, "lines": "",
-            "url": None, "html_url": None, "quote": "", "is_synthetic": False}
+    return {
+        "type": "inference",
+        "label": _("déduit : %(field)s") % {"field": x.field},
+        "field": x.field,
+        "reasoning": x.reasoning,
+        "document": None,
+        "lines": "",
+        "url": None,
+        "html_url": None,
+        "quote": "",
+        "is_synthetic": False,
+    }
 
 
 def _declarant(change: Change | None) -> str:
@@ -102,10 +111,19 @@ def _declaration_dict(source: dict, record: Model, change: Change | None) -> dic
     when = change.at if change is not None else getattr(record, "created_at", None)
     who = _declarant(change)
     date = when.date().isoformat() if when else None
-    label = (_("Déclaré par %(who)s le %(date)s") % {"who": who, "date": date} if date
-             else _("Déclaré par %(who)s") % {"who": who})
-    return {**source, "type": "declaration", "label": label, "declared_by": who,
-            "declared_on": date, "html_url": None}
+    label = (
+        _("Déclaré par %(who)s le %(date)s") % {"who": who, "date": date}
+        if date
+        else _("Déclaré par %(who)s") % {"who": who}
+    )
+    return {
+        **source,
+        "type": "declaration",
+        "label": label,
+        "declared_by": who,
+        "declared_on": date,
+        "html_url": None,
+    }
 
 
 def _main_source(record: Model) -> Source | None:
@@ -128,13 +146,19 @@ def sources_for(records: Iterable[Model]) -> list[Model]:
     inferred: dict[tuple[int, int], list[Inference]] = defaultdict(list)
     for ct, items in by_type.items():
         ids = [r.pk for r in items]
-        for c in (Citation.objects.filter(content_type=ct, object_id__in=ids)
-                  .select_related("source__document").order_by("object_id", "position")):
+        for c in (
+            Citation.objects.filter(content_type=ct, object_id__in=ids)
+            .select_related("source__document")
+            .order_by("object_id", "position")
+        ):
             extra[(ct.pk, c.object_id)].append(c.source)
         for x in Inference.objects.filter(content_type=ct, object_id__in=ids):
             inferred[(ct.pk, x.object_id)].append(x)
-    declared = [r for r in records if (s := _main_source(r)) is not None and s.document_id
-                and s.document.key == DECLARATION_KEY]
+    declared = [
+        r
+        for r in records
+        if (s := _main_source(r)) is not None and s.document_id and s.document.key == DECLARATION_KEY
+    ]
     changes = _creations(declared)
     for ct, items in by_type.items():
         for r in items:
@@ -165,11 +189,19 @@ def _creations(records: list[Model]) -> dict[tuple[str, int], Change]:
         wanted[r._meta.label_lower].append(r.pk)
     out: dict[tuple[str, int], Change] = {}
     for label, ids in wanted.items():
-        rows = (Change.objects.filter(model=label, object_id__in=ids)
-                .select_related("user").order_by("object_id", "at", "id")
-                .prefetch_related(Prefetch("user__memberships", queryset=Membership.objects
-                                           .select_related("organisation")
-                                           .prefetch_related("authorities"))))
+        rows = (
+            Change.objects.filter(model=label, object_id__in=ids)
+            .select_related("user")
+            .order_by("object_id", "at", "id")
+            .prefetch_related(
+                Prefetch(
+                    "user__memberships",
+                    queryset=Membership.objects.select_related("organisation").prefetch_related(
+                        "authorities"
+                    ),
+                )
+            )
+        )
         for c in rows:
             out.setdefault((label, c.object_id), c)
     return out
@@ -186,20 +218,31 @@ def record_sources(record: Model) -> list[dict]:
 
 # --------------------------------------------------------------------------- documents
 
+
 def _parse_lines(value: str | None, count: int) -> tuple[int, int] | None:
     """'17' or '17-20' (ASCII digits only) → (17, 20); None if absent; AppError if bad."""
     if value in (None, ""):
         return None
     parts = value.strip().replace("–", "-").split("-")
     if len(parts) > 2 or not all(p.isascii() and p.isdigit() and len(p) <= 7 for p in parts):
-        raise AppError(_("lines : « %(value)s » n'est pas un numéro ou une plage de lignes ; "
-                         "écrivez par exemple lines=17 ou lines=17-20.")
-                       % {"value": value[:20]}, field="lines")
+        raise AppError(
+            _(
+                "lines : « %(value)s » n'est pas un numéro ou une plage de lignes ; "
+                "écrivez par exemple lines=17 ou lines=17-20."
+            )
+            % {"value": value[:20]},
+            field="lines",
+        )
     start, end = int(parts[0]), int(parts[-1])
     if not 1 <= start <= end <= count:
-        raise AppError(_("lines : les lignes %(start)s–%(end)s ne sont pas dans le document "
-                         "(lignes 1 à %(count)s, la première avant la dernière).")
-                       % {"start": start, "end": end, "count": count}, field="lines")
+        raise AppError(
+            _(
+                "lines : les lignes %(start)s–%(end)s ne sont pas dans le document "
+                "(lignes 1 à %(count)s, la première avant la dernière)."
+            )
+            % {"start": start, "end": end, "count": count},
+            field="lines",
+        )
     return start, end
 
 
@@ -207,24 +250,32 @@ def _parse_page(value: str | None, pages: int) -> int:
     if value in (None, ""):
         return 1
     if not (value.isascii() and value.isdigit() and len(value) <= 7) or not 1 <= int(value) <= pages:
-        raise AppError(_("page : donnez un numéro de page entre 1 et %(pages)s.")
-                       % {"pages": pages}, field="page")
+        raise AppError(
+            _("page : donnez un numéro de page entre 1 et %(pages)s.") % {"pages": pages}, field="page"
+        )
     return int(value)
 
 
-def source_document_detail(*, key: str, lines: str | None = None,
-                           page: str | None = None) -> dict:
+def source_document_detail(*, key: str, lines: str | None = None, page: str | None = None) -> dict:
     """A window of a document's text with its line numbers, the asked lines highlighted.
 
     With `lines`, the window is the cited lines and WINDOW lines around them; without, a
     page of PAGE_LINES lines: a 10,000-line guide never goes out whole.
     """
-    doc = (SourceDocument.objects.filter(key=key).first()
-           if key and len(key) <= 64 and key.isascii() and "\x00" not in key else None)
+    doc = (
+        SourceDocument.objects.filter(key=key).first()
+        if key and len(key) <= 64 and key.isascii() and "\x00" not in key
+        else None
+    )
     if doc is None:
-        raise NotFound(_("Aucun document source « %(key)s » : les documents cités sont listés "
-                         "sur la page « Données, licence et sources ».") % {"key": key[:64]},
-                       field="key")
+        raise NotFound(
+            _(
+                "Aucun document source « %(key)s » : les documents cités sont listés "
+                "sur la page « Données, licence et sources »."
+            )
+            % {"key": key[:64]},
+            field="key",
+        )
     text_lines = doc.text.splitlines()
     count = len(text_lines)
     pages = max(1, -(-count // PAGE_LINES))
@@ -240,28 +291,45 @@ def source_document_detail(*, key: str, lines: str | None = None,
         last = min(count, current * PAGE_LINES)
         start = end = None
     url = reverse("core:source_document", kwargs={"key": doc.key})
-    rows = [{"number": n, "text": text_lines[n - 1],
-             "cited": start is not None and start <= n <= end}
-            for n in range(first, last + 1)] if count else []
+    rows = (
+        [
+            {"number": n, "text": text_lines[n - 1], "cited": start is not None and start <= n <= end}
+            for n in range(first, last + 1)
+        ]
+        if count
+        else []
+    )
     return {
-        "key": doc.key, "title": doc.title, "publisher": doc.publisher, "url": doc.url or None,
-        "licence": doc.licence, "published_on": doc.published_on.isoformat()
-        if doc.published_on else None,
-        "line_count": count, "has_text": bool(count),
+        "key": doc.key,
+        "title": doc.title,
+        "publisher": doc.publisher,
+        "url": doc.url or None,
+        "licence": doc.licence,
+        "published_on": doc.published_on.isoformat() if doc.published_on else None,
+        "line_count": count,
+        "has_text": bool(count),
         "lines": {"start": start, "end": end} if start else None,
-        "first": first if count else None, "last": last if count else None,
+        "first": first if count else None,
+        "last": last if count else None,
         "rows": rows,
-        "page": current, "num_pages": pages,
-        "previous_url": f"{url}?page={(first - 2) // PAGE_LINES + 1}"
-        if count and first > 1 else None,
+        "page": current,
+        "num_pages": pages,
+        "previous_url": f"{url}?page={(first - 2) // PAGE_LINES + 1}" if count and first > 1 else None,
         "next_url": f"{url}?page={last // PAGE_LINES + 1}" if count and last < count else None,
         "html_url": url,
     }
 
 
 def source_document_list() -> list[dict]:
-    return [{"key": d.key, "title": d.title, "publisher": d.publisher,
-             "line_count": d.line_count, "html_url": reverse("core:source_document",
-                                                             kwargs={"key": d.key})}
-            for d in SourceDocument.objects.exclude(text="").order_by("key")
-            .only("key", "title", "publisher", "line_count")]
+    return [
+        {
+            "key": d.key,
+            "title": d.title,
+            "publisher": d.publisher,
+            "line_count": d.line_count,
+            "html_url": reverse("core:source_document", kwargs={"key": d.key}),
+        }
+        for d in SourceDocument.objects.exclude(text="")
+        .order_by("key")
+        .only("key", "title", "publisher", "line_count")
+    ]

@@ -18,11 +18,15 @@ from .selectors import source_document_detail, source_document_list
 def _answer(request: HttpRequest, template: str, data, title: str) -> HttpResponse:
     fmt = request.GET.get("format") or "html"
     if fmt == "json":
-        return JsonResponse(data, safe=False, encoder=DjangoJSONEncoder,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            data, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        )
     if fmt != "html":
-        raise AppError(_("Le paramètre « format » vaut « %(value)s » : valeurs acceptées "
-                         "html, json.") % {"value": fmt[:20]}, field="format")
+        raise AppError(
+            _("Le paramètre « format » vaut « %(value)s » : valeurs acceptées html, json.")
+            % {"value": fmt[:20]},
+            field="format",
+        )
     return render(request, template, {"data": data, "title": title})
 
 
@@ -30,15 +34,15 @@ def _error(request: HttpRequest, exc: AppError, status: int) -> HttpResponse:
     if request.GET.get("format") == "json":
         return JsonResponse(exc.as_dict(), status=status, json_dumps_params={"ensure_ascii": False})
     title = _("Page introuvable") if status == 404 else _("Paramètre incorrect")
-    return render(request, "atlas/error.html", {"title": title, "error": exc, "status": status},
-                  status=status)
+    return render(
+        request, "atlas/error.html", {"title": title, "error": exc, "status": status}, status=status
+    )
 
 
 @require_GET
 def source_document(request: HttpRequest, key: str) -> HttpResponse:
     try:
-        data = source_document_detail(key=key, lines=request.GET.get("lines"),
-                                      page=request.GET.get("page"))
+        data = source_document_detail(key=key, lines=request.GET.get("lines"), page=request.GET.get("page"))
         return _answer(request, "core/source_document.html", data, data["title"])
     except NotFound as exc:
         return _error(request, exc, 404)
@@ -49,7 +53,8 @@ def source_document(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def source_documents(request: HttpRequest) -> HttpResponse:
     try:
-        return _answer(request, "core/source_documents.html", {"results": source_document_list()},
-                       _("Documents sources"))
+        return _answer(
+            request, "core/source_documents.html", {"results": source_document_list()}, _("Documents sources")
+        )
     except AppError as exc:
         return _error(request, exc, 400)

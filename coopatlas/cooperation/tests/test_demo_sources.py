@@ -32,7 +32,7 @@ KIND_WORDS = {
 LEAD_WORDS = r"chef(fe)? de file|chef-de-file|porteu(r|se)|porté par|pilot"
 OPERATOR_WORDS = {
     "implementing": r"mis(e)? en (œ|oe)uvre|met(tent)? en (œ|oe)uvre|opérat|réalis|conduit|engag|"
-                    r"porté|install|intervient|accompagn",
+    r"porté|install|intervient|accompagn",
     "funding": r"financ|soutien|subvention|soutenu",
     "accountable": r"responsab",
     "extending": r"ma[iî]tr(e|ise) d.ouvrage",
@@ -40,11 +40,15 @@ OPERATOR_WORDS = {
 # Figures written in words: the wording stays beside the number. A qualifier before the
 # figure's own digits (« plus de 80 »), or a counting word when the digits are absent
 # (« une trentaine », « un million d'euros »).
-QUALIFIER = re.compile(r"(plus de|environ|près de|quelque|au moins|moins de|jusqu.à)\s+"
-                       r"(\d[\d\s\u00a0\u202f.]*\d|\d)")
-COUNT_WORDS = re.compile(r"\b(une? (dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|"
-                         r"cinquantaine|centaine|poignée)|d?.?un million|des milliers|"
-                         r"des centaines)\b")
+QUALIFIER = re.compile(
+    r"(plus de|environ|près de|quelque|au moins|moins de|jusqu.à)\s+"
+    r"(\d[\d\s\u00a0\u202f.]*\d|\d)"
+)
+COUNT_WORDS = re.compile(
+    r"\b(une? (dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine|"
+    r"cinquantaine|centaine|poignée)|d?.?un million|des milliers|"
+    r"des centaines)\b"
+)
 
 
 def _digits(text: str) -> str:
@@ -89,7 +93,7 @@ def test_every_status_is_stated_by_a_quote(bundle):
             continue
         if not re.search(STATUS_WORDS[status], _quotes(item.data)):
             wrong.append(f"{item.where('status')}: « {status} » but no quote states it")
-    assert not wrong, ("a status stays unknown unless the text gives it:\n" + "\n".join(wrong))
+    assert not wrong, "a status stays unknown unless the text gives it:\n" + "\n".join(wrong)
 
 
 def test_every_partnership_kind_is_stated_or_inferred(bundle):
@@ -113,12 +117,10 @@ def test_every_role_is_stated_or_inferred(bundle):
         for o in d.get("operators") or []:
             role = o.get("role") or "implementing"
             if "operators" not in _inferred(d) and not re.search(OPERATOR_WORDS[role], quotes):
-                wrong.append(f"{item.where('operators')}: {o['organisation']} « {role} » not "
-                             "stated")
+                wrong.append(f"{item.where('operators')}: {o['organisation']} « {role} » not stated")
     for item in bundle.items["partner_requests"]:
         d = item.data
-        if (d.get("registered_by") and "registered_by" not in _inferred(d)
-                and "ambassade" not in _quotes(d)):
+        if d.get("registered_by") and "registered_by" not in _inferred(d) and "ambassade" not in _quotes(d):
             wrong.append(f"{item.where('registered_by')}: the text does not say who registered it")
     assert not wrong, "\n".join(wrong)
 
@@ -147,11 +149,39 @@ def test_the_wording_rule_reads_qualifiers_and_words():
 
 
 def test_every_inferred_value_carries_its_reasoning(bundle):
-    inferred = [(item, name, why) for items in bundle.items.values() for item in items
-                for name, why in _inferred(item.data).items()]
-    inferred += [(item, name, why) for item in bundle.items["projects"]
-                 for line in item.data.get("funding") or []
-                 for name, why in _inferred(line).items()]
+    inferred = [
+        (item, name, why)
+        for items in bundle.items.values()
+        for item in items
+        for name, why in _inferred(item.data).items()
+    ]
+    inferred += [
+        (item, name, why)
+        for item in bundle.items["projects"]
+        for line in item.data.get("funding") or []
+        for name, why in _inferred(line).items()
+    ]
     assert inferred, "the demo data infers values (kinds, roles): they must be marked"
     assert all(isinstance(why, str) and len(why.split()) >= 4 for _, _, why in inferred), [
-        (i.where(n), w) for i, n, w in inferred if not isinstance(w, str) or len(w.split()) < 4]
+        (i.where(n), w) for i, n, w in inferred if not isinstance(w, str) or len(w.split()) < 4
+    ]
+
+
+def test_the_rules_cite_their_real_origin():
+    """rules.yaml: the campaign window is configuration; each sourced rule's quote is in 001."""
+    import yaml
+
+    from coopatlas.cooperation.demo.loader import SOURCES_DIR
+
+    rules = yaml.safe_load(
+        (DEMO_DIR.parents[1] / "declarations" / "data" / "rules.yaml").read_text(encoding="utf-8")
+    )
+    about = rules["_about"]
+    assert about["campaign"]["origin"] == "configuration"
+    guide = next(SOURCES_DIR.glob("001_*.txt")).read_text(encoding="utf-8").splitlines()
+    for name, origin in about.items():
+        if origin["origin"] == "configuration":
+            continue
+        first, last = origin["lines"]
+        text = " ".join(" ".join(guide[first - 1 : last]).split())
+        assert " ".join(origin["quote"].split()) in text, name

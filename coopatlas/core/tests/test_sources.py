@@ -36,6 +36,7 @@ def _norm(text: str) -> str:
 
 # --------------------------------------------------------------------------- several sources
 
+
 def test_the_demo_links_every_cited_passage_to_its_record():
     # 41 demo records cited 2–7 passages but showed one (issue 8): all are linked now.
     cited = Citation.objects.values("content_type", "object_id").distinct().count()
@@ -43,7 +44,12 @@ def test_the_demo_links_every_cited_passage_to_its_record():
     partnership = Partnership.objects.get(slug="ille-et-vilaine-mopti")
     sources = record_sources(partnership)
     assert [(s["document"]["key"], s["lines"]) for s in sources if s["type"] == "citation"] == [
-        ("003", "3"), ("000", "23"), ("004", "13"), ("003", "20"), ("004", "23")]
+        ("003", "3"),
+        ("000", "23"),
+        ("004", "13"),
+        ("003", "20"),
+        ("004", "23"),
+    ]
     assert sources[0]["quote"] == _norm(partnership.source.quote)  # the record's own first
 
 
@@ -52,15 +58,23 @@ def test_pages_json_and_csv_show_all_the_sources(client):
     assert len([s for s in detail["sources"] if s["type"] == "citation"]) == 5
     page = client.get(reverse("atlas:partnership", kwargs={"slug": "ille-et-vilaine-mopti"}))
     html = page.content.decode()
-    for link in ("/sources/003/?lines=3#L3", "/sources/000/?lines=23#L23",
-                 "/sources/004/?lines=13#L13", "/sources/004/?lines=23#L23"):
+    for link in (
+        "/sources/003/?lines=3#L3",
+        "/sources/000/?lines=23#L23",
+        "/sources/004/?lines=13#L13",
+        "/sources/004/?lines=23#L23",
+    ):
         assert f'href="{link}"' in html
-    as_json = client.get(reverse("atlas:partnership", kwargs={"slug": "ille-et-vilaine-mopti"}),
-                         {"format": "json"}).json()
-    assert [s["html_url"] for s in as_json["sources"]][:2] == ["/sources/003/?lines=3#L3",
-                                                               "/sources/000/?lines=23#L23"]
-    csv = client.get(reverse("atlas:partnership_list"),
-                     {"format": "csv", "q": "Ille-et-Vilaine Mopti"}).content.decode("utf-8-sig")
+    as_json = client.get(
+        reverse("atlas:partnership", kwargs={"slug": "ille-et-vilaine-mopti"}), {"format": "json"}
+    ).json()
+    assert [s["html_url"] for s in as_json["sources"]][:2] == [
+        "/sources/003/?lines=3#L3",
+        "/sources/000/?lines=23#L23",
+    ]
+    csv = client.get(
+        reverse("atlas:partnership_list"), {"format": "csv", "q": "Ille-et-Vilaine Mopti"}
+    ).content.decode("utf-8-sig")
     row = next(r for r in csv.splitlines() if "Ille-et-Vilaine – Région de Mopti" in r)
     assert row.count("lignes") >= 5  # « 003 lignes 3 | 000 lignes 23 | … » in one cell
 
@@ -70,8 +84,9 @@ def test_financing_lines_show_their_own_sources(client):
     lines = {f["funder"]["name"]: f["sources"] for f in detail["funding"]}
     assert all(s[0]["document"]["key"] == "003" and s[0]["lines"] == "17" for s in lines.values())
     html = client.get(reverse("atlas:project", kwargs={"slug": "solsomati"})).content.decode()
-    table = html[html.index("Plan de financement"):html.index("</table>", html.index(
-        "Plan de financement"))]
+    table = html[
+        html.index("Plan de financement") : html.index("</table>", html.index("Plan de financement"))
+    ]
     assert table.count('href="/sources/003/?lines=17#L17"') == 2
 
 
@@ -104,8 +119,7 @@ def test_citations_keep_their_order_skip_the_main_source_and_go_with_the_record(
     a = Source.objects.create(document=doc, line_start=1, line_end=1, quote="Coopération")
     b = Source.objects.create(document=doc, line_start=3, line_end=3, quote="Mali")
     record_citations_set(record=partnership, sources=[b, partnership.source, a, b])
-    assert [s["lines"] for s in record_sources(Partnership.objects.get(pk=partnership.pk))] == [
-        "7", "3", "1"]
+    assert [s["lines"] for s in record_sources(Partnership.objects.get(pk=partnership.pk))] == ["7", "3", "1"]
     ct = ContentType.objects.get_for_model(Partnership)
     Partnership.objects.filter(pk=partnership.pk).delete()
     assert not Citation.objects.filter(content_type=ct, object_id=partnership.pk).exists()
@@ -120,11 +134,12 @@ def test_an_inference_needs_its_reasoning():
 
 # --------------------------------------------------------------------------- nothing inferred shown as stated
 
+
 def test_inferred_values_show_as_deduced_with_their_reasoning(client):
     project = Project.objects.get(slug="trezor")
     assert Inference.objects.filter(
-        content_type=ContentType.objects.get_for_model(Project), object_id=project.pk,
-        field="participants").exists()
+        content_type=ContentType.objects.get_for_model(Project), object_id=project.pk, field="participants"
+    ).exists()
     html = client.get(reverse("atlas:project", kwargs={"slug": "trezor"})).content.decode()
     assert "déduit" in html and "le texte ne dit pas « chef de file »" in html
 
@@ -146,10 +161,8 @@ def test_user_entered_facts_show_who_declared_them_and_when():
     french = partnership.parties.get(country_id="FR")
     user = User.objects.create_user(email="redactrice@example.org", password="x" * 12)
     Membership.objects.create(user=user, role="editor").authorities.add(french)
-    change = change_record(record=partnership, action=Change.Action.CREATE, user=user,
-                           before={}, after={})
-    main = record_sources(Partnership.objects.select_related("source__document")
-                          .get(pk=partnership.pk))[0]
+    change = change_record(record=partnership, action=Change.Action.CREATE, user=user, before={}, after={})
+    main = record_sources(Partnership.objects.select_related("source__document").get(pk=partnership.pk))[0]
     assert main["type"] == "declaration"
     assert main["declared_by"] == french.name and main["declared_on"] == change.at.date().isoformat()
     assert "redactrice" not in json.dumps(main)  # the authority, never the person
@@ -157,6 +170,7 @@ def test_user_entered_facts_show_who_declared_them_and_when():
 
 
 # --------------------------------------------------------------------------- shipped documents
+
 
 def test_every_cited_document_is_shipped_and_loaded_with_its_text():
     for doc in SourceDocument.objects.filter(key__in=["000", "001", "002", "003", "004"]):
@@ -181,9 +195,9 @@ def test_every_demo_source_link_lands_on_its_quote():
 
 # --------------------------------------------------------------------------- the document page
 
+
 def test_the_page_highlights_the_cited_lines_and_stays_light(client):
-    response = client.get(reverse("core:source_document", kwargs={"key": "001"}),
-                          {"lines": "4816-4818"})
+    response = client.get(reverse("core:source_document", kwargs={"key": "001"}), {"lines": "4816-4818"})
     assert response.status_code == 200
     html = response.content.decode()
     for n in (4816, 4817, 4818):
@@ -205,15 +219,17 @@ def test_the_page_without_lines_is_paginated(client):
 
 
 def test_the_page_has_a_json_twin(client):
-    data = client.get(reverse("core:source_document", kwargs={"key": "003"}),
-                      {"lines": "17", "format": "json"}).json()
+    data = client.get(
+        reverse("core:source_document", kwargs={"key": "003"}), {"lines": "17", "format": "json"}
+    ).json()
     assert data["lines"] == {"start": 17, "end": 17}
     assert [r["number"] for r in data["rows"] if r["cited"]] == [17]
     assert "SOLSOMATI" in next(r["text"] for r in data["rows"] if r["cited"])
 
 
-@pytest.mark.parametrize("lines", ["abc", "²", "١٧", "0", "5-3", "99999", "1-2-3", "1e3",
-                                   "17-", "-17", "9" * 40, "17\x00"])
+@pytest.mark.parametrize(
+    "lines", ["abc", "²", "١٧", "0", "5-3", "99999", "1-2-3", "1e3", "17-", "-17", "9" * 40, "17\x00"]
+)
 def test_bad_line_ranges_answer_400_with_a_message(client, lines):
     url = reverse("core:source_document", kwargs={"key": "003"})
     response = client.get(url, {"lines": lines})
@@ -240,3 +256,11 @@ def test_the_list_of_documents_links_each_page(client):
     html = client.get(reverse("core:source_documents")).content.decode()
     for key in ("000", "001", "002", "003", "004"):
         assert f'href="/sources/{key}/"' in html
+
+
+def test_the_api_gives_every_source_too(client):
+    record = client.get(reverse("api:partnership_detail", kwargs={"slug": "ille-et-vilaine-mopti"})).json()
+    assert [s["lines"] for s in record["sources"]] == ["3", "23", "13", "20", "23"]
+    project = client.get(reverse("api:project_detail", kwargs={"slug": "trezor"})).json()
+    inferred = [s for s in project["sources"] if s["type"] == "inference"]
+    assert inferred and inferred[0]["field"] == "participants" and inferred[0]["reasoning"]
