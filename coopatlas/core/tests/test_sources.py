@@ -264,3 +264,12 @@ def test_the_api_gives_every_source_too(client):
     project = client.get(reverse("api:project_detail", kwargs={"slug": "trezor"})).json()
     inferred = [s for s in project["sources"] if s["type"] == "inference"]
     assert inferred and inferred[0]["field"] == "participants" and inferred[0]["reasoning"]
+
+
+def test_citations_by_key_and_range_become_links_too():
+    from coopatlas.core.templatetags.sources import lines_url
+
+    assert lines_url("001", "1088-1101") == "/sources/001/?lines=1088-1101#L1088"
+    assert lines_url("001", "17") == "/sources/001/?lines=17#L17"
+    assert lines_url("001", "abc") == "/sources/001/"
+    assert lines_url("../x", "1") == "" and lines_url(None, "1") == ""
