@@ -23,9 +23,7 @@ class SourceDocument(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     published_on = models.DateField(null=True, blank=True)
     licence = models.CharField(max_length=200, blank=True)
-    # The document's own text, shipped in core/data/sources/ and loaded with the demo data,
-    # so that every cited line can be shown (and every quote checked) without ../shared.
-    text = models.TextField(blank=True)
+    # Lines of its text (SourceText), when the atlas holds it: its page can then be shown.
     line_count = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -35,6 +33,25 @@ class SourceDocument(models.Model):
         from django.urls import reverse
 
         return reverse("core:source_document", kwargs={"key": self.key})
+
+
+class SourceText(models.Model):
+    """A document's own text, shipped in core/data/sources/ and loaded with the demo data, so
+    every cited line can be shown (and every quote checked) without ../shared.
+
+    Its own table, not a column of SourceDocument: every page joins sources to their
+    document, and the 400 KB guide must not travel with each of those rows.
+    """
+
+    document = models.OneToOneField(SourceDocument, on_delete=models.CASCADE,
+                                    primary_key=True, related_name="source_text")
+    text = models.TextField()
+
+    class Meta:
+        verbose_name = _("texte d'un document source")
+
+    def __str__(self) -> str:
+        return f"text of document #{self.document_id}"
 
 
 class Source(models.Model):

@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from .errors import AppError, NotFound
-from .models import Change, Citation, Inference, Source, SourceDocument
+from .models import Change, Citation, Inference, Source, SourceDocument, SourceText
 
 DECLARATION_KEY = "atlas-declaration"  # the document of what users declare (editing)
 _CACHE = "_coopatlas_sources"
@@ -36,7 +36,7 @@ def _lines_label(start: int | None, end: int | None) -> str:
 
 def source_link(document: SourceDocument | None, start: int | None, end: int | None) -> str | None:
     """The address of the cited lines on the document's page (`?lines=17-20#L17`)."""
-    if document is None or not document.text:
+    if document is None or not document.line_count:
         return None
     try:
         url = reverse("core:source_document", kwargs={"key": document.key})
@@ -276,7 +276,8 @@ def source_document_detail(*, key: str, lines: str | None = None, page: str | No
             % {"key": key[:64]},
             field="key",
         )
-    text_lines = doc.text.splitlines()
+    stored = SourceText.objects.filter(document=doc).values_list("text", flat=True).first()
+    text_lines = (stored or "").splitlines()
     count = len(text_lines)
     pages = max(1, -(-count // PAGE_LINES))
     asked = _parse_lines(lines, count) if count else None
@@ -329,7 +330,7 @@ def source_document_list() -> list[dict]:
             "line_count": d.line_count,
             "html_url": reverse("core:source_document", kwargs={"key": d.key}),
         }
-        for d in SourceDocument.objects.exclude(text="")
+        for d in SourceDocument.objects.filter(source_text__isnull=False)
         .order_by("key")
         .only("key", "title", "publisher", "line_count")
     ]

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
 from .errors import AppError
-from .models import Citation, Inference, PublishedFigure, Source, SourceDocument
+from .models import Citation, Inference, PublishedFigure, Source, SourceDocument, SourceText
 
 SYNTHETIC_NOTE = "Synthetic record generated for scale tests; not a fact about a real authority."
 
@@ -22,15 +22,17 @@ def source_document_get_or_create(*, key: str, title: str, publisher: str = "", 
     return doc
 
 
+@transaction.atomic
 def source_document_text_set(*, document: SourceDocument, text: str) -> SourceDocument:
     """Store the document's text (the shipped copy), so its cited lines can be shown."""
     if "\x00" in text:
         raise AppError(f"document {document.key} : le texte contient un caractère NUL ; "
                        "enregistrez le fichier en texte UTF-8.", field="text")
+    SourceText.objects.update_or_create(document=document, defaults={"text": text})
     line_count = len(text.splitlines())
-    if document.text != text or document.line_count != line_count:
-        document.text, document.line_count = text, line_count
-        document.save(update_fields=["text", "line_count"])
+    if document.line_count != line_count:
+        document.line_count = line_count
+        document.save(update_fields=["line_count"])
     return document
 
 

@@ -21,14 +21,22 @@ from coopatlas.cooperation.models import (
     ProjectTheme,
 )
 from coopatlas.core.errors import AppError
-from coopatlas.core.models import Citation, Inference, PublishedFigure, Source, SourceDocument
+from coopatlas.core.models import (
+    Citation,
+    Inference,
+    PublishedFigure,
+    Source,
+    SourceDocument,
+    SourceText,
+)
 from coopatlas.core.selectors import record_sources
 from coopatlas.geo.models import AuthorityAlias, LocalAuthority
 
 pytestmark = pytest.mark.django_db
 TABLES = [Partnership, PartnershipParty, Project, ProjectParticipant, ProjectSector,
           ProjectTheme, FundingContribution, Organisation, Contact, LocalAuthority,
-          AuthorityAlias, Source, SourceDocument, PublishedFigure, Citation, Inference]
+          AuthorityAlias, Source, SourceDocument, PublishedFigure, Citation, Inference,
+          SourceText]
 
 
 def _snapshot() -> dict:

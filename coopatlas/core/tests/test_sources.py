@@ -175,7 +175,7 @@ def test_user_entered_facts_show_who_declared_them_and_when():
 def test_every_cited_document_is_shipped_and_loaded_with_its_text():
     for doc in SourceDocument.objects.filter(key__in=["000", "001", "002", "003", "004"]):
         shipped = next(SOURCES_DIR.glob(f"{doc.key}_*.txt")).read_text(encoding="utf-8")
-        assert doc.text == shipped and doc.line_count == len(shipped.splitlines())
+        assert doc.source_text.text == shipped and doc.line_count == len(shipped.splitlines())
     assert (SOURCES_DIR / "SOURCES.md").read_text(encoding="utf-8").count("unknown") >= 3
 
 
@@ -207,6 +207,13 @@ def test_the_page_highlights_the_cited_lines_and_stays_light(client):
     assert len(response.content) < 60_000  # the guide is 400 KB
     assert "<style" not in html and ' style="' not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # strict CSP: no inline script
+
+
+def test_sources_joined_to_their_document_do_not_carry_its_text():
+    # Every page joins sources to documents: the 400 KB guide must stay out of those rows.
+    with CaptureQueriesContext(connection) as ctx:
+        list(Source.objects.select_related("document")[:5])
+    assert '"text"' not in ctx.captured_queries[0]["sql"]
 
 
 def test_the_page_without_lines_is_paginated(client):
@@ -260,7 +267,9 @@ def test_the_list_of_documents_links_each_page(client):
 
 def test_the_api_gives_every_source_too(client):
     record = client.get(reverse("api:partnership_detail", kwargs={"slug": "ille-et-vilaine-mopti"})).json()
-    assert [s["lines"] for s in record["sources"]] == ["3", "23", "13", "20", "23"]
+    assert [s["lines"] for s in record["sources"] if s["type"] == "citation"] == [
+        "3", "23", "13", "20", "23"]
+    assert [s["field"] for s in record["sources"] if s["type"] == "inference"] == ["kind"]
     project = client.get(reverse("api:project_detail", kwargs={"slug": "trezor"})).json()
     inferred = [s for s in project["sources"] if s["type"] == "inference"]
     assert inferred and inferred[0]["field"] == "participants" and inferred[0]["reasoning"]
