@@ -33,6 +33,7 @@ from coopatlas.accounts.permissions import PermissionDenied, require, scope_of
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.models import Change, Source
+from coopatlas.core.selectors import DECLARATION_KEY  # the document of declared facts
 from coopatlas.core.services import source_cite, source_document_get_or_create
 
 from . import services
@@ -49,7 +50,6 @@ from .models import (
 
 DRAFT, SUBMITTED = PublicationStatus.DRAFT, PublicationStatus.SUBMITTED
 PUBLISHED, ARCHIVED = PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED
-DECLARATION_KEY = "atlas-declaration"
 CONFIRM_MONTHS = 12
 
 

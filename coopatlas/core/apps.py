@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "coopatlas.core"
     label = "core"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        post_delete.connect(_forget_annotations, dispatch_uid="core-citations-cascade")
+
+
+def _forget_annotations(sender, instance, **kwargs) -> None:
+    """Citations and inferences point at records generically: delete them with the record.
+
+    Only records that carry a source can have them, so other deletions cost nothing.
+    """
+    if not any(f.name == "source" for f in sender._meta.concrete_fields):
+        return
+    from .services import record_annotations_delete
+
+    record_annotations_delete(model=sender, pk=instance.pk)

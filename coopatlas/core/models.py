@@ -1,5 +1,6 @@
 """Where facts come from. Every record that states a fact points to a Source."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +23,35 @@ class SourceDocument(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     published_on = models.DateField(null=True, blank=True)
     licence = models.CharField(max_length=200, blank=True)
+    # Lines of its text (SourceText), when the atlas holds it: its page can then be shown.
+    line_count = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("core:source_document", kwargs={"key": self.key})
+
+
+class SourceText(models.Model):
+    """A document's own text, shipped in core/data/sources/ and loaded with the demo data, so
+    every cited line can be shown (and every quote checked) without ../shared.
+
+    Its own table, not a column of SourceDocument: every page joins sources to their
+    document, and the 400 KB guide must not travel with each of those rows.
+    """
+
+    document = models.OneToOneField(SourceDocument, on_delete=models.CASCADE,
+                                    primary_key=True, related_name="source_text")
+    text = models.TextField()
+
+    class Meta:
+        verbose_name = _("texte d'un document source")
+
+    def __str__(self) -> str:
+        return f"text of document #{self.document_id}"
 
 
 class Source(models.Model):
@@ -141,3 +168,60 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model}#{self.object_id} v{self.version} {self.action}"
+
+
+class Citation(models.Model):
+    """An additional source of a record, in order: `position` 1, 2… after the record's own
+    `source` (position 0, kept on the record so every write path stays as it is).
+
+    Generic (content type + id) rather than one many-to-many per model: the same citation
+    list serves partnerships, conventions, projects, funding lines, organisations, contacts,
+    authorities and country profiles, and one query per model type reads a whole page's.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    position = models.PositiveSmallIntegerField()
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="record_links")
+
+    class Meta:
+        ordering = ["content_type", "object_id", "position"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "position"],
+                                    name="citation_unique_position"),
+            models.UniqueConstraint(fields=["content_type", "object_id", "source"],
+                                    name="citation_unique_source"),
+            models.CheckConstraint(name="citation_position_after_main",
+                                   condition=Q(position__gte=1)),
+        ]
+        verbose_name = _("citation")
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}#{self.object_id} [{self.position}] {self.source}"
+
+
+class Inference(models.Model):
+    """A value the sources do not state but that was deduced: shown as « déduit » with why.
+
+    `field` names the record's field ("kind", "markers.gender", "participants"); `reasoning`
+    says, in French, what the value was deduced from.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    field = models.CharField(max_length=100)
+    reasoning = models.TextField()
+
+    class Meta:
+        ordering = ["content_type", "object_id", "field"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "field"],
+                                    name="inference_unique_field"),
+            models.CheckConstraint(name="inference_has_reasoning", condition=~Q(reasoning="")),
+        ]
+        verbose_name = _("valeur déduite")
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}#{self.object_id} {self.field}: {self.reasoning[:40]}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 
-from .models import PublishedFigure, Source, SourceDocument
+from .errors import AppError
+from .models import Citation, Inference, PublishedFigure, Source, SourceDocument, SourceText
 
 SYNTHETIC_NOTE = "Synthetic record generated for scale tests; not a fact about a real authority."
 
@@ -18,6 +20,69 @@ def source_document_get_or_create(*, key: str, title: str, publisher: str = "", 
                            "licence": licence, "published_on": published_on},
     )
     return doc
+
+
+@transaction.atomic
+def source_document_text_set(*, document: SourceDocument, text: str) -> SourceDocument:
+    """Store the document's text (the shipped copy), so its cited lines can be shown."""
+    if "\x00" in text:
+        raise AppError(f"document {document.key} : le texte contient un caractère NUL ; "
+                       "enregistrez le fichier en texte UTF-8.", field="text")
+    SourceText.objects.update_or_create(document=document, defaults={"text": text})
+    line_count = len(text.splitlines())
+    if document.line_count != line_count:
+        document.line_count = line_count
+        document.save(update_fields=["line_count"])
+    return document
+
+
+@transaction.atomic
+def record_citations_set(*, record: models.Model, sources: list[Source]) -> list[Citation]:
+    """Make the record's additional sources exactly `sources`, in this order.
+
+    The record's own `source` is its first source: it is skipped here if repeated, and so
+    is a source given twice.
+    """
+    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+    main_id = getattr(record, "source_id", None)
+    extra: list[Source] = []
+    for source in sources:
+        if source.pk != main_id and all(source.pk != s.pk for s in extra):
+            extra.append(source)
+    current = list(Citation.objects.filter(content_type=content_type, object_id=record.pk)
+                   .order_by("position"))
+    if [c.source_id for c in current] == [s.pk for s in extra]:
+        return current
+    Citation.objects.filter(content_type=content_type, object_id=record.pk).delete()
+    return Citation.objects.bulk_create(
+        Citation(content_type=content_type, object_id=record.pk, position=i, source=s)
+        for i, s in enumerate(extra, start=1))
+
+
+@transaction.atomic
+def record_inferences_set(*, record: models.Model, inferences: dict[str, str]) -> None:
+    """Make the record's deduced values exactly `inferences` ({field: reasoning})."""
+    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+    for name, reasoning in inferences.items():
+        if not str(reasoning).strip():
+            raise AppError(f"{name} : dites de quoi la valeur est déduite (raisonnement vide).",
+                           field="inferred")
+    wanted = {str(k): str(v).strip() for k, v in inferences.items()}
+    current = {i.field: i.reasoning for i in Inference.objects.filter(
+        content_type=content_type, object_id=record.pk)}
+    if current == wanted:
+        return
+    Inference.objects.filter(content_type=content_type, object_id=record.pk).delete()
+    Inference.objects.bulk_create(
+        Inference(content_type=content_type, object_id=record.pk, field=k, reasoning=v)
+        for k, v in sorted(wanted.items()))
+
+
+def record_annotations_delete(*, model: type[models.Model], pk) -> None:
+    """Forget a deleted record's citations and deduced values (no foreign key cascades)."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    Citation.objects.filter(content_type=content_type, object_id=pk).delete()
+    Inference.objects.filter(content_type=content_type, object_id=pk).delete()
 
 
 def source_cite(*, document: SourceDocument | None = None, line_start: int | None = None,

@@ -133,6 +133,12 @@ def as_list(value):
     return [value]
 
 
+def _local_href(url) -> str:
+    """A link inside the site (a path starting with one slash), else nothing."""
+    return url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") \
+        else ""
+
+
 @register.filter
 def source_info(source):
     """One citation as {document, title, lines, url, quote}, whatever the dict's nesting."""
@@ -148,6 +154,12 @@ def source_info(source):
         "url": safe_href(source.get("url") or ""),
         "quote": source.get("quote") or "",
         "is_synthetic": bool(source.get("is_synthetic")),
+        # core.selectors: "citation", "declaration" (who declared it, when) or "inference".
+        "type": source.get("type") or "citation",
+        "label": source.get("label") or "",
+        "reasoning": source.get("reasoning") or "",
+        "field": source.get("field") or "",
+        "lines_url": _local_href(source.get("html_url")),
     }
     if isinstance(document, dict):
         info["document"] = document.get("key") or info["document"]

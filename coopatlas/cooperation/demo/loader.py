@@ -26,8 +26,11 @@ from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.models import Source, SourceDocument
 from coopatlas.core.services import (
     published_figure_set,
+    record_citations_set,
+    record_inferences_set,
     source_cite,
     source_document_get_or_create,
+    source_document_text_set,
 )
 from coopatlas.core.text import fold
 from coopatlas.geo.models import AdministrativeArea, Country, CountryProfile, LocalAuthority, Place
@@ -46,6 +49,8 @@ from ..models import (
 )
 
 DEMO_DIR = Path(__file__).resolve().parent
+# The cited documents' text, shipped with the code (origin and licence in SOURCES.md).
+SOURCES_DIR = DEMO_DIR.parents[1] / "core" / "data" / "sources"
 DOCUMENTS_FILE = "documents.yaml"
 LINE = "__line__"  # the YAML line of each mapping, kept for error messages
 
@@ -88,7 +93,8 @@ SECTIONS: dict[str, tuple[set[str], set[str]]] = {
                            "dimension_value", "year", "note"}),
 }
 FUNDING_KEYS = ({"funder", "amount"},
-                {"instrument", "nature", "currency", "year", "is_annual", "note", "source"})
+                {"instrument", "nature", "currency", "year", "is_annual", "note", "source",
+                 "sources", "inferred"})
 REF_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 AMOUNT_RE = re.compile(r"^[0-9]+\.[0-9]{2}$")
 AUTHORITY_PREFIXES = ("commune", "departement", "region", "siren", "iso", "ref")
@@ -289,6 +295,16 @@ class _Checker:
                         "(wc -l, plus one if the last line has no newline).")
         if "published_on" in item.data and not isinstance(item.data["published_on"], date):
             raise _fail(item, "published_on", "write the date as YYYY-MM-DD.")
+        if item.data.get("filename"):
+            path = SOURCES_DIR / str(item.data["filename"])
+            if path.name != str(item.data["filename"]) or not path.is_file():
+                raise _fail(item, "filename", f"no file « {item.data['filename']} » in "
+                            f"{SOURCES_DIR}; ship the document there (see SOURCES.md).")
+            text = path.read_text(encoding="utf-8")
+            if len(text.splitlines()) != count:
+                raise _fail(item, "line_count", f"the shipped file has "
+                            f"{len(text.splitlines())} lines, not {count}; fix line_count.")
+            item.data["text"] = text
         self.bundle.documents[key] = item.data
 
     def _record(self, item: Item) -> None:
@@ -298,7 +314,8 @@ class _Checker:
         if has_source == has_sources:
             raise _fail(item, "source", "give exactly one of `source: {doc, lines, quote}` or "
                         "`sources: [...]`: every fact carries where it comes from.")
-        self._keys(item, required, optional | {"source", "sources"}, data)
+        self._keys(item, required, optional | {"source", "sources", "inferred"}, data)
+        self._inferred(item, data.get("inferred"), "inferred")
         ref = data.get("ref")
         if ref is not None:
             if not isinstance(ref, str) or not REF_RE.match(ref):
@@ -366,6 +383,20 @@ class _Checker:
                         f"under {MAX_QUOTE}.")
         source["lines"] = [first, last]
 
+    def _inferred(self, item: Item, value, label: str) -> None:
+        """`inferred: {field: reasoning}`: a value the texts do not state, and why it was set."""
+        if value is None:
+            return
+        if not isinstance(value, dict) or not value:
+            raise _fail(item, label, "write {field: \"why the value was deduced\"}.")
+        for name, reasoning in value.items():
+            if name == LINE:
+                continue
+            if not isinstance(reasoning, str) or len(reasoning.strip()) < 10:
+                raise _fail(item, f"{label}.{name}", "say what the value was deduced from "
+                            "(a sentence), or leave the value out.")
+        value.pop(LINE, None)
+
     def _amount(self, item: Item, name: str, value) -> None:
         if not isinstance(value, str) or not AMOUNT_RE.match(value):
             raise _fail(item, name, f"« {value} » is not an amount: write a positive amount as a "
@@ -396,8 +427,16 @@ class _Checker:
                 raise _fail(item, label, "a financing line is {funder, amount, …}.")
             self._keys(item, *FUNDING_KEYS, line, label)
             self._amount(item, f"{label}.amount", line["amount"])
+            if "source" in line and "sources" in line:
+                raise _fail(item, f"{label}.sources", "give `source` or `sources`, not both.")
             if "source" in line:
                 self._source(item, line["source"], f"{label}.source", 0)
+            if "sources" in line:
+                if not isinstance(line["sources"], list) or not line["sources"]:
+                    raise _fail(item, f"{label}.sources", "give a non-empty list of sources.")
+                for j, source in enumerate(line["sources"]):
+                    self._source(item, source, f"{label}.sources", j)
+            self._inferred(item, line.get("inferred"), f"{label}.inferred")
             if line.get("year") is not None and not _is_year(line["year"]):
                 raise _fail(item, f"{label}.year", f"« {line['year']} » is not a year.")
 
@@ -511,7 +550,9 @@ class _Writer:
             write = getattr(self, f"write_{section}")
             for item in self.bundle.items[section]:
                 try:
-                    write(item)
+                    record = write(item)
+                    if record is not None:
+                        self.annotate(record, item.data)
                 except RecordError as exc:
                     raise _fail(item, exc.field, exc.message) from exc
                 except AppError as exc:
@@ -596,13 +637,15 @@ class _Writer:
         return self.get_authority(code, field_name), None
 
     def get_source(self, data: dict) -> Source:
-        if "sources" not in data:
-            return self.cite(data["source"])
-        # The models link one Source per record (the first, main one); the others are
-        # stored as citations too, so they are checked and can be linked later.
-        for extra in data["sources"][1:]:
-            self.cite(extra)
-        return self.cite(data["sources"][0])
+        """The record's main source (its first); `annotate` links the others after."""
+        return self.cite(data["sources"][0] if "sources" in data else data["source"])
+
+    def annotate(self, record, data: dict) -> None:
+        """Link all the record's sources in order, and its deduced values with their reasons."""
+        cited = data["sources"] if "sources" in data else [data["source"]] if "source" in data \
+            else []
+        record_citations_set(record=record, sources=[self.cite(s) for s in cited])
+        record_inferences_set(record=record, inferences=dict(data.get("inferred") or {}))
 
     def cite(self, source: dict) -> Source:
         first, last = source["lines"]
@@ -630,6 +673,8 @@ class _Writer:
             # source_document_get_or_create takes no published_on (yet).
             doc.published_on = published_on
             doc.save(update_fields=["published_on"])
+        if d.get("text"):
+            source_document_text_set(document=doc, text=d["text"])
         self.documents[key] = doc
         self._tally(not existed)
 
@@ -681,6 +726,7 @@ class _Writer:
         services.authority_alias_set(authority=authority, names=list(d.get("aliases") or []))
         self.authorities[ref] = authority
         self._tally(existing is None)
+        return authority
 
     def write_organisations(self, item: Item) -> None:
         d = item.data
@@ -698,6 +744,7 @@ class _Writer:
             organisation = services.organisation_create(slug=d["ref"], source=source, **fields)
         self.organisations[d["ref"]] = organisation
         self._tally(existing is None)
+        return organisation
 
     def write_partnerships(self, item: Item) -> None:
         d = item.data
@@ -721,6 +768,7 @@ class _Writer:
                                                       **fields)
         self.partnerships[d["ref"]] = partnership
         self._tally(existing is None)
+        return partnership
 
     def write_conventions(self, item: Item) -> None:
         d = item.data
@@ -737,12 +785,13 @@ class _Writer:
         # Conventions have no slug: (partnership, title) identifies them across runs.
         existing = Convention.objects.filter(partnership=partnership, title=title).first()
         if existing is not None:
-            services.convention_update(convention=existing, source=source, parties=parties,
-                                       **fields)
+            convention = services.convention_update(convention=existing, source=source,
+                                                    parties=parties, **fields)
         else:
-            services.convention_create(partnership=partnership, title=title, source=source,
-                                       parties=parties, **fields)
+            convention = services.convention_create(partnership=partnership, title=title,
+                                                    source=source, parties=parties, **fields)
         self._tally(existing is None)
+        return convention
 
     def _project_links(self, d: dict) -> services.ProjectLinks:
         themes = []
@@ -796,8 +845,9 @@ class _Writer:
                                               **{**fields, "budget": None})
         self._funding(project, d.get("funding") or [], source)
         if fields["budget"] is not None:
-            services.project_update(project=project, budget=fields["budget"])
+            project = services.project_update(project=project, budget=fields["budget"])
         self._tally(existing is None)
+        return project
 
     def _funding(self, project: Project, lines: list[dict], project_source: Source) -> None:
         """Make the financing plan hold exactly the file's lines, updating matching ones."""
@@ -820,18 +870,22 @@ class _Writer:
             if key not in wanted:
                 services.funding_remove(line=old)
         for key, (i, line, fa, fo) in wanted.items():
-            source = self.cite(line["source"]) if "source" in line else project_source
+            cited = line.get("sources") or ([line["source"]] if "source" in line else [])
+            source = self.cite(cited[0]) if cited else project_source
             try:
                 if key in existing:
-                    services.funding_update(line=existing[key], amount=line["amount"],
+                    funding = services.funding_update(line=existing[key], amount=line["amount"],
                                             source=source, note=_text(line.get("note")))
                 else:
-                    services.funding_add(project=project, amount=line["amount"], source=source,
+                    funding = services.funding_add(project=project, amount=line["amount"],
+                                                   source=source,
                                          funder_authority=fa, funder_organisation=fo,
                                          instrument=key[2], year=key[3], is_annual=key[4],
                                          nature=key[5],
                                          currency=_text(line.get("currency")) or "EUR",
                                          note=_text(line.get("note")))
+                self.annotate(funding, {"sources": cited, "inferred": line.get("inferred")}
+                              if cited else {"inferred": line.get("inferred")})
             except AppError as exc:
                 raise RecordError(f"funding[{i}].{exc.field or 'amount'}", exc.message) from exc
             self.counts["funding_lines"] += 1
@@ -860,10 +914,13 @@ class _Writer:
         source = self.get_source(d)
         existing = Programme.objects.filter(slug=d["ref"]).first()
         if existing is not None:
-            services.programme_update(programme=existing, source=source, **lists, **fields)
+            programme = services.programme_update(programme=existing, source=source, **lists,
+                                                  **fields)
         else:
-            services.programme_create(slug=d["ref"], source=source, **lists, **fields)
+            programme = services.programme_create(slug=d["ref"], source=source, **lists,
+                                                  **fields)
         self._tally(existing is None)
+        return programme
 
     def write_partner_requests(self, item: Item) -> None:
         d = item.data
@@ -879,12 +936,13 @@ class _Writer:
         existing = PartnerRequest.objects.filter(authority=authority,
                                                  registered_by=registered_by).first()
         if existing is not None:
-            services.partner_request_update(request=existing, source=source, themes=themes,
-                                            **fields)
+            request = services.partner_request_update(request=existing, source=source,
+                                                      themes=themes, **fields)
         else:
-            services.partner_request_create(authority=authority, source=source, themes=themes,
-                                            **fields)
+            request = services.partner_request_create(authority=authority, source=source,
+                                                      themes=themes, **fields)
         self._tally(existing is None)
+        return request
 
     def write_contacts(self, item: Item) -> None:
         d = item.data
@@ -903,23 +961,26 @@ class _Writer:
         existing = (same.filter(email=fields["email"]) if fields["email"]
                     else same.filter(name=fields["name"], role=fields["role"])).first()
         if existing is not None:
-            services.contact_update(contact=existing, source=source, themes=themes, **fields)
+            contact = services.contact_update(contact=existing, source=source, themes=themes,
+                                              **fields)
         else:
             fields.pop("role")
-            services.contact_create(role=_text(d["role"]), source=source, themes=themes,
-                                    **fields)
+            contact = services.contact_create(role=_text(d["role"]), source=source,
+                                              themes=themes, **fields)
         self._tally(existing is None)
+        return contact
 
     def write_country_profiles(self, item: Item) -> None:
         d = item.data
         country = self.get_country(d["country"])
         existed = CountryProfile.objects.filter(country=country).exists()
-        services.country_profile_set(country=country, source=self.get_source(d),
+        profile = services.country_profile_set(country=country, source=self.get_source(d),
                                      summary=_text(d.get("summary")),
                                      history=_text(d.get("history")),
                                      context=_text(d.get("context")),
                                      embassy_service=_text(d.get("embassy_service")))
         self._tally(not existed)
+        return profile
 
     def write_published_figures(self, item: Item) -> None:
         from coopatlas.core.models import PublishedFigure
@@ -932,10 +993,11 @@ class _Writer:
                "dimension": _text(d.get("dimension")),
                "dimension_value": _text(d.get("dimension_value")), "year": d.get("year")}
         existed = PublishedFigure.objects.filter(**key).exists()
-        published_figure_set(label=_text(d["label"]), value=Decimal(str(d["value"])),
+        figure = published_figure_set(label=_text(d["label"]), value=Decimal(str(d["value"])),
                              unit=_text(d.get("unit")) or "count", source=self.get_source(d),
                              **key)
         self._tally(not existed)
+        return figure
 
 
 # --------------------------------------------------------------------------- entry point

@@ -20,6 +20,7 @@ from coopatlas.geo.models import (
 )
 
 from ._common import _CODE_WORD, _p
+from ._sources import sources_for
 
 # --------------------------------------------------------------------------------------
 # Filters shared by the lists (each builds `id IN (subquery)` conditions)
@@ -109,11 +110,12 @@ def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list,
         # every authority (minutes at national scale); 200 ids keep the good plan.
         rows = []
         for offset in range(0, count, EXPORT_CHUNK):
-            rows.extend(qs[offset:offset + EXPORT_CHUNK])
+            rows.extend(sources_for(qs[offset:offset + EXPORT_CHUNK]))
         return count, rows, {"page": 1, "page_size": count, "num_pages": 1}
     num_pages = max(1, ceil(count / f.page_size))
     offset = (f.page - 1) * f.page_size
     rows = list(qs[offset:offset + f.page_size]) if offset < count else []
+    sources_for(rows)
     return count, rows, {"page": f.page, "page_size": f.page_size, "num_pages": num_pages}
 
 

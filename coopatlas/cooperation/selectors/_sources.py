@@ -1,34 +1,12 @@
-"""How a record's sources appear on pages, JSON and CSV."""
+"""How a record's sources appear on pages, JSON and CSV: all of them, in order (core.selectors)."""
 
 from __future__ import annotations
 
-from coopatlas.core.models import Source
+from coopatlas.core.selectors import record_sources, source_dict, sources_for
 
-
-def source_dict(source: Source | None) -> dict | None:
-    if source is None:
-        return None
-    doc = source.document if source.document_id else None
-    lines = ""
-    if source.line_start:
-        end = source.line_end or source.line_start
-        lines = f"{source.line_start}–{end}" if end != source.line_start else str(end)
-    if source.is_synthetic:
-        label = "Donnée synthétique (tests de charge)"
-    else:
-        label = (doc.key if doc else source.url) + (f", lignes {lines}" if lines else "")
-    return {
-        "label": label,
-        "document": {"key": doc.key, "title": doc.title, "url": doc.url or None} if doc else None,
-        "line_start": source.line_start,
-        "line_end": source.line_end,
-        "lines": lines,
-        "url": source.url or (doc.url if doc else "") or None,
-        "quote": source.quote,
-        "is_synthetic": source.is_synthetic,
-    }
+__all__ = ["_sources", "source_dict", "sources_for"]
 
 
 def _sources(record) -> list[dict]:
-    src = source_dict(getattr(record, "source", None))
-    return [src] if src else []
+    # All the record's sources; lists read them per page with sources_for.
+    return record_sources(record)

@@ -42,7 +42,7 @@ from ._common import (
 )
 from ._facets import _facet_areas, _facet_authority_kinds, _facet_countries, _facet_french
 from ._filters import _authority_place_qs, _authority_word_q, _list_result, _paginate
-from ._sources import _sources
+from ._sources import _sources, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
 from .projects import _project_rows, _project_summary
@@ -152,13 +152,14 @@ def authority_detail(*, slug: str) -> dict:
         "is_current": a.is_current,
         "aliases": [{"kind": x.kind, "value": x.value, "label": x.value}
                     for x in a.aliases.all().order_by("kind", "value")],
-        "partnerships": [_partnership_summary(p) for p in partnerships[:DETAIL_LIST_LIMIT]],
+        "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
         "partnership_count": partnerships.count(),
-        "projects": [_project_summary(p) for p in projects[:DETAIL_LIST_LIMIT]],
+        "projects": [_project_summary(p) for p in sources_for(projects[:DETAIL_LIST_LIMIT])],
         "project_count": projects.count(),
-        "programmes": [_programme_summary(p) for p in _programme_rows(programmes)],
-        "partner_requests": [_partner_request_summary(r) for r in _request_rows(requests)],
-        "contacts": [_contact_dict(c) for c in _contact_rows(Contact.objects.filter(authority=a))],
+        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(programmes))],
+        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(requests))],
+        "contacts": [_contact_dict(c) for c in sources_for(
+            _contact_rows(Contact.objects.filter(authority=a)))],
         "published_figures": [_figure_dict(x) for x in PublishedFigure.objects.filter(
             authority=a).select_related("source__document")],
         "sources": _sources(a),

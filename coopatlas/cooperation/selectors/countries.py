@@ -39,7 +39,7 @@ from ._common import (
 )
 from ._facets import _facet_authority_kinds, _facet_grouped, _facet_themes
 from ._filters import _level1_area_code
-from ._sources import source_dict
+from ._sources import _sources, source_dict, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
 from .requests import _contact_dict, _contact_rows, _figure_dict, _partner_request_summary, _request_rows
@@ -106,16 +106,16 @@ def country_summary(*, iso2: str) -> dict:
         "themes": _facet_themes(Partnership.themes.through.objects.filter(
             partnership_id__in=all_partnerships.values("id")), "partnership_id", themes_by_id),
         "active_partnerships": [_partnership_summary(p) for p in
-                                _partnership_rows(active)[:COUNTRY_LIST_LIMIT]],
+                                sources_for(_partnership_rows(active)[:COUNTRY_LIST_LIMIT])],
         "active_partnerships_list_url": _list_url("atlas:partnership_list",
                                                   country=country.iso2, status="active"),
-        "partner_requests": [_partner_request_summary(r) for r in _request_rows(
-            PartnerRequest.objects.public().filter(authority__country=country))[:COUNTRY_LIST_LIMIT]],
-        "programmes": [_programme_summary(p) for p in _programme_rows(
+        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(
+            PartnerRequest.objects.public().filter(authority__country=country))[:COUNTRY_LIST_LIMIT])],
+        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(
             Programme.objects.public().filter(countries=country)
-        ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT]],
-        "contacts": [_contact_dict(c) for c in _contact_rows(
-            Contact.objects.filter(country=country))],
+        ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT])],
+        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(
+            Contact.objects.filter(country=country)))],
         "html_url": _url("atlas:country", "slug", country.slug),
         "api_url": _url("api:country_summary", "iso2", country.iso2),
     }
@@ -141,7 +141,8 @@ def _profile_dict(country: Country) -> dict | None:
     if profile is None:
         return None
     return {"summary": profile.summary, "history": profile.history, "context": profile.context,
-            "embassy_service": profile.embassy_service, "source": source_dict(profile.source)}
+            "embassy_service": profile.embassy_service, "source": source_dict(profile.source),
+            "sources": _sources(profile)}
 
 
 def _published_for(published, dimension: str, value: str) -> list[dict]:

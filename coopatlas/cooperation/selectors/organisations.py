@@ -25,7 +25,7 @@ from ..models import (
 from ._common import DETAIL_LIST_LIMIT, _organisation_ref, is_lookup_key
 from ._facets import _facet_choice
 from ._filters import _list_result, _paginate
-from ._sources import _sources
+from ._sources import _sources, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
 from .projects import _project_rows, _project_summary
@@ -98,14 +98,14 @@ def organisation_detail(*, slug: str) -> dict:
         .values("project_id")))
     out.update({
         "description": o.description,
-        "partnerships": [_partnership_summary(p) for p in partnerships[:DETAIL_LIST_LIMIT]],
-        "operated_projects": [_project_summary(p) for p in operated[:DETAIL_LIST_LIMIT]],
-        "funded_projects": [_project_summary(p) for p in funded[:DETAIL_LIST_LIMIT]],
-        "programmes": [_programme_summary(p) for p in _programme_rows(
-            Programme.objects.public().filter(carrier_organisation=o))],
-        "partner_requests": [_partner_request_summary(r) for r in _request_rows(
-            PartnerRequest.objects.public().filter(registered_by=o))],
-        "contacts": [_contact_dict(c) for c in _contact_rows(
-            Contact.objects.filter(organisation=o))],
+        "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
+        "operated_projects": [_project_summary(p) for p in sources_for(operated[:DETAIL_LIST_LIMIT])],
+        "funded_projects": [_project_summary(p) for p in sources_for(funded[:DETAIL_LIST_LIMIT])],
+        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(
+            Programme.objects.public().filter(carrier_organisation=o)))],
+        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(
+            PartnerRequest.objects.public().filter(registered_by=o)))],
+        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(
+            Contact.objects.filter(organisation=o)))],
     })
     return out

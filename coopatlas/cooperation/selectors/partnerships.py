@@ -51,7 +51,7 @@ from ._facets import (
     _facet_themes,
 )
 from ._filters import _authority_place_qs, _authority_word_q, _facet_ids, _list_result, _paginate, _period_q
-from ._sources import _sources
+from ._sources import _sources, sources_for
 from .projects import _project_rows, _project_summary
 
 # --------------------------------------------------------------------------------------
@@ -181,8 +181,8 @@ def partnership_detail(*, slug: str) -> dict:
         "start_date": _iso(p.start_date),
         "end_date": _iso(p.end_date),
         "organisations": [_organisation_ref(o) for o in p.organisations.all()],
-        "conventions": [_convention_dict(c) for c in conventions],
-        "projects": [_project_summary(x) for x in projects[:DETAIL_LIST_LIMIT]],
+        "conventions": [_convention_dict(c) for c in sources_for(conventions)],
+        "projects": [_project_summary(x) for x in sources_for(projects[:DETAIL_LIST_LIMIT])],
         "project_count": len(projects) if len(projects) < DETAIL_LIST_LIMIT else projects.count(),
     })
     return out

@@ -56,7 +56,7 @@ from ._facets import (
     _facet_themes,
 )
 from ._filters import _authority_place_qs, _authority_word_q, _facet_ids, _list_result, _paginate, _period_q
-from ._sources import _sources
+from ._sources import _sources, sources_for
 
 # --------------------------------------------------------------------------------------
 # Projects
@@ -223,7 +223,7 @@ def project_detail(*, slug: str) -> dict:
                                                          m.significance)}
                            for m in ProjectPolicyMarker.objects.filter(project=p)
                            .select_related("marker")],
-        "funding": [_funding_dict(x) for x in funding],
+        "funding": [_funding_dict(x) for x in sources_for(funding)],
         "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
         "beneficiaries": p.beneficiaries,
         "beneficiaries_count": p.beneficiaries_count,

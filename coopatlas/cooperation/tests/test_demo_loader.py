@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coopatlas.cooperation.demo.loader import DEMO_DIR, _Checker, _read, demo_load
+from coopatlas.cooperation.demo.loader import DEMO_DIR, SOURCES_DIR, _Checker, _read, demo_load
 from coopatlas.cooperation.models import (
     Contact,
     FundingContribution,
@@ -21,14 +21,22 @@ from coopatlas.cooperation.models import (
     ProjectTheme,
 )
 from coopatlas.core.errors import AppError
-from coopatlas.core.models import PublishedFigure, Source, SourceDocument
+from coopatlas.core.models import (
+    Citation,
+    Inference,
+    PublishedFigure,
+    Source,
+    SourceDocument,
+    SourceText,
+)
+from coopatlas.core.selectors import record_sources
 from coopatlas.geo.models import AuthorityAlias, LocalAuthority
 
 pytestmark = pytest.mark.django_db
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 TABLES = [Partnership, PartnershipParty, Project, ProjectParticipant, ProjectSector,
           ProjectTheme, FundingContribution, Organisation, Contact, LocalAuthority,
-          AuthorityAlias, Source, SourceDocument, PublishedFigure]
+          AuthorityAlias, Source, SourceDocument, PublishedFigure, Citation, Inference,
+          SourceText]
 
 
 def _snapshot() -> dict:
@@ -55,7 +63,8 @@ def test_montreuil_93048_is_partnered_with_the_cercle_de_yelimane(demo):
 
 def test_ille_et_vilaine_mopti_since_1984_with_its_source_lines(demo):
     partnership = Partnership.objects.get(slug="ille-et-vilaine-mopti")
-    assert partnership.start_year == 1984 and partnership.status == "active"
+    # The texts give no status (the present tense is not one): it stays unknown.
+    assert partnership.start_year == 1984 and partnership.status == "unknown"
     parties = {a.country_id: a for a in partnership.parties.all()}
     assert (parties["FR"].kind, parties["FR"].insee_code) == ("departement", "35")
     assert parties["ML"].area.code == "ML-5" and parties["ML"].kind == "region"
@@ -121,18 +130,21 @@ def test_second_run_creates_nothing(demo):
     assert _snapshot() == before
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
 def test_every_quote_is_verbatim_in_its_lines():
-    seeds = {p.name[:3]: p.read_text(encoding="utf-8").splitlines() for p in SEEDS.glob("*.txt")}
+    # The shipped copies (core/data/sources/), never ../shared: this test never skips.
     bundle = _Checker(_read(DEMO_DIR)).run()
+    seeds = {}
     for key, doc in bundle.documents.items():
+        assert doc.get("filename"), f"documents.yaml: document {key} has no shipped file"
+        seeds[key] = (SOURCES_DIR / doc["filename"]).read_text(encoding="utf-8").splitlines()
         assert doc["line_count"] == len(seeds[key]), f"documents.yaml line_count of {key}"
     wrong = []
     for items in bundle.items.values():
         for item in items:
             d = item.data
             sources = [d["source"]] if "source" in d else list(d.get("sources") or [])
-            sources += [line["source"] for line in d.get("funding") or [] if "source" in line]
+            for line in d.get("funding") or []:
+                sources += [line["source"]] if "source" in line else list(line.get("sources") or [])
             for s in sources:
                 first, last = s["lines"]
                 text = " ".join(" ".join(seeds[str(s["doc"])][first - 1:last]).split())
@@ -234,7 +246,28 @@ BROKEN.update({
                        ["field sectors", "unknown DAC sector « 99999 »"]),
     "unknown-funder-org": ({"p.yaml": PROJECT.replace('"commune:93048"', '"org:nobody"')},
                            ["field funding[0].funder", "unknown ref « nobody »"]),
+    "inferred-without-reasoning": ({"bad.yaml": GOOD_AUTHORITY.replace(
+        "kind: cercle,", 'kind: cercle, inferred: {kind: "oui"},')},
+        ["« t-yelimane »", "field inferred.kind", "say what the value was deduced from"]),
+    "inferred-not-a-mapping": ({"bad.yaml": GOOD_AUTHORITY.replace(
+        "kind: cercle,", "kind: cercle, inferred: [kind],")}, ["field inferred", "why"]),
+    "funding-source-and-sources": ({"p.yaml": PROJECT.replace(
+        'amount: "400.00"}', f'amount: "400.00", source: {SRC}, sources: [{SRC}]}}')},
+        ["field funding[0].sources", "not both"]),
 })
+
+
+def test_a_shipped_document_that_changed_is_refused(tmp_path):
+    documents = DOCUMENTS.replace('line_count: 61}',
+                                  'line_count: 62, filename: "000_a14eddde4431bf05.txt"}')
+    folder = _write(tmp_path, {"a.yaml": GOOD_AUTHORITY}, documents)
+    with pytest.raises(AppError) as exc:
+        demo_load(data_dir=folder)
+    assert "shipped file has 61 lines, not 62" in exc.value.message
+    missing = DOCUMENTS.replace('line_count: 61}', 'line_count: 61, filename: "../x.txt"}')
+    with pytest.raises(AppError) as exc:
+        demo_load(data_dir=_write(tmp_path, {"a.yaml": GOOD_AUTHORITY}, missing))
+    assert "ship the document there" in exc.value.message
 
 
 def _write(tmp_path: Path, files: dict[str, str], documents: str | None = DOCUMENTS) -> Path:
@@ -267,6 +300,32 @@ def test_the_good_small_files_load(tmp_path):
     assert counts["partnerships"] == 1 and counts["projects"] == 1
     assert counts["funding_lines"] == 1
     assert Partnership.objects.get(slug="t-montreuil").parties.count() == 2
+
+
+def test_all_sources_and_deduced_values_are_linked_in_order(tmp_path):
+    second = '{doc: "000", lines: [15, 15], quote: "58 partenariats actifs"}'
+    third = '{doc: "000", lines: [7, 7], quote: "Koutiala"}'
+    partnership = GOOD_PARTNERSHIP.replace(
+        f"source: {SRC}", f"sources: [{SRC}, {second}, {third}],\n"
+        '     inferred: {status: "Déduit de la ligne 15 de la fiche du Mali."}')
+    project = PROJECT.replace('amount: "400.00"}', f'amount: "400.00", sources: [{third}, '
+                              f'{second}], inferred: {{nature: "Le texte ne dit pas si ce '
+                              f'montant est versé en numéraire."}}}}')
+    folder = _write(tmp_path, {"a.yaml": GOOD_AUTHORITY, "b.yaml": partnership,
+                               "p.yaml": project})
+    demo_load(data_dir=folder)
+    record = Partnership.objects.get(slug="t-montreuil")
+    sources = record_sources(record)
+    assert [s["lines"] for s in sources] == ["21", "15", "7", ""]
+    assert sources[-1]["type"] == "inference" and sources[-1]["field"] == "status"
+    line = FundingContribution.objects.get(project__slug="t-project")
+    assert [s["lines"] for s in record_sources(line)] == ["7", "15", ""]
+    # A second run changes nothing; a file with fewer sources unlinks the others.
+    demo_load(data_dir=folder)
+    assert [s["lines"] for s in record_sources(Partnership.objects.get(pk=record.pk))] == [
+        "21", "15", "7", ""]
+    demo_load(data_dir=_write(tmp_path, {"b.yaml": GOOD_PARTNERSHIP}))
+    assert [s["lines"] for s in record_sources(Partnership.objects.get(pk=record.pk))] == ["21"]
 
 
 def test_a_late_error_rolls_back_the_records_written_before_it(tmp_path):

@@ -60,7 +60,9 @@ def test_demo_export_is_schema_valid(db, tmp_path):
     out = tmp_path / "demo.xml"
     result = iati_export(projects=projects_for_export(), output=out)
     root = _valid(out)
-    assert result.activities == len(root) >= 10
+    # Only the demo projects whose status the texts state can be exported (activity-status is
+    # mandatory; issue 8: a status the texts do not give stays unknown, never guessed).
+    assert result.activities == len(root) >= 3
     ids = [a.findtext("iati-identifier") for a in root]
     assert len(ids) == len(set(ids))
     # Projects IATI cannot take (no status) are listed, not silently dropped.
