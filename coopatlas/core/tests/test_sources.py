@@ -104,7 +104,7 @@ def test_sources_of_a_page_of_records_take_constant_queries():
 
 
 def test_list_pages_do_not_query_per_record(django_assert_max_num_queries):
-    from coopatlas.atlas.filters import filters_from_params
+    from coopatlas.cooperation.filters import filters_from_params
 
     with CaptureQueriesContext(connection) as few:
         coop.partnership_list(filters=filters_from_params({"page_size": "5"}))
