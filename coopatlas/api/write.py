@@ -46,7 +46,6 @@ from coopatlas.cooperation.models import (
 )
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
-from coopatlas.core.services import source_cite
 
 from .schemas import ErrorOut
 
@@ -330,7 +329,8 @@ def _source(data: dict):
         except Exception as exc:  # noqa: BLE001 - Django's ValidationError, reworded
             raise AppError("source_url : donnez une adresse http(s) complète.",
                            field="source_url") from exc
-        data["source"] = source_cite(url=url, quote=quote or "")
+        # Cited by the service, inside its transaction and after the permission check.
+        data["source"] = editing.SourceRef(url=url, quote=quote or "")
     elif quote:
         raise AppError("source_quote : une citation accompagne une source_url.",
                        field="source_quote")

@@ -20,6 +20,7 @@ A project's financing lines follow the project's publication state.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -70,8 +71,21 @@ class Conflict(AppError):
 
 # --------------------------------------------------------------------------- helpers
 
+@dataclass(frozen=True)
+class SourceRef:
+    """A citation asked for by a caller (API, form), cited only inside the write's
+    transaction: a refused write must not leave a `Source` row behind."""
+
+    url: str = ""
+    quote: str = ""
+
+    def cite(self) -> Source:
+        return source_cite(url=self.url, quote=self.quote)
+
+
 def declared_source() -> Source:
-    """The source of what a signed-in user declares without citing a document."""
+    """The source of what a signed-in user declares without citing a document.
+    Call it inside a transaction (it may create the document and the citation)."""
     document = source_document_get_or_create(
         key=DECLARATION_KEY, title="Déclaration d'un utilisateur de l'atlas",
         publisher="Atlas de la coopération décentralisée")
@@ -126,13 +140,14 @@ def _status_for(record: Model) -> str:
     return DRAFT
 
 
-def _create(*, actor, create: Callable[[], Model]) -> Model:
+def _create(*, actor, create: Callable[[Source], Model], source: Source | SourceRef | None
+            ) -> Model:
     with transaction.atomic():
         if not scope_of(actor).any_role:
             raise PermissionDenied(_("Seul un compte doté d'un rôle (rédacteur, animateur, "
                                      "ambassade, administrateur) peut créer un enregistrement ; "
                                      "demandez un rôle à un administrateur."), field="user")
-        record = create()
+        record = create(_cite(source) or declared_source())
         record.publication_status = _status_for(record)
         record.confirmed_at = timezone.now()
         record.save(update_fields=["publication_status", "confirmed_at"])
@@ -142,10 +157,15 @@ def _create(*, actor, create: Callable[[], Model]) -> Model:
     return record
 
 
-def _update(*, actor, record: Model, version, save: Callable[[Model], Model]) -> Model:
+def _update(*, actor, record: Model, version, save: Callable[[Model], Model],
+            kwargs: dict | None = None) -> Model:
+    """`kwargs` are the fields `save` passes on: a `SourceRef` among them is cited here,
+    inside the transaction, after the permission check."""
     with transaction.atomic():
         require("edit", user=actor, record=record)
         fresh = _lock(record, version)
+        if kwargs is not None and isinstance(kwargs.get("source"), SourceRef):
+            kwargs["source"] = kwargs["source"].cite()
         before = history.snapshot(fresh)
         saved = save(fresh)
         saved.confirmed_at = timezone.now()  # an edit confirms the record is up to date
@@ -156,89 +176,97 @@ def _update(*, actor, record: Model, version, save: Callable[[Model], Model]) ->
     return saved
 
 
-def _source(kwargs: dict) -> Source:
-    return kwargs.pop("source", None) or declared_source()
+def _cite(source: Source | SourceRef | None) -> Source | None:
+    return source.cite() if isinstance(source, SourceRef) else source
+
+
+def _source(kwargs: dict) -> Source | SourceRef | None:
+    """The citation a create was given (cited later, in its transaction), or None for
+    the user's declaration."""
+    return kwargs.pop("source", None)
 
 
 # --------------------------------------------------------------------------- entities
 
 def partnership_create(*, actor, **kwargs) -> Partnership:
     source = _source(kwargs)
-    return _create(actor=actor,
-                   create=lambda: services.partnership_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.partnership_create(source=cited, **kwargs))
 
 
 def partnership_update(*, actor, partnership: Partnership, version, **kwargs) -> Partnership:
-    return _update(actor=actor, record=partnership, version=version,
+    return _update(actor=actor, record=partnership, version=version, kwargs=kwargs,
                    save=lambda r: services.partnership_update(partnership=r, **kwargs))
 
 
 def convention_create(*, actor, partnership: Partnership, **kwargs) -> Convention:
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.convention_create(
-        partnership=partnership, source=source, **kwargs))
+    return _create(actor=actor, source=source, create=lambda cited: services.convention_create(
+        partnership=partnership, source=cited, **kwargs))
 
 
 def convention_update(*, actor, convention: Convention, version, **kwargs) -> Convention:
-    return _update(actor=actor, record=convention, version=version,
+    return _update(actor=actor, record=convention, version=version, kwargs=kwargs,
                    save=lambda r: services.convention_update(convention=r, **kwargs))
 
 
 def project_create(*, actor, **kwargs) -> Project:
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.project_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.project_create(source=cited, **kwargs))
 
 
 def project_update(*, actor, project: Project, version, **kwargs) -> Project:
-    return _update(actor=actor, record=project, version=version,
+    return _update(actor=actor, record=project, version=version, kwargs=kwargs,
                    save=lambda r: services.project_update(project=r, **kwargs))
 
 
 def funding_add(*, actor, project: Project, **kwargs) -> FundingContribution:
     """A financing line; allowed to whoever may edit the project (checked on the line)."""
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.funding_add(
-        project=project, source=source, **kwargs))
+    return _create(actor=actor, source=source, create=lambda cited: services.funding_add(
+        project=project, source=cited, **kwargs))
 
 
 def funding_update(*, actor, line: FundingContribution, version, amount,
                    **kwargs) -> FundingContribution:
-    source = kwargs.pop("source", None)
-    return _update(actor=actor, record=line, version=version,
-                   save=lambda r: services.funding_update(line=r, amount=amount,
-                                                          source=source or r.source, **kwargs))
+    kwargs.setdefault("source", None)
+    return _update(actor=actor, record=line, version=version, kwargs=kwargs,
+                   save=lambda r: services.funding_update(
+                       line=r, amount=amount, **{**kwargs, "source": kwargs["source"] or r.source}))
 
 
 def organisation_create(*, actor, **kwargs) -> Organisation:
     source = _source(kwargs)
-    return _create(actor=actor,
-                   create=lambda: services.organisation_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.organisation_create(source=cited, **kwargs))
 
 
 def organisation_update(*, actor, organisation: Organisation, version, **kwargs) -> Organisation:
-    return _update(actor=actor, record=organisation, version=version,
+    return _update(actor=actor, record=organisation, version=version, kwargs=kwargs,
                    save=lambda r: services.organisation_update(organisation=r, **kwargs))
 
 
 def partner_request_create(*, actor, **kwargs) -> PartnerRequest:
     source = _source(kwargs)
-    return _create(actor=actor,
-                   create=lambda: services.partner_request_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.partner_request_create(source=cited, **kwargs))
 
 
 def partner_request_update(*, actor, request: PartnerRequest, version,
                            **kwargs) -> PartnerRequest:
-    return _update(actor=actor, record=request, version=version,
+    return _update(actor=actor, record=request, version=version, kwargs=kwargs,
                    save=lambda r: services.partner_request_update(request=r, **kwargs))
 
 
 def contact_create(*, actor, **kwargs) -> Contact:
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.contact_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.contact_create(source=cited, **kwargs))
 
 
 def contact_update(*, actor, contact: Contact, version, **kwargs) -> Contact:
-    return _update(actor=actor, record=contact, version=version,
+    return _update(actor=actor, record=contact, version=version, kwargs=kwargs,
                    save=lambda r: services.contact_update(contact=r, **kwargs))
 
 

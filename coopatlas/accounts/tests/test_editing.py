@@ -16,6 +16,7 @@ from coopatlas.cooperation import editing, editing_selectors, selectors
 from coopatlas.cooperation.models import Contact, FundingContribution, Partnership, Project
 from coopatlas.core.errors import AppError
 from coopatlas.core.models import Change
+from coopatlas.core.testing import assert_nothing_written, table_counts
 
 from .world import build_world
 
@@ -179,13 +180,15 @@ def test_two_concurrent_saves_one_wins():  # pragma: no cover - PostgreSQL CI on
 
 def test_bad_input_writes_nothing(world):
     editor, p1 = world["users"]["editor"], world["p1"]
-    version, changes = p1.version, Change.objects.count()
+    version, counts = p1.version, table_counts()
     with pytest.raises(AppError) as exc:
         editing.partnership_update(actor=editor, partnership=p1, version=version,
-                                   start_year=2000, end_year=1990)
+                                   start_year=2000, end_year=1990,
+                                   source=editing.SourceRef(url="https://example.org/x"))
     assert exc.value.field == "end_year"
+    assert_nothing_written(counts)
     p1.refresh_from_db()
-    assert (p1.version, p1.start_year, Change.objects.count()) == (version, 1984, changes)
+    assert (p1.version, p1.start_year) == (version, 1984)
 
 
 def test_delete_is_reversible_and_hides_the_record_from_editing(world):

@@ -8,9 +8,10 @@ import pytest
 
 from coopatlas.accounts.permissions import PermissionDenied
 from coopatlas.core.errors import AppError
+from coopatlas.core.testing import assert_nothing_written, table_counts
 from coopatlas.declarations import selectors
 from coopatlas.declarations import services as s
-from coopatlas.declarations.models import DeclarationLine, State
+from coopatlas.declarations.models import State
 
 from .conftest import YEAR
 
@@ -25,10 +26,10 @@ def add(world, decl, **data):
 
 
 def rejected(world, decl, **data) -> AppError:
-    before = DeclarationLine.objects.count()
+    before = table_counts()
     with pytest.raises(AppError) as exc:
         add(world, decl, **data)
-    assert DeclarationLine.objects.count() == before  # nothing written
+    assert_nothing_written(before)
     return exc.value
 
 
