@@ -248,17 +248,29 @@ def totp_enrolment_start(*, user: User) -> TotpDevice:
     return device
 
 
-def totp_uri(*, device: TotpDevice) -> str:
-    return totp.provisioning_uri(secret=device.secret, account=device.user.email,
-                                 issuer=TOTP_ISSUER)
+def totp_enrolment_secret(*, user: User) -> str:
+    """The secret the enrolment page shows, without writing (a GET must not write): the
+    unconfirmed device's, or a new one that `totp_confirm` stores with the first code."""
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    return device.secret if device is not None else totp.secret_new()
 
 
-def _totp_use(*, user: User, code: str, ip: str, confirming: bool) -> TotpDevice:
+def totp_uri(*, device: TotpDevice | None = None, user: User | None = None,
+             secret: str | None = None) -> str:
+    if device is not None:
+        secret, user = device.secret, device.user
+    return totp.provisioning_uri(secret=secret, account=user.email, issuer=TOTP_ISSUER)
+
+
+def _totp_use(*, user: User, code: str, ip: str, confirming: bool,
+              secret: str | None = None) -> TotpDevice:
     attempt = _attempt_take(email=user.email, ip=ip, field="code",
                             message="Trop d'essais infructueux : réessayez dans %(wait)s "
                                     "minute(s).")
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=user).first()
+        if device is None and confirming and secret:
+            device = TotpDevice(user=user, secret=secret)  # saved once a code matches
         if device is None or (device.confirmed_at is None and not confirming):
             attempt.delete()  # not a guess: nothing to check the code against
             raise AppError("Aucune application d'authentification n'est enregistrée pour ce "
@@ -267,7 +279,7 @@ def _totp_use(*, user: User, code: str, ip: str, confirming: bool) -> TotpDevice
         if step is not None:
             device.last_step = step
             device.confirmed_at = device.confirmed_at or timezone.now()
-            device.save(update_fields=["last_step", "confirmed_at"])
+            device.save()
     if step is None:  # the attempt's row, committed before the check, stays counted
         raise AppError("Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
                        "maintenant par votre application d'authentification.", field="code")
@@ -275,9 +287,11 @@ def _totp_use(*, user: User, code: str, ip: str, confirming: bool) -> TotpDevice
     return device
 
 
-def totp_confirm(*, user: User, code: str, ip: str) -> TotpDevice:
-    """First code from the app: from now on the device is asked at every sign-in."""
-    return _totp_use(user=user, code=code, ip=ip, confirming=True)
+def totp_confirm(*, user: User, code: str, ip: str, secret: str | None = None) -> TotpDevice:
+    """First code from the app: from now on the device is asked at every sign-in.
+    `secret` is the one the page showed, when no device was started (see
+    `totp_enrolment_secret`); an unconfirmed device's own secret wins over it."""
+    return _totp_use(user=user, code=code, ip=ip, confirming=True, secret=secret)
 
 
 def totp_verify(*, user: User, code: str, ip: str) -> TotpDevice:
