@@ -4,9 +4,11 @@
 `coopatlas.cooperation.editing`, which checks permissions and versions and records the
 history, so the API, the pages and the CLI agree. Answers: 401 without a valid token,
 403 out of scope, 404 unknown record, 409 stale `version` (body field, `?version=` or
-`If-Match`) with `changes` (per field: `was`, `now`, `by`), 422 with per-field messages.
-Records are answered as `{"id", "type", "version", "publication_status", …, "fields"}` with
-an `ETag` carrying the version.
+`If-Match`) with `changes` (per field: `was`, `now`, `by`), 422 with per-field messages,
+428 for a PATCH or DELETE sent without a version. Records are answered as
+`{"id", "type", "version", "publication_status", …, "fields"}` with an `ETag`
+(`"partnership-12-v3"`) that If-Match takes back; the open API's details carry the same
+`version` and `ETag`.
 
 The operations are registered on the main `api` object rather than on a separate Router:
 django-ninja gives each router its own URL patterns, so a router's POST /partnerships would
@@ -56,7 +58,8 @@ class TokenAuth(HttpBearer):
 
 
 AUTH = TokenAuth()
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict, 422: ErrorOut}
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict, 422: ErrorOut,
+                428: ErrorOut}
 
 
 # --------------------------------------------------------------------------- input shapes
@@ -494,8 +497,32 @@ def record_out(record: Model) -> dict:
 def _answer(record: Model, status: int = 200) -> HttpResponse:
     body = json.dumps(record_out(record), cls=DjangoJSONEncoder, ensure_ascii=False)
     response = HttpResponse(body, status=status, content_type="application/json")
-    response["ETag"] = f'"{record.version}"'
+    response["ETag"] = history.etag(record)
     return response
+
+
+def versioned(data: dict, model: type[Model], **lookup) -> HttpResponse:
+    """A read API detail with its record's `version` and the `ETag` to send back in
+    If-Match (the open API's details are built by the public selectors, which know
+    nothing of editing)."""
+    record = model.objects.only("pk", "version").get(**lookup)
+    data = {**data, "id": record.pk, "version": record.version}
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = history.etag(record)
+    return response
+
+
+def with_versions(data: dict, model: type[Model], key: str) -> dict:
+    """A read API list with each row's `id` and `version` (one query for the page)."""
+    rows = data.get("results") or []
+    keys = [row[key] for row in rows if key in row]
+    found = dict((k, (pk, v)) for k, pk, v in model.objects.filter(**{f"{key}__in": keys})
+                 .values_list(key, "pk", "version"))
+    for row in rows:
+        if row.get(key) in found:
+            row["id"], row["version"] = found[row[key]]
+    return data
 
 
 def _with_key(func: Callable, key: str) -> Callable:
@@ -536,7 +563,8 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         return _answer(res.update(request.auth, record, version, res.convert(data)))
 
     update.__doc__ = (f"Change the given fields of a {single}; send the `version` you read "
-                      "(or If-Match). Lists given replace the current ones.")
+                      "(or its ETag in If-Match): without either, 428. Lists given replace "
+                      "the current ones.")
     api.patch(item, url_name=f"{single}_update", response={200: dict, **WRITE_ERRORS},
               **opts)(_with_key(update, res.key))
 
@@ -548,7 +576,25 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
     delete.__doc__ = f"Delete a {single} (reversible: POST …/undelete)."
     api.delete(item, url_name=f"{single}_delete", response={200: dict, **WRITE_ERRORS},
                **opts)(_with_key(delete, res.key))
+    if res.name in ("contacts", "conventions"):
+        _register_read(api, res, item, opts)
     _register_record_actions(api, res, item, opts)
+
+
+def _register_read(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
+    """Records the open API does not serve one by one (contacts, conventions, financing
+    lines): the editing view of one, with its version and ETag, for whoever may edit or
+    validate it."""
+    single = res.model._meta.model_name
+
+    def read(request, key: str):
+        record = _get(res, key)
+        require("history", user=request.auth, record=record)
+        return _answer(record)
+
+    read.__doc__ = f"A {single} as the write API answers it, with `version` and `ETag`."
+    api.get(item, url_name=f"{single}_read", response={200: dict, **WRITE_ERRORS},
+            **opts)(_with_key(read, res.key))
 
 
 def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
@@ -617,6 +663,8 @@ def _register_funding(api: NinjaAPI) -> None:
         project = _get(PROJECTS, slug)
         kwargs = _kwargs(payload.dict(exclude_unset=True))
         return _answer(editing.funding_add(actor=request.auth, project=project, **kwargs), 201)
+
+    _register_read(api, FUNDING, "/funding/{pk}", opts)
 
     @api.patch("/funding/{pk}", url_name="funding_update",
                response={200: dict, **WRITE_ERRORS}, **opts)

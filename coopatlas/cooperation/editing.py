@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from coopatlas.accounts.permissions import PermissionDenied, require, scope_of
 from coopatlas.core import history
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, Conflict, NotFound, PreconditionRequired
 from coopatlas.core.models import Change, Source
 from coopatlas.core.services import source_cite, source_document_get_or_create
 
@@ -52,21 +52,6 @@ DRAFT, SUBMITTED = PublicationStatus.DRAFT, PublicationStatus.SUBMITTED
 PUBLISHED, ARCHIVED = PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED
 DECLARATION_KEY = "atlas-declaration"
 CONFIRM_MONTHS = 12
-
-
-class Conflict(AppError):
-    """The record changed since the version the user read: HTTP 409, CLI exit code 5."""
-
-    exit_code = 5
-    http_status = 409
-
-    def __init__(self, message: str, *, version: int, changes: dict):
-        super().__init__(message, field="version")
-        self.version = version
-        self.changes = changes
-
-    def as_dict(self) -> dict:
-        return {**super().as_dict(), "version": self.version, "changes": self.changes}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -92,13 +77,19 @@ def declared_source() -> Source:
     return source_cite(document=document)
 
 
-def _version(value) -> int:
+__all__ = ["Conflict", "SourceRef"]  # Conflict lives in core.errors; kept importable here
+
+
+def _version(value, record: Model | None = None) -> int:
+    """The version a change was made on: a number, or the record's ETag
+    (`"partnership-12-v3"`, as GET answers it) sent back in If-Match."""
     if value is None or value == "":
-        raise AppError(_("version : envoyez la version de l'enregistrement que vous avez lue "
-                         "(champ « version » ou en-tête If-Match) ; elle évite d'écraser la "
-                         "modification d'un autre."), field="version")
+        raise PreconditionRequired(_(
+            "version : envoyez la version de l'enregistrement que vous avez lue (champ "
+            "« version », paramètre ?version= ou en-tête If-Match avec l'ETag de la lecture) ; "
+            "elle évite d'écraser la modification d'un autre."), field="version")
     try:
-        number = int(str(value).strip().strip('"').removeprefix('W/').strip('"'))
+        number = history.version_from_etag(value, record)
     except ValueError as exc:
         raise AppError(_("version : « %(value)s » n'est pas un numéro de version ; envoyez le "
                          "nombre entier lu avec l'enregistrement.") % {"value": str(value)[:20]},
@@ -110,7 +101,7 @@ def _version(value) -> int:
 
 def _lock(record: Model, version) -> Model:
     """Take the version: the first save of version N wins, any other gets Conflict."""
-    sent = _version(version)
+    sent = _version(version, record)
     model = type(record)
     won = (model.objects.filter(pk=record.pk, version=sent, deleted_at__isnull=True)
            .update(version=F("version") + 1, updated_at=timezone.now()))

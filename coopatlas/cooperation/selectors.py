@@ -589,6 +589,7 @@ def partnership_detail(*, slug: str) -> dict:
 
 def _convention_dict(c: Convention) -> dict:
     return {
+        "id": c.pk, "version": c.version,  # for the write API's PATCH /conventions/{id}
         "title": c.title, "purpose": c.purpose, "signed_on": _iso(c.signed_on),
         "signed_year": c.signed_year, "starts_on": _iso(c.starts_on), "ends_on": _iso(c.ends_on),
         "duration_months": c.duration_months,
@@ -781,6 +782,7 @@ def _funding_dict(x: FundingContribution) -> dict:
     else:
         funder = _organisation_ref(x.funder_organisation)
     return {
+        "id": x.pk, "version": x.version,  # for the write API's PATCH /funding/{id}
         "funder": funder, "label": f"{funder['name']} : {_money(x.amount)} {x.currency}",
         "instrument": x.instrument,
         "instrument_label": _label(FundingInstrument, x.instrument),
@@ -1161,6 +1163,7 @@ def _contact_rows(qs: QuerySet) -> QuerySet:
 
 def _contact_dict(c: Contact) -> dict:
     return {
+        "id": c.pk, "version": c.version,  # for the write API's PATCH /contacts/{id}
         "name": c.name, "role": c.role, "label": f"{c.name} – {c.role}" if c.name else c.role,
         "email": c.email, "phone": c.phone,
         "organisation": _organisation_ref(c.organisation) if c.organisation_id else None,

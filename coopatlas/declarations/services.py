@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, Conflict, NotFound
 
 from . import access
 from .models import (
@@ -38,11 +38,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CENTS = 10**14  # a trillion euros: anything above is a typing error
 LINE_FIELDS = ("amount", "type", "country", "region", "channel", "sector", "markers",
                "project", "under_12_months", "comment")
-
-
-class Conflict(AppError):
-    http_status = 409
-    exit_code = 2
 
 
 # --------------------------------------------------------------------------- rules

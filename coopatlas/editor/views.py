@@ -27,9 +27,8 @@ from coopatlas.accounts.permissions import (
     scope_of,
 )
 from coopatlas.cooperation import editing, editing_selectors
-from coopatlas.cooperation.editing import Conflict
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.documents.selectors import documents_for
 from coopatlas.documents.services import document_upload
 from coopatlas.geo.models import LocalAuthority

@@ -144,10 +144,11 @@ def test_stale_version_is_refused_with_what_changed(world):
 
 def test_missing_or_bad_version_is_a_field_error(world):
     editor, p1 = world["users"]["editor"], world["p1"]
-    for bad in (None, "", "abc", 0):
+    for bad, status in ((None, 428), ("", 428), ("abc", 422), (0, 422), ("²", 422),
+                        ('"project-1-v1"', 422)):
         with pytest.raises(AppError) as exc:
             editing.partnership_update(actor=editor, partnership=p1, version=bad, title="x")
-        assert exc.value.field == "version" and exc.value.http_status == 422
+        assert exc.value.field == "version" and exc.value.http_status == status, bad
     p1.refresh_from_db()
     assert p1.title == "Zorglub – Quimbé"
 

@@ -41,6 +41,8 @@ def patch_concurrently(*, n: int = 4) -> dict:
                                     HTTP_AUTHORIZATION=f"Bearer {token}")
             results.append((response.status_code, start, time.monotonic(),
                             response.content.decode()[:300]))
+        except Exception as exc:  # noqa: BLE001 - reported in the result, not lost in a thread
+            results.append((-1, 0.0, 0.0, repr(exc)[:300]))
         finally:
             connection.close()
 

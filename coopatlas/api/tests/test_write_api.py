@@ -177,7 +177,8 @@ def test_stale_version_answers_409_with_what_changed(client, world):
     read = p1.version
     first = call(client, "patch", f"/partnerships/{p1.slug}", world["tokens"]["admin"],
                  {"description": "par l'administrateur", "version": read})
-    assert first.status_code == 200 and first["ETag"] == f'"{read + 1}"'
+    assert first.status_code == 200
+    assert first["ETag"] == f'"partnership-{p1.pk}-v{read + 1}"'
     second = call(client, "patch", f"/partnerships/{p1.slug}", world["tokens"]["editor"],
                   {"description": "par le rédacteur"}, HTTP_IF_MATCH=f'"{read}"')
     assert second.status_code == 409
@@ -285,3 +286,61 @@ def test_contacts_conventions_organisations(client, world):
     new = call(client, "post", "/organisations", editor,
                {"slug": "asso-neuve", "name": "Association neuve", "kind": "association"})
     assert new.status_code == 201 and new.json()["publication_status"] == "draft"
+
+
+def test_get_then_patch_as_a_plain_http_client(client, world):
+    """Before: no read gave `version` nor an ETag, so a client could not make a first PATCH."""
+    p1, token = world["p1"], world["tokens"]["editor"]
+    read = client.get(f"{API}/partnerships/{p1.slug}")
+    assert read.status_code == 200
+    etag = read["ETag"]
+    assert read.json()["version"] == p1.version and etag == f'"partnership-{p1.pk}-v{p1.version}"'
+    listed = client.get(f"{API}/partnerships").json()["results"]
+    assert {r["slug"]: r["version"] for r in listed}[p1.slug] == p1.version
+    saved = call(client, "patch", f"/partnerships/{p1.slug}", token, {"description": "un"},
+                 HTTP_IF_MATCH=etag)
+    assert saved.status_code == 200, saved.content
+    assert saved["ETag"] == f'"partnership-{p1.pk}-v{p1.version + 1}"'
+    again = call(client, "patch", f"/partnerships/{p1.slug}", token, {"description": "deux"},
+                 HTTP_IF_MATCH=etag)  # the ETag read before the first save: stale
+    assert again.status_code == 409 and again.json()["version"] == p1.version + 1
+    assert client.get(f"{API}/partnerships/{p1.slug}")["ETag"] == saved["ETag"]
+
+
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_a_change_without_version_answers_428_and_says_how(client, world, method):
+    p1 = world["p1"]
+    counts = table_counts()
+    response = call(client, method, f"/partnerships/{p1.slug}", world["tokens"]["editor"],
+                    {"description": "sans version"} if method == "patch" else None)
+    assert response.status_code == 428, response.content
+    data = response.json()
+    assert "If-Match" in data["detail"] and "version" in data["errors"]
+    assert_nothing_written(counts)
+
+
+def test_an_etag_of_another_record_is_refused(client, world):
+    p1, project = world["p1"], world["project"]
+    wrong = f'"project-{project.pk}-v{p1.version}"'
+    response = call(client, "patch", f"/partnerships/{p1.slug}", world["tokens"]["editor"],
+                    {"description": "x"}, HTTP_IF_MATCH=wrong)
+    assert response.status_code == 422 and "version" in response.json()["errors"]
+
+
+def test_records_without_an_open_detail_are_read_with_their_version(client, world):
+    from coopatlas.cooperation.models import Contact
+
+    contact = Contact.objects.filter(authority=world["commune"]).first() or \
+        Contact.objects.first()
+    assert contact is not None
+    editor, admin = world["tokens"]["editor"], world["tokens"]["admin"]
+    read = call(client, "get", f"/contacts/{contact.pk}", admin)
+    assert read.status_code == 200 and read.json()["version"] == contact.version
+    assert read["ETag"] == f'"contact-{contact.pk}-v{contact.version}"'
+    assert call(client, "get", f"/contacts/{contact.pk}").status_code == 401
+    line = world["project"].funding.first()
+    got = call(client, "get", f"/funding/{line.pk}", editor)  # the editor's own project
+    assert got.status_code == 200, got.content
+    assert got["ETag"] == f'"fundingcontribution-{line.pk}-v{line.version}"'
+    outsider = call(client, "get", f"/funding/{line.pk}", world["tokens"]["nobody"])
+    assert outsider.status_code == 403
