@@ -31,11 +31,9 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
 from coopatlas.accounts.permissions import require
-from coopatlas.accounts.services import token_user
 from coopatlas.cooperation import editing
 from coopatlas.cooperation.models import (
     Contact,
@@ -49,15 +47,9 @@ from coopatlas.cooperation.models import (
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
 
+from .auth import AUTH
 from .schemas import ErrorOut
 
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        return token_user(key=token.strip())
-
-
-AUTH = TokenAuth()
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict, 422: ErrorOut,
                 428: ErrorOut}
 

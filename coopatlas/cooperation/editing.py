@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coopatlas.accounts.permissions import PermissionDenied, require, scope_of
+from coopatlas.accounts.permissions import PermissionDenied, can_edit, require, scope_of
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, Conflict, NotFound, PreconditionRequired
 from coopatlas.core.models import Change, Source
@@ -201,13 +201,37 @@ def convention_update(*, actor, convention: Convention, version, **kwargs) -> Co
                    save=lambda r: services.convention_update(convention=r, **kwargs))
 
 
+def _require_partnership_consent(*, actor, project: Project | None, kwargs: dict) -> None:
+    """Linking a project to a partnership speaks for the partnership's authorities (the
+    project then shows on their partnership's fiche and enters their editors' scope), so
+    only someone who may edit that partnership makes the link: an editor of one of its
+    authorities, or the ministry. Decision (issue 8): refuse, rather than keep a pending
+    link; the other authority's editor, or an administrator, makes it. Links already
+    there stay."""
+    wanted = (kwargs.get("links") or {}).get("partnerships")
+    if not wanted:
+        return
+    have = set(project.partnerships.values_list("pk", flat=True)) if project else set()
+    for partnership in wanted:
+        if partnership.pk not in have and not can_edit(user=actor, record=partnership):
+            # the slug is the caller's own input; the partnership's title may be a draft's
+            raise PermissionDenied(_(
+                "partnerships : « %(slug)s » n'est pas un partenariat de vos collectivités ; "
+                "un projet ne se rattache au partenariat d'une autre collectivité qu'avec son "
+                "accord : demandez à un rédacteur de cette collectivité (ou au ministère) de "
+                "faire le rattachement.") % {"slug": partnership.slug[:80]},
+                field="partnerships")
+
+
 def project_create(*, actor, **kwargs) -> Project:
     source = _source(kwargs)
+    _require_partnership_consent(actor=actor, project=None, kwargs=kwargs)
     return _create(actor=actor, source=source,
                    create=lambda cited: services.project_create(source=cited, **kwargs))
 
 
 def project_update(*, actor, project: Project, version, **kwargs) -> Project:
+    _require_partnership_consent(actor=actor, project=project, kwargs=kwargs)
     return _update(actor=actor, record=project, version=version, kwargs=kwargs,
                    save=lambda r: services.project_update(project=r, **kwargs))
 
@@ -332,9 +356,9 @@ def funding_undelete(*, actor, line_id: int) -> FundingContribution:
         line = FundingContribution(pk=line_id, version=last.version + 1)
         history.snapshot_apply(line, last.snapshot)
         line.publication_status = _status_for(line)
-        require("undelete", user=actor, record=line)
         _full_clean(line)
         line.save(force_insert=True)
+        require("undelete", user=actor, record=line)  # on the saved line; rolled back if not
         history.change_record(record=line, action=Change.Action.UNDELETE, user=actor,
                               before={}, after=history.snapshot(line))
     return line

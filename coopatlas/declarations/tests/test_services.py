@@ -242,3 +242,22 @@ def test_rules_reload_rechecks_lines(world, decl):
     s.rules_load()
     line.refresh_from_db()
     assert line.counts_as_oda and line.not_oda_reason == ""
+
+
+def test_a_line_does_not_reveal_another_authoritys_draft_project(world, decl):
+    """Before: « Projet secret de Bêta » n'est pas un projet de … — the title of another
+    authority's draft, and a different message from an unknown slug (its existence)."""
+    from coopatlas.cooperation.models import PublicationStatus
+    from coopatlas.cooperation.tests import factories as f
+
+    f.ProjectFactory(title="Projet secret de Bêta", slug="secret-beta",
+                     participants=[(world["b"], "lead")],
+                     publication_status=PublicationStatus.DRAFT)
+    other = rejected(world, decl, type="project", amount="10", country="ML",
+                     project="secret-beta")
+    unknown = rejected(world, decl, type="project", amount="10", country="ML",
+                       project="nulle-part")
+    assert "secret" not in other.errors["project"][0].lower().replace("secret-beta", "")
+    assert "Bêta" not in other.errors["project"][0]
+    assert (other.errors["project"][0].replace("secret-beta", "X")
+            == unknown.errors["project"][0].replace("nulle-part", "X"))
