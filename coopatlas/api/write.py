@@ -50,8 +50,8 @@ from coopatlas.core.errors import AppError, NotFound
 from .auth import AUTH
 from .schemas import ErrorOut
 
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict, 422: ErrorOut,
-                428: ErrorOut}
+WRITE_ERRORS = {202: dict, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict,
+                422: ErrorOut, 428: ErrorOut}
 
 
 # --------------------------------------------------------------------------- input shapes
@@ -265,6 +265,11 @@ class StatusIn(Versioned):
     comment: str = Field("", max_length=5000)
 
 
+class RevisionIn(In):
+    action: Literal["apply", "return"]
+    comment: str = Field("", max_length=5000)
+
+
 class RestoreIn(Versioned):
     to_version: int = Field(..., ge=1)
 
@@ -475,7 +480,20 @@ def _version(request: HttpRequest, sent: int | None):
     return request.GET.get("version") or request.headers.get("If-Match") or None
 
 
+def revision_out(revision) -> dict | None:
+    if revision is None:
+        return None
+    return {"id": revision.pk, "status": revision.status, "base_version": revision.base_version,
+            "by": revision.created_by_email, "at": revision.created_at,
+            "before": revision.before, "after": revision.after, "comment": revision.comment}
+
+
 def record_out(record: Model) -> dict:
+    """`fields` are the record as published (or as it is, for a draft); an edit waiting
+    for validation is `pending_revision` (None when there is none)."""
+    pending = getattr(record, "pending_revision", None)
+    if pending is None and hasattr(record, "publication_status"):
+        pending = editing.pending_revision(record)
     return {
         "id": record.pk, "type": record._meta.model_name,
         "slug": getattr(record, "slug", None), "version": record.version,
@@ -483,10 +501,13 @@ def record_out(record: Model) -> dict:
         "returned_comment": record.returned_comment,
         "confirmed_at": record.confirmed_at, "deleted_at": record.deleted_at,
         "fields": history.snapshot(record),
+        "pending_revision": revision_out(pending),
     }
 
 
 def _answer(record: Model, status: int = 200) -> HttpResponse:
+    if status == 200 and getattr(record, "pending_revision", None) is not None:
+        status = 202  # accepted, waiting for validation: the record itself did not change
     body = json.dumps(record_out(record), cls=DjangoJSONEncoder, ensure_ascii=False)
     response = HttpResponse(body, status=status, content_type="application/json")
     response["ETag"] = history.etag(record)
@@ -612,6 +633,22 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
 
     api.post(f"{item}/status", url_name=f"{single}_status",
              response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(status, res.key))
+
+    def revision(request, key: str, payload: RevisionIn):
+        """Reviewers: publish (`apply`) or `return` (with a comment) the edit waiting for
+        validation on this published record."""
+        record = _get(res, key)
+        pending = editing.pending_revision(record)
+        if pending is None:
+            raise NotFound(f"{res.name} : aucune révision en attente sur « {key[:60]} ».",
+                           field="revision")
+        if payload.action == "apply":
+            return _answer(editing.revision_apply(actor=request.auth, revision=pending))
+        editing.revision_return(actor=request.auth, revision=pending, comment=payload.comment)
+        return _answer(type(record).objects.get(pk=record.pk))
+
+    api.post(f"{item}/revision", url_name=f"{single}_revision",
+             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(revision, res.key))
 
     def confirm(request, key: str):
         """The yearly "still true" confirmation."""

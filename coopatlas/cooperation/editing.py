@@ -12,8 +12,10 @@ Anything raised rolls everything back: nothing half-written, no version consumed
 
 Workflow: created records start as drafts; draft → submitted (anyone who may edit) →
 published (administrator, or embassy for its country) → archived; a publisher may return a
-submitted record to draft with a comment. Edits to a published record keep it published
-(recorded in the history, visible to administrators): the atlas must stay easy to update.
+submitted record to draft with a comment. An edit to a published record by someone who
+may not publish it waits as a pending `Revision` (the public keeps the published version)
+until a publisher applies or returns it, except when it changes only minor fields
+(data/minor_fields.yaml); the ministry's and the record's embassy's edits apply at once.
 A project's financing lines follow the project's publication state.
 """
 
@@ -22,7 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
@@ -30,10 +35,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coopatlas.accounts.permissions import PermissionDenied, can_edit, require, scope_of
+from coopatlas.accounts.permissions import (
+    PermissionDenied,
+    can_edit,
+    can_publish,
+    require,
+    scope_of,
+)
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, Conflict, NotFound, PreconditionRequired
-from coopatlas.core.models import Change, Source
+from coopatlas.core.models import Change, Revision, Source
 from coopatlas.core.services import source_cite, source_document_get_or_create
 
 from . import services
@@ -149,14 +160,21 @@ def _create(*, actor, create: Callable[[Source], Model], source: Source | Source
 
 
 def _update(*, actor, record: Model, version, save: Callable[[Model], Model],
-            kwargs: dict | None = None) -> Model:
+            kwargs: dict | None = None, review: bool = True) -> Model:
     """`kwargs` are the fields `save` passes on: a `SourceRef` among them is cited here,
-    inside the transaction, after the permission check."""
+    inside the transaction, after the permission check.
+
+    On a published record, a change by someone who may not publish it is kept as a
+    pending `Revision` (the record and its version do not change; see `_propose`)."""
     with transaction.atomic():
         require("edit", user=actor, record=record)
-        fresh = _lock(record, version)
         if kwargs is not None and isinstance(kwargs.get("source"), SourceRef):
             kwargs["source"] = kwargs["source"].cite()
+        if review and _needs_review(actor=actor, record=record):
+            proposed = _propose(actor=actor, record=record, version=version, save=save)
+            if proposed is not None:
+                return proposed
+        fresh = _lock(record, version)
         before = history.snapshot(fresh)
         saved = save(fresh)
         saved.confirmed_at = timezone.now()  # an edit confirms the record is up to date
@@ -165,6 +183,133 @@ def _update(*, actor, record: Model, version, save: Callable[[Model], Model],
         history.change_record(record=saved, action=Change.Action.UPDATE, user=actor,
                               before=before, after=history.snapshot(saved))
     return saved
+
+
+# --------------------------------------------------------------------------- review
+
+MINOR_FIELDS_FILE = Path(__file__).resolve().parent / "data" / "minor_fields.yaml"
+REVIEWED = frozenset({"partnership", "convention", "project", "fundingcontribution",
+                      "organisation", "partnerrequest", "contact"})
+
+
+@lru_cache(maxsize=1)
+def minor_fields() -> dict[str, frozenset[str]]:
+    """Per model, the fields whose change applies at once (data/minor_fields.yaml)."""
+    data = yaml.safe_load(MINOR_FIELDS_FILE.read_text(encoding="utf-8")) or {}
+    return {k: frozenset(v or ()) for k, v in data.items() if not k.startswith("_")}
+
+
+def _needs_review(*, actor, record: Model) -> bool:
+    """Published records change only through validation, except by those who validate
+    them (the ministry everywhere, an embassy in its country)."""
+    return (record._meta.model_name in REVIEWED
+            and record.publication_status == PUBLISHED
+            and not can_publish(user=actor, record=record))
+
+
+def pending_revision(record: Model) -> Revision | None:
+    return Revision.objects.filter(model=history.model_label(record), object_id=record.pk,
+                                   status=Revision.Status.PENDING).first()
+
+
+def _propose(*, actor, record: Model, version, save: Callable[[Model], Model]) -> Model | None:
+    """Keep the change as a pending revision: the save runs in a savepoint that is rolled
+    back, its result kept as a snapshot. Returns the unchanged record (with
+    `pending_revision` set), or None when every changed field is minor (then the caller
+    saves as usual). A newer proposal replaces an older pending one."""
+    sent = _version(version, record)
+    current = type(record).objects.get(pk=record.pk)
+    if current.version != sent or current.deleted_at:
+        _lock(record, version)  # raises the usual Conflict: nothing is written
+    before = history.snapshot(current)
+    savepoint = transaction.savepoint()
+    try:
+        saved = save(current)
+        require("edit", user=actor, record=saved)  # nobody proposes out of their scope
+        after = history.snapshot(saved)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+    changed_before, changed_after = history.diff(before, after)
+    current = type(record).objects.get(pk=record.pk)
+    if not changed_after or set(changed_after) <= minor_fields().get(
+            record._meta.model_name, frozenset()):
+        return None
+    label = history.model_label(record)
+    Revision.objects.filter(model=label, object_id=record.pk,
+                            status=Revision.Status.PENDING).update(
+        status=Revision.Status.SUPERSEDED, decided_at=timezone.now(),
+        decided_by_email=getattr(actor, "email", ""))
+    current.pending_revision = Revision.objects.create(
+        model=label, object_id=record.pk, base_version=sent, data=after,
+        before=changed_before, after=changed_after,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_email=getattr(actor, "email", "") or "")
+    return current
+
+
+def _revision_record(revision: Revision) -> Model:
+    from django.apps import apps
+
+    model = apps.get_model(revision.model)
+    record = model.objects.filter(pk=revision.object_id).first()
+    if record is None:
+        raise NotFound(_("La fiche de cette révision n'existe plus."), field="revision")
+    return record
+
+
+def _revision_pending(revision: Revision) -> None:
+    if revision.status != Revision.Status.PENDING:
+        raise Conflict(_("Cette révision n'est plus en attente (%(status)s) : rien n'a été "
+                         "fait.") % {"status": revision.get_status_display()},
+                       field="revision")
+
+
+def revision_apply(*, actor, revision: Revision) -> Model:
+    """Publish a pending revision: the record takes its content (a new version); the
+    history records the proposer and the reviewer. If the record changed since the
+    revision was made on it, Conflict: return it so that the editor starts again."""
+    with transaction.atomic():
+        revision = Revision.objects.select_for_update().get(pk=revision.pk)
+        record = _revision_record(revision)
+        require("publish", user=actor, record=record)
+        _revision_pending(revision)
+        fresh = _lock(record, revision.base_version)
+        before = history.snapshot(fresh)
+        history.snapshot_apply(fresh, revision.data)
+        _full_clean(fresh)
+        fresh.confirmed_at = timezone.now()
+        fresh.save()
+        history.snapshot_apply_relations(fresh, revision.data)
+        history.change_record(
+            record=fresh, action=Change.Action.UPDATE, user=actor, before=before,
+            after=history.snapshot(fresh),
+            comment=_("révision n° %(id)s proposée par %(by)s, validée")
+            % {"id": revision.pk, "by": revision.created_by_email or "?"})
+        revision.status = Revision.Status.APPLIED
+        revision.decided_by_email = getattr(actor, "email", "") or ""
+        revision.decided_at = timezone.now()
+        revision.save(update_fields=["status", "decided_by_email", "decided_at"])
+    return fresh
+
+
+def revision_return(*, actor, revision: Revision, comment: str) -> Revision:
+    """Send a pending revision back to its author with what to correct; the record keeps
+    its published content."""
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        revision = Revision.objects.select_for_update().get(pk=revision.pk)
+        record = _revision_record(revision)
+        require("return", user=actor, record=record)
+        _revision_pending(revision)
+        if not comment:
+            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."),
+                           field="comment")
+        revision.status = Revision.Status.RETURNED
+        revision.comment = comment
+        revision.decided_by_email = getattr(actor, "email", "") or ""
+        revision.decided_at = timezone.now()
+        revision.save(update_fields=["status", "comment", "decided_by_email", "decided_at"])
+    return revision
 
 
 def _cite(source: Source | SourceRef | None) -> Source | None:
@@ -292,7 +437,8 @@ def contact_erase(*, actor, contact: Contact, version) -> Contact:
     """Remove a person's details on request; the role stays, so records citing it hold.
     The history is scrubbed too: an erased e-mail must not survive in old snapshots."""
     with transaction.atomic():
-        saved = _update(actor=actor, record=contact, version=version,
+        # an erasure on request applies at once, published or not (no review)
+        saved = _update(actor=actor, record=contact, version=version, review=False,
                         save=lambda r: services.contact_update(
                             contact=r, **dict.fromkeys(PERSONAL_FIELDS, "")))
         for change in Change.objects.filter(model=history.model_label(saved),

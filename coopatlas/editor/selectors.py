@@ -22,6 +22,7 @@ from coopatlas.cooperation.models import (
     Project,
     PublicationStatus,
 )
+from coopatlas.core.models import Revision
 from coopatlas.geo.models import Country, LocalAuthority
 
 # URL segment → model, in the order the dashboard shows them.
@@ -88,8 +89,36 @@ def review_queue(*, user) -> list[dict]:
                                   deleted_at__isnull=True)
         if cond is not None:
             qs = qs.filter(pk__in=model.objects.filter(cond).values("pk"))
-        rows += [{"kind": kind, "record": record, "label": model._meta.verbose_name}
+        rows += [{"kind": kind, "record": record, "label": model._meta.verbose_name,
+                  "revision": None}
                  for record in qs.order_by("updated_at")]
+        rows += _revision_rows(kind, model, cond)
+    return rows
+
+
+def _revision_rows(kind: str, model: type[Model], cond) -> list[dict]:
+    """Pending revisions of published records under `cond` (None: all): two queries."""
+    revisions = Revision.objects.filter(model=model._meta.label_lower,
+                                        status=Revision.Status.PENDING)
+    if cond is not None:
+        revisions = revisions.filter(object_id__in=model.objects.filter(cond).values("pk"))
+    revisions = list(revisions.order_by("created_at", "id"))
+    records = model.objects.in_bulk([r.object_id for r in revisions]) if revisions else {}
+    return [{"kind": kind, "record": records[r.object_id], "label": model._meta.verbose_name,
+             "revision": r} for r in revisions if r.object_id in records]
+
+
+def pending_revisions(*, user) -> list[dict]:
+    """The editor's own changes waiting for validation (shown in « Mon espace »)."""
+    rows = []
+    for kind, model in KINDS.items():
+        mine = (Revision.objects.filter(model=model._meta.label_lower, created_by=user,
+                                        status=Revision.Status.PENDING)
+                .order_by("created_at", "id"))
+        mine = list(mine)
+        records = model.objects.in_bulk([r.object_id for r in mine]) if mine else {}
+        rows += [{"kind": kind, "record": records[r.object_id], "revision": r,
+                  "label": model._meta.verbose_name} for r in mine if r.object_id in records]
     return rows
 
 
