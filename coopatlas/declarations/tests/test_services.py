@@ -104,7 +104,7 @@ def test_project_above_recorded_payment_warns(world, decl):
     assert len(warnings) == 1 and "100,01 € déclarés" in warnings[0]["message"]
     other = f.ProjectFactory(participants=[world["b"]])
     err = rejected(world, decl, type="project", amount="1", project=other.slug)
-    assert "n'est pas un projet de" in err.errors["project"][0]
+    assert "parmi ceux de" in err.errors["project"][0]
 
 
 def test_prepare_from_records(world, decl):
