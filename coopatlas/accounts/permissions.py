@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from coopatlas.core.errors import AppError
 
@@ -44,7 +44,28 @@ class Scope:
                     or self.organisations or self.programmes)
 
 
+SCOPE_CACHE = "_coopatlas_scope"
+
+
 def scope_of(user) -> Scope:
+    """The user's scope, read once per user object (one object per request): every
+    permission check of a page or an API call reuses it. `scope_forget` after a change of
+    roles on the same object."""
+    cached = getattr(user, SCOPE_CACHE, None)
+    if cached is not None:
+        return cached
+    scope = _scope_read(user)
+    if user is not None and getattr(user, "pk", None):
+        setattr(user, SCOPE_CACHE, scope)
+    return scope
+
+
+def scope_forget(user) -> None:
+    if user is not None and hasattr(user, SCOPE_CACHE):
+        delattr(user, SCOPE_CACHE)
+
+
+def _scope_read(user) -> Scope:
     scope = Scope()
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return scope
@@ -62,61 +83,75 @@ def scope_of(user) -> Scope:
                     scope.organisations.add(m.organisation_id)
         elif m.role == Role.EMBASSY and m.country_id:
             scope.countries.add(m.country_id)
+    scope.countries.discard("FR")  # an embassy is abroad (users.add refuses FR too)
     return scope
 
 
 # --------------------------------------------------------------------------- record scope
+#
+# "An authority's records" and "a country's records" are defined once, as `Q` objects over
+# each model: the lists of the editing space filter with them, and the per-record checks
+# below ask the database whether the record matches them. No second copy of the rule.
 
-def _name(record: Model) -> str:
-    return record._meta.model_name
+def _name(record_or_model) -> str:
+    return record_or_model._meta.model_name
 
 
-def record_authority_ids(record: Model) -> set[int]:
-    """Local authorities a record belongs to, for editors and facilitators."""
-    from coopatlas.cooperation.models import ProjectParticipant
+NONE = Q(pk__in=[])
+# Path from each model to the project / partnership whose rule it follows.
+_VIA = {"fundingcontribution": ("project", "project__"),
+        "convention": ("partnership", "partnership__")}
 
-    kind = _name(record)
+
+def authority_records_q(model, authority_ids) -> Q:
+    """The records of these local authorities (editors, facilitators): partnerships they
+    are a party to, their conventions (or conventions they sign), projects they take part
+    in or that serve their partnerships, those projects' financing lines, their contacts."""
+    ids = list(authority_ids)
+    if not ids:
+        return NONE
+    kind = _name(model)
     if kind == "partnership":
-        return set(record.party_links.values_list("authority_id", flat=True))
+        return Q(party_links__authority_id__in=ids)
     if kind == "convention":
-        return (set(record.partnership.party_links.values_list("authority_id", flat=True))
-                | set(record.parties.values_list("pk", flat=True)))
+        return Q(partnership__party_links__authority_id__in=ids) | Q(parties__in=ids)
     if kind == "project":
-        ids = set(ProjectParticipant.objects.filter(project=record)
-                  .values_list("authority_id", flat=True))
-        ids |= set(record.partnerships.values_list("party_links__authority_id", flat=True))
-        ids.discard(None)
-        return ids
+        return (Q(participants__authority_id__in=ids)
+                | Q(partnerships__party_links__authority_id__in=ids))
     if kind == "fundingcontribution":
-        return record_authority_ids(record.project)
+        return (Q(project__participants__authority_id__in=ids)
+                | Q(project__partnerships__party_links__authority_id__in=ids))
     if kind in ("contact", "partnerrequest"):
-        return {record.authority_id} if record.authority_id else set()
-    return set()
+        return Q(authority_id__in=ids)
+    return NONE
 
 
-def record_country_ids(record: Model) -> set[str]:
-    """Foreign countries a record is located in, for embassy agents."""
-    kind = _name(record)
-    if kind == "project":
-        ids = set(record.countries.values_list("pk", flat=True))
-        ids |= set(record.participants.values_list("authority__country_id", flat=True))
-    elif kind == "fundingcontribution":
-        return record_country_ids(record.project)
-    elif kind == "partnership":
-        ids = set(record.party_links.values_list("authority__country_id", flat=True))
-    elif kind == "convention":
-        return record_country_ids(record.partnership)
-    elif kind == "partnerrequest":
-        ids = {record.authority.country_id}
-    elif kind == "contact":
-        ids = {record.country_id, record.authority.country_id if record.authority_id else None}
-    elif kind == "programme":
-        ids = set(record.countries.values_list("pk", flat=True))
-    else:
-        ids = set()
-    ids.discard(None)
-    ids.discard("FR")
-    return ids
+def country_records_q(model, country_ids) -> Q:
+    """The records located in these foreign countries (embassies): projects in the country
+    or with a participant there, their financing lines, partnerships and conventions with
+    a party there, the country's partner requests and programmes, the contacts of its
+    authorities (or, without an authority, of the country)."""
+    ids = [c for c in country_ids if c != "FR"]
+    if not ids:
+        return NONE
+    kind = _name(model)
+    if kind in ("project", "fundingcontribution"):
+        prefix = "project__" if kind == "fundingcontribution" else ""
+        return (Q(**{f"{prefix}countries__in": ids})
+                | Q(**{f"{prefix}participants__authority__country_id__in": ids}))
+    if kind in ("partnership", "convention"):
+        prefix = "partnership__" if kind == "convention" else ""
+        return Q(**{f"{prefix}party_links__authority__country_id__in": ids})
+    if kind == "partnerrequest":
+        return Q(authority__country_id__in=ids)
+    if kind == "contact":
+        # located where its authority is: an embassy cannot take a French authority's
+        # contact into its scope by giving the contact its own country
+        return (Q(authority__country_id__in=ids)
+                | Q(authority__isnull=True, country_id__in=ids))
+    if kind == "programme":
+        return Q(countries__in=ids)
+    return NONE
 
 
 AUTHORITY_SCOPED = frozenset({"partnership", "convention", "project", "fundingcontribution",
@@ -125,13 +160,47 @@ EMBASSY_EDITS = frozenset({"project", "fundingcontribution", "partnerrequest", "
 EMBASSY_CREATES = frozenset({"fundingcontribution", "partnerrequest", "contact"})
 
 
+def editable_q(scope: Scope, model) -> Q | None:
+    """What `can_edit` allows, as a filter (None: everything, for administrators)."""
+    if scope.admin:
+        return None
+    kind = _name(model)
+    if kind == "organisation":
+        return Q(pk__in=list(scope.organisations)) if scope.organisations else NONE
+    if kind == "programme":
+        return Q(pk__in=list(scope.programmes)) if scope.programmes else NONE
+    cond = NONE
+    if kind in AUTHORITY_SCOPED:
+        cond |= authority_records_q(model, scope.editor_authorities)
+    if kind in EMBASSY_EDITS:
+        cond |= country_records_q(model, scope.countries)
+    return cond
+
+
+def publishable_q(scope: Scope, model) -> Q | None:
+    """What `can_publish` allows (validation): administrators, embassies in their country."""
+    if scope.admin:
+        return None
+    return country_records_q(model, scope.countries)
+
+
+def _matches(record: Model, cond: Q) -> bool:
+    """Does the saved record fall under `cond`? (one EXISTS query)"""
+    if cond is None:
+        return True
+    if cond == NONE or record.pk is None:
+        return False
+    return type(record)._base_manager.filter(cond, pk=record.pk).exists()
+
+
 def _in_authority_scope(scope: Scope, record: Model) -> bool:
-    return (_name(record) in AUTHORITY_SCOPED
-            and bool(scope.editor_authorities & record_authority_ids(record)))
+    return (_name(record) in AUTHORITY_SCOPED and bool(scope.editor_authorities)
+            and _matches(record, authority_records_q(type(record), scope.editor_authorities)))
 
 
 def _in_embassy_scope(scope: Scope, record: Model, kinds: frozenset[str]) -> bool:
-    return _name(record) in kinds and bool(scope.countries & record_country_ids(record))
+    return (_name(record) in kinds and bool(scope.countries)
+            and _matches(record, country_records_q(type(record), scope.countries)))
 
 
 # --------------------------------------------------------------------------- actions
@@ -182,7 +251,8 @@ def can_confirm(*, user, record: Model) -> bool:
 def can_publish(*, user, record: Model) -> bool:
     """Validation: the ministry anywhere, an embassy for records of its country."""
     scope = scope_of(user)
-    return scope.admin or bool(scope.countries & record_country_ids(record))
+    return scope.admin or (bool(scope.countries)
+                           and _matches(record, publishable_q(scope, type(record))))
 
 
 can_return = can_publish
@@ -228,7 +298,11 @@ def require(action: str, *, user, record: Model) -> None:
         return
     if user is None or not getattr(user, "is_authenticated", False):
         raise PermissionDenied(f"Connectez-vous pour {verb} cet enregistrement.", field="user")
-    what = f"{record._meta.verbose_name} « {str(record)[:80]} »"
+    # Name only the kind and the key the caller sent (never the record's title or a
+    # person's name: a draft's title and a contact's name are not the caller's to see).
+    key = getattr(record, "slug", None) or record.pk
+    what = f"{record._meta.verbose_name} « {str(key)[:80]} »" if key else \
+        f"cet enregistrement ({record._meta.verbose_name})"
     raise PermissionDenied(
         f"{user.email} ne peut pas {verb} {what} : cet enregistrement est hors de son "
         "périmètre (collectivités, pays ou programmes de son rôle). Demandez à un "

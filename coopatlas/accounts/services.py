@@ -189,17 +189,35 @@ def signin_locked_until(*, email: str, ip: str):
     return recent[-1] + timedelta(minutes=minutes)
 
 
+def _attempt_take(*, email: str, ip: str, message: str, field: str) -> SignInFailure:
+    """Count the attempt before checking anything, then look at the count.
+
+    Reading the count first and recording the failure afterwards let N concurrent guesses
+    all read "below the limit" and all be tried. Here each attempt is a row committed
+    before the check, so concurrent attempts see each other: at most MAX are tried per
+    window, however many arrive at once. The row is the failure if the check fails; it is
+    removed if the attempt is refused as locked (it was not tried) or succeeds."""
+    max_failures, minutes = _limits()
+    attempt = SignInFailure.objects.create(email=email[:254], ip=ip or "")
+    since = timezone.now() - timedelta(minutes=minutes)
+    recent = list(SignInFailure.objects.filter(email=email[:254], ip=ip or "", at__gte=since)
+                  .order_by("at", "pk").values_list("pk", "at")[:max_failures + 1])
+    if attempt.pk in {pk for pk, _at in recent[:max_failures]}:
+        return attempt
+    attempt.delete()
+    until = recent[0][1] + timedelta(minutes=minutes) if recent else timezone.now()
+    wait = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
+    raise SignInLocked(message % {"wait": wait}, field=field)
+
+
 def signin(*, email: str, password: str, ip: str, request=None) -> User:
     """Check e-mail and password, throttled per e-mail and address. Raises AppError."""
     email = (email or "").strip().lower()
-    until = signin_locked_until(email=email, ip=ip)
-    if until is not None:
-        wait = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
-        raise SignInLocked(f"Trop d'essais infructueux : réessayez dans {wait} minute(s), ou "
-                           "réinitialisez votre mot de passe.", field="email")
+    _attempt_take(email=email, ip=ip,
+                  message="Trop d'essais infructueux : réessayez dans %(wait)s minute(s), ou "
+                          "réinitialisez votre mot de passe.", field="email")
     user = authenticate(request, email=email, password=password)
-    if user is None:
-        SignInFailure.objects.create(email=email[:254], ip=ip or "")
+    if user is None:  # the attempt's row stays: it is the failure
         raise AppError("Adresse électronique ou mot de passe incorrect.", field="password")
     SignInFailure.objects.filter(email=email, ip=ip or "").delete()
     return user
@@ -230,38 +248,50 @@ def totp_enrolment_start(*, user: User) -> TotpDevice:
     return device
 
 
-def totp_uri(*, device: TotpDevice) -> str:
-    return totp.provisioning_uri(secret=device.secret, account=device.user.email,
-                                 issuer=TOTP_ISSUER)
+def totp_enrolment_secret(*, user: User) -> str:
+    """The secret the enrolment page shows, without writing (a GET must not write): the
+    unconfirmed device's, or a new one that `totp_confirm` stores with the first code."""
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    return device.secret if device is not None else totp.secret_new()
 
 
-def _totp_use(*, user: User, code: str, ip: str, confirming: bool) -> TotpDevice:
-    until = signin_locked_until(email=user.email, ip=ip)
-    if until is not None:
-        wait = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
-        raise SignInLocked(f"Trop d'essais infructueux : réessayez dans {wait} minute(s).",
-                           field="code")
+def totp_uri(*, device: TotpDevice | None = None, user: User | None = None,
+             secret: str | None = None) -> str:
+    if device is not None:
+        secret, user = device.secret, device.user
+    return totp.provisioning_uri(secret=secret, account=user.email, issuer=TOTP_ISSUER)
+
+
+def _totp_use(*, user: User, code: str, ip: str, confirming: bool,
+              secret: str | None = None) -> TotpDevice:
+    attempt = _attempt_take(email=user.email, ip=ip, field="code",
+                            message="Trop d'essais infructueux : réessayez dans %(wait)s "
+                                    "minute(s).")
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=user).first()
+        if device is None and confirming and secret:
+            device = TotpDevice(user=user, secret=secret)  # saved once a code matches
         if device is None or (device.confirmed_at is None and not confirming):
+            attempt.delete()  # not a guess: nothing to check the code against
             raise AppError("Aucune application d'authentification n'est enregistrée pour ce "
                            "compte : enregistrez-en une d'abord.", field="code")
         step = totp.matching_step(device.secret, code, after=device.last_step)
         if step is not None:
             device.last_step = step
             device.confirmed_at = device.confirmed_at or timezone.now()
-            device.save(update_fields=["last_step", "confirmed_at"])
-    if step is None:  # counted outside the transaction: a refused code must stay counted
-        SignInFailure.objects.create(email=user.email, ip=ip or "")
+            device.save()
+    if step is None:  # the attempt's row, committed before the check, stays counted
         raise AppError("Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
                        "maintenant par votre application d'authentification.", field="code")
     SignInFailure.objects.filter(email=user.email, ip=ip or "").delete()
     return device
 
 
-def totp_confirm(*, user: User, code: str, ip: str) -> TotpDevice:
-    """First code from the app: from now on the device is asked at every sign-in."""
-    return _totp_use(user=user, code=code, ip=ip, confirming=True)
+def totp_confirm(*, user: User, code: str, ip: str, secret: str | None = None) -> TotpDevice:
+    """First code from the app: from now on the device is asked at every sign-in.
+    `secret` is the one the page showed, when no device was started (see
+    `totp_enrolment_secret`); an unconfirmed device's own secret wins over it."""
+    return _totp_use(user=user, code=code, ip=ip, confirming=True, secret=secret)
 
 
 def totp_verify(*, user: User, code: str, ip: str) -> TotpDevice:

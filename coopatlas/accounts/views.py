@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -130,13 +131,15 @@ def enrol(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:verify")
         messages.info(request, _("Votre application d'authentification est déjà enregistrée."))
         return redirect("accounts:account")
-    device = services.totp_enrolment_start(user=user)
+    # The GET writes nothing: the new secret travels signed in the form until the first
+    # code confirms it (a GET that wrote also took SQLite's write lock).
+    secret = _enrolment_secret(request, user)
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_confirm(user=user, code=form.cleaned_data["code"],
-                                  ip=client_ip(request))
+                                  ip=client_ip(request), secret=secret)
         except AppError as exc:
             form.add_error("code", exc.message)
             status = 429 if exc.http_status == 429 else 200
@@ -146,13 +149,29 @@ def enrol(request: HttpRequest) -> HttpResponse:
             request.session["second_factor"] = True
             messages.success(request, _("Double authentification activée."))
             return redirect("accounts:account")
-    secret = device.secret
     return render(request, "accounts/enrol.html", {
         "form": form, "title": _("Double authentification"),
         "required": pending is not None,
         "secret_groups": [secret[i:i + 4] for i in range(0, len(secret), 4)],
-        "otpauth_uri": services.totp_uri(device=device),
+        "otpauth_uri": services.totp_uri(user=user, secret=secret),
+        "signed_secret": signing.dumps(secret, salt=f"{ENROL_SALT}:{user.pk}"),
     }, status=status)
+
+
+ENROL_SALT = "accounts.enrol"
+ENROL_MAX_AGE = 3600
+
+
+def _enrolment_secret(request: HttpRequest, user: User) -> str:
+    """The secret the page showed (signed for this user, an hour at most) on POST, else
+    the one to show (the started device's, or a new one: nothing stored yet)."""
+    if request.method == "POST":
+        try:
+            return signing.loads(request.POST.get("secret", ""),
+                                 salt=f"{ENROL_SALT}:{user.pk}", max_age=ENROL_MAX_AGE)
+        except signing.BadSignature:
+            pass  # expired or forged: show a new secret (the code will not match it)
+    return services.totp_enrolment_secret(user=user)
 
 
 @login_required

@@ -20,10 +20,12 @@ from ninja.openapi.docs import DocsBase
 from coopatlas.atlas.selectors import country_page
 from coopatlas.cooperation import selectors
 from coopatlas.cooperation.filters import filters_from_params
+from coopatlas.cooperation.models import Organisation, PartnerRequest, Partnership, Project
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.export import rows_to_csv
 
 from .schemas import ErrorOut, ListOut, ListParams
+from .write import versioned, with_versions
 
 DESCRIPTION = """Open data of the atlas of French decentralised cooperation.
 
@@ -83,15 +85,19 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
                                          "errors": errors}, status=422)
 
 
-def _list(request: HttpRequest, selector: Callable, filename: str):
+def _list(request: HttpRequest, selector: Callable, filename: str, editable=None):
+    """`editable`: (model, key) of rows that carry their `id` and `version` (write.py)."""
     fmt = (request.GET.get("format") or "json").strip().lower()
     if fmt not in ("json", "csv"):
         raise AppError(f"« format » : valeur « {fmt[:20]} » non reconnue ; valeurs acceptées : "
                        "json, csv.", field="format")
     filters = filters_from_params(request.GET)
     if fmt == "json":
-        return selector(filters=filters)
+        data = selector(filters=filters)
+        return with_versions(data, *editable) if editable else data
     data = selector(filters=filters, all_rows=True)
+    if editable:
+        with_versions(data, *editable)
     response = HttpResponse(rows_to_csv(data["results"]), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
@@ -106,24 +112,24 @@ DETAIL = {"response": {200: dict, **ERRORS}}
 @api.get("/partnerships", url_name="partnership_list", tags=["partnerships"], **LIST)
 def partnerships(request, params: Query[ListParams]):
     """Partnerships between French and foreign local authorities."""
-    return _list(request, selectors.partnership_list, "partenariats")
+    return _list(request, selectors.partnership_list, "partenariats", (Partnership, "slug"))
 
 
 @api.get("/partnerships/{slug}", url_name="partnership_detail", tags=["partnerships"], **DETAIL)
 def partnership(request, slug: str):
     """A partnership with its parties, conventions, projects, themes and sources."""
-    return selectors.partnership_detail(slug=slug)
+    return versioned(selectors.partnership_detail(slug=slug), Partnership, slug=slug)
 
 
 @api.get("/projects", url_name="project_list", tags=["projects"], **LIST)
 def projects(request, params: Query[ListParams]):
-    return _list(request, selectors.project_list, "projets")
+    return _list(request, selectors.project_list, "projets", (Project, "slug"))
 
 
 @api.get("/projects/{slug}", url_name="project_detail", tags=["projects"], **DETAIL)
 def project(request, slug: str):
     """A project with participants, operators, sectors, SDGs, markers and financing plan."""
-    return selectors.project_detail(slug=slug)
+    return versioned(selectors.project_detail(slug=slug), Project, slug=slug)
 
 
 @api.get("/local-authorities", url_name="authority_list", tags=["local authorities"], **LIST)
@@ -144,13 +150,13 @@ def authority(request, key: str):
 
 @api.get("/organisations", url_name="organisation_list", tags=["organisations"], **LIST)
 def organisations(request, params: Query[ListParams]):
-    return _list(request, selectors.organisation_list, "acteurs")
+    return _list(request, selectors.organisation_list, "acteurs", (Organisation, "slug"))
 
 
 @api.get("/organisations/{slug}", url_name="organisation_detail", tags=["organisations"],
          **DETAIL)
 def organisation(request, slug: str):
-    return selectors.organisation_detail(slug=slug)
+    return versioned(selectors.organisation_detail(slug=slug), Organisation, slug=slug)
 
 
 @api.get("/programmes", url_name="programme_list", tags=["programmes"], **LIST)
@@ -168,7 +174,8 @@ def programme(request, slug: str):
          **LIST)
 def partner_requests(request, params: Query[ListParams]):
     """Foreign authorities looking for a French partner, registered by embassies."""
-    return _list(request, selectors.partner_request_list, "demandes-partenariat")
+    return _list(request, selectors.partner_request_list, "demandes-partenariat",
+                 (PartnerRequest, "id"))
 
 
 @api.get("/partner-requests/{pk}", url_name="partner_request_detail",
@@ -177,7 +184,7 @@ def partner_request(request, pk: str):
     if not re.fullmatch(r"[0-9]{1,12}", pk):
         raise NotFound(f"Aucune demande de partenariat n° « {pk[:40]} » : l'identifiant est un "
                        "nombre entier.", field="pk")
-    return selectors.partner_request_detail(pk=int(pk))
+    return versioned(selectors.partner_request_detail(pk=int(pk)), PartnerRequest, pk=int(pk))
 
 
 @api.get("/countries/{iso2}/summary", url_name="country_summary", tags=["countries"], **DETAIL)

@@ -4,9 +4,11 @@
 `coopatlas.cooperation.editing`, which checks permissions and versions and records the
 history, so the API, the pages and the CLI agree. Answers: 401 without a valid token,
 403 out of scope, 404 unknown record, 409 stale `version` (body field, `?version=` or
-`If-Match`) with `changes` (per field: `was`, `now`, `by`), 422 with per-field messages.
-Records are answered as `{"id", "type", "version", "publication_status", …, "fields"}` with
-an `ETag` carrying the version.
+`If-Match`) with `changes` (per field: `was`, `now`, `by`), 422 with per-field messages,
+428 for a PATCH or DELETE sent without a version. Records are answered as
+`{"id", "type", "version", "publication_status", …, "fields"}` with an `ETag`
+(`"partnership-12-v3"`) that If-Match takes back; the open API's details carry the same
+`version` and `ETag`.
 
 The operations are registered on the main `api` object rather than on a separate Router:
 django-ninja gives each router its own URL patterns, so a router's POST /partnerships would
@@ -29,11 +31,9 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
 from coopatlas.accounts.permissions import require
-from coopatlas.accounts.services import token_user
 from coopatlas.cooperation import editing
 from coopatlas.cooperation.models import (
     Contact,
@@ -46,19 +46,13 @@ from coopatlas.cooperation.models import (
 )
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
-from coopatlas.core.services import source_cite
 from coopatlas.reference import lookups
 
+from .auth import AUTH
 from .schemas import ErrorOut
 
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        return token_user(key=token.strip())
-
-
-AUTH = TokenAuth()
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict, 422: ErrorOut}
+WRITE_ERRORS = {202: dict, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict,
+                422: ErrorOut, 428: ErrorOut}
 
 
 # --------------------------------------------------------------------------- input shapes
@@ -272,6 +266,11 @@ class StatusIn(Versioned):
     comment: str = Field("", max_length=5000)
 
 
+class RevisionIn(In):
+    action: Literal["apply", "return"]
+    comment: str = Field("", max_length=5000)
+
+
 class RestoreIn(Versioned):
     to_version: int = Field(..., ge=1)
 
@@ -328,7 +327,8 @@ def _source(data: dict):
         except Exception as exc:  # noqa: BLE001 - Django's ValidationError, reworded
             raise AppError("source_url : donnez une adresse http(s) complète.",
                            field="source_url") from exc
-        data["source"] = source_cite(url=url, quote=quote or "")
+        # Cited by the service, inside its transaction and after the permission check.
+        data["source"] = editing.SourceRef(url=url, quote=quote or "")
     elif quote:
         raise AppError("source_quote : une citation accompagne une source_url.",
                        field="source_quote")
@@ -475,7 +475,20 @@ def _version(request: HttpRequest, sent: int | None):
     return request.GET.get("version") or request.headers.get("If-Match") or None
 
 
+def revision_out(revision) -> dict | None:
+    if revision is None:
+        return None
+    return {"id": revision.pk, "status": revision.status, "base_version": revision.base_version,
+            "by": revision.created_by_email, "at": revision.created_at,
+            "before": revision.before, "after": revision.after, "comment": revision.comment}
+
+
 def record_out(record: Model) -> dict:
+    """`fields` are the record as published (or as it is, for a draft); an edit waiting
+    for validation is `pending_revision` (None when there is none)."""
+    pending = getattr(record, "pending_revision", None)
+    if pending is None and hasattr(record, "publication_status"):
+        pending = editing.pending_revision(record)
     return {
         "id": record.pk, "type": record._meta.model_name,
         "slug": getattr(record, "slug", None), "version": record.version,
@@ -483,14 +496,41 @@ def record_out(record: Model) -> dict:
         "returned_comment": record.returned_comment,
         "confirmed_at": record.confirmed_at, "deleted_at": record.deleted_at,
         "fields": history.snapshot(record),
+        "pending_revision": revision_out(pending),
     }
 
 
 def _answer(record: Model, status: int = 200) -> HttpResponse:
+    if status == 200 and getattr(record, "pending_revision", None) is not None:
+        status = 202  # accepted, waiting for validation: the record itself did not change
     body = json.dumps(record_out(record), cls=DjangoJSONEncoder, ensure_ascii=False)
     response = HttpResponse(body, status=status, content_type="application/json")
-    response["ETag"] = f'"{record.version}"'
+    response["ETag"] = history.etag(record)
     return response
+
+
+def versioned(data: dict, model: type[Model], **lookup) -> HttpResponse:
+    """A read API detail with its record's `version` and the `ETag` to send back in
+    If-Match (the open API's details are built by the public selectors, which know
+    nothing of editing)."""
+    record = model.objects.only("pk", "version").get(**lookup)
+    data = {**data, "id": record.pk, "version": record.version}
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = history.etag(record)
+    return response
+
+
+def with_versions(data: dict, model: type[Model], key: str) -> dict:
+    """A read API list with each row's `id` and `version` (one query for the page)."""
+    rows = data.get("results") or []
+    keys = [row[key] for row in rows if key in row]
+    found = dict((k, (pk, v)) for k, pk, v in model.objects.filter(**{f"{key}__in": keys})
+                 .values_list(key, "pk", "version"))
+    for row in rows:
+        if row.get(key) in found:
+            row["id"], row["version"] = found[row[key]]
+    return data
 
 
 def _with_key(func: Callable, key: str) -> Callable:
@@ -531,7 +571,8 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         return _answer(res.update(request.auth, record, version, res.convert(data)))
 
     update.__doc__ = (f"Change the given fields of a {single}; send the `version` you read "
-                      "(or If-Match). Lists given replace the current ones.")
+                      "(or its ETag in If-Match): without either, 428. Lists given replace "
+                      "the current ones.")
     api.patch(item, url_name=f"{single}_update", response={200: dict, **WRITE_ERRORS},
               **opts)(_with_key(update, res.key))
 
@@ -543,7 +584,25 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
     delete.__doc__ = f"Delete a {single} (reversible: POST …/undelete)."
     api.delete(item, url_name=f"{single}_delete", response={200: dict, **WRITE_ERRORS},
                **opts)(_with_key(delete, res.key))
+    if res.name in ("contacts", "conventions"):
+        _register_read(api, res, item, opts)
     _register_record_actions(api, res, item, opts)
+
+
+def _register_read(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
+    """Records the open API does not serve one by one (contacts, conventions, financing
+    lines): the editing view of one, with its version and ETag, for whoever may edit or
+    validate it."""
+    single = res.model._meta.model_name
+
+    def read(request, key: str):
+        record = _get(res, key)
+        require("history", user=request.auth, record=record)
+        return _answer(record)
+
+    read.__doc__ = f"A {single} as the write API answers it, with `version` and `ETag`."
+    api.get(item, url_name=f"{single}_read", response={200: dict, **WRITE_ERRORS},
+            **opts)(_with_key(read, res.key))
 
 
 def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
@@ -569,6 +628,22 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
 
     api.post(f"{item}/status", url_name=f"{single}_status",
              response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(status, res.key))
+
+    def revision(request, key: str, payload: RevisionIn):
+        """Reviewers: publish (`apply`) or `return` (with a comment) the edit waiting for
+        validation on this published record."""
+        record = _get(res, key)
+        pending = editing.pending_revision(record)
+        if pending is None:
+            raise NotFound(f"{res.name} : aucune révision en attente sur « {key[:60]} ».",
+                           field="revision")
+        if payload.action == "apply":
+            return _answer(editing.revision_apply(actor=request.auth, revision=pending))
+        editing.revision_return(actor=request.auth, revision=pending, comment=payload.comment)
+        return _answer(type(record).objects.get(pk=record.pk))
+
+    api.post(f"{item}/revision", url_name=f"{single}_revision",
+             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(revision, res.key))
 
     def confirm(request, key: str):
         """The yearly "still true" confirmation."""
@@ -612,6 +687,8 @@ def _register_funding(api: NinjaAPI) -> None:
         project = _get(PROJECTS, slug)
         kwargs = _kwargs(payload.dict(exclude_unset=True))
         return _answer(editing.funding_add(actor=request.auth, project=project, **kwargs), 201)
+
+    _register_read(api, FUNDING, "/funding/{pk}", opts)
 
     @api.patch("/funding/{pk}", url_name="funding_update",
                response={200: dict, **WRITE_ERRORS}, **opts)

@@ -12,16 +12,22 @@ Anything raised rolls everything back: nothing half-written, no version consumed
 
 Workflow: created records start as drafts; draft → submitted (anyone who may edit) →
 published (administrator, or embassy for its country) → archived; a publisher may return a
-submitted record to draft with a comment. Edits to a published record keep it published
-(recorded in the history, visible to administrators): the atlas must stay easy to update.
+submitted record to draft with a comment. An edit to a published record by someone who
+may not publish it waits as a pending `Revision` (the public keeps the published version)
+until a publisher applies or returns it, except when it changes only minor fields
+(data/minor_fields.yaml); the ministry's and the record's embassy's edits apply at once.
 A project's financing lines follow the project's publication state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
@@ -29,10 +35,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coopatlas.accounts.permissions import PermissionDenied, require, scope_of
+from coopatlas.accounts.permissions import (
+    PermissionDenied,
+    can_edit,
+    can_publish,
+    require,
+    scope_of,
+)
 from coopatlas.core import history
-from coopatlas.core.errors import AppError, NotFound
-from coopatlas.core.models import Change, Source
+from coopatlas.core.errors import AppError, Conflict, NotFound, PreconditionRequired
+from coopatlas.core.models import Change, Revision, Source
 from coopatlas.core.selectors import DECLARATION_KEY  # the document of declared facts
 from coopatlas.core.services import source_cite, source_document_get_or_create
 
@@ -53,38 +65,42 @@ PUBLISHED, ARCHIVED = PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED
 CONFIRM_MONTHS = 12
 
 
-class Conflict(AppError):
-    """The record changed since the version the user read: HTTP 409, CLI exit code 5."""
-
-    exit_code = 5
-    http_status = 409
-
-    def __init__(self, message: str, *, version: int, changes: dict):
-        super().__init__(message, field="version")
-        self.version = version
-        self.changes = changes
-
-    def as_dict(self) -> dict:
-        return {**super().as_dict(), "version": self.version, "changes": self.changes}
-
-
 # --------------------------------------------------------------------------- helpers
 
+@dataclass(frozen=True)
+class SourceRef:
+    """A citation asked for by a caller (API, form), cited only inside the write's
+    transaction: a refused write must not leave a `Source` row behind."""
+
+    url: str = ""
+    quote: str = ""
+
+    def cite(self) -> Source:
+        return source_cite(url=self.url, quote=self.quote)
+
+
 def declared_source() -> Source:
-    """The source of what a signed-in user declares without citing a document."""
+    """The source of what a signed-in user declares without citing a document.
+    Call it inside a transaction (it may create the document and the citation)."""
     document = source_document_get_or_create(
         key=DECLARATION_KEY, title="Déclaration d'un utilisateur de l'atlas",
         publisher="Atlas de la coopération décentralisée")
     return source_cite(document=document)
 
 
-def _version(value) -> int:
+__all__ = ["Conflict", "SourceRef"]  # Conflict lives in core.errors; kept importable here
+
+
+def _version(value, record: Model | None = None) -> int:
+    """The version a change was made on: a number, or the record's ETag
+    (`"partnership-12-v3"`, as GET answers it) sent back in If-Match."""
     if value is None or value == "":
-        raise AppError(_("version : envoyez la version de l'enregistrement que vous avez lue "
-                         "(champ « version » ou en-tête If-Match) ; elle évite d'écraser la "
-                         "modification d'un autre."), field="version")
+        raise PreconditionRequired(_(
+            "version : envoyez la version de l'enregistrement que vous avez lue (champ "
+            "« version », paramètre ?version= ou en-tête If-Match avec l'ETag de la lecture) ; "
+            "elle évite d'écraser la modification d'un autre."), field="version")
     try:
-        number = int(str(value).strip().strip('"').removeprefix('W/').strip('"'))
+        number = history.version_from_etag(value, record)
     except ValueError as exc:
         raise AppError(_("version : « %(value)s » n'est pas un numéro de version ; envoyez le "
                          "nombre entier lu avec l'enregistrement.") % {"value": str(value)[:20]},
@@ -96,7 +112,7 @@ def _version(value) -> int:
 
 def _lock(record: Model, version) -> Model:
     """Take the version: the first save of version N wins, any other gets Conflict."""
-    sent = _version(version)
+    sent = _version(version, record)
     model = type(record)
     won = (model.objects.filter(pk=record.pk, version=sent, deleted_at__isnull=True)
            .update(version=F("version") + 1, updated_at=timezone.now()))
@@ -126,13 +142,14 @@ def _status_for(record: Model) -> str:
     return DRAFT
 
 
-def _create(*, actor, create: Callable[[], Model]) -> Model:
+def _create(*, actor, create: Callable[[Source], Model], source: Source | SourceRef | None
+            ) -> Model:
     with transaction.atomic():
         if not scope_of(actor).any_role:
             raise PermissionDenied(_("Seul un compte doté d'un rôle (rédacteur, animateur, "
                                      "ambassade, administrateur) peut créer un enregistrement ; "
                                      "demandez un rôle à un administrateur."), field="user")
-        record = create()
+        record = create(_cite(source) or declared_source())
         record.publication_status = _status_for(record)
         record.confirmed_at = timezone.now()
         record.save(update_fields=["publication_status", "confirmed_at"])
@@ -142,9 +159,21 @@ def _create(*, actor, create: Callable[[], Model]) -> Model:
     return record
 
 
-def _update(*, actor, record: Model, version, save: Callable[[Model], Model]) -> Model:
+def _update(*, actor, record: Model, version, save: Callable[[Model], Model],
+            kwargs: dict | None = None, review: bool = True) -> Model:
+    """`kwargs` are the fields `save` passes on: a `SourceRef` among them is cited here,
+    inside the transaction, after the permission check.
+
+    On a published record, a change by someone who may not publish it is kept as a
+    pending `Revision` (the record and its version do not change; see `_propose`)."""
     with transaction.atomic():
         require("edit", user=actor, record=record)
+        if kwargs is not None and isinstance(kwargs.get("source"), SourceRef):
+            kwargs["source"] = kwargs["source"].cite()
+        if review and _needs_review(actor=actor, record=record):
+            proposed = _propose(actor=actor, record=record, version=version, save=save)
+            if proposed is not None:
+                return proposed
         fresh = _lock(record, version)
         before = history.snapshot(fresh)
         saved = save(fresh)
@@ -156,89 +185,248 @@ def _update(*, actor, record: Model, version, save: Callable[[Model], Model]) ->
     return saved
 
 
-def _source(kwargs: dict) -> Source:
-    return kwargs.pop("source", None) or declared_source()
+# --------------------------------------------------------------------------- review
+
+MINOR_FIELDS_FILE = Path(__file__).resolve().parent / "data" / "minor_fields.yaml"
+REVIEWED = frozenset({"partnership", "convention", "project", "fundingcontribution",
+                      "organisation", "partnerrequest", "contact"})
+
+
+@lru_cache(maxsize=1)
+def minor_fields() -> dict[str, frozenset[str]]:
+    """Per model, the fields whose change applies at once (data/minor_fields.yaml)."""
+    data = yaml.safe_load(MINOR_FIELDS_FILE.read_text(encoding="utf-8")) or {}
+    return {k: frozenset(v or ()) for k, v in data.items() if not k.startswith("_")}
+
+
+def _needs_review(*, actor, record: Model) -> bool:
+    """Published records change only through validation, except by those who validate
+    them (the ministry everywhere, an embassy in its country)."""
+    return (record._meta.model_name in REVIEWED
+            and record.publication_status == PUBLISHED
+            and not can_publish(user=actor, record=record))
+
+
+def pending_revision(record: Model) -> Revision | None:
+    return Revision.objects.filter(model=history.model_label(record), object_id=record.pk,
+                                   status=Revision.Status.PENDING).first()
+
+
+def _propose(*, actor, record: Model, version, save: Callable[[Model], Model]) -> Model | None:
+    """Keep the change as a pending revision: the save runs in a savepoint that is rolled
+    back, its result kept as a snapshot. Returns the unchanged record (with
+    `pending_revision` set), or None when every changed field is minor (then the caller
+    saves as usual). A newer proposal replaces an older pending one."""
+    sent = _version(version, record)
+    current = type(record).objects.get(pk=record.pk)
+    if current.version != sent or current.deleted_at:
+        _lock(record, version)  # raises the usual Conflict: nothing is written
+    before = history.snapshot(current)
+    savepoint = transaction.savepoint()
+    try:
+        saved = save(current)
+        require("edit", user=actor, record=saved)  # nobody proposes out of their scope
+        after = history.snapshot(saved)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+    changed_before, changed_after = history.diff(before, after)
+    current = type(record).objects.get(pk=record.pk)
+    if not changed_after or set(changed_after) <= minor_fields().get(
+            record._meta.model_name, frozenset()):
+        return None
+    label = history.model_label(record)
+    Revision.objects.filter(model=label, object_id=record.pk,
+                            status=Revision.Status.PENDING).update(
+        status=Revision.Status.SUPERSEDED, decided_at=timezone.now(),
+        decided_by_email=getattr(actor, "email", ""))
+    current.pending_revision = Revision.objects.create(
+        model=label, object_id=record.pk, base_version=sent, data=after,
+        before=changed_before, after=changed_after,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by_email=getattr(actor, "email", "") or "")
+    return current
+
+
+def _revision_record(revision: Revision) -> Model:
+    from django.apps import apps
+
+    model = apps.get_model(revision.model)
+    record = model.objects.filter(pk=revision.object_id).first()
+    if record is None:
+        raise NotFound(_("La fiche de cette révision n'existe plus."), field="revision")
+    return record
+
+
+def _revision_pending(revision: Revision) -> None:
+    if revision.status != Revision.Status.PENDING:
+        raise Conflict(_("Cette révision n'est plus en attente (%(status)s) : rien n'a été "
+                         "fait.") % {"status": revision.get_status_display()},
+                       field="revision")
+
+
+def revision_apply(*, actor, revision: Revision) -> Model:
+    """Publish a pending revision: the record takes its content (a new version); the
+    history records the proposer and the reviewer. If the record changed since the
+    revision was made on it, Conflict: return it so that the editor starts again."""
+    with transaction.atomic():
+        revision = Revision.objects.select_for_update().get(pk=revision.pk)
+        record = _revision_record(revision)
+        require("publish", user=actor, record=record)
+        _revision_pending(revision)
+        fresh = _lock(record, revision.base_version)
+        before = history.snapshot(fresh)
+        history.snapshot_apply(fresh, revision.data)
+        _full_clean(fresh)
+        fresh.confirmed_at = timezone.now()
+        fresh.save()
+        history.snapshot_apply_relations(fresh, revision.data)
+        history.change_record(
+            record=fresh, action=Change.Action.UPDATE, user=actor, before=before,
+            after=history.snapshot(fresh),
+            comment=_("révision n° %(id)s proposée par %(by)s, validée")
+            % {"id": revision.pk, "by": revision.created_by_email or "?"})
+        revision.status = Revision.Status.APPLIED
+        revision.decided_by_email = getattr(actor, "email", "") or ""
+        revision.decided_at = timezone.now()
+        revision.save(update_fields=["status", "decided_by_email", "decided_at"])
+    return fresh
+
+
+def revision_return(*, actor, revision: Revision, comment: str) -> Revision:
+    """Send a pending revision back to its author with what to correct; the record keeps
+    its published content."""
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        revision = Revision.objects.select_for_update().get(pk=revision.pk)
+        record = _revision_record(revision)
+        require("return", user=actor, record=record)
+        _revision_pending(revision)
+        if not comment:
+            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."),
+                           field="comment")
+        revision.status = Revision.Status.RETURNED
+        revision.comment = comment
+        revision.decided_by_email = getattr(actor, "email", "") or ""
+        revision.decided_at = timezone.now()
+        revision.save(update_fields=["status", "comment", "decided_by_email", "decided_at"])
+    return revision
+
+
+def _cite(source: Source | SourceRef | None) -> Source | None:
+    return source.cite() if isinstance(source, SourceRef) else source
+
+
+def _source(kwargs: dict) -> Source | SourceRef | None:
+    """The citation a create was given (cited later, in its transaction), or None for
+    the user's declaration."""
+    return kwargs.pop("source", None)
 
 
 # --------------------------------------------------------------------------- entities
 
 def partnership_create(*, actor, **kwargs) -> Partnership:
     source = _source(kwargs)
-    return _create(actor=actor,
-                   create=lambda: services.partnership_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.partnership_create(source=cited, **kwargs))
 
 
 def partnership_update(*, actor, partnership: Partnership, version, **kwargs) -> Partnership:
-    return _update(actor=actor, record=partnership, version=version,
+    return _update(actor=actor, record=partnership, version=version, kwargs=kwargs,
                    save=lambda r: services.partnership_update(partnership=r, **kwargs))
 
 
 def convention_create(*, actor, partnership: Partnership, **kwargs) -> Convention:
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.convention_create(
-        partnership=partnership, source=source, **kwargs))
+    return _create(actor=actor, source=source, create=lambda cited: services.convention_create(
+        partnership=partnership, source=cited, **kwargs))
 
 
 def convention_update(*, actor, convention: Convention, version, **kwargs) -> Convention:
-    return _update(actor=actor, record=convention, version=version,
+    return _update(actor=actor, record=convention, version=version, kwargs=kwargs,
                    save=lambda r: services.convention_update(convention=r, **kwargs))
+
+
+def _require_partnership_consent(*, actor, project: Project | None, kwargs: dict) -> None:
+    """Linking a project to a partnership speaks for the partnership's authorities (the
+    project then shows on their partnership's fiche and enters their editors' scope), so
+    only someone who may edit that partnership makes the link: an editor of one of its
+    authorities, or the ministry. Decision (issue 8): refuse, rather than keep a pending
+    link; the other authority's editor, or an administrator, makes it. Links already
+    there stay."""
+    wanted = (kwargs.get("links") or {}).get("partnerships")
+    if not wanted:
+        return
+    have = set(project.partnerships.values_list("pk", flat=True)) if project else set()
+    for partnership in wanted:
+        if partnership.pk not in have and not can_edit(user=actor, record=partnership):
+            # the slug is the caller's own input; the partnership's title may be a draft's
+            raise PermissionDenied(_(
+                "partnerships : « %(slug)s » n'est pas un partenariat de vos collectivités ; "
+                "un projet ne se rattache au partenariat d'une autre collectivité qu'avec son "
+                "accord : demandez à un rédacteur de cette collectivité (ou au ministère) de "
+                "faire le rattachement.") % {"slug": partnership.slug[:80]},
+                field="partnerships")
 
 
 def project_create(*, actor, **kwargs) -> Project:
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.project_create(source=source, **kwargs))
+    _require_partnership_consent(actor=actor, project=None, kwargs=kwargs)
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.project_create(source=cited, **kwargs))
 
 
 def project_update(*, actor, project: Project, version, **kwargs) -> Project:
-    return _update(actor=actor, record=project, version=version,
+    _require_partnership_consent(actor=actor, project=project, kwargs=kwargs)
+    return _update(actor=actor, record=project, version=version, kwargs=kwargs,
                    save=lambda r: services.project_update(project=r, **kwargs))
 
 
 def funding_add(*, actor, project: Project, **kwargs) -> FundingContribution:
     """A financing line; allowed to whoever may edit the project (checked on the line)."""
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.funding_add(
-        project=project, source=source, **kwargs))
+    return _create(actor=actor, source=source, create=lambda cited: services.funding_add(
+        project=project, source=cited, **kwargs))
 
 
 def funding_update(*, actor, line: FundingContribution, version, amount,
                    **kwargs) -> FundingContribution:
-    source = kwargs.pop("source", None)
-    return _update(actor=actor, record=line, version=version,
-                   save=lambda r: services.funding_update(line=r, amount=amount,
-                                                          source=source or r.source, **kwargs))
+    kwargs.setdefault("source", None)
+    return _update(actor=actor, record=line, version=version, kwargs=kwargs,
+                   save=lambda r: services.funding_update(
+                       line=r, amount=amount, **{**kwargs, "source": kwargs["source"] or r.source}))
 
 
 def organisation_create(*, actor, **kwargs) -> Organisation:
     source = _source(kwargs)
-    return _create(actor=actor,
-                   create=lambda: services.organisation_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.organisation_create(source=cited, **kwargs))
 
 
 def organisation_update(*, actor, organisation: Organisation, version, **kwargs) -> Organisation:
-    return _update(actor=actor, record=organisation, version=version,
+    return _update(actor=actor, record=organisation, version=version, kwargs=kwargs,
                    save=lambda r: services.organisation_update(organisation=r, **kwargs))
 
 
 def partner_request_create(*, actor, **kwargs) -> PartnerRequest:
     source = _source(kwargs)
-    return _create(actor=actor,
-                   create=lambda: services.partner_request_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.partner_request_create(source=cited, **kwargs))
 
 
 def partner_request_update(*, actor, request: PartnerRequest, version,
                            **kwargs) -> PartnerRequest:
-    return _update(actor=actor, record=request, version=version,
+    return _update(actor=actor, record=request, version=version, kwargs=kwargs,
                    save=lambda r: services.partner_request_update(request=r, **kwargs))
 
 
 def contact_create(*, actor, **kwargs) -> Contact:
     source = _source(kwargs)
-    return _create(actor=actor, create=lambda: services.contact_create(source=source, **kwargs))
+    return _create(actor=actor, source=source,
+                   create=lambda cited: services.contact_create(source=cited, **kwargs))
 
 
 def contact_update(*, actor, contact: Contact, version, **kwargs) -> Contact:
-    return _update(actor=actor, record=contact, version=version,
+    return _update(actor=actor, record=contact, version=version, kwargs=kwargs,
                    save=lambda r: services.contact_update(contact=r, **kwargs))
 
 
@@ -249,7 +437,8 @@ def contact_erase(*, actor, contact: Contact, version) -> Contact:
     """Remove a person's details on request; the role stays, so records citing it hold.
     The history is scrubbed too: an erased e-mail must not survive in old snapshots."""
     with transaction.atomic():
-        saved = _update(actor=actor, record=contact, version=version,
+        # an erasure on request applies at once, published or not (no review)
+        saved = _update(actor=actor, record=contact, version=version, review=False,
                         save=lambda r: services.contact_update(
                             contact=r, **dict.fromkeys(PERSONAL_FIELDS, "")))
         for change in Change.objects.filter(model=history.model_label(saved),
@@ -313,9 +502,9 @@ def funding_undelete(*, actor, line_id: int) -> FundingContribution:
         line = FundingContribution(pk=line_id, version=last.version + 1)
         history.snapshot_apply(line, last.snapshot)
         line.publication_status = _status_for(line)
-        require("undelete", user=actor, record=line)
         _full_clean(line)
         line.save(force_insert=True)
+        require("undelete", user=actor, record=line)  # on the saved line; rolled back if not
         history.change_record(record=line, action=Change.Action.UNDELETE, user=actor,
                               before={}, after=history.snapshot(line))
     return line

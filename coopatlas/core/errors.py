@@ -26,3 +26,34 @@ class AppError(Exception):
 class NotFound(AppError):
     exit_code = 3
     http_status = 404
+
+
+class Conflict(AppError):
+    """The record changed since the version the user read, or its state forbids the
+    change: HTTP 409, CLI exit code 5. The one conflict type of every app; `version` and
+    `changes` (per field: was, now, by) when a stale version is the cause."""
+
+    exit_code = 5
+    http_status = 409
+
+    def __init__(self, message: str, *, field: str | None = "version", version: int | None = None,
+                 changes: dict | None = None, errors: dict | None = None):
+        super().__init__(message, field=field, errors=errors)
+        self.version = version
+        self.changes = changes
+
+    def as_dict(self) -> dict:
+        out = super().as_dict()
+        if self.version is not None:
+            out["version"] = self.version
+        if self.changes is not None:
+            out["changes"] = self.changes
+        return out
+
+
+class PreconditionRequired(AppError):
+    """A change sent without the version it was made on (HTTP 428): the caller must say
+    what it read, so that it cannot overwrite someone else's change unknowingly."""
+
+    exit_code = 2
+    http_status = 428

@@ -9,6 +9,7 @@ a project's participants, sectors…) as lists of dicts. The editing layer
 from __future__ import annotations
 
 import json
+import re
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
@@ -122,3 +123,27 @@ def snapshot_apply_relations(record: Model, data: dict) -> None:
         model = manager.model
         model.objects.bulk_create(model(**{owner: record}, **{k: row[k] for k in keys})
                                   for row in data[name])
+
+
+_ETAG = re.compile(r'(?:W/)?"?(?:([a-z_]+)-([0-9]+)-v)?([0-9]{1,12})"?', re.ASCII)
+
+
+def etag(record: Model) -> str:
+    """The record's entity tag: which record, at which version (strong: a version is one
+    exact content)."""
+    return f'"{record._meta.model_name}-{record.pk}-v{record.version}"'
+
+
+def version_from_etag(value, record: Model | None = None) -> int:
+    """The version in an ETag as `etag` makes it, or a plain number. ValueError otherwise,
+    also when the ETag names another record than `record` (a client mixing up its reads)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    found = _ETAG.fullmatch(str(value).strip())
+    if found is None:
+        raise ValueError(value)
+    model, pk, version = found.groups()
+    if model and record is not None and (model, int(pk)) != (record._meta.model_name,
+                                                              record.pk):
+        raise ValueError(value)
+    return int(version)

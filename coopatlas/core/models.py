@@ -225,3 +225,46 @@ class Inference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type_id}#{self.object_id} {self.field}: {self.reasoning[:40]}"
+
+
+class Revision(models.Model):
+    """An editor's change to a published record, waiting for validation (issue 8).
+
+    The public keeps seeing the published version; `data` is the record's state as the
+    change would make it (a history snapshot), applied by a reviewer (`revision_apply`) or
+    returned with a comment. `before`/`after` hold only the changed fields, for people."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        APPLIED = "applied", _("Validée")
+        RETURNED = "returned", _("Renvoyée")
+        SUPERSEDED = "superseded", _("Remplacée par une révision plus récente")
+
+    model = models.CharField(max_length=60, db_index=True, help_text="app_label.model_name")
+    object_id = models.PositiveBigIntegerField(db_index=True)
+    base_version = models.PositiveIntegerField(help_text="The version the change was made on")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="revisions")
+    created_by_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by_email = models.EmailField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("révision en attente")
+        verbose_name_plural = _("révisions en attente")
+        constraints = [
+            models.UniqueConstraint(fields=["model", "object_id"],
+                                    condition=Q(status="pending"),
+                                    name="revision_one_pending_per_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.object_id} ({self.get_status_display()})"

@@ -24,13 +24,6 @@ def _denied(message: str) -> AppError:
     return PermissionDenied(message, field="user")
 
 
-def user_from_token(key: str):
-    """The user of an API bearer token, or None (accounts app)."""
-    from coopatlas.accounts.services import token_user
-
-    return token_user(key=(key or "").strip())
-
-
 def is_ministry(user) -> bool:
     return _scope(user).admin
 

@@ -10,24 +10,18 @@ a 4xx. The national report and a country's figures are public (validated declara
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Router, Schema
-from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
+from coopatlas.api.auth import AUTH
 from coopatlas.core.errors import AppError
 
-from . import access, exports, selectors, services
+from . import exports, selectors, services
 
 ERR = {401: dict, 403: dict, 404: dict, 409: dict, 422: dict}
 
 
-class Bearer(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        return access.user_from_token(token)
-
-
-AUTH = Bearer()
 router = Router(tags=["declarations"])
 
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.reference import lookups
 
 from . import access
@@ -40,11 +40,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CENTS = 10**14  # a trillion euros: anything above is a typing error
 LINE_FIELDS = ("amount", "type", "country", "region", "channel", "sector", "markers",
                "project", "under_12_months", "comment")
-
-
-class Conflict(AppError):
-    http_status = 409
-    exit_code = 2
 
 
 # --------------------------------------------------------------------------- rules
@@ -318,12 +313,13 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
             project = (Project.objects.filter(slug=str(key)).first()
                        or (Project.objects.filter(pk=int(key)).first()
                            if str(key).isdigit() else None))
-            if project is None:
-                bad("project", f"project : aucun projet « {str(key)[:40]} » (slug ou numéro).")
-            elif not _is_own_project(authority=authority, project=project):
-                bad("project", f"project : « {project.title[:60]} » n'est pas un projet de "
-                    f"{authority} (ni participant, ni financeur) ; rattachez la ligne à l'un de "
-                    "ses projets ou laissez ce champ vide.")
+            # Unknown and someone else's answer the same message, which repeats only what
+            # was sent: another authority's draft must not show its title, nor exist.
+            if (project is None or project.deleted_at is not None
+                    or not _is_own_project(authority=authority, project=project)):
+                bad("project", f"project : aucun projet « {str(key)[:40]} » parmi ceux de "
+                    f"{authority} (participant ou financeur) ; donnez le slug ou le numéro de "
+                    "l'un de ses projets, ou laissez ce champ vide.")
             else:
                 out["project"] = project
     if "under_12_months" in data:

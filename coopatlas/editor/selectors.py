@@ -4,9 +4,15 @@ querysets only narrow the lists to the person's scope (every write re-checks).""
 
 from __future__ import annotations
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 
-from coopatlas.accounts.permissions import Scope, can_publish, can_undelete, scope_of
+from coopatlas.accounts.permissions import (
+    Scope,
+    authority_records_q,
+    editable_q,
+    publishable_q,
+    scope_of,
+)
 from coopatlas.cooperation.models import (
     Contact,
     Convention,
@@ -16,6 +22,7 @@ from coopatlas.cooperation.models import (
     Project,
     PublicationStatus,
 )
+from coopatlas.core.models import Revision
 from coopatlas.geo.models import Country, LocalAuthority
 
 # URL segment → model, in the order the dashboard shows them.
@@ -34,34 +41,12 @@ LIST_LIMIT = 50
 
 
 def _scoped(kind: str, scope: Scope) -> QuerySet:
+    """The records of one kind the person may edit: the rule of `accounts.permissions`
+    (`editable_q`), not a copy of it."""
     model = KINDS[kind]
+    cond = editable_q(scope, model)
     qs = model.objects.all()
-    if scope.admin:
-        return qs
-    auth, countries = scope.editor_authorities, scope.countries
-    none = Q(pk__in=[])
-    if kind == "partenariats":
-        cond = Q(party_links__authority_id__in=auth) if auth else none
-    elif kind == "projets":
-        cond = none
-        if auth:
-            cond |= (Q(participants__authority_id__in=auth)
-                     | Q(partnerships__party_links__authority_id__in=auth))
-        if countries:
-            cond |= Q(countries__in=countries) | Q(participants__authority__country_id__in=countries)
-    elif kind == "conventions":
-        cond = Q(partnership__party_links__authority_id__in=auth) if auth else none
-    elif kind == "acteurs":
-        cond = Q(pk__in=scope.organisations)
-    elif kind == "contacts":
-        cond = none
-        if auth:
-            cond |= Q(authority_id__in=auth)
-        if countries:
-            cond |= Q(country_id__in=countries) | Q(authority__country_id__in=countries)
-    else:  # partner requests: embassies register them
-        cond = Q(authority__country_id__in=countries) if countries else none
-    return qs.filter(cond).distinct()
+    return qs if cond is None else qs.filter(pk__in=model.objects.filter(cond).values("pk"))
 
 
 def records_for(*, user, kind: str) -> QuerySet:
@@ -92,28 +77,61 @@ def dashboard(*, user) -> dict:
 
 
 def review_queue(*, user) -> list[dict]:
-    """Submitted records the user may publish or return (administrators, embassies)."""
+    """Submitted records the user may publish or return (administrators, embassies): one
+    query per kind, whatever the number of records (it was one check per record)."""
     scope = scope_of(user)
     if not (scope.admin or scope.countries):
         return []
     rows = []
     for kind, model in KINDS.items():
+        cond = publishable_q(scope, model)
         qs = model.objects.filter(publication_status=PublicationStatus.SUBMITTED,
-                                  deleted_at__isnull=True).order_by("updated_at")
-        for record in qs:
-            if can_publish(user=user, record=record):
-                rows.append({"kind": kind, "record": record,
-                             "label": model._meta.verbose_name})
+                                  deleted_at__isnull=True)
+        if cond is not None:
+            qs = qs.filter(pk__in=model.objects.filter(cond).values("pk"))
+        rows += [{"kind": kind, "record": record, "label": model._meta.verbose_name,
+                  "revision": None}
+                 for record in qs.order_by("updated_at")]
+        rows += _revision_rows(kind, model, cond)
+    return rows
+
+
+def _revision_rows(kind: str, model: type[Model], cond) -> list[dict]:
+    """Pending revisions of published records under `cond` (None: all): two queries."""
+    revisions = Revision.objects.filter(model=model._meta.label_lower,
+                                        status=Revision.Status.PENDING)
+    if cond is not None:
+        revisions = revisions.filter(object_id__in=model.objects.filter(cond).values("pk"))
+    revisions = list(revisions.order_by("created_at", "id"))
+    records = model.objects.in_bulk([r.object_id for r in revisions]) if revisions else {}
+    return [{"kind": kind, "record": records[r.object_id], "label": model._meta.verbose_name,
+             "revision": r} for r in revisions if r.object_id in records]
+
+
+def pending_revisions(*, user) -> list[dict]:
+    """The editor's own changes waiting for validation (shown in « Mon espace »)."""
+    rows = []
+    for kind, model in KINDS.items():
+        mine = (Revision.objects.filter(model=model._meta.label_lower, created_by=user,
+                                        status=Revision.Status.PENDING)
+                .order_by("created_at", "id"))
+        mine = list(mine)
+        records = model.objects.in_bulk([r.object_id for r in mine]) if mine else {}
+        rows += [{"kind": kind, "record": records[r.object_id], "revision": r,
+                  "label": model._meta.verbose_name} for r in mine if r.object_id in records]
     return rows
 
 
 def deleted_records(*, user) -> list[dict]:
+    """Deleted records the user may bring back (`can_undelete` is `can_delete`, which is
+    the editing scope less the projects an embassy completes but does not remove)."""
     scope = scope_of(user)
     rows = []
     for kind, model in KINDS.items():
-        qs = _scoped(kind, scope).filter(deleted_at__isnull=False).order_by("-deleted_at")
-        for record in qs[:200]:
-            if can_undelete(user=user, record=record):
-                rows.append({"kind": kind, "record": record,
-                             "label": model._meta.verbose_name})
+        qs = _scoped(kind, scope).filter(deleted_at__isnull=False)
+        if not scope.admin and kind == "projets":
+            qs = qs.filter(pk__in=model.objects.filter(
+                authority_records_q(model, scope.editor_authorities)).values("pk"))
+        rows += [{"kind": kind, "record": record, "label": model._meta.verbose_name}
+                 for record in qs.order_by("-deleted_at")[:200]]
     return rows

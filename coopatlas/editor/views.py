@@ -27,9 +27,8 @@ from coopatlas.accounts.permissions import (
     scope_of,
 )
 from coopatlas.cooperation import editing, editing_selectors
-from coopatlas.cooperation.editing import Conflict
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.documents.selectors import documents_for
 from coopatlas.documents.services import document_upload
 from coopatlas.geo.models import LocalAuthority
@@ -121,6 +120,7 @@ def dashboard(request):
         campaign.append({"authority": authority, "rows": rows})
     return render(request, "editor/dashboard.html", {
         **data, "campaign": campaign, "kinds": SPECS,
+        "pending_revisions": selectors.pending_revisions(user=request.user),
         "can_review": data["scope"].admin or bool(data["scope"].countries),
         "title": _("Mon espace")})
 
@@ -196,6 +196,11 @@ def record_edit(request, kind: str, pk: int | None = None):
                 saved = _save(request, kind, record, form)
             except Conflict as exc:
                 conflict, status, saved = exc, 409, None
+            if saved is not None and getattr(saved, "pending_revision", None) is not None:
+                messages.info(request, _("Modification enregistrée, en attente de validation : "
+                                         "le public voit la version publiée jusqu'à ce que le "
+                                         "ministère ou l'ambassade la valide."))
+                return redirect("editor:edit", kind=kind, pk=saved.pk)
             if saved is not None:
                 messages.success(request, _("Enregistré (version %(v)s).") % {"v": saved.version}
                                  if saved.publication_status != PublicationStatus.SUBMITTED
@@ -223,6 +228,7 @@ def _record_page(request, kind: str, record, form, *, conflict=None, status: int
         "can_submit": (record is None or (record.publication_status == PublicationStatus.DRAFT
                                           and can_submit(user=request.user, record=record))),
         "is_project": kind == "projets", "documents": documents,
+        "pending_revision": editing.pending_revision(record) if record is not None else None,
     }, status=status)
 
 
@@ -405,8 +411,12 @@ def review(request):
 def review_decide(request, kind: str, pk: int):
     record = _record(kind, pk)
     action = request.POST.get("action")
+    revision = (editing.pending_revision(record)
+                if record.publication_status == "published" else None)
     try:
-        if action == "publish":
+        if revision is not None and action in ("publish", "return"):
+            _revision_decide(request, record, revision, action)
+        elif action == "publish":
             editing.record_publish(actor=request.user, record=record)
             messages.success(request, _("« %(t)s » est publié.") % {"t": str(record)[:120]})
         elif action == "return":
@@ -421,6 +431,20 @@ def review_decide(request, kind: str, pk: int):
     except AppError as exc:
         messages.error(request, exc.message)
     return redirect("editor:review")
+
+
+def _revision_decide(request, record, revision, action: str) -> None:
+    """A published record's pending change: publish (apply) it or return it."""
+    if action == "publish":
+        editing.revision_apply(actor=request.user, revision=revision)
+        messages.success(request, _("La modification de « %(t)s » est publiée.")
+                         % {"t": str(record)[:120]})
+    else:
+        editing.revision_return(actor=request.user, revision=revision,
+                                comment=request.POST.get("comment", ""))
+        messages.success(request, _("La modification de « %(t)s » est renvoyée à son "
+                                    "rédacteur ; la version publiée reste en ligne.")
+                         % {"t": str(record)[:120]})
 
 
 # --------------------------------------------------------------------------- history

@@ -110,3 +110,30 @@ def test_signin_is_throttled_per_email_and_address():
     assert services.signin(email="U@example.org", password="the-right-password",
                            ip="10.0.0.1").email == "u@example.org"
     assert not SignInFailure.objects.filter(ip="10.0.0.1").exists()
+
+
+@override_settings(COOPATLAS_SIGNIN_MAX_FAILURES=3)
+def test_concurrent_guesses_are_counted_before_the_check(monkeypatch):
+    """Two guesses in flight at once when one try is left: only one password is checked.
+    Before the fix both read "2 failures" and both were tried (a check-then-write race)."""
+    User.objects.create_user(email="u@example.org", password="the-right-password")
+    for _ in range(2):
+        with pytest.raises(AppError):
+            services.signin(email="u@example.org", password="wrong", ip="10.0.0.1")
+    checked, outcomes = [], []
+    real = services.authenticate
+
+    def authenticate_while_another_guess_arrives(request, **credentials):
+        checked.append(credentials["password"])
+        if len(checked) == 1:  # the second guess arrives while the first is being checked
+            try:
+                services.signin(email="u@example.org", password="guess-2", ip="10.0.0.1")
+            except AppError as exc:
+                outcomes.append(type(exc).__name__)
+        return real(request, **credentials)
+
+    monkeypatch.setattr(services, "authenticate", authenticate_while_another_guess_arrives)
+    with pytest.raises(AppError):
+        services.signin(email="u@example.org", password="guess-1", ip="10.0.0.1")
+    assert checked == ["guess-1"] and outcomes == ["SignInLocked"]
+    assert SignInFailure.objects.filter(email="u@example.org").count() == 3

@@ -12,6 +12,7 @@ from django.urls import reverse
 from coopatlas.accounts import services, totp
 from coopatlas.accounts.models import SignInFailure, TotpDevice
 from coopatlas.cooperation.tests import factories as f
+from coopatlas.core.testing import assert_nothing_written, table_counts
 
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 SIGNIN = "/compte/connexion/"
@@ -151,14 +152,21 @@ def test_embassy_and_admin_must_enrol_before_being_signed_in(client, role, reque
     assert not _signed_in(client)
     # Pages that need an account still refuse: the password alone is not enough.
     assert client.get("/compte/").status_code == 302
+    counts = table_counts()
     page = client.get("/compte/double-authentification/")
     html = page.content.decode()
-    device = TotpDevice.objects.get(user=user)
-    assert "otpauth://totp/" in html and device.secret[:4] in html
-    bad = client.post("/compte/double-authentification/", {"code": "000000"})
+    assert_nothing_written(counts)  # the GET is read-only (it took SQLite's write lock)
+    assert not TotpDevice.objects.filter(user=user).exists()
+    assert "otpauth://totp/" in html
+    secret, signed = _enrol_form(html)
+    bad = client.post("/compte/double-authentification/", {"code": "000000", "secret": signed})
     assert "Code incorrect" in bad.content.decode() and not _signed_in(client)
-    code = totp.code_at(device.secret, totp.timestep())
-    response = client.post("/compte/double-authentification/", {"code": code})
+    assert not TotpDevice.objects.filter(user=user).exists()
+    code = totp.code_at(secret, totp.timestep())
+    forged = client.post("/compte/double-authentification/", {"code": code, "secret": "x"})
+    assert not _signed_in(client) and forged.status_code == 200
+    response = client.post("/compte/double-authentification/", {"code": code, "secret": signed})
+    assert TotpDevice.objects.get(user=user).secret == secret
     assert response.status_code == 302 and _signed_in(client)
     assert client.session["second_factor"] is True
 
@@ -206,12 +214,19 @@ def test_pending_second_factor_expires(client, admin_user, monkeypatch):
     assert client.get("/compte/double-authentification/")["Location"].startswith(SIGNIN)
 
 
+def _enrol_form(html: str) -> tuple[str, str]:
+    """The secret the enrolment page shows, and the signed copy its form sends back."""
+    shown = re.search(r'class="atlas-secret"[^>]*>([^<]+)<', html).group(1)
+    signed = re.search(r'name="secret" value="([^"]+)"', html).group(1)
+    return shown.replace(" ", ""), signed
+
+
 def test_editor_may_enrol_optionally_then_is_asked(client, editor):
     assert _signin(client, editor.email).status_code == 302 and _signed_in(client)
-    client.get("/compte/double-authentification/")
-    device = TotpDevice.objects.get(user=editor)
+    secret, signed = _enrol_form(client.get("/compte/double-authentification/")
+                                 .content.decode())
     client.post("/compte/double-authentification/",
-                {"code": totp.code_at(device.secret, totp.timestep())})
+                {"code": totp.code_at(secret, totp.timestep()), "secret": signed})
     assert TotpDevice.objects.get(user=editor).confirmed_at is not None
     client.post("/compte/deconnexion/")
     assert _signin(client, editor.email)["Location"] == "/compte/connexion/code/"

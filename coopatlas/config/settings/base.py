@@ -80,9 +80,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE: a write transaction takes SQLite's write lock at BEGIN, waiting up to
+    # `timeout` seconds (the busy timeout) for it. With the default DEFERRED, a transaction
+    # that read first and then writes cannot wait (SQLITE_BUSY at once): concurrent saves
+    # answered 500 "database is locked" instead of one 200 and 409s.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )

@@ -190,6 +190,7 @@ def partnership_detail(*, slug: str) -> dict:
 
 def _convention_dict(c: Convention) -> dict:
     return {
+        "id": c.pk, "version": c.version,  # for the write API's PATCH /conventions/{id}
         "title": c.title, "purpose": c.purpose, "signed_on": _iso(c.signed_on),
         "signed_year": c.signed_year, "starts_on": _iso(c.starts_on), "ends_on": _iso(c.ends_on),
         "duration_months": c.duration_months,

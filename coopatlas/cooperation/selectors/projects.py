@@ -239,6 +239,7 @@ def _funding_dict(x: FundingContribution) -> dict:
     else:
         funder = _organisation_ref(x.funder_organisation)
     return {
+        "id": x.pk, "version": x.version,  # for the write API's PATCH /funding/{id}
         "funder": funder, "label": f"{funder['name']} : {_money(x.amount)} {x.currency}",
         "instrument": x.instrument,
         "instrument_label": _label(FundingInstrument, x.instrument),

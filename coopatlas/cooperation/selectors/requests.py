@@ -114,6 +114,7 @@ def _contact_rows(qs: QuerySet) -> QuerySet:
 
 def _contact_dict(c: Contact) -> dict:
     return {
+        "id": c.pk, "version": c.version,  # for the write API's PATCH /contacts/{id}
         "name": c.name, "role": c.role, "label": f"{c.name} – {c.role}" if c.name else c.role,
         "email": c.email, "phone": c.phone,
         "organisation": _organisation_ref(c.organisation) if c.organisation_id else None,

@@ -11,6 +11,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from coopatlas.core.testing import assert_nothing_written, table_counts
 from coopatlas.declarations.models import Declaration, DeclarationLine
 
 from .conftest import YEAR
@@ -62,7 +63,7 @@ def test_bad_input_422_names_the_field_and_writes_nothing(client, world, tokens,
     assert r.status_code == 422 and "year" in r.json()["errors"]
     pk = call(client, "post", API, tokens["b"], {"authority": world["b"].insee_code,
                                                  "year": YEAR}).json()["id"]
-    before = DeclarationLine.objects.count()
+    before = table_counts()
     r = call(client, "post", f"{API}/{pk}/lines", tokens["b"],
              {"amount": "-3", "type": "project", "markers": {"gender": 5}})
     assert r.status_code == 422
@@ -73,7 +74,7 @@ def test_bad_input_422_names_the_field_and_writes_nothing(client, world, tokens,
     assert r.status_code == 422 and "authority" in r.json()["errors"]
     r = call(client, "post", API, tokens["b"], {"authority": world["b"].insee_code, "year": 1980})
     assert r.status_code == 422 and "year" in r.json()["errors"]
-    assert DeclarationLine.objects.count() == before
+    assert_nothing_written(before)
     assert Declaration.objects.filter(authority=world["b"]).count() == 1
 
 

@@ -8,9 +8,10 @@ import pytest
 
 from coopatlas.accounts.permissions import PermissionDenied
 from coopatlas.core.errors import AppError
+from coopatlas.core.testing import assert_nothing_written, table_counts
 from coopatlas.declarations import selectors
 from coopatlas.declarations import services as s
-from coopatlas.declarations.models import DeclarationLine, State
+from coopatlas.declarations.models import State
 
 from .conftest import YEAR
 
@@ -25,10 +26,10 @@ def add(world, decl, **data):
 
 
 def rejected(world, decl, **data) -> AppError:
-    before = DeclarationLine.objects.count()
+    before = table_counts()
     with pytest.raises(AppError) as exc:
         add(world, decl, **data)
-    assert DeclarationLine.objects.count() == before  # nothing written
+    assert_nothing_written(before)
     return exc.value
 
 
@@ -103,7 +104,7 @@ def test_project_above_recorded_payment_warns(world, decl):
     assert len(warnings) == 1 and "100,01 € déclarés" in warnings[0]["message"]
     other = f.ProjectFactory(participants=[world["b"]])
     err = rejected(world, decl, type="project", amount="1", project=other.slug)
-    assert "n'est pas un projet de" in err.errors["project"][0]
+    assert "parmi ceux de" in err.errors["project"][0]
 
 
 def test_prepare_from_records(world, decl):
@@ -258,3 +259,22 @@ def test_rules_reload_rechecks_lines(world, decl):
     s.rules_load()
     line.refresh_from_db()
     assert line.counts_as_oda and line.not_oda_reason == ""
+
+
+def test_a_line_does_not_reveal_another_authoritys_draft_project(world, decl):
+    """Before: « Projet secret de Bêta » n'est pas un projet de … — the title of another
+    authority's draft, and a different message from an unknown slug (its existence)."""
+    from coopatlas.cooperation.models import PublicationStatus
+    from coopatlas.cooperation.tests import factories as f
+
+    f.ProjectFactory(title="Projet secret de Bêta", slug="secret-beta",
+                     participants=[(world["b"], "lead")],
+                     publication_status=PublicationStatus.DRAFT)
+    other = rejected(world, decl, type="project", amount="10", country="ML",
+                     project="secret-beta")
+    unknown = rejected(world, decl, type="project", amount="10", country="ML",
+                       project="nulle-part")
+    assert "secret" not in other.errors["project"][0].lower().replace("secret-beta", "")
+    assert "Bêta" not in other.errors["project"][0]
+    assert (other.errors["project"][0].replace("secret-beta", "X")
+            == unknown.errors["project"][0].replace("nulle-part", "X"))

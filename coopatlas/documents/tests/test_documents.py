@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from coopatlas.accounts.permissions import PermissionDenied
 from coopatlas.accounts.tests.world import build_world
 from coopatlas.core.errors import AppError
+from coopatlas.core.testing import assert_nothing_written, table_counts
 from coopatlas.documents.models import Document
 from coopatlas.documents.services import MAX_BYTES, document_upload
 
@@ -62,13 +63,13 @@ REJECTIONS = [
 @pytest.mark.parametrize("name,data,message", REJECTIONS,
                          ids=["exe-renamed-pdf", "html-named-pdf", "empty", "20MB-plus-1"])
 def test_rejected_with_message_and_nothing_stored(world, settings, name, data, message):
-    before = Document.objects.count()
+    before = table_counts()
     with pytest.raises(AppError) as exc:
         document_upload(actor=world["users"]["editor"], record=world["p1"],
                         file=_upload(name, data))
     assert message in exc.value.message and name in exc.value.message
     assert exc.value.field == "file"
-    assert Document.objects.count() == before
+    assert_nothing_written(before)
     assert _stored(settings) == []
 
 
@@ -80,11 +81,13 @@ def test_exactly_20_mb_is_accepted(world):
 
 
 def test_out_of_scope_upload_refused_and_nothing_stored(world, settings):
+    before = table_counts()
     with pytest.raises(PermissionDenied):
         document_upload(actor=world["users"]["editor"], record=world["p2"],
                         file=_upload("c.pdf", PDF))
     with pytest.raises(PermissionDenied):
         document_upload(actor=None, record=world["p1"], file=_upload("c.pdf", PDF))
+    assert_nothing_written(before)
     assert Document.objects.count() == 0 and _stored(settings) == []
 
 

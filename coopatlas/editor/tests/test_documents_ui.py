@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from coopatlas.accounts.tests.world import build_world
+from coopatlas.cooperation.models import Project
 from coopatlas.documents.models import Document
 from coopatlas.geo.models import Place
 
@@ -122,6 +123,8 @@ def test_project_places_saved_and_read_back(world):
                              latitude=14.5, longitude=-4.2)
     b = Place.objects.create(geonames_id=99000002, name="Zorgo", country=world["qm"],
                              latitude=14.6, longitude=-4.1)
+    # a draft: an editor's change to a published record waits for validation
+    Project.objects.filter(pk=world["project"].pk).update(publication_status="draft")
     client = _client(world, "editor")
     project = world["project"]
     url = reverse("editor:edit", args=["projets", project.pk])

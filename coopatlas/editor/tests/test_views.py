@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from coopatlas.accounts.tests.world import build_world
 from coopatlas.cooperation import editing
-from coopatlas.cooperation.models import FundingContribution, Project
+from coopatlas.cooperation.models import FundingContribution, Partnership, Project
 from coopatlas.editor.forms import funding_totals
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,8 @@ def test_every_form_carries_a_csrf_token(world):
 def test_project_form_round_trip(world):
     client = _client(world, "editor")
     project = world["project"]
+    # a draft: an editor's change to a published record waits for validation
+    Project.objects.filter(pk=project.pk).update(publication_status="draft")
     url = _edit_url("projets", project.pk)
     data = _form_data(client.get(url))
     data.update(summary="Forages et latrines", sectors="14030 ; 60\n14031 ; 40",
@@ -379,6 +381,8 @@ def test_export_downloads_parse(world):
 def test_history_restore_delete_and_undelete(world):
     editor, admin = _client(world, "editor"), _client(world, "admin")
     p1 = world["p1"]
+    # a draft: an editor's change to a published record waits for validation
+    Partnership.objects.filter(pk=p1.pk).update(publication_status="draft")
     url = _edit_url("partenariats", p1.pk)
     data = _form_data(editor.get(url))
     editor.post(url, {**data, "description": "Nouvelle description"})
@@ -426,3 +430,25 @@ def test_compliance_warnings_shown_on_the_edit_page(world, monkeypatch):
                                         ).content.decode()
     assert "data-compliance-warnings" in body and "Subvention sans convention" in body
     assert "obligatoire &lt;b&gt;." in body  # escaped
+
+
+def test_an_editors_change_to_a_published_record_shows_as_pending_then_is_published(world):
+    editor, admin = _client(world, "editor"), _client(world, "admin")
+    p1 = world["p1"]
+    assert p1.publication_status == "published"
+    url = _edit_url("partenariats", p1.pk)
+    data = _form_data(editor.get(url))
+    response = editor.post(url, {**data, "description": "Proposée depuis le formulaire"})
+    assert response.status_code == 302
+    p1.refresh_from_db()
+    assert p1.description != "Proposée depuis le formulaire"
+    assert "data-pending-revision" in editor.get(url).content.decode()
+    assert "Modifications en attente de validation" in editor.get(
+        reverse("editor:dashboard")).content.decode()
+    queue = admin.get(reverse("editor:review")).content.decode()
+    assert "Proposée depuis le formulaire" in queue
+    admin.post(reverse("editor:review_decide", args=["partenariats", p1.pk]),
+               {"action": "publish"})
+    p1.refresh_from_db()
+    assert p1.description == "Proposée depuis le formulaire"
+    assert "data-pending-revision" not in editor.get(url).content.decode()
