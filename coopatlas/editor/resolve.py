@@ -46,6 +46,13 @@ def authority(code: str, *, field: str):
     from coopatlas.geo.selectors import authority_get_by_code
 
     code = _head(code)
+    if code.startswith("gaz:"):  # a gazetteer entry: its authority, created on first use
+        from coopatlas.geo.partners import foreign_authority_from_entry
+
+        try:
+            return foreign_authority_from_entry(code=code)
+        except AppError as exc:
+            raise AppError(exc.message, field=field) from exc
     found = LocalAuthority.objects.filter(slug=code).first()
     if found is not None:
         return found

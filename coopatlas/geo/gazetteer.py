@@ -14,6 +14,7 @@ someone works with.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -72,6 +73,7 @@ class KindWords:
         return self.of(country, level)
 
 
+@functools.lru_cache(maxsize=4)
 def kind_words(path: Path | None = None) -> KindWords:
     from .services import GEO_DATA_DIR
 
@@ -236,3 +238,141 @@ def entry_label(entry: GazetteerEntry) -> str:
     parts.append(entry.country.name)
     former = "" if entry.is_current else (" — former" if english else " — ancienne division")
     return f"{entry.name} ({', '.join(p for p in parts if p)}){former}"
+
+
+# --- search ----------------------------------------------------------------------------------
+
+STATE_WORDS = ("etat", "republique", "royaume", "gouvernement", "state", "republic", "kingdom",
+               "government", "ministere", "ministry")
+STATE_REFUSAL = (
+    "« {q} » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
+    "décentralisée (les conventions avec les États étrangers sont interdites par principe, "
+    "guide opérationnel, seed 001, l. 1090–1101). Choisissez une collectivité de ce pays "
+    "(région, cercle, commune…)."
+)
+
+
+def state_named(q: str):
+    """The Country a text names as a State ('Mali', 'République du Mali'), else None."""
+    from .models import Country
+
+    text = fold(q or "")
+    if not text:
+        return None
+    words = text.split()
+    while words and words[0] in STATE_WORDS + ("du", "de", "d", "des", "la", "le", "l", "of",
+                                                "the"):
+        words = words[1:]
+    rest = " ".join(words).replace("'", " ").strip()
+    if not rest:
+        return None
+    for c in Country.objects.exclude(iso2="FR").only("iso2", "name_fr", "name_en"):
+        if rest in (fold(c.name_fr), fold(c.name_en)) or (
+            rest == text and text in (fold(c.name_fr), fold(c.name_en))
+        ):
+            return c
+    return None
+
+
+def _prefix(field: str, value: str):
+    from django.db.models import Q
+
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff",
+                f"{field}__startswith": value})
+
+
+def gazetteer_search(*, q: str, country: str | None = None, level: int | None = None,
+                     parent_code: str | None = None, limit: int = 10) -> list[dict]:
+    """Entries whose name or any other name starts with `q` (folded), best first.
+
+    Each hit: {"entry", "matched" (the name that matched), "label"}. Prefix over the indexed
+    GazetteerName.search_value (a b-tree range): a substring scan of 336k names costs
+    ~10× more and "mopti" must answer while one types.
+    """
+    text = fold(q or "")
+    limit = max(1, min(int(limit), 100))
+    if not text:
+        return []
+    names = GazetteerName.objects.filter(_prefix("search_value", text))
+    if country:
+        names = names.filter(entry__country_id=country.strip().upper())
+    if level:
+        names = names.filter(entry__level=level)
+    if parent_code:
+        names = names.filter(entry__parent__code=parent_code)
+    matched: dict[int, str] = {}
+    for entry_id, value in names.values_list("entry_id", "value")[:300]:
+        prev = matched.get(entry_id)
+        if prev is None or (fold(value) == text and fold(prev) != text):
+            matched[entry_id] = value
+    entries = GazetteerEntry.objects.select_related("country", "parent", "authority").filter(
+        pk__in=list(matched)
+    )
+
+    def rank(e):
+        m = fold(matched[e.pk])
+        return (m != text, not e.is_current, e.level, -(e.population or 0), e.name)
+
+    hits = sorted(entries, key=rank)[:limit]
+    return [{"entry": e, "matched": matched[e.pk], "label": entry_label(e)
+             if fold(matched[e.pk]) == e.search_name
+             else f"{e.name} — {matched[e.pk]} {entry_label(e)[len(e.name):].strip()}"}
+            for e in hits]
+
+
+def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> dict:
+    """What the partner pickers and the public search show for a foreign partner.
+
+    {"results": [{"code", "label", "source": "authority"|"gazetteer", "to_verify"}],
+     "refusal": message or None}. Authorities already in the atlas come first; gazetteer
+    entries nobody partners with yet follow (picking one creates its authority). A text
+    naming a State gets the refusal, with no result: a State is never a partner.
+    """
+    from .selectors import authority_search
+
+    state = state_named(q)
+    if state is not None:
+        return {"results": [], "refusal": STATE_REFUSAL.format(q=q.strip())}
+    from .partners import _authority_kind, core_name
+
+    rows, seen, known = [], set(), set()
+    for a in authority_search(q=q, country=country, limit=limit):
+        if a.country_id == "FR" and not country:
+            continue
+        rows.append({"code": a.slug, "label": authority_label(a), "source": "authority",
+                     "to_verify": a.to_verify})
+        seen.add(a.pk)
+        known.add((a.country_id, a.kind, core_name(a.name)))
+    for hit in gazetteer_search(q=q, country=country, limit=limit):
+        e = hit["entry"]
+        if e.authority_id in seen:
+            continue
+        if not e.authority_id and (e.country_id, _authority_kind(e), core_name(e.name)) in known:
+            continue  # "Région de Mopti" is already in the atlas (not linked to its entry)
+        if e.authority_id:
+            rows.append({"code": e.authority.slug, "label": hit["label"], "source": "authority",
+                         "to_verify": e.authority.to_verify})
+            seen.add(e.authority_id)
+        else:
+            rows.append({"code": f"gaz:{e.code}", "label": hit["label"], "source": "gazetteer",
+                         "to_verify": False})
+    return {"results": rows[:limit], "refusal": None}
+
+
+def authority_label(a) -> str:
+    """'Cercle de Yélimané (cercle, région de Kayes, Mali) — à vérifier'."""
+    english = (get_language() or "fr")[:2] == "en"
+    entry = getattr(a, "gazetteer_entry", None) if a.pk else None
+    if entry is not None:
+        label = entry_label(entry)
+    else:
+        parts = [str(a.get_kind_display()).lower()]
+        if a.parent_id:
+            p = a.parent
+            pk = str(p.get_kind_display()).lower()
+            parts.append(f"{pk} {p.name}" if english else _de(pk, p.name))
+        parts.append(a.country.name)
+        label = f"{a.name} ({', '.join(parts)})"
+    if a.to_verify:
+        label += " — to be checked" if english else " — à vérifier"
+    return label
