@@ -20,13 +20,21 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import IO
 
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
 from coopatlas.core.text import fold
 from coopatlas.reference.bulk import sync_rows
 
-from .models import AdministrativeArea, GazetteerEntry, GazetteerName, Place
+from .models import (
+    AdministrativeArea,
+    AuthorityAlias,
+    GazetteerEntry,
+    GazetteerName,
+    LocalAuthority,
+    Place,
+)
 
 ENTRY_FIELDS = [
     "country_id",
@@ -266,12 +274,21 @@ def state_named(q: str):
     rest = " ".join(words).replace("'", " ").strip()
     if not rest:
         return None
-    for c in Country.objects.exclude(iso2="FR").only("iso2", "name_fr", "name_en"):
-        if rest in (fold(c.name_fr), fold(c.name_en)) or (
-            rest == text and text in (fold(c.name_fr), fold(c.name_en))
-        ):
-            return c
-    return None
+    iso2 = _state_names().get(rest)
+    return Country.objects.filter(iso2=iso2).first() if iso2 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _state_names() -> dict[str, str]:
+    """Folded French and English country names -> ISO code (France excluded)."""
+    from .models import Country
+
+    out = {}
+    for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr",
+                                                                         "name_en"):
+        out[fold(fr).replace("'", " ")] = iso2
+        out[fold(en).replace("'", " ")] = iso2
+    return out
 
 
 def _prefix(field: str, value: str):
@@ -328,7 +345,8 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
     entries nobody partners with yet follow (picking one creates its authority). A text
     naming a State gets the refusal, with no result: a State is never a partner.
     """
-    from .selectors import authority_search
+    from .selectors import _prefix as prefix
+    from .selectors import _ranked
 
     state = state_named(q)
     if state is not None:
@@ -336,9 +354,19 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
     from .partners import _authority_kind, core_name
 
     rows, seen, known = [], set(), set()
-    for a in authority_search(q=q, country=country, limit=limit):
-        if a.country_id == "FR" and not country:
-            continue
+    text = fold(q or "")
+    if not text:
+        return {"results": [], "refusal": None}
+    # Foreign authorities only (a few thousand at the state's scale): the index range on
+    # country skips France's 36,000 communes, where authority_search spends its time.
+    foreign = LocalAuthority.objects.filter(Q(country_id__lt="FR") | Q(country_id__gt="FR"))
+    if country:
+        foreign = LocalAuthority.objects.filter(country_id=country.strip().upper())
+    alias_ids = AuthorityAlias.objects.filter(prefix("search_value", text)).values("authority_id")
+    found = foreign.select_related("country", "parent").filter(
+        Q(search_name__contains=text) | Q(pk__in=alias_ids)
+    )[:200]
+    for a in _ranked(list(found), text)[:limit]:
         rows.append({"code": a.slug, "label": authority_label(a), "source": "authority",
                      "to_verify": a.to_verify})
         seen.add(a.pk)
