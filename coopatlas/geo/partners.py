@@ -169,7 +169,7 @@ class Similar:
 def foreign_authority_similar(*, country: str, name: str, parent: LocalAuthority | None = None,
                               limit: int = 8) -> list[Similar]:
     """Authorities and gazetteer entries of the country whose name is close to `name`."""
-    from .gazetteer import entry_label
+    from .gazetteer import authority_label, entry_label
 
     wanted = core_name(name)
     if len(wanted) < 2:
@@ -186,8 +186,7 @@ def foreign_authority_similar(*, country: str, name: str, parent: LocalAuthority
     for a in candidates:
         ratio = _ratio(wanted, a.name)
         if ratio >= SIMILAR_RATIO:
-            out[a.slug] = Similar(f"{a.name} ({a.get_kind_display()}, {a.country.name})",
-                                  a.slug, ratio)
+            out[a.slug] = Similar(authority_label(a), a.slug, ratio)
     entries = GazetteerEntry.objects.select_related("parent", "country").filter(
         country_id=country, names__search_value__contains=head, authority__isnull=True
     ).distinct()[:400]
@@ -225,7 +224,7 @@ def _check_coordinates(country: Country, latitude, longitude) -> None:
     s, w, n, e = box
     if not (s - BOX_PADDING <= lat <= n + BOX_PADDING and w - BOX_PADDING <= lon <= e + BOX_PADDING):
         raise AppError(
-            f"Le point ({lat:.4f}, {lon:.4f}) est hors de {country.name_fr} (latitudes "
+            f"Le point ({lat:.4f}, {lon:.4f}) est hors du pays ({country.name_fr} : latitudes "
             f"{s:.1f} à {n:.1f}, longitudes {w:.1f} à {e:.1f}). Vérifiez l'ordre latitude, "
             "longitude et le signe (ouest et sud sont négatifs).",
             field="latitude",

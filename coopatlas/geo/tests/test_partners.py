@@ -85,7 +85,7 @@ def test_the_embassy_of_another_country_may_neither_add_nor_confirm(people):
     ({"name": "  "}, "name", "Donnez le nom"),
     ({"parent": "gaz:iso:MG-T"}, "parent", "autre pays (MG)"),
     ({"parent": "gaz:nowhere"}, "parent", "introuvable"),
-    ({"latitude": 48.11, "longitude": -1.68}, "latitude", "hors de Mali"),
+    ({"latitude": 48.11, "longitude": -1.68}, "latitude", "hors du pays (Mali"),
     ({"latitude": 14.3, "longitude": None}, "longitude", "latitude et la longitude"),
     ({"latitude": "nord", "longitude": "ouest"}, "latitude", "illisibles"),
     ({"place": 2988507}, "place", "GeoNames introuvable"),
