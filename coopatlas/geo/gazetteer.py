@@ -248,6 +248,45 @@ def entry_label(entry: GazetteerEntry) -> str:
     return f"{entry.name} ({', '.join(p for p in parts if p)}){former}"
 
 
+# Words people put before a name ("Cercle de Yélimané", "commune de Somadougou", "Conseil
+# régional de Mopti"): left out when names are compared.
+LEADING_WORDS = (
+    "conseil regional de", "conseil regional d", "conseil de cercle de", "conseil de cercle d",
+    "region de", "region d", "cercle de", "cercle d", "commune rurale de", "commune rurale d",
+    "commune urbaine de", "commune urbaine d", "commune de", "commune d", "municipalite de",
+    "municipalite d", "province de", "province d", "district de", "district d", "mairie de",
+    "mairie d", "ville de", "ville d", "gouvernorat de", "gouvernorat d", "prefecture de",
+    "prefecture d", "departement de", "departement d",
+)
+FRENCH_ONLY_KINDS = {"statut_particulier", "metropole", "cu", "ca", "cc", "ept", "syndicat",
+                     "pnr"}
+
+
+def split_lead(name: str) -> tuple[str, str]:
+    """('cercle', 'yelimane') for 'Cercle de Yélimané'; ('', text) without a leading word."""
+    text = fold(name).replace("'", " ").replace("-", " ")
+    text = " ".join(text.split())
+    for lead in LEADING_WORDS:
+        if text.startswith(lead + " "):
+            return LEAD_KIND.get(lead.rsplit(" ", 1)[0], ""), text[len(lead) + 1:]
+    return "", text
+
+
+def core_name(name: str) -> str:
+    return split_lead(name)[1]
+
+
+# The kind word (folded, as in gazetteer_kinds.json) a leading word points to.
+LEAD_KIND = {
+    "conseil regional": "region", "region": "region", "conseil de cercle": "cercle",
+    "cercle": "cercle", "commune rurale": "commune", "commune urbaine": "commune",
+    "commune": "commune", "municipalite": "municipalite", "province": "province",
+    "district": "district", "mairie": "commune", "ville": "commune",
+    "gouvernorat": "gouvernorat", "prefecture": "prefecture", "departement": "departement",
+}
+
+
+
 # --- search ----------------------------------------------------------------------------------
 
 STATE_WORDS = ("etat", "republique", "royaume", "gouvernement", "state", "republic", "kingdom",
@@ -310,6 +349,9 @@ def gazetteer_search(*, q: str, country: str | None = None, level: int | None = 
     limit = max(1, min(int(limit), 100))
     if not text:
         return []
+    hint, core = split_lead(q)
+    if core and core != text:  # "Conseil régional de Mopti": search "mopti", prefer régions
+        text = core
     names = GazetteerName.objects.filter(_prefix("search_value", text))
     if country:
         names = names.filter(entry__country_id=country.strip().upper())
@@ -328,7 +370,8 @@ def gazetteer_search(*, q: str, country: str | None = None, level: int | None = 
 
     def rank(e):
         m = fold(matched[e.pk])
-        return (m != text, not e.is_current, e.level, -(e.population or 0), e.name)
+        return (m != text, bool(hint) and fold(e.kind) != hint, not e.is_current, e.level,
+                -(e.population or 0), e.name)
 
     hits = sorted(entries, key=rank)[:limit]
     return [{"entry": e, "matched": matched[e.pk], "label": entry_label(e)
@@ -354,7 +397,7 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
     from .partners import _authority_kind, core_name
 
     rows, seen, known = [], set(), set()
-    text = fold(q or "")
+    text = core_name(q or "")
     if not text:
         return {"results": [], "refusal": None}
     # Foreign authorities only (a few thousand at the state's scale): the index range on

@@ -20,34 +20,11 @@ from django.utils.text import slugify
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.text import fold
 
-from .gazetteer import STATE_REFUSAL, state_named
+from .gazetteer import FRENCH_ONLY_KINDS, STATE_REFUSAL, core_name, state_named
 from .models import AuthorityAlias, AuthorityKind, Country, GazetteerEntry, LocalAuthority
 
 BOX_PADDING = 0.5  # degrees: the boxes come from the shipped places, not from borders
 SIMILAR_RATIO = 0.8
-# Words people put before a name ("Cercle de Yélimané", "commune de Somadougou", "Conseil
-# régional de Mopti"): left out when names are compared.
-LEADING_WORDS = (
-    "conseil regional de", "conseil regional d", "conseil de cercle de", "conseil de cercle d",
-    "region de", "region d", "cercle de", "cercle d", "commune rurale de", "commune rurale d",
-    "commune urbaine de", "commune urbaine d", "commune de", "commune d", "municipalite de",
-    "municipalite d", "province de", "province d", "district de", "district d", "mairie de",
-    "mairie d", "ville de", "ville d", "gouvernorat de", "gouvernorat d", "prefecture de",
-    "prefecture d", "departement de", "departement d",
-)
-FRENCH_ONLY_KINDS = {"statut_particulier", "metropole", "cu", "ca", "cc", "ept", "syndicat",
-                     "pnr"}
-
-
-def core_name(name: str) -> str:
-    text = fold(name).replace("'", " ").replace("-", " ")
-    text = " ".join(text.split())
-    for lead in LEADING_WORDS:
-        if text.startswith(lead + " "):
-            return text[len(lead) + 1:]
-    return text
-
-
 @functools.lru_cache(maxsize=1)
 def country_boxes() -> dict[str, list[float]]:
     """[south, west, north, east] per country, from gazetteer.json.gz (its shipped places)."""

@@ -170,3 +170,25 @@ def test_partner_search_prefers_the_atlas_authority_over_its_own_gazetteer_copy(
 def test_empty_query_finds_nothing():
     assert gazetteer_search(q="  ") == []
     assert partner_search(q="")["results"] == []
+
+
+@pytest.mark.parametrize("q,first", [
+    ("Conseil régional de Sikasso", "Sikasso (région, Mali)"),
+    ("Commune de Sikasso", "Sikasso (commune, région de Sikasso, Mali)"),
+    ("commune urbaine de Kayes", "Kayes (commune, région de Kayes, Mali)"),
+    ("Région de Kayes", "Kayes (région, Mali)"),
+])
+def test_names_as_people_write_them(q, first):
+    assert labels(q, "ML")[0] == first
+
+
+def test_cli_search_and_refusal():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("partners", "search", "Yélimané", "--country", "ML", stdout=out)
+    assert "gaz:gn:2448489\tYélimané (commune, région de Kayes, Mali)" in out.getvalue()
+    with pytest.raises(CommandError, match="jamais partenaire"):
+        call_command("partners", "search", "Mali")
