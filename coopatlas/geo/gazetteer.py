@@ -198,6 +198,9 @@ def gazetteer_load(*, files, world: dict, countries: set[str],
         entries, names = _gazetteer_rows(world, gaz, words, areas, countries - {"FR"})
     known_places = set(Place.objects.values_list("pk", flat=True))
     ids: dict[str, int] = {}
+    # A fresh database (make run on a new machine): plain INSERTs, without the diff's model
+    # instances (336k names: ~3x faster). Later loads diff as every reference table does.
+    first_load = not GazetteerEntry.objects.exists()
     for level in (1, 2, 3):
         batch = []
         for e in entries:
@@ -208,8 +211,12 @@ def gazetteer_load(*, files, world: dict, countries: set[str],
             if row["place_id"] not in known_places:
                 row["place_id"] = None
             batch.append(row)
-        result = sync_rows(GazetteerEntry, key=("code",), rows=batch, fields=ENTRY_FIELDS)
-        ids.update({k[0]: pk for k, pk in result.pks.items()})
+        if first_load:
+            _insert(GazetteerEntry, batch, ["code", *ENTRY_FIELDS])
+            ids.update(GazetteerEntry.objects.filter(level=level).values_list("code", "pk"))
+        else:
+            result = sync_rows(GazetteerEntry, key=("code",), rows=batch, fields=ENTRY_FIELDS)
+            ids.update({k[0]: pk for k, pk in result.pks.items()})
     seen, name_rows = set(), []
     for code, kind, value in names:
         value = (value or "").strip()[:200]
@@ -219,11 +226,30 @@ def gazetteer_load(*, files, world: dict, countries: set[str],
         seen.add(key)
         name_rows.append({"entry_id": ids[code], "value": value, "kind": kind,
                           "search_value": fold(value)[:200]})
-    n_names = sync_rows(GazetteerName, key=("entry_id", "value"), rows=name_rows,
-                        fields=["kind", "search_value"]).total
+    if first_load:
+        _insert(GazetteerName, name_rows, ["entry_id", "value", "kind", "search_value"])
+        n_names = len(name_rows)
+    else:
+        n_names = sync_rows(GazetteerName, key=("entry_id", "value"), rows=name_rows,
+                            fields=["kind", "search_value"]).total
     if stdout is not None:
         stdout.write(f"Gazetteer: {len(ids)} foreign territories, {n_names} names.\n")
     return {"gazetteer_entries": len(ids), "gazetteer_names": n_names}
+
+
+def _insert(model, rows: list[dict], columns: list[str]) -> None:
+    from django.db import connection
+
+    from coopatlas.reference.bulk import WRITE_LOG
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
+                               [[r[c] for c in columns] for r in rows[i:i + 5000]])
+    WRITE_LOG.append((model._meta.db_table, len(rows), 0))
 
 
 # --- labels ----------------------------------------------------------------------------------
