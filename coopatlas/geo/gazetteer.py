@@ -274,27 +274,23 @@ def entry_label(entry: GazetteerEntry) -> str:
     return f"{entry.name} ({', '.join(p for p in parts if p)}){former}"
 
 
-# Words people put before a name ("Cercle de Yélimané", "commune de Somadougou", "Conseil
-# régional de Mopti"): left out when names are compared.
-LEADING_WORDS = (
-    "conseil regional de", "conseil regional d", "conseil de cercle de", "conseil de cercle d",
-    "region de", "region d", "cercle de", "cercle d", "commune rurale de", "commune rurale d",
-    "commune urbaine de", "commune urbaine d", "commune de", "commune d", "municipalite de",
-    "municipalite d", "province de", "province d", "district de", "district d", "mairie de",
-    "mairie d", "ville de", "ville d", "gouvernorat de", "gouvernorat d", "prefecture de",
-    "prefecture d", "departement de", "departement d",
-)
+# Kinds of French groupements and collectivités, never a foreign authority's.
 FRENCH_ONLY_KINDS = {"statut_particulier", "metropole", "cu", "ca", "cc", "ept", "syndicat",
                      "pnr"}
 
 
 def split_lead(name: str) -> tuple[str, str]:
-    """('cercle', 'yelimane') for 'Cercle de Yélimané'; ('', text) without a leading word."""
+    """('cercle', 'yelimane') for 'Cercle de Yélimané', ('region', 'savanes') for 'région des
+    Savanes'; ('', text) without a leading word."""
     text = fold(name).replace("'", " ").replace("-", " ")
     text = " ".join(text.split())
-    for lead in LEADING_WORDS:
+    for lead in LEADS:
         if text.startswith(lead + " "):
-            return LEAD_KIND.get(lead.rsplit(" ", 1)[0], ""), text[len(lead) + 1:]
+            rest = text[len(lead) + 1:]
+            # only "X de Y": "Province Orientale" is a name, not a kind and a name
+            for link in ("de la ", "de l ", "des ", "du ", "de ", "d "):
+                if rest.startswith(link) and len(rest) > len(link):
+                    return LEAD_KIND[lead], rest[len(link):]
     return "", text
 
 
@@ -302,7 +298,9 @@ def core_name(name: str) -> str:
     return split_lead(name)[1]
 
 
-# The kind word (folded, as in gazetteer_kinds.json) a leading word points to.
+# Words people put before a name ("Cercle de Yélimané", "commune de Somadougou", "Conseil
+# régional de Mopti"): left out when names are compared and searched; each points to the
+# kind word (folded, as in gazetteer_kinds.json) the person means.
 LEAD_KIND = {
     "conseil regional": "region", "region": "region", "conseil de cercle": "cercle",
     "cercle": "cercle", "commune rurale": "commune", "commune urbaine": "commune",
@@ -310,6 +308,7 @@ LEAD_KIND = {
     "district": "district", "mairie": "commune", "ville": "commune",
     "gouvernorat": "gouvernorat", "prefecture": "prefecture", "departement": "departement",
 }
+LEADS = sorted(LEAD_KIND, key=len, reverse=True)  # "commune rurale" before "commune"
 
 
 

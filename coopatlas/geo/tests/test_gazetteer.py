@@ -177,6 +177,7 @@ def test_empty_query_finds_nothing():
     ("Commune de Sikasso", "Sikasso (commune, région de Sikasso, Mali)"),
     ("commune urbaine de Kayes", "Kayes (commune, région de Kayes, Mali)"),
     ("Région de Kayes", "Kayes (région, Mali)"),
+    ("cercle de Yélimané", "Yélimané (commune, région de Kayes, Mali)"),
 ])
 def test_names_as_people_write_them(q, first):
     assert labels(q, "ML")[0] == first
@@ -192,3 +193,11 @@ def test_cli_search_and_refusal():
     assert "gaz:gn:2448489\tYélimané (commune, région de Kayes, Mali)" in out.getvalue()
     with pytest.raises(CommandError, match="jamais partenaire"):
         call_command("partners", "search", "Mali")
+
+
+def test_leading_words_need_a_link_word():
+    from coopatlas.geo.gazetteer import split_lead
+
+    assert split_lead("région des Savanes") == ("region", "savanes")
+    assert split_lead("Commune urbaine d'Antananarivo") == ("commune", "antananarivo")
+    assert split_lead("Province Orientale") == ("", "province orientale")
