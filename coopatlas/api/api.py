@@ -213,3 +213,4 @@ from coopatlas.iati.api import router as _iati_router  # noqa: E402
 
 api.add_router("/iati/", _iati_router)
 api.add_router("/declarations", "coopatlas.declarations.api.router")
+api.add_router("/partners", "coopatlas.api.partners.router")

@@ -36,7 +36,20 @@ def _authority_rows(q: str) -> list[dict]:
 
 @login_required
 def authorities(request):
-    return _answer(_authority_rows(_q(request)))
+    """French authorities, foreign ones in the atlas, then gazetteer entries (`gaz:` codes,
+    turned into an authority by resolve.authority when the form is saved)."""
+    from coopatlas.geo.gazetteer import partner_search
+
+    q = _q(request)
+    found = partner_search(q=q, limit=LIMIT) if q else {"results": [], "refusal": None}
+    if found["refusal"]:
+        return JsonResponse({"results": [], "refusal": found["refusal"]})
+    rows = _authority_rows(q) if q else []
+    codes = {r["code"] for r in rows}
+    foreign = [r for r in found["results"] if r["source"] == "gazetteer"]
+    rows = rows[: LIMIT - min(len(foreign), LIMIT // 2)]
+    rows += [{"code": r["code"], "label": r["label"]} for r in foreign if r["code"] not in codes]
+    return _answer(rows)
 
 
 @login_required

