@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 from ninja.openapi.docs import DocsBase
@@ -85,8 +86,8 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def _list(request: HttpRequest, selector: Callable, filename: str):
     fmt = (request.GET.get("format") or "json").strip().lower()
     if fmt not in ("json", "csv"):
-        raise AppError(f"« format » : valeur « {fmt[:20]} » non reconnue ; valeurs acceptées : "
-                       "json, csv.", field="format")
+        raise AppError(_("« format » : valeur « %(fmt)s » non reconnue ; valeurs acceptées : "
+                         "json, csv.") % {"fmt": fmt[:20]}, field="format")
     filters = filters_from_params(request.GET)
     if fmt == "json":
         return selector(filters=filters)
@@ -171,8 +172,8 @@ def partner_requests(request, params: Query[ListParams]):
          tags=["partner requests"], **DETAIL)
 def partner_request(request, pk: str):
     if not re.fullmatch(r"[0-9]{1,12}", pk):
-        raise NotFound(f"Aucune demande de partenariat n° « {pk[:40]} » : l'identifiant est un "
-                       "nombre entier.", field="pk")
+        raise NotFound(_("Aucune demande de partenariat n° « %(pk)s » : l'identifiant est un "
+                         "nombre entier.") % {"pk": pk[:40]}, field="pk")
     return selectors.partner_request_detail(pk=int(pk))
 
 
@@ -198,8 +199,8 @@ def _authority_slug(key: str) -> str:
     from coopatlas.geo.models import LocalAuthority
 
     if not selectors.is_lookup_key(key):
-        raise NotFound("Identifiant de collectivité illisible : donnez son slug, son code INSEE "
-                       "ou son SIREN.", field="key")
+        raise NotFound(_("Identifiant de collectivité illisible : donnez son slug, son code "
+                         "INSEE ou son SIREN."), field="key")
     if LocalAuthority.objects.filter(slug=key).exists():
         return key
     try:
@@ -213,8 +214,8 @@ def _authority_slug(key: str) -> str:
             raise NotFound(exc.message, field="key") from exc
     found = LocalAuthority.objects.filter(siren=key).first() if key.isdigit() else None
     if found is None:
-        raise NotFound(f"Aucune collectivité « {key[:60]} » : donnez son slug, son code INSEE "
-                       "ou son SIREN.", field="key")
+        raise NotFound(_("Aucune collectivité « %(key)s » : donnez son slug, son code INSEE ou "
+                         "son SIREN.") % {"key": key[:60]}, field="key")
     return found.slug
 
 

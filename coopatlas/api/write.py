@@ -27,6 +27,7 @@ from typing import Literal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
@@ -284,7 +285,8 @@ class EraseIn(Versioned):
 def _one(model: type[Model], field: str, value, name: str, hint: str):
     found = model.objects.filter(**{field: value}).first() if value not in (None, "") else None
     if found is None:
-        raise AppError(f"{name} : « {str(value)[:60]} » introuvable ; {hint}", field=name)
+        raise AppError(_("%(name)s : « %(value)s » introuvable ; %(hint)s")
+                       % {"name": name, "value": str(value)[:60], "hint": hint}, field=name)
     return found
 
 
@@ -328,11 +330,11 @@ def _source(data: dict):
         try:
             URLValidator(schemes=["http", "https"])(url)
         except Exception as exc:  # noqa: BLE001 - Django's ValidationError, reworded
-            raise AppError("source_url : donnez une adresse http(s) complète.",
+            raise AppError(_("source_url : donnez une adresse http(s) complète."),
                            field="source_url") from exc
         data["source"] = source_cite(url=url, quote=quote or "")
     elif quote:
-        raise AppError("source_quote : une citation accompagne une source_url.",
+        raise AppError(_("source_quote : une citation accompagne une source_url."),
                        field="source_quote")
     return data
 
@@ -463,14 +465,14 @@ def _get(res: Resource, key: str, *, deleted: bool = False) -> Model:
         qs = qs.filter(deleted_at__isnull=True)
     if res.key == "pk":
         if not str(key).isdigit() or len(str(key)) > 12:
-            raise NotFound(f"{res.name} : l'identifiant est un nombre entier, pas "
-                           f"« {str(key)[:30]} ».", field=res.key)
+            raise NotFound(_("%(res_name)s : l'identifiant est un nombre entier, pas « %(key)s "
+                             "».") % {"res_name": res.name, "key": str(key)[:30]}, field=res.key)
         record = qs.filter(pk=int(key)).first()
     else:
         record = qs.filter(slug=key).first()
     if record is None:
-        raise NotFound(f"{res.name} : aucun enregistrement « {str(key)[:60]} » (ou il est "
-                       "supprimé).", field=res.key)
+        raise NotFound(_("%(res_name)s : aucun enregistrement « %(key)s » (ou il est supprimé).")
+                       % {"res_name": res.name, "key": str(key)[:60]}, field=res.key)
     return record
 
 
@@ -641,7 +643,7 @@ def _register_funding(api: NinjaAPI) -> None:
               response={200: dict, **WRITE_ERRORS}, **opts)
     def funding_undelete(request, pk: str):
         if not pk.isdigit() or len(pk) > 12:
-            raise NotFound("funding : l'identifiant est un nombre entier.", field="pk")
+            raise NotFound(_("funding : l'identifiant est un nombre entier."), field="pk")
         return _answer(editing.funding_undelete(actor=request.auth, line_id=int(pk)))
 
     @api.post("/contacts/{pk}/erase", url_name="contact_erase",

@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from coopatlas.atlas.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
@@ -294,7 +295,7 @@ def _french_ancestor_q(prefix: str, kind: str, code: str, *, depth: int) -> Q:
     """The authority is that région/département, or lies in it (parent chain)."""
     q = Q()
     hop = prefix
-    for _ in range(depth):
+    for _hop in range(depth):
         q |= Q(**{_p(hop, "kind"): kind, _p(hop, "insee_code"): code, _p(hop, "country_id"): "FR"})
         hop = _p(hop, "parent")
     return q
@@ -302,7 +303,7 @@ def _french_ancestor_q(prefix: str, kind: str, code: str, *, depth: int) -> Q:
 
 def _french_ancestor_code(prefix: str, kind: str, *, depth: int) -> Case:
     whens, hop = [], prefix
-    for _ in range(depth):
+    for _hop in range(depth):
         whens.append(When(**{_p(hop, "kind"): kind}, then=F(_p(hop, "insee_code"))))
         hop = _p(hop, "parent")
     return Case(*whens, default=None, output_field=CharField())
@@ -310,7 +311,7 @@ def _french_ancestor_code(prefix: str, kind: str, *, depth: int) -> Case:
 
 def _level1_area_code(prefix: str) -> Case:
     whens, hop = [], prefix
-    for _ in range(3):
+    for _hop in range(3):
         whens.append(When(**{_p(hop, "level"): 1}, then=F(_p(hop, "code"))))
         hop = _p(hop, "parent")
     return Case(*whens, default=None, output_field=CharField())
@@ -418,7 +419,7 @@ def _facet_themes(through_qs, owner_field: str, themes_by_id: dict[int, Theme]) 
     counts: dict[int, int] = {}
     for level in (1, 2, 3):
         whens, hop = [], "theme"
-        for _ in range(level, 4):
+        for _hop in range(level, 4):
             whens.append(When(**{_p(hop, "level"): level}, then=F(_p(hop, "id"))))
             hop = _p(hop, "parent")
         expr = Case(*whens, default=None, output_field=IntegerField())
@@ -562,8 +563,8 @@ def partnership_detail(*, slug: str) -> dict:
     p = (_partnership_rows(_partnerships_base()).prefetch_related("organisations")
          .filter(slug=slug).first()) if is_lookup_key(slug) else None
     if p is None:
-        raise NotFound(f"Aucun partenariat publié « {slug[:100]} » : cherchez-le par nom avec "
-                       "la liste des partenariats (paramètre q).", field="slug")
+        raise NotFound(_("Aucun partenariat publié « %(slug)s » : cherchez-le par nom avec la "
+                         "liste des partenariats (paramètre q).") % {"slug": slug[:100]}, field="slug")
     themes_by_id = _themes_by_id()
     out = _partnership_summary(p)
     out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
@@ -726,8 +727,8 @@ def project_detail(*, slug: str) -> dict:
     p = (_project_rows(Project.objects.filter(**PUBLIC, slug=slug)).first()
          if is_lookup_key(slug) else None)
     if p is None:
-        raise NotFound(f"Aucun projet publié « {slug[:100]} » : cherchez-le avec la liste des "
-                       "projets (paramètre q).", field="slug")
+        raise NotFound(_("Aucun projet publié « %(slug)s » : cherchez-le avec la liste des "
+                         "projets (paramètre q).") % {"slug": slug[:100]}, field="slug")
     themes_by_id = _themes_by_id()
     out = _project_summary(p)
     out["themes"] = [{**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main,
@@ -869,8 +870,9 @@ def authority_get(*, slug: str) -> LocalAuthority:
     a = LocalAuthority.objects.select_related("country", "area", "parent").filter(
         slug=slug).first() if is_lookup_key(slug) else None
     if a is None:
-        raise NotFound(f"Aucune collectivité « {slug[:100]} » : cherchez-la par nom ou par code "
-                       "INSEE/SIREN (liste des collectivités, paramètre q).", field="slug")
+        raise NotFound(_("Aucune collectivité « %(slug)s » : cherchez-la par nom ou par code "
+                         "INSEE/SIREN (liste des collectivités, paramètre q).")
+                       % {"slug": slug[:100]}, field="slug")
     return a
 
 
@@ -967,8 +969,8 @@ def organisation_detail(*, slug: str) -> dict:
     o = (Organisation.objects.filter(**PUBLIC, slug=slug)
          .select_related("country", "source__document").first()) if is_lookup_key(slug) else None
     if o is None:
-        raise NotFound(f"Aucun acteur publié « {slug[:100]} » : cherchez-le avec la liste des "
-                       "acteurs (paramètre q).", field="slug")
+        raise NotFound(_("Aucun acteur publié « %(slug)s » : cherchez-le avec la liste des "
+                         "acteurs (paramètre q).") % {"slug": slug[:100]}, field="slug")
     out = _organisation_summary(o)
     published = PUBLIC
     partnerships = _partnership_rows(_partnerships_base().filter(organisations=o))
@@ -1064,8 +1066,8 @@ def programme_detail(*, slug: str) -> dict:
     p = (_programme_rows(Programme.objects.filter(**PUBLIC, slug=slug))
          .first() if is_lookup_key(slug) else None)
     if p is None:
-        raise NotFound(f"Aucun programme publié « {slug[:100]} » : voyez la liste des "
-                       "programmes.", field="slug")
+        raise NotFound(_("Aucun programme publié « %(slug)s » : voyez la liste des programmes.")
+                       % {"slug": slug[:100]}, field="slug")
     out = _programme_summary(p)
     members = (ProgrammeMembership.objects.filter(programme=p)
                .select_related("authority__country", "authority__area")
@@ -1148,7 +1150,7 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
 def partner_request_detail(*, pk: int) -> dict:
     r = _request_rows(PartnerRequest.objects.filter(**PUBLIC, pk=pk)).first()
     if r is None:
-        raise NotFound(f"Aucune demande de partenariat publiée n° {pk}.", field="id")
+        raise NotFound(_("Aucune demande de partenariat publiée n° %(pk)s.") % {"pk": pk}, field="id")
     return _partner_request_summary(r)
 
 
@@ -1187,8 +1189,8 @@ def country_get(*, iso2: str) -> Country:
     country = (Country.objects.filter(iso2=code).first()
                if len(code) == 2 and is_lookup_key(code) else None)
     if country is None:
-        raise NotFound(f"Aucun pays de code « {str(iso2)[:20]} » : utilisez un code ISO 3166-1 "
-                       "alpha-2, ex. ML pour le Mali.", field="iso2")
+        raise NotFound(_("Aucun pays de code « %(iso2)s » : utilisez un code ISO 3166-1 "
+                         "alpha-2, ex. ML pour le Mali.") % {"iso2": str(iso2)[:20]}, field="iso2")
     return country
 
 

@@ -11,6 +11,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 from pydantic import ConfigDict
@@ -83,7 +84,8 @@ def _authority(code: str):
     except AppError as exc:
         found = LocalAuthority.objects.filter(slug=code).first()
         if found is None:
-            raise AppError(f"authority : {exc.message}", field="authority") from exc
+            raise AppError(_("authority : %(message)s") % {"message": exc.message},
+                           field="authority") from exc
         return found
 
 
@@ -94,7 +96,8 @@ def report(request, year: str = "", format: str = "json"):
     year_value = selectors.year_param(year)
     fmt = (format or "json").lower()
     if fmt not in ("json", "csv", "xlsx", "crs"):
-        raise AppError(f"format : « {fmt[:10]} » non reconnu ; valeurs : json, csv, xlsx, crs.",
+        raise AppError(_("format : « %(fmt)s » non reconnu ; valeurs : json, csv, xlsx, crs.")
+                       % {"fmt": fmt[:10]},
                        field="format")
     if fmt == "crs":
         return exports.crs_response(year=year_value)

@@ -330,8 +330,8 @@ class FundingLineForm(forms.Form):
         if not text:
             from coopatlas.core.errors import AppError
 
-            raise AppError("Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
-                           "acteur (org:identifiant).", field="funder")
+            raise AppError(_("Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
+                             "acteur (org:identifiant)."), field="funder")
         if text.lower().startswith("org:"):
             return {"funder_organisation": resolve.organisation(text[4:], field="funder")}
         if Organisation.objects.filter(slug=resolve._head(text)).exists():
@@ -466,7 +466,7 @@ class ConventionForm(RecordForm):
             if not found:
                 from coopatlas.core.errors import AppError
 
-                raise AppError("Donnez le partenariat dont relève la convention.",
+                raise AppError(_("Donnez le partenariat dont relève la convention."),
                                field="partnership")
             kw["partnership"] = found[0]
         return kw

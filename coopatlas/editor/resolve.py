@@ -11,6 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 
@@ -37,7 +38,8 @@ def _head(entry: str) -> str:
 def one(model: type[Model], lookup: str, value, *, field: str, hint: str):
     found = model.objects.filter(**{lookup: value}).first() if value not in (None, "") else None
     if found is None:
-        raise AppError(f"« {str(value)[:60]} » introuvable ; {hint}", field=field)
+        raise AppError(_("« %(value)s » introuvable ; %(hint)s")
+                       % {"value": str(value)[:60], "hint": hint}, field=field)
     return found
 
 
@@ -66,7 +68,8 @@ def _split_last(entry: str, *, field: str, what: str) -> tuple[str, str]:
     else:
         parts = entry.rsplit(None, 1)
         if len(parts) != 2:
-            raise AppError(f"« {entry[:60]} » : ajoutez {what} après le code.", field=field)
+            raise AppError(_("« %(entry)s » : ajoutez %(what)s après le code.")
+                           % {"entry": entry[:60], "what": what}, field=field)
         head, value = parts
     return _head(head), value.strip()
 
@@ -130,8 +133,9 @@ def places(text: str, *, field: str = "places") -> list:
     for entry in lines(text):
         code = _head(entry)
         if not code.isdigit():
-            raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
-                           "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
+            raise AppError(_("« %(code)s » : un lieu se donne par son identifiant GeoNames, un "
+                             "nombre (2253354) ; tapez son nom pour le chercher.")
+                           % {"code": code[:60]}, field=field)
         out.append(one(Place, "geonames_id", int(code), field=field,
                        hint="ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
                             "liste proposée en tapant son nom."))
@@ -158,7 +162,8 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
         try:
             value = Decimal(pct.replace(",", ".").rstrip("%").strip())
         except InvalidOperation as exc:
-            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code}.",
+            raise AppError(_("« %(pct)s » n'est pas un pourcentage pour le secteur %(code)s.")
+                           % {"pct": pct[:20], "code": code},
                            field=field) from exc
         out.append((sector, value))
     return out
@@ -171,7 +176,8 @@ def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
     for token in tokens(text):
         number = token.upper().removeprefix("ODD").strip()
         if not number.isdigit():
-            raise AppError(f"« {token[:20]} » : un ODD est un nombre de 1 à 17.", field=field)
+            raise AppError(_("« %(token)s » : un ODD est un nombre de 1 à 17.")
+                           % {"token": token[:20]}, field=field)
         out.append(one(SdgGoal, "number", int(number), field=field,
                        hint="un ODD va de 1 à 17."))
     return out

@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from coopatlas.reference.services import reference_load
 
@@ -33,5 +34,6 @@ class Command(BaseCommand):
             for table, n in counts.items():
                 self.stdout.write(f"{table:24} {n:>8}")
             self.stdout.write(
-                self.style.SUCCESS(f"Reference data loaded in {time.monotonic() - started:.1f} s.")
+                self.style.SUCCESS(_("Données de référence chargées en %(seconds)s s.")
+                                   % {"seconds": format(time.monotonic() - started, ".1f")})
             )
