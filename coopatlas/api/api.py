@@ -79,7 +79,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         name = str(e.get("loc", ["", "?"])[-1])
         errors.setdefault(name, []).append(str(e.get("msg", "invalid")))
     detail = "; ".join(f"« {k} » : {', '.join(v)}" for k, v in errors.items())
-    return api.create_response(request, {"detail": detail or "Paramètres invalides.",
+    return api.create_response(request, {"detail": detail or _("Paramètres invalides."),
                                          "errors": errors}, status=422)
 
 

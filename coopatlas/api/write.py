@@ -664,6 +664,6 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(request, {
-            "detail": "Jeton manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
-                      "JETON » (créez-en un avec `coopatlas tokens create --email …`).",
-            "errors": {"Authorization": ["jeton requis"]}}, status=401)
+            "detail": _("Jeton manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
+                        "JETON » (créez-en un avec `coopatlas tokens create --email …`)."),
+            "errors": {"Authorization": [_("jeton requis")]}}, status=401)

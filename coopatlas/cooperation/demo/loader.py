@@ -22,6 +22,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.models import Source, SourceDocument
@@ -108,7 +109,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key « {key} » appears twice in this mapping", key_node.start_mark)
+                None, None, _("la clé « %(key)s » apparaît deux fois dans cette table") % {"key": key},
+                key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
     mapping[LINE] = node.start_mark.line + 1
     return mapping
@@ -136,7 +138,20 @@ class Item:
 
     def where(self, field_name: str | None = None) -> str:
         loc = f"{self.file}:{self.line} {self.section} « {self.ident} »"
-        return f"{loc}, field {field_name}" if field_name else loc
+        return _("%(where)s, champ %(field)s") % {"where": loc, "field": field_name} if field_name else loc
+
+
+# What a lookup did not find, by kind (the kind is also the cache key).
+UNKNOWN = {
+    "country": gettext_lazy("pays inconnu « %(key)s »"),
+    "area": gettext_lazy("territoire inconnu « %(key)s »"),
+    "theme": gettext_lazy("thématique inconnue « %(key)s »"),
+    "DAC sector": gettext_lazy("secteur CAD inconnu « %(key)s »"),
+    "SDG": gettext_lazy("ODD inconnu « %(key)s »"),
+    "SDG target": gettext_lazy("cible ODD inconnue « %(key)s »"),
+    "policy marker": gettext_lazy("marqueur inconnu « %(key)s »"),
+    "authority": gettext_lazy("collectivité inconnue « %(key)s »"),
+}
 
 
 class RecordError(Exception):
@@ -584,8 +599,8 @@ class _Writer:
         if (kind, key) not in self._cache:
             found = find()
             if found is None:
-                raise RecordError(field_name, _("%(kind)s inconnu « %(key)s » ; %(hint)s")
-                                              % {"kind": kind, "key": key, "hint": hint})
+                raise RecordError(field_name, _("%(unknown)s ; %(hint)s")
+                                  % {"unknown": UNKNOWN[kind] % {"key": key}, "hint": hint})
             self._cache[(kind, key)] = found
         return self._cache[(kind, key)]
 
@@ -593,39 +608,40 @@ class _Writer:
         code = str(iso2).upper()
         return self._lookup("country", code, field_name,
                             lambda: Country.objects.filter(iso2=code).first(),
-                            "give an ISO 3166-1 alpha-2 code (ML, FR…) of the reference data "
-                            "(coopatlas load-reference).")
+                            _("donnez un code ISO 3166-1 alpha-2 (ML, FR…) des données de "
+                              "référence (coopatlas load-reference)."))
 
     def get_area(self, code, field_name: str = "area") -> AdministrativeArea:
         return self._lookup("area", str(code), field_name,
                             lambda: AdministrativeArea.objects.filter(code=str(code)).first(),
-                            "give an ISO 3166-2 code the reference data holds (ML-5, FR-35…).")
+                            _("donnez un code ISO 3166-2 des données de référence (ML-5, FR-35…)."))
 
     def get_theme(self, slug, field_name: str = "themes") -> Theme:
         return self._lookup("theme", str(slug), field_name,
                             lambda: Theme.objects.filter(slug=str(slug)).first(),
-                            "use the slug of a node of the atlas theme tree "
-                            "(e.g. eau-et-assainissement).")
+                            _("utilisez l'identifiant d'un nœud de l'arbre des thématiques "
+                              "(par exemple eau-et-assainissement)."))
 
     def get_sector(self, code, field_name: str = "sectors") -> Sector:
         return self._lookup("DAC sector", str(code), field_name,
                             lambda: Sector.objects.filter(code=str(code)).first(),
-                            "use a 5-digit DAC purpose code (e.g. 23210).")
+                            _("utilisez un code objet CAD à 5 chiffres (par exemple 23210)."))
 
     def get_sdg_goal(self, number, field_name: str = "sdg_goals") -> SdgGoal:
         return self._lookup("SDG", str(number), field_name,
                             lambda: SdgGoal.objects.filter(pk=int(number)).first()
-                            if str(number).isdigit() else None, "SDGs are numbered 1–17.")
+                            if str(number).isdigit() else None, _("les ODD sont numérotés de 1 à 17."))
 
     def get_sdg_target(self, code, field_name: str = "sdg_targets") -> SdgTarget:
         return self._lookup("SDG target", str(code), field_name,
                             lambda: SdgTarget.objects.filter(code=str(code)).first(),
-                            "write the target as a quoted string like \"7.1\" or \"16.a\".")
+                            _("écrivez la cible entre guillemets, comme \"7.1\" ou \"16.a\"."))
 
     def get_marker(self, slug, field_name: str = "markers") -> PolicyMarker:
         return self._lookup("policy marker", str(slug), field_name,
                             lambda: PolicyMarker.objects.filter(slug=str(slug)).first(),
-                            "use a marker slug (gender, environment, biodiversity…).")
+                            _("utilisez l'identifiant d'un marqueur (gender, environment, "
+                              "biodiversity…)."))
 
     def get_authority(self, code: str, field_name: str) -> LocalAuthority:
         if code.startswith("ref:"):
@@ -641,7 +657,7 @@ class _Writer:
                                               % {"code": code, "message": exc.message}) from exc
 
         return self._lookup("authority", code, field_name, find,
-                            "check the code in the official geographic code.")
+                            _("vérifiez le code dans le code officiel géographique."))
 
     def get_organisation(self, ref) -> Organisation:
         return self.organisations[_ref_of(str(ref), "org")]
@@ -1014,6 +1030,8 @@ def demo_load(*, data_dir: Path | None = None, stdout=None) -> dict[str, int]:
     if stdout is not None:
         parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()
                           if s not in ("created", "updated") and n)
-        stdout.write(f"Demo data from {folder}: {parts}; {counts['created']} created, "
-                     f"{counts['updated']} already there (updated in place).\n")
+        stdout.write(_("Données de démonstration de %(folder)s : %(parts)s ; %(created)s créés, "
+                       "%(updated)s déjà présents (mis à jour sur place).")
+                     % {"folder": folder, "parts": parts, "created": counts["created"],
+                        "updated": counts["updated"]} + "\n")
     return counts

@@ -69,6 +69,8 @@ def _bare(node: ast.expr) -> bool:
         return _bare(node.func.value)
     if isinstance(node, ast.IfExp):
         return _bare(node.body) or _bare(node.orelse)
+    if isinstance(node, ast.BoolOp):  # detail or "Paramètres invalides."
+        return any(_bare(v) for v in node.values)
     return False
 
 
@@ -89,17 +91,26 @@ def _message_arg(call: ast.Call) -> ast.expr | None:
 
 
 def _output_arg(call: ast.Call) -> ast.expr | None:
-    """`self.stdout.write("…")` / `self.stderr.write("…")` in management commands."""
+    """`self.stdout.write("…")`, `stdout.write("…")`, `sys.stderr.write("…")`: command output."""
     func = call.func
-    if (isinstance(func, ast.Attribute) and func.attr == "write"
-            and isinstance(func.value, ast.Attribute) and func.value.attr in ("stdout", "stderr")
-            and call.args):
+    stream = func.value if isinstance(func, ast.Attribute) else None
+    name = stream.attr if isinstance(stream, ast.Attribute) else getattr(stream, "id", None)
+    if isinstance(func, ast.Attribute) and func.attr == "write" and name in ("stdout", "stderr") \
+            and call.args:
         arg = call.args[0]
         # self.style.SUCCESS("…") wraps the message
         if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.args:
             if isinstance(arg.func.value, ast.Attribute) and arg.func.value.attr == "style":
                 return arg.args[0]
         return arg
+    return None
+
+
+def _detail_value(node: ast.Dict) -> ast.expr | None:
+    """An error body written by hand: `{"detail": "…", "errors": …}`."""
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "detail":
+            return value
     return None
 
 
@@ -117,10 +128,10 @@ def unmarked_messages(paths=None, root: Path = ROOT) -> list[str]:
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
         for node in ast.walk(ast.parse(text, filename=str(path))):
-            if not isinstance(node, ast.Call):
+            if not isinstance(node, ast.Call | ast.Dict):
                 continue
-            arg = _message_arg(node)
-            if arg is None:
+            arg = _message_arg(node) if isinstance(node, ast.Call) else _detail_value(node)
+            if arg is None and isinstance(node, ast.Call):
                 arg = _output_arg(node)
             if arg is None or not _bare(arg):
                 continue
@@ -181,10 +192,12 @@ def test_the_scanner_finds_each_kind_of_bare_message(tmp_path):
         "self.stdout.write(self.style.SUCCESS(f'Loaded {n} records'))\n"          # 10 bare
         "raise HttpError(413, 'Too large')\n"                                     # 11 bare
         "raise AppError('internal', field='x')  # i18n: not user-facing (log)\n"  # 12 exempt
-        "raise PermissionDenied(message='Réservé.'.format())\n",                  # 13 bare
+        "raise PermissionDenied(message='Réservé.'.format())\n"                  # 13 bare
+        "body = {'detail': detail or 'Paramètres invalides.', 'errors': {}}\n"    # 14 bare
+        "body = {'detail': _('Jeton manquant.'), 'errors': {}}\n",               # 15 ok
         encoding="utf-8")
     found = [int(entry.split(":")[1]) for entry in unmarked_messages([sample], root=tmp_path)]
-    assert found == [1, 3, 4, 5, 7, 10, 11, 13]
+    assert found == [1, 3, 4, 5, 7, 10, 11, 13, 14]
 
 
 # --- the catalogues -------------------------------------------------------------------------
