@@ -17,7 +17,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
         else:
-            counts = ", ".join(f"{v} {k}" for k, v in report["counts"].items())
+            labels = {"partnerships": _("partenariats"), "projects": _("projets"),
+                      "authorities": _("collectivités")}
+            counts = ", ".join(f"{v} {labels.get(k, k)}" for k, v in report["counts"].items())
             self.stdout.write(_("Vérifié : %(counts)s.") % {"counts": counts})
             for f in report["findings"]:
                 examples = ", ".join(f["examples"])
