@@ -115,8 +115,8 @@ def filters_from_params(params: Mapping[str, str]) -> AtlasFilters:
     if len(q) > Q_MAX_LENGTH:
         raise AppError(_("« q » : la recherche est limitée à %(Q_MAX_LENGTH)s caractères (reçu "
                          "%(count)s).") % {"Q_MAX_LENGTH": Q_MAX_LENGTH, "count": len(q)}, field="q")
-    year_from = _int(params, "year_from", low=YEAR_MIN, high=YEAR_MAX, hint="une année, ex. 2010")
-    year_to = _int(params, "year_to", low=YEAR_MIN, high=YEAR_MAX, hint="une année, ex. 2020")
+    year_from = _int(params, "year_from", low=YEAR_MIN, high=YEAR_MAX, hint=_("une année, ex. 2010"))
+    year_to = _int(params, "year_to", low=YEAR_MIN, high=YEAR_MAX, hint=_("une année, ex. 2020"))
     if year_from and year_to and year_from > year_to:
         raise AppError(_("« year_from » (%(year_from)s) est postérieure à « year_to » "
                          "(%(year_to)s).") % {"year_from": year_from, "year_to": year_to},
@@ -124,25 +124,25 @@ def filters_from_params(params: Mapping[str, str]) -> AtlasFilters:
     filters = AtlasFilters(
         q=q,
         country=_code(params, "country", _ISO2, upper=True,
-                      hint="un code pays ISO 3166-1 alpha-2, ex. ML pour le Mali"),
+                      hint=_("un code pays ISO 3166-1 alpha-2, ex. ML pour le Mali")),
         area=_code(params, "area", _AREA, upper=True,
-                   hint="un code de subdivision ISO 3166-2, ex. ML-5 pour la région de Mopti"),
+                   hint=_("un code de subdivision ISO 3166-2, ex. ML-5 pour la région de Mopti")),
         french_region=_code(params, "french_region", _REGION, upper=True,
-                            hint="un code INSEE de région, ex. 53 pour la Bretagne"),
+                            hint=_("un code INSEE de région, ex. 53 pour la Bretagne")),
         french_departement=_code(params, "french_departement", _DEPARTEMENT, upper=True,
-                                 hint="un code INSEE de département, ex. 35, 2A ou 971"),
-        kind=_code(params, "kind", _TOKEN, upper=False, hint="un type, ex. cooperation"),
+                                 hint=_("un code INSEE de département, ex. 35, 2A ou 971")),
+        kind=_code(params, "kind", _TOKEN, upper=False, hint=_("un type, ex. cooperation")),
         authority_kind=_code(params, "authority_kind", _TOKEN, upper=False,
-                             hint="un type de collectivité, ex. commune"),
+                             hint=_("un type de collectivité, ex. commune")),
         theme=_code(params, "theme", _TOKEN, upper=False,
-                    hint="le slug d'une thématique, ex. eau-et-assainissement"),
-        sdg=_int(params, "sdg", low=1, high=17, hint="un numéro d'ODD de 1 à 17"),
-        status=_code(params, "status", _TOKEN, upper=False, hint="un statut, ex. active"),
+                    hint=_("le slug d'une thématique, ex. eau-et-assainissement")),
+        sdg=_int(params, "sdg", low=1, high=17, hint=_("un numéro d'ODD de 1 à 17")),
+        status=_code(params, "status", _TOKEN, upper=False, hint=_("un statut, ex. active")),
         year_from=year_from,
         year_to=year_to,
-        page=_int(params, "page", low=1, high=10**6, hint="1 pour la première page") or 1,
+        page=_int(params, "page", low=1, high=10**6, hint=_("1 pour la première page")) or 1,
         page_size=_int(params, "page_size", low=1, high=PAGE_SIZE_MAX,
-                       hint=f"de 1 à {PAGE_SIZE_MAX}") or PAGE_SIZE_DEFAULT,
+                       hint=_("de 1 à %(max)s") % {"max": PAGE_SIZE_MAX}) or PAGE_SIZE_DEFAULT,
     )
     _check_codes_exist(filters)
     return filters

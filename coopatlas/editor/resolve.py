@@ -11,6 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Model
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
@@ -74,14 +75,28 @@ def _split_last(entry: str, *, field: str, what: str) -> tuple[str, str]:
     return _head(head), value.strip()
 
 
+def _role(value: str, choices) -> str:
+    """A role written as its label (« chef de file », in the page's language or in French) or
+    as its code (lead): the code. Anything else is left for the service to refuse."""
+    wanted = value.strip().lower()
+    for code, label in choices:
+        with translation.override("fr"):
+            french = str(label).lower()
+        if wanted in (code, str(label).lower(), french):
+            return code
+    return value.strip()
+
+
 def participants(text: str, *, field: str = "participants") -> list[tuple]:
-    """`code` (partner) or `code ; lead`: the authority and its role."""
+    """`code` (partner) or `code ; chef de file` (or `; lead`): the authority and its role."""
+    from coopatlas.cooperation.models import ProjectParticipant
+
     out = []
     for entry in lines(text):
         role = "partner"
         if ";" in entry:
             head, role = (p.strip() for p in entry.rsplit(";", 1))
-            role = {"chef de file": "lead", "partenaire": "partner"}.get(role.lower(), role)
+            role = _role(role, ProjectParticipant.Role.choices)
         else:
             head = entry
         out.append((authority(head, field=field), role))
@@ -92,16 +107,20 @@ def organisation(slug: str, *, field: str):
     from coopatlas.cooperation.models import Organisation
 
     return one(Organisation, "slug", _head(slug), field=field,
-               hint="donnez l'identifiant (slug) d'un acteur existant, ou créez-le d'abord.")
+               hint=_("donnez l'identifiant d'un acteur existant, ou créez-le d'abord."))
 
 
 def operators(text: str, *, field: str = "operators") -> list[tuple]:
+    """`slug` (implementing) or `slug ; Responsable` (or `; accountable`): actor and role."""
+    from coopatlas.cooperation.models import ProjectOperator
+
     out = []
     for entry in lines(text):
         role = "implementing"
         head = entry
         if ";" in entry:
             head, role = (p.strip() for p in entry.rsplit(";", 1))
+            role = _role(role, ProjectOperator.Role.choices)
         out.append((organisation(head, field=field), role))
     return out
 
@@ -110,7 +129,7 @@ def country(iso2: str, *, field: str):
     from coopatlas.geo.models import Country
 
     return one(Country, "iso2", _head(iso2).upper(), field=field,
-               hint="donnez le code ISO à deux lettres du pays (ML, SN…).")
+               hint=_("donnez le code ISO à deux lettres du pays (ML, SN…)."))
 
 
 def countries(text: str, *, field: str = "countries") -> list:
@@ -121,7 +140,7 @@ def areas(text: str, *, field: str = "areas") -> list:
     from coopatlas.geo.models import AdministrativeArea
 
     return [one(AdministrativeArea, "code", _head(c).upper(), field=field,
-                hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).")
+                hint=_("donnez un code ISO 3166-2 (ML-5 pour la région de Mopti)."))
             for c in lines(text)]
 
 
@@ -137,8 +156,8 @@ def places(text: str, *, field: str = "places") -> list:
                              "nombre (2253354) ; tapez son nom pour le chercher.")
                            % {"code": code[:60]}, field=field)
         out.append(one(Place, "geonames_id", int(code), field=field,
-                       hint="ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
-                            "liste proposée en tapant son nom."))
+                       hint=_("ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
+                              "liste proposée en tapant son nom.")))
     return out
 
 
@@ -146,8 +165,8 @@ def partnerships(text: str, *, field: str = "partnerships") -> list:
     from coopatlas.cooperation.models import Partnership
 
     return [one(Partnership, "slug", _head(s), field=field,
-                hint="donnez l'identifiant (slug) d'un partenariat, tel qu'il figure dans "
-                     "l'adresse de sa fiche.") for s in lines(text)]
+                hint=_("donnez l'identifiant d'un partenariat, tel qu'il figure dans "
+                       "l'adresse de sa fiche.")) for s in lines(text)]
 
 
 def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
@@ -158,7 +177,7 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
     for entry in lines(text):
         code, pct = _split_last(entry, field=field, what="le pourcentage (14030 ; 60)")
         sector = one(Sector, "code", code, field=field,
-                     hint="donnez un code de secteur CAD à cinq chiffres (14030).")
+                     hint=_("donnez un code de secteur CAD à cinq chiffres (14030)."))
         try:
             value = Decimal(pct.replace(",", ".").rstrip("%").strip())
         except InvalidOperation as exc:
@@ -179,14 +198,14 @@ def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
             raise AppError(_("« %(token)s » : un ODD est un nombre de 1 à 17.")
                            % {"token": token[:20]}, field=field)
         out.append(one(SdgGoal, "number", int(number), field=field,
-                       hint="un ODD va de 1 à 17."))
+                       hint=_("un ODD va de 1 à 17.")))
     return out
 
 
 def sdg_targets(text: str, *, field: str = "sdg_targets") -> list:
     from coopatlas.reference.models import SdgTarget
 
-    return [one(SdgTarget, "code", _head(c), field=field, hint="donnez une cible ODD (6.1).")
+    return [one(SdgTarget, "code", _head(c), field=field, hint=_("donnez une cible ODD (6.1)."))
             for c in lines(text)]
 
 

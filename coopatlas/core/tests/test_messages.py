@@ -90,6 +90,14 @@ def _message_arg(call: ast.Call) -> ast.expr | None:
     return call.args[index] if len(call.args) > index else None
 
 
+def _hint_arg(call: ast.Call) -> ast.expr | None:
+    """`hint="…"`: the how-to-fix half of a message, built into it by the callee."""
+    for kw in call.keywords:
+        if kw.arg == "hint":
+            return kw.value
+    return None
+
+
 def _output_arg(call: ast.Call) -> ast.expr | None:
     """`self.stdout.write("…")`, `stdout.write("…")`, `sys.stderr.write("…")`: command output."""
     func = call.func
@@ -132,7 +140,7 @@ def unmarked_messages(paths=None, root: Path = ROOT) -> list[str]:
                 continue
             arg = _message_arg(node) if isinstance(node, ast.Call) else _detail_value(node)
             if arg is None and isinstance(node, ast.Call):
-                arg = _output_arg(node)
+                arg = _output_arg(node) or _hint_arg(node)
             if arg is None or not _bare(arg):
                 continue
             span = lines[node.lineno - 1: (node.end_lineno or node.lineno)]
