@@ -171,16 +171,36 @@ def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
                                         comment=request.POST.get("comment", ""))
         elif action in ("submit", "validate", "correct"):
             getattr(services, f"declaration_{action}")(actor=user, declaration=found)
-            messages.success(request, {"submit": "Déclaration soumise au ministère.",
-                                       "validate": "Déclaration validée.",
-                                       "correct": "Nouvelle version ouverte."}[action])
+            messages.success(request, {"submit": _("Déclaration soumise au ministère."),
+                                       "validate": _("Déclaration validée."),
+                                       "correct": _("Nouvelle version ouverte.")}[action])
         else:
             raise NotFound(_("Action « %(action)s » inconnue.") % {"action": action[:20]}, field="action")
     except AppError as exc:
         for field, msgs in exc.errors.items():
             for message in msgs:
-                messages.error(request, message if field == "__all__" else f"{message}")
+                messages.error(request, _page_message(field, str(message)))
     return redirect(reverse("declarations:declaration", kwargs={"pk": pk}))
+
+
+def _field_labels() -> dict[str, str]:
+    """The page's names for the services' fields (the API names them `amount`, `type`…)."""
+    return {"amount": _("Montant"), "type": _("Type"), "country": _("Pays bénéficiaire"),
+            "region": _("Région bénéficiaire"), "channel": _("Canal CRS"), "sector": _("Secteur CAD"),
+            "markers": _("Marqueurs"), "project": _("Projet"), "comment": _("Commentaire"),
+            "under_12_months": _("Réfugiés de moins de 12 mois"), "lines": _("Lignes"),
+            "nothing_to_declare": _("Rien à déclarer"), "year": _("Année"), "line": _("Ligne")}
+
+
+def _page_message(field: str, message: str) -> str:
+    """« country : « QQ » n'est pas… » → « Pays bénéficiaire : « QQ » n'est pas… »: the page
+    shows its own label for the field, never the code name."""
+    from coopatlas.editor.errors import _strip_prefix  # the one rule for a field's prefix
+
+    label = _field_labels().get(field.removeprefix("marker_"))
+    if not label or _strip_prefix(field, message) == message:
+        return message
+    return _("%(label)s : %(message)s") % {"label": label, "message": _strip_prefix(field, message)}
 
 
 @require_POST

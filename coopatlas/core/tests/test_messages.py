@@ -71,6 +71,8 @@ def _bare(node: ast.expr) -> bool:
         return _bare(node.body) or _bare(node.orelse)
     if isinstance(node, ast.BoolOp):  # detail or "Paramètres invalides."
         return any(_bare(v) for v in node.values)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Dict):  # {"a": "…"}[key]
+        return any(_bare(v) for v in node.value.values)
     return False
 
 
@@ -202,10 +204,12 @@ def test_the_scanner_finds_each_kind_of_bare_message(tmp_path):
         "raise AppError('internal', field='x')  # i18n: not user-facing (log)\n"  # 12 exempt
         "raise PermissionDenied(message='Réservé.'.format())\n"                  # 13 bare
         "body = {'detail': detail or 'Paramètres invalides.', 'errors': {}}\n"    # 14 bare
-        "body = {'detail': _('Jeton manquant.'), 'errors': {}}\n",               # 15 ok
+        "body = {'detail': _('Jeton manquant.'), 'errors': {}}\n"                # 15 ok
+        "messages.success(request, {'submit': 'Soumise.'}[action])\n"            # 16 bare
+        "one(Country, 'iso2', code, hint='donnez le code ISO du pays')\n",       # 17 bare
         encoding="utf-8")
     found = [int(entry.split(":")[1]) for entry in unmarked_messages([sample], root=tmp_path)]
-    assert found == [1, 3, 4, 5, 7, 10, 11, 13, 14]
+    assert found == [1, 3, 4, 5, 7, 10, 11, 13, 14, 16, 17]
 
 
 # --- the catalogues -------------------------------------------------------------------------
