@@ -92,7 +92,8 @@ def _setup_django():
         django.setup()
     except ImproperlyConfigured as exc:
         module = os.environ["DJANGO_SETTINGS_MODULE"]
-        raise SystemExit(f"coopatlas: {exc} (settings {module}; {DEV_HINT})") from None
+        hint = "" if "make run" in str(exc) else f"; {DEV_HINT}"
+        raise SystemExit(f"coopatlas: {exc} (settings {module}{hint})") from None
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         os.makedirs(os.path.dirname(str(settings.DATABASES["default"]["NAME"])) or ".", exist_ok=True)
 
