@@ -344,7 +344,7 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
                        or (Project.objects.filter(pk=int(key)).first()
                            if str(key).isdigit() else None))
             if project is None:
-                bad("project", _("project : aucun projet « %(key)s » (slug ou numéro).")
+                bad("project", _("project : aucun projet « %(key)s » (identifiant ou numéro).")
                                % {"key": str(key)[:40]})
             elif not _is_own_project(authority=authority, project=project):
                 bad("project", _("project : « %(title)s » n'est pas un projet de %(authority)s "
