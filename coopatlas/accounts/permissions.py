@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Model, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import AppError
 
@@ -282,12 +284,12 @@ def can_manage_users(*, user) -> bool:
 
 
 ACTIONS = {
-    "create": (can_create, "créer"), "edit": (can_edit, "modifier"),
-    "delete": (can_delete, "supprimer"), "submit": (can_submit, "soumettre"),
-    "confirm": (can_confirm, "confirmer"), "publish": (can_publish, "publier"),
-    "return": (can_return, "renvoyer"), "archive": (can_archive, "archiver"),
-    "history": (can_view_history, "voir l'historique de"),
-    "undelete": (can_undelete, "rétablir"), "restore": (can_restore, "restaurer"),
+    "create": (can_create, gettext_lazy("créer")), "edit": (can_edit, gettext_lazy("modifier")),
+    "delete": (can_delete, gettext_lazy("supprimer")), "submit": (can_submit, gettext_lazy("soumettre")),
+    "confirm": (can_confirm, gettext_lazy("confirmer")), "publish": (can_publish, gettext_lazy("publier")),
+    "return": (can_return, gettext_lazy("renvoyer")), "archive": (can_archive, gettext_lazy("archiver")),
+    "history": (can_view_history, gettext_lazy("voir l'historique de")),
+    "undelete": (can_undelete, gettext_lazy("rétablir")), "restore": (can_restore, gettext_lazy("restaurer")),
 }
 
 
@@ -304,7 +306,8 @@ def require(action: str, *, user, record: Model) -> None:
     what = f"{record._meta.verbose_name} « {str(key)[:80]} »" if key else \
         f"cet enregistrement ({record._meta.verbose_name})"
     raise PermissionDenied(
-        f"{user.email} ne peut pas {verb} {what} : cet enregistrement est hors de son "
-        "périmètre (collectivités, pays ou programmes de son rôle). Demandez à un "
-        "administrateur du ministère d'étendre ce périmètre si c'est une erreur.",
+        _("%(email)s ne peut pas %(verb)s %(what)s : cet enregistrement est hors de son "
+          "périmètre (collectivités, pays ou programmes de son rôle). Demandez à un "
+          "administrateur du ministère d'étendre ce périmètre si c'est une erreur.")
+        % {"email": user.email, "verb": verb, "what": what},
         field="user")

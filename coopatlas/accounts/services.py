@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, NotFound
 
@@ -36,30 +37,33 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise AppError(f"--email : « {value[:80]} » n'est pas une adresse électronique valide.",
+        raise AppError(_("--email : « %(value)s » n'est pas une adresse électronique valide.")
+                       % {"value": value[:80]},
                        field="email") from exc
     return value
 
 
 def _check_scope(*, role: str, authorities: list, country) -> None:
     if role not in Role.values:
-        raise AppError(f"--role : « {role[:20]} » inconnu ; rôles : {', '.join(Role.values)}.",
+        raise AppError(_("--role : « %(role)s » inconnu ; rôles : %(values)s.")
+                       % {"role": role[:20], "values": ', '.join(Role.values)},
                        field="role")
     if role in (Role.EDITOR, Role.FACILITATOR) and not authorities:
-        raise AppError(f"--authority : un rôle {role} s'exerce pour au moins une collectivité ; "
-                       "donnez son code INSEE ou son SIREN (--authority 35238).",
+        raise AppError(_("--authority : un rôle %(role)s s'exerce pour au moins une "
+                         "collectivité ; donnez son code INSEE ou son SIREN (--authority "
+                         "35238).") % {"role": role},
                        field="authority")
     if role == Role.EMBASSY and country is None:
-        raise AppError("--country : un agent d'ambassade est rattaché à un pays ; donnez son "
-                       "code ISO à deux lettres (--country ML).", field="country")
+        raise AppError(_("--country : un agent d'ambassade est rattaché à un pays ; donnez son "
+                         "code ISO à deux lettres (--country ML)."), field="country")
     if role != Role.EMBASSY and country is not None:
-        raise AppError("--country ne vaut que pour le rôle embassy.", field="country")
+        raise AppError(_("--country ne vaut que pour le rôle embassy."), field="country")
     if role in (Role.EMBASSY, Role.ADMIN) and authorities:
-        raise AppError(f"--authority ne vaut que pour les rôles editor et facilitator, pas "
-                       f"{role}.", field="authority")
+        raise AppError(_("--authority ne vaut que pour les rôles editor et facilitator, pas "
+                         "%(role)s.") % {"role": role}, field="authority")
     if country is not None and country.iso2 == "FR":
-        raise AppError("--country : une ambassade est à l'étranger ; FR n'est pas un pays "
-                       "d'ambassade.", field="country")
+        raise AppError(_("--country : une ambassade est à l'étranger ; FR n'est pas un pays "
+                         "d'ambassade."), field="country")
 
 
 @transaction.atomic
@@ -74,8 +78,8 @@ def user_add(*, email: str, role: str, authorities: list | None = None, country=
     authorities = list(authorities or [])
     _check_scope(role=role, authorities=authorities, country=country)
     if password is not None and len(password) < MIN_PASSWORD:
-        raise AppError(f"--password : au moins {MIN_PASSWORD} caractères (ou omettez-le : un "
-                       "mot de passe sera généré).", field="password")
+        raise AppError(_("--password : au moins %(MIN_PASSWORD)s caractères (ou omettez-le : "
+                         "un mot de passe sera généré).") % {"MIN_PASSWORD": MIN_PASSWORD}, field="password")
     user = User.objects.filter(email=email).first()
     generated = None
     if user is None:
@@ -98,8 +102,8 @@ def user_add(*, email: str, role: str, authorities: list | None = None, country=
 def user_get(*, email: str) -> User:
     user = User.objects.filter(email=(email or "").strip().lower()).first()
     if user is None:
-        raise NotFound(f"--email : aucun compte « {email[:80]} » ; créez-le avec "
-                       "`coopatlas users add`.", field="email")
+        raise NotFound(_("--email : aucun compte « %(email)s » ; créez-le avec `coopatlas "
+                         "users add`.") % {"email": email[:80]}, field="email")
     return user
 
 
@@ -130,7 +134,7 @@ def _hash(key: str) -> str:
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """A new token; the clear key is returned once and only its hash is kept."""
     if not user.is_active:
-        raise AppError(f"{user.email} est désactivé : pas de jeton.", field="email")
+        raise AppError(_("%(email)s est désactivé : pas de jeton.") % {"email": user.email}, field="email")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12],
                                     key_hash=_hash(key))
@@ -149,8 +153,9 @@ def token_revoke(*, user: User, prefix: str | None = None) -> int:
     if prefix:
         tokens = tokens.filter(prefix=prefix.strip().removesuffix("…"))
         if not tokens.exists():
-            raise NotFound(f"--prefix : aucun jeton actif « {prefix[:20]} » pour {user.email} ; "
-                           "voyez `coopatlas tokens list`.", field="prefix")
+            raise NotFound(_("--prefix : aucun jeton actif « %(prefix)s » pour %(email)s ; "
+                             "voyez `coopatlas tokens list`.")
+                           % {"prefix": prefix[:20], "email": user.email}, field="prefix")
     return tokens.update(revoked_at=timezone.now())
 
 

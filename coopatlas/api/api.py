@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 from ninja.openapi.docs import DocsBase
@@ -81,7 +82,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         name = str(e.get("loc", ["", "?"])[-1])
         errors.setdefault(name, []).append(str(e.get("msg", "invalid")))
     detail = "; ".join(f"« {k} » : {', '.join(v)}" for k, v in errors.items())
-    return api.create_response(request, {"detail": detail or "Paramètres invalides.",
+    return api.create_response(request, {"detail": detail or _("Paramètres invalides."),
                                          "errors": errors}, status=422)
 
 
@@ -89,8 +90,8 @@ def _list(request: HttpRequest, selector: Callable, filename: str, editable=None
     """`editable`: (model, key) of rows that carry their `id` and `version` (write.py)."""
     fmt = (request.GET.get("format") or "json").strip().lower()
     if fmt not in ("json", "csv"):
-        raise AppError(f"« format » : valeur « {fmt[:20]} » non reconnue ; valeurs acceptées : "
-                       "json, csv.", field="format")
+        raise AppError(_("« format » : valeur « %(fmt)s » non reconnue ; valeurs acceptées : "
+                         "json, csv.") % {"fmt": fmt[:20]}, field="format")
     filters = filters_from_params(request.GET)
     if fmt == "json":
         data = selector(filters=filters)

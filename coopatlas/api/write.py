@@ -29,6 +29,7 @@ from typing import Literal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from pydantic import ConfigDict
@@ -288,7 +289,8 @@ def _one(model: type[Model], field: str, value, name: str, hint: str):
 
 def _found(found, value, name: str, hint: str):
     if found is None:
-        raise AppError(f"{name} : « {str(value)[:60]} » introuvable ; {hint}", field=name)
+        raise AppError(_("%(name)s : « %(value)s » introuvable ; %(hint)s")
+                       % {"name": name, "value": str(value)[:60], "hint": hint}, field=name)
     return found
 
 
@@ -325,12 +327,12 @@ def _source(data: dict):
         try:
             URLValidator(schemes=["http", "https"])(url)
         except Exception as exc:  # noqa: BLE001 - Django's ValidationError, reworded
-            raise AppError("source_url : donnez une adresse http(s) complète.",
+            raise AppError(_("source_url : donnez une adresse http(s) complète."),
                            field="source_url") from exc
         # Cited by the service, inside its transaction and after the permission check.
         data["source"] = editing.SourceRef(url=url, quote=quote or "")
     elif quote:
-        raise AppError("source_quote : une citation accompagne une source_url.",
+        raise AppError(_("source_quote : une citation accompagne une source_url."),
                        field="source_quote")
     return data
 
@@ -458,14 +460,14 @@ def _get(res: Resource, key: str, *, deleted: bool = False) -> Model:
         qs = qs.filter(deleted_at__isnull=True)
     if res.key == "pk":
         if not str(key).isdigit() or len(str(key)) > 12:
-            raise NotFound(f"{res.name} : l'identifiant est un nombre entier, pas "
-                           f"« {str(key)[:30]} ».", field=res.key)
+            raise NotFound(_("%(res_name)s : l'identifiant est un nombre entier, pas « %(key)s "
+                             "».") % {"res_name": res.name, "key": str(key)[:30]}, field=res.key)
         record = qs.filter(pk=int(key)).first()
     else:
         record = qs.filter(slug=key).first()
     if record is None:
-        raise NotFound(f"{res.name} : aucun enregistrement « {str(key)[:60]} » (ou il est "
-                       "supprimé).", field=res.key)
+        raise NotFound(_("%(res_name)s : aucun enregistrement « %(key)s » (ou il est supprimé).")
+                       % {"res_name": res.name, "key": str(key)[:60]}, field=res.key)
     return record
 
 
@@ -713,7 +715,7 @@ def _register_funding(api: NinjaAPI) -> None:
               response={200: dict, **WRITE_ERRORS}, **opts)
     def funding_undelete(request, pk: str):
         if not pk.isdigit() or len(pk) > 12:
-            raise NotFound("funding : l'identifiant est un nombre entier.", field="pk")
+            raise NotFound(_("funding : l'identifiant est un nombre entier."), field="pk")
         return _answer(editing.funding_undelete(actor=request.auth, line_id=int(pk)))
 
     @api.post("/contacts/{pk}/erase", url_name="contact_erase",
@@ -734,6 +736,6 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(request, {
-            "detail": "Jeton manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
-                      "JETON » (créez-en un avec `coopatlas tokens create --email …`).",
-            "errors": {"Authorization": ["jeton requis"]}}, status=401)
+            "detail": _("Jeton manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
+                        "JETON » (créez-en un avec `coopatlas tokens create --email …`)."),
+            "errors": {"Authorization": [_("jeton requis")]}}, status=401)

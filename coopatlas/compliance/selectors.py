@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Model, Prefetch
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.models import (
     Convention,
@@ -120,9 +121,12 @@ def _entity_hits(tables: Tables, *, authority=None, organisation=None, country_i
 
 def _entity_warnings(tables, record, who: str, hits) -> list[dict | None]:
     return [_warning(tables, e.kind.rule_id, record,
-                     f"« {who} » : {e.kind.label.lower()} « {e.name} »"
-                     f"{f' ({e.legal_reference})' if e.legal_reference else ''}. Vérifiez avec "
-                     "la préfecture (contrôle de légalité) avant toute action.")
+                     _("« %(who)s » : %(lower)s « %(e_name)s »%(value)s. Vérifiez avec la "
+                       "préfecture (contrôle de légalité) avant toute action.")
+                     % {"who": who,
+                        "lower": e.kind.label.lower(),
+                        "e_name": e.name,
+                        "value": f' ({e.legal_reference})' if e.legal_reference else ''})
             for e in hits]
 
 
@@ -134,8 +138,9 @@ def _partner_warnings(tables: Tables, record: Model, *, authorities, organisatio
             continue
         if not a.country.is_recognised:
             out.append(_warning(tables, "partner-unrecognised", record,
-                                f"« {a.name} » relève de « {a.country.name_fr} », que la France "
-                                "ne reconnaît pas : aucune action extérieure n'est possible."))
+                                _("« %(a_name)s » relève de « %(name_fr)s », que la France ne "
+                                  "reconnaît pas : aucune action extérieure n'est possible.")
+                                % {"a_name": a.name, "name_fr": a.country.name_fr}))
         area_ids = _area_chain(a.area) if a.area_id else set()
         out += _entity_warnings(tables, record, a.name, _entity_hits(
             tables, authority=a, country_id=a.country_id, area_ids=area_ids))
@@ -143,10 +148,11 @@ def _partner_warnings(tables: Tables, record: Model, *, authorities, organisatio
         foreign = bool(o.country_id) and o.country_id != FRANCE
         if foreign and o.kind == "state":
             out.append(_warning(tables, "partner-foreign-state", record,
-                                f"« {o.name} » est un service de l'État « {o.country.name_fr} » : "
-                                "une convention avec un État étranger est interdite sauf "
-                                "exceptions de la loi du 5 décembre 2016, avec autorisation "
-                                "préalable."))
+                                _("« %(o_name)s » est un service de l'État « %(name_fr)s » : "
+                                  "une convention avec un État étranger est interdite sauf "
+                                  "exceptions de la loi du 5 décembre 2016, avec autorisation "
+                                  "préalable.")
+                                % {"o_name": o.name, "name_fr": o.country.name_fr}))
         out += _entity_warnings(tables, record, o.name, _entity_hits(
             tables, organisation=o, country_id=o.country_id if foreign else None))
     for c in countries:
@@ -154,8 +160,8 @@ def _partner_warnings(tables: Tables, record: Model, *, authorities, organisatio
             continue
         if not c.is_recognised:
             out.append(_warning(tables, "partner-unrecognised", record,
-                                f"Le projet a lieu en « {c.name_fr} », que la France ne "
-                                "reconnaît pas."))
+                                _("Le projet a lieu en « %(name_fr)s », que la France ne "
+                                  "reconnaît pas.") % {"name_fr": c.name_fr}))
         out += _entity_warnings(tables, record, c.name_fr,
                                 _entity_hits(tables, country_id=c.iso2))
     for area in areas:
@@ -188,9 +194,10 @@ def _groupement_warnings(tables: Tables, record: Model, *, authorities, theme_id
         competences = _competences_of(tables, a)
         if not competences:
             out.append(_warning(tables, "groupement-competences-unknown", record,
-                                f"« {a.name} » est un groupement : il n'agit que dans ses "
-                                "compétences, que la table des compétences ne renseigne pas "
-                                "encore. Un administrateur peut les y ajouter."))
+                                _("« %(a_name)s » est un groupement : il n'agit que dans ses "
+                                  "compétences, que la table des compétences ne renseigne pas "
+                                  "encore. Un administrateur peut les y ajouter.")
+                                % {"a_name": a.name}))
             continue
         outside = [tables.theme_name.get(t, str(t)) for t in sorted(theme_ids)
                    if not any(t in tables.covered.get(c.code, ()) for c in competences)]
@@ -200,8 +207,11 @@ def _groupement_warnings(tables: Tables, record: Model, *, authorities, theme_id
         if outside:
             labels = ", ".join(c.label for c in competences)
             out.append(_warning(tables, "groupement-outside-competence", record,
-                                f"« {a.name} » (compétences : {labels}) intervient hors de ses "
-                                f"compétences : {'; '.join(outside)}."))
+                                _("« %(a_name)s » (compétences : %(labels)s) intervient hors "
+                                  "de ses compétences : %(outside)s.")
+                                % {"a_name": a.name,
+                                   "labels": labels,
+                                   "outside": '; '.join(outside)}))
     return out
 
 
@@ -235,14 +245,18 @@ def _subsidy_warnings(tables: Tables, project: Project, *, only=None) -> list[di
                 and line.amount > rule.threshold)
         if not over and not cofunded:
             continue
-        year = f" en {line.year}" if line.year else ""
-        why = (f"au-delà de {_money(rule.threshold, rule.currency or 'EUR')}" if over
-               else "le projet est cofinancé")
+        year = _(" en %(year)s") % {"year": line.year} if line.year else ""
+        why = (_("au-delà de %(threshold)s") % {"threshold": _money(rule.threshold, rule.currency or "EUR")}
+               if over else _("le projet est cofinancé"))
         out.append(_warning(tables, rule.code, line,
-                            f"« {a.name} » verse {_money(line.amount, line.currency)}{year} à "
-                            f"« {project.title[:120]} » : {why}, une convention est "
-                            "obligatoire, et aucune n'est enregistrée pour les partenariats "
-                            "de ce projet."))
+                            _("« %(a_name)s » verse %(amount)s%(year)s à « %(title)s » : "
+                              "%(why)s, une convention est obligatoire, et aucune n'est "
+                              "enregistrée pour les partenariats de ce projet.")
+                            % {"a_name": a.name,
+                               "amount": _money(line.amount, line.currency),
+                               "year": year,
+                               "title": project.title[:120],
+                               "why": why}))
     return out
 
 
@@ -261,8 +275,9 @@ def _convention_warnings(tables: Tables, convention: Convention) -> list[dict | 
     if not missing:
         return []
     return [_warning(tables, "convention-incomplete", convention,
-                     f"La convention « {convention.title[:120]} » ne mentionne pas "
-                     f"{', '.join(missing)} : complétez-la.")]
+                     _("La convention « %(title)s » ne mentionne pas %(missing)s : "
+                       "complétez-la.")
+                     % {"title": convention.title[:120], "missing": ', '.join(missing)})]
 
 
 # --------------------------------------------------------------------------- records

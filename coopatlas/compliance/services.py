@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority
@@ -29,8 +30,9 @@ def _themes(slugs: list[str], *, path: str, where: str) -> list[Theme]:
     themes = list(Theme.objects.filter(slug__in=slugs))
     missing = sorted(set(slugs) - {t.slug for t in themes})
     if missing:
-        raise AppError(f"{path}: {where} : thème(s) inconnu(s) {', '.join(missing)} ; "
-                       "chargez d'abord les référentiels (load_reference) ou corrigez le slug.",
+        raise AppError(_("%(path)s: %(where)s : thème(s) inconnu(s) %(missing)s ; chargez "
+                         "d'abord les référentiels (load_reference) ou corrigez le slug.")
+                       % {"path": path, "where": where, "missing": ', '.join(missing)},
                        field=path)
     return themes
 
@@ -38,11 +40,11 @@ def _themes(slugs: list[str], *, path: str, where: str) -> list[Theme]:
 @transaction.atomic
 def rules_load(*, data: dict, path: str = "rules.yaml") -> dict[str, int]:
     if not isinstance(data, dict) or "rules" not in data:
-        raise AppError(f"{path}: la clé « rules » manque.", field=path)
+        raise AppError(_("%(path)s: la clé « rules » manque.") % {"path": path}, field=path)
     rules = {}
     for item in data["rules"]:
         threshold = item.get("threshold")
-        rules[item["code"]], _ = Rule.objects.update_or_create(code=item["code"], defaults={
+        rules[item["code"]], _created = Rule.objects.update_or_create(code=item["code"], defaults={
             "title": item["title"], "severity": item.get("severity", "warning"),
             "threshold": Decimal(str(threshold)) if threshold is not None else None,
             "currency": item.get("currency", ""),
@@ -51,16 +53,17 @@ def rules_load(*, data: dict, path: str = "rules.yaml") -> dict[str, int]:
     kinds = {}
     for item in data.get("entity_kinds") or []:
         if item["rule"] not in rules:
-            raise AppError(f"{path}: entity_kinds {item['code']} : règle « {item['rule']} » "
-                           "inconnue.", field=path)
-        kinds[item["code"]], _ = RestrictedEntityKind.objects.update_or_create(
+            raise AppError(_("%(path)s: entity_kinds %(code)s : règle « %(rule)s » inconnue.")
+                           % {"path": path, "code": item['code'], "rule": item['rule']}, field=path)
+        kinds[item["code"]], _created = RestrictedEntityKind.objects.update_or_create(
             code=item["code"], defaults={"label": item["label"], "rule": rules[item["rule"]],
                                          **_cite(item)})
     for item in data.get("entities") or []:
         kind = kinds.get(item.get("kind")) or RestrictedEntityKind.objects.filter(
             code=item.get("kind")).first()
         if kind is None:
-            raise AppError(f"{path}: entities {item.get('name')} : type inconnu.", field=path)
+            raise AppError(_("%(path)s: entities %(value)s : type inconnu.")
+                           % {"path": path, "value": item.get('name')}, field=path)
         RestrictedEntity.objects.get_or_create(
             kind=kind, name=item["name"],
             country=Country.objects.filter(iso2=item.get("country")).first(),
@@ -70,7 +73,7 @@ def rules_load(*, data: dict, path: str = "rules.yaml") -> dict[str, int]:
             defaults={"legal_reference": item.get("legal_reference", "")})
     competences = {}
     for item in data.get("competences") or []:
-        competence, _ = Competence.objects.update_or_create(code=item["code"], defaults={
+        competence, _created = Competence.objects.update_or_create(code=item["code"], defaults={
             "label": item["label"], "sector_prefixes": item.get("sector_prefixes", ""),
             **_cite(item)})
         where = f"competences {item['code']}"
@@ -80,8 +83,8 @@ def rules_load(*, data: dict, path: str = "rules.yaml") -> dict[str, int]:
         competences[item["code"]] = competence
     for item in data.get("groupement_competences") or []:
         if item["competence"] not in competences:
-            raise AppError(f"{path}: groupement_competences : compétence « {item['competence']} » "
-                           "inconnue.", field=path)
+            raise AppError(_("%(path)s: groupement_competences : compétence « %(competence)s » "
+                             "inconnue.") % {"path": path, "competence": item['competence']}, field=path)
         GroupementCompetence.objects.update_or_create(
             authority_kind=item.get("authority_kind", ""),
             name_pattern=item.get("name_pattern", ""), authority=None,

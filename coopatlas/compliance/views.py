@@ -18,7 +18,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not can_manage_users(user=request.user):
-        raise PermissionDenied("Réservé aux administrateurs du ministère.")
+        raise PermissionDenied(_("Réservé aux administrateurs du ministère."))
     warnings = compliance_warnings_all()
     rule = request.GET.get("rule", "")
     counts = Counter(w["rule"] for w in warnings)

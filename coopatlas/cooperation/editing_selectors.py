@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coopatlas.accounts.permissions import PermissionDenied, can_export, require
 from coopatlas.core import history
@@ -66,9 +67,11 @@ def records_to_confirm(*, authority, now=None) -> list[dict]:
 def authority_export(*, actor, authority) -> dict:
     """Every live record of an authority, in every publication state, as JSON-ready data."""
     if not can_export(user=actor, authority=authority):
-        raise PermissionDenied(f"{getattr(actor, 'email', 'Un visiteur')} ne peut pas exporter "
-                               f"les enregistrements de {authority.name} : réservé à ses "
-                               "rédacteurs et aux administrateurs.", field="authority")
+        raise PermissionDenied(_("%(actor)s ne peut pas exporter les enregistrements de "
+                                 "%(authority_name)s : réservé à ses rédacteurs et aux "
+                                 "administrateurs.")
+                               % {"actor": getattr(actor, 'email', 'Un visiteur'),
+                                  "authority_name": authority.name}, field="authority")
     return {
         "authority": {"id": authority.pk, "name": authority.name,
                       "insee_code": authority.insee_code, "siren": authority.siren},

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
+from django.utils.translation import gettext as _
+
 from coopatlas.core.errors import AppError
 from coopatlas.core.text import fold
 
@@ -79,12 +81,14 @@ def _int(params: Mapping[str, str], name: str, *, low: int, high: int, hint: str
     if raw == "":
         return None
     if not re.fullmatch(r"[+-]?[0-9]{1,9}", raw):
-        raise AppError(f"« {name} » doit être un nombre entier ({hint}) ; reçu « {raw[:40]} ».",
+        raise AppError(_("« %(name)s » doit être un nombre entier (%(hint)s) ; reçu « %(raw)s "
+                         "».") % {"name": name, "hint": hint, "raw": raw[:40]},
                        field=name)
     value = int(raw)
     if not low <= value <= high:
-        raise AppError(f"« {name} » doit être compris entre {low} et {high} ({hint}) ; "
-                       f"reçu {value}.", field=name)
+        raise AppError(_("« %(name)s » doit être compris entre %(low)s et %(high)s (%(hint)s) "
+                         "; reçu %(value)s.")
+                       % {"name": name, "low": low, "high": high, "hint": hint, "value": value}, field=name)
     return value
 
 
@@ -95,7 +99,8 @@ def _code(params: Mapping[str, str], name: str, pattern: re.Pattern, *, upper: b
         return None
     value = raw.upper() if upper else raw.lower()
     if not pattern.match(value):
-        raise AppError(f"« {name} » : valeur « {raw[:40]} » non reconnue ; attendu {hint}.",
+        raise AppError(_("« %(name)s » : valeur « %(raw)s » non reconnue ; attendu %(hint)s.")
+                       % {"name": name, "raw": raw[:40], "hint": hint},
                        field=name)
     return value
 
@@ -108,35 +113,36 @@ def filters_from_params(params: Mapping[str, str]) -> AtlasFilters:
     """
     q = _text(params, "q")
     if len(q) > Q_MAX_LENGTH:
-        raise AppError(f"« q » : la recherche est limitée à {Q_MAX_LENGTH} caractères "
-                       f"(reçu {len(q)}).", field="q")
-    year_from = _int(params, "year_from", low=YEAR_MIN, high=YEAR_MAX, hint="une année, ex. 2010")
-    year_to = _int(params, "year_to", low=YEAR_MIN, high=YEAR_MAX, hint="une année, ex. 2020")
+        raise AppError(_("« q » : la recherche est limitée à %(Q_MAX_LENGTH)s caractères (reçu "
+                         "%(count)s).") % {"Q_MAX_LENGTH": Q_MAX_LENGTH, "count": len(q)}, field="q")
+    year_from = _int(params, "year_from", low=YEAR_MIN, high=YEAR_MAX, hint=_("une année, ex. 2010"))
+    year_to = _int(params, "year_to", low=YEAR_MIN, high=YEAR_MAX, hint=_("une année, ex. 2020"))
     if year_from and year_to and year_from > year_to:
-        raise AppError(f"« year_from » ({year_from}) est postérieure à « year_to » ({year_to}).",
+        raise AppError(_("« year_from » (%(year_from)s) est postérieure à « year_to » "
+                         "(%(year_to)s).") % {"year_from": year_from, "year_to": year_to},
                        field="year_from")
     filters = AtlasFilters(
         q=q,
         country=_code(params, "country", _ISO2, upper=True,
-                      hint="un code pays ISO 3166-1 alpha-2, ex. ML pour le Mali"),
+                      hint=_("un code pays ISO 3166-1 alpha-2, ex. ML pour le Mali")),
         area=_code(params, "area", _AREA, upper=True,
-                   hint="un code de subdivision ISO 3166-2, ex. ML-5 pour la région de Mopti"),
+                   hint=_("un code de subdivision ISO 3166-2, ex. ML-5 pour la région de Mopti")),
         french_region=_code(params, "french_region", _REGION, upper=True,
-                            hint="un code INSEE de région, ex. 53 pour la Bretagne"),
+                            hint=_("un code INSEE de région, ex. 53 pour la Bretagne")),
         french_departement=_code(params, "french_departement", _DEPARTEMENT, upper=True,
-                                 hint="un code INSEE de département, ex. 35, 2A ou 971"),
-        kind=_code(params, "kind", _TOKEN, upper=False, hint="un type, ex. cooperation"),
+                                 hint=_("un code INSEE de département, ex. 35, 2A ou 971")),
+        kind=_code(params, "kind", _TOKEN, upper=False, hint=_("un type, ex. cooperation")),
         authority_kind=_code(params, "authority_kind", _TOKEN, upper=False,
-                             hint="un type de collectivité, ex. commune"),
+                             hint=_("un type de collectivité, ex. commune")),
         theme=_code(params, "theme", _TOKEN, upper=False,
-                    hint="le slug d'une thématique, ex. eau-et-assainissement"),
-        sdg=_int(params, "sdg", low=1, high=17, hint="un numéro d'ODD de 1 à 17"),
-        status=_code(params, "status", _TOKEN, upper=False, hint="un statut, ex. active"),
+                    hint=_("le slug d'une thématique, ex. eau-et-assainissement")),
+        sdg=_int(params, "sdg", low=1, high=17, hint=_("un numéro d'ODD de 1 à 17")),
+        status=_code(params, "status", _TOKEN, upper=False, hint=_("un statut, ex. active")),
         year_from=year_from,
         year_to=year_to,
-        page=_int(params, "page", low=1, high=10**6, hint="1 pour la première page") or 1,
+        page=_int(params, "page", low=1, high=10**6, hint=_("1 pour la première page")) or 1,
         page_size=_int(params, "page_size", low=1, high=PAGE_SIZE_MAX,
-                       hint=f"de 1 à {PAGE_SIZE_MAX}") or PAGE_SIZE_DEFAULT,
+                       hint=_("de 1 à %(max)s") % {"max": PAGE_SIZE_MAX}) or PAGE_SIZE_DEFAULT,
     )
     _check_codes_exist(filters)
     return filters
@@ -147,21 +153,23 @@ def _check_codes_exist(filters: AtlasFilters) -> None:
     from coopatlas.reference.models import Theme
 
     if filters.country and not Country.objects.filter(iso2=filters.country).exists():
-        raise AppError(f"« country » : aucun pays de code « {filters.country} » ; utilisez un code "
-                       "ISO 3166-1 alpha-2, ex. ML pour le Mali, BF pour le Burkina Faso.",
+        raise AppError(_("« country » : aucun pays de code « %(country)s » ; utilisez un code "
+                         "ISO 3166-1 alpha-2, ex. ML pour le Mali, BF pour le Burkina Faso.")
+                       % {"country": filters.country},
                        field="country")
     if filters.area and not AdministrativeArea.objects.filter(code=filters.area).exists():
-        raise AppError(f"« area » : aucun territoire de code « {filters.area} » ; utilisez un code "
-                       "ISO 3166-2, ex. ML-5 (Mopti).", field="area")
+        raise AppError(_("« area » : aucun territoire de code « %(area)s » ; utilisez un code "
+                         "ISO 3166-2, ex. ML-5 (Mopti).") % {"area": filters.area}, field="area")
     for name, kind in (("french_region", "region"), ("french_departement", "departement")):
         code = getattr(filters, name)
         if code and not LocalAuthority.objects.filter(country_id="FR", kind=kind,
                                                       insee_code=code).exists():
-            what = "aucune région" if kind == "region" else "aucun département"
-            raise AppError(f"« {name} » : {what} de code INSEE « {code} ».", field=name)
+            what = _("aucune région") if kind == "region" else _("aucun département")
+            raise AppError(_("« %(name)s » : %(what)s de code INSEE « %(code)s ».")
+                           % {"name": name, "what": what, "code": code}, field=name)
     if filters.theme and not Theme.objects.filter(slug=filters.theme).exists():
-        raise AppError(f"« theme » : aucune thématique « {filters.theme} » ; les slugs figurent "
-                       "dans les facettes « theme » des listes.", field="theme")
+        raise AppError(_("« theme » : aucune thématique « %(theme)s » ; les slugs figurent "
+                         "dans les facettes « theme » des listes.") % {"theme": filters.theme}, field="theme")
 
 
 def check_choice(*, field: str, value: str | None, choices) -> str | None:
@@ -170,6 +178,7 @@ def check_choice(*, field: str, value: str | None, choices) -> str | None:
         return None
     allowed = [c for c, _ in choices]
     if value not in allowed:
-        raise AppError(f"« {field} » : valeur « {value} » non reconnue ici ; valeurs acceptées : "
-                       f"{', '.join(allowed)}.", field=field)
+        raise AppError(_("« %(field)s » : valeur « %(value)s » non reconnue ici ; valeurs "
+                         "acceptées : %(allowed)s.")
+                       % {"field": field, "value": value, "allowed": ', '.join(allowed)}, field=field)
     return value

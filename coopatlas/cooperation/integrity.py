@@ -7,6 +7,7 @@ Errors break a rule of the domain (a partnership with one party); warnings deser
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from coopatlas.geo.models import LocalAuthority
 
@@ -40,28 +41,28 @@ def integrity_report() -> dict:
         total__isnull=False).exclude(total=100)
     checks = [
         _finding("error", "partnership_parties",
-                 "Partnerships with fewer than 2 parties: add the missing partner.",
+                 _("Partenariats de moins de 2 parties : ajoutez le partenaire manquant."),
                  partnerships.filter(n_parties__lt=2)),
         _finding("error", "partnership_no_foreign_party",
-                 "Decentralised-cooperation partnerships without a foreign local authority.",
+                 _("Partenariats de coopération décentralisée sans collectivité étrangère."),
                  partnerships.filter(kind__in=dc_kinds, n_parties__gte=2, n_foreign=0)),
         _finding("error", "partnership_no_french_party",
-                 "Partnerships without a French local authority.",
+                 _("Partenariats sans collectivité française."),
                  partnerships.filter(n_parties__gte=2, n_french=0)),
         _finding("error", "project_sector_percentages",
-                 "Projects whose DAC sector percentages do not add up to 100.", sector_sums),
+                 _("Projets dont les pourcentages de secteurs CAD ne totalisent pas 100."), sector_sums),
         _finding("error", "partner_in_unrecognised_country",
-                 "Authorities in a country France does not recognise (001: 1074–1083).",
+                 _("Collectivités d'un pays que la France ne reconnaît pas (001 : 1074–1083)."),
                  LocalAuthority.objects.filter(country__is_recognised=False)),
         _finding("warning", "project_without_authority",
-                 "Projects with no local authority taking part.",
+                 _("Projets sans aucune collectivité participante."),
                  Project.objects.filter(participants__isnull=True)),
         _finding("warning", "foreign_authority_unsourced",
-                 "Foreign authorities entered without a source.",
+                 _("Collectivités étrangères saisies sans source."),
                  LocalAuthority.objects.exclude(country_id="FR").filter(
                      source__isnull=True, is_synthetic=False)),
         _finding("warning", "authority_no_coordinates",
-                 "Authorities in a partnership with no coordinates (not on the map).",
+                 _("Collectivités d'un partenariat sans coordonnées (absentes de la carte)."),
                  LocalAuthority.objects.filter(latitude__isnull=True,
                                                party_links__isnull=False).distinct()),
     ]

@@ -412,8 +412,12 @@ class FundingInstrument(models.TextChoices):
     AFD_FICOL = "afd_ficol", _("AFD – FICOL")
     AFD_OTHER = "afd_other", _("AFD – autre")
     EU = "eu", _("Union européenne")
+    # "% e", "% d" read as format directives to xgettext, which then marks them fuzzy (ignored).
+    # xgettext:no-python-format
     WATER_1PCT = "water_1pct", _("1 % eau et assainissement (loi Oudin-Santini)")
+    # xgettext:no-python-format
     ENERGY_1PCT = "energy_1pct", _("1 % énergie")
+    # xgettext:no-python-format
     WASTE_1PCT = "waste_1pct", _("1 % déchets")
     GRANT = "grant", _("Subvention")
     PARTNER = "partner", _("Contribution du partenaire")

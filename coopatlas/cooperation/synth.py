@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 from coopatlas.core.services import source_synthetic
@@ -99,8 +100,8 @@ class _Generator:
             Country.objects.exclude(iso2="FR").exclude(dac_code="").order_by("iso2")
         ) or list(Country.objects.exclude(iso2="FR").order_by("iso2"))
         if len(recipients) < 10:
-            raise AppError("Reference data is missing: run `coopatlas load-reference` first, "
-                           "then `coopatlas synth` again.", field="countries")
+            raise AppError(_("Les données de référence manquent : lancez d'abord `coopatlas "
+                             "load-reference`, puis de nouveau `coopatlas synth`."), field="countries")
         # Put the documents' main partner countries first so the skew looks like real data.
         first = ["SN", "ML", "BF", "MA", "MG", "BJ", "TG", "HT", "TN", "VN", "CM", "NE"]
         recipients.sort(key=lambda c: (first.index(c.iso2) if c.iso2 in first else 99, c.iso2))
@@ -269,7 +270,8 @@ def synth_generate(*, scale: str, seed: int = 1, log=print,
     `size` overrides the named scale (tests use a small one).
     """
     if size is None and scale not in SCALES:
-        raise AppError(f"Unknown scale {scale!r}: use one of {', '.join(SCALES)}.", field="scale")
+        raise AppError(_("Échelle inconnue %(scale)s : utilisez l'une de %(SCALES)s.")
+                       % {"scale": repr(scale), "SCALES": ', '.join(SCALES)}, field="scale")
     size = size or SCALES[scale]
     started = time.monotonic()
     with transaction.atomic():

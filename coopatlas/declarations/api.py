@@ -11,6 +11,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
@@ -83,7 +84,8 @@ def report(request, year: str = "", format: str = "json"):
     year_value = selectors.year_param(year)
     fmt = (format or "json").lower()
     if fmt not in ("json", "csv", "xlsx", "crs"):
-        raise AppError(f"format : « {fmt[:10]} » non reconnu ; valeurs : json, csv, xlsx, crs.",
+        raise AppError(_("format : « %(fmt)s » non reconnu ; valeurs : json, csv, xlsx, crs.")
+                       % {"fmt": fmt[:10]},
                        field="format")
     if fmt == "crs":
         return exports.crs_response(year=year_value)

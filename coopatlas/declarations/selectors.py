@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, NotFound
 
@@ -48,8 +49,9 @@ def year_param(value) -> int:
     text = str(value if value is not None else "").strip()
     if not text.isdigit() or not 1990 <= int(text) <= 2100:
         years = ", ".join(str(y) for y in RuleSet.objects.values_list("year", flat=True))
-        raise AppError(f"year : donnez une année sur quatre chiffres ({years or 'aucune chargée'}), "
-                       f"pas « {text[:10]} ».", field="year")
+        raise AppError(_("year : donnez une année sur quatre chiffres (%(value)s), pas « "
+                         "%(text)s ».")
+                       % {"value": years or 'aucune chargée', "text": text[:10]}, field="year")
     return int(text)
 
 
@@ -302,8 +304,9 @@ def visible_version(*, declaration: Declaration, user) -> DeclarationVersion:
         return declaration.versions.order_by("-number").first()
     counted = declaration.versions.filter(is_counted=True).first()
     if counted is None:
-        raise NotFound(f"Aucune déclaration n° {declaration.pk} visible : une déclaration non "
-                       "validée ne se voit que de sa collectivité et du ministère.", field="id")
+        raise NotFound(_("Aucune déclaration n° %(number)s visible : une déclaration non "
+                         "validée ne se voit que de sa collectivité et du ministère.")
+                       % {"number": declaration.pk}, field="id")
     return counted
 
 
@@ -315,8 +318,9 @@ def declaration_detail(*, declaration: Declaration, user, number: int | None = N
         if found is None or (not found.is_counted
                              and not access.can_see_drafts(user=user,
                                                            authority=declaration.authority)):
-            raise NotFound(f"La déclaration n° {declaration.pk} n'a pas de version {number} "
-                           "visible.", field="version")
+            raise NotFound(_("La déclaration n° %(declaration_pk)s n'a pas de version "
+                             "%(number)s visible.")
+                           % {"declaration_pk": declaration.pk, "number": number}, field="version")
         version = found
     lines = list(version.lines.select_related("project").order_by("pk"))
     agg = version.lines.aggregate(t=Sum("amount_cents"),
@@ -397,7 +401,8 @@ def campaign_status(*, year: int, user) -> dict:
     access.require_decide(user=user)
     campaign = Campaign.objects.filter(year=year).first()
     if campaign is None:
-        raise NotFound(f"year : aucune campagne de déclaration pour {year}.", field="year")
+        raise NotFound(_("year : aucune campagne de déclaration pour %(year)s.")
+                       % {"year": year}, field="year")
     french = LocalAuthority.objects.filter(country_id="FR")
     expected = french.filter(Q(aid_declarations__year__lt=year)
                              | Q(party_links__isnull=False)

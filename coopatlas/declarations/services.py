@@ -16,6 +16,7 @@ import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.reference import lookups
@@ -48,10 +49,12 @@ def _read_rules(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise AppError(f"{path} : fichier de règles illisible ({exc}).", field=str(path)) from exc
+        raise AppError(_("%(path)s : fichier de règles illisible (%(exc)s).")
+                       % {"path": path, "exc": exc}, field=str(path)) from exc
     for key in ("line_types", "markers", "years"):
         if not isinstance(data, dict) or key not in data:
-            raise AppError(f"{path} : la clé « {key} » manque.", field=str(path))
+            raise AppError(_("%(path)s : la clé « %(key)s » manque.")
+                           % {"path": path, "key": key}, field=str(path))
     return data
 
 
@@ -85,11 +88,12 @@ def rules_load(*, data_dir: Path | None = None) -> dict:
         year = int(year)
         oda_year = int(spec["oda_list_year"])
         if not CountryOdaStatus.objects.filter(year=oda_year).exists():
-            raise AppError(f"rules.yaml, année {year} : aucune liste CAD des pays éligibles pour "
-                           f"{oda_year} dans geo.CountryOdaStatus ; chargez les données de "
-                           "référence (`coopatlas load-reference`) ou changez oda_list_year.",
+            raise AppError(_("rules.yaml, année %(year)s : aucune liste CAD des pays éligibles "
+                             "pour %(oda_year)s dans geo.CountryOdaStatus ; chargez les "
+                             "données de référence (`coopatlas load-reference`) ou changez "
+                             "oda_list_year.") % {"year": year, "oda_year": oda_year},
                            field="oda_list_year")
-        ruleset, _ = RuleSet.objects.update_or_create(year=year, defaults={
+        ruleset, _created = RuleSet.objects.update_or_create(year=year, defaults={
             "oda_list_year": oda_year,
             "refugee_max_months": int(spec.get("refugee_max_months", 12)),
             "scholarships_oda_only": bool(spec.get("scholarships_oda_only", True)),
@@ -108,8 +112,11 @@ def rules_load(*, data_dir: Path | None = None) -> dict:
         keys = []
         for m in spec.get("markers", data["markers"]):
             if m["key"] not in MARKER_KEYS or str(m["code"]) not in markers:
-                raise AppError(f"rules.yaml : marqueur « {m['key']} » (code {m['code']}) inconnu ; "
-                               f"clés possibles : {', '.join(MARKER_KEYS)}.", field="markers")
+                raise AppError(_("rules.yaml : marqueur « %(key)s » (code %(code)s) inconnu ; "
+                                 "clés possibles : %(MARKER_KEYS)s.")
+                               % {"key": m['key'],
+                                  "code": m['code'],
+                                  "MARKER_KEYS": ', '.join(MARKER_KEYS)}, field="markers")
             keys.append(m["key"])
             MarkerRule.objects.update_or_create(ruleset=ruleset, key=m["key"], defaults={
                 "marker": markers[str(m["code"])], "name_fr": m["name_fr"]})
@@ -148,9 +155,11 @@ def rules_for(*, year: int) -> Rules:
     ruleset = RuleSet.objects.filter(year=year).first()
     if ruleset is None:
         known = ", ".join(str(y) for y in RuleSet.objects.values_list("year", flat=True))
-        raise AppError(f"year : aucune règle de déclaration pour {year} (années connues : "
-                       f"{known or 'aucune'}) ; un administrateur les ajoute dans "
-                       "declarations/data/rules.yaml puis lance `manage.py load_declaration_rules`.",
+        raise AppError(_("year : aucune règle de déclaration pour %(year)s (années connues : "
+                         "%(value)s) ; un administrateur les ajoute dans "
+                         "declarations/data/rules.yaml puis lance `manage.py "
+                         "load_declaration_rules`.")
+                       % {"year": year, "value": known or 'aucune'},
                        field="year")
     eligible = set(CountryOdaStatus.objects.filter(year=ruleset.oda_list_year)
                    .exclude(category=OdaCategory.NOT_ELIGIBLE)
@@ -213,18 +222,22 @@ def amount_to_cents(value, field: str = "amount") -> int:
     try:
         amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
     except (InvalidOperation, ValueError) as exc:
-        raise AppError(f"{field} : « {str(value)[:30]} » n'est pas un montant ; écrivez des euros "
-                       "avec au plus deux décimales (1234.56).", field=field) from exc
+        raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez des euros "
+                         "avec au plus deux décimales (1234.56).")
+                       % {"field": field, "value": str(value)[:30]}, field=field) from exc
     if not amount.is_finite() or amount <= 0:
-        raise AppError(f"{field} : le montant doit être strictement positif (reçu {value}) ; "
-                       "une année sans aide se déclare avec « rien à déclarer ».", field=field)
+        raise AppError(_("%(field)s : le montant doit être strictement positif (reçu "
+                         "%(value)s) ; une année sans aide se déclare avec « rien à déclarer ».")
+                       % {"field": field, "value": value}, field=field)
     if amount != amount.quantize(Decimal("0.01")):
-        raise AppError(f"{field} : {value} a plus de deux décimales ; arrondissez au centime.",
+        raise AppError(_("%(field)s : %(value)s a plus de deux décimales ; arrondissez au "
+                         "centime.") % {"field": field, "value": value},
                        field=field)
     cents = int(amount * 100)
     if cents >= MAX_CENTS:
-        raise AppError(f"{field} : {value} € dépasse le plafond de vraisemblance (1 000 milliards "
-                       "d'euros) ; vérifiez l'unité.", field=field)
+        raise AppError(_("%(field)s : %(value)s € dépasse le plafond de vraisemblance (1 000 "
+                         "milliards d'euros) ; vérifiez l'unité.")
+                       % {"field": field, "value": value}, field=field)
     return cents
 
 
@@ -239,7 +252,8 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
     out: dict = {}
     unknown = sorted(set(data) - set(LINE_FIELDS))
     for name in unknown:
-        bad(name, f"{name} : champ inconnu ; champs acceptés : {', '.join(LINE_FIELDS)}.")
+        bad(name, _("%(name)s : champ inconnu ; champs acceptés : %(LINE_FIELDS)s.")
+                  % {"name": name, "LINE_FIELDS": ', '.join(LINE_FIELDS)})
     if "amount" in data:
         try:
             out["amount_cents"] = amount_to_cents(data["amount"])
@@ -249,8 +263,11 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         if data["type"] in rules.types:
             out["line_type"] = data["type"]
         else:
-            bad("type", f"type : « {str(data['type'])[:30]} » inconnu en {rules.year} ; valeurs "
-                f"acceptées : {', '.join(rules.types)}.")
+            bad("type", _("type : « %(type)s » inconnu en %(rules_year)s ; valeurs acceptées : "
+                          "%(types)s.")
+                        % {"type": str(data['type'])[:30],
+                           "rules_year": rules.year,
+                           "types": ', '.join(rules.types)})
     if "country" in data:
         iso2 = (data["country"] or "").strip().upper()
         if not iso2:
@@ -259,8 +276,9 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
             bad("country", f"country : « {iso2[:10]} » n'est pas un code pays ISO à deux lettres "
                 "connu (ML, SN, MG…).")
         elif iso2 == "FR":
-            bad("country", "country : la France n'est pas un pays bénéficiaire ; pour la "
-                "sensibilisation ou l'aide aux réfugiés en France, laissez le pays vide.")
+            bad("country", _("country : la France n'est pas un pays bénéficiaire ; pour la "
+                             "sensibilisation ou l'aide aux réfugiés en France, laissez le "
+                             "pays vide."))
         else:
             out["country"] = country
     if "region" in data:
@@ -268,8 +286,9 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         if not code:
             out["region"] = None
         elif (region := RecipientRegion.objects.filter(code=code).first()) is None:
-            bad("region", f"region : « {code[:10]} » n'est pas un code de région CAD (298 "
-                "Afrique régional, 998 pays en développement non spécifié…).")
+            bad("region", _("region : « %(code)s » n'est pas un code de région CAD (298 "
+                            "Afrique régional, 998 pays en développement non spécifié…).")
+                          % {"code": code[:10]})
         else:
             out["region"] = region
     if "channel" in data:
@@ -277,8 +296,9 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         if not code:
             out["channel"] = None
         elif (channel := Channel.objects.filter(code=code).first()) is None:
-            bad("channel", f"channel : « {code[:10]} » n'est pas un code de canal CRS de l'OCDE "
-                "(22000 ONG du pays donneur, 12000 gouvernement bénéficiaire…).")
+            bad("channel", _("channel : « %(code)s » n'est pas un code de canal CRS de l'OCDE "
+                             "(22000 ONG du pays donneur, 12000 gouvernement bénéficiaire…).")
+                           % {"code": code[:10]})
         else:
             out["channel"] = channel
     if "sector" in data:
@@ -293,16 +313,20 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
     if "markers" in data:
         markers = data["markers"] or {}
         if not isinstance(markers, dict):
-            bad("markers", "markers : un objet {\"gender\": 0|1|2, …}.")
+            bad("markers", _("markers : un objet {\"gender\": 0|1|2, …}."))
             markers = {}
         for key, value in markers.items():
             field = f"markers.{key}"
             if key not in rules.marker_keys:
-                bad(field, f"{field} : marqueur inconnu en {rules.year} ; marqueurs : "
-                    f"{', '.join(sorted(rules.marker_keys))}.")
+                bad(field, _("%(field)s : marqueur inconnu en %(rules_year)s ; marqueurs : "
+                             "%(marker_keys)s.")
+                           % {"field": field,
+                              "rules_year": rules.year,
+                              "marker_keys": ', '.join(sorted(rules.marker_keys))})
             elif isinstance(value, bool) or value not in (0, 1, 2):
-                bad(field, f"{field} : la valeur d'un marqueur CAD est 0 (non ciblé), 1 (objectif "
-                    f"significatif) ou 2 (objectif principal), pas « {str(value)[:10]} ».")
+                bad(field, _("%(field)s : la valeur d'un marqueur CAD est 0 (non ciblé), 1 "
+                             "(objectif significatif) ou 2 (objectif principal), pas « "
+                             "%(value)s ».") % {"field": field, "value": str(value)[:10]})
             else:
                 out[f"marker_{key}"] = value
     if "project" in data:
@@ -325,7 +349,7 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
     if "under_12_months" in data:
         value = data["under_12_months"]
         if value is not None and not isinstance(value, bool):
-            bad("under_12_months", "under_12_months : true ou false.")
+            bad("under_12_months", _("under_12_months : true ou false."))
         else:
             out["under_12_months"] = value
     if "comment" in data:
@@ -375,12 +399,16 @@ def _latest(declaration: Declaration) -> DeclarationVersion:
 def _editable(declaration: Declaration) -> DeclarationVersion:
     version = _latest(declaration)
     if version.state == State.VALIDATED:
-        raise Conflict(f"La déclaration {declaration.year} de {declaration.authority} est validée "
-                       f"(version {version.number}) : elle est verrouillée. Ouvrez une correction "
-                       "(action « correct ») pour en faire une nouvelle version.", field="state")
+        raise Conflict(_("La déclaration %(year)s de %(authority)s est validée (version "
+                         "%(number)s) : elle est verrouillée. Ouvrez une correction (action « "
+                         "correct ») pour en faire une nouvelle version.")
+                       % {"year": declaration.year,
+                          "authority": declaration.authority,
+                          "number": version.number}, field="state")
     if version.state == State.SUBMITTED:
-        raise Conflict(f"La déclaration {declaration.year} de {declaration.authority} est soumise : "
-                       "elle attend la décision du ministère et ne se modifie plus.", field="state")
+        raise Conflict(_("La déclaration %(year)s de %(authority)s est soumise : elle attend "
+                         "la décision du ministère et ne se modifie plus.")
+                       % {"year": declaration.year, "authority": declaration.authority}, field="state")
     return version
 
 
@@ -388,22 +416,26 @@ def _editable(declaration: Declaration) -> DeclarationVersion:
 def declaration_create(*, actor, authority, year: int) -> Declaration:
     access.require_edit(user=actor, authority=authority)
     if not authority.is_french:
-        raise AppError(f"authority : {authority} n'est pas une collectivité française ; seules "
-                       "les collectivités françaises et leurs groupements déclarent leur APD.",
+        raise AppError(_("authority : %(authority)s n'est pas une collectivité française ; "
+                         "seules les collectivités françaises et leurs groupements déclarent "
+                         "leur APD.") % {"authority": authority},
                        field="authority")
     rules_for(year=year)
     if year > timezone.localdate().year:
-        raise AppError(f"year : {year} n'est pas terminée ; on déclare l'aide d'une année passée.",
+        raise AppError(_("year : %(year)s n'est pas terminée ; on déclare l'aide d'une année "
+                         "passée.") % {"year": year},
                        field="year")
     existing = Declaration.objects.filter(authority=authority, year=year).first()
     if existing is not None:
-        raise Conflict(f"{authority} a déjà une déclaration pour {year} (n° {existing.pk}) : "
-                       "complétez-la plutôt que d'en créer une autre.", field="year")
+        raise Conflict(_("%(authority)s a déjà une déclaration pour %(year)s (n° "
+                         "%(existing_pk)s) : complétez-la plutôt que d'en créer une autre.")
+                       % {"authority": authority, "year": year, "existing_pk": existing.pk}, field="year")
     try:
         with transaction.atomic():
             declaration = Declaration.objects.create(authority=authority, year=year)
     except IntegrityError as exc:  # created concurrently
-        raise Conflict(f"{authority} a déjà une déclaration pour {year}.", field="year") from exc
+        raise Conflict(_("%(authority)s a déjà une déclaration pour %(year)s.")
+                       % {"authority": authority, "year": year}, field="year") from exc
     DeclarationVersion.objects.create(declaration=declaration, number=1, created_by=actor)
     return declaration
 
@@ -411,14 +443,15 @@ def declaration_create(*, actor, authority, year: int) -> Declaration:
 def declaration_get(*, pk: int) -> Declaration:
     found = Declaration.objects.select_related("authority").filter(pk=pk).first()
     if found is None:
-        raise NotFound(f"Aucune déclaration n° {pk}.", field="id")
+        raise NotFound(_("Aucune déclaration n° %(pk)s.") % {"pk": pk}, field="id")
     return found
 
 
 def _line_for(declaration: Declaration, line_id: int) -> DeclarationLine:
     line = DeclarationLine.objects.filter(pk=line_id, version__declaration=declaration).first()
     if line is None:
-        raise NotFound(f"La déclaration n° {declaration.pk} n'a pas de ligne n° {line_id}.",
+        raise NotFound(_("La déclaration n° %(number)s n'a pas de ligne n° %(line_id)s.")
+                       % {"number": declaration.pk, "line_id": line_id},
                        field="line")
     return line
 
@@ -460,7 +493,8 @@ def line_update(*, actor, declaration: Declaration, line_id: int, data: dict) ->
     version = _editable(declaration)
     line = _line_for(declaration, line_id)
     if line.version_id != version.pk:
-        raise Conflict(f"La ligne n° {line_id} appartient à une version verrouillée.", field="line")
+        raise Conflict(_("La ligne n° %(line_id)s appartient à une version verrouillée.")
+                       % {"line_id": line_id}, field="line")
     rules = rules_for(year=declaration.year)
     errors: dict = {}
     values = _resolve_line(rules=rules, authority=declaration.authority, data=data, errors=errors)
@@ -476,7 +510,8 @@ def line_delete(*, actor, declaration: Declaration, line_id: int) -> None:
     version = _editable(declaration)
     line = _line_for(declaration, line_id)
     if line.version_id != version.pk:
-        raise Conflict(f"La ligne n° {line_id} appartient à une version verrouillée.", field="line")
+        raise Conflict(_("La ligne n° %(line_id)s appartient à une version verrouillée.")
+                       % {"line_id": line_id}, field="line")
     line.delete()
 
 
@@ -486,8 +521,8 @@ def declaration_nothing_set(*, actor, declaration: Declaration, nothing: bool) -
     access.require_edit(user=actor, authority=declaration.authority)
     version = _editable(declaration)
     if nothing and version.lines.exists():
-        raise AppError("nothing_to_declare : la déclaration a des lignes ; supprimez-les avant de "
-                       "déclarer « rien cette année ».", field="nothing_to_declare")
+        raise AppError(_("nothing_to_declare : la déclaration a des lignes ; supprimez-les "
+                         "avant de déclarer « rien cette année »."), field="nothing_to_declare")
     version.nothing_to_declare = nothing
     version.save(update_fields=["nothing_to_declare"])
     return version
@@ -503,8 +538,8 @@ def declaration_prepare(*, actor, declaration: Declaration) -> dict:
     access.require_edit(user=actor, authority=declaration.authority)
     version = _editable(declaration)
     if version.nothing_to_declare:
-        raise AppError("nothing_to_declare : retirez « rien à déclarer » avant de préparer des "
-                       "lignes.", field="nothing_to_declare")
+        raise AppError(_("nothing_to_declare : retirez « rien à déclarer » avant de préparer "
+                         "des lignes."), field="nothing_to_declare")
     rules = rules_for(year=declaration.year)
     paid = (paid_by_project(authority=declaration.authority, year=declaration.year,
                              instruments=prepare_instruments())
@@ -539,8 +574,8 @@ def declaration_submit(*, actor, declaration: Declaration) -> DeclarationVersion
     access.require_edit(user=actor, authority=declaration.authority)
     version = _editable(declaration)
     if not version.nothing_to_declare and not version.lines.exists():
-        raise AppError("lines : la déclaration est vide ; ajoutez vos lignes, ou déclarez « rien "
-                       "à déclarer cette année » (nothing_to_declare).", field="lines")
+        raise AppError(_("lines : la déclaration est vide ; ajoutez vos lignes, ou déclarez « "
+                         "rien à déclarer cette année » (nothing_to_declare)."), field="lines")
     version.state = State.SUBMITTED
     version.submitted_at, version.submitted_by = timezone.now(), actor
     version.save(update_fields=["state", "submitted_at", "submitted_by"])
@@ -550,9 +585,11 @@ def declaration_submit(*, actor, declaration: Declaration) -> DeclarationVersion
 def _submitted(declaration: Declaration) -> DeclarationVersion:
     version = _latest(declaration)
     if version.state != State.SUBMITTED:
-        raise Conflict(f"La déclaration {declaration.year} de {declaration.authority} est "
-                       f"« {version.get_state_display()} » : seule une déclaration soumise se "
-                       "valide ou se renvoie.", field="state")
+        raise Conflict(_("La déclaration %(year)s de %(authority)s est « %(state)s » : seule "
+                         "une déclaration soumise se valide ou se renvoie.")
+                       % {"year": declaration.year,
+                          "authority": declaration.authority,
+                          "state": version.get_state_display()}, field="state")
     return version
 
 
@@ -575,7 +612,7 @@ def declaration_return(*, actor, declaration: Declaration, comment: str) -> Decl
     access.require_decide(user=actor)
     comment = (comment or "").strip()
     if not comment:
-        raise AppError("comment : dites à la collectivité ce qu'elle doit corriger.",
+        raise AppError(_("comment : dites à la collectivité ce qu'elle doit corriger."),
                        field="comment")
     version = _submitted(declaration)
     version.state, version.return_comment = State.RETURNED, comment[:5000]
@@ -591,8 +628,9 @@ def declaration_correct(*, actor, declaration: Declaration) -> DeclarationVersio
     access.require_edit(user=actor, authority=declaration.authority)
     version = _latest(declaration)
     if version.state != State.VALIDATED:
-        raise Conflict("Seule une déclaration validée s'ouvre en correction ; celle-ci est "
-                       f"« {version.get_state_display()} » et se modifie directement.",
+        raise Conflict(_("Seule une déclaration validée s'ouvre en correction ; celle-ci est « "
+                         "%(state)s » et se modifie directement.")
+                       % {"state": version.get_state_display()},
                        field="state")
     new = DeclarationVersion.objects.create(declaration=declaration, number=version.number + 1,
                                             nothing_to_declare=version.nothing_to_declare,
@@ -620,7 +658,8 @@ def campaign_remind(*, actor, year: int) -> dict:
     access.require_decide(user=actor)
     campaign = Campaign.objects.filter(year=year).first()
     if campaign is None:
-        raise NotFound(f"year : aucune campagne de déclaration pour {year}.", field="year")
+        raise NotFound(_("year : aucune campagne de déclaration pour %(year)s.")
+                       % {"year": year}, field="year")
     status = campaign_status(year=year, user=actor)
     missing = [row["authority_id"] for row in status["not_declared"]]
     emails: dict[int, set[str]] = {}

@@ -14,6 +14,7 @@ import time
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.core.text import fold
 from coopatlas.geo.models import AdministrativeArea, LocalAuthority
@@ -68,7 +69,8 @@ def synth_declarations(*, authorities: int = 5_000, lines: int = 10, years: int 
     if not known:
         from coopatlas.core.errors import AppError
 
-        raise AppError("Aucune règle de déclaration : lancez `manage.py load_declaration_rules`.",
+        raise AppError(_("Aucune règle de déclaration : lancez `manage.py "
+                         "load_declaration_rules`."),
                        field="rules")
     last_year = last_year or known[-1]
     year_list = [y for y in known if y <= last_year][-years:]
@@ -93,7 +95,7 @@ def synth_declarations(*, authorities: int = 5_000, lines: int = 10, years: int 
                                     is_counted=True) for d in decls], batch_size=BATCH)
             batch: list[DeclarationLine] = []
             for v in versions:
-                for _ in range(lines):
+                for _i in range(lines):
                     batch.append(_line(rng, rules, v.pk, year, types, type_weights, eligible,
                                        weights, sectors))
                 if len(batch) >= BATCH:

@@ -12,6 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coopatlas.core.errors import AppError, NotFound
@@ -36,7 +38,7 @@ def page(view):
             status = exc.http_status if exc.http_status in (403, 404) else 400
             if request.GET.get("format") in ("json", "csv", "xlsx", "crs"):
                 return _json(exc.as_dict(), status=status)
-            title = "Page introuvable" if isinstance(exc, NotFound) else "Demande refusée"
+            title = _("Page introuvable") if isinstance(exc, NotFound) else _("Demande refusée")
             return render(request, "atlas/error.html",
                           {"title": title, "error": exc, "status": status}, status=status)
 
@@ -66,8 +68,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest, year: int) -> HttpResponse:
     fmt = request.GET.get("format", "html") or "html"
     if fmt not in ("html", "json", "csv", "xlsx", "crs"):
-        raise AppError(f"format : « {fmt[:10]} » non reconnu ; valeurs : html, json, csv, xlsx, "
-                       "crs.", field="format")
+        raise AppError(_("format : « %(fmt)s » non reconnu ; valeurs : html, json, csv, xlsx, "
+                         "crs.") % {"fmt": fmt[:10]}, field="format")
     if fmt == "crs":
         return exports.crs_response(year=year)
     data = selectors.report(year=year)
@@ -79,8 +81,8 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
         "by_country", "by_type", "by_authority_kind", "by_french_region", "by_sector",
         "by_channel", "by_recipient_region")}
     return render(request, "declarations/report.html", {
-        "data": data, "charts": charts, "title": f"Aide publique au développement des "
-        f"collectivités territoriales en {year}",
+        "data": data, "charts": charts, "title": _("Aide publique au développement des "
+                                               "collectivités territoriales en %(year)s") % {"year": year},
         "years": selectors.report_years()})
 
 
@@ -97,7 +99,7 @@ def authority(request: HttpRequest, slug: str) -> HttpResponse:
             item["charts"] = {k: _bars(item["report"][k], 10)
                               for k in ("by_country", "by_type", "by_sector")}
     return render(request, "declarations/authority.html", {
-        "data": data, "authority": found, "title": f"Déclarations d'APD – {found.name}",
+        "data": data, "authority": found, "title": _("Déclarations d'APD – %(name)s") % {"name": found.name},
         "years": list(LineType.objects.values_list("ruleset__year", flat=True)
                       .distinct().order_by("-ruleset__year"))})
 
@@ -113,9 +115,20 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
         return _json(data)
     rules = services.rules_for(year=found.year)
     return render(request, "declarations/declaration.html", {
-        "data": data, "title": f"Déclaration d'APD {found.year} – {found.authority.name}",
+        "data": data, "title": _("Déclaration d'APD %(year)s – %(name)s")
+        % {"year": found.year, "name": found.authority.name},
         "types": list(rules.types.values()), "marker_keys": MARKER_KEYS,
+        # the page shows labels, never the API's codes (gender, project…)
+        "type_labels": {code: t.name_fr for code, t in rules.types.items()},
+        "marker_labels": _marker_labels(rules),
         "regions": RecipientRegion.objects.all()})
+
+
+def _marker_labels(rules) -> dict[str, str]:
+    """key → label: the year's French name, the OECD code list's English one in English."""
+    english = (get_language() or "fr")[:2] == "en"
+    return {m.key: (m.marker.name_en if english and m.marker.name_en else m.name_fr)
+            for m in rules.ruleset.markers.select_related("marker")}
 
 
 def _form_line(post) -> dict:
@@ -140,15 +153,16 @@ def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     try:
         if action == "line":
             services.line_add(actor=user, declaration=found, data=_form_line(request.POST))
-            messages.success(request, "Ligne ajoutée.")
+            messages.success(request, _("Ligne ajoutée."))
         elif action == "delete-line":
             services.line_delete(actor=user, declaration=found,
                                  line_id=int(request.POST.get("line", "0") or 0))
-            messages.success(request, "Ligne supprimée.")
+            messages.success(request, _("Ligne supprimée."))
         elif action == "prepare":
             result = services.declaration_prepare(actor=user, declaration=found)
-            messages.success(request, f"{len(result['created'])} ligne(s) préparée(s) depuis vos "
-                             "financements enregistrés ; vérifiez-les et complétez.")
+            messages.success(request, _("%(count)s ligne(s) préparée(s) depuis vos "
+                                        "financements enregistrés ; vérifiez-les et complétez.")
+                                      % {"count": len(result['created'])})
         elif action == "nothing":
             services.declaration_nothing_set(actor=user, declaration=found,
                                              nothing=request.POST.get("nothing") == "1")
@@ -157,16 +171,36 @@ def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
                                         comment=request.POST.get("comment", ""))
         elif action in ("submit", "validate", "correct"):
             getattr(services, f"declaration_{action}")(actor=user, declaration=found)
-            messages.success(request, {"submit": "Déclaration soumise au ministère.",
-                                       "validate": "Déclaration validée.",
-                                       "correct": "Nouvelle version ouverte."}[action])
+            messages.success(request, {"submit": _("Déclaration soumise au ministère."),
+                                       "validate": _("Déclaration validée."),
+                                       "correct": _("Nouvelle version ouverte.")}[action])
         else:
-            raise NotFound(f"Action « {action[:20]} » inconnue.", field="action")
+            raise NotFound(_("Action « %(action)s » inconnue.") % {"action": action[:20]}, field="action")
     except AppError as exc:
         for field, msgs in exc.errors.items():
             for message in msgs:
-                messages.error(request, message if field == "__all__" else f"{message}")
+                messages.error(request, _page_message(field, str(message)))
     return redirect(reverse("declarations:declaration", kwargs={"pk": pk}))
+
+
+def _field_labels() -> dict[str, str]:
+    """The page's names for the services' fields (the API names them `amount`, `type`…)."""
+    return {"amount": _("Montant"), "type": _("Type"), "country": _("Pays bénéficiaire"),
+            "region": _("Région bénéficiaire"), "channel": _("Canal CRS"), "sector": _("Secteur CAD"),
+            "markers": _("Marqueurs"), "project": _("Projet"), "comment": _("Commentaire"),
+            "under_12_months": _("Réfugiés de moins de 12 mois"), "lines": _("Lignes"),
+            "nothing_to_declare": _("Rien à déclarer"), "year": _("Année"), "line": _("Ligne")}
+
+
+def _page_message(field: str, message: str) -> str:
+    """« country : « QQ » n'est pas… » → « Pays bénéficiaire : « QQ » n'est pas… »: the page
+    shows its own label for the field, never the code name."""
+    from coopatlas.editor.errors import _strip_prefix  # the one rule for a field's prefix
+
+    label = _field_labels().get(field.removeprefix("marker_"))
+    if not label or _strip_prefix(field, message) == message:
+        return message
+    return _("%(label)s : %(message)s") % {"label": label, "message": _strip_prefix(field, message)}
 
 
 @require_POST
@@ -188,8 +222,10 @@ def campaign(request: HttpRequest, year: int) -> HttpResponse:
     if request.method == "POST":
         try:
             result = services.campaign_remind(actor=request.user, year=year)
-            messages.success(request, f"Relance envoyée à {result['reminded']} collectivité(s) "
-                             f"({result['with_email']} avec une adresse).")
+            messages.success(request, _("Relance envoyée à %(reminded)s collectivité(s) "
+                                        "(%(with_email)s avec une adresse).")
+                                      % {"reminded": result['reminded'],
+                                         "with_email": result['with_email']})
         except AppError as exc:
             messages.error(request, exc.message)
         return redirect(reverse("declarations:campaign", kwargs={"year": year}))
@@ -197,4 +233,4 @@ def campaign(request: HttpRequest, year: int) -> HttpResponse:
     if request.GET.get("format") == "json":
         return _json(data)
     return render(request, "declarations/campaign.html",
-                  {"data": data, "title": f"Campagne de déclaration {year}"})
+                  {"data": data, "title": _("Campagne de déclaration %(year)s") % {"year": year}})

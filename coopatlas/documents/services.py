@@ -11,6 +11,7 @@ from pathlib import PurePath
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from coopatlas.accounts.permissions import require
 from coopatlas.core.errors import AppError
@@ -61,21 +62,24 @@ def document_upload(*, actor, record: Model, file, title: str = "") -> Document:
     """Attach `file` to a convention, project or partnership the actor may edit."""
     kind_name = record._meta.model_name
     if kind_name not in ATTACHABLE:
-        raise AppError(f"Un document s'attache à une convention, un projet ou un partenariat, "
-                       f"pas à « {record._meta.verbose_name} ».", field="record")
+        raise AppError(_("Un document s'attache à une convention, un projet ou un partenariat, "
+                         "pas à « %(verbose_name)s ».")
+                       % {"verbose_name": record._meta.verbose_name}, field="record")
     require("edit", user=actor, record=record)
     name = _clean_name(getattr(file, "name", ""))
     data = _read_capped(file)
     if not data:
-        raise AppError(f"file : « {name} » est vide (0 octet) ; choisissez le bon fichier.",
+        raise AppError(_("file : « %(name)s » est vide (0 octet) ; choisissez le bon fichier.")
+                       % {"name": name},
                        field="file")
     if len(data) > MAX_BYTES:
-        raise AppError(f"file : « {name} » dépasse 20 Mo ; réduisez-le (PDF compressé, "
-                       "image redimensionnée) ou découpez-le.", field="file")
+        raise AppError(_("file : « %(name)s » dépasse 20 Mo ; réduisez-le (PDF compressé, "
+                         "image redimensionnée) ou découpez-le.") % {"name": name}, field="file")
     kind = detect_kind(data[:16])
     if kind is None:
-        raise AppError(f"file : le contenu de « {name} » n'est ni un PDF ni une image PNG, "
-                       "JPEG ou WebP, quel que soit son nom ; exportez-le en PDF.",
+        raise AppError(_("file : le contenu de « %(name)s » n'est ni un PDF ni une image PNG, "
+                         "JPEG ou WebP, quel que soit son nom ; exportez-le en PDF.")
+                       % {"name": name},
                        field="file")
     stored_name = f"{secrets.token_hex(16)}.{EXTENSIONS[kind]}"
     document = Document(title=(title or "").strip()[:300], original_name=name, kind=kind,

@@ -171,12 +171,12 @@ class ProjectForm(RecordForm):
     partnerships = _picker(_("Partenariats servis"), "partnerships",
                            help_text=_("Un partenariat par ligne (identifiant de sa fiche)."))
     participants = _picker(_("Collectivités participantes"), "authorities",
-                           help_text=_("Une collectivité par ligne ; ajoutez « ; lead » pour "
-                                       "le chef de file."))
+                           help_text=_("Une collectivité par ligne ; ajoutez « ; chef de file » "
+                                       "pour la collectivité qui mène le projet."))
     operators = forms.CharField(label=_("Opérateurs"), required=False,
                                 widget=forms.Textarea(attrs=TEXTAREA),
-                                help_text=_("Un acteur par ligne (identifiant) ; ajoutez "
-                                            "« ; accountable », « ; funding »… pour son rôle."))
+                                help_text=_("Un acteur par ligne (identifiant) ; ajoutez son rôle "
+                                            "après « ; » : « ; Responsable », « ; Financeur »…"))
     countries = forms.CharField(label=_("Pays bénéficiaires"), required=False,
                                 help_text=_("Codes ISO à deux lettres : ML, SN…"))
     areas = _picker(_("Territoires"), "areas",
@@ -227,9 +227,10 @@ class ProjectForm(RecordForm):
         data = {**{n: getattr(record, n) for n in ProjectForm.plain}, "version": record.version,
                 "partnerships": resolve.as_lines(p.slug for p in record.partnerships.all()),
                 "participants": resolve.as_lines(
-                    f"{_authority_code(p.authority)}" + (" ; lead" if p.role == "lead" else "")
+                    f"{_authority_code(p.authority)}"
+                    + (f" ; {str(p.get_role_display()).lower()}" if p.role == "lead" else "")
                     for p in record.participants.select_related("authority")),
-                "operators": resolve.as_lines(f"{o.organisation.slug} ; {o.role}"
+                "operators": resolve.as_lines(f"{o.organisation.slug} ; {o.get_role_display()}"
                                               for o in record.operator_links
                                               .select_related("organisation")),
                 "countries": " ".join(record.countries.values_list("iso2", flat=True)),
@@ -330,8 +331,8 @@ class FundingLineForm(forms.Form):
         if not text:
             from coopatlas.core.errors import AppError
 
-            raise AppError("Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
-                           "acteur (org:identifiant).", field="funder")
+            raise AppError(_("Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
+                             "acteur (org:identifiant)."), field="funder")
         if text.lower().startswith("org:"):
             return {"funder_organisation": resolve.organisation(text[4:], field="funder")}
         if Organisation.objects.filter(slug=resolve._head(text)).exists():
@@ -466,7 +467,7 @@ class ConventionForm(RecordForm):
             if not found:
                 from coopatlas.core.errors import AppError
 
-                raise AppError("Donnez le partenariat dont relève la convention.",
+                raise AppError(_("Donnez le partenariat dont relève la convention."),
                                field="partnership")
             kw["partnership"] = found[0]
         return kw

@@ -11,6 +11,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Model
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 from coopatlas.core.text import is_lookup_key
@@ -44,7 +46,8 @@ def one(model: type[Model], lookup: str, value, *, field: str, hint: str):
 
 def _found(found, value, *, field: str, hint: str):
     if found is None:
-        raise AppError(f"« {str(value)[:60]} » introuvable ; {hint}", field=field)
+        raise AppError(_("« %(value)s » introuvable ; %(hint)s")
+                       % {"value": str(value)[:60], "hint": hint}, field=field)
     return found
 
 
@@ -76,19 +79,34 @@ def _split_last(entry: str, *, field: str, what: str) -> tuple[str, str]:
     else:
         parts = entry.rsplit(None, 1)
         if len(parts) != 2:
-            raise AppError(f"« {entry[:60]} » : ajoutez {what} après le code.", field=field)
+            raise AppError(_("« %(entry)s » : ajoutez %(what)s après le code.")
+                           % {"entry": entry[:60], "what": what}, field=field)
         head, value = parts
     return _head(head), value.strip()
 
 
+def _role(value: str, choices) -> str:
+    """A role written as its label (« chef de file », in the page's language or in French) or
+    as its code (lead): the code. Anything else is left for the service to refuse."""
+    wanted = value.strip().lower()
+    for code, label in choices:
+        with translation.override("fr"):
+            french = str(label).lower()
+        if wanted in (code, str(label).lower(), french):
+            return code
+    return value.strip()
+
+
 def participants(text: str, *, field: str = "participants") -> list[tuple]:
-    """`code` (partner) or `code ; lead`: the authority and its role."""
+    """`code` (partner) or `code ; chef de file` (or `; lead`): the authority and its role."""
+    from coopatlas.cooperation.models import ProjectParticipant
+
     out = []
     for entry in lines(text):
         role = "partner"
         if ";" in entry:
             head, role = (p.strip() for p in entry.rsplit(";", 1))
-            role = {"chef de file": "lead", "partenaire": "partner"}.get(role.lower(), role)
+            role = _role(role, ProjectParticipant.Role.choices)
         else:
             head = entry
         out.append((authority(head, field=field), role))
@@ -99,16 +117,20 @@ def organisation(slug: str, *, field: str):
     from coopatlas.cooperation.models import Organisation
 
     return one(Organisation, "slug", _head(slug), field=field,
-               hint="donnez l'identifiant (slug) d'un acteur existant, ou créez-le d'abord.")
+               hint=_("donnez l'identifiant d'un acteur existant, ou créez-le d'abord."))
 
 
 def operators(text: str, *, field: str = "operators") -> list[tuple]:
+    """`slug` (implementing) or `slug ; Responsable` (or `; accountable`): actor and role."""
+    from coopatlas.cooperation.models import ProjectOperator
+
     out = []
     for entry in lines(text):
         role = "implementing"
         head = entry
         if ";" in entry:
             head, role = (p.strip() for p in entry.rsplit(";", 1))
+            role = _role(role, ProjectOperator.Role.choices)
         out.append((organisation(head, field=field), role))
     return out
 
@@ -136,11 +158,12 @@ def places(text: str, *, field: str = "places") -> list:
     for entry in lines(text):
         code = _head(entry)
         if not code.isdigit():
-            raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
-                           "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
+            raise AppError(_("« %(code)s » : un lieu se donne par son identifiant GeoNames, un "
+                             "nombre (2253354) ; tapez son nom pour le chercher.")
+                           % {"code": code[:60]}, field=field)
         out.append(one(Place, "geonames_id", int(code), field=field,
-                       hint="ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
-                            "liste proposée en tapant son nom."))
+                       hint=_("ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
+                              "liste proposée en tapant son nom.")))
     return out
 
 
@@ -148,8 +171,8 @@ def partnerships(text: str, *, field: str = "partnerships") -> list:
     from coopatlas.cooperation.models import Partnership
 
     return [one(Partnership, "slug", _head(s), field=field,
-                hint="donnez l'identifiant (slug) d'un partenariat, tel qu'il figure dans "
-                     "l'adresse de sa fiche.") for s in lines(text)]
+                hint=_("donnez l'identifiant d'un partenariat, tel qu'il figure dans "
+                       "l'adresse de sa fiche.")) for s in lines(text)]
 
 
 def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
@@ -162,7 +185,8 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
         try:
             value = Decimal(pct.replace(",", ".").rstrip("%").strip())
         except InvalidOperation as exc:
-            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code}.",
+            raise AppError(_("« %(pct)s » n'est pas un pourcentage pour le secteur %(code)s.")
+                           % {"pct": pct[:20], "code": code},
                            field=field) from exc
         out.append((sector, value))
     return out

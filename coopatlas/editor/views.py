@@ -323,7 +323,7 @@ def _funding_apply_line(actor, project, form, line) -> None:
     cd = form.cleaned_data
     if line is None:
         if cd.get("amount") is None:
-            raise AppError("Donnez le montant de cette ligne.", field="amount")
+            raise AppError(_("Donnez le montant de cette ligne."), field="amount")
         editing.funding_add(actor=actor, project=project, amount=cd["amount"],
                             instrument=cd["instrument"], currency=cd["currency"],
                             nature=cd["nature"], year=cd.get("year"), note=cd.get("note") or "",
@@ -333,7 +333,7 @@ def _funding_apply_line(actor, project, form, line) -> None:
         editing.record_delete(actor=actor, record=line, version=cd.get("version"))
         return
     if cd.get("amount") is None:
-        raise AppError("Donnez le montant, ou cochez « Retirer » pour enlever la ligne.",
+        raise AppError(_("Donnez le montant, ou cochez « Retirer » pour enlever la ligne."),
                        field="amount")
     if (cd["amount"], cd["nature"], cd.get("note") or "") == (line.amount, line.nature,
                                                               line.note):

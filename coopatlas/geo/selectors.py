@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import NotFound
 from coopatlas.core.text import fold, is_lookup_key
@@ -67,7 +68,7 @@ def authority_get(*, key: str, field: str = "key", kind: str | None = None) -> L
 def authority_get_by_code(*, code: str, kind: str | None = None) -> LocalAuthority:
     """One authority from an INSEE code (current or former), a SIREN or a prefixed code."""
     raw = (code or "").strip()
-    prefix, _, value = raw.partition(":") if ":" in raw else ("", "", raw)
+    prefix, _sep, value = raw.partition(":") if ":" in raw else ("", "", raw)
     prefix, value = prefix.strip().lower(), value.strip().upper()
     kind = kind or None
     found: LocalAuthority | None = None
@@ -93,10 +94,10 @@ def authority_get_by_code(*, code: str, kind: str | None = None) -> LocalAuthori
         found = None
     if found is None:
         raise NotFound(
-            f"Aucune collectivité pour le code « {raw} »"
-            + (f" (type {kind})" if kind else "")
-            + ". "
-            + HOW_TO_FIND,
+            _("Aucune collectivité pour le code « %(raw)s »%(value)s. %(HOW_TO_FIND)s")
+            % {"raw": raw,
+               "value": _(" (type %(kind)s)") % {"kind": kind} if kind else "",
+               "HOW_TO_FIND": HOW_TO_FIND},
             field="code",
         )
     return found
@@ -166,8 +167,8 @@ def area_get(*, code: str) -> AdministrativeArea:
     area = AdministrativeArea.objects.select_related("country", "parent").filter(code=value).first()
     if area is None:
         raise NotFound(
-            f"Aucun territoire pour le code « {code} ». Utilisez un code ISO 3166-2 "
-            "(ML-5 pour Mopti, ML-BKO, FR-35 pour l'Ille-et-Vilaine, FR-BRE).",
+            _("Aucun territoire pour le code « %(code)s ». Utilisez un code ISO 3166-2 (ML-5 "
+              "pour Mopti, ML-BKO, FR-35 pour l'Ille-et-Vilaine, FR-BRE).") % {"code": code},
             field="code",
         )
     return area
@@ -189,8 +190,8 @@ def country_get(*, iso2: str) -> Country:
     country = Country.objects.filter(iso2=value).first()
     if country is None:
         raise NotFound(
-            f"Aucun pays pour le code « {iso2} ». Utilisez un code ISO 3166-1 "
-            "alpha-2 (ML pour le Mali, BF, MG…).",
+            _("Aucun pays pour le code « %(iso2)s ». Utilisez un code ISO 3166-1 alpha-2 (ML "
+              "pour le Mali, BF, MG…).") % {"iso2": iso2},
             field="iso2",
         )
     return country

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.core.bulk import sync_rows
 from coopatlas.core.datafiles import data_error
@@ -579,7 +580,8 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
     match = france.get("geonames_match") or {}
     _say(
         stdout,
-        f"Communes placed from GeoNames: {match.get('matched')} of "
-        f"{match.get('communes')} (the others at their département's centre).",
+        _("Communes placées d'après GeoNames : %(value)s sur %(value2)s (les autres au centre "
+          "de leur département).")
+        % {"value": match.get('matched'), "value2": match.get('communes')},
     )
     return counts

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from coopatlas.core.errors import AppError
@@ -83,7 +84,8 @@ class Progress:
         self.last = now
         share = min(done / self.total, 1.0)
         bar = "#" * int(share * 30)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {share:5.1%} {count:>8} activities")
+        sys.stderr.write(  # i18n: not user-facing (a progress bar)
+            f"\r{self.label} [{bar:<30}] {share:5.1%} {count:>8} activities")
         if final:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -110,9 +112,10 @@ def _activities(path: Path, progress: Progress | None = None
                 ) -> Iterator[tuple[etree._Element, int, etree._Element]]:
     """Yield (detached activity, position, root) for each activity; checks the file's frame."""
     if not path.exists():
-        raise AppError(f"{path}: no such file.", field="file")
+        raise AppError(_("%(path)s : fichier introuvable.") % {"path": path}, field="file")
     if path.stat().st_size == 0:
-        raise AppError(f"{path}: the file is empty; expected an IATI <iati-activities> file.",
+        raise AppError(_("%(path)s : le fichier est vide ; un fichier IATI <iati-activities> "
+                         "est attendu.") % {"path": path},
                        field="file")
     count, depth, root = 0, 0, None
     with open(path, "rb") as handle:
@@ -135,38 +138,49 @@ def _activities(path: Path, progress: Progress | None = None
                     if progress:
                         progress.update(counting.done, count)
                 elif isinstance(el.tag, str) and not el.tag.startswith("{"):
-                    raise AppError(f"{path}, line {el.sourceline}, /iati-activities/{el.tag}: "
-                                   f"unknown element <{el.tag}>; an IATI activities file holds "
-                                   "only <iati-activity> elements (extensions need their own "
-                                   "XML namespace).", field="file")
+                    raise AppError(_("%(path)s, ligne %(sourceline)s, /iati-activities/%(tag)s "
+                                     ": élément inconnu <%(tag)s> ; un fichier d'activités "
+                                     "IATI ne contient que des éléments <iati-activity> (une "
+                                     "extension a besoin de son propre espace de noms XML).")
+                                   % {"path": path, "sourceline": el.sourceline, "tag": el.tag}, field="file")
                 el.clear()
         except etree.XMLSyntaxError as exc:
-            raise AppError(f"{path}, line {exc.lineno}: not well-formed XML ({exc.msg}); "
-                           "the file must be an IATI XML file.", field="file") from None
+            raise AppError(_("%(path)s, ligne %(lineno)s : XML mal formé (%(msg)s) ; le "
+                             "fichier doit être un fichier XML IATI.")
+                           % {"path": path, "lineno": exc.lineno, "msg": exc.msg}, field="file") from None
     if root is None:
-        raise AppError(f"{path}: no XML element found; expected <iati-activities>.", field="file")
+        raise AppError(_("%(path)s : aucun élément XML ; <iati-activities> est attendu.")
+                       % {"path": path}, field="file")
     if count == 0:
-        raise AppError(f"{path}: <iati-activities> holds no <iati-activity>; the schema "
-                       "requires at least one.", field="file")
+        raise AppError(_("%(path)s : <iati-activities> ne contient aucune <iati-activity> ; le "
+                         "schéma en exige au moins une.") % {"path": path}, field="file")
     if progress:
         progress.update(counting.done, count, final=True)
 
 
 def _check_root(path: Path, root: etree._Element) -> None:
     if root.tag != "iati-activities":
-        hint = (" (an organisation file: import activities files only)"
+        hint = (_(" (un fichier d'organisations : importez seulement des fichiers d'activités)")
                 if root.tag == "iati-organisations" else "")
-        raise AppError(f"{path}, line {root.sourceline}: the root element is <{root.tag}>, "
-                       f"expected <iati-activities>{hint}.", field="file")
+        raise AppError(_("%(path)s, ligne %(sourceline)s : l'élément racine est <%(tag)s>, "
+                         "<iati-activities> est attendu%(hint)s.")
+                       % {"path": path,
+                          "sourceline": root.sourceline,
+                          "tag": root.tag,
+                          "hint": hint}, field="file")
     version = (root.get("version") or "").strip()
     if not version:
-        raise AppError(f"{path}, line {root.sourceline}, /iati-activities: the version "
-                       "attribute is missing; IATI files must declare version=\"2.03\".",
+        raise AppError(_("%(path)s, ligne %(sourceline)s, /iati-activities : l'attribut "
+                         "version manque ; un fichier IATI déclare version=\"2.03\".")
+                       % {"path": path, "sourceline": root.sourceline},
                        field="file")
     if version not in ACCEPTED_VERSIONS:
-        raise AppError(f"{path}: unsupported version {version}: the atlas reads IATI "
-                       f"{', '.join(ACCEPTED_VERSIONS)} (convert 1.x files to 2.03 first, "
-                       "e.g. with the IATI Standard's upgrade guidance).", field="file")
+        raise AppError(_("%(path)s : version %(version)s non prise en charge : l'atlas lit "
+                         "IATI %(ACCEPTED_VERSIONS)s (convertissez d'abord les fichiers 1.x en "
+                         "2.03, par exemple selon le guide de mise à niveau du standard IATI).")
+                       % {"path": path,
+                          "version": version,
+                          "ACCEPTED_VERSIONS": ', '.join(ACCEPTED_VERSIONS)}, field="file")
 
 
 def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, int]:
@@ -186,9 +200,11 @@ def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, in
             ident = (el.findtext("iati-identifier") or "").strip() or "(no iati-identifier)"
             problems.extend(f"{p} [activity {ident}]" for p in found[: MAX_REPORTED - len(problems)])
     if problems:
-        note = "" if version == "2.03" else f" (a {version} file is read with the 2.03 schema)"
-        raise AppError(f"{path} is not valid IATI 2.03{note}; nothing was imported:\n  "
-                       + "\n  ".join(problems), field="file")
+        note = "" if version == "2.03" else (_(" (un fichier %(version)s est lu avec le schéma 2.03)")
+                                             % {"version": version})
+        raise AppError(_("%(path)s n'est pas un fichier IATI 2.03 valide%(note)s ; rien n'a "
+                         "été importé :\n  %(problems)s")
+                       % {"path": path, "note": note, "problems": "\n  ".join(problems)}, field="file")
     return version, count
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from coopatlas.cooperation.models import (
@@ -62,8 +63,8 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
     """
     output = Path(output)
     if not output.parent.exists():
-        raise AppError(f"{output.parent}: no such folder; create it or choose another "
-                       "--output.", field="output")
+        raise AppError(_("%(parent)s : dossier introuvable ; créez-le ou choisissez un autre "
+                         "--output.") % {"parent": output.parent}, field="output")
     generated = (generated_at or datetime.now(UTC)).replace(microsecond=0)
     checker = ActivityChecker(nsmap=NSMAP)
     handle, tmp_name = tempfile.mkstemp(prefix=".iati-", suffix=".xml.part", dir=output.parent)
@@ -86,18 +87,20 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
                     if problems:
                         first = problems[0]
                         raise AppError(
-                            f"activity {act.findtext('iati-identifier')} (project "
-                            f"« {project.slug} ») would be invalid IATI 2.03 at "
-                            f"{first.path.split(']', 1)[-1] or '/iati-activity'}: "
-                            f"{first.message}; nothing was written.", field="output")
+                            _("activité %(value)s (projet « %(slug)s ») : IATI 2.03 invalide "
+                              "en %(value2)s : %(first_message)s ; rien n'a été écrit.")
+                            % {"value": act.findtext('iati-identifier'),
+                               "slug": project.slug,
+                               "value2": first.path.split(']', 1)[-1] or '/iati-activity',
+                               "first_message": first.message}, field="output")
                     xf.write("\n")
                     xf.write(act, pretty_print=True)
                     result.activities += 1
                     if progress:
                         progress.update(result.activities, result.activities)
         if result.activities == 0:
-            raise AppError("no project to export with these filters (an IATI file needs at "
-                           "least one activity); nothing was written.", field="output")
+            raise AppError(_("aucun projet à exporter avec ces filtres (un fichier IATI "
+                             "contient au moins une activité) ; rien n'a été écrit."), field="output")
         os.replace(tmp_name, output)
     finally:
         if os.path.exists(tmp_name):
@@ -256,8 +259,8 @@ def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = No
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
-        raise AppError(f"{path}: the database refused the import ({exc}); nothing was "
-                       "imported.", field="file") from None
+        raise AppError(_("%(path)s : la base de données a refusé l'import (%(exc)s) ; rien n'a "
+                         "été importé.") % {"path": path, "exc": exc}, field="file") from None
     assert result.activities + result.skipped == count
     return result
 
@@ -291,17 +294,19 @@ class _Writer:
         self._links(records, projects)
 
     def _keep(self, r: ActivityRecord, found: dict) -> bool:
-        where = f"line {r.line}, activity {r.identifier}"
+        where = _("ligne %(line)s, activité %(identifier)s") % {"line": r.line, "identifier": r.identifier}
         if r.identifier in self.seen:
             self.result.skipped += 1
-            self.result.warn(f"{where}: appears twice in the file; the first one is kept.")
+            self.result.warn(_("%(where)s : apparaît deux fois dans le fichier ; la première "
+                               "est gardée.") % {"where": where})
             return False
         self.seen.add(r.identifier)
         own_slug = r.identifier[len(r.reporting.ref) + 1:] if r.reporting.ref and \
             r.identifier.startswith(r.reporting.ref + "-") else None
         if own_slug in self.ref.own or (r.identifier in found and not found[r.identifier][2]):
             self.result.skipped += 1
-            self.result.warn(f"{where}: is one of the atlas's own projects; not imported.")
+            self.result.warn(_("%(where)s : est l'un des projets de l'atlas lui-même ; non "
+                               "importé.") % {"where": where})
             return False
         return True
 
@@ -344,8 +349,9 @@ class _Writer:
         start = found.get("2") or found.get("1")
         end = found.get("4") or found.get("3")
         if start and end and end < start:
-            self.result.warn(f"line {r.line}, activity {r.identifier}: ends before it starts; "
-                             "the end date is left out.")
+            self.result.warn(_("ligne %(line)s, activité %(identifier)s : se termine avant de "
+                               "commencer ; la date de fin est omise.")
+                             % {"line": r.line, "identifier": r.identifier})
             end = None
         return start, end, undated
 
@@ -462,9 +468,9 @@ class _Writer:
                 reporter if t.type == codes["transaction_own_commitment"] else None)
             currency = (t.currency or r.default_currency or p.currency).upper()
             if funder is None or t.value < 0 or not re.fullmatch(r"[A-Z]{3}", currency):
-                self.result.warn(f"line {r.line}, activity {r.identifier}: a commitment "
-                                 "without a provider, or negative, or without currency is "
-                                 "left out.")
+                self.result.warn(_("ligne %(line)s, activité %(identifier)s : un engagement "
+                                   "sans financeur, ou négatif, ou sans devise est omis.")
+                                 % {"line": r.line, "identifier": r.identifier})
                 continue
             when = _parse_date(t.date)
             own = funder == reporter

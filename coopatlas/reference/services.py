@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.core.bulk import sync_rows
 from coopatlas.core.datafiles import DataFiles, data_error
@@ -41,12 +42,12 @@ def codelist_read(path: Path) -> list[dict]:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
-        raise data_error(path, f"XML illisible ({exc})") from exc
+        raise data_error(path, _("XML illisible (%(exc)s)") % {"exc": exc}) from exc
     items = []
     for item in root.iter("codelist-item"):
         code = (item.findtext("code") or "").strip()
         if not code:
-            raise data_error(path, "un élément <codelist-item> n'a pas de <code>")
+            raise data_error(path, _("un élément <codelist-item> n'a pas de <code>"))
 
         def narratives(tag: str, item=item) -> dict[str, str]:
             out: dict[str, str] = {}
@@ -57,7 +58,7 @@ def codelist_read(path: Path) -> list[dict]:
 
         names = narratives("name")
         if not names:
-            raise data_error(path, f"le code {code} n'a pas de nom")
+            raise data_error(path, _("le code %(code)s n'a pas de nom") % {"code": code})
         desc = narratives("description")
         items.append(
             {
@@ -71,7 +72,7 @@ def codelist_read(path: Path) -> list[dict]:
             }
         )
     if not items:
-        raise data_error(path, "aucun code dans la liste")
+        raise data_error(path, _("aucun code dans la liste"))
     return items
 
 
@@ -80,7 +81,7 @@ def yaml_read(path: Path):
         with open(path, encoding="utf-8") as fh:
             return yaml.safe_load(fh)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise data_error(path, f"YAML illisible ({exc})") from exc
+        raise data_error(path, _("YAML illisible (%(exc)s)") % {"exc": exc}) from exc
 
 
 def _fr(item: dict) -> str:
@@ -107,7 +108,7 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
     markers_path = files.reference("policy_markers.yaml")
     markers = yaml_read(markers_path)
     if not isinstance(markers, dict):
-        raise data_error(markers_path, "une table code → {slug, name_fr} est attendue")
+        raise data_error(markers_path, _("une table code → {slug, name_fr} est attendue"))
 
     counts: dict[str, int] = {}
     counts["sector_categories"] = sync_rows(
@@ -125,7 +126,8 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
         if i["category"] not in category_codes:
             raise data_error(
                 files.reference("iati/Sector.xml"),
-                f"le secteur {i['code']} cite une catégorie inconnue {i['category']!r}",
+                _("le secteur %(code)s cite une catégorie inconnue %(category)s")
+                % {"code": i['code'], "category": repr(i['category'])},
             )
         sector_rows.append(
             {
@@ -170,7 +172,8 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
     for i in iati["PolicyMarker"]:
         extra = markers.get(i["code"]) or markers.get(int(i["code"])) or {}
         if not extra.get("slug"):
-            raise data_error(markers_path, f"le marqueur {i['code']} n'a pas de slug")
+            raise data_error(markers_path, _("le marqueur %(code)s n'a pas de slug")
+                                           % {"code": i['code']})
         marker_rows.append(
             {
                 "code": i["code"],
@@ -235,25 +238,27 @@ def themes_load(*, path: Path, sector_codes: set[str]) -> dict[str, int]:
         nodes = _theme_nodes(data["themes"])
     except (KeyError, TypeError, ValueError) as exc:
         raise data_error(
-            path, f"structure inattendue ({exc!r}); voir l'en-tête du fichier"
+            path, _("structure inattendue (%(exc)s); voir l'en-tête du fichier")
+                  % {"exc": repr(exc)}
         ) from exc
     chapter_numbers = {c["number"] for c in chapters}
     for node in nodes:
         for n in node["guide_chapters"]:
             if n not in chapter_numbers:
                 raise data_error(
-                    path, f"le thème « {node['name_fr']} » cite le chapitre {n} inconnu"
+                    path, _("le thème « %(name_fr)s » cite le chapitre %(n)s inconnu")
+                          % {"name_fr": node['name_fr'], "n": n}
                 )
         for s in node["sectors"]:
             if s not in sector_codes:
                 raise data_error(
                     path,
-                    f"le thème « {node['name_fr']} » cite le secteur CAD {s} "
-                    "absent de iati/Sector.xml",
+                    _("le thème « %(name_fr)s » cite le secteur CAD %(s)s absent de "
+                      "iati/Sector.xml") % {"name_fr": node['name_fr'], "s": s},
                 )
     slugs = [n["slug"] for n in nodes]
     if len(set(slugs)) != len(slugs):
-        raise data_error(path, "deux thèmes ont le même slug")
+        raise data_error(path, _("deux thèmes ont le même slug"))
 
     sync_rows(GuideChapter, key=("number",), fields=["name_fr", "name_en", "slug"], rows=chapters)
     ids: dict[str, int] = {}

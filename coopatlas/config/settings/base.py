@@ -1,6 +1,7 @@
 """Settings shared by every environment. Secrets and hosts come from the environment."""
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # .../coopatlas
 PROJECT_DIR = PACKAGE_DIR.parent
-VAR_DIR = Path(os.environ.get("COOPATLAS_VAR_DIR", PROJECT_DIR / "var"))
+# The database, uploads and collected static files live here (default: var/ in the checkout).
+VAR_DIR = Path(os.environ.get("COOPATLAS_VAR_DIR") or PROJECT_DIR / "var")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = False
@@ -45,6 +47,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "coopatlas.api.middleware.ApiLanguageMiddleware",  # the API follows Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,11 +139,21 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# Every COOPATLAS_* setting is declared here, read from the environment and listed with a
+# comment in .env.example (coopatlas/core/tests/test_settings.py checks all three).
 # The design system sits behind one base template; another operator swaps this value.
 COOPATLAS_OPERATOR = {
     "name": os.environ.get("COOPATLAS_OPERATOR_NAME", "Ministère de l'Europe et des Affaires étrangères"),
     "base_template": os.environ.get("COOPATLAS_BASE_TEMPLATE", "atlas/base_dsfr.html"),
 }
+# The map's online tiles (empty: the offline basemap shipped with the atlas) and their credit.
+COOPATLAS_TILE_URL = os.environ.get("COOPATLAS_TILE_URL", "")
+COOPATLAS_TILE_ATTRIBUTION = os.environ.get("COOPATLAS_TILE_ATTRIBUTION", "")
+# Extra Content-Security-Policy sources, as JSON: {"img-src": ["https://stats.example.org"]}.
+COOPATLAS_CSP_EXTRA = json.loads(os.environ.get("COOPATLAS_CSP_EXTRA") or "{}")
+# Sign-in throttling: failures in a row before the account is locked, and for how long.
+COOPATLAS_SIGNIN_MAX_FAILURES = int(os.environ.get("COOPATLAS_SIGNIN_MAX_FAILURES") or 5)
+COOPATLAS_SIGNIN_LOCK_MINUTES = int(os.environ.get("COOPATLAS_SIGNIN_LOCK_MINUTES") or 15)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.models import Source, SourceDocument
@@ -114,7 +116,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key « {key} » appears twice in this mapping", key_node.start_mark)
+                None, None, _("la clé « %(key)s » apparaît deux fois dans cette table") % {"key": key},
+                key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
     mapping[LINE] = node.start_mark.line + 1
     return mapping
@@ -142,7 +145,20 @@ class Item:
 
     def where(self, field_name: str | None = None) -> str:
         loc = f"{self.file}:{self.line} {self.section} « {self.ident} »"
-        return f"{loc}, field {field_name}" if field_name else loc
+        return _("%(where)s, champ %(field)s") % {"where": loc, "field": field_name} if field_name else loc
+
+
+# What a lookup did not find, by kind (the kind is also the cache key).
+UNKNOWN = {
+    "country": gettext_lazy("pays inconnu « %(key)s »"),
+    "area": gettext_lazy("territoire inconnu « %(key)s »"),
+    "theme": gettext_lazy("thématique inconnue « %(key)s »"),
+    "DAC sector": gettext_lazy("secteur CAD inconnu « %(key)s »"),
+    "SDG": gettext_lazy("ODD inconnu « %(key)s »"),
+    "SDG target": gettext_lazy("cible ODD inconnue « %(key)s »"),
+    "policy marker": gettext_lazy("marqueur inconnu « %(key)s »"),
+    "authority": gettext_lazy("collectivité inconnue « %(key)s »"),
+}
 
 
 class RecordError(Exception):
@@ -153,36 +169,42 @@ class RecordError(Exception):
 
 def _fail(item: Item, field_name: str | None, message: str) -> AppError:
     where = item.where(field_name)
-    return AppError(f"{where}: {message} Nothing was loaded.", field=item.file,
+    return AppError(_("%(where)s : %(message)s Rien n'a été chargé.")
+                    % {"where": where, "message": message}, field=item.file,
                     errors={where: [message]})
 
 
 def _read(data_dir: Path) -> list[tuple[str, dict]]:
     if not data_dir.is_dir():
-        raise AppError(f"{data_dir}: no such folder; give the folder holding the demo "
-                       "*.yaml files (--data-dir).", field="data_dir")
+        raise AppError(_("%(data_dir)s : dossier introuvable ; donnez le dossier qui contient "
+                         "les fichiers *.yaml de démonstration (--data-dir).")
+                       % {"data_dir": data_dir}, field="data_dir")
     paths = sorted(data_dir.glob("*.yaml"), key=lambda p: (p.name != DOCUMENTS_FILE, p.name))
     if not paths or paths[0].name != DOCUMENTS_FILE:
-        raise AppError(f"{data_dir / DOCUMENTS_FILE}: missing; the demo data needs the list of "
-                       "cited documents first.", field=DOCUMENTS_FILE)
+        raise AppError(_("%(data_dir)s : fichier manquant ; les données de démonstration "
+                         "commencent par la liste des documents cités.")
+                       % {"data_dir": data_dir / DOCUMENTS_FILE}, field=DOCUMENTS_FILE)
     out = []
     for path in paths:
         try:
             content = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
         except UnicodeDecodeError as exc:
-            raise AppError(f"{path.name}: not UTF-8 text ({exc}); save it as UTF-8. Nothing was "
-                           "loaded.", field=path.name) from exc
+            raise AppError(_("%(path_name)s : ce n'est pas du texte UTF-8 (%(exc)s) ; "
+                             "enregistrez-le en UTF-8. Rien n'a été chargé.")
+                           % {"path_name": path.name, "exc": exc}, field=path.name) from exc
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path.name}:{mark.line + 1}" if mark else path.name
             problem = getattr(exc, "problem", None) or str(exc)
-            raise AppError(f"{where}: YAML syntax error: {problem}; fix the indentation or "
-                           "quoting there. Nothing was loaded.", field=path.name) from exc
+            raise AppError(_("%(where)s : erreur de syntaxe YAML : %(problem)s ; corrigez "
+                             "l'indentation ou les guillemets à cet endroit. Rien n'a été "
+                             "chargé.") % {"where": where, "problem": problem}, field=path.name) from exc
         if content is None:
             content = {}
         if not isinstance(content, dict):
-            raise AppError(f"{path.name}: the file must be a mapping of sections "
-                           f"({', '.join(SECTIONS)}). Nothing was loaded.", field=path.name)
+            raise AppError(_("%(path_name)s : le fichier doit être une table de sections "
+                             "(%(SECTIONS)s). Rien n'a été chargé.")
+                           % {"path_name": path.name, "SECTIONS": ', '.join(SECTIONS)}, field=path.name)
         out.append((path.name, content))
     return out
 
@@ -221,19 +243,27 @@ class _Checker:
                 if section == LINE:
                     continue
                 if section not in SECTIONS:
-                    raise AppError(f"{name}: unknown section « {section} »; the sections are "
-                                   f"{', '.join(SECTIONS)}. Nothing was loaded.", field=name)
+                    raise AppError(_("%(name)s : section inconnue « %(section)s » ; les "
+                                     "sections sont %(SECTIONS)s. Rien n'a été chargé.")
+                                   % {"name": name,
+                                      "section": section,
+                                      "SECTIONS": ', '.join(SECTIONS)}, field=name)
                 if section == "documents" and name != DOCUMENTS_FILE:
-                    raise AppError(f"{name}: documents are declared in {DOCUMENTS_FILE} only. "
-                                   "Nothing was loaded.", field=name)
+                    raise AppError(_("%(name)s : les documents se déclarent dans "
+                                     "%(DOCUMENTS_FILE)s seulement. Rien n'a été chargé.")
+                                   % {"name": name, "DOCUMENTS_FILE": DOCUMENTS_FILE}, field=name)
                 if not isinstance(records, list):
-                    raise AppError(f"{name}: section « {section} » must be a list of records "
-                                   "(each line starting with '- '). Nothing was loaded.",
+                    raise AppError(_("%(name)s : la section « %(section)s » doit être une "
+                                     "liste d'enregistrements (chaque ligne commençant par '- "
+                                     "'). Rien n'a été chargé.")
+                                   % {"name": name, "section": section},
                                    field=name)
                 for data in records:
                     if not isinstance(data, dict):
-                        raise AppError(f"{name}: section « {section} » holds « {data} », not a "
-                                       "record (key: value mapping). Nothing was loaded.",
+                        raise AppError(_("%(name)s : la section « %(section)s » contient « "
+                                         "%(data)s », pas un enregistrement (table clé: "
+                                         "valeur). Rien n'a été chargé.")
+                                       % {"name": name, "section": section, "data": data},
                                        field=name)
                     self.bundle.items[section].append(Item(name, section, data))
         for item in self.bundle.items["documents"]:
@@ -277,22 +307,26 @@ class _Checker:
         keys = set(data) - {LINE}
         missing = sorted(required - keys)
         if missing:
-            raise _fail(item, what or missing[0], f"missing {', '.join(missing)}; add it.")
+            raise _fail(item, what or missing[0], _("%(missing)s manque ; ajoutez-le.")
+                                                  % {"missing": ', '.join(missing)})
         unknown = sorted(keys - required - optional)
         if unknown:
             raise _fail(item, f"{what + '.' if what else ''}{unknown[0]}",
-                        f"unknown field « {unknown[0]} »; allowed: "
-                        f"{', '.join(sorted(required | optional))}.")
+                        _("champ inconnu « %(unknown)s » ; champs permis : %(required)s.")
+                        % {"unknown": unknown[0],
+                           "required": ', '.join(sorted(required | optional))})
 
     def _document(self, item: Item) -> None:
         self._keys(item, *SECTIONS["documents"], item.data)
         key = str(item.data["key"])
         if key in self.bundle.documents:
-            raise _fail(item, "key", f"document « {key} » is declared twice.")
+            raise _fail(item, "key", _("le document « %(key)s » est déclaré deux fois.")
+                                     % {"key": key})
         count = item.data["line_count"]
         if not isinstance(count, int) or count < 1:
-            raise _fail(item, "line_count", "give the number of lines of the document "
-                        "(wc -l, plus one if the last line has no newline).")
+            raise _fail(item, "line_count", _("donnez le nombre de lignes du document (wc -l, "
+                                              "plus une si la dernière ligne n'a pas de fin de "
+                                              "ligne)."))
         if "published_on" in item.data and not isinstance(item.data["published_on"], date):
             raise _fail(item, "published_on", "write the date as YYYY-MM-DD.")
         if item.data.get("filename"):
@@ -319,27 +353,32 @@ class _Checker:
         ref = data.get("ref")
         if ref is not None:
             if not isinstance(ref, str) or not REF_RE.match(ref):
-                raise _fail(item, "ref", f"« {ref} » is not a ref: use lowercase letters, "
-                            "digits and dashes (ml-region-mopti).")
+                raise _fail(item, "ref", _("« %(ref)s » n'est pas une ref : utilisez des "
+                                           "minuscules, des chiffres et des tirets "
+                                           "(ml-region-mopti).") % {"ref": ref})
             if ref in self.bundle.refs:
                 other = self.bundle.refs[ref]
-                raise _fail(item, "ref", f"ref « {ref} » is already used at "
-                            f"{other.file}:{other.line}; refs are unique across all files.")
+                raise _fail(item, "ref", _("la ref « %(ref)s » est déjà utilisée en "
+                                           "%(file)s:%(line)s ; une ref est unique dans tous "
+                                           "les fichiers.")
+                                         % {"ref": ref, "file": other.file, "line": other.line})
             self.bundle.refs[ref] = item
         sources = data["sources"] if has_sources else [data["source"]]
         if not isinstance(sources, list) or not sources:
-            raise _fail(item, "sources", "give a non-empty list of sources.")
+            raise _fail(item, "sources", _("donnez une liste non vide de sources."))
         for i, source in enumerate(sources):
             self._source(item, source, "sources" if has_sources else "source", i)
         for name in ("start_year", "end_year", "first_convention_year", "signed_year",
                      "registered_year", "year"):
             if data.get(name) is not None and not _is_year(data[name]):
-                raise _fail(item, name, f"« {data[name]} » is not a year (1900–2100); give the "
-                            "year as a number, or leave the field out if the text gives none.")
+                raise _fail(item, name, _("« %(data)s » n'est pas une année (1900–2100) ; "
+                                          "donnez l'année en nombre, ou omettez le champ si le "
+                                          "texte n'en donne pas.") % {"data": data[name]})
         for name in ("start_date", "end_date", "signed_on", "starts_on", "ends_on"):
             if data.get(name) is not None and not isinstance(data[name], date):
-                raise _fail(item, name, "write the date as YYYY-MM-DD, or give only the year "
-                            "field if the text is no more precise.")
+                raise _fail(item, name, _("écrivez la date sous la forme AAAA-MM-JJ, ou donnez "
+                                          "seulement le champ year si le texte n'est pas plus "
+                                          "précis."))
         for name in ("budget", "estimated_commitment", "budget_per_member", "budget_total"):
             if data.get(name) is not None:
                 self._amount(item, name, data[name])
@@ -348,39 +387,52 @@ class _Checker:
             if isinstance(value, str):
                 self._amount(item, "value", value)
             elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise _fail(item, "value", f"« {value} » is not a count or an amount; write a "
-                            "whole number, or an amount as a string with 2 decimals.")
+                raise _fail(item, "value", _("« %(value)s » n'est ni un nombre ni un montant ; "
+                                             "écrivez un nombre entier, ou un montant entre "
+                                             "guillemets avec 2 décimales.") % {"value": value})
         if item.section == "projects":
             self._project(item)
 
     def _source(self, item: Item, source, what: str, index: int) -> None:
         label = what if what == "source" else f"sources[{index}]"
         if not isinstance(source, dict):
-            raise _fail(item, label, "a source is a mapping {doc, lines, quote}.")
+            raise _fail(item, label, _("une source est une table {doc, lines, quote}."))
         self._keys(item, {"doc", "lines", "quote"}, {"url", "note"}, source, label)
         doc = str(source["doc"])
         if doc not in self.bundle.documents:
-            raise _fail(item, f"{label}.doc", f"unknown document « {doc} »; declare it in "
-                        f"{DOCUMENTS_FILE} (known: {', '.join(sorted(self.bundle.documents))}).")
+            raise _fail(item, f"{label}.doc", _("document inconnu « %(doc)s » ; déclarez-le "
+                                                "dans %(DOCUMENTS_FILE)s (connus : "
+                                                "%(documents)s).")
+                                              % {"doc": doc,
+                                                 "DOCUMENTS_FILE": DOCUMENTS_FILE,
+                                                 "documents": ', '.join(sorted(self.bundle.documents))})
         lines = source["lines"]
         if isinstance(lines, int) and not isinstance(lines, bool):
             lines = [lines, lines]
         if (not isinstance(lines, list) or len(lines) != 2
                 or not all(isinstance(n, int) and not isinstance(n, bool) for n in lines)):
-            raise _fail(item, f"{label}.lines", f"« {source['lines']} » is not a line range; "
-                        "write [first, last] (1-based line numbers of the seed file).")
+            raise _fail(item, f"{label}.lines", _("« %(lines)s » n'est pas un intervalle de "
+                                                  "lignes ; écrivez [première, dernière] "
+                                                  "(numéros de ligne du fichier source, à "
+                                                  "partir de 1).") % {"lines": source['lines']})
         first, last = lines
         count = self.bundle.documents[doc]["line_count"]
         if not 1 <= first <= last <= count:
-            raise _fail(item, f"{label}.lines", f"lines {first}–{last} are outside document "
-                        f"{doc} (lines 1–{count}) or reversed; check them with "
-                        f"sed -n '{first},{last}p' on the seed file.")
+            raise _fail(item, f"{label}.lines", _("les lignes %(first)s–%(last)s sont hors du "
+                                                  "document %(doc)s (lignes 1–%(count)s) ou "
+                                                  "inversées ; vérifiez-les avec sed -n "
+                                                  "'%(first)s,%(last)sp' sur le fichier source.")
+                                                % {"first": first,
+                                                   "last": last,
+                                                   "doc": doc,
+                                                   "count": count})
         quote = source["quote"]
         if not isinstance(quote, str) or not quote.strip():
-            raise _fail(item, f"{label}.quote", "quote the passage that proves the fact.")
+            raise _fail(item, f"{label}.quote", _("citez le passage qui prouve le fait."))
         if len(quote) > MAX_QUOTE:
-            raise _fail(item, f"{label}.quote", f"the quote has {len(quote)} characters; keep it "
-                        f"under {MAX_QUOTE}.")
+            raise _fail(item, f"{label}.quote", _("la citation fait %(count)s caractères ; "
+                                                  "restez sous %(MAX_QUOTE)s.")
+                                                % {"count": len(quote), "MAX_QUOTE": MAX_QUOTE})
         source["lines"] = [first, last]
 
     def _inferred(self, item: Item, value, label: str) -> None:
@@ -399,8 +451,9 @@ class _Checker:
 
     def _amount(self, item: Item, name: str, value) -> None:
         if not isinstance(value, str) or not AMOUNT_RE.match(value):
-            raise _fail(item, name, f"« {value} » is not an amount: write a positive amount as a "
-                        "quoted string with 2 decimals, e.g. \"700000.00\".")
+            raise _fail(item, name, _("« %(value)s » n'est pas un montant : écrivez un montant "
+                                      "positif entre guillemets avec 2 décimales, par exemple "
+                                      "\"700000.00\".") % {"value": value})
 
     def _project(self, item: Item) -> None:
         data = item.data
@@ -409,22 +462,25 @@ class _Checker:
             total = Decimal(0)
             for s in sectors:
                 if not isinstance(s, dict) or "code" not in s or "percentage" not in s:
-                    raise _fail(item, "sectors", "each sector is {code: \"23210\", percentage: "
-                                "100}.")
+                    raise _fail(item, "sectors", _("chaque secteur est {code: \"23210\", "
+                                                   "percentage: 100}."))
                 pct = s["percentage"]
                 if isinstance(pct, bool) or not isinstance(pct, int | float | str):
-                    raise _fail(item, "sectors", f"percentage « {pct} » is not a number.")
+                    raise _fail(item, "sectors", _("le pourcentage « %(pct)s » n'est pas un "
+                                                   "nombre.") % {"pct": pct})
                 try:
                     total += Decimal(str(pct))
                 except ArithmeticError as exc:
-                    raise _fail(item, "sectors", f"percentage « {pct} » is not a number.") from exc
+                    raise _fail(item, "sectors", _("le pourcentage « %(pct)s » n'est pas un "
+                                                   "nombre.") % {"pct": pct}) from exc
             if total != 100:
-                raise _fail(item, "sectors", f"sector percentages add up to {total}, not 100; "
-                            "fix them so they sum to 100.")
+                raise _fail(item, "sectors", _("les pourcentages des secteurs totalisent "
+                                               "%(total)s, pas 100 ; corrigez-les pour que "
+                                               "leur somme fasse 100.") % {"total": total})
         for i, line in enumerate(data.get("funding") or []):
             label = f"funding[{i}]"
             if not isinstance(line, dict):
-                raise _fail(item, label, "a financing line is {funder, amount, …}.")
+                raise _fail(item, label, _("une ligne de financement est {funder, amount, …}."))
             self._keys(item, *FUNDING_KEYS, line, label)
             self._amount(item, f"{label}.amount", line["amount"])
             if "source" in line and "sources" in line:
@@ -438,24 +494,33 @@ class _Checker:
                     self._source(item, source, f"{label}.sources", j)
             self._inferred(item, line.get("inferred"), f"{label}.inferred")
             if line.get("year") is not None and not _is_year(line["year"]):
-                raise _fail(item, f"{label}.year", f"« {line['year']} » is not a year.")
+                raise _fail(item, f"{label}.year", _("« %(year)s » n'est pas une année.")
+                                                   % {"year": line['year']})
 
     # -- references between records (all files read: a record may point into another file)
     def _need(self, item: Item, field_name: str, ref: str, sections: tuple[str, ...]) -> None:
         target = self.bundle.refs.get(ref)
         if target is None or target.section not in sections:
-            raise _fail(item, field_name, f"unknown ref « {ref} »: no {' or '.join(sections)} "
-                        "record has this ref in any file; check the spelling or declare it.")
+            raise _fail(item, field_name, _("référence inconnue « %(ref)s » : aucun "
+                                            "enregistrement %(sections)s ne porte cette ref "
+                                            "dans aucun fichier ; vérifiez l'orthographe ou "
+                                            "déclarez-le.")
+                                          % {"ref": ref, "sections": ' or '.join(sections)})
 
     def _authority_code(self, item: Item, field_name: str, code) -> None:
         if not isinstance(code, str) or ":" not in code:
-            raise _fail(item, field_name, f"« {code} » is not an authority reference; write "
-                        "commune:INSEE, departement:NN, region:NN, siren:XXXXXXXXX, iso:ML-5 or "
-                        "ref:<declared authority>.")
+            raise _fail(item, field_name, _("« %(code)s » n'est pas une référence de "
+                                            "collectivité ; écrivez commune:INSEE, "
+                                            "departement:NN, region:NN, siren:XXXXXXXXX, "
+                                            "iso:ML-5 ou ref:<collectivité déclarée>.")
+                                          % {"code": code})
         prefix, value = code.split(":", 1)
         if prefix not in AUTHORITY_PREFIXES:
-            raise _fail(item, field_name, f"« {code} »: unknown prefix « {prefix} »; use one of "
-                        f"{', '.join(AUTHORITY_PREFIXES)}.")
+            raise _fail(item, field_name, _("« %(code)s » : préfixe inconnu « %(prefix)s » ; "
+                                            "utilisez l'un de %(AUTHORITY_PREFIXES)s.")
+                                          % {"code": code,
+                                             "prefix": prefix,
+                                             "AUTHORITY_PREFIXES": ', '.join(AUTHORITY_PREFIXES)})
         if prefix == "ref":
             self._need(item, field_name, value, ("authorities",))
 
@@ -467,10 +532,12 @@ class _Checker:
         if s == "partnerships":
             parties = d["parties"]
             if not isinstance(parties, list):
-                raise _fail(item, "parties", "give a list of authority references.")
+                raise _fail(item, "parties", _("donnez une liste de références de "
+                                               "collectivités."))
             if len(set(map(str, parties))) < 2:
-                raise _fail(item, "parties", "a partnership needs at least two different "
-                            "parties; add the partner authority.")
+                raise _fail(item, "parties", _("un partenariat a au moins deux parties "
+                                               "différentes ; ajoutez la collectivité "
+                                               "partenaire."))
             for code in parties:
                 self._authority_code(item, "parties", code)
             for org in d.get("organisations") or []:
@@ -484,13 +551,14 @@ class _Checker:
                 self._need(item, "partnerships", str(ref), ("partnerships",))
             for p in d.get("participants") or []:
                 if not isinstance(p, dict) or "authority" not in p:
-                    raise _fail(item, "participants", "each participant is {authority: …, role: "
-                                "lead|partner}.")
+                    raise _fail(item, "participants", _("chaque participant est {authority: …, "
+                                                        "role: lead|partner}."))
                 self._authority_code(item, "participants", p["authority"])
             for o in d.get("operators") or []:
                 if not isinstance(o, dict) or "organisation" not in o:
-                    raise _fail(item, "operators", "each operator is {organisation: <ref>, role: "
-                                "implementing|accountable|extending|funding}.")
+                    raise _fail(item, "operators", _("chaque opérateur est {organisation: "
+                                                     "<ref>, role: "
+                                                     "implementing|accountable|extending|funding}."))
                 self._need(item, "operators", _ref_of(str(o["organisation"]), "org"),
                            ("organisations",))
             for i, line in enumerate(d.get("funding") or []):
@@ -508,8 +576,9 @@ class _Checker:
                            ("organisations",))
         if s == "contacts":
             if not d.get("organisation") and not d.get("authority"):
-                raise _fail(item, "organisation", "say whom the contact works for: "
-                            "organisation: org:<ref> or authority: <code>.")
+                raise _fail(item, "organisation", _("dites pour qui travaille le contact : "
+                                                    "organisation: org:<ref> ou authority: "
+                                                    "<code>."))
             if d.get("organisation"):
                 self._need(item, "organisation", _ref_of(str(d["organisation"]), "org"),
                            ("organisations",))
@@ -571,7 +640,8 @@ class _Writer:
         if (kind, key) not in self._cache:
             found = find()
             if found is None:
-                raise RecordError(field_name, f"unknown {kind} « {key} »; {hint}")
+                raise RecordError(field_name, _("%(unknown)s ; %(hint)s")
+                                  % {"unknown": UNKNOWN[kind] % {"key": key}, "hint": hint})
             self._cache[(kind, key)] = found
         return self._cache[(kind, key)]
 
@@ -621,11 +691,12 @@ class _Writer:
             try:
                 return authority_get_by_code(code=code)
             except NotFound as exc:
-                raise RecordError(field_name, f"unknown authority code « {code} »: "
-                                  f"{exc.message}") from exc
+                raise RecordError(field_name, _("code de collectivité inconnu « %(code)s » : "
+                                                "%(message)s")
+                                              % {"code": code, "message": exc.message}) from exc
 
         return self._lookup("authority", code, field_name, find,
-                            "check the code in the official geographic code.")
+                            _("vérifiez le code dans le code officiel géographique."))
 
     def get_organisation(self, ref) -> Organisation:
         return self.organisations[_ref_of(str(ref), "org")]
@@ -688,8 +759,9 @@ class _Writer:
             place = (Place.objects.filter(country=country, search_name=fold(str(d["place"])))
                      .order_by("-population").first())
             if place is None:
-                raise RecordError("place", f"no GeoNames place « {d['place']} » in "
-                                  f"{country.iso2}; check the spelling or leave place out.")
+                raise RecordError("place", _("aucun lieu GeoNames « %(place)s » en %(iso2)s ; "
+                                             "vérifiez l'orthographe ou omettez le lieu.")
+                                           % {"place": d['place'], "iso2": country.iso2})
             return {"latitude": place.latitude, "longitude": place.longitude,
                     "coordinates_from": "geonames"}
         for holder, label in ((area, "parent"), (country, "country")):
@@ -801,7 +873,8 @@ class _Writer:
             themes.append((self.get_theme(slug), main))
         markers = d.get("markers") or {}
         if not isinstance(markers, dict):
-            raise RecordError("markers", "write markers as {environment: 1, gender: 2}.")
+            raise RecordError("markers", _("écrivez les marqueurs sous la forme {environment: "
+                                           "1, gender: 2}."))
         return {
             "partnerships": [self.partnerships[str(r)] for r in d.get("partnerships") or []],
             "participants": [(self.get_authority(str(p["authority"]), "participants"),
@@ -863,8 +936,9 @@ class _Writer:
                          _text(line.get("instrument")) or "own_funds", line.get("year"),
                          line.get("is_annual"), _text(line.get("nature")) or "cash")
             if key in wanted:
-                raise RecordError(f"funding[{i}]", "this funder appears twice with the same "
-                                  "instrument, year and nature; merge the two lines.")
+                raise RecordError(f"funding[{i}]", _("ce financeur apparaît deux fois avec les "
+                                                     "mêmes instrument, année et nature ; "
+                                                     "fusionnez les deux lignes."))
             wanted[key] = (i, line, fa, fo)
         for key, old in existing.items():
             if key not in wanted:
@@ -1016,6 +1090,8 @@ def demo_load(*, data_dir: Path | None = None, stdout=None) -> dict[str, int]:
     if stdout is not None:
         parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()
                           if s not in ("created", "updated") and n)
-        stdout.write(f"Demo data from {folder}: {parts}; {counts['created']} created, "
-                     f"{counts['updated']} already there (updated in place).\n")
+        stdout.write(_("Données de démonstration de %(folder)s : %(parts)s ; %(created)s créés, "
+                       "%(updated)s déjà présents (mis à jour sur place).")
+                     % {"folder": folder, "parts": parts, "created": counts["created"],
+                        "updated": counts["updated"]} + "\n")
     return counts

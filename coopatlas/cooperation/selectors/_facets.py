@@ -80,7 +80,7 @@ def _facet_themes(through_qs, owner_field: str, themes_by_id: dict[int, Theme]) 
     counts: dict[int, int] = {}
     for level in (1, 2, 3):
         whens, hop = [], "theme"
-        for _ in range(level, 4):
+        for _hop in range(level, 4):
             whens.append(When(**{_p(hop, "level"): level}, then=F(_p(hop, "id"))))
             hop = _p(hop, "parent")
         expr = Case(*whens, default=None, output_field=IntegerField())

@@ -63,7 +63,7 @@ def _french_ancestor_q(prefix: str, kind: str, code: str, *, depth: int) -> Q:
     """The authority is that région/département, or lies in it (parent chain)."""
     q = Q()
     hop = prefix
-    for _ in range(depth):
+    for _hop in range(depth):
         q |= Q(**{_p(hop, "kind"): kind, _p(hop, "insee_code"): code, _p(hop, "country_id"): "FR"})
         hop = _p(hop, "parent")
     return q
@@ -71,7 +71,7 @@ def _french_ancestor_q(prefix: str, kind: str, code: str, *, depth: int) -> Q:
 
 def _french_ancestor_code(prefix: str, kind: str, *, depth: int) -> Case:
     whens, hop = [], prefix
-    for _ in range(depth):
+    for _hop in range(depth):
         whens.append(When(**{_p(hop, "kind"): kind}, then=F(_p(hop, "insee_code"))))
         hop = _p(hop, "parent")
     return Case(*whens, default=None, output_field=CharField())
@@ -79,7 +79,7 @@ def _french_ancestor_code(prefix: str, kind: str, *, depth: int) -> Case:
 
 def _level1_area_code(prefix: str) -> Case:
     whens, hop = [], prefix
-    for _ in range(3):
+    for _hop in range(3):
         whens.append(When(**{_p(hop, "level"): 1}, then=F(_p(hop, "code"))))
         hop = _p(hop, "parent")
     return Case(*whens, default=None, output_field=CharField())

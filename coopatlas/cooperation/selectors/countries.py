@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.db.models import (
     Q,
 )
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import NotFound
 from coopatlas.core.models import PublishedFigure
@@ -54,8 +55,8 @@ def country_get(*, iso2: str) -> Country:
     country = (Country.objects.filter(iso2=code).first()
                if len(code) == 2 and is_lookup_key(code) else None)
     if country is None:
-        raise NotFound(f"Aucun pays de code « {str(iso2)[:20]} » : utilisez un code ISO 3166-1 "
-                       "alpha-2, ex. ML pour le Mali.", field="iso2")
+        raise NotFound(_("Aucun pays de code « %(iso2)s » : utilisez un code ISO 3166-1 "
+                         "alpha-2, ex. ML pour le Mali.") % {"iso2": str(iso2)[:20]}, field="iso2")
     return country
 
 

@@ -6,6 +6,7 @@ from django.db.models import (
     Q,
 )
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
@@ -87,8 +88,8 @@ def organisation_detail(*, slug: str) -> dict:
     o = (Organisation.objects.public().filter(slug=slug)
          .select_related("country", "source__document").first()) if is_lookup_key(slug) else None
     if o is None:
-        raise NotFound(f"Aucun acteur publié « {slug[:100]} » : cherchez-le avec la liste des "
-                       "acteurs (paramètre q).", field="slug")
+        raise NotFound(_("Aucun acteur publié « %(slug)s » : cherchez-le avec la liste des "
+                         "acteurs (paramètre q).") % {"slug": slug[:100]}, field="slug")
     out = _organisation_summary(o)
     partnerships = _partnership_rows(_partnerships_base().filter(organisations=o))
     operated = _project_rows(Project.objects.public().filter(

@@ -11,6 +11,7 @@ from django.db.models import (
     When,
 )
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
@@ -164,8 +165,8 @@ def partnership_detail(*, slug: str) -> dict:
         Prefetch("organisations", queryset=Organisation.objects.public()))
          .filter(slug=slug).first()) if is_lookup_key(slug) else None
     if p is None:
-        raise NotFound(f"Aucun partenariat publié « {slug[:100]} » : cherchez-le par nom avec "
-                       "la liste des partenariats (paramètre q).", field="slug")
+        raise NotFound(_("Aucun partenariat publié « %(slug)s » : cherchez-le par nom avec la "
+                         "liste des partenariats (paramètre q).") % {"slug": slug[:100]}, field="slug")
     themes_by_id = _themes_by_id()
     out = _partnership_summary(p)
     out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]

@@ -8,6 +8,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
@@ -103,8 +104,8 @@ def programme_detail(*, slug: str) -> dict:
     p = (_programme_rows(Programme.objects.public().filter(slug=slug))
          .first() if is_lookup_key(slug) else None)
     if p is None:
-        raise NotFound(f"Aucun programme publié « {slug[:100]} » : voyez la liste des "
-                       "programmes.", field="slug")
+        raise NotFound(_("Aucun programme publié « %(slug)s » : voyez la liste des programmes.")
+                       % {"slug": slug[:100]}, field="slug")
     out = _programme_summary(p)
     members = (ProgrammeMembership.objects.filter(programme=p)
                .select_related("authority__country", "authority__area")

@@ -11,6 +11,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
@@ -183,8 +184,8 @@ def project_detail(*, slug: str) -> dict:
     p = (_project_rows(Project.objects.public().filter(slug=slug)).first()
          if is_lookup_key(slug) else None)
     if p is None:
-        raise NotFound(f"Aucun projet publié « {slug[:100]} » : cherchez-le avec la liste des "
-                       "projets (paramètre q).", field="slug")
+        raise NotFound(_("Aucun projet publié « %(slug)s » : cherchez-le avec la liste des "
+                         "projets (paramètre q).") % {"slug": slug[:100]}, field="slug")
     themes_by_id = _themes_by_id()
     out = _project_summary(p)
     out["themes"] = [{**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main,

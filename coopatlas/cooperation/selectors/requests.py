@@ -6,6 +6,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
@@ -101,7 +102,7 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
 def partner_request_detail(*, pk: int) -> dict:
     r = _request_rows(PartnerRequest.objects.public().filter(pk=pk)).first()
     if r is None:
-        raise NotFound(f"Aucune demande de partenariat publiée n° {pk}.", field="id")
+        raise NotFound(_("Aucune demande de partenariat publiée n° %(pk)s.") % {"pk": pk}, field="id")
     return _partner_request_summary(r)
 
 

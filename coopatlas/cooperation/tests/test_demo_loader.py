@@ -173,52 +173,52 @@ partnerships:
 
 BROKEN = {
     "yaml-syntax": ({"bad.yaml": "partnerships:\n  - ref: x\n   title: [unclosed\n"},
-                    ["bad.yaml:", "YAML syntax error"]),
-    "not-a-mapping": ({"bad.yaml": "- just\n- a list\n"}, ["bad.yaml", "mapping of sections"]),
+                    ["bad.yaml:", "erreur de syntaxe YAML"]),
+    "not-a-mapping": ({"bad.yaml": "- just\n- a list\n"}, ["bad.yaml", "table de sections"]),
     "unknown-section": ({"bad.yaml": "partnership:\n  - {ref: x}\n"},
-                        ["bad.yaml", "unknown section « partnership »"]),
+                        ["bad.yaml", "section inconnue « partnership »"]),
     "unknown-field": ({"bad.yaml": GOOD_AUTHORITY.replace("kind: cercle", "kind: cercle, "
                                                           "titel: x")},
-                      ["bad.yaml:2", "« t-yelimane »", "field titel", "allowed:"]),
+                      ["bad.yaml:2", "« t-yelimane »", "champ titel", "champs permis :"]),
     "missing-source": ({"bad.yaml": GOOD_AUTHORITY.replace(f",\n     source: {SRC}", "")},
-                       ["bad.yaml:2", "« t-yelimane »", "field source", "every fact"]),
+                       ["bad.yaml:2", "« t-yelimane »", "champ source", "chaque fait"]),
     "unknown-document": ({"bad.yaml": GOOD_AUTHORITY.replace('doc: "000"', 'doc: "009"')},
-                         ["« t-yelimane »", "field source.doc", "unknown document « 009 »"]),
+                         ["« t-yelimane »", "champ source.doc", "document inconnu « 009 »"]),
     "lines-outside": ({"bad.yaml": GOOD_AUTHORITY.replace("[21, 21]", "[60, 75]")},
-                      ["« t-yelimane »", "field source.lines",
-                       "outside document 000 (lines 1–61)"]),
+                      ["« t-yelimane »", "champ source.lines",
+                       "hors du document 000 (lignes 1–61)"]),
     "lines-reversed": ({"bad.yaml": GOOD_AUTHORITY.replace("[21, 21]", "[22, 21]")},
-                       ["field source.lines", "reversed"]),
+                       ["champ source.lines", "inversées"]),
     "bad-ref": ({"bad.yaml": GOOD_AUTHORITY.replace("ref: t-yelimane", "ref: T_Yelimane")},
-                ["field ref", "lowercase letters"]),
+                ["champ ref", "minuscules"]),
     "unknown-ref": ({"a.yaml": GOOD_AUTHORITY,
                      "b.yaml": GOOD_PARTNERSHIP.replace("ref:t-yelimane", "ref:t-nowhere")},
-                    ["b.yaml:2", "« t-montreuil »", "field parties", "unknown ref « t-nowhere »"]),
+                    ["b.yaml:2", "« t-montreuil »", "champ parties", "référence inconnue « t-nowhere »"]),
     "duplicate-ref": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_AUTHORITY},
-                      ["b.yaml:2", "already used at a.yaml:2"]),
+                      ["b.yaml:2", "déjà utilisée en a.yaml:2"]),
     "single-party": ({"a.yaml": GOOD_AUTHORITY,
                       "b.yaml": GOOD_PARTNERSHIP.replace('"commune:93048", ', "")},
-                     ["« t-montreuil »", "field parties", "at least two"]),
+                     ["« t-montreuil »", "champ parties", "au moins deux"]),
     "unknown-code": ({"a.yaml": GOOD_AUTHORITY,
                       "b.yaml": GOOD_PARTNERSHIP.replace("commune:93048", "commune:99999")},
-                     ["b.yaml:2", "« t-montreuil »", "field parties",
-                      "unknown authority code « commune:99999 »"]),
+                     ["b.yaml:2", "« t-montreuil »", "champ parties",
+                      "code de collectivité inconnu « commune:99999 »"]),
     "bad-prefix": ({"a.yaml": GOOD_AUTHORITY,
                     "b.yaml": GOOD_PARTNERSHIP.replace("commune:93048", "insee:93048")},
-                   ["field parties", "unknown prefix « insee »"]),
+                   ["champ parties", "préfixe inconnu « insee »"]),
     "foreign-state": ({"a.yaml": GOOD_AUTHORITY.replace("kind: cercle", "kind: state")},
-                      ["« t-yelimane »", "field kind", "État étranger n'est jamais un partenaire"]),
+                      ["« t-yelimane »", "champ kind", "État étranger n'est jamais un partenaire"]),
     "unknown-area": ({"a.yaml": GOOD_AUTHORITY.replace("ML-1", "ML-99")},
-                     ["« t-yelimane »", "field area", "unknown area « ML-99 »"]),
+                     ["« t-yelimane »", "champ area", "territoire inconnu « ML-99 »"]),
     "unknown-theme": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_PARTNERSHIP.replace(
                         "kind: other,", "kind: other, themes: [plomberie],")},
-                      ["« t-montreuil »", "field themes", "unknown theme « plomberie »"]),
+                      ["« t-montreuil »", "champ themes", "thématique inconnue « plomberie »"]),
     "end-before-start": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_PARTNERSHIP.replace(
                            "kind: other,", "kind: other, start_year: 2010, end_year: 2001,")},
-                         ["« t-montreuil »", "field end_year", "2001 est avant l'année de début 2010"]),
+                         ["« t-montreuil »", "champ end_year", "2001 est avant l'année de début 2010"]),
     "bad-year": ({"a.yaml": GOOD_AUTHORITY, "b.yaml": GOOD_PARTNERSHIP.replace(
                    "kind: other,", "kind: other, start_year: environ 1960,")},
-                 ["field start_year", "not a year"]),
+                 ["champ start_year", "n'est pas une année"]),
 }
 
 PROJECT = f"""\
@@ -233,17 +233,17 @@ projects:
 """
 BROKEN.update({
     "sectors-not-100": ({"p.yaml": PROJECT.replace("percentage: 40", "percentage: 30")},
-                        ["p.yaml:2", "« t-project »", "field sectors", "add up to 90"]),
+                        ["p.yaml:2", "« t-project »", "champ sectors", "totalisent 90"]),
     "amount-with-comma": ({"p.yaml": PROJECT.replace('"400.00"', '"400,50"')},
-                          ["« t-project »", "field funding[0].amount", "not an amount"]),
+                          ["« t-project »", "champ funding[0].amount", "n'est pas un montant"]),
     "amount-negative": ({"p.yaml": PROJECT.replace('"400.00"', '"-400.00"')},
-                        ["field funding[0].amount", "not an amount"]),
+                        ["champ funding[0].amount", "n'est pas un montant"]),
     "amount-as-float": ({"p.yaml": PROJECT.replace('budget: "1000.00"', "budget: 1000.5")},
-                        ["field budget", "quoted string with 2 decimals"]),
+                        ["champ budget", "entre guillemets avec 2 décimales"]),
     "over-budget": ({"p.yaml": PROJECT.replace('"400.00"', '"1400.00"')},
-                    ["« t-project »", "field budget", "plus que son budget de 1000.00"]),
+                    ["« t-project »", "champ budget", "plus que son budget de 1000.00"]),
     "unknown-sector": ({"p.yaml": PROJECT.replace('"23631"', '"99999"')},
-                       ["field sectors", "unknown DAC sector « 99999 »"]),
+                       ["champ sectors", "secteur CAD inconnu « 99999 »"]),
     "unknown-funder-org": ({"p.yaml": PROJECT.replace('"commune:93048"', '"org:nobody"')},
                            ["field funding[0].funder", "unknown ref « nobody »"]),
     "inferred-without-reasoning": ({"bad.yaml": GOOD_AUTHORITY.replace(
@@ -288,7 +288,7 @@ def test_broken_files_are_refused_and_nothing_is_written(case, tmp_path):
     message = exc.value.message
     for part in expected:
         assert part in message, f"{case}: {part!r} not in {message!r}"
-    assert "Nothing was loaded" in message
+    assert "Rien n'a été chargé" in message
     assert _snapshot() == before
 
 
@@ -340,17 +340,17 @@ def test_a_late_error_rolls_back_the_records_written_before_it(tmp_path):
 def test_missing_documents_file_and_folder(tmp_path):
     with pytest.raises(AppError) as exc:
         demo_load(data_dir=_write(tmp_path, {"a.yaml": GOOD_AUTHORITY}, documents=None))
-    assert "documents.yaml: missing" in exc.value.message
+    assert "documents.yaml : fichier manquant" in exc.value.message
     with pytest.raises(AppError) as exc:
         demo_load(data_dir=tmp_path / "nowhere")
-    assert "no such folder" in exc.value.message
+    assert "dossier introuvable" in exc.value.message
 
 
 def test_yaml_error_names_the_line(tmp_path):
     folder = _write(tmp_path, {"bad.yaml": "authorities:\n  - {ref: x, name: \"open\n"})
     with pytest.raises(AppError) as exc:
         demo_load(data_dir=folder)
-    assert re.search(r"bad\.yaml:\d+: YAML syntax error", exc.value.message)
+    assert re.search(r"bad\.yaml:\d+ : erreur de syntaxe YAML", exc.value.message)
 
 
 def test_duplicate_key_in_a_record_is_refused(tmp_path):
@@ -358,7 +358,7 @@ def test_duplicate_key_in_a_record_is_refused(tmp_path):
                                                                 "kind: cercle, kind: commune")})
     with pytest.raises(AppError) as exc:
         demo_load(data_dir=folder)
-    assert "appears twice" in exc.value.message
+    assert "apparaît deux fois" in exc.value.message
 
 
 def test_country_profiles_of_several_files_are_merged(tmp_path):

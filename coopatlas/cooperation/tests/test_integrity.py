@@ -34,6 +34,6 @@ def test_a_partnership_with_one_party_is_an_error_named_by_its_slug():
 
 def test_command_exits_with_an_error_when_rules_are_broken(capsys):
     _lone_partnership()
-    with pytest.raises(CommandError, match="integrity errors"):
+    with pytest.raises(CommandError, match="erreurs d'intégrité"):
         call_command("integrity_check")
-    assert "fewer than 2 parties" in capsys.readouterr().out
+    assert "moins de 2 parties" in capsys.readouterr().out

@@ -3,7 +3,25 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.formats import number_format
 
+from ..models import State
+
 register = template.Library()
+
+
+@register.filter
+def lookup(mapping, key):
+    """`{{ labels|lookup:code }}`: a code's label from a dict, the code itself if unknown."""
+    if isinstance(mapping, dict):
+        return mapping.get(key, key)
+    return key
+
+
+@register.filter
+def state_label(value):
+    """A declaration state's label (`submitted` → « Soumise »); empty stays empty."""
+    if not value:
+        return ""
+    return dict(State.choices).get(value, value)
 
 
 @register.filter

@@ -104,7 +104,7 @@ def test_command_filters_and_empty_selection(fixed_project, tmp_path):
                  "--authority", "departement:35")
     ids = [a.findtext("iati-identifier") for a in _valid(out)]
     assert "FR-RCS-223500018-iati-test-eau-sevare" in ids
-    with pytest.raises(AppError, match="no project to export"):
+    with pytest.raises(AppError, match="aucun projet à exporter"):
         call_command("export_iati", "--output", str(tmp_path / "none.xml"), "--country", "IS")
     assert not (tmp_path / "none.xml").exists()
 

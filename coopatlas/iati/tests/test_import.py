@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from lxml import etree
 
 from coopatlas.cooperation.models import Organisation, Project
@@ -58,19 +59,20 @@ INVALID = {
 }
 
 FRAMES = {
-    "not XML at all": ("Identifiant;Titre\nML-1;Eau\n", "not well-formed XML"),
-    "empty file": ("", "the file is empty"),
+    "not XML at all": ("Identifiant;Titre\nML-1;Eau\n", "XML mal formé"),
+    "empty file": ("", "le fichier est vide"),
     "truncated": ('<?xml version="1.0"?><iati-activities version="2.03"><iati-activity>',
-                  "not well-formed XML"),
+                  "XML mal formé"),
     "wrong root": ('<iati-organisations version="2.03"><iati-organisation/></iati-organisations>',
-                   "the root element is <iati-organisations>"),
+                   "l'élément racine est <iati-organisations>"),
     "version 1.05": ('<iati-activities version="1.05"><iati-activity/></iati-activities>',
-                     "unsupported version 1.05"),
+                     "version 1.05 non prise en charge"),
     "version missing": ("<iati-activities><iati-activity/></iati-activities>",
-                        "the version attribute is missing"),
-    "no activity": ('<iati-activities version="2.03"></iati-activities>', "holds no <iati-activity>"),
+                        "l'attribut version manque"),
+    "no activity": ('<iati-activities version="2.03"></iati-activities>',
+                    "ne contient aucune <iati-activity>"),
     "unknown root element": (f'<iati-activities version="2.03">{ACTIVITY}<note>x</note>'
-                             "</iati-activities>", "unknown element <note>"),
+                             "</iati-activities>", "élément inconnu <note>"),
     "entity bomb": ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b '
                     '"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><iati-activities version="2.03">&b;'
                     "</iati-activities>", "iati-activities"),
@@ -87,7 +89,7 @@ def test_schema_invalid_files_are_refused(db, tmp_path, case):
     before = db_counts()
     with pytest.raises(AppError) as err:
         iati_import(path=path)
-    assert "is not valid IATI 2.03" in err.value.message and "nothing was imported" in \
+    assert "n'est pas un fichier IATI 2.03 valide" in err.value.message and "rien n'a été importé" in \
         err.value.message
     assert expected in err.value.message, err.value.message
     assert "line " in err.value.message
@@ -213,9 +215,19 @@ def test_round_trip(fixed_project, tmp_path):
 def test_commands(db, tmp_path, capsys):
     path = iati_file(tmp_path)
     call_command("import_iati", str(path), "--dry-run")
-    assert "Dry run: nothing was written" in capsys.readouterr().out
+    assert "Essai : rien n'a été écrit" in capsys.readouterr().out
     assert not Project.objects.filter(iati_identifier="XM-DAC-41114-ML-1").exists()
     call_command("import_iati", str(path))
     assert Project.objects.filter(iati_identifier="XM-DAC-41114-ML-1").exists()
-    with pytest.raises(AppError, match="unsupported version 1.05"):
+    with pytest.raises(AppError, match="version 1.05 non prise en charge"):
         call_command("import_iati", str(iati_file(tmp_path, version="1.05", name="old.xml")))
+
+
+def test_refusals_follow_the_active_language(db, tmp_path):
+    """French first; the same refusal in English when English is asked for."""
+    path = tmp_path / "broken.xml"
+    path.write_text("Identifiant;Titre\nML-1;Eau\n", encoding="utf-8")
+    with pytest.raises(AppError, match="XML mal formé"):
+        iati_import(path=path)
+    with translation.override("en"), pytest.raises(AppError, match="not well-formed XML"):
+        iati_import(path=path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from coopatlas.accounts import services
 from coopatlas.core.errors import AppError
@@ -31,9 +32,10 @@ class Command(BaseCommand):
 
     def _create(self, options):
         user = services.user_get(email=options["email"])
-        _, key = services.token_create(user=user, name=options["name"])
-        self.stdout.write(f"Jeton créé pour {user.email} ; envoyez-le dans l'en-tête "
-                          "« Authorization: Bearer JETON ». Il ne sera plus affiché :")
+        _token, key = services.token_create(user=user, name=options["name"])
+        self.stdout.write(_("Jeton créé pour %(email)s ; envoyez-le dans l'en-tête « "
+                            "Authorization: Bearer JETON ». Il ne sera plus affiché :")
+                          % {"email": user.email})
         self.stdout.write(key)
 
     def _list(self, options):
@@ -41,10 +43,17 @@ class Command(BaseCommand):
         for t in services.token_list(user=user):
             state = f"révoqué {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "actif"
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "jamais utilisé"
-            self.stdout.write(f"{t.prefix}\t{t.user.email}\t{t.name}\tcréé "
-                              f"{t.created_at:%Y-%m-%d}\t{used}\t{state}")
+            self.stdout.write(_("%(prefix)s\t%(email)s\t%(t_name)s\tcréé %(created_at)s\t"
+                                "%(used)s\t%(state)s")
+                              % {"prefix": t.prefix,
+                                 "email": t.user.email,
+                                 "t_name": t.name,
+                                 "created_at": format(t.created_at, "%Y-%m-%d"),
+                                 "used": used,
+                                 "state": state})
 
     def _revoke(self, options):
         user = services.user_get(email=options["email"])
         count = services.token_revoke(user=user, prefix=options["prefix"])
-        self.stdout.write(f"{count} jeton(s) révoqué(s) pour {user.email}.")
+        self.stdout.write(_("%(count)s jeton(s) révoqué(s) pour %(email)s.")
+                          % {"count": count, "email": user.email})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from coopatlas.accounts import services
 from coopatlas.core.errors import AppError
@@ -41,30 +42,40 @@ class Command(BaseCommand):
             try:
                 authorities.append(authority_get(key=code, field="authority"))
             except AppError as exc:
-                raise AppError(f"--authority {code[:30]} : {exc.message}",
+                raise AppError(_("--authority %(code)s : %(message)s")
+                               % {"code": code[:30], "message": exc.message},
                                field="authority") from exc
         country = None
         if options["country"]:
             try:
                 country = country_get(iso2=options["country"].strip().upper())
             except AppError as exc:
-                raise AppError(f"--country {options['country'][:10]} : {exc.message}",
+                raise AppError(_("--country %(country)s : %(message)s")
+                               % {"country": options['country'][:10], "message": exc.message},
                                field="country") from exc
         user, generated = services.user_add(email=options["email"], role=options["role"],
                                             authorities=authorities, country=country,
                                             password=options["password"])
         scope = ", ".join([f"{a.name} ({a.insee_code or a.siren})" for a in authorities]
                           + ([country.iso2] if country else []))
-        self.stdout.write(f"Compte {user.email} : rôle {options['role']}"
-                          + (f" pour {scope}" if scope else "") + ".")
+        if scope:
+            self.stdout.write(_("Compte %(email)s : rôle %(role)s pour %(scope)s.")
+                              % {"email": user.email, "role": options["role"], "scope": scope})
+        else:
+            self.stdout.write(_("Compte %(email)s : rôle %(role)s.")
+                              % {"email": user.email, "role": options["role"]})
         if generated:
-            self.stdout.write("Mot de passe généré (affiché une seule fois) :")
+            self.stdout.write(_("Mot de passe généré (affiché une seule fois) :"))
             self.stdout.write(generated)
 
     def _list(self):
         for row in services.user_list():
             roles = "; ".join(f"{r['role']} {' '.join(r['scope'])}".strip()
                               for r in row["roles"]) or ("superuser" if row["superuser"]
-                                                          else "aucun rôle")
-            state = "" if row["active"] else " (désactivé)"
-            self.stdout.write(f"{row['email']}{state}\t{roles}\tjetons actifs : {row['tokens']}")
+                                                          else _("aucun rôle"))
+            state = "" if row["active"] else _(" (désactivé)")
+            self.stdout.write(_("%(email)s%(state)s\t%(roles)s\tjetons actifs : %(tokens)s")
+                              % {"email": row['email'],
+                                 "state": state,
+                                 "roles": roles,
+                                 "tokens": row['tokens']})

@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.demo.loader import demo_load
 
@@ -30,4 +31,5 @@ class Command(BaseCommand):
             for name, n in counts.items():
                 self.stdout.write(f"{name:24} {n:>6}")
             self.stdout.write(self.style.SUCCESS(
-                f"Demo data loaded in {time.monotonic() - started:.1f} s."))
+                _("Données de démonstration chargées en %(seconds)s s.")
+                % {"seconds": format(time.monotonic() - started, ".1f")}))

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.synth import SCALES, synth_generate
 
@@ -13,4 +14,5 @@ class Command(BaseCommand):
     def handle(self, *args, scale, seed, **options):
         counts = synth_generate(scale=scale, seed=seed, log=self.stdout.write)
         summary = ", ".join(f"{k}={v}" for k, v in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Synthetic dataset ready: {summary}"))
+        self.stdout.write(self.style.SUCCESS(_("Jeu de données synthétique prêt : %(summary)s")
+                                             % {"summary": summary}))

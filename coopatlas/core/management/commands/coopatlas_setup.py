@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -8,7 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("Database schema up to date.")
+        self.stdout.write(_("Schéma de la base à jour."))
         call_command("load_reference")
         call_command("load_declaration_rules")
         call_command("load_compliance", verbosity=0)
@@ -16,4 +17,4 @@ class Command(BaseCommand):
         # SQLite plans joins badly without statistics (facet queries went from 7 s to 50 ms).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        self.stdout.write(self.style.SUCCESS("Setup done."))
+        self.stdout.write(self.style.SUCCESS(_("Installation terminée.")))

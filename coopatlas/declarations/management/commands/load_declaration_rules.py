@@ -1,6 +1,7 @@
 """Load the yearly declaration's rules (data/rules.yaml), campaigns and recipient regions."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from coopatlas.declarations.services import rules_load
 
@@ -14,5 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir=None, **options):
         result = rules_load(data_dir=data_dir)
         if options["verbosity"]:
-            self.stdout.write(f"Declaration rules: {result['years']} years, {result['regions']} "
-                              f"recipient regions, {result['lines_rechecked']} lines re-checked.")
+            self.stdout.write(_("Règles de déclaration : %(years)s années, %(regions)s régions "
+                                "bénéficiaires, %(lines_rechecked)s lignes revérifiées.")
+                              % {"years": result['years'],
+                                 "regions": result['regions'],
+                                 "lines_rechecked": result['lines_rechecked']})

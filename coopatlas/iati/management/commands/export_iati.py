@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from coopatlas.iati.selectors import projects_for_export
 from coopatlas.iati.services import iati_export
@@ -25,11 +26,14 @@ class Command(BaseCommand):
         projects = projects_for_export(authority=authority, country=country,
                                        include_imported=include_imported)
         result = iati_export(projects=projects, output=Path(output))
-        self.stdout.write(f"{result.activities} activities written to {result.path} "
-                          f"(IATI 2.03, schema-valid).")
+        self.stdout.write(_("%(activities)s activités écrites dans %(path)s (IATI 2.03, "
+                            "conforme au schéma).")
+                          % {"activities": result.activities, "path": result.path})
         if result.skipped:
-            self.stderr.write(f"{len(result.skipped)} projects not exported:")
+            self.stderr.write(_("%(count)s projets non exportés :")
+                              % {"count": len(result.skipped)})
             for slug, reason in result.skipped[:20]:
                 self.stderr.write(f"  {slug}: {reason}")
             if len(result.skipped) > 20:
-                self.stderr.write(f"  … and {len(result.skipped) - 20} more")
+                self.stderr.write(_("  … et %(count)s de plus")
+                                  % {"count": len(result.skipped) - 20})

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from coopatlas.iati.services import iati_import
 
@@ -20,13 +21,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, dry_run=False, progress=None, **options):
         result = iati_import(path=Path(file), dry_run=dry_run, progress=progress)
-        verb = "would be" if dry_run else "were"
+        verb = _("seraient") if dry_run else _("ont été")
         self.stdout.write(
-            f"IATI {result.version}: {result.activities} activities {verb} imported "
-            f"({result.created} new, {result.updated} updated, {result.skipped} skipped); "
-            f"{result.organisations_created} organisations created."
-            + (" Dry run: nothing was written." if dry_run else ""))
+            _("IATI %(version)s : %(activities)s activités %(verb)s importées (%(created)s "
+              "nouvelles, %(updated)s mises à jour, %(skipped)s ignorées) ; "
+              "%(organisations_created)s organisations créées.%(value)s")
+            % {"version": result.version,
+               "activities": result.activities,
+               "verb": verb,
+               "created": result.created,
+               "updated": result.updated,
+               "skipped": result.skipped,
+               "organisations_created": result.organisations_created,
+               "value": _(" Essai : rien n'a été écrit.") if dry_run else ""})
         for warning in result.warnings[:20]:
-            self.stderr.write(f"  warning: {warning}")
+            self.stderr.write(_("  avertissement : %(warning)s") % {"warning": warning})
         if len(result.warnings) > 20:
-            self.stderr.write(f"  … and {len(result.warnings) - 20} more warnings")
+            self.stderr.write(_("  … et %(count)s avertissements de plus")
+                              % {"count": len(result.warnings) - 20})

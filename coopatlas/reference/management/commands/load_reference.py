@@ -11,6 +11,7 @@ from typing import IO
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from coopatlas.core.bulk import WRITE_LOG
 from coopatlas.core.datafiles import DataFiles
@@ -59,5 +60,6 @@ class Command(BaseCommand):
             for table, n in counts.items():
                 self.stdout.write(f"{table:24} {n:>8}")
             self.stdout.write(
-                self.style.SUCCESS(f"Reference data loaded in {time.monotonic() - started:.1f} s.")
+                self.style.SUCCESS(_("Données de référence chargées en %(seconds)s s.")
+                                   % {"seconds": format(time.monotonic() - started, ".1f")})
             )
