@@ -46,6 +46,7 @@ from coopatlas.cooperation.models import (
 )
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.parse import is_ascii_digits
 from coopatlas.core.services import source_cite
 
 from .schemas import ErrorOut
@@ -462,7 +463,7 @@ def _get(res: Resource, key: str, *, deleted: bool = False) -> Model:
     if not deleted and hasattr(res.model, "deleted_at"):
         qs = qs.filter(deleted_at__isnull=True)
     if res.key == "pk":
-        if not str(key).isdigit() or len(str(key)) > 12:
+        if not is_ascii_digits(str(key), max_length=18):
             raise NotFound(f"{res.name} : l'identifiant est un nombre entier, pas "
                            f"« {str(key)[:30]} ».", field=res.key)
         record = qs.filter(pk=int(key)).first()
@@ -640,7 +641,7 @@ def _register_funding(api: NinjaAPI) -> None:
     @api.post("/funding/{pk}/undelete", url_name="funding_undelete",
               response={200: dict, **WRITE_ERRORS}, **opts)
     def funding_undelete(request, pk: str):
-        if not pk.isdigit() or len(pk) > 12:
+        if not is_ascii_digits(pk, max_length=18):
             raise NotFound("funding : l'identifiant est un nombre entier.", field="pk")
         return _answer(editing.funding_undelete(actor=request.auth, line_id=int(pk)))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.parse import BadNumber, is_ascii_digits, parse_decimal
 
 from . import access
 from .models import (
@@ -213,17 +214,21 @@ def lines_recheck(*, year: int) -> int:
 # --------------------------------------------------------------------------- input parsing
 
 def amount_to_cents(value, field: str = "amount") -> int:
+    """Euros from a form or JSON ("1 234,56", 1234.56) as cents, through the one parser."""
     try:
-        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
-    except (InvalidOperation, ValueError) as exc:
+        amount = parse_decimal(value, field=field, max_digits=14, decimal_places=2)
+    except BadNumber as exc:
+        if exc.reason == "places":
+            raise AppError(f"{field} : {str(value)[:30]} a plus de deux décimales ; arrondissez au "
+                           "centime.", field=field) from exc
+        if exc.reason == "too_large":
+            raise AppError(f"{field} : {str(value)[:30]} € dépasse le plafond de vraisemblance "
+                           "(1 000 milliards d'euros) ; vérifiez l'unité.", field=field) from exc
         raise AppError(f"{field} : « {str(value)[:30]} » n'est pas un montant ; écrivez des euros "
                        "avec au plus deux décimales (1234.56).", field=field) from exc
-    if not amount.is_finite() or amount <= 0:
+    if amount <= 0:
         raise AppError(f"{field} : le montant doit être strictement positif (reçu {value}) ; "
                        "une année sans aide se déclare avec « rien à déclarer ».", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise AppError(f"{field} : {value} a plus de deux décimales ; arrondissez au centime.",
-                       field=field)
     cents = int(amount * 100)
     if cents >= MAX_CENTS:
         raise AppError(f"{field} : {value} € dépasse le plafond de vraisemblance (1 000 milliards "
@@ -289,7 +294,7 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         code = str(data["sector"] or "").strip()
         if not code:
             out["sector"] = None
-        elif not (len(code) == 5 and code.isdigit()) or (
+        elif not (len(code) == 5 and is_ascii_digits(code)) or (
                 sector := Sector.objects.filter(code=code).first()) is None:
             bad("sector", f"sector : « {code[:10]} » n'est pas un code secteur CAD à 5 chiffres "
                 "(14030 eau potable, 15150 participation démocratique…).")
@@ -316,8 +321,8 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
             out["project"] = None
         else:
             project = (Project.objects.filter(slug=str(key)).first()
-                       or (Project.objects.filter(pk=int(key)).first()
-                           if str(key).isdigit() else None))
+                       or (Project.objects.filter(pk=int(str(key))).first()
+                           if is_ascii_digits(str(key), max_length=18) else None))
             if project is None:
                 bad("project", f"project : aucun projet « {str(key)[:40]} » (slug ou numéro).")
             elif not _is_own_project(authority=authority, project=project):

@@ -8,11 +8,11 @@ lists. Errors are AppError naming the form field, so they land under that field.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.db.models import Model
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import is_ascii_digits, parse_decimal
 
 
 def lines(text: str | None) -> list[str]:
@@ -129,7 +129,7 @@ def places(text: str, *, field: str = "places") -> list:
     out = []
     for entry in lines(text):
         code = _head(entry)
-        if not code.isdigit():
+        if not is_ascii_digits(code, max_length=12):
             raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
                            "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
         out.append(one(Place, "geonames_id", int(code), field=field,
@@ -156,10 +156,11 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
         sector = one(Sector, "code", code, field=field,
                      hint="donnez un code de secteur CAD à cinq chiffres (14030).")
         try:
-            value = Decimal(pct.replace(",", ".").rstrip("%").strip())
-        except InvalidOperation as exc:
-            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code}.",
-                           field=field) from exc
+            value = parse_decimal(pct.strip().rstrip("%").strip(), field=field, max_digits=5,
+                                  decimal_places=2, minimum=0, grouping=False)
+        except AppError as exc:
+            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code} ; "
+                           "écrivez un nombre de 0 à 100 (60 ou 33,5).", field=field) from exc
         out.append((sector, value))
     return out
 
@@ -170,7 +171,7 @@ def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
     out = []
     for token in tokens(text):
         number = token.upper().removeprefix("ODD").strip()
-        if not number.isdigit():
+        if not is_ascii_digits(number, max_length=2):
             raise AppError(f"« {token[:20]} » : un ODD est un nombre de 1 à 17.", field=field)
         out.append(one(SdgGoal, "number", int(number), field=field,
                        hint="un ODD va de 1 à 17."))

@@ -119,8 +119,9 @@ def _refuse_doctype(path: Path, root: etree._Element) -> None:
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise AppError(f"{path}: the file declares a DOCTYPE (a DTD or entities); IATI "
-                       "<iati-activities> files never need one and the atlas refuses them for safety. Remove the "
-                       "<!DOCTYPE …> line and any &entity; reference.", field="file")
+                       "<iati-activities> files never need one and the atlas refuses them for "
+                       "safety. Remove the <!DOCTYPE …> line and any &entity; reference.",
+                       field="file")
 
 
 def _activity_id(activity: etree._Element | None) -> str:

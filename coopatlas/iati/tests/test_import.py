@@ -249,7 +249,7 @@ def test_one_activity_with_too_many_elements_is_refused_naming_it(db, tmp_path, 
     from coopatlas.iati import reading
 
     monkeypatch.setattr(reading, "MAX_ACTIVITY_ELEMENTS", 200)
-    extra = "".join(f'<sector vocabulary="1" code="14030" percentage="1"/>' for _ in range(300))
+    extra = "".join('<sector vocabulary="1" code="14030" percentage="1"/>' for _ in range(300))
     path = iati_file(tmp_path, ACTIVITY.replace("</iati-activity>", extra + "</iati-activity>"))
     before = db_counts()
     with pytest.raises(AppError) as err:
