@@ -22,8 +22,8 @@ from ninja.openapi.docs import DocsBase
 from coopatlas.atlas.filters import filters_from_params
 from coopatlas.cooperation import selectors
 from coopatlas.core.errors import AppError, NotFound, http_status_of
-from coopatlas.core.middleware import too_large_error
 from coopatlas.core.export import rows_to_csv
+from coopatlas.core.middleware import too_large_error
 from coopatlas.core.parse import is_ascii_digits
 
 from .schemas import ErrorOut, ListOut, ListParams
