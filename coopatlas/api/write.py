@@ -338,11 +338,18 @@ def _source(data: dict):
     return data
 
 
+LIST_FIELDS = ("parties", "themes", "organisations", "partnerships", "participants", "operators",
+               "countries", "areas", "sectors", "sdg_goals", "sdg_targets", "markers")
+
+
 def _resolve_common(data: dict) -> dict:
     from coopatlas.geo.models import AdministrativeArea
     from coopatlas.reference.models import PolicyMarker, SdgGoal, SdgTarget, Sector
 
     out = _source(data)
+    for name in LIST_FIELDS:  # an explicit JSON null is "not given", as an absent key
+        if name in out and out[name] is None:
+            out.pop(name)
     if out.get("parties") is not None:
         out["parties"] = [_authority(c, "parties") for c in out["parties"]]
     if out.get("themes") is not None and all(isinstance(t, str) for t in out["themes"]):
