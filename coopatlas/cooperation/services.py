@@ -792,6 +792,9 @@ def partner_request_create(*, authority: LocalAuthority, source: Source,
                            themes: list[Theme] = (),
                            **fields: Unpack[PartnerRequestFields]) -> PartnerRequest:
     """A foreign authority looking for a French partner, registered by an embassy."""
+    if authority is None:  # an explicit JSON null reaches here (found by the API fuzz test)
+        raise AppError(_("authority : donnez la collectivité étrangère qui cherche un "
+                         "partenaire (son slug ou son code)."), field="authority")
     return _partner_request_save(PartnerRequest(authority=authority), source=source,
                                  fields=dict(fields), themes=list(themes))
 

@@ -94,3 +94,23 @@ def test_bad_page_parameter_answers_422_from_the_one_boundary(client):
     assert r.status_code == 422
     r = client.get("/partenariats/", {"page": "١٢", "format": "json"})
     assert r.status_code == 422 and r.json()["errors"].get("page")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/partnerships", {"slug": "x-y", "title": "T", "kind": "twinning", "parties": None,
+                              "organisations": None, "source_url": "https://example.org"},
+     None),
+    ("/api/v1/partner-requests", {"authority": None, "title": "T",
+                                  "source_url": "https://example.org"}, "authority")])
+def test_explicit_nulls_found_by_the_fuzz_test_are_422(client, path, body, field):
+    """Regressions of the schemathesis run: a JSON null for a list or a required key was a 500."""
+    from coopatlas.accounts import services as accounts
+
+    user = accounts.user_add(email="nulls@example.org", role="admin")[0]
+    token = accounts.token_create(user=user)[1]
+    r = client.post(path, json.dumps(body), content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code in (400, 422), r.content
+    if field:
+        assert field in r.json()["errors"], r.content
