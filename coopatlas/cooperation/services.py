@@ -487,7 +487,8 @@ def _project_check_links(project: Project, links: ProjectLinks) -> None:
         total = Decimal(0)
         for sector, pct in sectors:
             try:  # NaN, "1e1000" or "١٢" would pass Decimal() and break the checks below
-                pct = parse_decimal(pct, field="sectors", max_digits=10, decimal_places=6)
+                checked = parse_decimal(pct, field="sectors", max_digits=10, decimal_places=6)
+                pct = Decimal(format(checked.normalize(), "f"))  # 60, not 60.000000
             except AppError as exc:
                 raise AppError(_("sectors : le pourcentage « %(pct)s » du secteur %(code)s n'est "
                                  "pas un nombre ; écrivez par exemple 40 ou 12.5.")
