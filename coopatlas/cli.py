@@ -105,7 +105,7 @@ def _passthrough(name: str, rest: list[str]) -> int:
     from django.core.management import get_commands, load_command_class
     from django.core.management.base import CommandError
 
-    from coopatlas.core.errors import AppError
+    from coopatlas.core.errors import AppError, exit_code_of
 
     _setup_django()
     command_name = PASSTHROUGH[name][0]
@@ -121,7 +121,7 @@ def _passthrough(name: str, rest: list[str]) -> int:
         command.execute(*positional, **cmd_options)
     except AppError as exc:
         print(f"coopatlas {name}: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code_of(exc)
     except CommandError as exc:
         print(f"coopatlas {name}: {exc}", file=sys.stderr)
         return exc.returncode or 2
@@ -141,14 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from coopatlas.core.errors import AppError
+    from coopatlas.core.errors import AppError, exit_code_of
 
     command, _ = COMMANDS[args.command]
     try:
         call_command(command, *_management_args(args))
     except AppError as exc:
         print(f"coopatlas {args.command}: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code_of(exc)
     except CommandError as exc:
         print(f"coopatlas {args.command}: {exc}", file=sys.stderr)
         return exc.returncode or 2

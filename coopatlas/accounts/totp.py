@@ -14,6 +14,8 @@ import struct
 import time
 from urllib.parse import quote, urlencode
 
+from coopatlas.core.parse import is_ascii_digits
+
 STEP = 30
 DIGITS = 6
 DRIFT = 1  # accept the previous and next step: phone clocks drift
@@ -42,7 +44,7 @@ def matching_step(secret: str, code: str, *, at: float | None = None,
 
     Steps at or before `after` (the last one used) are refused: a code works once."""
     code = "".join((code or "").split())
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not is_ascii_digits(code):
         return None
     now = timestep(at)
     for step in range(now - DRIFT, now + DRIFT + 1):

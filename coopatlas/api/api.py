@@ -7,6 +7,7 @@ one place to 422 (404 for NotFound) with `{"detail", "errors": {param: [message]
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 
@@ -22,8 +23,9 @@ from coopatlas.atlas.selectors import country_page
 from coopatlas.cooperation import selectors
 from coopatlas.cooperation.filters import filters_from_params
 from coopatlas.cooperation.models import Organisation, PartnerRequest, Partnership, Project
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, NotFound, http_status_of
 from coopatlas.core.export import rows_to_csv
+from coopatlas.core.middleware import too_large_error
 
 from .schemas import ErrorOut, ListOut, ListParams
 from .write import versioned, with_versions
@@ -63,6 +65,8 @@ class LocalSwagger(DocsBase):
         return HttpResponse(html)
 
 
+logger = logging.getLogger(__name__)
+
 api = NinjaAPI(title="coopatlas", version="1", urls_namespace="api", docs=LocalSwagger(),
                description=DESCRIPTION)
 
@@ -71,7 +75,26 @@ ERRORS = {404: ErrorOut, 422: ErrorOut}
 
 @api.exception_handler(AppError)
 def app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+    return api.create_response(request, exc.as_dict(), status=http_status_of(exc))
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything else: Django's own 4xx as JSON, and a 500 that never shows a traceback."""
+    from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+
+    if isinstance(exc, RequestDataTooBig):
+        return app_error(request, too_large_error())
+    if isinstance(exc, PermissionDenied):
+        return api.create_response(request, {"detail": str(exc) or _("Accès refusé."),
+                                             "errors": {"__all__": [str(exc)]}}, status=403)
+    if isinstance(exc, SuspiciousOperation):
+        return api.create_response(request, {"detail": _("Requête refusée."), "errors": {}},
+                                   status=400)
+    logger.exception("API error on %s %s", request.method, request.path)
+    return api.create_response(request, {
+        "detail": _("Erreur interne du serveur ; elle est enregistrée. Réessayez plus tard ou "
+                    "signalez l'adresse appelée."), "errors": {}}, status=500)
 
 
 @api.exception_handler(ValidationError)

@@ -47,6 +47,7 @@ from coopatlas.cooperation.models import (
 )
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.parse import is_ascii_digits
 from coopatlas.reference import lookups
 
 from .auth import AUTH
@@ -337,8 +338,15 @@ def _source(data: dict):
     return data
 
 
+LIST_FIELDS = ("parties", "themes", "organisations", "partnerships", "participants", "operators",
+               "countries", "areas", "sectors", "sdg_goals", "sdg_targets", "markers")
+
+
 def _resolve_common(data: dict) -> dict:
     out = _source(data)
+    for name in LIST_FIELDS:  # an explicit JSON null is "not given", as an absent key
+        if name in out and out[name] is None:
+            out.pop(name)
     if out.get("parties") is not None:
         out["parties"] = [_authority(c, "parties") for c in out["parties"]]
     if out.get("themes") is not None and all(isinstance(t, str) for t in out["themes"]):
@@ -459,9 +467,9 @@ def _get(res: Resource, key: str, *, deleted: bool = False) -> Model:
     if not deleted and hasattr(res.model, "deleted_at"):
         qs = qs.filter(deleted_at__isnull=True)
     if res.key == "pk":
-        if not str(key).isdigit() or len(str(key)) > 12:
-            raise NotFound(_("%(res_name)s : l'identifiant est un nombre entier, pas « %(key)s "
-                             "».") % {"res_name": res.name, "key": str(key)[:30]}, field=res.key)
+        if not is_ascii_digits(str(key), max_length=18):
+            raise NotFound(f"{res.name} : l'identifiant est un nombre entier, pas "
+                           f"« {str(key)[:30]} ».", field=res.key)
         record = qs.filter(pk=int(key)).first()
     else:
         record = qs.filter(slug=key).first()
@@ -714,8 +722,8 @@ def _register_funding(api: NinjaAPI) -> None:
     @api.post("/funding/{pk}/undelete", url_name="funding_undelete",
               response={200: dict, **WRITE_ERRORS}, **opts)
     def funding_undelete(request, pk: str):
-        if not pk.isdigit() or len(pk) > 12:
-            raise NotFound(_("funding : l'identifiant est un nombre entier."), field="pk")
+        if not is_ascii_digits(pk, max_length=18):
+            raise NotFound("funding : l'identifiant est un nombre entier.", field="pk")
         return _answer(editing.funding_undelete(actor=request.auth, line_id=int(pk)))
 
     @api.post("/contacts/{pk}/erase", url_name="contact_erase",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.middleware import app_error_response
 
 FORMATS = ("html", "json", "csv")
 
@@ -61,20 +62,10 @@ def atlas_page(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except NotFound as exc:
-            return _error_response(request, exc, status=404)
         except AppError as exc:
-            return _error_response(request, exc, status=400)
+            return app_error_response(request, exc)
 
     return wrapper
-
-
-def _error_response(request: HttpRequest, exc: AppError, *, status: int) -> HttpResponse:
-    if request.GET.get("format") in ("json", "csv"):
-        return _json(exc.as_dict(), status=status)
-    title = _("Page introuvable") if status == 404 else _("Paramètre incorrect")
-    return render(request, "atlas/error.html",
-                  {"title": title, "error": exc, "status": status}, status=status)
 
 
 def _respond(request, template: str, data: dict, *, context: dict | None = None,

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import BadNumber, parse_int
 from coopatlas.core.text import fold
 
 PAGE_SIZE_DEFAULT = 25
@@ -80,15 +81,14 @@ def _int(params: Mapping[str, str], name: str, *, low: int, high: int, hint: str
     raw = _text(params, name)
     if raw == "":
         return None
-    if not re.fullmatch(r"[+-]?[0-9]{1,9}", raw):
-        raise AppError(_("« %(name)s » doit être un nombre entier (%(hint)s) ; reçu « %(raw)s "
-                         "».") % {"name": name, "hint": hint, "raw": raw[:40]},
-                       field=name)
-    value = int(raw)
-    if not low <= value <= high:
-        raise AppError(_("« %(name)s » doit être compris entre %(low)s et %(high)s (%(hint)s) "
-                         "; reçu %(value)s.")
-                       % {"name": name, "low": low, "high": high, "hint": hint, "value": value}, field=name)
+    try:  # the one parser of numbers from outside: ASCII digits only, bounded
+        value = parse_int(raw, field=name, minimum=low, maximum=high)
+    except BadNumber as exc:
+        if exc.reason == "syntax":
+            raise AppError(f"« {name} » doit être un nombre entier ({hint}) ; reçu "
+                           f"« {raw[:40]} ».", field=name) from exc
+        raise AppError(f"« {name} » doit être compris entre {low} et {high} ({hint}) ; "
+                       f"reçu {raw[:40]}.", field=name) from exc
     return value
 
 

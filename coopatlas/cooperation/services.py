@@ -9,7 +9,7 @@ per entity, so the demo loader (and later the editing forms) can update a record
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypedDict, Unpack
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 from coopatlas.core.models import Source
+from coopatlas.core.parse import BadNumber, parse_decimal
 from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityAlias,
@@ -31,6 +32,7 @@ from coopatlas.geo.models import (
 from coopatlas.reference.models import PolicyMarker, SdgGoal, SdgTarget, Sector, Theme
 
 from .models import (
+    MONEY,
     Contact,
     Convention,
     FundingContribution,
@@ -80,27 +82,26 @@ def _money(value, *, field: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation as exc:
+        amount = parse_decimal(value, field=field, **MONEY)
+    except BadNumber as exc:
+        if exc.reason == "places":
+            raise AppError(_("%(field)s : le montant %(value)s a plus de 2 décimales ; "
+                             "arrondissez-le au centime.") % {"field": field, "value": value},
+                           field=field) from exc
+        if exc.reason == "too_large":
+            raise exc
         raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez-le en chiffres, "
                          "avec un point pour les centimes, comme « 1145000.00 ».")
-                       % {"field": field, "value": value}, field=field) from exc
-    if not amount.is_finite():
-        raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez-le en chiffres, "
-                         "avec un point pour les centimes, comme « 1145000.00 ».")
-                       % {"field": field, "value": value}, field=field)
+                       % {"field": field, "value": str(value)[:30]}, field=field) from exc
     if amount < 0:
         raise AppError(_("%(field)s : un montant ne peut pas être négatif (%(value)s) ; saisissez "
                          "un montant positif (un remboursement n'est pas une ligne de "
                          "financement).") % {"field": field, "value": value}, field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise AppError(_("%(field)s : le montant %(value)s a plus de 2 décimales ; arrondissez-le "
-                         "au centime.") % {"field": field, "value": value}, field=field)
-    return amount.quantize(Decimal("0.01"))
+    return amount
 
 
 def _percentage(value) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    return Decimal(str(value)).quantize(Decimal("0.01"))  # checked when the links are validated
 
 
 def _check_period(*, start_year=None, end_year=None, start_date=None, end_date=None) -> None:
@@ -485,9 +486,10 @@ def _project_check_links(project: Project, links: ProjectLinks) -> None:
                              "seule ligne en additionnant ses pourcentages."), field="sectors")
         total = Decimal(0)
         for sector, pct in sectors:
-            try:
-                pct = Decimal(str(pct))
-            except InvalidOperation as exc:
+            try:  # NaN, "1e1000" or "١٢" would pass Decimal() and break the checks below
+                checked = parse_decimal(pct, field="sectors", max_digits=10, decimal_places=6)
+                pct = Decimal(format(checked.normalize(), "f"))  # 60, not 60.000000
+            except AppError as exc:
                 raise AppError(_("sectors : le pourcentage « %(pct)s » du secteur %(code)s n'est "
                                  "pas un nombre ; écrivez par exemple 40 ou 12.5.")
                                % {"pct": pct, "code": sector.code}, field="sectors") from exc
@@ -791,6 +793,9 @@ def partner_request_create(*, authority: LocalAuthority, source: Source,
                            themes: list[Theme] = (),
                            **fields: Unpack[PartnerRequestFields]) -> PartnerRequest:
     """A foreign authority looking for a French partner, registered by an embassy."""
+    if authority is None:  # an explicit JSON null reaches here (found by the API fuzz test)
+        raise AppError(_("authority : donnez la collectivité étrangère qui cherche un "
+                         "partenaire (son slug ou son code)."), field="authority")
     return _partner_request_save(PartnerRequest(authority=authority), source=source,
                                  fields=dict(fields), themes=list(themes))
 

@@ -57,3 +57,20 @@ class PreconditionRequired(AppError):
 
     exit_code = 2
     http_status = 428
+
+
+class PayloadTooLarge(AppError):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (files excepted)."""
+
+    exit_code = 2
+    http_status = 413
+
+
+def http_status_of(exc: Exception) -> int:
+    """The one mapping of an error to an HTTP status: pages, the API and JSON twins read it."""
+    return getattr(exc, "http_status", 500) if isinstance(exc, AppError) else 500
+
+
+def exit_code_of(exc: Exception) -> int:
+    """The one mapping of an error to a CLI exit code."""
+    return getattr(exc, "exit_code", 1) if isinstance(exc, AppError) else 1

@@ -21,7 +21,9 @@ from collections.abc import Iterable
 BOM = "\ufeff"
 DELIMITER = ";"
 LIST_JOIN = " | "
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Spreadsheets skip leading blanks before evaluating: " =1+1", "\n=cmd", "\u00a0@SUM(…)".
+_LEADING_BLANKS = " \t\r\n\u00a0\u202f\u2007\u2009\u3000\ufeff\x0b\x0c"
 _NUMBER = re.compile(r"^[+-]?[0-9]+([.,][0-9]+)?$")
 _ITEM_KEYS = ("label", "name", "title", "code", "value", "slug")
 
@@ -31,7 +33,9 @@ def neutralise(text: str) -> str:
 
     A plain number ("-12.5", a longitude) is left alone: it evaluates to itself.
     """
-    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+    stripped = text.lstrip(_LEADING_BLANKS)
+    if (text.startswith(_FORMULA_START) or stripped.startswith(_FORMULA_START[:4])) \
+            and not _NUMBER.match(text.strip()):
         return "'" + text
     return text
 

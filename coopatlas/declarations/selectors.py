@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.parse import parse_int
 
 from . import access
 from .models import (
@@ -47,12 +48,12 @@ def share_str(part: int, whole: int) -> str | None:
 def year_param(value) -> int:
     """`year` from a query string, or AppError naming it."""
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+    try:
+        return parse_int(text, field="year", minimum=1990, maximum=2100)
+    except AppError as exc:
         years = ", ".join(str(y) for y in RuleSet.objects.values_list("year", flat=True))
-        raise AppError(_("year : donnez une année sur quatre chiffres (%(value)s), pas « "
-                         "%(text)s ».")
-                       % {"value": years or 'aucune chargée', "text": text[:10]}, field="year")
-    return int(text)
+        raise AppError(f"year : donnez une année sur quatre chiffres ({years or 'aucune chargée'}), "
+                       f"pas « {text[:10]} ».", field="year") from exc
 
 
 def counted_lines(*, year: int, authority=None) -> QuerySet:

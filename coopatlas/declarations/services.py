@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, Conflict, NotFound
+from coopatlas.core.parse import BadNumber, is_ascii_digits, parse_decimal
 from coopatlas.reference import lookups
 
 from . import access
@@ -219,20 +220,21 @@ def lines_recheck(*, year: int) -> int:
 # --------------------------------------------------------------------------- input parsing
 
 def amount_to_cents(value, field: str = "amount") -> int:
+    """Euros from a form or JSON ("1 234,56", 1234.56) as cents, through the one parser."""
     try:
-        amount = Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
-    except (InvalidOperation, ValueError) as exc:
-        raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez des euros "
-                         "avec au plus deux décimales (1234.56).")
-                       % {"field": field, "value": str(value)[:30]}, field=field) from exc
-    if not amount.is_finite() or amount <= 0:
-        raise AppError(_("%(field)s : le montant doit être strictement positif (reçu "
-                         "%(value)s) ; une année sans aide se déclare avec « rien à déclarer ».")
-                       % {"field": field, "value": value}, field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise AppError(_("%(field)s : %(value)s a plus de deux décimales ; arrondissez au "
-                         "centime.") % {"field": field, "value": value},
-                       field=field)
+        amount = parse_decimal(value, field=field, max_digits=14, decimal_places=2)
+    except BadNumber as exc:
+        if exc.reason == "places":
+            raise AppError(f"{field} : {str(value)[:30]} a plus de deux décimales ; arrondissez au "
+                           "centime.", field=field) from exc
+        if exc.reason == "too_large":
+            raise AppError(f"{field} : {str(value)[:30]} € dépasse le plafond de vraisemblance "
+                           "(1 000 milliards d'euros) ; vérifiez l'unité.", field=field) from exc
+        raise AppError(f"{field} : « {str(value)[:30]} » n'est pas un montant ; écrivez des euros "
+                       "avec au plus deux décimales (1234.56).", field=field) from exc
+    if amount <= 0:
+        raise AppError(f"{field} : le montant doit être strictement positif (reçu {value}) ; "
+                       "une année sans aide se déclare avec « rien à déclarer ».", field=field)
     cents = int(amount * 100)
     if cents >= MAX_CENTS:
         raise AppError(_("%(field)s : %(value)s € dépasse le plafond de vraisemblance (1 000 "
@@ -335,8 +337,8 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
             out["project"] = None
         else:
             project = (Project.objects.filter(slug=str(key)).first()
-                       or (Project.objects.filter(pk=int(key)).first()
-                           if str(key).isdigit() else None))
+                       or (Project.objects.filter(pk=int(str(key))).first()
+                           if is_ascii_digits(str(key), max_length=18) else None))
             # Unknown and someone else's answer the same message, which repeats only what
             # was sent: another authority's draft must not show its title, nor exist.
             if (project is None or project.deleted_at is not None

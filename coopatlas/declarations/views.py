@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.middleware import app_error_response
+from coopatlas.core.parse import parse_id, parse_optional_int
 
 from . import access, exports, selectors, services
 from .models import MARKER_KEYS, LineType, RecipientRegion
@@ -28,19 +30,14 @@ def _json(data, status: int = 200) -> JsonResponse:
 
 
 def page(view):
-    """Application errors of a GET become the atlas's error page (or JSON)."""
+    """Application errors of a GET become the error page (or JSON) with their own status."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except AppError as exc:
-            status = exc.http_status if exc.http_status in (403, 404) else 400
-            if request.GET.get("format") in ("json", "csv", "xlsx", "crs"):
-                return _json(exc.as_dict(), status=status)
-            title = _("Page introuvable") if isinstance(exc, NotFound) else _("Demande refusée")
-            return render(request, "atlas/error.html",
-                          {"title": title, "error": exc, "status": status}, status=status)
+            return app_error_response(request, exc)
 
     return wrapper
 
@@ -110,7 +107,8 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
     number = request.GET.get("version")
     data = selectors.declaration_detail(
         declaration=found, user=request.user,
-        number=int(number) if number and number.isdigit() else None)
+        number=parse_optional_int(number, field="version", minimum=1, maximum=10**6,
+                                  hint=_("le numéro d'une version, ex. 1")))
     if request.GET.get("format") == "json":
         return _json(data)
     rules = services.rules_for(year=found.year)
@@ -137,7 +135,8 @@ def _form_line(post) -> dict:
     data["markers"] = {}
     for key in MARKER_KEYS:
         value = post.get(f"marker_{key}", "0").strip() or "0"
-        data["markers"][key] = int(value) if value.isdigit() else value
+        # 0, 1 or 2 as numbers; anything else goes as text to the service, which names it.
+        data["markers"][key] = int(value) if value in ("0", "1", "2") else value
     u12 = post.get("under_12_months", "")
     data["under_12_months"] = {"yes": True, "no": False}.get(u12)
     if data["type"] != "refugees" and data["under_12_months"] is None:
@@ -156,7 +155,7 @@ def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             messages.success(request, _("Ligne ajoutée."))
         elif action == "delete-line":
             services.line_delete(actor=user, declaration=found,
-                                 line_id=int(request.POST.get("line", "0") or 0))
+                                 line_id=parse_id(request.POST.get("line", ""), field="line"))
             messages.success(request, _("Ligne supprimée."))
         elif action == "prepare":
             result = services.declaration_prepare(actor=user, declaration=found)

@@ -19,6 +19,7 @@ from coopatlas.cooperation.models import (
     ProjectPolicyMarker,
     ProjectStatus,
 )
+from coopatlas.core.parse import AmountField, AsciiIntegerField
 from coopatlas.reference.models import PolicyMarker, Theme
 
 from . import resolve
@@ -28,7 +29,7 @@ LIST_HELP = _("Une entrée par ligne ; tapez un nom ou un code pour chercher.")
 
 
 def _year(label):
-    return forms.IntegerField(label=label, required=False, min_value=1900, max_value=2100)
+    return AsciiIntegerField(label=label, required=False, min_value=1900, max_value=2100)
 
 
 def _date(label):
@@ -78,7 +79,7 @@ def unique_slug(model, text: str) -> str:
 class RecordForm(forms.Form):
     """Carries the version the person read: a stale save is refused, never overwritten."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = AsciiIntegerField(widget=forms.HiddenInput, required=False)
     # Fields the services take as they are (no lookup).
     plain: tuple[str, ...] = ()
 
@@ -194,12 +195,12 @@ class ProjectForm(RecordForm):
                                 help_text=_("Numéros de 1 à 17 : 6, 11"))
     sdg_targets = _picker(_("Cibles ODD"), "sdg",
                           help_text=_("Une cible par ligne (6.1) ; son objectif est ajouté."))
-    budget = forms.DecimalField(label=_("Budget total"), required=False, min_value=0,
+    budget = AmountField(label=_("Budget total"), required=False, min_value=0,
                                 decimal_places=2, max_digits=16)
     currency = forms.CharField(label=_("Devise"), initial="EUR", max_length=3, min_length=3)
     beneficiaries = forms.CharField(label=_("Bénéficiaires"), required=False,
                                     widget=forms.Textarea(attrs=TEXTAREA))
-    beneficiaries_count = forms.IntegerField(label=_("Nombre de bénéficiaires"), required=False,
+    beneficiaries_count = AsciiIntegerField(label=_("Nombre de bénéficiaires"), required=False,
                                              min_value=0)
     results = forms.CharField(label=_("Résultats"), required=False,
                               widget=forms.Textarea(attrs=TEXTAREA))
@@ -289,8 +290,8 @@ class ProjectForm(RecordForm):
 class FundingLineForm(forms.Form):
     """An existing line (id + version) or a new one (funder given)."""
 
-    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    id = AsciiIntegerField(widget=forms.HiddenInput, required=False)
+    version = AsciiIntegerField(widget=forms.HiddenInput, required=False)
     funder = forms.CharField(label=_("Financeur"), required=False,
                              widget=forms.TextInput(attrs={"data-picker": "funders",
                                                            "autocomplete": "off"}),
@@ -298,7 +299,7 @@ class FundingLineForm(forms.Form):
                                          "(org:identifiant)."))
     instrument = forms.ChoiceField(label=_("Instrument"), choices=FundingInstrument.choices,
                                    initial=FundingInstrument.OWN_FUNDS)
-    amount = forms.DecimalField(label=_("Montant"), required=False, min_value=0,
+    amount = AmountField(label=_("Montant"), required=False, min_value=0,
                                 decimal_places=2, max_digits=16,
                                 widget=forms.NumberInput(attrs={"step": "0.01",
                                                                 "data-funding-amount": "1"}))
@@ -308,7 +309,7 @@ class FundingLineForm(forms.Form):
     nature = forms.ChoiceField(label=_("Nature"), choices=[("cash", _("Numéraire")),
                                                           ("in_kind", _("Valorisation"))],
                                widget=forms.Select(attrs={"data-funding-nature": "1"}))
-    year = forms.IntegerField(label=_("Année"), required=False, min_value=1900, max_value=2100)
+    year = AsciiIntegerField(label=_("Année"), required=False, min_value=1900, max_value=2100)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
     remove = forms.BooleanField(label=_("Retirer"), required=False,
                                 widget=forms.CheckboxInput(attrs={"data-funding-remove": "1"}))
@@ -442,8 +443,8 @@ class ConventionForm(RecordForm):
     signed_year = _year(_("Année de signature"))
     starts_on = _date(_("Début"))
     ends_on = _date(_("Fin"))
-    duration_months = forms.IntegerField(label=_("Durée (mois)"), required=False, min_value=0)
-    estimated_commitment = forms.DecimalField(label=_("Engagements estimés"), required=False,
+    duration_months = AsciiIntegerField(label=_("Durée (mois)"), required=False, min_value=0)
+    estimated_commitment = AmountField(label=_("Engagements estimés"), required=False,
                                               min_value=0, decimal_places=2, max_digits=16)
     currency = forms.CharField(label=_("Devise"), initial="EUR", max_length=3, min_length=3)
     plain = ("title", "purpose", "signed_on", "signed_year", "starts_on", "ends_on",

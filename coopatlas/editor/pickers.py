@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 
 from coopatlas.cooperation.models import Organisation, Partnership
+from coopatlas.core.parse import is_ascii_digits
 from coopatlas.core.text import fold
 from coopatlas.geo import selectors as geo
 from coopatlas.reference.models import SdgTarget, Sector
@@ -85,7 +86,7 @@ def sectors(request):
     if not q:
         return _answer([])
     qs = Sector.objects.filter(withdrawn=False)
-    qs = (qs.filter(code__startswith=q) if q.isdigit()
+    qs = (qs.filter(code__startswith=q) if is_ascii_digits(q)
           else qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q)))
     return _answer([{"code": s.code, "label": f"{s.code} {s.name}"}
                     for s in qs.order_by("code")[:LIMIT]])
@@ -97,7 +98,7 @@ def sdg(request):
     if not q:
         return _answer([])
     qs = SdgTarget.objects.all()
-    if q[0].isdigit():
+    if is_ascii_digits(q[0]):
         qs = qs.filter(code__startswith=q)
     else:
         qs = qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q))

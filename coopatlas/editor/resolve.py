@@ -8,13 +8,13 @@ lists. Errors are AppError naming the form field, so they land under that field.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.db.models import Model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import is_ascii_digits, parse_decimal
 from coopatlas.core.text import is_lookup_key
 from coopatlas.reference import lookups
 
@@ -157,10 +157,9 @@ def places(text: str, *, field: str = "places") -> list:
     out = []
     for entry in lines(text):
         code = _head(entry)
-        if not code.isdigit():
-            raise AppError(_("« %(code)s » : un lieu se donne par son identifiant GeoNames, un "
-                             "nombre (2253354) ; tapez son nom pour le chercher.")
-                           % {"code": code[:60]}, field=field)
+        if not is_ascii_digits(code, max_length=12):
+            raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
+                           "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
         out.append(one(Place, "geonames_id", int(code), field=field,
                        hint=_("ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
                               "liste proposée en tapant son nom.")))
@@ -183,17 +182,17 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
         sector = _found(lookups.sector_by_code(code), code, field=field,
                         hint="donnez un code de secteur CAD à cinq chiffres (14030).")
         try:
-            value = Decimal(pct.replace(",", ".").rstrip("%").strip())
-        except InvalidOperation as exc:
-            raise AppError(_("« %(pct)s » n'est pas un pourcentage pour le secteur %(code)s.")
-                           % {"pct": pct[:20], "code": code},
-                           field=field) from exc
+            value = parse_decimal(pct.strip().rstrip("%").strip(), field=field, max_digits=5,
+                                  decimal_places=2, minimum=0, grouping=False)
+        except AppError as exc:
+            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code} ; "
+                           "écrivez un nombre de 0 à 100 (60 ou 33,5).", field=field) from exc
         out.append((sector, value))
     return out
 
 
 def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
-    return [_found(lookups.sdg_goal_by_number(token), token, field=field,
+    return [_found(lookups.sdg_goal_by_number(token.upper().removeprefix("ODD").strip()), token, field=field,
                    hint="un ODD est un nombre de 1 à 17.") for token in tokens(text)]
 
 

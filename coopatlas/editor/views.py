@@ -29,6 +29,7 @@ from coopatlas.accounts.permissions import (
 from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
 from coopatlas.core.errors import AppError, Conflict, NotFound
+from coopatlas.core.parse import parse_id
 from coopatlas.documents.selectors import documents_for
 from coopatlas.documents.services import document_upload
 from coopatlas.geo.models import LocalAuthority
@@ -466,7 +467,8 @@ def history(request, kind: str, pk: int):
     if request.method == "POST":
         try:
             editing.record_restore(actor=request.user, record=record,
-                                   to_version=int(request.POST.get("to_version", "0") or 0),
+                                   to_version=parse_id(request.POST.get("to_version", ""),
+                                                       field="to_version"),
                                    version=request.POST.get("version") or None)
             messages.success(request, _("Version %(v)s restaurée.")
                              % {"v": request.POST.get("to_version")})

@@ -12,18 +12,25 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import decimal_or_none
 
 from .checking import ActivityChecker
 from .codes import ACCEPTED_VERSIONS, NS, XML_LANG
 
 MAX_REPORTED = 20
+# What one activity may hold. The reader keeps one activity in memory at a time; these
+# bound that one (a 30 MB file with millions of children in one activity took 1 GB). The
+# largest real activities (hundreds of transactions, budgets, results) stay far below.
+MAX_ACTIVITY_ELEMENTS = 50_000
+MAX_ACTIVITY_DEPTH = 24  # below <iati-activity>; the 2.03 schema nests 6 levels at most
+MAX_ACTIVITY_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -103,9 +110,33 @@ class _CountingFile:
 
 
 def _events(stream) -> Iterator[tuple[str, etree._Element]]:
-    # No entity expansion, no network: a file from elsewhere must not reach out or blow up.
+    # No DTD, no entity expansion, no network: a file from elsewhere must not reach out or
+    # blow up. A DOCTYPE is refused outright (`_refuse_doctype`): IATI files never need one.
     return etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
-                           no_network=True, huge_tree=False, remove_comments=True)
+                           no_network=True, huge_tree=False, remove_comments=True,
+                           load_dtd=False, dtd_validation=False, remove_pis=True)
+
+
+def _refuse_doctype(path: Path, root: etree._Element) -> None:
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise AppError(f"{path}: the file declares a DOCTYPE (a DTD or entities); IATI "
+                       "<iati-activities> files never need one and the atlas refuses them for "
+                       "safety. Remove the <!DOCTYPE …> line and any &entity; reference.",
+                       field="file")
+
+
+def _activity_id(activity: etree._Element | None) -> str:
+    text = activity.findtext("iati-identifier") if activity is not None else None
+    return (text or "").strip()[:100] or "(no iati-identifier yet)"
+
+
+def _too_big(path: Path, activity: etree._Element | None, count: int, what: str) -> AppError:
+    return AppError(f"{path}, activity {count} {_activity_id(activity)}: {what}; the atlas "
+                    f"reads at most {MAX_ACTIVITY_ELEMENTS} elements, a nesting depth "
+                    f"(profondeur) of {MAX_ACTIVITY_DEPTH} and {MAX_ACTIVITY_BYTES // 2**20} MB "
+                    "per activity. Split this activity or remove the repeated elements; nothing "
+                    "was imported.", field="file")
 
 
 def _activities(path: Path, progress: Progress | None = None
@@ -118,6 +149,7 @@ def _activities(path: Path, progress: Progress | None = None
                          "est attendu.") % {"path": path},
                        field="file")
     count, depth, root = 0, 0, None
+    activity, elements, started_at = None, 0, 0
     with open(path, "rb") as handle:
         counting = _CountingFile(handle)
         try:
@@ -126,7 +158,21 @@ def _activities(path: Path, progress: Progress | None = None
                     depth += 1
                     if depth == 1:
                         root = el
+                        _refuse_doctype(path, el)
                         _check_root(path, el)
+                    elif depth == 2:
+                        activity, elements, started_at = el, 0, counting.done
+                    else:
+                        elements += 1
+                        if elements > MAX_ACTIVITY_ELEMENTS:
+                            raise _too_big(path, activity, count + 1,
+                                           f"more than {MAX_ACTIVITY_ELEMENTS} elements")
+                        if depth - 2 > MAX_ACTIVITY_DEPTH:
+                            raise _too_big(path, activity, count + 1,
+                                           f"elements nested deeper than {MAX_ACTIVITY_DEPTH}")
+                        if counting.done - started_at > MAX_ACTIVITY_BYTES + 2**16:
+                            raise _too_big(path, activity, count + 1, "more than "
+                                           f"{MAX_ACTIVITY_BYTES // 2**20} MB of XML")
                     continue
                 depth -= 1
                 if depth != 1:
@@ -228,10 +274,10 @@ def _choose(el: etree._Element | None, default_lang: str) -> tuple[str, str]:
 def _decimal(value: str | None) -> Decimal | None:
     if value is None:
         return None
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:
-        return None
+    # ASCII digits only, no NaN/Infinity/exponent, and within a money column (16 digits):
+    # anything else reads as absent and the importer names the missing value.
+    amount = decimal_or_none(value, grouping=False)
+    return amount if amount is not None and abs(amount) < 10**14 else None
 
 
 def _org(el: etree._Element | None, lang: str) -> OrgRef | None:

@@ -29,6 +29,7 @@ from coopatlas.cooperation.models import (
     ProjectSector,
 )
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import is_ascii_digits
 from coopatlas.core.services import source_cite, source_document_get_or_create
 from coopatlas.core.text import fold
 from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority, Place
@@ -380,7 +381,7 @@ class _Writer:
                                                  "sector", "goal", "target", "marker", "fund",
                                                  "imported")}
         places = set(Place.objects.filter(geonames_id__in=[
-            int(g) for r in records for _ref, g, _ in r.locations if g and g.isdigit()])
+            int(g) for r in records for _ref, g, _ in r.locations if is_ascii_digits(g, max_length=12)])
             .values_list("geonames_id", flat=True))
         for r, p in zip(records, projects, strict=True):
             self._activity_links(r, p, rows, places)
@@ -428,7 +429,8 @@ class _Writer:
         areas = {self.ref.areas[ref] for ref, _g, _ in r.locations if ref in self.ref.areas}
         rows["area"] += [Project.areas.through(project_id=p.pk, administrativearea_id=a)
                          for a in sorted(areas)]
-        geo = {int(g) for _ref, g, _ in r.locations if g and g.isdigit() and int(g) in places}
+        geo = {int(g) for _ref, g, _ in r.locations
+               if is_ascii_digits(g, max_length=12) and int(g) in places}
         rows["place"] += [Project.places.through(project_id=p.pk, place_id=g) for g in sorted(geo)]
         self._classification_links(r, p, rows)
         self._funding(r, p, rows, reporter, countries)
@@ -442,7 +444,7 @@ class _Writer:
                     sectors[code] = pct.quantize(Decimal("0.01"))
         rows["sector"] += [ProjectSector(project_id=p.pk, sector_id=c, percentage=v)
                            for c, v in sectors.items()]
-        goals = {int(c) for v, c in r.tags if v == "2" and c and c.isdigit()
+        goals = {int(c) for v, c in r.tags if v == "2" and is_ascii_digits(c, max_length=2)
                  and int(c) in self.ref.goals}
         targets = {c for v, c in r.tags if v == "3" and c in self.ref.targets}
         rows["goal"] += [Project.sdg_goals.through(project_id=p.pk, sdggoal_id=g)
@@ -451,8 +453,8 @@ class _Writer:
                            for t in sorted(targets)]
         markers: dict[str, int] = {}
         for vocabulary, code, significance in r.markers:
-            if vocabulary == "1" and code in self.ref.markers and significance and \
-                    significance.isdigit():
+            if vocabulary == "1" and code in self.ref.markers and \
+                    is_ascii_digits(significance, max_length=1):
                 markers.setdefault(code, min(int(significance), 2))
         rows["marker"] += [ProjectPolicyMarker(project_id=p.pk, marker_id=c, significance=s)
                            for c, s in markers.items()]

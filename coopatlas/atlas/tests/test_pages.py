@@ -138,14 +138,14 @@ def test_map_data_is_geojson(client, world):
                                            ({"page": "zéro"}, "page"),
                                            ({"year_from": "2020", "year_to": "1990"}, "year_from"),
                                            ({"format": "xml"}, "format")])
-def test_bad_parameter_gives_400_page_naming_it(client, world, params, field):
+def test_bad_parameter_gives_422_page_naming_it(client, world, params, field):
     response = client.get(reverse("atlas:partnership_list"), params)
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "fr-alert--error" in html and f"Paramètre « {field} »" in html
     as_json = client.get(reverse("atlas:partnership_list"), {**params, "format": "json"})
     if field != "format":
-        assert as_json.status_code == 400 and as_json.json()["errors"].get(field)
+        assert as_json.status_code == 422 and as_json.json()["errors"].get(field)
 
 
 def test_unknown_records_give_404_pages(client, world):

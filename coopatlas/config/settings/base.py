@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the request after the session, user and messages are set up.
+    "coopatlas.core.middleware.ErrorBoundaryMiddleware",
 ]
 
 ROOT_URLCONF = "coopatlas.config.urls"

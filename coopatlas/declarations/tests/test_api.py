@@ -135,7 +135,7 @@ def test_pages(client, world, declared):
     assert r.status_code == 200 and "1\xa0340,11\xa0€</span> d’APD déclarée" in r.content.decode()
     assert client.get(reverse("declarations:report", kwargs={"year": YEAR}),
                       {"format": "json"}).json()["total"] == "1340.11"
-    assert client.get(reverse("declarations:report", kwargs={"year": 1995})).status_code == 400
+    assert client.get(reverse("declarations:report", kwargs={"year": 1995})).status_code == 422
     r = client.get(reverse("declarations:authority", kwargs={"slug": world["a"].slug}))
     assert r.status_code == 200 and "Version validée comptée" in r.content.decode()
     page = reverse("declarations:declaration", kwargs={"pk": declared})

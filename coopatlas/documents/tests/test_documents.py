@@ -128,3 +128,17 @@ def test_document_of_a_draft_is_hidden_from_the_public(world, client):
     assert client.get(url).status_code == 404
     client.force_login(world["users"]["admin"])
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name, data, saved", [
+    ("scan sans extension", PDF, "scan sans extension.pdf"), ("photo.exe", PNG, "photo.exe.png"),
+    ("rapport.PDF", PDF, "rapport.PDF"), ("image.html", PNG, "image.html.png"),
+    ("convention.pdf", PDF, "convention.pdf")])
+def test_download_name_ends_with_the_checked_type(world, client, name, data, saved):
+    doc = document_upload(actor=world["users"]["editor"], record=world["p1"],
+                          file=_upload(name, data))
+    response = client.get(f"/documents/{doc.pk}/telecharger/")
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert f'filename="{saved}"' in disposition or saved.replace(" ", "%20") in disposition, \
+        disposition

@@ -231,3 +231,48 @@ def test_refusals_follow_the_active_language(db, tmp_path):
         iati_import(path=path)
     with translation.override("en"), pytest.raises(AppError, match="not well-formed XML"):
         iati_import(path=path)
+
+
+# --- hostile files: DTD, entities, one activity too big (issue 8) -----------------------
+
+HOSTILE = {
+    "internal entity": ('<!DOCTYPE iati-activities [<!ENTITY x "Mopti">]>',
+                        ACTIVITY.replace("ML-1<", "ML-&x;<")),
+    "external entity": ('<!DOCTYPE iati-activities [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+                        ACTIVITY.replace("ML-1<", "ML-&x;<")),
+    "doctype only": ('<!DOCTYPE iati-activities SYSTEM "http://example.org/x.dtd">', ACTIVITY),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_doctype_and_entities_are_refused_with_a_message(db, tmp_path, case):
+    doctype, body = HOSTILE[case]
+    path = tmp_path / "hostile.xml"
+    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n<iati-activities '
+                    f'version="2.03">\n {body}\n</iati-activities>\n', encoding="utf-8")
+    before = db_counts()
+    with pytest.raises(AppError) as err:
+        iati_import(path=path)
+    assert "DOCTYPE" in err.value.message and err.value.field == "file", err.value.message
+    assert db_counts() == before
+
+
+def test_one_activity_with_too_many_elements_is_refused_naming_it(db, tmp_path, monkeypatch):
+    from coopatlas.iati import reading
+
+    monkeypatch.setattr(reading, "MAX_ACTIVITY_ELEMENTS", 200)
+    extra = "".join('<sector vocabulary="1" code="14030" percentage="1"/>' for _ in range(300))
+    path = iati_file(tmp_path, ACTIVITY.replace("</iati-activity>", extra + "</iati-activity>"))
+    before = db_counts()
+    with pytest.raises(AppError) as err:
+        iati_import(path=path)
+    message = err.value.message
+    assert "XM-DAC-41114-ML-1" in message and "200" in message, message
+    assert db_counts() == before
+
+
+def test_one_activity_too_deep_is_refused(db, tmp_path):
+    deep = "<a:x xmlns:a='urn:x'>" * 200 + "</a:x>" * 200
+    path = iati_file(tmp_path, ACTIVITY.replace("</iati-activity>", deep + "</iati-activity>"))
+    with pytest.raises(AppError, match="profondeur"):
+        iati_import(path=path)

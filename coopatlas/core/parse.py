@@ -1,0 +1,261 @@
+"""The one parser for numbers that come from outside (query strings, forms, JSON, files).
+
+Python's `int()` and `Decimal()` accept far more than a person means by a number: every
+Unicode digit ("١٢", "５"), `str.isdigit()` says yes to "²" and "⑨" that `int()` then
+refuses, `Decimal("1e1000")` is "finite" and breaks the first `quantize`, and NaN or
+Infinity pass a `< 0` check. Every number from outside goes through here: ASCII digits
+only, bounded, and a bad value is an `AppError` naming the field and the fix (a 422 on the
+API, a form error on pages, an exit code on the CLI), never a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from coopatlas.core.errors import AppError
+
+# Database integer columns (PostgreSQL bigint / SQLite INTEGER): an id beyond this cannot exist.
+ID_MAX = 2**63 - 1
+_INT = re.compile(r"[+-]?[0-9]{1,19}")
+# French amounts: "1 145 000,50", "1145000.50", "1 145 000 €". The separators between
+# thousands may be spaces, no-break spaces (U+00A0) or narrow no-break spaces (U+202F).
+_GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009_")
+_DECIMAL = re.compile(r"([+-]?)([0-9]+)(?:[.,]([0-9]+))?")
+_MAX_TEXT = 64  # longer than any number we store: refuse before doing any work on it
+
+
+class BadNumber(AppError):
+    """A number refused by this module; `reason` says why, for callers that word it their way:
+    "syntax" (not a number), "range" (outside the bounds), "too_large" (more digits than the
+    column holds), "places" (more decimals than it keeps)."""
+
+    def __init__(self, message: str, *, field: str, reason: str):
+        super().__init__(message, field=field)
+        self.reason = reason
+
+
+def is_ascii_digits(text: str, *, max_length: int = 19) -> bool:
+    """True for a non-empty run of 0-9 only (unlike `str.isdigit`, which accepts "²" and "١")."""
+    return isinstance(text, str) and 0 < len(text) <= max_length and text.isascii() and text.isdigit()
+
+
+def _shown(value) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
+def parse_int(
+    value, *, field: str, minimum: int | None = None, maximum: int | None = None, hint: str = ""
+) -> int:
+    """An integer written with ASCII digits (an optional sign), within [minimum, maximum].
+
+    Accepts an `int` (JSON) or a string; refuses bool, float, "²", "⑨", "١٢", "1e3", "".
+    `hint` ends the message with an example of a good value."""
+    if isinstance(value, bool) or value is None:
+        number = None
+    elif isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        number = int(text) if len(text) <= 20 and _INT.fullmatch(text) else None
+    suffix = f" ({hint})" if hint else ""
+    if number is None:
+        raise BadNumber(
+            _(
+                "%(field)s : « %(value)s » n'est pas un nombre entier ; écrivez-le avec "
+                "les chiffres 0 à 9%(hint)s."
+            )
+            % {"field": field, "value": _shown(value), "hint": suffix},
+            field=field,
+            reason="syntax",
+        )
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = "" if minimum is None else str(minimum)
+        high = "" if maximum is None else str(maximum)
+        raise BadNumber(
+            _(
+                "%(field)s : %(value)s est hors des bornes (de %(low)s à %(high)s)%(hint)s ; "
+                "donnez une valeur dans ces bornes."
+            )
+            % {
+                "field": field,
+                "value": _shown(number),
+                "low": low or "…",
+                "high": high or "…",
+                "hint": suffix,
+            },
+            field=field,
+            reason="range",
+        )
+    return number
+
+
+def parse_optional_int(
+    value, *, field: str, minimum: int | None = None, maximum: int | None = None, hint: str = ""
+) -> int | None:
+    """As `parse_int`, but None or a blank string gives None (an optional parameter)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_int(value, field=field, minimum=minimum, maximum=maximum, hint=hint)
+
+
+def parse_id(value, *, field: str) -> int:
+    """A record's primary key from a URL, a form or JSON: a positive integer a column can hold."""
+    return parse_int(value, field=field, minimum=1, maximum=ID_MAX)
+
+
+def parse_decimal(
+    value,
+    *,
+    field: str,
+    max_digits: int,
+    decimal_places: int,
+    minimum: Decimal | int | None = None,
+    grouping: bool = True,
+) -> Decimal:
+    """A decimal number that fits a `DecimalField(max_digits, decimal_places)`.
+
+    Strings take ASCII digits, an optional sign, a point or a French comma before the
+    decimals and (with `grouping`) spaces or no-break spaces between thousands; an `int`
+    or a finite `Decimal`/`float` from JSON is checked the same way. Refuses NaN,
+    Infinity, exponents ("1e1000"), more decimals than the column keeps and more digits
+    than it holds. Returns the value quantized to `decimal_places`."""
+    amount = _to_decimal(value, grouping=grouping)
+    if amount is None:
+        raise BadNumber(
+            _(
+                "%(field)s : « %(value)s » n'est pas un nombre ; écrivez-le avec les "
+                "chiffres 0 à 9 et une virgule ou un point avant les décimales, comme "
+                "« 1 145 000,50 »."
+            )
+            % {"field": field, "value": _shown(value)},
+            field=field,
+            reason="syntax",
+        )
+    whole_digits = max_digits - decimal_places
+    if abs(amount) >= Decimal(10) ** whole_digits:
+        raise BadNumber(
+            _(
+                "%(field)s : %(value)s est trop grand (au plus %(digits)s chiffres avant la "
+                "virgule) ; vérifiez l'unité."
+            )
+            % {"field": field, "value": _shown(value), "digits": whole_digits},
+            field=field,
+            reason="too_large",
+        )
+    step = Decimal(1).scaleb(-decimal_places)
+    if amount != amount.quantize(step):
+        raise BadNumber(
+            _("%(field)s : %(value)s a plus de %(places)s décimales ; arrondissez-le.")
+            % {"field": field, "value": _shown(value), "places": decimal_places},
+            field=field,
+            reason="places",
+        )
+    if minimum is not None and amount < minimum:
+        raise BadNumber(
+            _(
+                "%(field)s : %(value)s est inférieur au minimum %(minimum)s ; donnez une "
+                "valeur d'au moins %(minimum)s."
+            )
+            % {"field": field, "value": _shown(value), "minimum": minimum},
+            field=field,
+            reason="range",
+        )
+    return amount.quantize(step)
+
+
+def parse_optional_decimal(
+    value,
+    *,
+    field: str,
+    max_digits: int,
+    decimal_places: int,
+    minimum: Decimal | int | None = None,
+    grouping: bool = True,
+) -> Decimal | None:
+    """As `parse_decimal`, but None or a blank string gives None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_decimal(
+        value,
+        field=field,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        minimum=minimum,
+        grouping=grouping,
+    )
+
+
+def _to_decimal(value, *, grouping: bool) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return Decimal(value) if abs(value) < 10**40 else None
+    if isinstance(value, float | Decimal):
+        try:
+            amount = Decimal(str(value)) if isinstance(value, float) else value
+        except InvalidOperation:
+            return None
+        if not amount.is_finite() or abs(amount.adjusted()) > 40:
+            return None
+        return amount
+    text = str(value).strip()
+    if len(text) > _MAX_TEXT:
+        return None
+    text = text.removesuffix("€").strip()
+    if grouping:
+        text = text.translate(_GROUPING)
+    match = _DECIMAL.fullmatch(text)
+    if not match:
+        return None
+    sign, whole, decimals = match.groups()
+    return Decimal(f"{sign}{whole}.{decimals or '0'}")
+
+
+# --------------------------------------------------------------------------- form fields
+# Django's form fields call int()/Decimal() too ("١٢" is 12 to them, "1e1000" a Decimal):
+# these go through the parsers above and keep Django's bounds, widgets and messages.
+
+INT_COLUMN_MAX = 2**31 - 1  # PostgreSQL integer: the smallest integer column we use
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """An IntegerField that takes ASCII digits only and never more than an integer column."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_value", INT_COLUMN_MAX)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return parse_int(value, field=self.label or "valeur")
+        except AppError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class AmountField(forms.DecimalField):
+    """A DecimalField that takes French amounts ("1 145 000,50") and refuses NaN, Infinity,
+    exponents and unicode digits; `max_digits`/`decimal_places` keep Django's messages."""
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        return _to_decimal(value, grouping=True)
+
+    def clean(self, value):
+        amount = self.to_python(value)
+        if amount is None and not (value in self.empty_values or not str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().clean(amount)
+
+
+def decimal_or_none(value, *, grouping: bool = False) -> Decimal | None:
+    """The strict reading of `parse_decimal` for files whose checker reports gaps itself
+    (IATI values): a finite Decimal written with ASCII digits, or None."""
+    return _to_decimal(value, grouping=grouping)
