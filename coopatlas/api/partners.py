@@ -10,11 +10,10 @@ Errors are the one AppError shape (api.exception_handler): 422 naming the field,
 from django.http import JsonResponse
 from ninja import Router, Schema
 
+from coopatlas.accounts.bearer import AUTH
 from coopatlas.core.errors import NotFound
 from coopatlas.geo import gazetteer, partners
 from coopatlas.geo.models import LocalAuthority
-
-from .auth import AUTH
 
 router = Router(tags=["partners"])
 

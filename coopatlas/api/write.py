@@ -34,6 +34,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from pydantic import ConfigDict
 
+from coopatlas.accounts.bearer import AUTH
 from coopatlas.accounts.permissions import require
 from coopatlas.cooperation import editing
 from coopatlas.cooperation.models import (
@@ -50,7 +51,6 @@ from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.parse import is_ascii_digits
 from coopatlas.reference import lookups
 
-from .auth import AUTH
 from .schemas import ErrorOut
 
 WRITE_ERRORS = {202: dict, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict,

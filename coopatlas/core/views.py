@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .errors import AppError, NotFound
+from .errors import AppError
 from .selectors import source_document_detail, source_document_list
 
 
@@ -30,31 +30,15 @@ def _answer(request: HttpRequest, template: str, data, title: str) -> HttpRespon
     return render(request, template, {"data": data, "title": title})
 
 
-def _error(request: HttpRequest, exc: AppError, status: int) -> HttpResponse:
-    if request.GET.get("format") == "json":
-        return JsonResponse(exc.as_dict(), status=status, json_dumps_params={"ensure_ascii": False})
-    title = _("Page introuvable") if status == 404 else _("Paramètre incorrect")
-    return render(
-        request, "atlas/error.html", {"title": title, "error": exc, "status": status}, status=status
-    )
-
-
 @require_GET
 def source_document(request: HttpRequest, key: str) -> HttpResponse:
-    try:
-        data = source_document_detail(key=key, lines=request.GET.get("lines"), page=request.GET.get("page"))
-        return _answer(request, "core/source_document.html", data, data["title"])
-    except NotFound as exc:
-        return _error(request, exc, 404)
-    except AppError as exc:
-        return _error(request, exc, 400)
+    # A bad key or range raises AppError: the one error boundary (core.middleware) answers it.
+    data = source_document_detail(key=key, lines=request.GET.get("lines"), page=request.GET.get("page"))
+    return _answer(request, "core/source_document.html", data, data["title"])
 
 
 @require_GET
 def source_documents(request: HttpRequest) -> HttpResponse:
-    try:
-        return _answer(
-            request, "core/source_documents.html", {"results": source_document_list()}, _("Documents sources")
-        )
-    except AppError as exc:
-        return _error(request, exc, 400)
+    return _answer(
+        request, "core/source_documents.html", {"results": source_document_list()}, _("Documents sources")
+    )

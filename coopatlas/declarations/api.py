@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from coopatlas.api.auth import AUTH
+from coopatlas.accounts.bearer import AUTH
 from coopatlas.core.errors import AppError
 
 from . import exports, selectors, services

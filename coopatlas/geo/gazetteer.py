@@ -30,6 +30,8 @@ from coopatlas.core.text import fold
 from .models import (
     AdministrativeArea,
     AuthorityAlias,
+    AuthorityKind,
+    Country,
     GazetteerEntry,
     GazetteerName,
     LocalAuthority,
@@ -183,11 +185,13 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
     return entries, names
 
 
-def gazetteer_load(*, files, world: dict, countries: set[str],
-                   stdout: IO[str] | None = None) -> dict[str, int]:
-    """Called by geography_load inside the reference transaction, after areas and places."""
+def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
+    """Called by the load_reference command inside the reference transaction, after
+    geography_load (countries, areas and places first)."""
     from .services import _Checked, _read_json
 
+    world = _read_json(files.geo("world.json.gz"))
+    countries = set(Country.objects.values_list("iso2", flat=True))
     gaz_path = files.geo("gazetteer.json.gz")
     kinds_path = files.geo("gazetteer_kinds.json")
     gaz = _read_json(gaz_path)
@@ -326,7 +330,7 @@ STATE_REFUSAL = (
 
 def state_named(q: str):
     """The Country a text names as a State ('Mali', 'République du Mali'), else None."""
-    from .models import Country
+
 
     text = fold(q or "")
     if not text:
@@ -345,7 +349,7 @@ def state_named(q: str):
 @functools.lru_cache(maxsize=1)
 def _state_names() -> dict[str, str]:
     """Folded French and English country names -> ISO code (France excluded)."""
-    from .models import Country
+
 
     out = {}
     for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr",
@@ -419,7 +423,6 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
     state = state_named(q)
     if state is not None:
         return {"results": [], "refusal": STATE_REFUSAL.format(q=q.strip())}
-    from .partners import _authority_kind, core_name
 
     rows, seen, known = [], set(), set()
     text = core_name(q or "")
@@ -472,3 +475,14 @@ def authority_label(a) -> str:
     if a.to_verify:
         label += " — to be checked" if english else " — à vérifier"
     return label
+
+
+def _authority_kind(entry: GazetteerEntry) -> str:
+    """The LocalAuthority kind an entry becomes, from the country's kind words."""
+    words = kind_words()
+    for candidate in (words.countries.get(entry.country_id, {}).get(entry.level),
+                      *[w for w in words.iso_types.values() if w[0] == entry.kind],
+                      words.default.get(min(entry.level, 3))):
+        if candidate and candidate[2] in AuthorityKind.values:
+            return candidate[2]
+    return AuthorityKind.OTHER

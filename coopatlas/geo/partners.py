@@ -20,7 +20,13 @@ from django.utils.text import slugify
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.text import fold
 
-from .gazetteer import FRENCH_ONLY_KINDS, STATE_REFUSAL, core_name, state_named
+from .gazetteer import (
+    FRENCH_ONLY_KINDS,
+    STATE_REFUSAL,
+    _authority_kind,
+    core_name,
+    state_named,
+)
 from .models import AuthorityAlias, AuthorityKind, Country, GazetteerEntry, LocalAuthority
 
 BOX_PADDING = 0.5  # degrees: the boxes come from the shipped places, not from borders
@@ -84,18 +90,6 @@ def _unique_slug(name: str, country: str) -> str:
     while LocalAuthority.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def _authority_kind(entry: GazetteerEntry) -> str:
-    from .gazetteer import kind_words
-
-    words = kind_words()
-    for candidate in (words.countries.get(entry.country_id, {}).get(entry.level),
-                      *[w for w in words.iso_types.values() if w[0] == entry.kind],
-                      words.default.get(min(entry.level, 3))):
-        if candidate and candidate[2] in AuthorityKind.values:
-            return candidate[2]
-    return AuthorityKind.OTHER
 
 
 def foreign_authority_from_entry(*, code: str) -> LocalAuthority:

@@ -570,13 +570,6 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
             "search_name",
         ],
     ).total
-    from .gazetteer import gazetteer_load
-
-    counts.update(
-        gazetteer_load(
-            files=files, world=world, countries={c["iso2"] for c in countries}, stdout=stdout
-        )
-    )
     match = france.get("geonames_match") or {}
     _say(
         stdout,

@@ -208,7 +208,8 @@ class CommuneFactory(AuthorityFactory):
     name = factory.Sequence(lambda n: f"Commune test {n}")
     kind = geo.AuthorityKind.COMMUNE
     country = factory.LazyFunction(france)
-    insee_code = factory.Sequence(lambda n: f"96{n % 1000:03d}")
+    # 96100–96998: never the fixtures' explicit 96001…, however many communes a worker made.
+    insee_code = factory.Sequence(lambda n: f"96{n % 899 + 100:03d}")
     siren = factory.Sequence(lambda n: f"9{n % 10**8:08d}")
     latitude = 48.86
     longitude = 2.44

@@ -80,17 +80,15 @@ def test_loader_skips_countries_it_is_not_given():
 
 def test_load_is_idempotent():
     from coopatlas.core.bulk import WRITE_LOG
-    from coopatlas.geo.models import Country
-    from coopatlas.geo.services import _read_json
-    from coopatlas.reference.services import DataFiles
+    from coopatlas.core.datafiles import DataFiles
+    from coopatlas.geo.gazetteer import gazetteer_load
+    from coopatlas.geo.services import GEO_DATA_DIR
+    from coopatlas.reference.services import REFERENCE_DATA_DIR
 
-    files = DataFiles(None)
+    files = DataFiles(None, reference_dir=REFERENCE_DATA_DIR, geo_dir=GEO_DATA_DIR)
     before = (GazetteerEntry.objects.count(), GazetteerName.objects.count())
     WRITE_LOG.clear()
-    from coopatlas.geo.gazetteer import gazetteer_load
-
-    gazetteer_load(files=files, world=_read_json(files.geo("world.json.gz")),
-                   countries=set(Country.objects.values_list("iso2", flat=True)))
+    gazetteer_load(files=files)
     assert (GazetteerEntry.objects.count(), GazetteerName.objects.count()) == before
     assert sum(c + u for _, c, u in WRITE_LOG) == 0
     assert before[0] > 100_000

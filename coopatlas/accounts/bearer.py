@@ -1,4 +1,5 @@
-"""The one Bearer authentication of the whole API (write API, declarations, IATI…):
+"""The one Bearer authentication of the whole API (write API, declarations, IATI…), kept in
+accounts (below every app that serves an API, so none of them imports another to get it):
 `Authorization: Bearer TOKEN`, a token from the account page or `coopatlas tokens create`."""
 
 # No `from __future__ import annotations`: ninja reads the annotations.
