@@ -29,7 +29,8 @@ run: install
 test: install lint test-sqlite test-postgres
 
 lint:
-	$(BIN)/ruff check coopatlas bench
+	$(BIN)/ruff check coopatlas bench scripts
+	$(BIN)/ruff format --check coopatlas bench scripts
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite:
