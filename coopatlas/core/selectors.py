@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Prefetch
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import AppError, NotFound
 from .models import Change, Citation, Inference, Source, SourceDocument, SourceText
@@ -75,11 +76,35 @@ def source_dict(source: Source | None) -> dict | None:
     }
 
 
+# How a deduced field is named to people (the French interface never shows code names);
+# a field not listed here falls back to the model field's verbose name.
+INFERRED_FIELD_LABELS = {
+    "kind": gettext_lazy("type"),
+    "status": gettext_lazy("statut"),
+    "participants": gettext_lazy("rôles des participants"),
+    "operators": gettext_lazy("opérateurs"),
+    "registered_by": gettext_lazy("ambassade qui l'a enregistrée"),
+}
+
+
+def _inferred_field_label(x: Inference) -> str:
+    name = x.field.split(".")[0]
+    if name in INFERRED_FIELD_LABELS:
+        return str(INFERRED_FIELD_LABELS[name])
+    model = ContentType.objects.get_for_id(x.content_type_id).model_class()
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - not a model field: say the name as it is
+        return name
+
+
 def _inference_dict(x: Inference) -> dict:
+    label = _inferred_field_label(x)
     return {
         "type": "inference",
-        "label": _("déduit : %(field)s") % {"field": x.field},
+        "label": _("déduit : %(field)s") % {"field": label},
         "field": x.field,
+        "field_label": label,
         "reasoning": x.reasoning,
         "document": None,
         "lines": "",

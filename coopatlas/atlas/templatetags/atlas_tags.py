@@ -162,6 +162,7 @@ def source_info(source):
         "label": source.get("label") or "",
         "reasoning": source.get("reasoning") or "",
         "field": source.get("field") or "",
+        "field_label": source.get("field_label") or source.get("field") or "",
         "lines_url": _local_href(source.get("html_url")),
     }
     if isinstance(document, dict):
