@@ -36,7 +36,7 @@ from pydantic import ConfigDict
 
 from coopatlas.accounts.bearer import AUTH
 from coopatlas.accounts.permissions import require
-from coopatlas.cooperation import editing
+from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.models import (
     Contact,
     Convention,
@@ -744,20 +744,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
 
     def changes(request, key: str):
         """Who changed what and when: fields before and after, newest last."""
-        record = _get(res, key, deleted=True)
-        require("history", user=request.auth, record=record)
-        return [
-            {
-                "version": c.version,
-                "action": c.action,
-                "at": c.at,
-                "user": c.user_email,
-                "before": c.before,
-                "after": c.after,
-                "comment": c.comment,
-            }
-            for c in history.change_list(record=record)
-        ]
+        return editing_selectors.record_history(actor=request.auth, record=_get(res, key, deleted=True))
 
     api.get(
         f"{item}/history", url_name=f"{single}_history", response={200: list[dict], **WRITE_ERRORS}, **opts
