@@ -101,7 +101,7 @@ def foreign_authority_from_entry(*, code: str) -> LocalAuthority:
         code = code[4:]
     with transaction.atomic():
         entry = (
-            GazetteerEntry.objects.select_for_update()
+            GazetteerEntry.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer joins
             .select_related("parent", "place")
             .filter(code=code)
             .first()

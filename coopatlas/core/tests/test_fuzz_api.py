@@ -19,6 +19,21 @@ MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "4"))
 HEAVY = r"(iati/activities\.xml|map/partnerships\.geojson)$"
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The raw WSGI app closes the database connection at the end of each request (Django's
+    close_old_connections), which on PostgreSQL kills the test's transaction; Django's own
+    test client disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def bearer(db):
     """A signed-in API client: an administrator's token, so write operations get past
