@@ -85,10 +85,13 @@ def _int(params: Mapping[str, str], name: str, *, low: int, high: int, hint: str
         value = parse_int(raw, field=name, minimum=low, maximum=high)
     except BadNumber as exc:
         if exc.reason == "syntax":
-            raise AppError(f"« {name} » doit être un nombre entier ({hint}) ; reçu "
-                           f"« {raw[:40]} ».", field=name) from exc
-        raise AppError(f"« {name} » doit être compris entre {low} et {high} ({hint}) ; "
-                       f"reçu {raw[:40]}.", field=name) from exc
+            raise AppError(_("« %(name)s » doit être un nombre entier (%(hint)s) ; reçu "
+                             "« %(raw)s ».") % {"name": name, "hint": hint, "raw": raw[:40]},
+                           field=name) from exc
+        raise AppError(_("« %(name)s » doit être compris entre %(low)s et %(high)s (%(hint)s) ; "
+                         "reçu %(raw)s.")
+                       % {"name": name, "low": low, "high": high, "hint": hint, "raw": raw[:40]},
+                       field=name) from exc
     return value
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from .errors import AppError
 from .models import Citation, Inference, PublishedFigure, Source, SourceDocument, SourceText
@@ -26,8 +27,9 @@ def source_document_get_or_create(*, key: str, title: str, publisher: str = "", 
 def source_document_text_set(*, document: SourceDocument, text: str) -> SourceDocument:
     """Store the document's text (the shipped copy), so its cited lines can be shown."""
     if "\x00" in text:
-        raise AppError(f"document {document.key} : le texte contient un caractère NUL ; "
-                       "enregistrez le fichier en texte UTF-8.", field="text")
+        raise AppError(_("document %(key)s : le texte contient un caractère NUL ; "
+                         "enregistrez le fichier en texte UTF-8.") % {"key": document.key},
+                       field="text")
     SourceText.objects.update_or_create(document=document, defaults={"text": text})
     line_count = len(text.splitlines())
     if document.line_count != line_count:
@@ -65,8 +67,8 @@ def record_inferences_set(*, record: models.Model, inferences: dict[str, str]) -
     content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
     for name, reasoning in inferences.items():
         if not str(reasoning).strip():
-            raise AppError(f"{name} : dites de quoi la valeur est déduite (raisonnement vide).",
-                           field="inferred")
+            raise AppError(_("%(name)s : dites de quoi la valeur est déduite (raisonnement "
+                             "vide).") % {"name": name}, field="inferred")
     wanted = {str(k): str(v).strip() for k, v in inferences.items()}
     current = {i.field: i.reasoning for i in Inference.objects.filter(
         content_type=content_type, object_id=record.pk)}

@@ -52,8 +52,10 @@ def year_param(value) -> int:
         return parse_int(text, field="year", minimum=1990, maximum=2100)
     except AppError as exc:
         years = ", ".join(str(y) for y in RuleSet.objects.values_list("year", flat=True))
-        raise AppError(f"year : donnez une année sur quatre chiffres ({years or 'aucune chargée'}), "
-                       f"pas « {text[:10]} ».", field="year") from exc
+        raise AppError(_("year : donnez une année sur quatre chiffres (%(value)s), pas « "
+                         "%(text)s ».")
+                       % {"value": years or _("aucune chargée"), "text": text[:10]},
+                       field="year") from exc
 
 
 def counted_lines(*, year: int, authority=None) -> QuerySet:

@@ -225,16 +225,20 @@ def amount_to_cents(value, field: str = "amount") -> int:
         amount = parse_decimal(value, field=field, max_digits=14, decimal_places=2)
     except BadNumber as exc:
         if exc.reason == "places":
-            raise AppError(f"{field} : {str(value)[:30]} a plus de deux décimales ; arrondissez au "
-                           "centime.", field=field) from exc
+            raise AppError(_("%(field)s : %(value)s a plus de deux décimales ; arrondissez au "
+                             "centime.") % {"field": field, "value": str(value)[:30]},
+                           field=field) from exc
         if exc.reason == "too_large":
-            raise AppError(f"{field} : {str(value)[:30]} € dépasse le plafond de vraisemblance "
-                           "(1 000 milliards d'euros) ; vérifiez l'unité.", field=field) from exc
-        raise AppError(f"{field} : « {str(value)[:30]} » n'est pas un montant ; écrivez des euros "
-                       "avec au plus deux décimales (1234.56).", field=field) from exc
+            raise AppError(_("%(field)s : %(value)s € dépasse le plafond de vraisemblance (1 000 "
+                             "milliards d'euros) ; vérifiez l'unité.")
+                           % {"field": field, "value": str(value)[:30]}, field=field) from exc
+        raise AppError(_("%(field)s : « %(value)s » n'est pas un montant ; écrivez des euros "
+                         "avec au plus deux décimales (1234.56).")
+                       % {"field": field, "value": str(value)[:30]}, field=field) from exc
     if amount <= 0:
-        raise AppError(f"{field} : le montant doit être strictement positif (reçu {value}) ; "
-                       "une année sans aide se déclare avec « rien à déclarer ».", field=field)
+        raise AppError(_("%(field)s : le montant doit être strictement positif (reçu "
+                         "%(value)s) ; une année sans aide se déclare avec « rien à déclarer ».")
+                       % {"field": field, "value": value}, field=field)
     cents = int(amount * 100)
     if cents >= MAX_CENTS:
         raise AppError(_("%(field)s : %(value)s € dépasse le plafond de vraisemblance (1 000 "
@@ -275,8 +279,8 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         if not iso2:
             out["country"] = None
         elif (country := lookups.country_by_code(iso2)) is None:
-            bad("country", f"country : « {iso2[:10]} » n'est pas un code pays ISO à deux lettres "
-                "connu (ML, SN, MG…).")
+            bad("country", _("country : « %(iso2)s » n'est pas un code pays ISO à deux lettres "
+                             "connu (ML, SN, MG…).") % {"iso2": iso2[:10]})
         elif iso2 == "FR":
             bad("country", _("country : la France n'est pas un pays bénéficiaire ; pour la "
                              "sensibilisation ou l'aide aux réfugiés en France, laissez le "
@@ -308,8 +312,9 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         if not code:
             out["sector"] = None
         elif (sector := lookups.sector_by_code(code)) is None:
-            bad("sector", f"sector : « {code[:10]} » n'est pas un code secteur CAD à 5 chiffres "
-                "(14030 eau potable, 15150 participation démocratique…).")
+            bad("sector", _("sector : « %(code)s » n'est pas un code secteur CAD à 5 chiffres "
+                            "(14030 eau potable, 15150 participation démocratique…).")
+                          % {"code": code[:10]})
         else:
             out["sector"] = sector
     if "markers" in data:
@@ -343,9 +348,10 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
             # was sent: another authority's draft must not show its title, nor exist.
             if (project is None or project.deleted_at is not None
                     or not _is_own_project(authority=authority, project=project)):
-                bad("project", f"project : aucun projet « {str(key)[:40]} » parmi ceux de "
-                    f"{authority} (participant ou financeur) ; donnez le slug ou le numéro de "
-                    "l'un de ses projets, ou laissez ce champ vide.")
+                bad("project", _("project : aucun projet « %(key)s » parmi ceux de "
+                                 "%(authority)s (participant ou financeur) ; donnez l'identifiant ou "
+                                 "le numéro de l'un de ses projets, ou laissez ce champ vide.")
+                               % {"key": str(key)[:40], "authority": authority})
             else:
                 out["project"] = project
     if "under_12_months" in data:

@@ -137,7 +137,7 @@ def operators(text: str, *, field: str = "operators") -> list[tuple]:
 
 def country(iso2: str, *, field: str):
     return _found(lookups.country_by_code(_head(iso2)), _head(iso2), field=field,
-                  hint="donnez le code ISO à deux lettres du pays (ML, SN…).")
+                  hint=_("donnez le code ISO à deux lettres du pays (ML, SN…)."))
 
 
 def countries(text: str, *, field: str = "countries") -> list:
@@ -146,7 +146,7 @@ def countries(text: str, *, field: str = "countries") -> list:
 
 def areas(text: str, *, field: str = "areas") -> list:
     return [_found(lookups.area_by_code(_head(c)), _head(c), field=field,
-                   hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).")
+                   hint=_("donnez un code ISO 3166-2 (ML-5 pour la région de Mopti)."))
             for c in lines(text)]
 
 
@@ -158,8 +158,9 @@ def places(text: str, *, field: str = "places") -> list:
     for entry in lines(text):
         code = _head(entry)
         if not is_ascii_digits(code, max_length=12):
-            raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
-                           "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
+            raise AppError(_("« %(code)s » : un lieu se donne par son identifiant GeoNames, un "
+                             "nombre (2253354) ; tapez son nom pour le chercher.")
+                           % {"code": code[:60]}, field=field)
         out.append(one(Place, "geonames_id", int(code), field=field,
                        hint=_("ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
                               "liste proposée en tapant son nom.")))
@@ -178,27 +179,28 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
     """`14030 ; 60` per line: the DAC sector and its percentage."""
     out = []
     for entry in lines(text):
-        code, pct = _split_last(entry, field=field, what="le pourcentage (14030 ; 60)")
+        code, pct = _split_last(entry, field=field, what=_("le pourcentage (14030 ; 60)"))
         sector = _found(lookups.sector_by_code(code), code, field=field,
-                        hint="donnez un code de secteur CAD à cinq chiffres (14030).")
+                        hint=_("donnez un code de secteur CAD à cinq chiffres (14030)."))
         try:
             value = parse_decimal(pct.strip().rstrip("%").strip(), field=field, max_digits=5,
                                   decimal_places=2, minimum=0, grouping=False)
         except AppError as exc:
-            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code} ; "
-                           "écrivez un nombre de 0 à 100 (60 ou 33,5).", field=field) from exc
+            raise AppError(_("« %(pct)s » n'est pas un pourcentage pour le secteur %(code)s ; "
+                             "écrivez un nombre de 0 à 100 (60 ou 33,5).")
+                           % {"pct": pct[:20], "code": code}, field=field) from exc
         out.append((sector, value))
     return out
 
 
 def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
-    return [_found(lookups.sdg_goal_by_number(token.upper().removeprefix("ODD").strip()), token, field=field,
-                   hint="un ODD est un nombre de 1 à 17.") for token in tokens(text)]
+    return [_found(lookups.sdg_goal_by_number(token.upper().removeprefix("ODD").strip()), token,
+                   field=field, hint=_("un ODD est un nombre de 1 à 17.")) for token in tokens(text)]
 
 
 def sdg_targets(text: str, *, field: str = "sdg_targets") -> list:
     return [_found(lookups.sdg_target_by_code(_head(c)), _head(c), field=field,
-                   hint="donnez une cible ODD (6.1).") for c in lines(text)]
+                   hint=_("donnez une cible ODD (6.1).")) for c in lines(text)]
 
 
 def as_lines(values) -> str:

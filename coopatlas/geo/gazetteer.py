@@ -22,7 +22,8 @@ from typing import IO
 
 from django.db.models import Q
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from coopatlas.core.bulk import sync_rows
 from coopatlas.core.text import fold
@@ -233,7 +234,8 @@ def gazetteer_load(*, files, world: dict, countries: set[str],
         n_names = sync_rows(GazetteerName, key=("entry_id", "value"), rows=name_rows,
                             fields=["kind", "search_value"]).total
     if stdout is not None:
-        stdout.write(f"Gazetteer: {len(ids)} foreign territories, {n_names} names.\n")
+        stdout.write(_("Répertoire géographique : %(entries)s territoires étrangers, %(names)s "
+                       "noms.") % {"entries": len(ids), "names": n_names} + "\n")
     return {"gazetteer_entries": len(ids), "gazetteer_names": n_names}
 
 
@@ -316,8 +318,8 @@ LEADS = sorted(LEAD_KIND, key=len, reverse=True)  # "commune rurale" before "com
 
 STATE_WORDS = ("etat", "republique", "royaume", "gouvernement", "state", "republic", "kingdom",
                "government", "ministere", "ministry")
-STATE_REFUSAL = (
-    "« {q} » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
+STATE_REFUSAL = gettext_lazy(
+    "« %(q)s » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
     "décentralisée (les conventions avec les États étrangers sont interdites par principe, "
     "guide opérationnel, seed 001, l. 1090–1101). Choisissez une collectivité de ce pays "
     "(région, cercle, commune…)."
@@ -418,7 +420,7 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
 
     state = state_named(q)
     if state is not None:
-        return {"results": [], "refusal": STATE_REFUSAL.format(q=q.strip())}
+        return {"results": [], "refusal": str(STATE_REFUSAL % {"q": q.strip()})}
     from .partners import _authority_kind, core_name
 
     rows, seen, known = [], set(), set()

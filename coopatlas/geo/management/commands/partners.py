@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 
@@ -44,8 +45,8 @@ class Command(BaseCommand):
 
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
-            raise AppError(f"--as {email[:60]} : aucun compte ; créez-le avec `coopatlas users "
-                           "add`.", field="as")
+            raise AppError(_("--as %(email)s : aucun compte ; créez-le avec `coopatlas users "
+                             "add`.") % {"email": email[:60]}, field="as")
         return user
 
     def _search(self, options):
@@ -65,7 +66,7 @@ class Command(BaseCommand):
             name=options["name"], kind=options["kind"], parent=options["parent"],
             latitude=options["lat"], longitude=options["lon"], alternate_names=options["alt"],
             confirm_new=options["new"])
-        state = "à vérifier" if a.to_verify else "confirmée"
+        state = _("à vérifier") if a.to_verify else _("confirmée")
         self.stdout.write(f"{a.slug}\t{a.name} ({state})")
 
     def _confirm(self, options):
@@ -74,6 +75,7 @@ class Command(BaseCommand):
 
         a = LocalAuthority.objects.filter(slug=options["slug"]).exclude(country_id="FR").first()
         if a is None:
-            raise AppError(f"Aucune collectivité étrangère « {options['slug']} ».", field="slug")
+            raise AppError(_("Aucune collectivité étrangère « %(slug)s ».")
+                           % {"slug": options["slug"]}, field="slug")
         foreign_authority_confirm(user=self._user(options["email"]), authority=a)
-        self.stdout.write(f"{a.slug}\tconfirmée")
+        self.stdout.write(f"{a.slug}\t" + _("confirmée"))
