@@ -33,7 +33,7 @@ MESSAGE_CALLS = {
     "HttpError": 1, "add_error": 1,
     "error": 1, "warning": 1, "info": 1, "success": 1, "add_message": 2,  # django.contrib.messages
     # the project's own helpers that carry a message to a person
-    "RecordError": 1, "_fail": 2, "data_error": 1, "_finding": 2, "_warning": 3, "_say": 1,
+    "RecordError": 1, "_fail": 2, "data_error": 1, "_error": 1, "_finding": 2, "_warning": 3, "_say": 1,
     "_denied": 0, "bad": 1, "warn": 0,
 }
 MESSAGE_MODULES = {"messages"}  # messages.error(request, "…")
