@@ -30,8 +30,10 @@ class DataFiles:
     def _existing(path: Path) -> Path:
         if not path.is_file():
             raise AppError(
-                _("%(path)s : fichier de référence introuvable. Restaurez-le depuis le dépôt "
-                  "(ou reconstruisez-le avec scripts/build_reference_data.py).")
+                _(
+                    "%(path)s : fichier de référence introuvable. Restaurez-le depuis le dépôt "
+                    "(ou reconstruisez-le avec scripts/build_reference_data.py)."
+                )
                 % {"path": path},
                 field=str(path),
             )
@@ -40,7 +42,7 @@ class DataFiles:
 
 def data_error(path: Path, problem: str) -> AppError:
     return AppError(
-        _("%(path)s : %(problem)s. Corrigez ou restaurez ce fichier puis relancez "
-          "load-reference.") % {"path": path, "problem": problem},
+        _("%(path)s : %(problem)s. Corrigez ou restaurez ce fichier puis relancez load-reference.")
+        % {"path": path, "problem": problem},
         field=str(path),
     )

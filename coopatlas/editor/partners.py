@@ -27,17 +27,25 @@ class PartnerAddForm(forms.Form):
     country = forms.CharField(label=_("Pays (code ISO : ML, MG, HT…)"), max_length=2)
     name = forms.CharField(label=_("Nom, tel que la collectivité l'écrit"), max_length=300)
     kind = forms.ChoiceField(label=_("Type"), choices=FOREIGN_KINDS)
-    parent = _picker(_("Territoire parent (région, cercle…)"), "authorities", many=False,
-                     help_text=_("Choisissez-le dans la liste : il doit être du même pays."))
+    parent = _picker(
+        _("Territoire parent (région, cercle…)"),
+        "authorities",
+        many=False,
+        help_text=_("Choisissez-le dans la liste : il doit être du même pays."),
+    )
     latitude = forms.FloatField(label=_("Latitude"), required=False)
     longitude = forms.FloatField(label=_("Longitude"), required=False)
-    place = forms.IntegerField(label=_("Lieu GeoNames (identifiant)"), required=False,
-                               widget=forms.TextInput(attrs={"data-picker": "places",
-                                                             "autocomplete": "off"}))
-    alternate_names = forms.CharField(label=_("Autres noms (un par ligne)"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
+    place = forms.IntegerField(
+        label=_("Lieu GeoNames (identifiant)"),
+        required=False,
+        widget=forms.TextInput(attrs={"data-picker": "places", "autocomplete": "off"}),
+    )
+    alternate_names = forms.CharField(
+        label=_("Autres noms (un par ligne)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     confirm_new = forms.BooleanField(
-        label=_("Aucune de ces propositions : c'est bien une autre collectivité"), required=False)
+        label=_("Aucune de ces propositions : c'est bien une autre collectivité"), required=False
+    )
 
 
 @login_required
@@ -48,10 +56,17 @@ def partner_add(request):
         cd = form.cleaned_data
         try:
             a = partners.foreign_authority_create(
-                user=request.user, country=cd["country"], name=cd["name"], kind=cd["kind"],
-                parent=cd["parent"] or None, latitude=cd["latitude"], longitude=cd["longitude"],
-                place=cd["place"], alternate_names=cd["alternate_names"].splitlines(),
-                confirm_new=cd["confirm_new"])
+                user=request.user,
+                country=cd["country"],
+                name=cd["name"],
+                kind=cd["kind"],
+                parent=cd["parent"] or None,
+                latitude=cd["latitude"],
+                longitude=cd["longitude"],
+                place=cd["place"],
+                alternate_names=cd["alternate_names"].splitlines(),
+                confirm_new=cd["confirm_new"],
+            )
         except AppError as exc:
             similar = (exc.errors or {}).get("similar", [])
             errors = {k: v for k, v in (exc.errors or {}).items() if k != "similar"}
@@ -68,10 +83,15 @@ def partner_review(request):
     """Foreign authorities added by editors, waiting for the embassy of their country."""
     scope = scope_of(request.user)
     if not (scope.admin or scope.countries):
-        return render(request, "editor/forbidden.html", {"message": gettext(
-            "Réservé aux agents d'ambassade et aux administrateurs.")}, status=403)
+        return render(
+            request,
+            "editor/forbidden.html",
+            {"message": gettext("Réservé aux agents d'ambassade et aux administrateurs.")},
+            status=403,
+        )
     waiting = LocalAuthority.objects.filter(to_verify=True, is_current=True).select_related(
-        "country", "parent", "source")
+        "country", "parent", "source"
+    )
     if not scope.admin:
         waiting = waiting.filter(country_id__in=scope.countries)
     if request.method == "POST":

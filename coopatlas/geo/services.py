@@ -76,8 +76,7 @@ def _read_csv(path: Path, required: set[str]) -> list[dict]:
     except (csv.Error, UnicodeDecodeError) as exc:
         raise _error(path, _("CSV illisible (%(exc)s)") % {"exc": exc}) from exc
     if not rows or not required <= set(rows[0]):
-        raise _error(path, _("colonnes attendues : %(columns)s")
-                     % {"columns": ", ".join(sorted(required))})
+        raise _error(path, _("colonnes attendues : %(columns)s") % {"columns": ", ".join(sorted(required))})
     return rows
 
 
@@ -92,8 +91,10 @@ class _Checked:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type in (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            raise _error(self.path, _("structure inattendue (%(kind)s: %(exc)s)")
-                         % {"kind": exc_type.__name__, "exc": exc}) from exc
+            raise _error(
+                self.path,
+                _("structure inattendue (%(kind)s: %(exc)s)") % {"kind": exc_type.__name__, "exc": exc},
+            ) from exc
         return False
 
 
@@ -137,8 +138,9 @@ def _country_rows(world: dict, groupings: dict, concordance: list[dict], path: P
     for name, group in (("ldc_countries", ldc), ("france_priority", priority)):
         if not group <= mapped:
             raise _error(
-                path, _("%(name)s cite des codes CAD sans pays ISO : %(codes)s")
-                % {"name": name, "codes": sorted(group - mapped)}
+                path,
+                _("%(name)s cite des codes CAD sans pays ISO : %(codes)s")
+                % {"name": name, "codes": sorted(group - mapped)},
             )
     return rows, statuses
 
@@ -331,9 +333,7 @@ def _sync_authorities(
         region_keys[r["code"]] = (kind, r["code"])
         if known.get("name"):
             aliases.append(((kind, r["code"]), AuthorityAlias.Kind.ALT_NAME, known["name"]))
-    res = sync_rows(
-        LocalAuthority, key=("kind", "insee_code"), rows=region_rows, fields=AUTHORITY_FIELDS
-    )
+    res = sync_rows(LocalAuthority, key=("kind", "insee_code"), rows=region_rows, fields=AUTHORITY_FIELDS)
     ids = dict(res.pks)
     count = res.total
 
@@ -356,12 +356,8 @@ def _sync_authorities(
             )
         )
         if known.get("name"):
-            aliases.append(
-                (("departement", d["code"]), AuthorityAlias.Kind.ALT_NAME, known["name"])
-            )
-    res = sync_rows(
-        LocalAuthority, key=("kind", "insee_code"), rows=dep_rows, fields=AUTHORITY_FIELDS
-    )
+            aliases.append((("departement", d["code"]), AuthorityAlias.Kind.ALT_NAME, known["name"]))
+    res = sync_rows(LocalAuthority, key=("kind", "insee_code"), rows=dep_rows, fields=AUTHORITY_FIELDS)
     ids.update(res.pks)
     count += res.total
 
@@ -392,9 +388,7 @@ def _sync_authorities(
             aliases.append((("commune", c["code"]), AuthorityAlias.Kind.FORMER_CODE, old))
         for old in c["former_names"]:
             aliases.append((("commune", c["code"]), AuthorityAlias.Kind.FORMER_NAME, old))
-    res = sync_rows(
-        LocalAuthority, key=("kind", "insee_code"), rows=commune_rows, fields=AUTHORITY_FIELDS
-    )
+    res = sync_rows(LocalAuthority, key=("kind", "insee_code"), rows=commune_rows, fields=AUTHORITY_FIELDS)
     ids.update(res.pks)
     count += res.total
 
@@ -422,8 +416,7 @@ def _sync_authorities(
         if not r["insee_code"]:  # Collectivité européenne d'Alsace: over départements 67, 68
             deps = [dep_by_code[c] for c in (r.get("departements") or "").split()]
             if not deps:
-                raise _error(siren_path, _("%(name)s : ni code INSEE ni départements")
-                             % {"name": r["name"]})
+                raise _error(siren_path, _("%(name)s : ni code INSEE ni départements") % {"name": r["name"]})
             lat = sum(d["lat"] for d in deps) / len(deps)
             lon = sum(d["lon"] for d in deps) / len(deps)
             siren_rows.append(
@@ -464,8 +457,7 @@ def _sync_authorities(
 
 def _sync_aliases(wanted: list[tuple[int, str, str]]) -> int:
     rows = [
-        {"authority_id": a, "kind": k, "value": v[:300], "search_value": fold(v)[:300]}
-        for a, k, v in wanted
+        {"authority_id": a, "kind": k, "value": v[:300], "search_value": fold(v)[:300]} for a, k, v in wanted
     ]
     return sync_rows(
         AuthorityAlias, key=("authority_id", "kind", "value"), rows=rows, fields=["search_value"]
@@ -515,8 +507,9 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
     sirens = _read_csv(siren_path, {"siren", "kind", "insee_code", "name"})
     for r in sirens:
         if not (r["siren"].isdigit() and len(r["siren"]) == 9):
-            raise _error(siren_path, _("SIREN invalide « %(siren)s » (9 chiffres attendus)")
-                         % {"siren": r["siren"]})
+            raise _error(
+                siren_path, _("SIREN invalide « %(siren)s » (9 chiffres attendus)") % {"siren": r["siren"]}
+            )
 
     with _Checked(world_path):
         countries, statuses = _country_rows(world, groupings, concordance, groupings_path)
@@ -578,15 +571,15 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
     from .gazetteer import gazetteer_load
 
     counts.update(
-        gazetteer_load(
-            files=files, world=world, countries={c["iso2"] for c in countries}, stdout=stdout
-        )
+        gazetteer_load(files=files, world=world, countries={c["iso2"] for c in countries}, stdout=stdout)
     )
     match = france.get("geonames_match") or {}
     _say(
         stdout,
-        _("Communes placées d'après GeoNames : %(value)s sur %(value2)s (les autres au centre "
-          "de leur département).")
-        % {"value": match.get('matched'), "value2": match.get('communes')},
+        _(
+            "Communes placées d'après GeoNames : %(value)s sur %(value2)s (les autres au centre "
+            "de leur département)."
+        )
+        % {"value": match.get("matched"), "value2": match.get("communes")},
     )
     return counts
