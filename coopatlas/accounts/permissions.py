@@ -308,14 +308,16 @@ def require(action: str, *, user, record: Model) -> None:
     if check(user=user, record=record):
         return
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(f"Connectez-vous pour {verb} cet enregistrement.", field="user")
+        raise PermissionDenied(
+            _("Connectez-vous pour %(verb)s cet enregistrement.") % {"verb": verb}, field="user"
+        )
     # Name only the kind and the key the caller sent (never the record's title or a
     # person's name: a draft's title and a contact's name are not the caller's to see).
     key = getattr(record, "slug", None) or record.pk
     what = (
         f"{record._meta.verbose_name} « {str(key)[:80]} »"
         if key
-        else f"cet enregistrement ({record._meta.verbose_name})"
+        else _("cet enregistrement (%(kind)s)") % {"kind": record._meta.verbose_name}
     )
     raise PermissionDenied(
         _(

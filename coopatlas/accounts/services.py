@@ -275,13 +275,15 @@ def signin(*, email: str, password: str, ip: str, request=None) -> User:
     _attempt_take(
         email=email,
         ip=ip,
-        message="Trop d'essais infructueux : réessayez dans %(wait)s minute(s), ou "
-        "réinitialisez votre mot de passe.",
+        message=_(
+            "Trop d'essais infructueux : réessayez dans %(wait)s minute(s), ou "
+            "réinitialisez votre mot de passe."
+        ),
         field="email",
     )
     user = authenticate(request, email=email, password=password)
     if user is None:  # the attempt's row stays: it is the failure
-        raise AppError("Adresse électronique ou mot de passe incorrect.", field="password")
+        raise AppError(_("Adresse électronique ou mot de passe incorrect."), field="password")
     SignInFailure.objects.filter(email=email, ip=ip or "").delete()
     return user
 
@@ -328,7 +330,7 @@ def _totp_use(*, user: User, code: str, ip: str, confirming: bool, secret: str |
         email=user.email,
         ip=ip,
         field="code",
-        message="Trop d'essais infructueux : réessayez dans %(wait)s minute(s).",
+        message=_("Trop d'essais infructueux : réessayez dans %(wait)s minute(s)."),
     )
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=user).first()
@@ -337,8 +339,10 @@ def _totp_use(*, user: User, code: str, ip: str, confirming: bool, secret: str |
         if device is None or (device.confirmed_at is None and not confirming):
             attempt.delete()  # not a guess: nothing to check the code against
             raise AppError(
-                "Aucune application d'authentification n'est enregistrée pour ce "
-                "compte : enregistrez-en une d'abord.",
+                _(
+                    "Aucune application d'authentification n'est enregistrée pour ce "
+                    "compte : enregistrez-en une d'abord."
+                ),
                 field="code",
             )
         step = totp.matching_step(device.secret, code, after=device.last_step)
@@ -348,8 +352,10 @@ def _totp_use(*, user: User, code: str, ip: str, confirming: bool, secret: str |
             device.save()
     if step is None:  # the attempt's row, committed before the check, stays counted
         raise AppError(
-            "Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
-            "maintenant par votre application d'authentification.",
+            _(
+                "Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
+                "maintenant par votre application d'authentification."
+            ),
             field="code",
         )
     SignInFailure.objects.filter(email=user.email, ip=ip or "").delete()

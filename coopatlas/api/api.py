@@ -225,7 +225,8 @@ def partner_requests(request, params: Query[ListParams]):
 def partner_request(request, pk: str):
     if not re.fullmatch(r"[0-9]{1,12}", pk):
         raise NotFound(
-            f"Aucune demande de partenariat n° « {pk[:40]} » : l'identifiant est un nombre entier.",
+            _("Aucune demande de partenariat n° « %(pk)s » : l'identifiant est un nombre entier.")
+            % {"pk": pk[:40]},
             field="pk",
         )
     return versioned(selectors.partner_request_detail(pk=int(pk)), PartnerRequest, pk=int(pk))

@@ -8,6 +8,7 @@ Errors are the one AppError shape (api.exception_handler): 422 naming the field,
 """
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from coopatlas.accounts.bearer import AUTH
@@ -61,5 +62,5 @@ def create(request, data: PartnerIn):
 def confirm(request, slug: str):
     a = LocalAuthority.objects.filter(slug=slug).exclude(country_id="FR").first()
     if a is None:
-        raise NotFound(f"Aucune collectivité étrangère « {slug} ».", field="slug")
+        raise NotFound(_("Aucune collectivité étrangère « %(slug)s ».") % {"slug": slug}, field="slug")
     return _out(partners.foreign_authority_confirm(user=request.auth, authority=a))

@@ -321,14 +321,14 @@ def _authority(code: str, name: str):
 
 def _country(iso2: str, name: str = "country"):
     return _found(
-        lookups.country_by_code(iso2), iso2, name, "donnez le code ISO à deux lettres du pays (ML, SN…)."
+        lookups.country_by_code(iso2), iso2, name, _("donnez le code ISO à deux lettres du pays (ML, SN…).")
     )
 
 
 def _theme(slug: str, name: str = "themes"):
     from coopatlas.reference.models import Theme
 
-    return _one(Theme, "slug", slug, name, "donnez le slug d'un thème de l'atlas.")
+    return _one(Theme, "slug", slug, name, _("donnez le slug d'un thème de l'atlas."))
 
 
 def _organisation(slug: str, name: str):
@@ -337,7 +337,7 @@ def _organisation(slug: str, name: str):
         "slug",
         slug,
         name,
-        "donnez le slug d'un acteur existant, ou créez-le (POST /api/v1/organisations).",
+        _("donnez le slug d'un acteur existant, ou créez-le (POST /api/v1/organisations)."),
     )
 
 
@@ -397,7 +397,7 @@ def _resolve_common(data: dict) -> dict:
     links = {}
     if out.get("partnerships") is not None:
         links["partnerships"] = [
-            _one(Partnership, "slug", s, "partnerships", "donnez le slug d'un partenariat.")
+            _one(Partnership, "slug", s, "partnerships", _("donnez le slug d'un partenariat."))
             for s in out.pop("partnerships")
         ]
     if out.get("participants") is not None:
@@ -414,7 +414,7 @@ def _resolve_common(data: dict) -> dict:
         links["countries"] = [_country(c, "countries") for c in out.pop("countries")]
     if out.get("areas") is not None:
         links["areas"] = [
-            _found(lookups.area_by_code(c), c, "areas", "donnez un code ISO 3166-2 (ML-5).")
+            _found(lookups.area_by_code(c), c, "areas", _("donnez un code ISO 3166-2 (ML-5)."))
             for c in out.pop("areas")
         ]
     if out.get("sectors") is not None:
@@ -424,7 +424,7 @@ def _resolve_common(data: dict) -> dict:
                     lookups.sector_by_code(s["sector"]),
                     s["sector"],
                     "sectors",
-                    "donnez un code de secteur CAD (14030).",
+                    _("donnez un code de secteur CAD (14030)."),
                 ),
                 s["percentage"],
             )
@@ -432,12 +432,12 @@ def _resolve_common(data: dict) -> dict:
         ]
     if out.get("sdg_goals") is not None:
         links["sdg_goals"] = [
-            _found(lookups.sdg_goal_by_number(n), n, "sdg_goals", "un ODD va de 1 à 17.")
+            _found(lookups.sdg_goal_by_number(n), n, "sdg_goals", _("un ODD va de 1 à 17."))
             for n in out.pop("sdg_goals")
         ]
     if out.get("sdg_targets") is not None:
         links["sdg_targets"] = [
-            _found(lookups.sdg_target_by_code(c), c, "sdg_targets", "donnez une cible (6.1).")
+            _found(lookups.sdg_target_by_code(c), c, "sdg_targets", _("donnez une cible (6.1)."))
             for c in out.pop("sdg_targets")
         ]
     if out.get("markers") is not None:
@@ -447,7 +447,7 @@ def _resolve_common(data: dict) -> dict:
                     lookups.marker_by_code(m["marker"]),
                     m["marker"],
                     "markers",
-                    "donnez le slug d'un marqueur (gender…).",
+                    _("donnez le slug d'un marqueur (gender…)."),
                 ),
                 m["significance"],
             )
@@ -500,7 +500,7 @@ class Resource:
 
 def _convention_create(actor, kw):
     partnership = _one(
-        Partnership, "slug", kw.pop("partnership"), "partnership", "donnez le slug du partenariat."
+        Partnership, "slug", kw.pop("partnership"), "partnership", _("donnez le slug du partenariat.")
     )
     return editing.convention_create(actor=actor, partnership=partnership, **kw)
 
@@ -571,7 +571,9 @@ def _get(res: Resource, key: str, *, deleted: bool = False) -> Model:
     if res.key == "pk":
         if not is_ascii_digits(str(key), max_length=18):
             raise NotFound(
-                f"{res.name} : l'identifiant est un nombre entier, pas « {str(key)[:30]} ».", field=res.key
+                _("%(res_name)s : l'identifiant est un nombre entier, pas « %(key)s ».")
+                % {"res_name": res.name, "key": str(key)[:30]},
+                field=res.key,
             )
         record = qs.filter(pk=int(key)).first()
     else:
@@ -773,7 +775,11 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         record = _get(res, key)
         pending = editing.pending_revision(record)
         if pending is None:
-            raise NotFound(f"{res.name} : aucune révision en attente sur « {key[:60]} ».", field="revision")
+            raise NotFound(
+                _("%(res_name)s : aucune révision en attente sur « %(key)s ».")
+                % {"res_name": res.name, "key": key[:60]},
+                field="revision",
+            )
         if payload.action == "apply":
             return _answer(editing.revision_apply(actor=request.auth, revision=pending))
         editing.revision_return(actor=request.auth, revision=pending, comment=payload.comment)
@@ -858,7 +864,7 @@ def _register_funding(api: NinjaAPI) -> None:
     )
     def funding_undelete(request, pk: str):
         if not is_ascii_digits(pk, max_length=18):
-            raise NotFound("funding : l'identifiant est un nombre entier.", field="pk")
+            raise NotFound(_("funding : l'identifiant est un nombre entier."), field="pk")
         return _answer(editing.funding_undelete(actor=request.auth, line_id=int(pk)))
 
     @api.post("/contacts/{pk}/erase", url_name="contact_erase", response={200: dict, **WRITE_ERRORS}, **opts)

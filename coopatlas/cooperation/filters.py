@@ -85,10 +85,14 @@ def _int(params: Mapping[str, str], name: str, *, low: int, high: int, hint: str
     except BadNumber as exc:
         if exc.reason == "syntax":
             raise AppError(
-                f"« {name} » doit être un nombre entier ({hint}) ; reçu « {raw[:40]} ».", field=name
+                _("« %(name)s » doit être un nombre entier (%(hint)s) ; reçu « %(raw)s ».")
+                % {"name": name, "hint": hint, "raw": raw[:40]},
+                field=name,
             ) from exc
         raise AppError(
-            f"« {name} » doit être compris entre {low} et {high} ({hint}) ; reçu {raw[:40]}.", field=name
+            _("« %(name)s » doit être compris entre %(low)s et %(high)s (%(hint)s) ; reçu %(raw)s.")
+            % {"name": name, "low": low, "high": high, "hint": hint, "raw": raw[:40]},
+            field=name,
         ) from exc
     return value
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from coopatlas.core.errors import AppError
 
 
@@ -28,8 +30,11 @@ class DataFiles:
     def _existing(path: Path) -> Path:
         if not path.is_file():
             raise AppError(
-                f"{path} : fichier de référence introuvable. Restaurez-le depuis le "
-                "dépôt (ou reconstruisez-le avec scripts/build_reference_data.py).",
+                _(
+                    "%(path)s : fichier de référence introuvable. Restaurez-le depuis le dépôt "
+                    "(ou reconstruisez-le avec scripts/build_reference_data.py)."
+                )
+                % {"path": path},
                 field=str(path),
             )
         return path
@@ -37,6 +42,7 @@ class DataFiles:
 
 def data_error(path: Path, problem: str) -> AppError:
     return AppError(
-        f"{path} : {problem}. Corrigez ou restaurez ce fichier puis relancez load-reference.",
+        _("%(path)s : %(problem)s. Corrigez ou restaurez ce fichier puis relancez load-reference.")
+        % {"path": path, "problem": problem},
         field=str(path),
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from .errors import AppError
 from .models import Citation, Inference, PublishedFigure, Source, SourceDocument, SourceText
@@ -34,8 +35,11 @@ def source_document_text_set(*, document: SourceDocument, text: str) -> SourceDo
     """Store the document's text (the shipped copy), so its cited lines can be shown."""
     if "\x00" in text:
         raise AppError(
-            f"document {document.key} : le texte contient un caractère NUL ; "
-            "enregistrez le fichier en texte UTF-8.",
+            _(
+                "document %(key)s : le texte contient un caractère NUL ; "
+                "enregistrez le fichier en texte UTF-8."
+            )
+            % {"key": document.key},
             field="text",
         )
     SourceText.objects.update_or_create(document=document, defaults={"text": text})
@@ -78,7 +82,8 @@ def record_inferences_set(*, record: models.Model, inferences: dict[str, str]) -
     for name, reasoning in inferences.items():
         if not str(reasoning).strip():
             raise AppError(
-                f"{name} : dites de quoi la valeur est déduite (raisonnement vide).", field="inferred"
+                _("%(name)s : dites de quoi la valeur est déduite (raisonnement vide).") % {"name": name},
+                field="inferred",
             )
     wanted = {str(k): str(v).strip() for k, v in inferences.items()}
     current = {

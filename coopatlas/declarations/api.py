@@ -81,7 +81,7 @@ def _authority(code: str):
     try:
         return authority_get(key=code or "", field="authority")
     except AppError as exc:
-        raise AppError(f"authority : {exc.message}", field="authority") from exc
+        raise AppError(_("authority : %(message)s") % {"message": exc.message}, field="authority") from exc
 
 
 @router.get("/report", url_name="declarations_report", response={200: dict, 422: dict})

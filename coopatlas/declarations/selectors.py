@@ -53,8 +53,8 @@ def year_param(value) -> int:
     except AppError as exc:
         years = ", ".join(str(y) for y in RuleSet.objects.values_list("year", flat=True))
         raise AppError(
-            f"year : donnez une année sur quatre chiffres ({years or 'aucune chargée'}), "
-            f"pas « {text[:10]} ».",
+            _("year : donnez une année sur quatre chiffres (%(value)s), pas « %(text)s ».")
+            % {"value": years or _("aucune chargée"), "text": text[:10]},
             field="year",
         ) from exc
 

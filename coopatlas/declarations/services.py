@@ -290,23 +290,34 @@ def amount_to_cents(value, field: str = "amount") -> int:
     except BadNumber as exc:
         if exc.reason == "places":
             raise AppError(
-                f"{field} : {str(value)[:30]} a plus de deux décimales ; arrondissez au centime.", field=field
+                _("%(field)s : %(value)s a plus de deux décimales ; arrondissez au centime.")
+                % {"field": field, "value": str(value)[:30]},
+                field=field,
             ) from exc
         if exc.reason == "too_large":
             raise AppError(
-                f"{field} : {str(value)[:30]} € dépasse le plafond de vraisemblance "
-                "(1 000 milliards d'euros) ; vérifiez l'unité.",
+                _(
+                    "%(field)s : %(value)s € dépasse le plafond de vraisemblance (1 000 "
+                    "milliards d'euros) ; vérifiez l'unité."
+                )
+                % {"field": field, "value": str(value)[:30]},
                 field=field,
             ) from exc
         raise AppError(
-            f"{field} : « {str(value)[:30]} » n'est pas un montant ; écrivez des euros "
-            "avec au plus deux décimales (1234.56).",
+            _(
+                "%(field)s : « %(value)s » n'est pas un montant ; écrivez des euros "
+                "avec au plus deux décimales (1234.56)."
+            )
+            % {"field": field, "value": str(value)[:30]},
             field=field,
         ) from exc
     if amount <= 0:
         raise AppError(
-            f"{field} : le montant doit être strictement positif (reçu {value}) ; "
-            "une année sans aide se déclare avec « rien à déclarer ».",
+            _(
+                "%(field)s : le montant doit être strictement positif (reçu "
+                "%(value)s) ; une année sans aide se déclare avec « rien à déclarer »."
+            )
+            % {"field": field, "value": value},
             field=field,
         )
     cents = int(amount * 100)
@@ -359,7 +370,8 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         elif (country := lookups.country_by_code(iso2)) is None:
             bad(
                 "country",
-                f"country : « {iso2[:10]} » n'est pas un code pays ISO à deux lettres connu (ML, SN, MG…).",
+                _("country : « %(iso2)s » n'est pas un code pays ISO à deux lettres connu (ML, SN, MG…).")
+                % {"iso2": iso2[:10]},
             )
         elif iso2 == "FR":
             bad(
@@ -409,8 +421,11 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
         elif (sector := lookups.sector_by_code(code)) is None:
             bad(
                 "sector",
-                f"sector : « {code[:10]} » n'est pas un code secteur CAD à 5 chiffres "
-                "(14030 eau potable, 15150 participation démocratique…).",
+                _(
+                    "sector : « %(code)s » n'est pas un code secteur CAD à 5 chiffres "
+                    "(14030 eau potable, 15150 participation démocratique…)."
+                )
+                % {"code": code[:10]},
             )
         else:
             out["sector"] = sector
@@ -462,9 +477,12 @@ def _resolve_line(*, rules: Rules, authority, data: dict, errors: dict) -> dict:
             ):
                 bad(
                     "project",
-                    f"project : aucun projet « {str(key)[:40]} » parmi ceux de "
-                    f"{authority} (participant ou financeur) ; donnez le slug ou le numéro de "
-                    "l'un de ses projets, ou laissez ce champ vide.",
+                    _(
+                        "project : aucun projet « %(key)s » parmi ceux de "
+                        "%(authority)s (participant ou financeur) ; donnez l'identifiant ou "
+                        "le numéro de l'un de ses projets, ou laissez ce champ vide."
+                    )
+                    % {"key": str(key)[:40], "authority": authority},
                 )
             else:
                 out["project"] = project

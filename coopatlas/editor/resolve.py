@@ -148,7 +148,7 @@ def country(iso2: str, *, field: str):
         lookups.country_by_code(_head(iso2)),
         _head(iso2),
         field=field,
-        hint="donnez le code ISO à deux lettres du pays (ML, SN…).",
+        hint=_("donnez le code ISO à deux lettres du pays (ML, SN…)."),
     )
 
 
@@ -162,7 +162,7 @@ def areas(text: str, *, field: str = "areas") -> list:
             lookups.area_by_code(_head(c)),
             _head(c),
             field=field,
-            hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).",
+            hint=_("donnez un code ISO 3166-2 (ML-5 pour la région de Mopti)."),
         )
         for c in lines(text)
     ]
@@ -177,8 +177,11 @@ def places(text: str, *, field: str = "places") -> list:
         code = _head(entry)
         if not is_ascii_digits(code, max_length=12):
             raise AppError(
-                f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
-                "un nombre (2253354) ; tapez son nom pour le chercher.",
+                _(
+                    "« %(code)s » : un lieu se donne par son identifiant GeoNames, un "
+                    "nombre (2253354) ; tapez son nom pour le chercher."
+                )
+                % {"code": code[:60]},
                 field=field,
             )
         out.append(
@@ -215,12 +218,12 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
     """`14030 ; 60` per line: the DAC sector and its percentage."""
     out = []
     for entry in lines(text):
-        code, pct = _split_last(entry, field=field, what="le pourcentage (14030 ; 60)")
+        code, pct = _split_last(entry, field=field, what=_("le pourcentage (14030 ; 60)"))
         sector = _found(
             lookups.sector_by_code(code),
             code,
             field=field,
-            hint="donnez un code de secteur CAD à cinq chiffres (14030).",
+            hint=_("donnez un code de secteur CAD à cinq chiffres (14030)."),
         )
         try:
             value = parse_decimal(
@@ -233,8 +236,11 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
             )
         except AppError as exc:
             raise AppError(
-                f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code} ; "
-                "écrivez un nombre de 0 à 100 (60 ou 33,5).",
+                _(
+                    "« %(pct)s » n'est pas un pourcentage pour le secteur %(code)s ; "
+                    "écrivez un nombre de 0 à 100 (60 ou 33,5)."
+                )
+                % {"pct": pct[:20], "code": code},
                 field=field,
             ) from exc
         out.append((sector, value))
@@ -247,7 +253,7 @@ def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
             lookups.sdg_goal_by_number(token.upper().removeprefix("ODD").strip()),
             token,
             field=field,
-            hint="un ODD est un nombre de 1 à 17.",
+            hint=_("un ODD est un nombre de 1 à 17."),
         )
         for token in tokens(text)
     ]
@@ -256,7 +262,7 @@ def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
 def sdg_targets(text: str, *, field: str = "sdg_targets") -> list:
     return [
         _found(
-            lookups.sdg_target_by_code(_head(c)), _head(c), field=field, hint="donnez une cible ODD (6.1)."
+            lookups.sdg_target_by_code(_head(c)), _head(c), field=field, hint=_("donnez une cible ODD (6.1).")
         )
         for c in lines(text)
     ]

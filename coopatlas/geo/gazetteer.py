@@ -22,7 +22,8 @@ from typing import IO
 
 from django.db.models import Q
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from coopatlas.core.bulk import sync_rows
 from coopatlas.core.text import fold
@@ -273,7 +274,11 @@ def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
             GazetteerName, key=("entry_id", "value"), rows=name_rows, fields=["kind", "search_value"]
         ).total
     if stdout is not None:
-        stdout.write(f"Gazetteer: {len(ids)} foreign territories, {n_names} names.\n")
+        stdout.write(
+            _("Répertoire géographique : %(entries)s territoires étrangers, %(names)s noms.")
+            % {"entries": len(ids), "names": n_names}
+            + "\n"
+        )
     return {"gazetteer_entries": len(ids), "gazetteer_names": n_names}
 
 
@@ -376,8 +381,8 @@ STATE_WORDS = (
     "ministere",
     "ministry",
 )
-STATE_REFUSAL = (
-    "« {q} » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
+STATE_REFUSAL = gettext_lazy(
+    "« %(q)s » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
     "décentralisée (les conventions avec les États étrangers sont interdites par principe, "
     "guide opérationnel, seed 001, l. 1090–1101). Choisissez une collectivité de ce pays "
     "(région, cercle, commune…)."
@@ -491,7 +496,7 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
 
     state = state_named(q)
     if state is not None:
-        return {"results": [], "refusal": STATE_REFUSAL.format(q=q.strip())}
+        return {"results": [], "refusal": str(STATE_REFUSAL % {"q": q.strip()})}
 
     rows, seen, known = [], set(), set()
     text = core_name(q or "")

@@ -16,17 +16,12 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.text import fold
 
-from .gazetteer import (
-    FRENCH_ONLY_KINDS,
-    STATE_REFUSAL,
-    _authority_kind,
-    core_name,
-    state_named,
-)
+from .gazetteer import FRENCH_ONLY_KINDS, STATE_REFUSAL, _authority_kind, core_name, state_named
 from .models import AuthorityAlias, AuthorityKind, Country, GazetteerEntry, LocalAuthority
 
 BOX_PADDING = 0.5  # degrees: the boxes come from the shipped places, not from borders
@@ -63,22 +58,27 @@ def _require_contributor(user, country_id: str) -> bool:
         return True
     if scope.countries and not scope.editor_authorities:
         raise denied(
-            "Un agent d'ambassade ajoute et corrige les collectivités de son pays seulement "
-            f"({', '.join(sorted(scope.countries))}) ; pour ce pays ({country_id}), demandez à "
-            "son ambassade ou à un administrateur.",
+            _(
+                "Un agent d'ambassade ajoute et corrige les collectivités de son pays seulement "
+                "(%(countries)s) ; pour ce pays (%(country)s), demandez à son ambassade ou à un "
+                "administrateur."
+            )
+            % {"countries": ", ".join(sorted(scope.countries)), "country": country_id},
             field="country",
         )
     if not scope.any_role:
-        raise denied("Connectez-vous avec un compte qui a un rôle pour ajouter une collectivité.")
+        raise denied(_("Connectez-vous avec un compte qui a un rôle pour ajouter une collectivité."))
     return False
 
 
 def _require_reviewer(user, authority: LocalAuthority) -> None:
     if not can_review_foreign(user=user, country_id=authority.country_id):
-        _, denied = _scope(user)
+        _scope_unused, denied = _scope(user)
         raise denied(
-            "Seul un agent de l'ambassade de ce pays ou un administrateur confirme, corrige ou "
-            "fusionne une collectivité étrangère.",
+            _(
+                "Seul un agent de l'ambassade de ce pays ou un administrateur confirme, corrige "
+                "ou fusionne une collectivité étrangère."
+            ),
             field="authority",
         )
 
@@ -108,8 +108,11 @@ def foreign_authority_from_entry(*, code: str) -> LocalAuthority:
         )
         if entry is None:
             raise NotFound(
-                f"« {code} » n'est pas dans le répertoire géographique ; "
-                "cherchez la collectivité par son nom.",
+                _(
+                    "« %(code)s » n'est pas dans le répertoire géographique ; "
+                    "cherchez la collectivité par son nom."
+                )
+                % {"code": code},
                 field="code",
             )
         if entry.authority_id:
@@ -199,7 +202,7 @@ def _ratio(wanted: str, other: str) -> float:
 def _check_coordinates(country: Country, latitude, longitude) -> None:
     if (latitude is None) != (longitude is None):
         raise AppError(
-            "Donnez la latitude et la longitude, ou aucune des deux.",
+            _("Donnez la latitude et la longitude, ou aucune des deux."),
             field="latitude" if latitude is None else "longitude",
         )
     if latitude is None:
@@ -208,7 +211,7 @@ def _check_coordinates(country: Country, latitude, longitude) -> None:
         lat, lon = float(latitude), float(longitude)
     except (TypeError, ValueError) as exc:
         raise AppError(
-            "Coordonnées illisibles : écrivez des degrés décimaux (14.4843, -4.18296).", field="latitude"
+            _("Coordonnées illisibles : écrivez des degrés décimaux (14.4843, -4.18296)."), field="latitude"
         ) from exc
     box = country_boxes().get(country.iso2)
     if box is None:
@@ -216,9 +219,20 @@ def _check_coordinates(country: Country, latitude, longitude) -> None:
     s, w, n, e = box
     if not (s - BOX_PADDING <= lat <= n + BOX_PADDING and w - BOX_PADDING <= lon <= e + BOX_PADDING):
         raise AppError(
-            f"Le point ({lat:.4f}, {lon:.4f}) est hors du pays ({country.name_fr} : latitudes "
-            f"{s:.1f} à {n:.1f}, longitudes {w:.1f} à {e:.1f}). Vérifiez l'ordre latitude, "
-            "longitude et le signe (ouest et sud sont négatifs).",
+            _(
+                "Le point (%(lat)s, %(lon)s) est hors du pays (%(country)s : latitudes %(south)s à "
+                "%(north)s, longitudes %(west)s à %(east)s). Vérifiez l'ordre latitude, longitude "
+                "et le signe (ouest et sud sont négatifs)."
+            )
+            % {
+                "lat": f"{lat:.4f}",
+                "lon": f"{lon:.4f}",
+                "country": country.name_fr,
+                "south": f"{s:.1f}",
+                "north": f"{n:.1f}",
+                "west": f"{w:.1f}",
+                "east": f"{e:.1f}",
+            },
             field="latitude",
         )
 
@@ -231,26 +245,34 @@ def _parent(parent_code: str | None, country: Country) -> LocalAuthority | None:
         entry = GazetteerEntry.objects.filter(code=code[4:]).only("country_id").first()
         if entry is None:
             raise AppError(
-                f"Territoire parent « {code} » introuvable ; choisissez-le dans la liste.", field="parent"
+                _("Territoire parent « %(code)s » introuvable ; choisissez-le dans la liste.")
+                % {"code": code},
+                field="parent",
             )
         if entry.country_id != country.iso2:
             raise AppError(
-                f"Le territoire parent est dans un autre pays ({entry.country_id}) "
-                f"que la collectivité ({country.iso2}) : choisissez un parent de "
-                f"{country.name_fr}.",
+                _(
+                    "Le territoire parent est dans un autre pays (%(parent)s) que la "
+                    "collectivité (%(iso2)s) : choisissez un parent de %(country)s."
+                )
+                % {"parent": entry.country_id, "iso2": country.iso2, "country": country.name_fr},
                 field="parent",
             )
         return foreign_authority_from_entry(code=code)
     parent = LocalAuthority.objects.filter(slug=code).first()
     if parent is None:
         raise AppError(
-            f"Collectivité parente « {code} » introuvable ; choisissez-la dans la liste.", field="parent"
+            _("Collectivité parente « %(code)s » introuvable ; choisissez-la dans la liste.")
+            % {"code": code},
+            field="parent",
         )
     if parent.country_id != country.iso2:
         raise AppError(
-            f"La collectivité parente est dans un autre pays ({parent.country_id}) "
-            f"que la collectivité ({country.iso2}) : choisissez un parent de "
-            f"{country.name_fr}.",
+            _(
+                "La collectivité parente est dans un autre pays (%(parent)s) que la "
+                "collectivité (%(iso2)s) : choisissez un parent de %(country)s."
+            )
+            % {"parent": parent.country_id, "iso2": country.iso2, "country": country.name_fr},
             field="parent",
         )
     return parent
@@ -284,28 +306,34 @@ def foreign_authority_create(
     country_obj = Country.objects.filter(iso2=iso2).first()
     if country_obj is None:
         raise AppError(
-            f"Pays « {country} » inconnu : donnez son code ISO 3166-1 alpha-2 "
-            "(ML pour le Mali, MG pour Madagascar, HT pour Haïti).",
+            _(
+                "Pays « %(country)s » inconnu : donnez son code ISO 3166-1 alpha-2 "
+                "(ML pour le Mali, MG pour Madagascar, HT pour Haïti)."
+            )
+            % {"country": country},
             field="country",
         )
     if iso2 == "FR":
         raise AppError(
-            "Les collectivités françaises viennent du code officiel géographique : "
-            "cherchez-la par son nom ou son code INSEE au lieu de l'ajouter.",
+            _(
+                "Les collectivités françaises viennent du code officiel géographique : "
+                "cherchez-la par son nom ou son code INSEE au lieu de l'ajouter."
+            ),
             field="country",
         )
     name = " ".join((name or "").split())
     if not name:
-        raise AppError("Donnez le nom de la collectivité, tel qu'elle l'écrit.", field="name")
+        raise AppError(_("Donnez le nom de la collectivité, tel qu'elle l'écrit."), field="name")
     if len(name) > 300:
-        raise AppError("Nom trop long (300 caractères au plus).", field="name")
+        raise AppError(_("Nom trop long (300 caractères au plus)."), field="name")
     state = state_named(name)
     if state is not None or kind in ("etat", "state", "pays"):
-        raise AppError(STATE_REFUSAL.format(q=name), field="name" if state else "kind")
+        raise AppError(STATE_REFUSAL % {"q": name}, field="name" if state else "kind")
     if kind not in AuthorityKind.values or kind in FRENCH_ONLY_KINDS:
         allowed = ", ".join(k for k in AuthorityKind.values if k not in FRENCH_ONLY_KINDS)
         raise AppError(
-            f"Type « {kind} » inconnu pour une collectivité étrangère : choisissez parmi {allowed}.",
+            _("Type « %(kind)s » inconnu pour une collectivité étrangère : choisissez parmi %(allowed)s.")
+            % {"kind": kind, "allowed": allowed},
             field="kind",
         )
     confirmed = _require_contributor(user, iso2)
@@ -315,8 +343,10 @@ def foreign_authority_create(
         place_obj = Place.objects.filter(pk=place).first()
         if place_obj is None or place_obj.country_id != iso2:
             raise AppError(
-                "Lieu GeoNames introuvable dans ce pays : choisissez-le dans la "
-                "liste ou cliquez sur la carte.",
+                _(
+                    "Lieu GeoNames introuvable dans ce pays : choisissez-le dans la "
+                    "liste ou cliquez sur la carte."
+                ),
                 field="place",
             )
     alternates = [" ".join(a.split())[:300] for a in alternate_names if a and a.strip()]
@@ -328,21 +358,37 @@ def foreign_authority_create(
         for a in same.filter(search_name__contains=wanted[:3]):
             if core_name(a.name) == wanted:
                 raise AppError(
-                    f"« {a.name} » ({a.get_kind_display()}) existe déjà dans ce pays"
-                    + (f" sous {parent_obj.name}" if parent_obj else "")
-                    + f" : choisissez-la (code {a.slug}) au lieu d'en créer une autre.",
+                    (
+                        _(
+                            "« %(name)s » (%(kind)s) existe déjà dans ce pays sous %(parent)s : "
+                            "choisissez-la (code %(code)s) au lieu d'en créer une autre."
+                        )
+                        if parent_obj
+                        else _(
+                            "« %(name)s » (%(kind)s) existe déjà dans ce pays : choisissez-la (code "
+                            "%(code)s) au lieu d'en créer une autre."
+                        )
+                    )
+                    % {
+                        "name": a.name,
+                        "kind": a.get_kind_display(),
+                        "parent": parent_obj.name if parent_obj else "",
+                        "code": a.slug,
+                    },
                     field="name",
                 )
         if not confirm_new:
             similar = foreign_authority_similar(country=iso2, name=name, parent=parent_obj)
             if similar:
                 raise AppError(
-                    "Vouliez-vous dire : "
-                    + " ; ".join(f"{s.label} [{s.code}]" for s in similar)
-                    + " ? Choisissez-la, ou confirmez qu'il s'agit d'une autre collectivité.",
+                    _(
+                        "Vouliez-vous dire : %(similar)s ? Choisissez-la, ou confirmez qu'il "
+                        "s'agit d'une autre collectivité."
+                    )
+                    % {"similar": " ; ".join(f"{s.label} [{s.code}]" for s in similar)},
                     field="name",
                     errors={
-                        "name": ["Des collectivités aux noms proches existent déjà."],
+                        "name": [_("Des collectivités aux noms proches existent déjà.")],
                         "similar": [s.code for s in similar],
                     },
                 )
@@ -412,9 +458,9 @@ def foreign_authority_merge(*, user, duplicate: LocalAuthority, into: LocalAutho
     """
     _require_reviewer(user, duplicate)
     if duplicate.pk == into.pk:
-        raise AppError("Une collectivité ne peut pas être fusionnée avec elle-même.", field="into")
+        raise AppError(_("Une collectivité ne peut pas être fusionnée avec elle-même."), field="into")
     if duplicate.country_id != into.country_id or duplicate.is_french:
-        raise AppError("On ne fusionne que deux collectivités étrangères du même pays.", field="into")
+        raise AppError(_("On ne fusionne que deux collectivités étrangères du même pays."), field="into")
     with transaction.atomic():
         for rel in LocalAuthority._meta.related_objects:
             if rel.related_model is LocalAuthority and rel.field.name in ("merged_into",):

@@ -10,13 +10,14 @@ import re
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import NotFound
 from coopatlas.core.text import fold, is_lookup_key
 
 from .models import AdministrativeArea, AuthorityAlias, Country, LocalAuthority, Place
 
-HOW_TO_FIND = (
+HOW_TO_FIND = gettext_lazy(
     "Utilisez un code INSEE de commune (93048), un SIREN à 9 chiffres, ou la forme "
     "« commune:93048 », « departement:35 », « region:53 », « siren:223500018 », "
     "« iso:ML-5 » ; sinon cherchez la collectivité par son nom."
@@ -53,7 +54,9 @@ def authority_get(*, key: str, field: str = "key", kind: str | None = None) -> L
     pickers, importers and commands all call this; NotFound names `field` and the forms."""
     key = key.strip() if isinstance(key, str) else ""
     if not is_lookup_key(key):
-        raise NotFound("Identifiant de collectivité illisible. " + HOW_TO_FIND, field=field)
+        raise NotFound(
+            _("Identifiant de collectivité illisible. %(how)s") % {"how": HOW_TO_FIND}, field=field
+        )
     found = _authorities().filter(slug=key).first()
     if found is not None and (not kind or found.kind == kind):
         return found

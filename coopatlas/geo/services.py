@@ -66,7 +66,7 @@ def _read_json(path: Path):
                 return json.load(fh)
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, EOFError, zlib.error, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _error(path, f"JSON illisible ({exc})") from exc
+        raise _error(path, _("JSON illisible (%(exc)s)") % {"exc": exc}) from exc
 
 
 def _read_csv(path: Path, required: set[str]) -> list[dict]:
@@ -74,9 +74,9 @@ def _read_csv(path: Path, required: set[str]) -> list[dict]:
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise _error(path, f"CSV illisible ({exc})") from exc
+        raise _error(path, _("CSV illisible (%(exc)s)") % {"exc": exc}) from exc
     if not rows or not required <= set(rows[0]):
-        raise _error(path, f"colonnes attendues : {', '.join(sorted(required))}")
+        raise _error(path, _("colonnes attendues : %(columns)s") % {"columns": ", ".join(sorted(required))})
     return rows
 
 
@@ -91,7 +91,10 @@ class _Checked:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type in (KeyError, TypeError, ValueError, IndexError, AttributeError):
-            raise _error(self.path, f"structure inattendue ({exc_type.__name__}: {exc})") from exc
+            raise _error(
+                self.path,
+                _("structure inattendue (%(kind)s: %(exc)s)") % {"kind": exc_type.__name__, "exc": exc},
+            ) from exc
         return False
 
 
@@ -134,7 +137,11 @@ def _country_rows(world: dict, groupings: dict, concordance: list[dict], path: P
     mapped = {r["dac_code"] for r in rows}
     for name, group in (("ldc_countries", ldc), ("france_priority", priority)):
         if not group <= mapped:
-            raise _error(path, f"{name} cite des codes CAD sans pays ISO : {sorted(group - mapped)}")
+            raise _error(
+                path,
+                _("%(name)s cite des codes CAD sans pays ISO : %(codes)s")
+                % {"name": name, "codes": sorted(group - mapped)},
+            )
     return rows, statuses
 
 
@@ -409,7 +416,7 @@ def _sync_authorities(
         if not r["insee_code"]:  # Collectivité européenne d'Alsace: over départements 67, 68
             deps = [dep_by_code[c] for c in (r.get("departements") or "").split()]
             if not deps:
-                raise _error(siren_path, f"{r['name']} : ni code INSEE ni départements")
+                raise _error(siren_path, _("%(name)s : ni code INSEE ni départements") % {"name": r["name"]})
             lat = sum(d["lat"] for d in deps) / len(deps)
             lon = sum(d["lon"] for d in deps) / len(deps)
             siren_rows.append(
@@ -500,7 +507,9 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
     sirens = _read_csv(siren_path, {"siren", "kind", "insee_code", "name"})
     for r in sirens:
         if not (r["siren"].isdigit() and len(r["siren"]) == 9):
-            raise _error(siren_path, f"SIREN invalide {r['siren']!r} (9 chiffres attendus)")
+            raise _error(
+                siren_path, _("SIREN invalide « %(siren)s » (9 chiffres attendus)") % {"siren": r["siren"]}
+            )
 
     with _Checked(world_path):
         countries, statuses = _country_rows(world, groupings, concordance, groupings_path)

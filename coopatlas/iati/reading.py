@@ -130,25 +130,39 @@ def _refuse_doctype(path: Path, root: etree._Element) -> None:
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise AppError(
-            f"{path}: the file declares a DOCTYPE (a DTD or entities); IATI "
-            "<iati-activities> files never need one and the atlas refuses them for "
-            "safety. Remove the <!DOCTYPE …> line and any &entity; reference.",
+            _(
+                "%(path)s : le fichier déclare un DOCTYPE (une DTD ou des entités) ; "
+                "un fichier IATI <iati-activities> n'en a jamais besoin et l'atlas les "
+                "refuse par sécurité. Retirez la ligne <!DOCTYPE …> et toute référence "
+                "&entité;."
+            )
+            % {"path": path},
             field="file",
         )
 
 
 def _activity_id(activity: etree._Element | None) -> str:
     text = activity.findtext("iati-identifier") if activity is not None else None
-    return (text or "").strip()[:100] or "(no iati-identifier yet)"
+    return (text or "").strip()[:100] or _("(pas encore d'iati-identifier)")
 
 
 def _too_big(path: Path, activity: etree._Element | None, count: int, what: str) -> AppError:
     return AppError(
-        f"{path}, activity {count} {_activity_id(activity)}: {what}; the atlas "
-        f"reads at most {MAX_ACTIVITY_ELEMENTS} elements, a nesting depth "
-        f"(profondeur) of {MAX_ACTIVITY_DEPTH} and {MAX_ACTIVITY_BYTES // 2**20} MB "
-        "per activity. Split this activity or remove the repeated elements; nothing "
-        "was imported.",
+        _(
+            "%(path)s, activité %(count)s %(activity)s : %(what)s ; l'atlas lit au "
+            "plus %(elements)s éléments, une profondeur d'imbrication de %(depth)s et "
+            "%(megabytes)s Mo par activité. Scindez cette activité ou retirez les "
+            "éléments répétés ; rien n'a été importé."
+        )
+        % {
+            "path": path,
+            "count": count,
+            "activity": _activity_id(activity),
+            "what": what,
+            "elements": MAX_ACTIVITY_ELEMENTS,
+            "depth": MAX_ACTIVITY_DEPTH,
+            "megabytes": MAX_ACTIVITY_BYTES // 2**20,
+        },
         field="file",
     )
 
@@ -183,18 +197,25 @@ def _activities(
                         elements += 1
                         if elements > MAX_ACTIVITY_ELEMENTS:
                             raise _too_big(
-                                path, activity, count + 1, f"more than {MAX_ACTIVITY_ELEMENTS} elements"
+                                path,
+                                activity,
+                                count + 1,
+                                _("plus de %(n)s éléments") % {"n": MAX_ACTIVITY_ELEMENTS},
                             )
                         if depth - 2 > MAX_ACTIVITY_DEPTH:
                             raise _too_big(
-                                path, activity, count + 1, f"elements nested deeper than {MAX_ACTIVITY_DEPTH}"
+                                path,
+                                activity,
+                                count + 1,
+                                _("des éléments imbriqués à plus de %(n)s niveaux")
+                                % {"n": MAX_ACTIVITY_DEPTH},
                             )
                         if counting.done - started_at > MAX_ACTIVITY_BYTES + 2**16:
                             raise _too_big(
                                 path,
                                 activity,
                                 count + 1,
-                                f"more than {MAX_ACTIVITY_BYTES // 2**20} MB of XML",
+                                _("plus de %(n)s Mo de XML") % {"n": MAX_ACTIVITY_BYTES // 2**20},
                             )
                     continue
                 depth -= 1

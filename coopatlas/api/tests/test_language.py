@@ -48,6 +48,23 @@ CASES = [
         "Jeton manquant, inconnu ou révoqué",
         "Missing, unknown or revoked token",
     ),
+    # messages unwrapped again by merges, marked again (issue 8, "Messages")
+    (
+        "get",
+        "/api/v1/partner-requests/abc",
+        {},
+        404,
+        "Aucune demande de partenariat n° « abc »",
+        "No partner request no. « abc »",
+    ),
+    (
+        "get",
+        "/api/v1/declarations/report",
+        {"year": "²⁰²⁴"},
+        422,
+        "year : donnez une année sur quatre chiffres",
+        "year: give a four-digit year",
+    ),
 ]
 
 

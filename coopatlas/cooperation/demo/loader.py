@@ -458,22 +458,27 @@ class _Checker:
                 ),
             )
         if "published_on" in item.data and not isinstance(item.data["published_on"], date):
-            raise _fail(item, "published_on", "write the date as YYYY-MM-DD.")
+            raise _fail(item, "published_on", _("écrivez la date sous la forme AAAA-MM-JJ."))
         if item.data.get("filename"):
             path = SOURCES_DIR / str(item.data["filename"])
             if path.name != str(item.data["filename"]) or not path.is_file():
                 raise _fail(
                     item,
                     "filename",
-                    f"no file « {item.data['filename']} » in "
-                    f"{SOURCES_DIR}; ship the document there (see SOURCES.md).",
+                    _(
+                        "aucun fichier « %(filename)s » dans "
+                        "%(folder)s ; placez-y le document (voir "
+                        "SOURCES.md)."
+                    )
+                    % {"filename": item.data["filename"], "folder": SOURCES_DIR},
                 )
             text = path.read_text(encoding="utf-8")
             if len(text.splitlines()) != count:
                 raise _fail(
                     item,
                     "line_count",
-                    f"the shipped file has {len(text.splitlines())} lines, not {count}; fix line_count.",
+                    _("le fichier fourni a %(lines)s lignes, pas %(count)s ; corrigez line_count.")
+                    % {"lines": len(text.splitlines()), "count": count},
                 )
             item.data["text"] = text
         self.bundle.documents[key] = item.data
@@ -486,8 +491,11 @@ class _Checker:
             raise _fail(
                 item,
                 "source",
-                "give exactly one of `source: {doc, lines, quote}` or "
-                "`sources: [...]`: every fact carries where it comes from.",
+                _(
+                    "donnez exactement l'un de `source: {doc, lines, "
+                    "quote}` ou `sources: [...]` : chaque fait porte sa "
+                    "provenance."
+                ),
             )
         self._keys(item, required, optional | {"source", "sources", "inferred"}, data)
         self._inferred(item, data.get("inferred"), "inferred")
@@ -644,7 +652,7 @@ class _Checker:
         if value is None:
             return
         if not isinstance(value, dict) or not value:
-            raise _fail(item, label, 'write {field: "why the value was deduced"}.')
+            raise _fail(item, label, _('écrivez {champ: "d\'où la valeur est déduite"}.'))
         for name, reasoning in value.items():
             if name == LINE:
                 continue
@@ -652,7 +660,7 @@ class _Checker:
                 raise _fail(
                     item,
                     f"{label}.{name}",
-                    "say what the value was deduced from (a sentence), or leave the value out.",
+                    _("dites de quoi la valeur est déduite (une phrase), ou omettez la valeur."),
                 )
         value.pop(LINE, None)
 
@@ -706,12 +714,12 @@ class _Checker:
             self._keys(item, *FUNDING_KEYS, line, label)
             self._amount(item, f"{label}.amount", line["amount"])
             if "source" in line and "sources" in line:
-                raise _fail(item, f"{label}.sources", "give `source` or `sources`, not both.")
+                raise _fail(item, f"{label}.sources", _("donnez `source` ou `sources`, pas les deux."))
             if "source" in line:
                 self._source(item, line["source"], f"{label}.source", 0)
             if "sources" in line:
                 if not isinstance(line["sources"], list) or not line["sources"]:
-                    raise _fail(item, f"{label}.sources", "give a non-empty list of sources.")
+                    raise _fail(item, f"{label}.sources", _("donnez une liste non vide de sources."))
                 for j, source in enumerate(line["sources"]):
                     self._source(item, source, f"{label}.sources", j)
             self._inferred(item, line.get("inferred"), f"{label}.inferred")
@@ -901,7 +909,10 @@ class _Writer:
             code,
             field_name,
             lambda: lookups.country_by_code(code),
-            "give an ISO 3166-1 alpha-2 code (ML, FR…) of the reference data (coopatlas load-reference).",
+            _(
+                "donnez un code ISO 3166-1 alpha-2 (ML, FR…) des données de "
+                "référence (coopatlas load-reference)."
+            ),
         )
 
     def get_area(self, code, field_name: str = "area") -> AdministrativeArea:
@@ -910,7 +921,7 @@ class _Writer:
             str(code),
             field_name,
             lambda: lookups.area_by_code(code),
-            "give an ISO 3166-2 code the reference data holds (ML-5, FR-35…).",
+            _("donnez un code ISO 3166-2 des données de référence (ML-5, FR-35…)."),
         )
 
     def get_theme(self, slug, field_name: str = "themes") -> Theme:
@@ -919,7 +930,10 @@ class _Writer:
             str(slug),
             field_name,
             lambda: lookups.theme_by_slug(slug),
-            "use the slug of a node of the atlas theme tree (e.g. eau-et-assainissement).",
+            _(
+                "utilisez l'identifiant d'un nœud de l'arbre des thématiques "
+                "(par exemple eau-et-assainissement)."
+            ),
         )
 
     def get_sector(self, code, field_name: str = "sectors") -> Sector:
@@ -928,7 +942,7 @@ class _Writer:
             str(code),
             field_name,
             lambda: lookups.sector_by_code(code),
-            "use a 5-digit DAC purpose code (e.g. 23210).",
+            _("utilisez un code objet CAD à 5 chiffres (par exemple 23210)."),
         )
 
     def get_sdg_goal(self, number, field_name: str = "sdg_goals") -> SdgGoal:
@@ -937,7 +951,7 @@ class _Writer:
             str(number),
             field_name,
             lambda: lookups.sdg_goal_by_number(number),
-            "SDGs are numbered 1–17.",
+            _("les ODD sont numérotés de 1 à 17."),
         )
 
     def get_sdg_target(self, code, field_name: str = "sdg_targets") -> SdgTarget:
@@ -946,7 +960,7 @@ class _Writer:
             str(code),
             field_name,
             lambda: lookups.sdg_target_by_code(code),
-            'write the target as a quoted string like "7.1" or "16.a".',
+            _('écrivez la cible entre guillemets, comme "7.1" ou "16.a".'),
         )
 
     def get_marker(self, slug, field_name: str = "markers") -> PolicyMarker:
@@ -955,7 +969,7 @@ class _Writer:
             str(slug),
             field_name,
             lambda: lookups.marker_by_code(slug),
-            "use a marker slug (gender, environment, biodiversity…).",
+            _("utilisez l'identifiant d'un marqueur (gender, environment, biodiversity…)."),
         )
 
     def get_authority(self, code: str, field_name: str) -> LocalAuthority:

@@ -317,15 +317,15 @@ BROKEN.update(
         ),
         "unknown-funder-org": (
             {"p.yaml": PROJECT.replace('"commune:93048"', '"org:nobody"')},
-            ["field funding[0].funder", "unknown ref « nobody »"],
+            ["champ funding[0].funder", "référence inconnue « nobody »"],
         ),
         "inferred-without-reasoning": (
             {"bad.yaml": GOOD_AUTHORITY.replace("kind: cercle,", 'kind: cercle, inferred: {kind: "oui"},')},
-            ["« t-yelimane »", "field inferred.kind", "say what the value was deduced from"],
+            ["« t-yelimane »", "champ inferred.kind", "dites de quoi la valeur est déduite"],
         ),
         "inferred-not-a-mapping": (
             {"bad.yaml": GOOD_AUTHORITY.replace("kind: cercle,", "kind: cercle, inferred: [kind],")},
-            ["field inferred", "why"],
+            ["champ inferred", "d'où la valeur est déduite"],
         ),
         "funding-source-and-sources": (
             {
@@ -333,7 +333,7 @@ BROKEN.update(
                     'amount: "400.00"}', f'amount: "400.00", source: {SRC}, sources: [{SRC}]}}'
                 )
             },
-            ["field funding[0].sources", "not both"],
+            ["champ funding[0].sources", "pas les deux"],
         ),
     }
 )
@@ -344,11 +344,11 @@ def test_a_shipped_document_that_changed_is_refused(tmp_path):
     folder = _write(tmp_path, {"a.yaml": GOOD_AUTHORITY}, documents)
     with pytest.raises(AppError) as exc:
         demo_load(data_dir=folder)
-    assert "shipped file has 61 lines, not 62" in exc.value.message
+    assert "le fichier fourni a 61 lignes, pas 62" in exc.value.message
     missing = DOCUMENTS.replace("line_count: 61}", 'line_count: 61, filename: "../x.txt"}')
     with pytest.raises(AppError) as exc:
         demo_load(data_dir=_write(tmp_path, {"a.yaml": GOOD_AUTHORITY}, missing))
-    assert "ship the document there" in exc.value.message
+    assert "placez-y le document" in exc.value.message
 
 
 def _write(tmp_path: Path, files: dict[str, str], documents: str | None = DOCUMENTS) -> Path:

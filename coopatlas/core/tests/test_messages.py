@@ -57,6 +57,7 @@ MESSAGE_CALLS = {
     "RecordError": 1,
     "_fail": 2,
     "data_error": 1,
+    "_error": 1,
     "_finding": 2,
     "_warning": 3,
     "_say": 1,

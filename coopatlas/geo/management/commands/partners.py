@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 
@@ -46,7 +47,9 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise AppError(
-                f"--as {email[:60]} : aucun compte ; créez-le avec `coopatlas users add`.", field="as"
+                _("--as %(email)s : aucun compte ; créez-le avec `coopatlas users add`.")
+                % {"email": email[:60]},
+                field="as",
             )
         return user
 
@@ -73,7 +76,7 @@ class Command(BaseCommand):
             alternate_names=options["alt"],
             confirm_new=options["new"],
         )
-        state = "à vérifier" if a.to_verify else "confirmée"
+        state = _("à vérifier") if a.to_verify else _("confirmée")
         self.stdout.write(f"{a.slug}\t{a.name} ({state})")
 
     def _confirm(self, options):
@@ -82,6 +85,8 @@ class Command(BaseCommand):
 
         a = LocalAuthority.objects.filter(slug=options["slug"]).exclude(country_id="FR").first()
         if a is None:
-            raise AppError(f"Aucune collectivité étrangère « {options['slug']} ».", field="slug")
+            raise AppError(
+                _("Aucune collectivité étrangère « %(slug)s ».") % {"slug": options["slug"]}, field="slug"
+            )
         foreign_authority_confirm(user=self._user(options["email"]), authority=a)
-        self.stdout.write(f"{a.slug}\tconfirmée")
+        self.stdout.write(f"{a.slug}\t" + _("confirmée"))

@@ -31,7 +31,11 @@ def reference_load(*, data_dir: Path | None = None, stdout: IO[str] | None = Non
     if stdout is not None:
         created = sum(c for _, c, _ in WRITE_LOG)
         updated = sum(u for _, _, u in WRITE_LOG)
-        stdout.write(f"{created} rows created, {updated} updated (0 and 0 when nothing changed).\n")
+        stdout.write(
+            _("%(created)s lignes créées, %(updated)s mises à jour (0 et 0 quand rien n'a changé).")
+            % {"created": created, "updated": updated}
+            + "\n"
+        )
     return counts
 
 
