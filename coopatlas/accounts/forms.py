@@ -19,3 +19,9 @@ class CodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
                                                          "inputmode": "numeric",
                                                          "autofocus": True}))
+
+
+class InvitationAcceptForm(forms.Form):
+    password = forms.CharField(label=_("Mot de passe (au moins 12 caractères)"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               strip=False)
