@@ -150,3 +150,66 @@ def partner_records_for(*, user) -> list[dict]:
                              "answer": answers.get(r.pk)})
         out.append({"authority": authority, "rows": rows})
     return out
+
+
+INVITABLE_LIMIT = 200
+
+
+def partner_invitable_for(*, user) -> list[LocalAuthority]:
+    """The foreign authorities whose partner side `user` may invite, as the editing space
+    lists them: the foreign parties of its authorities' partnerships, and for an embassy
+    those of its country that are party to a partnership (at most INVITABLE_LIMIT)."""
+    from django.db.models import Q
+
+    from coopatlas.accounts.permissions import authority_records_q, scope_of
+
+    scope = scope_of(user)
+    cond = Q(pk__in=[])
+    if scope.editor_authorities:
+        mine = (Partnership.objects.filter(Partnership.live_q())
+                .filter(authority_records_q(Partnership, scope.editor_authorities)))
+        cond |= Q(party_links__partnership__in=mine)
+    if scope.countries:
+        cond |= Q(country_id__in=scope.countries,
+                  party_links__partnership__deleted_at__isnull=True)
+    return list(LocalAuthority.objects.filter(cond).exclude(country_id="FR")
+                .filter(is_current=True).select_related("country").distinct()
+                .order_by("country_id", "name")[:INVITABLE_LIMIT])
+
+
+def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
+    """Who works with a foreign authority, and on what: the French authorities party to its
+    public partnerships or taking part in its public projects, each with those records."""
+    from coopatlas.cooperation.models import ProjectParticipant
+    from coopatlas.cooperation.selectors._common import authority_ref
+
+    partnerships = Partnership.objects.public().filter(party_links__authority=authority)
+    projects = Project.objects.public().filter(participants__authority=authority)
+    by_partner: dict[int, dict] = {}
+
+    def entry(a: LocalAuthority) -> dict:
+        return by_partner.setdefault(a.pk, {"authority": authority_ref(a),
+                                            "partnerships": [], "projects": []})
+
+    links = (PartnershipParty.objects.filter(partnership__in=partnerships)
+             .filter(authority__country_id="FR")
+             .select_related("authority__country", "authority__area", "partnership")
+             .order_by("partnership__title"))
+    for link in links:
+        entry(link.authority)["partnerships"].append(
+            {"title": link.partnership.title, "slug": link.partnership.slug,
+             "html_url": link.partnership.get_absolute_url()})
+    parts = (ProjectParticipant.objects.filter(project__in=projects)
+             .filter(authority__country_id="FR")
+             .select_related("authority__country", "authority__area", "project")
+             .order_by("project__title"))
+    for part in parts:
+        entry(part.authority)["projects"].append(
+            {"title": part.project.title, "slug": part.project.slug,
+             "html_url": part.project.get_absolute_url()})
+    return sorted(by_partner.values(), key=lambda x: x["authority"]["name"])
+
+
+def authority_verification(*, authority: LocalAuthority) -> dict:
+    """« à vérifier » or when it was verified, for a foreign authority's fiche."""
+    return _foreign_dict(authority)

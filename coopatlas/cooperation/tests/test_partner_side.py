@@ -273,3 +273,40 @@ def test_pages_refuse_out_of_scope(world, client):
                     {"email": "adjoint@kita.example"})
     assert r.status_code == 403
     assert_nothing_written(before)
+
+
+def test_dashboard_offers_the_invitation_and_the_officer_its_page(world, client):
+    client.force_login(world["editor"])
+    page = client.get(reverse("editor:dashboard")).content.decode()
+    assert reverse("editor:partner_invite", kwargs={"pk": world["kita"].pk}) in page
+    officer = officer_of(world, world["kita"])
+    client.force_login(officer)
+    page = client.get(reverse("editor:dashboard")).content.decode()
+    assert reverse("editor:partner_side") in page and "pas encore de rôle" not in page
+
+
+# --------------------------------------------------------------------------- step 3
+
+def test_the_foreign_authority_page_shows_who_works_there(world, client):
+    from coopatlas.geo.models import AdministrativeArea
+
+    kita, mopti = world["kita"], AdministrativeArea.objects.get(code="ML-5")
+    LocalAuthority.objects.filter(pk=kita.pk).update(area=mopti, to_verify=True)
+    other_donor = f.ProjectFactory(is_imported=True, title="Forages d'un autre bailleur-essai")
+    other_donor.areas.add(mopti)
+    url = reverse("atlas:authority", kwargs={"slug": kita.slug})
+    data = client.get(url, {"format": "json"}).json()
+    assert data["verification"]["to_verify"] is True
+    partner = data["french_partners"][0]
+    assert partner["authority"]["name"] == "Rennes"
+    assert [p["title"] for p in partner["partnerships"]] == [world["partnership"].title]
+    assert data["other_actors_scope"] == "area"
+    assert [a["title"] for a in data["other_actors"]["results"]] == [other_donor.title]
+    page = client.get(url).content.decode()
+    assert "À vérifier" in page and "Qui travaille ici" in page and "autre bailleur-essai" in page
+    area = client.get(reverse("atlas:area", kwargs={"code": "ML-5"})).content.decode()
+    assert "autre bailleur-essai" in area
+    # a French authority's page is unchanged
+    rennes = client.get(reverse("atlas:authority", kwargs={"slug": world["rennes"].slug}),
+                        {"format": "json"}).json()
+    assert "french_partners" not in rennes and "verification" not in rennes
