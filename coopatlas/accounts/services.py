@@ -48,6 +48,10 @@ def _check_scope(*, role: str, authorities: list, country) -> None:
         raise AppError(_("--role : « %(role)s » inconnu ; rôles : %(values)s.")
                        % {"role": role[:20], "values": ', '.join(Role.values)},
                        field="role")
+    if role == Role.PARTNER:
+        raise AppError(_("--role partner : l'agent d'une collectivité partenaire est créé par "
+                         "une invitation (espace de saisie, « Inviter la partie partenaire »), "
+                         "qui le limite à cette collectivité."), field="role")
     if role in (Role.EDITOR, Role.FACILITATOR) and not authorities:
         raise AppError(_("--authority : un rôle %(role)s s'exerce pour au moins une "
                          "collectivité ; donnez son code INSEE ou son SIREN (--authority "

@@ -213,3 +213,61 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
 def authority_verification(*, authority: LocalAuthority) -> dict:
     """« à vérifier » or when it was verified, for a foreign authority's fiche."""
     return _foreign_dict(authority)
+
+
+# --------------------------------------------------------------------------- corrections
+
+# What the partner side may propose to correct: the texts telling the record, never its
+# parties, money or workflow (those stay with the French side and the reviewers).
+CORRECTABLE = {"partnership": ("description", "history"),
+               "project": ("description", "results", "beneficiaries")}
+
+
+@transaction.atomic
+def partner_correction_propose(*, user, record: Partnership | Project,
+                               authority: LocalAuthority, changes: dict[str, str]):
+    """A correction from the partner side, kept as a pending core.Revision of the published
+    record and reviewed as usual (ministry, or the embassy of the country). Nothing of the
+    record changes until a reviewer applies it."""
+    from coopatlas.core.models import Revision
+
+    kind = _record_field(record)
+    if not can_answer_as_partner(user=user, record=record, authority=authority):
+        raise PermissionDenied(
+            _("Seul un agent de la partie partenaire invité pour une collectivité que cet "
+              "enregistrement nomme peut y proposer une correction."), field="authority")
+    unknown = sorted(set(changes) - set(CORRECTABLE[kind]))
+    if unknown:
+        raise AppError(_("%(fields)s : la partie partenaire propose de corriger %(allowed)s "
+                         "seulement.") % {"fields": ", ".join(unknown)[:100],
+                                          "allowed": ", ".join(CORRECTABLE[kind])},
+                       field=unknown[0])
+    current = type(record).objects.select_for_update().get(pk=record.pk)
+    if not current.is_public:
+        raise AppError(_("record : ce brouillon n'est pas encore publié ; la collectivité "
+                         "française le complète d'abord."), field="record")
+    label = history.model_label(current)
+    if Revision.objects.filter(model=label, object_id=current.pk,
+                               status=Revision.Status.PENDING).exists():
+        raise AppError(_("Une autre modification de cette fiche attend déjà sa validation : "
+                         "proposez votre correction une fois celle-ci traitée."),
+                       field="record")
+    before = history.snapshot(current)
+    after = dict(before)
+    for name, value in changes.items():
+        value = (value or "").strip()
+        if len(value) > MAX_TEXT * 4:
+            raise AppError(_("%(field)s : au plus %(n)s caractères.")
+                           % {"field": name, "n": MAX_TEXT * 4}, field=name)
+        after[name] = value
+    changed_before, changed_after = history.diff(before, after)
+    if not changed_after:
+        raise AppError(_("Rien à corriger : le texte proposé est celui de la fiche."),
+                       field=next(iter(changes), "description"))
+    return Revision.objects.create(
+        model=label, object_id=current.pk, base_version=current.version, data=after,
+        before=changed_before, after=changed_after, created_by=user,
+        created_by_email=user.email,
+        comment=_("Correction proposée par %(side)s")
+        % {"side": partner_side_name(country_id=authority.country_id,
+                                     country_name=authority.country.name)})

@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from coopatlas.accounts import services as account_services
 from coopatlas.accounts.permissions import PermissionDenied, can_invite_partner, scope_of
 from coopatlas.cooperation.models import PartnerConfirmation, Partnership, Project
-from coopatlas.cooperation.partner_side import partner_answer_record, partner_records_for
+from coopatlas.cooperation.partner_side import (
+    partner_answer_record,
+    partner_correction_propose,
+    partner_records_for,
+)
 from coopatlas.core.errors import AppError
 from coopatlas.geo import partners
 from coopatlas.geo.gazetteer import authority_label
@@ -152,7 +156,24 @@ def partner_side(request):
         authority = (LocalAuthority.objects.filter(pk=authority_key).first()
                      if authority_key.isdigit() else None)
         form = PartnerAnswerForm(request.POST)
-        if record is None or authority is None:
+        correcting = request.POST.get("action") == "correct"
+        if record is not None and authority is not None and correcting:
+            try:
+                partner_correction_propose(
+                    user=request.user, record=record, authority=authority,
+                    changes={"description": request.POST.get("description", "")})
+            except PermissionDenied as exc:
+                return render(request, "editor/forbidden.html", {"message": exc.message},
+                              status=403)
+            except AppError as exc:
+                errors[(kind, key)] = exc.message
+                status = 422
+            else:
+                messages.success(request, gettext(
+                    "Correction proposée : elle paraîtra une fois validée par l'ambassade ou "
+                    "le ministère."))
+                return redirect("editor:partner_side")
+        elif record is None or authority is None:
             errors[(kind, key)] = gettext("Enregistrement introuvable : rechargez la page.")
             status = 404
         elif form.is_valid():

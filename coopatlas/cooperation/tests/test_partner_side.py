@@ -310,3 +310,67 @@ def test_the_foreign_authority_page_shows_who_works_there(world, client):
     rennes = client.get(reverse("atlas:authority", kwargs={"slug": world["rennes"].slug}),
                         {"format": "json"}).json()
     assert "french_partners" not in rennes and "verification" not in rennes
+
+
+def test_the_partner_role_is_given_only_by_an_invitation(world):
+    before = table_counts()
+    with pytest.raises(AppError, match="invitation") as exc:
+        accounts.user_add(email="maire@kita.example", role="partner",
+                          authorities=[world["kita"]])
+    assert exc.value.field == "role"
+    assert_nothing_written(before)
+
+
+def test_a_partner_officer_has_none_of_the_editing_actions(world):
+    from coopatlas.accounts.permissions import ACTIONS
+
+    officer = officer_of(world, world["kita"])
+    for record in (world["partnership"], world["project"]):
+        allowed = [name for name, (check, _verb) in ACTIONS.items()
+                   if check(user=officer, record=record)]
+        assert allowed == [], (record, allowed)
+
+
+def test_a_correction_is_a_pending_revision_applied_by_the_embassy(world):
+    from coopatlas.cooperation.editing import revision_apply
+    from coopatlas.cooperation.partner_side import partner_correction_propose
+    from coopatlas.core.models import Revision
+
+    officer = officer_of(world, world["kita"])
+    p = world["partnership"]
+    assert p.is_public
+    old = p.description
+    revision = partner_correction_propose(user=officer, record=p, authority=world["kita"],
+                                          changes={"description": "Le texte selon Kita."})
+    assert revision.status == Revision.Status.PENDING
+    assert revision.after == {"description": "Le texte selon Kita."}
+    p.refresh_from_db()
+    assert p.description == old  # the public keeps the published text
+    before = table_counts()
+    with pytest.raises(AppError, match="attend déjà"):
+        partner_correction_propose(user=officer, record=p, authority=world["kita"],
+                                   changes={"description": "Encore."})
+    with pytest.raises(AppError, match="seulement") as exc:
+        partner_correction_propose(user=officer, record=p, authority=world["kita"],
+                                   changes={"title": "Autre titre"})
+    assert exc.value.field == "title"
+    with pytest.raises(PermissionDenied):
+        partner_correction_propose(user=officer, record=world["elsewhere"],
+                                   authority=world["kita"], changes={"description": "x"})
+    assert_nothing_written(before)
+    revision_apply(actor=world["embassy"], revision=revision)
+    p.refresh_from_db()
+    assert p.description == "Le texte selon Kita."
+
+
+def test_the_officer_page_proposes_a_correction(world, client):
+    from coopatlas.core.models import Revision
+
+    client.force_login(officer_of(world, world["kita"]))
+    r = client.post(reverse("editor:partner_side"), {
+        "action": "correct", "kind": "partnership", "record": world["partnership"].pk,
+        "authority": world["kita"].pk, "description": "Selon Kita : deux écoles."})
+    assert r.status_code == 302
+    revision = Revision.objects.get(object_id=world["partnership"].pk,
+                                    model="cooperation.partnership")
+    assert revision.after == {"description": "Selon Kita : deux écoles."}
