@@ -219,6 +219,9 @@ def test_the_fiches_show_the_answer_html_and_json(world, client):
     assert data["partner_side"]["answers"][0]["state"] == "contested"
     project = client.get(world["project"].get_absolute_url(), {"format": "json"}).json()
     assert project["partner_side"]["answers"] == []
+    api = client.get(reverse("api:partnership_detail",
+                             kwargs={"slug": world["partnership"].slug})).json()
+    assert api["partner_side"]["answers"][0]["reason"] == "La date de début est fausse."
 
 
 # --------------------------------------------------------------------------- pages
