@@ -33,8 +33,13 @@ def env_for(var_dir: Path) -> dict:
 
 def coopatlas(var_dir: Path, *args: str) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], env=env_for(var_dir), check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "coopatlas.cli", *args],
+        env=env_for(var_dir),
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     return time.monotonic() - started
 
 
@@ -116,8 +121,7 @@ def targets(base: str) -> list[tuple[str, str, float, str]]:
         ("country fiche (Senegal, biggest)", f"{base}/pays/senegal/", 150, country_sql),
         ("search suggest 'mopt'", f"{base}/recherche/suggestions.json?q=mopt", 150, search_sql),
         ("API partnerships list", f"{api}/partnerships?page_size=50", 150, list_sql),
-        ("API projects list, country+status", f"{api}/projects?country=ML&status=ongoing", 150,
-         list_sql),
+        ("API projects list, country+status", f"{api}/projects?country=ML&status=ongoing", 150, list_sql),
         ("API partnerships CSV", f"{api}/partnerships?format=csv&country=MA", 150, list_sql),
         ("API country summary (SN)", f"{api}/countries/SN/summary", 100, country_sql),
         ("API map GeoJSON (SN)", f"{api}/map/partnerships.geojson?country=SN", 300, geo_sql),
@@ -129,7 +133,11 @@ def serve(var_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
-        cwd=ROOT, env=env_for(var_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=env_for(var_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -163,14 +171,21 @@ def main() -> int:
             median = statistics.median(samples)
             p95 = samples[int(len(samples) * 0.95) - 1]
             all_times += samples
-            flag = "" if status == 200 and median < target else "  <-- " + (
-                f"HTTP {status}" if status != 200 else "over target")
-            print(f"{label:40} {median:7.1f}ms {p95:7.1f}ms {target:6.0f}ms {size / 1024:7.1f}KB"
-                  f" {time_sql(db, sql):6.1f}ms{flag}")
+            flag = (
+                ""
+                if status == 200 and median < target
+                else "  <-- " + (f"HTTP {status}" if status != 200 else "over target")
+            )
+            print(
+                f"{label:40} {median:7.1f}ms {p95:7.1f}ms {target:6.0f}ms {size / 1024:7.1f}KB"
+                f" {time_sql(db, sql):6.1f}ms{flag}"
+            )
         all_times.sort()
-        print(f"\nall requests: median {statistics.median(all_times):.1f} ms, "
-              f"p95 {all_times[int(len(all_times) * 0.95) - 1]:.1f} ms "
-              f"(targets 150 / 300 ms)")
+        print(
+            f"\nall requests: median {statistics.median(all_times):.1f} ms, "
+            f"p95 {all_times[int(len(all_times) * 0.95) - 1]:.1f} ms "
+            f"(targets 150 / 300 ms)"
+        )
         rss, peak = rss_mb(proc.pid)
         print(f"server resident memory: {rss:.0f} MB now, {peak:.0f} MB peak (target < 500 MB)")
     finally:
@@ -194,8 +209,9 @@ def main() -> int:
         big.mkdir(parents=True, exist_ok=True)
         coopatlas(big, "setup")
         seconds = coopatlas(big, "synth", "--scale", "10x")
-        print(f"\nsynth --scale 10x (121,290 projects) generated and loaded: {seconds:.0f} s "
-              f"(target < 600 s)")
+        print(
+            f"\nsynth --scale 10x (121,290 projects) generated and loaded: {seconds:.0f} s (target < 600 s)"
+        )
     return 0
 
 

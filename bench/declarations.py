@@ -39,8 +39,9 @@ def _env() -> dict:
 
 
 def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], env=_env(), check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], env=_env(), check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
 
 
 def build() -> float:
@@ -76,8 +77,9 @@ def measure() -> None:
 
     ms, data = timed(lambda: selectors.report(year=YEAR))
     client = Client()
-    api_ms, response = timed(lambda: client.get("/api/v1/declarations/report",
-                                                {"year": YEAR}, HTTP_HOST="127.0.0.1"))
+    api_ms, response = timed(
+        lambda: client.get("/api/v1/declarations/report", {"year": YEAR}, HTTP_HOST="127.0.0.1")
+    )
     assert response.status_code == 200, response.content[:300]
 
     con = sqlite3.connect(DB)
@@ -89,13 +91,17 @@ def measure() -> None:
         samples.append((time.perf_counter() - started) * 1000)
     sql_total = selectors.cents_str(cents)
     same = sql_total == data["total"] == response.json()["total"]
-    print(f"  national report {YEAR}: {data['lines']:,} ODA lines, {data['declarants']:,} "
-          f"declarants, {len(data['by_country'])} countries")
+    print(
+        f"  national report {YEAR}: {data['lines']:,} ODA lines, {data['declarants']:,} "
+        f"declarants, {len(data['by_country'])} countries"
+    )
     print(f"  selectors.report          {ms:8.1f} ms  (target < 1000 ms)")
     print(f"  GET /api/v1/declarations/report?year={YEAR} {api_ms:8.1f} ms")
     print(f"  plain SQL SUM             {statistics.median(samples):8.1f} ms  ({count:,} lines)")
-    print(f"  total: report {data['total']} €, SQL {sql_total} € -> "
-          f"{'EQUAL to the cent' if same else 'DIFFERENT'}")
+    print(
+        f"  total: report {data['total']} €, SQL {sql_total} € -> "
+        f"{'EQUAL to the cent' if same else 'DIFFERENT'}"
+    )
     if not same:
         raise SystemExit(1)
 
@@ -106,8 +112,9 @@ def run() -> None:
         DB.unlink()
     if not DB.exists():
         print(f"  dataset built in {build():.0f} s")
-    subprocess.run([sys.executable, "-m", "bench.declarations", "--measure"], env=_env(),
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "bench.declarations", "--measure"], env=_env(), check=True, cwd=ROOT
+    )
 
 
 if __name__ == "__main__":

@@ -19,11 +19,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench" / "gazetteer"
 # Partner names as people type them (the public records' spellings), with their country.
-NAMES = [("Mopti", "ML"), ("Kayes", "ML"), ("Yélimané", "ML"), ("Tombouctou", None),
-         ("Sikasso", "ML"), ("Antananarivo", None), ("Tananarive", "MG"), ("Fianarantsoa", None),
-         ("Jacmel", "HT"), ("Chefchaouen", "MA"), ("Ouahigouya", None), ("Kaolack", "SN"),
-         ("Ziguinchor", None), ("Porto-Novo", "BJ"), ("Kpalimé", "TG"), ("Agadez", "NE"),
-         ("Sibiu", "RO"), ("Séfrou", None), ("Hué", "VN"), ("Battambang", None)]
+NAMES = [
+    ("Mopti", "ML"),
+    ("Kayes", "ML"),
+    ("Yélimané", "ML"),
+    ("Tombouctou", None),
+    ("Sikasso", "ML"),
+    ("Antananarivo", None),
+    ("Tananarive", "MG"),
+    ("Fianarantsoa", None),
+    ("Jacmel", "HT"),
+    ("Chefchaouen", "MA"),
+    ("Ouahigouya", None),
+    ("Kaolack", "SN"),
+    ("Ziguinchor", None),
+    ("Porto-Novo", "BJ"),
+    ("Kpalimé", "TG"),
+    ("Agadez", "NE"),
+    ("Sibiu", "RO"),
+    ("Séfrou", None),
+    ("Hué", "VN"),
+    ("Battambang", None),
+]
 
 
 def _prefixes() -> list[tuple[str, str | None]]:
@@ -39,14 +56,21 @@ def run(db: Path | None = None) -> None:
         VAR.mkdir(parents=True, exist_ok=True)
         db = VAR / "coopatlas.sqlite3"
         if not db.exists():
-            env = dict(os.environ, COOPATLAS_VAR_DIR=str(VAR),
-                       DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench")
+            env = dict(
+                os.environ,
+                COOPATLAS_VAR_DIR=str(VAR),
+                DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench",
+            )
             env.pop("DATABASE_URL", None)
             started = time.monotonic()
-            subprocess.run([sys.executable, "-m", "coopatlas.cli", "setup"], env=env,
-                           check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-            print(f"setup (migrate + reference + gazetteer + demo): "
-                  f"{time.monotonic() - started:.1f} s")
+            subprocess.run(
+                [sys.executable, "-m", "coopatlas.cli", "setup"],
+                env=env,
+                check=True,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+            )
+            print(f"setup (migrate + reference + gazetteer + demo): {time.monotonic() - started:.1f} s")
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coopatlas.config.settings.bench")
     import django
@@ -79,9 +103,11 @@ def run(db: Path | None = None) -> None:
     entries = sqlite3.connect(db).execute("SELECT count(*) FROM geo_gazetteerentry").fetchone()[0]
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
-    print(f"gazetteer type-ahead, {len(queries)} keystrokes over {entries:,} entries: "
-          f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
-          f"(targets 50 / 100 ms); raw SQL name lookup median {statistics.median(raw):.2f} ms")
+    print(
+        f"gazetteer type-ahead, {len(queries)} keystrokes over {entries:,} entries: "
+        f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
+        f"(targets 50 / 100 ms); raw SQL name lookup median {statistics.median(raw):.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,9 @@ def _env() -> dict:
 def _run(*args: str) -> tuple[float, float]:
     """Run a manage.py command; return (seconds, peak resident memory in MB)."""
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], env=_env(),
-                            cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=_env(), cwd=ROOT, stdout=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
@@ -56,10 +57,13 @@ def build_file(path: Path, n: int, seed: int = 5) -> None:
     from lxml import etree
 
     db = sqlite3.connect(VAR / "coopatlas.sqlite3")
-    countries = [r[0] for r in db.execute(
-        "select iso2 from geo_country where dac_code != '' and iso2 != 'FR'")]
-    areas = [r[0] for r in db.execute(
-        "select code from geo_administrativearea where level = 1 and country_id != 'FR'")]
+    countries = [
+        r[0] for r in db.execute("select iso2 from geo_country where dac_code != '' and iso2 != 'FR'")
+    ]
+    areas = [
+        r[0]
+        for r in db.execute("select code from geo_administrativearea where level = 1 and country_id != 'FR'")
+    ]
     sectors = [r[0] for r in db.execute("select code from reference_sector where not withdrawn")]
     db.close()
     rng = random.Random(seed)
@@ -70,26 +74,32 @@ def build_file(path: Path, n: int, seed: int = 5) -> None:
         with xf.element("iati-activities", version="2.03"):
             for i in range(n):
                 ref, name = rng.choice(donors)
-                act = etree.Element("iati-activity", {"default-currency": "USD",
-                                                      "last-updated-datetime": "2025-01-01T00:00:00Z"})
+                act = etree.Element(
+                    "iati-activity",
+                    {"default-currency": "USD", "last-updated-datetime": "2025-01-01T00:00:00Z"},
+                )
                 etree.SubElement(act, "iati-identifier").text = f"{ref}-{i:06d}"
                 org = etree.SubElement(act, "reporting-org", ref=ref, type="40")
                 etree.SubElement(org, "narrative").text = name
-                etree.SubElement(etree.SubElement(act, "title"), "narrative").text = \
-                    f"Synth activity {i:06d}"
-                etree.SubElement(etree.SubElement(act, "description", type="1"),
-                                 "narrative").text = "Synthetic activity for the IATI benchmark."
+                etree.SubElement(etree.SubElement(act, "title"), "narrative").text = f"Synth activity {i:06d}"
+                etree.SubElement(
+                    etree.SubElement(act, "description", type="1"), "narrative"
+                ).text = "Synthetic activity for the IATI benchmark."
                 for role, (r, nm) in (("1", (ref, name)), ("4", (None, rng.choice(ngos)))):
-                    p = etree.SubElement(act, "participating-org", role=role, type="40" if r
-                                         else "24", **({"ref": r} if r else {}))
+                    p = etree.SubElement(
+                        act,
+                        "participating-org",
+                        role=role,
+                        type="40" if r else "24",
+                        **({"ref": r} if r else {}),
+                    )
                     etree.SubElement(p, "narrative").text = nm
                 etree.SubElement(act, "activity-status", code=rng.choice("12346"))
                 year = rng.randint(2010, 2025)
                 etree.SubElement(act, "activity-date", type="1", **{"iso-date": f"{year}-01-01"})
                 etree.SubElement(act, "recipient-country", code=rng.choice(countries))
                 etree.SubElement(act, "location", ref=rng.choice(areas))
-                etree.SubElement(act, "sector", vocabulary="1", code=rng.choice(sectors),
-                                 percentage="100")
+                etree.SubElement(act, "sector", vocabulary="1", code=rng.choice(sectors), percentage="100")
                 etree.SubElement(act, "tag", vocabulary="2", code=str(rng.randint(1, 17)))
                 amount = str(rng.randint(10, 5_000) * 1_000)
                 b = etree.SubElement(act, "budget", type="1")
@@ -115,17 +125,21 @@ def run() -> None:
     seconds, rss = _run("export_iati", "--output", str(national))
     alone = _lxml_alone(national)
     size = national.stat().st_size / 1e6
-    print(f"export national ({size:.0f} MB): {seconds:6.1f} s, peak RSS {rss:4.0f} MB"
-          f" | lxml parse+validate alone {alone:5.1f} s (ratio {seconds / alone:4.1f}x)"
-          f"  [target < 30 s]")
+    print(
+        f"export national ({size:.0f} MB): {seconds:6.1f} s, peak RSS {rss:4.0f} MB"
+        f" | lxml parse+validate alone {alone:5.1f} s (ratio {seconds / alone:4.1f}x)"
+        f"  [target < 30 s]"
+    )
     big = VAR / f"iati-{ACTIVITIES}.xml"
     build_file(big, ACTIVITIES)
     alone = _lxml_alone(big)
     size = big.stat().st_size / 1e6
     seconds, rss = _run("import_iati", str(big))
-    print(f"import {ACTIVITIES} activities ({size:.0f} MB): {seconds:6.1f} s, peak RSS "
-          f"{rss:4.0f} MB | lxml parse+validate alone {alone:5.1f} s "
-          f"(ratio {seconds / alone:4.1f}x)  [target < 90 s, < 600 MB]")
+    print(
+        f"import {ACTIVITIES} activities ({size:.0f} MB): {seconds:6.1f} s, peak RSS "
+        f"{rss:4.0f} MB | lxml parse+validate alone {alone:5.1f} s "
+        f"(ratio {seconds / alone:4.1f}x)  [target < 90 s, < 600 MB]"
+    )
     seconds, rss = _run("import_iati", str(big))
     print(f"re-import (all updates): {seconds:6.1f} s, peak RSS {rss:4.0f} MB")
     del db

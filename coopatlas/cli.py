@@ -23,17 +23,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # Subcommands whose arguments the management command parses itself (its --help is shown).
 PASSTHROUGH: dict[str, tuple[str, str]] = {
-    "users": ("users", "Accounts: `users add --email E --role editor|facilitator|embassy|admin "
-                       "[--authority CODE ...] [--country ISO2] [--password P]`, `users list`."),
-    "tokens": ("tokens", "API tokens: `tokens create --email E`, `tokens list`, "
-                         "`tokens revoke --email E [--prefix P]`."),
-    "synth-declarations": ("synth_declarations", "Synthetic aid declarations for scale "
-                                                 "(marked synthetic)."),
+    "users": (
+        "users",
+        "Accounts: `users add --email E --role editor|facilitator|embassy|admin "
+        "[--authority CODE ...] [--country ISO2] [--password P]`, `users list`.",
+    ),
+    "tokens": (
+        "tokens",
+        "API tokens: `tokens create --email E`, `tokens list`, `tokens revoke --email E [--prefix P]`.",
+    ),
+    "synth-declarations": ("synth_declarations", "Synthetic aid declarations for scale (marked synthetic)."),
     "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
     "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
-    "partners": ("partners", "Foreign partners: `partners search Q [--country ML]`, `partners add "
-                             "--as EMAIL --country ML --name N --kind commune [--parent CODE]`, "
-                             "`partners confirm --as EMAIL SLUG`."),
+    "partners": (
+        "partners",
+        "Foreign partners: `partners search Q [--country ML]`, `partners add "
+        "--as EMAIL --country ML --name N --kind commune [--parent CODE]`, "
+        "`partners confirm --as EMAIL SLUG`.",
+    ),
 }
 
 
@@ -46,13 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name == "serve":
-            p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)),
-                           help="TCP port on 127.0.0.1 (default: $PORT or 8000)")
+            p.add_argument(
+                "--port",
+                type=int,
+                default=int(os.environ.get("PORT", 8000)),
+                help="TCP port on 127.0.0.1 (default: $PORT or 8000)",
+            )
             p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         elif name == "synth":
-            p.add_argument("--scale", choices=["national", "10x"], required=True,
-                           help="national: the state's atlas size (12,129 projects, 4,756 "
-                                "French authorities); 10x: ten times that")
+            p.add_argument(
+                "--scale",
+                choices=["national", "10x"],
+                required=True,
+                help="national: the state's atlas size (12,129 projects, 4,756 "
+                "French authorities); 10x: ten times that",
+            )
             p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         elif name == "load-reference":
             p.add_argument("--data-dir", help="read the reference files from this folder")
@@ -79,8 +94,10 @@ def _management_args(args: argparse.Namespace) -> list[str]:
     return []
 
 
-DEV_HINT = ("for development, run `make run` or set DJANGO_SETTINGS_MODULE=coopatlas.config.settings.dev "
-            "(see .env.example)")
+DEV_HINT = (
+    "for development, run `make run` or set DJANGO_SETTINGS_MODULE=coopatlas.config.settings.dev "
+    "(see .env.example)"
+)
 
 
 def _setup_django():

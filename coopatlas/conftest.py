@@ -49,8 +49,13 @@ def _default_language():
 
 # --- Browser suites: one real server on a database made by `coopatlas setup` ---------------
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 
 
 class Site:
@@ -63,8 +68,14 @@ class Site:
         import subprocess
         import sys
 
-        done = subprocess.run([sys.executable, "-m", "coopatlas.cli", *args], env=self.env,
-                              cwd=self.root, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-m", "coopatlas.cli", *args],
+            env=self.env,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-3000:])
         return done.stdout
 
@@ -80,16 +91,22 @@ def coopatlas_site(tmp_path_factory):
 
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(COOPATLAS_VAR_DIR=str(tmp_path_factory.mktemp("var")),
-               DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev")
+    env.update(
+        COOPATLAS_VAR_DIR=str(tmp_path_factory.mktemp("var")),
+        DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev",
+    )
     site = Site(env, root)
     site.cli("setup")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port)],
-                            env=env, cwd=root, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     site.base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

@@ -38,8 +38,9 @@ Coordinates rounded to 0.01 degree. Country borders are shown as Natural Earth d
 
 def fetch_topojson(workdir: Path) -> Path:
     """Download the package tarball with npm (build time only) and extract the 110m file."""
-    subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=workdir, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["npm", "pack", NPM_PACKAGE, "--silent"], cwd=workdir, check=True, stdout=subprocess.DEVNULL
+    )
     tarball = next(workdir.glob("world-atlas-*.tgz"))
     with tarfile.open(tarball) as tar:
         member = tar.getmember("package/countries-110m.json")
@@ -126,12 +127,16 @@ def to_geojson(topology: dict) -> dict:
         numeric = geometry.get("id")
         if numeric == ANTARCTICA:  # rings around the pole cannot be drawn flat; no partners there
             continue
-        features.append({
-            "type": "Feature",
-            "properties": {"name": geometry.get("properties", {}).get("name", ""),
-                           "iso2": iso2_for(numeric)},
-            "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": geometry.get("properties", {}).get("name", ""),
+                    "iso2": iso2_for(numeric),
+                },
+                "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -145,15 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     geojson = to_geojson(topology)
     text = json.dumps(geojson, separators=(",", ":"), ensure_ascii=False)
     if len(text.encode()) > MAX_BYTES:
-        print(f"basemap is {len(text.encode())} bytes, above {MAX_BYTES}: use a coarser source",
-              file=sys.stderr)
+        print(
+            f"basemap is {len(text.encode())} bytes, above {MAX_BYTES}: use a coarser source", file=sys.stderr
+        )
         return 1
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     OUT_FILE.write_text(text, encoding="utf-8")
     (OUT_DIR / "basemap-countries.LICENCE.txt").write_text(
-        LICENCE_TEXT.format(package=NPM_PACKAGE), encoding="utf-8")
-    print(f"{OUT_FILE.relative_to(ROOT)}: {len(geojson['features'])} countries, "
-          f"{len(text.encode())} bytes")
+        LICENCE_TEXT.format(package=NPM_PACKAGE), encoding="utf-8"
+    )
+    print(f"{OUT_FILE.relative_to(ROOT)}: {len(geojson['features'])} countries, {len(text.encode())} bytes")
     return 0
 
 

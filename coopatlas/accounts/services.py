@@ -32,48 +32,78 @@ class SignInLocked(AppError):
 
 # --------------------------------------------------------------------------- users
 
+
 def _clean_email(email: str) -> str:
     value = (email or "").strip().lower()
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise AppError(_("--email : « %(value)s » n'est pas une adresse électronique valide.")
-                       % {"value": value[:80]},
-                       field="email") from exc
+        raise AppError(
+            _("--email : « %(value)s » n'est pas une adresse électronique valide.") % {"value": value[:80]},
+            field="email",
+        ) from exc
     return value
 
 
 def _check_scope(*, role: str, authorities: list, country) -> None:
     if role not in Role.values:
-        raise AppError(_("--role : « %(role)s » inconnu ; rôles : %(values)s.")
-                       % {"role": role[:20], "values": ', '.join(Role.values)},
-                       field="role")
+        raise AppError(
+            _("--role : « %(role)s » inconnu ; rôles : %(values)s.")
+            % {"role": role[:20], "values": ", ".join(Role.values)},
+            field="role",
+        )
     if role == Role.PARTNER:
-        raise AppError(_("--role partner : l'agent d'une collectivité partenaire est créé par "
-                         "une invitation (espace de saisie, « Inviter la partie partenaire »), "
-                         "qui le limite à cette collectivité."), field="role")
+        raise AppError(
+            _(
+                "--role partner : l'agent d'une collectivité partenaire est créé par "
+                "une invitation (espace de saisie, « Inviter la partie partenaire »), "
+                "qui le limite à cette collectivité."
+            ),
+            field="role",
+        )
     if role in (Role.EDITOR, Role.FACILITATOR) and not authorities:
-        raise AppError(_("--authority : un rôle %(role)s s'exerce pour au moins une "
-                         "collectivité ; donnez son code INSEE ou son SIREN (--authority "
-                         "35238).") % {"role": role},
-                       field="authority")
+        raise AppError(
+            _(
+                "--authority : un rôle %(role)s s'exerce pour au moins une "
+                "collectivité ; donnez son code INSEE ou son SIREN (--authority "
+                "35238)."
+            )
+            % {"role": role},
+            field="authority",
+        )
     if role == Role.EMBASSY and country is None:
-        raise AppError(_("--country : un agent d'ambassade est rattaché à un pays ; donnez son "
-                         "code ISO à deux lettres (--country ML)."), field="country")
+        raise AppError(
+            _(
+                "--country : un agent d'ambassade est rattaché à un pays ; donnez son "
+                "code ISO à deux lettres (--country ML)."
+            ),
+            field="country",
+        )
     if role != Role.EMBASSY and country is not None:
         raise AppError(_("--country ne vaut que pour le rôle embassy."), field="country")
     if role in (Role.EMBASSY, Role.ADMIN) and authorities:
-        raise AppError(_("--authority ne vaut que pour les rôles editor et facilitator, pas "
-                         "%(role)s.") % {"role": role}, field="authority")
+        raise AppError(
+            _("--authority ne vaut que pour les rôles editor et facilitator, pas %(role)s.") % {"role": role},
+            field="authority",
+        )
     if country is not None and country.iso2 == "FR":
-        raise AppError(_("--country : une ambassade est à l'étranger ; FR n'est pas un pays "
-                         "d'ambassade."), field="country")
+        raise AppError(
+            _("--country : une ambassade est à l'étranger ; FR n'est pas un pays d'ambassade."),
+            field="country",
+        )
 
 
 @transaction.atomic
-def user_add(*, email: str, role: str, authorities: list | None = None, country=None,
-             password: str | None = None, organisation=None,
-             programmes: list | None = None) -> tuple[User, str | None]:
+def user_add(
+    *,
+    email: str,
+    role: str,
+    authorities: list | None = None,
+    country=None,
+    password: str | None = None,
+    organisation=None,
+    programmes: list | None = None,
+) -> tuple[User, str | None]:
     """Create an account (or give an existing one another role) with its scope.
 
     Returns the user and the generated password, when one was generated (new account
@@ -82,8 +112,14 @@ def user_add(*, email: str, role: str, authorities: list | None = None, country=
     authorities = list(authorities or [])
     _check_scope(role=role, authorities=authorities, country=country)
     if password is not None and len(password) < MIN_PASSWORD:
-        raise AppError(_("--password : au moins %(MIN_PASSWORD)s caractères (ou omettez-le : "
-                         "un mot de passe sera généré).") % {"MIN_PASSWORD": MIN_PASSWORD}, field="password")
+        raise AppError(
+            _(
+                "--password : au moins %(MIN_PASSWORD)s caractères (ou omettez-le : "
+                "un mot de passe sera généré)."
+            )
+            % {"MIN_PASSWORD": MIN_PASSWORD},
+            field="password",
+        )
     user = User.objects.filter(email=email).first()
     generated = None
     if user is None:
@@ -96,8 +132,7 @@ def user_add(*, email: str, role: str, authorities: list | None = None, country=
     if role == Role.ADMIN and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    membership = Membership.objects.create(user=user, role=role, country=country,
-                                           organisation=organisation)
+    membership = Membership.objects.create(user=user, role=role, country=country, organisation=organisation)
     membership.authorities.set(authorities)
     membership.programmes.set(programmes or [])
     return user, generated
@@ -106,15 +141,19 @@ def user_add(*, email: str, role: str, authorities: list | None = None, country=
 def user_get(*, email: str) -> User:
     user = User.objects.filter(email=(email or "").strip().lower()).first()
     if user is None:
-        raise NotFound(_("--email : aucun compte « %(email)s » ; créez-le avec `coopatlas "
-                         "users add`.") % {"email": email[:80]}, field="email")
+        raise NotFound(
+            _("--email : aucun compte « %(email)s » ; créez-le avec `coopatlas users add`.")
+            % {"email": email[:80]},
+            field="email",
+        )
     return user
 
 
 def user_list() -> list[dict]:
     rows = []
     users = User.objects.order_by("email").prefetch_related(
-        "memberships__authorities", "memberships__country", "api_tokens")
+        "memberships__authorities", "memberships__country", "api_tokens"
+    )
     for user in users:
         roles = []
         for m in user.memberships.all():
@@ -122,13 +161,20 @@ def user_list() -> list[dict]:
             if m.country_id:
                 scope.append(m.country_id)
             roles.append({"role": m.role, "scope": scope})
-        rows.append({"email": user.email, "active": user.is_active,
-                     "superuser": user.is_superuser, "roles": roles,
-                     "tokens": sum(1 for t in user.api_tokens.all() if t.revoked_at is None)})
+        rows.append(
+            {
+                "email": user.email,
+                "active": user.is_active,
+                "superuser": user.is_superuser,
+                "roles": roles,
+                "tokens": sum(1 for t in user.api_tokens.all() if t.revoked_at is None),
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- tokens
+
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
@@ -140,8 +186,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     if not user.is_active:
         raise AppError(_("%(email)s est désactivé : pas de jeton.") % {"email": user.email}, field="email")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12],
-                                    key_hash=_hash(key))
+    token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12], key_hash=_hash(key))
     return token, key
 
 
@@ -157,9 +202,14 @@ def token_revoke(*, user: User, prefix: str | None = None) -> int:
     if prefix:
         tokens = tokens.filter(prefix=prefix.strip().removesuffix("…"))
         if not tokens.exists():
-            raise NotFound(_("--prefix : aucun jeton actif « %(prefix)s » pour %(email)s ; "
-                             "voyez `coopatlas tokens list`.")
-                           % {"prefix": prefix[:20], "email": user.email}, field="prefix")
+            raise NotFound(
+                _(
+                    "--prefix : aucun jeton actif « %(prefix)s » pour %(email)s ; "
+                    "voyez `coopatlas tokens list`."
+                )
+                % {"prefix": prefix[:20], "email": user.email},
+                field="prefix",
+            )
     return tokens.update(revoked_at=timezone.now())
 
 
@@ -167,8 +217,9 @@ def token_user(*, key: str) -> User | None:
     """The active user a clear token belongs to, or None (unknown, revoked, inactive)."""
     if not key or not key.startswith(TOKEN_PREFIX) or len(key) > 200:
         return None
-    token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=_hash(key), revoked_at__isnull=True).first())
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=_hash(key), revoked_at__isnull=True).first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
@@ -179,9 +230,12 @@ def token_user(*, key: str) -> User | None:
 
 # --------------------------------------------------------------------------- sign-in
 
+
 def _limits() -> tuple[int, int]:
-    return (getattr(settings, "COOPATLAS_SIGNIN_MAX_FAILURES", 5),
-            getattr(settings, "COOPATLAS_SIGNIN_LOCK_MINUTES", 15))
+    return (
+        getattr(settings, "COOPATLAS_SIGNIN_MAX_FAILURES", 5),
+        getattr(settings, "COOPATLAS_SIGNIN_LOCK_MINUTES", 15),
+    )
 
 
 def signin_locked_until(*, email: str, ip: str):
@@ -190,9 +244,11 @@ def signin_locked_until(*, email: str, ip: str):
     Locked while it has MAX failures within the last LOCK minutes."""
     max_failures, minutes = _limits()
     since = timezone.now() - timedelta(minutes=minutes)
-    recent = list(SignInFailure.objects.filter(email=email.strip().lower(), ip=ip or "",
-                                               at__gte=since)
-                  .order_by("-at").values_list("at", flat=True)[:max_failures])
+    recent = list(
+        SignInFailure.objects.filter(email=email.strip().lower(), ip=ip or "", at__gte=since)
+        .order_by("-at")
+        .values_list("at", flat=True)[:max_failures]
+    )
     if len(recent) < max_failures:
         return None
     return recent[-1] + timedelta(minutes=minutes)
@@ -209,8 +265,11 @@ def _attempt_take(*, email: str, ip: str, message: str, field: str) -> SignInFai
     max_failures, minutes = _limits()
     attempt = SignInFailure.objects.create(email=email[:254], ip=ip or "")
     since = timezone.now() - timedelta(minutes=minutes)
-    recent = list(SignInFailure.objects.filter(email=email[:254], ip=ip or "", at__gte=since)
-                  .order_by("at", "pk").values_list("pk", "at")[:max_failures + 1])
+    recent = list(
+        SignInFailure.objects.filter(email=email[:254], ip=ip or "", at__gte=since)
+        .order_by("at", "pk")
+        .values_list("pk", "at")[: max_failures + 1]
+    )
     if attempt.pk in {pk for pk, _at in recent[:max_failures]}:
         return attempt
     attempt.delete()
@@ -222,9 +281,13 @@ def _attempt_take(*, email: str, ip: str, message: str, field: str) -> SignInFai
 def signin(*, email: str, password: str, ip: str, request=None) -> User:
     """Check e-mail and password, throttled per e-mail and address. Raises AppError."""
     email = (email or "").strip().lower()
-    _attempt_take(email=email, ip=ip,
-                  message="Trop d'essais infructueux : réessayez dans %(wait)s minute(s), ou "
-                          "réinitialisez votre mot de passe.", field="email")
+    _attempt_take(
+        email=email,
+        ip=ip,
+        message="Trop d'essais infructueux : réessayez dans %(wait)s minute(s), ou "
+        "réinitialisez votre mot de passe.",
+        field="email",
+    )
     user = authenticate(request, email=email, password=password)
     if user is None:  # the attempt's row stays: it is the failure
         raise AppError("Adresse électronique ou mot de passe incorrect.", field="password")
@@ -252,8 +315,7 @@ def totp_enrolment_start(*, user: User) -> TotpDevice:
     """The device being enrolled: the same secret until confirmed, so a reload shows the
     same one; a confirmed device is never replaced from here (an administrator deletes it
     when a phone is lost)."""
-    device, _ = TotpDevice.objects.get_or_create(user=user,
-                                                 defaults={"secret": totp.secret_new()})
+    device, _ = TotpDevice.objects.get_or_create(user=user, defaults={"secret": totp.secret_new()})
     return device
 
 
@@ -264,34 +326,41 @@ def totp_enrolment_secret(*, user: User) -> str:
     return device.secret if device is not None else totp.secret_new()
 
 
-def totp_uri(*, device: TotpDevice | None = None, user: User | None = None,
-             secret: str | None = None) -> str:
+def totp_uri(*, device: TotpDevice | None = None, user: User | None = None, secret: str | None = None) -> str:
     if device is not None:
         secret, user = device.secret, device.user
     return totp.provisioning_uri(secret=secret, account=user.email, issuer=TOTP_ISSUER)
 
 
-def _totp_use(*, user: User, code: str, ip: str, confirming: bool,
-              secret: str | None = None) -> TotpDevice:
-    attempt = _attempt_take(email=user.email, ip=ip, field="code",
-                            message="Trop d'essais infructueux : réessayez dans %(wait)s "
-                                    "minute(s).")
+def _totp_use(*, user: User, code: str, ip: str, confirming: bool, secret: str | None = None) -> TotpDevice:
+    attempt = _attempt_take(
+        email=user.email,
+        ip=ip,
+        field="code",
+        message="Trop d'essais infructueux : réessayez dans %(wait)s minute(s).",
+    )
     with transaction.atomic():
         device = TotpDevice.objects.select_for_update().filter(user=user).first()
         if device is None and confirming and secret:
             device = TotpDevice(user=user, secret=secret)  # saved once a code matches
         if device is None or (device.confirmed_at is None and not confirming):
             attempt.delete()  # not a guess: nothing to check the code against
-            raise AppError("Aucune application d'authentification n'est enregistrée pour ce "
-                           "compte : enregistrez-en une d'abord.", field="code")
+            raise AppError(
+                "Aucune application d'authentification n'est enregistrée pour ce "
+                "compte : enregistrez-en une d'abord.",
+                field="code",
+            )
         step = totp.matching_step(device.secret, code, after=device.last_step)
         if step is not None:
             device.last_step = step
             device.confirmed_at = device.confirmed_at or timezone.now()
             device.save()
     if step is None:  # the attempt's row, committed before the check, stays counted
-        raise AppError("Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
-                       "maintenant par votre application d'authentification.", field="code")
+        raise AppError(
+            "Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
+            "maintenant par votre application d'authentification.",
+            field="code",
+        )
     SignInFailure.objects.filter(email=user.email, ip=ip or "").delete()
     return device
 
@@ -318,8 +387,9 @@ def _invitation_refused(message: str, field: str = "token") -> AppError:
 
 
 @transaction.atomic
-def partner_invitation_create(*, user: User, authority, email: str,
-                              site: str = "") -> tuple[PartnerInvitation, str]:
+def partner_invitation_create(
+    *, user: User, authority, email: str, site: str = ""
+) -> tuple[PartnerInvitation, str]:
     """Invite an officer of the foreign `authority` to answer for it (role partner, scoped
     to that authority only: the inviter gives no more than that). The clear token is
     returned once (the editing space shows the link) and e-mailed after commit; only its
@@ -330,48 +400,79 @@ def partner_invitation_create(*, user: User, authority, email: str,
     from .permissions import PermissionDenied, can_invite_partner
 
     if authority is None or authority.is_french:
-        raise AppError(_("authority : on invite l'agent d'une collectivité étrangère "
-                         "partenaire, pas d'une collectivité française."), field="authority")
+        raise AppError(
+            _(
+                "authority : on invite l'agent d'une collectivité étrangère "
+                "partenaire, pas d'une collectivité française."
+            ),
+            field="authority",
+        )
     if not can_invite_partner(user=user, authority=authority):
         raise PermissionDenied(
-            _("Seuls l'ambassade du pays de %(name)s, un administrateur ou le rédacteur d'une "
-              "collectivité française en partenariat avec elle peuvent inviter sa partie "
-              "partenaire.") % {"name": authority.name[:100]}, field="authority")
+            _(
+                "Seuls l'ambassade du pays de %(name)s, un administrateur ou le rédacteur d'une "
+                "collectivité française en partenariat avec elle peuvent inviter sa partie "
+                "partenaire."
+            )
+            % {"name": authority.name[:100]},
+            field="authority",
+        )
     email = _clean_email(email)
     key = secrets.token_urlsafe(32)
     invitation = PartnerInvitation.objects.create(
-        authority=authority, email=email, invited_by=user, token_hash=_hash(key),
-        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS))
+        authority=authority,
+        email=email,
+        invited_by=user,
+        token_hash=_hash(key),
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
     link = site.rstrip("/") + reverse("accounts:invitation", kwargs={"token": key})
     subject = _("Invitation : répondre pour %(name)s") % {"name": authority.name[:100]}
-    body = _("%(inviter)s vous invite à répondre pour %(name)s dans l'atlas de la coopération "
-             "décentralisée : confirmer ou contester les partenariats et projets qui la "
-             "nomment, et donner votre compte des résultats et des besoins.\n\n"
-             "Choisissez votre mot de passe ici (lien valable %(days)s jours, une seule "
-             "fois) :\n%(link)s\n") % {"inviter": user.email, "name": authority.name,
-                                       "days": INVITATION_DAYS, "link": link}
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL,
-                                            [email]))
+    body = _(
+        "%(inviter)s vous invite à répondre pour %(name)s dans l'atlas de la coopération "
+        "décentralisée : confirmer ou contester les partenariats et projets qui la "
+        "nomment, et donner votre compte des résultats et des besoins.\n\n"
+        "Choisissez votre mot de passe ici (lien valable %(days)s jours, une seule "
+        "fois) :\n%(link)s\n"
+    ) % {"inviter": user.email, "name": authority.name, "days": INVITATION_DAYS, "link": link}
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
     return invitation, key
 
 
 def partner_invitation_get(*, token: str) -> PartnerInvitation:
     """The usable invitation of a clear token, or AppError saying why not (unknown, used,
     expired). Reads only."""
-    invitation = (PartnerInvitation.objects.select_related("authority__country")
-                  .filter(token_hash=_hash(token or "")).first()
-                  if token and len(token) <= 200 else None)
+    invitation = (
+        PartnerInvitation.objects.select_related("authority__country")
+        .filter(token_hash=_hash(token or ""))
+        .first()
+        if token and len(token) <= 200
+        else None
+    )
     if invitation is None:
-        raise NotFound(_("Ce lien d'invitation n'est pas valable : vérifiez qu'il est copié en "
-                         "entier, ou demandez une nouvelle invitation."), field="token")
+        raise NotFound(
+            _(
+                "Ce lien d'invitation n'est pas valable : vérifiez qu'il est copié en "
+                "entier, ou demandez une nouvelle invitation."
+            ),
+            field="token",
+        )
     if invitation.accepted_at is not None:
-        raise _invitation_refused(_("Ce lien d'invitation a déjà servi : connectez-vous avec "
-                                    "votre adresse et votre mot de passe, ou demandez une "
-                                    "nouvelle invitation."))
+        raise _invitation_refused(
+            _(
+                "Ce lien d'invitation a déjà servi : connectez-vous avec "
+                "votre adresse et votre mot de passe, ou demandez une "
+                "nouvelle invitation."
+            )
+        )
     if invitation.expires_at <= timezone.now():
-        raise _invitation_refused(_("Ce lien d'invitation a expiré le %(date)s : demandez une "
-                                    "nouvelle invitation à qui vous l'a envoyée.")
-                                  % {"date": f"{invitation.expires_at:%d/%m/%Y}"})
+        raise _invitation_refused(
+            _(
+                "Ce lien d'invitation a expiré le %(date)s : demandez une "
+                "nouvelle invitation à qui vous l'a envoyée."
+            )
+            % {"date": f"{invitation.expires_at:%d/%m/%Y}"}
+        )
     return invitation
 
 
@@ -380,25 +481,32 @@ def partner_invitation_accept(*, token: str, password: str) -> User:
     """Use an invitation once: the invitee's account (created, or the existing one of that
     e-mail) gets the partner role for the invitation's authority and the chosen password."""
     if password is None or len(password) < MIN_PASSWORD:
-        raise AppError(_("password : au moins %(n)s caractères.") % {"n": MIN_PASSWORD},
-                       field="password")
+        raise AppError(_("password : au moins %(n)s caractères.") % {"n": MIN_PASSWORD}, field="password")
     invitation = partner_invitation_get(token=token)
     user = User.objects.filter(email=invitation.email).first()
     if user is not None and not user.check_password(password):
         # the link proves the mailbox, not a right to replace a known account's password
-        raise AppError(_("Un compte existe déjà pour %(email)s : saisissez son mot de passe "
-                         "actuel (ou réinitialisez-le d'abord).") % {"email": user.email},
-                       field="password")
+        raise AppError(
+            _(
+                "Un compte existe déjà pour %(email)s : saisissez son mot de passe "
+                "actuel (ou réinitialisez-le d'abord)."
+            )
+            % {"email": user.email},
+            field="password",
+        )
     # Taken under the write lock: two uses of one link at once, one wins.
     used = PartnerInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        accepted_at=timezone.now())
+        accepted_at=timezone.now()
+    )
     if not used:
-        raise _invitation_refused(_("Ce lien d'invitation a déjà servi : connectez-vous avec "
-                                    "votre adresse et votre mot de passe."))
+        raise _invitation_refused(
+            _("Ce lien d'invitation a déjà servi : connectez-vous avec votre adresse et votre mot de passe.")
+        )
     if user is None:
         user = User.objects.create_user(email=invitation.email, password=password)
-    membership = (Membership.objects.filter(user=user, role=Role.PARTNER).first()
-                  or Membership.objects.create(user=user, role=Role.PARTNER))
+    membership = Membership.objects.filter(user=user, role=Role.PARTNER).first() or Membership.objects.create(
+        user=user, role=Role.PARTNER
+    )
     membership.authorities.add(invitation.authority)
     PartnerInvitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     from .permissions import scope_forget

@@ -34,12 +34,11 @@ def code_at(secret: str, step: int) -> str:
     key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
     digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(value % 10**DIGITS).zfill(DIGITS)
 
 
-def matching_step(secret: str, code: str, *, at: float | None = None,
-                  after: int | None = None) -> int | None:
+def matching_step(secret: str, code: str, *, at: float | None = None, after: int | None = None) -> int | None:
     """The time step `code` belongs to (within the drift), or None.
 
     Steps at or before `after` (the last one used) are refused: a code works once."""
@@ -57,6 +56,8 @@ def matching_step(secret: str, code: str, *, at: float | None = None,
 
 def provisioning_uri(*, secret: str, account: str, issuer: str) -> str:
     label = quote(f"{issuer}:{account}", safe="@:")
-    query = urlencode({"secret": secret, "issuer": issuer, "algorithm": "SHA1",
-                       "digits": DIGITS, "period": STEP}, quote_via=quote)
+    query = urlencode(
+        {"secret": secret, "issuer": issuer, "algorithm": "SHA1", "digits": DIGITS, "period": STEP},
+        quote_via=quote,
+    )
     return f"otpauth://totp/{label}?{query}"

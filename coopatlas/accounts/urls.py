@@ -14,10 +14,11 @@ urlpatterns = [
     path("double-authentification/", views.enrol, name="enrol"),
     path("deconnexion/", views.SignOutView.as_view(), name="signout"),
     path("mot-de-passe/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("mot-de-passe/envoye/", views.PasswordResetDoneView.as_view(),
-         name="password_reset_done"),
-    path("mot-de-passe/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
-    path("mot-de-passe/termine/", views.PasswordResetCompleteView.as_view(),
-         name="password_reset_complete"),
+    path("mot-de-passe/envoye/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("mot-de-passe/termine/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

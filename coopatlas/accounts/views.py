@@ -43,8 +43,9 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _next_url(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
-                                                 require_https=request.is_secure()):
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return value
     return reverse("atlas:home")
 
@@ -74,9 +75,12 @@ def signin(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.signin(email=form.cleaned_data["email"],
-                                   password=form.cleaned_data["password"],
-                                   ip=client_ip(request), request=request)
+            user = services.signin(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+                request=request,
+            )
         except AppError as exc:
             form.add_error(None, exc.message)
             status = 429 if exc.http_status == 429 else 200
@@ -85,13 +89,16 @@ def signin(request: HttpRequest) -> HttpResponse:
             if not required and not services.second_factor_enrolled(user=user):
                 return _finish(request, user, next_url, second_factor=False)
             request.session.cycle_key()
-            request.session[PENDING_KEY] = {"user": user.pk, "at": time.time(),
-                                            "next": next_url}
+            request.session[PENDING_KEY] = {"user": user.pk, "at": time.time(), "next": next_url}
             if services.second_factor_enrolled(user=user):
                 return redirect("accounts:verify")
             return redirect("accounts:enrol")
-    return render(request, "accounts/signin.html",
-                  {"form": form, "next": next_url, "title": _("Se connecter")}, status=status)
+    return render(
+        request,
+        "accounts/signin.html",
+        {"form": form, "next": next_url, "title": _("Se connecter")},
+        status=status,
+    )
 
 
 @csrf_protect
@@ -106,15 +113,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_verify(user=user, code=form.cleaned_data["code"],
-                                 ip=client_ip(request))
+            services.totp_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
         except AppError as exc:
             form.add_error("code", exc.message)
             status = 429 if exc.http_status == 429 else 200
         else:
             return _finish(request, user, next_url, second_factor=True)
-    return render(request, "accounts/verify.html",
-                  {"form": form, "title": _("Code de vérification")}, status=status)
+    return render(
+        request, "accounts/verify.html", {"form": form, "title": _("Code de vérification")}, status=status
+    )
 
 
 @csrf_protect
@@ -138,8 +145,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_confirm(user=user, code=form.cleaned_data["code"],
-                                  ip=client_ip(request), secret=secret)
+            services.totp_confirm(
+                user=user, code=form.cleaned_data["code"], ip=client_ip(request), secret=secret
+            )
         except AppError as exc:
             form.add_error("code", exc.message)
             status = 429 if exc.http_status == 429 else 200
@@ -149,13 +157,19 @@ def enrol(request: HttpRequest) -> HttpResponse:
             request.session["second_factor"] = True
             messages.success(request, _("Double authentification activée."))
             return redirect("accounts:account")
-    return render(request, "accounts/enrol.html", {
-        "form": form, "title": _("Double authentification"),
-        "required": pending is not None,
-        "secret_groups": [secret[i:i + 4] for i in range(0, len(secret), 4)],
-        "otpauth_uri": services.totp_uri(user=user, secret=secret),
-        "signed_secret": signing.dumps(secret, salt=f"{ENROL_SALT}:{user.pk}"),
-    }, status=status)
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "title": _("Double authentification"),
+            "required": pending is not None,
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "otpauth_uri": services.totp_uri(user=user, secret=secret),
+            "signed_secret": signing.dumps(secret, salt=f"{ENROL_SALT}:{user.pk}"),
+        },
+        status=status,
+    )
 
 
 ENROL_SALT = "accounts.enrol"
@@ -167,8 +181,9 @@ def _enrolment_secret(request: HttpRequest, user: User) -> str:
     the one to show (the started device's, or a new one: nothing stored yet)."""
     if request.method == "POST":
         try:
-            return signing.loads(request.POST.get("secret", ""),
-                                 salt=f"{ENROL_SALT}:{user.pk}", max_age=ENROL_MAX_AGE)
+            return signing.loads(
+                request.POST.get("secret", ""), salt=f"{ENROL_SALT}:{user.pk}", max_age=ENROL_MAX_AGE
+            )
         except signing.BadSignature:
             pass  # expired or forged: show a new secret (the code will not match it)
     return services.totp_enrolment_secret(user=user)
@@ -178,15 +193,18 @@ def _enrolment_secret(request: HttpRequest, user: User) -> str:
 @never_cache
 def account(request: HttpRequest, *, new_token: str | None = None) -> HttpResponse:
     user = request.user
-    return render(request, "accounts/account.html", {
-        "title": _("Mon compte"),
-        "memberships": user.memberships.prefetch_related("authorities").select_related(
-            "country"),
-        "second_factor_enrolled": services.second_factor_enrolled(user=user),
-        "second_factor_required": services.second_factor_required(user=user),
-        "tokens": services.token_list(user=user),
-        "new_token": new_token,
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "title": _("Mon compte"),
+            "memberships": user.memberships.prefetch_related("authorities").select_related("country"),
+            "second_factor_enrolled": services.second_factor_enrolled(user=user),
+            "second_factor_required": services.second_factor_required(user=user),
+            "tokens": services.token_list(user=user),
+            "new_token": new_token,
+        },
+    )
 
 
 @login_required
@@ -194,8 +212,7 @@ def account(request: HttpRequest, *, new_token: str | None = None) -> HttpRespon
 @require_http_methods(["POST"])
 def token_create(request: HttpRequest) -> HttpResponse:
     """The clear token is shown once, in this response only (never stored, never redirected)."""
-    _token, key = services.token_create(user=request.user,
-                                        name=(request.POST.get("name") or "").strip())
+    _token, key = services.token_create(user=request.user, name=(request.POST.get("name") or "").strip())
     return account(request, new_token=key)
 
 
@@ -245,21 +262,26 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invited = services.partner_invitation_get(token=token)
     except AppError as exc:
-        return render(request, "accounts/invitation.html",
-                      {"title": _("Invitation"), "refused": exc.message},
-                      status=exc.http_status if exc.http_status == 404 else 410)
+        return render(
+            request,
+            "accounts/invitation.html",
+            {"title": _("Invitation"), "refused": exc.message},
+            status=exc.http_status if exc.http_status == 404 else 410,
+        )
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.partner_invitation_accept(token=token,
-                                                      password=form.cleaned_data["password"])
+            user = services.partner_invitation_accept(token=token, password=form.cleaned_data["password"])
         except AppError as exc:
             form.add_error("password" if exc.field == "password" else None, exc.message)
         else:
             login(request, user, backend=BACKEND)
             request.session["second_factor"] = False
-            messages.success(request, _("Bienvenue : vous répondez maintenant pour %(name)s.")
-                             % {"name": invited.authority.name})
+            messages.success(
+                request,
+                _("Bienvenue : vous répondez maintenant pour %(name)s.") % {"name": invited.authority.name},
+            )
             return redirect("editor:partner_side")
-    return render(request, "accounts/invitation.html", {
-        "title": _("Invitation"), "form": form, "invitation": invited})
+    return render(
+        request, "accounts/invitation.html", {"title": _("Invitation"), "form": form, "invitation": invited}
+    )

@@ -51,24 +51,35 @@ class LocalSwagger(DocsBase):
 <script src="{{ bundle }}"></script><script src="{{ init }}"></script></body></html>"""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
-        settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout",
-                    "deepLinking": True, "validatorUrl": None}
+        settings = {
+            "url": self.get_openapi_url(api, kwargs),
+            "layout": "BaseLayout",
+            "deepLinking": True,
+            "validatorUrl": None,
+        }
         asset = "api_docs_asset"
-        html = engines["django"].from_string(self.page).render({
-            "title": api.title,
-            # '<' escaped so no value can close the <script> element.
-            "settings": json.dumps(settings).replace("<", "\\u003c"),
-            "css": reverse(asset, args=["swagger-ui.css"]),
-            "bundle": reverse(asset, args=["swagger-ui-bundle.js"]),
-            "init": reverse(asset, args=["swagger-ui-init.js"]),
-        })
+        html = (
+            engines["django"]
+            .from_string(self.page)
+            .render(
+                {
+                    "title": api.title,
+                    # '<' escaped so no value can close the <script> element.
+                    "settings": json.dumps(settings).replace("<", "\\u003c"),
+                    "css": reverse(asset, args=["swagger-ui.css"]),
+                    "bundle": reverse(asset, args=["swagger-ui-bundle.js"]),
+                    "init": reverse(asset, args=["swagger-ui-init.js"]),
+                }
+            )
+        )
         return HttpResponse(html)
 
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(title="coopatlas", version="1", urls_namespace="api", docs=LocalSwagger(),
-               description=DESCRIPTION)
+api = NinjaAPI(
+    title="coopatlas", version="1", urls_namespace="api", docs=LocalSwagger(), description=DESCRIPTION
+)
 
 ERRORS = {404: ErrorOut, 422: ErrorOut}
 
@@ -86,15 +97,23 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     if isinstance(exc, RequestDataTooBig):
         return app_error(request, too_large_error())
     if isinstance(exc, PermissionDenied):
-        return api.create_response(request, {"detail": str(exc) or _("Accès refusé."),
-                                             "errors": {"__all__": [str(exc)]}}, status=403)
+        return api.create_response(
+            request, {"detail": str(exc) or _("Accès refusé."), "errors": {"__all__": [str(exc)]}}, status=403
+        )
     if isinstance(exc, SuspiciousOperation):
-        return api.create_response(request, {"detail": _("Requête refusée."), "errors": {}},
-                                   status=400)
+        return api.create_response(request, {"detail": _("Requête refusée."), "errors": {}}, status=400)
     logger.exception("API error on %s %s", request.method, request.path)
-    return api.create_response(request, {
-        "detail": _("Erreur interne du serveur ; elle est enregistrée. Réessayez plus tard ou "
-                    "signalez l'adresse appelée."), "errors": {}}, status=500)
+    return api.create_response(
+        request,
+        {
+            "detail": _(
+                "Erreur interne du serveur ; elle est enregistrée. Réessayez plus tard ou "
+                "signalez l'adresse appelée."
+            ),
+            "errors": {},
+        },
+        status=500,
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -105,16 +124,20 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         name = str(e.get("loc", ["", "?"])[-1])
         errors.setdefault(name, []).append(str(e.get("msg", "invalid")))
     detail = "; ".join(f"« {k} » : {', '.join(v)}" for k, v in errors.items())
-    return api.create_response(request, {"detail": detail or _("Paramètres invalides."),
-                                         "errors": errors}, status=422)
+    return api.create_response(
+        request, {"detail": detail or _("Paramètres invalides."), "errors": errors}, status=422
+    )
 
 
 def _list(request: HttpRequest, selector: Callable, filename: str, editable=None):
     """`editable`: (model, key) of rows that carry their `id` and `version` (write.py)."""
     fmt = (request.GET.get("format") or "json").strip().lower()
     if fmt not in ("json", "csv"):
-        raise AppError(_("« format » : valeur « %(fmt)s » non reconnue ; valeurs acceptées : "
-                         "json, csv.") % {"fmt": fmt[:20]}, field="format")
+        raise AppError(
+            _("« format » : valeur « %(fmt)s » non reconnue ; valeurs acceptées : json, csv.")
+            % {"fmt": fmt[:20]},
+            field="format",
+        )
     filters = filters_from_params(request.GET)
     if fmt == "json":
         data = selector(filters=filters)
@@ -162,8 +185,7 @@ def authorities(request, params: Query[ListParams]):
     return _list(request, selectors.authority_list, "collectivites")
 
 
-@api.get("/local-authorities/{key}", url_name="authority_detail", tags=["local authorities"],
-         **DETAIL)
+@api.get("/local-authorities/{key}", url_name="authority_detail", tags=["local authorities"], **DETAIL)
 def authority(request, key: str):
     """By slug, INSEE code (also a former one), SIREN, or `commune:93048`, `iso:ML-5`…"""
     try:  # any key: geo.selectors.authority_get
@@ -177,8 +199,7 @@ def organisations(request, params: Query[ListParams]):
     return _list(request, selectors.organisation_list, "acteurs", (Organisation, "slug"))
 
 
-@api.get("/organisations/{slug}", url_name="organisation_detail", tags=["organisations"],
-         **DETAIL)
+@api.get("/organisations/{slug}", url_name="organisation_detail", tags=["organisations"], **DETAIL)
 def organisation(request, slug: str):
     return versioned(selectors.organisation_detail(slug=slug), Organisation, slug=slug)
 
@@ -194,20 +215,19 @@ def programme(request, slug: str):
     return selectors.programme_detail(slug=slug)
 
 
-@api.get("/partner-requests", url_name="partner_request_list", tags=["partner requests"],
-         **LIST)
+@api.get("/partner-requests", url_name="partner_request_list", tags=["partner requests"], **LIST)
 def partner_requests(request, params: Query[ListParams]):
     """Foreign authorities looking for a French partner, registered by embassies."""
-    return _list(request, selectors.partner_request_list, "demandes-partenariat",
-                 (PartnerRequest, "id"))
+    return _list(request, selectors.partner_request_list, "demandes-partenariat", (PartnerRequest, "id"))
 
 
-@api.get("/partner-requests/{pk}", url_name="partner_request_detail",
-         tags=["partner requests"], **DETAIL)
+@api.get("/partner-requests/{pk}", url_name="partner_request_detail", tags=["partner requests"], **DETAIL)
 def partner_request(request, pk: str):
     if not re.fullmatch(r"[0-9]{1,12}", pk):
-        raise NotFound(f"Aucune demande de partenariat n° « {pk[:40]} » : l'identifiant est un "
-                       "nombre entier.", field="pk")
+        raise NotFound(
+            f"Aucune demande de partenariat n° « {pk[:40]} » : l'identifiant est un nombre entier.",
+            field="pk",
+        )
     return versioned(selectors.partner_request_detail(pk=int(pk)), PartnerRequest, pk=int(pk))
 
 
@@ -218,14 +238,19 @@ def country_summary(request, iso2: str):
     return country_page(iso2=iso2)
 
 
-@api.get("/map/partnerships.geojson", url_name="map_partnerships", tags=["map"],
-         response={200: dict, 422: ErrorOut})
+@api.get(
+    "/map/partnerships.geojson",
+    url_name="map_partnerships",
+    tags=["map"],
+    response={200: dict, 422: ErrorOut},
+)
 def map_partnerships(request, country: str | None = None):
     """GeoJSON lines French authority → partner, and a point per authority (see `keys`)."""
     filters = filters_from_params({"country": request.GET.get("country", "")})
     data = selectors.partnerships_geojson(country=filters.country)
-    return HttpResponse(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                        content_type="application/geo+json")
+    return HttpResponse(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")), content_type="application/geo+json"
+    )
 
 
 # The write API (issue 3) shares these paths, so it registers on this api (see write.py).

@@ -32,11 +32,19 @@ class PartnerIn(Schema):
 
 
 def _out(a: LocalAuthority) -> dict:
-    return {"slug": a.slug, "name": a.name, "kind": a.kind, "country": a.country_id,
-            "parent": a.parent.slug if a.parent_id else None, "label": gazetteer.authority_label(a),
-            "latitude": a.latitude, "longitude": a.longitude, "to_verify": a.to_verify,
-            "verified_at": a.verified_at.isoformat() if a.verified_at else None,
-            "aliases": [x.value for x in a.aliases.all()]}
+    return {
+        "slug": a.slug,
+        "name": a.name,
+        "kind": a.kind,
+        "country": a.country_id,
+        "parent": a.parent.slug if a.parent_id else None,
+        "label": gazetteer.authority_label(a),
+        "latitude": a.latitude,
+        "longitude": a.longitude,
+        "to_verify": a.to_verify,
+        "verified_at": a.verified_at.isoformat() if a.verified_at else None,
+        "aliases": [x.value for x in a.aliases.all()],
+    }
 
 
 @router.get("/search")

@@ -53,19 +53,29 @@ from coopatlas.reference import lookups
 from .auth import AUTH
 from .schemas import ErrorOut
 
-WRITE_ERRORS = {202: dict, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: dict,
-                422: ErrorOut, 428: ErrorOut}
+WRITE_ERRORS = {
+    202: dict,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: dict,
+    422: ErrorOut,
+    428: ErrorOut,
+}
 
 
 # --------------------------------------------------------------------------- input shapes
+
 
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
 class Sourced(In):
-    source_url: str | None = Field(None, description="Where the fact is published (URL); "
-                                   "without it the record cites the user's declaration.")
+    source_url: str | None = Field(
+        None,
+        description="Where the fact is published (URL); without it the record cites the user's declaration.",
+    )
     source_quote: str | None = Field(None, max_length=2000)
 
 
@@ -84,8 +94,9 @@ class PartnershipData(Sourced):
     first_convention_year: int | None = None
     description: str | None = None
     history: str | None = None
-    parties: list[str] | None = Field(None, description="Authorities: INSEE code, SIREN, "
-                                      "`commune:93048`, `iso:ML-5` or slug")
+    parties: list[str] | None = Field(
+        None, description="Authorities: INSEE code, SIREN, `commune:93048`, `iso:ML-5` or slug"
+    )
     themes: list[str] | None = Field(None, description="Theme slugs")
     organisations: list[str] | None = Field(None, description="Organisation slugs")
 
@@ -283,6 +294,7 @@ class EraseIn(Versioned):
 
 # --------------------------------------------------------------------------- references
 
+
 def _one(model: type[Model], field: str, value, name: str, hint: str):
     found = model.objects.filter(**{field: value}).first() if value not in (None, "") else None
     return _found(found, value, name, hint)
@@ -290,8 +302,11 @@ def _one(model: type[Model], field: str, value, name: str, hint: str):
 
 def _found(found, value, name: str, hint: str):
     if found is None:
-        raise AppError(_("%(name)s : « %(value)s » introuvable ; %(hint)s")
-                       % {"name": name, "value": str(value)[:60], "hint": hint}, field=name)
+        raise AppError(
+            _("%(name)s : « %(value)s » introuvable ; %(hint)s")
+            % {"name": name, "value": str(value)[:60], "hint": hint},
+            field=name,
+        )
     return found
 
 
@@ -305,8 +320,9 @@ def _authority(code: str, name: str):
 
 
 def _country(iso2: str, name: str = "country"):
-    return _found(lookups.country_by_code(iso2), iso2, name,
-                  "donnez le code ISO à deux lettres du pays (ML, SN…).")
+    return _found(
+        lookups.country_by_code(iso2), iso2, name, "donnez le code ISO à deux lettres du pays (ML, SN…)."
+    )
 
 
 def _theme(slug: str, name: str = "themes"):
@@ -316,8 +332,13 @@ def _theme(slug: str, name: str = "themes"):
 
 
 def _organisation(slug: str, name: str):
-    return _one(Organisation, "slug", slug, name, "donnez le slug d'un acteur existant, ou "
-                "créez-le (POST /api/v1/organisations).")
+    return _one(
+        Organisation,
+        "slug",
+        slug,
+        name,
+        "donnez le slug d'un acteur existant, ou créez-le (POST /api/v1/organisations).",
+    )
 
 
 def _source(data: dict):
@@ -328,18 +349,30 @@ def _source(data: dict):
         try:
             URLValidator(schemes=["http", "https"])(url)
         except Exception as exc:  # noqa: BLE001 - Django's ValidationError, reworded
-            raise AppError(_("source_url : donnez une adresse http(s) complète."),
-                           field="source_url") from exc
+            raise AppError(
+                _("source_url : donnez une adresse http(s) complète."), field="source_url"
+            ) from exc
         # Cited by the service, inside its transaction and after the permission check.
         data["source"] = editing.SourceRef(url=url, quote=quote or "")
     elif quote:
-        raise AppError(_("source_quote : une citation accompagne une source_url."),
-                       field="source_quote")
+        raise AppError(_("source_quote : une citation accompagne une source_url."), field="source_quote")
     return data
 
 
-LIST_FIELDS = ("parties", "themes", "organisations", "partnerships", "participants", "operators",
-               "countries", "areas", "sectors", "sdg_goals", "sdg_targets", "markers")
+LIST_FIELDS = (
+    "parties",
+    "themes",
+    "organisations",
+    "partnerships",
+    "participants",
+    "operators",
+    "countries",
+    "areas",
+    "sectors",
+    "sdg_goals",
+    "sdg_targets",
+    "markers",
+)
 
 
 def _resolve_common(data: dict) -> dict:
@@ -363,36 +396,63 @@ def _resolve_common(data: dict) -> dict:
             out[name] = _authority(out[name], name) if out[name] else None
     links = {}
     if out.get("partnerships") is not None:
-        links["partnerships"] = [_one(Partnership, "slug", s, "partnerships",
-                                      "donnez le slug d'un partenariat.")
-                                 for s in out.pop("partnerships")]
+        links["partnerships"] = [
+            _one(Partnership, "slug", s, "partnerships", "donnez le slug d'un partenariat.")
+            for s in out.pop("partnerships")
+        ]
     if out.get("participants") is not None:
-        links["participants"] = [(_authority(p["authority"], "participants"),
-                                  p.get("role", "partner"))
-                                 for p in out.pop("participants")]
+        links["participants"] = [
+            (_authority(p["authority"], "participants"), p.get("role", "partner"))
+            for p in out.pop("participants")
+        ]
     if out.get("operators") is not None:
-        links["operators"] = [(_organisation(o["organisation"], "operators"),
-                               o.get("role", "implementing"))
-                              for o in out.pop("operators")]
+        links["operators"] = [
+            (_organisation(o["organisation"], "operators"), o.get("role", "implementing"))
+            for o in out.pop("operators")
+        ]
     if out.get("countries") is not None:
         links["countries"] = [_country(c, "countries") for c in out.pop("countries")]
     if out.get("areas") is not None:
-        links["areas"] = [_found(lookups.area_by_code(c), c, "areas",
-                                 "donnez un code ISO 3166-2 (ML-5).") for c in out.pop("areas")]
+        links["areas"] = [
+            _found(lookups.area_by_code(c), c, "areas", "donnez un code ISO 3166-2 (ML-5).")
+            for c in out.pop("areas")
+        ]
     if out.get("sectors") is not None:
-        links["sectors"] = [(_found(lookups.sector_by_code(s["sector"]), s["sector"], "sectors",
-                                    "donnez un code de secteur CAD (14030)."), s["percentage"])
-                            for s in out.pop("sectors")]
+        links["sectors"] = [
+            (
+                _found(
+                    lookups.sector_by_code(s["sector"]),
+                    s["sector"],
+                    "sectors",
+                    "donnez un code de secteur CAD (14030).",
+                ),
+                s["percentage"],
+            )
+            for s in out.pop("sectors")
+        ]
     if out.get("sdg_goals") is not None:
-        links["sdg_goals"] = [_found(lookups.sdg_goal_by_number(n), n, "sdg_goals",
-                                     "un ODD va de 1 à 17.") for n in out.pop("sdg_goals")]
+        links["sdg_goals"] = [
+            _found(lookups.sdg_goal_by_number(n), n, "sdg_goals", "un ODD va de 1 à 17.")
+            for n in out.pop("sdg_goals")
+        ]
     if out.get("sdg_targets") is not None:
-        links["sdg_targets"] = [_found(lookups.sdg_target_by_code(c), c, "sdg_targets",
-                                       "donnez une cible (6.1).") for c in out.pop("sdg_targets")]
+        links["sdg_targets"] = [
+            _found(lookups.sdg_target_by_code(c), c, "sdg_targets", "donnez une cible (6.1).")
+            for c in out.pop("sdg_targets")
+        ]
     if out.get("markers") is not None:
-        links["markers"] = [(_found(lookups.marker_by_code(m["marker"]), m["marker"], "markers",
-                                    "donnez le slug d'un marqueur (gender…)."), m["significance"])
-                            for m in out.pop("markers")]
+        links["markers"] = [
+            (
+                _found(
+                    lookups.marker_by_code(m["marker"]),
+                    m["marker"],
+                    "markers",
+                    "donnez le slug d'un marqueur (gender…).",
+                ),
+                m["significance"],
+            )
+            for m in out.pop("markers")
+        ]
     return out, links
 
 
@@ -401,8 +461,17 @@ def _project_kwargs(data: dict) -> dict:
     out, links = _resolve_common(data)
     if themes is not None:
         links["themes"] = [(_theme(t["theme"]), t.get("main", False)) for t in themes]
-    for name in ("partnerships", "participants", "operators", "countries", "areas",
-                 "sectors", "sdg_goals", "sdg_targets", "markers"):
+    for name in (
+        "partnerships",
+        "participants",
+        "operators",
+        "countries",
+        "areas",
+        "sectors",
+        "sdg_goals",
+        "sdg_targets",
+        "markers",
+    ):
         out.pop(name, None)
     if links:
         out["links"] = links
@@ -416,49 +485,82 @@ def _kwargs(data: dict) -> dict:
 
 # --------------------------------------------------------------------------- resources
 
+
 @dataclass
 class Resource:
-    name: str            # URL segment
+    name: str  # URL segment
     model: type[Model]
-    key: str             # path parameter: slug or pk
+    key: str  # path parameter: slug or pk
     create_schema: type[Schema]
     patch_schema: type[Schema]
-    create: Callable     # (actor, kwargs) -> record
-    update: Callable     # (actor, record, version, kwargs) -> record
+    create: Callable  # (actor, kwargs) -> record
+    update: Callable  # (actor, record, version, kwargs) -> record
     convert: Callable = _kwargs
 
 
 def _convention_create(actor, kw):
-    partnership = _one(Partnership, "slug", kw.pop("partnership"), "partnership",
-                       "donnez le slug du partenariat.")
+    partnership = _one(
+        Partnership, "slug", kw.pop("partnership"), "partnership", "donnez le slug du partenariat."
+    )
     return editing.convention_create(actor=actor, partnership=partnership, **kw)
 
 
 RESOURCES = [
-    Resource("partnerships", Partnership, "slug", PartnershipCreate, PartnershipPatch,
-             lambda a, kw: editing.partnership_create(actor=a, **kw),
-             lambda a, r, v, kw: editing.partnership_update(actor=a, partnership=r, version=v,
-                                                            **kw)),
-    Resource("projects", Project, "slug", ProjectCreate, ProjectPatch,
-             lambda a, kw: editing.project_create(actor=a, **kw),
-             lambda a, r, v, kw: editing.project_update(actor=a, project=r, version=v, **kw),
-             _project_kwargs),
-    Resource("organisations", Organisation, "slug", OrganisationCreate, OrganisationPatch,
-             lambda a, kw: editing.organisation_create(actor=a, **kw),
-             lambda a, r, v, kw: editing.organisation_update(actor=a, organisation=r,
-                                                             version=v, **kw)),
-    Resource("conventions", Convention, "pk", ConventionCreate, ConventionPatch,
-             _convention_create,
-             lambda a, r, v, kw: editing.convention_update(actor=a, convention=r, version=v,
-                                                           **kw)),
-    Resource("partner-requests", PartnerRequest, "pk", PartnerRequestCreate,
-             PartnerRequestPatch,
-             lambda a, kw: editing.partner_request_create(actor=a, **kw),
-             lambda a, r, v, kw: editing.partner_request_update(actor=a, request=r, version=v,
-                                                                **kw)),
-    Resource("contacts", Contact, "pk", ContactCreate, ContactPatch,
-             lambda a, kw: editing.contact_create(actor=a, **kw),
-             lambda a, r, v, kw: editing.contact_update(actor=a, contact=r, version=v, **kw)),
+    Resource(
+        "partnerships",
+        Partnership,
+        "slug",
+        PartnershipCreate,
+        PartnershipPatch,
+        lambda a, kw: editing.partnership_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.partnership_update(actor=a, partnership=r, version=v, **kw),
+    ),
+    Resource(
+        "projects",
+        Project,
+        "slug",
+        ProjectCreate,
+        ProjectPatch,
+        lambda a, kw: editing.project_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.project_update(actor=a, project=r, version=v, **kw),
+        _project_kwargs,
+    ),
+    Resource(
+        "organisations",
+        Organisation,
+        "slug",
+        OrganisationCreate,
+        OrganisationPatch,
+        lambda a, kw: editing.organisation_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.organisation_update(actor=a, organisation=r, version=v, **kw),
+    ),
+    Resource(
+        "conventions",
+        Convention,
+        "pk",
+        ConventionCreate,
+        ConventionPatch,
+        _convention_create,
+        lambda a, r, v, kw: editing.convention_update(actor=a, convention=r, version=v, **kw),
+    ),
+    Resource(
+        "partner-requests",
+        PartnerRequest,
+        "pk",
+        PartnerRequestCreate,
+        PartnerRequestPatch,
+        lambda a, kw: editing.partner_request_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.partner_request_update(actor=a, request=r, version=v, **kw),
+    ),
+    Resource(
+        "contacts",
+        Contact,
+        "pk",
+        ContactCreate,
+        ContactPatch,
+        lambda a, kw: editing.contact_create(actor=a, **kw),
+        lambda a, r, v, kw: editing.contact_update(actor=a, contact=r, version=v, **kw),
+    ),
 ]
 
 
@@ -468,14 +570,18 @@ def _get(res: Resource, key: str, *, deleted: bool = False) -> Model:
         qs = qs.filter(deleted_at__isnull=True)
     if res.key == "pk":
         if not is_ascii_digits(str(key), max_length=18):
-            raise NotFound(f"{res.name} : l'identifiant est un nombre entier, pas "
-                           f"« {str(key)[:30]} ».", field=res.key)
+            raise NotFound(
+                f"{res.name} : l'identifiant est un nombre entier, pas « {str(key)[:30]} ».", field=res.key
+            )
         record = qs.filter(pk=int(key)).first()
     else:
         record = qs.filter(slug=key).first()
     if record is None:
-        raise NotFound(_("%(res_name)s : aucun enregistrement « %(key)s » (ou il est supprimé).")
-                       % {"res_name": res.name, "key": str(key)[:60]}, field=res.key)
+        raise NotFound(
+            _("%(res_name)s : aucun enregistrement « %(key)s » (ou il est supprimé).")
+            % {"res_name": res.name, "key": str(key)[:60]},
+            field=res.key,
+        )
     return record
 
 
@@ -488,9 +594,16 @@ def _version(request: HttpRequest, sent: int | None):
 def revision_out(revision) -> dict | None:
     if revision is None:
         return None
-    return {"id": revision.pk, "status": revision.status, "base_version": revision.base_version,
-            "by": revision.created_by_email, "at": revision.created_at,
-            "before": revision.before, "after": revision.after, "comment": revision.comment}
+    return {
+        "id": revision.pk,
+        "status": revision.status,
+        "base_version": revision.base_version,
+        "by": revision.created_by_email,
+        "at": revision.created_at,
+        "before": revision.before,
+        "after": revision.after,
+        "comment": revision.comment,
+    }
 
 
 def record_out(record: Model) -> dict:
@@ -500,11 +613,14 @@ def record_out(record: Model) -> dict:
     if pending is None and hasattr(record, "publication_status"):
         pending = editing.pending_revision(record)
     return {
-        "id": record.pk, "type": record._meta.model_name,
-        "slug": getattr(record, "slug", None), "version": record.version,
+        "id": record.pk,
+        "type": record._meta.model_name,
+        "slug": getattr(record, "slug", None),
+        "version": record.version,
         "publication_status": record.publication_status,
         "returned_comment": record.returned_comment,
-        "confirmed_at": record.confirmed_at, "deleted_at": record.deleted_at,
+        "confirmed_at": record.confirmed_at,
+        "deleted_at": record.deleted_at,
         "fields": history.snapshot(record),
         "pending_revision": revision_out(pending),
     }
@@ -535,8 +651,10 @@ def with_versions(data: dict, model: type[Model], key: str) -> dict:
     """A read API list with each row's `id` and `version` (one query for the page)."""
     rows = data.get("results") or []
     keys = [row[key] for row in rows if key in row]
-    found = dict((k, (pk, v)) for k, pk, v in model.objects.filter(**{f"{key}__in": keys})
-                 .values_list(key, "pk", "version"))
+    found = dict(
+        (k, (pk, v))
+        for k, pk, v in model.objects.filter(**{f"{key}__in": keys}).values_list(key, "pk", "version")
+    )
     for row in rows:
         if row.get(key) in found:
             row["id"], row["version"] = found[row[key]]
@@ -547,8 +665,7 @@ def _with_key(func: Callable, key: str) -> Callable:
     """Rename the handler's `key` parameter to the path's own name (slug or pk), so the
     write operations share the open API's paths (`/partnerships/{slug}`)."""
     signature = inspect.signature(func)
-    params = [p.replace(name=key) if p.name == "key" else p
-              for p in signature.parameters.values()]
+    params = [p.replace(name=key) if p.name == "key" else p for p in signature.parameters.values()]
 
     def handler(request, **kwargs):
         kwargs["key"] = kwargs.pop(key)
@@ -571,8 +688,9 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         return _answer(record, 201)
 
     create.__doc__ = f"Create a {single} (a draft, in the token owner's scope)."
-    api.post(f"/{res.name}", url_name=f"{single}_create", response={201: dict, **WRITE_ERRORS},
-             **opts)(create)
+    api.post(f"/{res.name}", url_name=f"{single}_create", response={201: dict, **WRITE_ERRORS}, **opts)(
+        create
+    )
 
     def update(request, key: str, payload: res.patch_schema):
         data = payload.dict(exclude_unset=True)
@@ -580,20 +698,25 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         record = _get(res, key)
         return _answer(res.update(request.auth, record, version, res.convert(data)))
 
-    update.__doc__ = (f"Change the given fields of a {single}; send the `version` you read "
-                      "(or its ETag in If-Match): without either, 428. Lists given replace "
-                      "the current ones.")
-    api.patch(item, url_name=f"{single}_update", response={200: dict, **WRITE_ERRORS},
-              **opts)(_with_key(update, res.key))
+    update.__doc__ = (
+        f"Change the given fields of a {single}; send the `version` you read "
+        "(or its ETag in If-Match): without either, 428. Lists given replace "
+        "the current ones."
+    )
+    api.patch(item, url_name=f"{single}_update", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(update, res.key)
+    )
 
     def delete(request, key: str, version: int | None = None):
         record = _get(res, key)
-        return _answer(editing.record_delete(actor=request.auth, record=record,
-                                             version=_version(request, version)))
+        return _answer(
+            editing.record_delete(actor=request.auth, record=record, version=_version(request, version))
+        )
 
     delete.__doc__ = f"Delete a {single} (reversible: POST …/undelete)."
-    api.delete(item, url_name=f"{single}_delete", response={200: dict, **WRITE_ERRORS},
-               **opts)(_with_key(delete, res.key))
+    api.delete(item, url_name=f"{single}_delete", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(delete, res.key)
+    )
     if res.name in ("contacts", "conventions"):
         _register_read(api, res, item, opts)
     _register_record_actions(api, res, item, opts)
@@ -611,8 +734,9 @@ def _register_read(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
         return _answer(record)
 
     read.__doc__ = f"A {single} as the write API answers it, with `version` and `ETag`."
-    api.get(item, url_name=f"{single}_read", response={200: dict, **WRITE_ERRORS},
-            **opts)(_with_key(read, res.key))
+    api.get(item, url_name=f"{single}_read", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(read, res.key)
+    )
 
 
 def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
@@ -622,22 +746,39 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         """Who changed what and when: fields before and after, newest last."""
         record = _get(res, key, deleted=True)
         require("history", user=request.auth, record=record)
-        return [{"version": c.version, "action": c.action, "at": c.at,
-                 "user": c.user_email, "before": c.before, "after": c.after,
-                 "comment": c.comment} for c in history.change_list(record=record)]
+        return [
+            {
+                "version": c.version,
+                "action": c.action,
+                "at": c.at,
+                "user": c.user_email,
+                "before": c.before,
+                "after": c.after,
+                "comment": c.comment,
+            }
+            for c in history.change_list(record=record)
+        ]
 
-    api.get(f"{item}/history", url_name=f"{single}_history",
-            response={200: list[dict], **WRITE_ERRORS}, **opts)(_with_key(changes, res.key))
+    api.get(
+        f"{item}/history", url_name=f"{single}_history", response={200: list[dict], **WRITE_ERRORS}, **opts
+    )(_with_key(changes, res.key))
 
     def status(request, key: str, payload: StatusIn):
         """Publication workflow: submit, publish, return (with a comment), archive."""
         record = _get(res, key)
-        return _answer(editing.record_transition(
-            actor=request.auth, record=record, action=payload.action,
-            version=_version(request, payload.version), comment=payload.comment))
+        return _answer(
+            editing.record_transition(
+                actor=request.auth,
+                record=record,
+                action=payload.action,
+                version=_version(request, payload.version),
+                comment=payload.comment,
+            )
+        )
 
-    api.post(f"{item}/status", url_name=f"{single}_status",
-             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(status, res.key))
+    api.post(f"{item}/status", url_name=f"{single}_status", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(status, res.key)
+    )
 
     def revision(request, key: str, payload: RevisionIn):
         """Reviewers: publish (`apply`) or `return` (with a comment) the edit waiting for
@@ -645,44 +786,51 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         record = _get(res, key)
         pending = editing.pending_revision(record)
         if pending is None:
-            raise NotFound(f"{res.name} : aucune révision en attente sur « {key[:60]} ».",
-                           field="revision")
+            raise NotFound(f"{res.name} : aucune révision en attente sur « {key[:60]} ».", field="revision")
         if payload.action == "apply":
             return _answer(editing.revision_apply(actor=request.auth, revision=pending))
         editing.revision_return(actor=request.auth, revision=pending, comment=payload.comment)
         return _answer(type(record).objects.get(pk=record.pk))
 
-    api.post(f"{item}/revision", url_name=f"{single}_revision",
-             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(revision, res.key))
+    api.post(f"{item}/revision", url_name=f"{single}_revision", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(revision, res.key)
+    )
 
     def confirm(request, key: str):
         """The yearly "still true" confirmation."""
         return _answer(editing.record_confirm(actor=request.auth, record=_get(res, key)))
 
-    api.post(f"{item}/confirm", url_name=f"{single}_confirm",
-             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(confirm, res.key))
+    api.post(f"{item}/confirm", url_name=f"{single}_confirm", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(confirm, res.key)
+    )
 
     def undelete(request, key: str):
         """Bring back a deleted record."""
         record = _get(res, key, deleted=True)
         return _answer(editing.record_undelete(actor=request.auth, record=record))
 
-    api.post(f"{item}/undelete", url_name=f"{single}_undelete",
-             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(undelete, res.key))
+    api.post(f"{item}/undelete", url_name=f"{single}_undelete", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(undelete, res.key)
+    )
 
     def restore(request, key: str, payload: RestoreIn):
         """Administrators: bring back the content of an earlier version."""
         record = _get(res, key)
-        return _answer(editing.record_restore(actor=request.auth, record=record,
-                                              to_version=payload.to_version,
-                                              version=_version(request, payload.version)))
+        return _answer(
+            editing.record_restore(
+                actor=request.auth,
+                record=record,
+                to_version=payload.to_version,
+                version=_version(request, payload.version),
+            )
+        )
 
-    api.post(f"{item}/restore", url_name=f"{single}_restore",
-             response={200: dict, **WRITE_ERRORS}, **opts)(_with_key(restore, res.key))
+    api.post(f"{item}/restore", url_name=f"{single}_restore", response={200: dict, **WRITE_ERRORS}, **opts)(
+        _with_key(restore, res.key)
+    )
 
 
-FUNDING = Resource("funding", FundingContribution, "pk", FundingCreate, FundingPatch,
-                   None, None)
+FUNDING = Resource("funding", FundingContribution, "pk", FundingCreate, FundingPatch, None, None)
 CONTACTS = next(r for r in RESOURCES if r.name == "contacts")
 PROJECTS = next(r for r in RESOURCES if r.name == "projects")
 
@@ -690,8 +838,9 @@ PROJECTS = next(r for r in RESOURCES if r.name == "projects")
 def _register_funding(api: NinjaAPI) -> None:
     opts = {"auth": AUTH, "tags": ["projects (write)"]}
 
-    @api.post("/projects/{slug}/funding", url_name="funding_create",
-              response={201: dict, **WRITE_ERRORS}, **opts)
+    @api.post(
+        "/projects/{slug}/funding", url_name="funding_create", response={201: dict, **WRITE_ERRORS}, **opts
+    )
     def funding_create(request, slug: str, payload: FundingCreate):
         """Add a line to a project's financing plan (exactly one funder)."""
         project = _get(PROJECTS, slug)
@@ -700,39 +849,40 @@ def _register_funding(api: NinjaAPI) -> None:
 
     _register_read(api, FUNDING, "/funding/{pk}", opts)
 
-    @api.patch("/funding/{pk}", url_name="funding_update",
-               response={200: dict, **WRITE_ERRORS}, **opts)
+    @api.patch("/funding/{pk}", url_name="funding_update", response={200: dict, **WRITE_ERRORS}, **opts)
     def funding_update(request, pk: str, payload: FundingPatch):
         """Change a financing line's amount (and nature, note); send its `version`."""
         data = payload.dict(exclude_unset=True)
         version = _version(request, data.pop("version", None))
         kwargs = _kwargs(data)
         line = _get(FUNDING, pk)
-        return _answer(editing.funding_update(actor=request.auth, line=line, version=version,
-                                              **kwargs))
+        return _answer(editing.funding_update(actor=request.auth, line=line, version=version, **kwargs))
 
-    @api.delete("/funding/{pk}", url_name="funding_delete",
-                response={200: dict, **WRITE_ERRORS}, **opts)
+    @api.delete("/funding/{pk}", url_name="funding_delete", response={200: dict, **WRITE_ERRORS}, **opts)
     def funding_delete(request, pk: str, version: int | None = None):
         """Remove a financing line (kept in the history; POST …/undelete brings it back)."""
         line = _get(FUNDING, pk)
-        return _answer(editing.record_delete(actor=request.auth, record=line,
-                                             version=_version(request, version)))
+        return _answer(
+            editing.record_delete(actor=request.auth, record=line, version=_version(request, version))
+        )
 
-    @api.post("/funding/{pk}/undelete", url_name="funding_undelete",
-              response={200: dict, **WRITE_ERRORS}, **opts)
+    @api.post(
+        "/funding/{pk}/undelete", url_name="funding_undelete", response={200: dict, **WRITE_ERRORS}, **opts
+    )
     def funding_undelete(request, pk: str):
         if not is_ascii_digits(pk, max_length=18):
             raise NotFound("funding : l'identifiant est un nombre entier.", field="pk")
         return _answer(editing.funding_undelete(actor=request.auth, line_id=int(pk)))
 
-    @api.post("/contacts/{pk}/erase", url_name="contact_erase",
-              response={200: dict, **WRITE_ERRORS}, **opts)
+    @api.post("/contacts/{pk}/erase", url_name="contact_erase", response={200: dict, **WRITE_ERRORS}, **opts)
     def contact_erase(request, pk: str, payload: EraseIn):
         """Remove a person's name, e-mail and phone on request (also from the history)."""
         contact = _get(CONTACTS, pk)
-        return _answer(editing.contact_erase(actor=request.auth, contact=contact,
-                                             version=_version(request, payload.version)))
+        return _answer(
+            editing.contact_erase(
+                actor=request.auth, contact=contact, version=_version(request, payload.version)
+            )
+        )
 
 
 def register(api: NinjaAPI) -> None:
@@ -743,7 +893,14 @@ def register(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return api.create_response(request, {
-            "detail": _("Jeton manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
-                        "JETON » (créez-en un avec `coopatlas tokens create --email …`)."),
-            "errors": {"Authorization": [_("jeton requis")]}}, status=401)
+        return api.create_response(
+            request,
+            {
+                "detail": _(
+                    "Jeton manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
+                    "JETON » (créez-en un avec `coopatlas tokens create --email …`)."
+                ),
+                "errors": {"Authorization": [_("jeton requis")]},
+            },
+            status=401,
+        )

@@ -38,7 +38,10 @@ def authority_page(*, slug: str) -> dict:
     area = data["area_info"]["code"] if data.get("area_info") else None
     data["verification"] = authority_verification(authority=authority)
     data["french_partners"] = french_partners_of(authority=authority)
-    data["other_actors"] = (imported_activities_for(country=None, area=area) if area
-                            else imported_activities_for(country=data["country"], area=None))
+    data["other_actors"] = (
+        imported_activities_for(country=None, area=area)
+        if area
+        else imported_activities_for(country=data["country"], area=None)
+    )
     data["other_actors_scope"] = "area" if area else "country"
     return data

@@ -39,8 +39,9 @@ def _filters(params) -> object:
 
 
 def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, safe=False, encoder=DjangoJSONEncoder,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _requested_format(request: HttpRequest, *, csv: bool) -> str:
@@ -68,22 +69,23 @@ def atlas_page(view: Callable) -> Callable:
     return wrapper
 
 
-def _respond(request, template: str, data: dict, *, context: dict | None = None,
-             csv_name: str | None = None) -> HttpResponse:
+def _respond(
+    request, template: str, data: dict, *, context: dict | None = None, csv_name: str | None = None
+) -> HttpResponse:
     fmt = _requested_format(request, csv=csv_name is not None)
     if fmt == "json":
         return _json(data)
     if fmt == "csv":
         from coopatlas.core.export import rows_to_csv
 
-        response = HttpResponse(rows_to_csv(data.get("results", [])),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(rows_to_csv(data.get("results", [])), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
         return response
     return render(request, template, {"data": data, **(context or {})})
 
 
 # --- Lists -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ListPage:
@@ -95,26 +97,48 @@ class ListPage:
 
 
 LISTS = {
-    "partnership_list": ListPage("partnership_list", gettext_lazy("Partenariats"),
-                                 "atlas/rows/partnerships.html", "partenariats",
-                                 gettext_lazy("Rechercher un partenariat")),
-    "project_list": ListPage("project_list", gettext_lazy("Projets"),
-                             "atlas/rows/projects.html", "projets",
-                             gettext_lazy("Rechercher un projet")),
-    "authority_list": ListPage("authority_list", gettext_lazy("Collectivités"),
-                               "atlas/rows/authorities.html", "collectivites",
-                               gettext_lazy("Rechercher une collectivité (nom ou code)")),
-    "organisation_list": ListPage("organisation_list", gettext_lazy("Acteurs"),
-                                  "atlas/rows/organisations.html", "acteurs",
-                                  gettext_lazy("Rechercher un acteur")),
-    "programme_list": ListPage("programme_list", gettext_lazy("Programmes"),
-                               "atlas/rows/programmes.html", "programmes",
-                               gettext_lazy("Rechercher un programme")),
-    "partner_request_list": ListPage("partner_request_list",
-                                     gettext_lazy("Demandes de partenariat"),
-                                     "atlas/rows/partner_requests.html",
-                                     "demandes-de-partenariat",
-                                     gettext_lazy("Rechercher une demande")),
+    "partnership_list": ListPage(
+        "partnership_list",
+        gettext_lazy("Partenariats"),
+        "atlas/rows/partnerships.html",
+        "partenariats",
+        gettext_lazy("Rechercher un partenariat"),
+    ),
+    "project_list": ListPage(
+        "project_list",
+        gettext_lazy("Projets"),
+        "atlas/rows/projects.html",
+        "projets",
+        gettext_lazy("Rechercher un projet"),
+    ),
+    "authority_list": ListPage(
+        "authority_list",
+        gettext_lazy("Collectivités"),
+        "atlas/rows/authorities.html",
+        "collectivites",
+        gettext_lazy("Rechercher une collectivité (nom ou code)"),
+    ),
+    "organisation_list": ListPage(
+        "organisation_list",
+        gettext_lazy("Acteurs"),
+        "atlas/rows/organisations.html",
+        "acteurs",
+        gettext_lazy("Rechercher un acteur"),
+    ),
+    "programme_list": ListPage(
+        "programme_list",
+        gettext_lazy("Programmes"),
+        "atlas/rows/programmes.html",
+        "programmes",
+        gettext_lazy("Rechercher un programme"),
+    ),
+    "partner_request_list": ListPage(
+        "partner_request_list",
+        gettext_lazy("Demandes de partenariat"),
+        "atlas/rows/partner_requests.html",
+        "demandes-de-partenariat",
+        gettext_lazy("Rechercher une demande"),
+    ),
 }
 
 # Facet keys (the filter parameters) → the label of their drop-down, in display order.
@@ -133,15 +157,21 @@ FACET_LABELS = {
 
 def _facet_fields(request, facets: dict) -> list[dict]:
     fields = []
-    ordered = ([k for k in FACET_LABELS if k in facets]
-               + [k for k in facets if k not in FACET_LABELS])
+    ordered = [k for k in FACET_LABELS if k in facets] + [k for k in facets if k not in FACET_LABELS]
     for key in ordered:
         options = facets.get(key) or []
         selected = request.GET.get(key, "")
-        fields.append({"name": key, "label": FACET_LABELS.get(key, key), "options": options,
-                       "selected": selected,
-                       "selected_label": next((o.get("label") for o in options
-                                               if str(o.get("value")) == selected), selected)})
+        fields.append(
+            {
+                "name": key,
+                "label": FACET_LABELS.get(key, key),
+                "options": options,
+                "selected": selected,
+                "selected_label": next(
+                    (o.get("label") for o in options if str(o.get("value")) == selected), selected
+                ),
+            }
+        )
     return fields
 
 
@@ -154,17 +184,24 @@ def list_page(request: HttpRequest, *, name: str) -> HttpResponse:
     all_rows = request.GET.get("format") == "csv"
     data = getattr(_selectors(), page.selector)(filters=filters, all_rows=all_rows)
     facets = _facet_fields(request, data.get("facets") or {})
-    context = {"page": page, "title": page.title, "facets": facets,
-               "active_facets": [f for f in facets if f["selected"]],
-               "list_url": reverse(f"atlas:{name}")}
+    context = {
+        "page": page,
+        "title": page.title,
+        "facets": facets,
+        "active_facets": [f for f in facets if f["selected"]],
+        "list_url": reverse(f"atlas:{name}"),
+    }
     return _respond(request, "atlas/list.html", data, context=context, csv_name=page.csv_name)
 
 
 # --- Home, search, map data --------------------------------------------------------------
 
+
 def _map_context() -> dict:
-    return {"tile_url": getattr(settings, "COOPATLAS_TILE_URL", "") or "",
-            "tile_attribution": getattr(settings, "COOPATLAS_TILE_ATTRIBUTION", "") or ""}
+    return {
+        "tile_url": getattr(settings, "COOPATLAS_TILE_URL", "") or "",
+        "tile_attribution": getattr(settings, "COOPATLAS_TILE_ATTRIBUTION", "") or "",
+    }
 
 
 @require_GET
@@ -195,8 +232,9 @@ def search(request: HttpRequest) -> HttpResponse:
 def suggest(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()
     if len(q) > 200:
-        raise AppError(_("Le paramètre « q » dépasse 200 caractères : raccourcissez la recherche."),
-                       field="q")
+        raise AppError(
+            _("Le paramètre « q » dépasse 200 caractères : raccourcissez la recherche."), field="q"
+        )
     return _json(_selectors().search_suggest(q=q, limit=10) if q else [])
 
 
@@ -205,24 +243,24 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def map_data(request: HttpRequest) -> HttpResponse:
     country = (request.GET.get("country") or "").strip().upper() or None
     if country and not (len(country) == 2 and country.isalpha()):
-        raise AppError(_("Le paramètre « country » attend un code ISO à deux lettres (ML, BF…)."),
-                       field="country")
+        raise AppError(
+            _("Le paramètre « country » attend un code ISO à deux lettres (ML, BF…)."), field="country"
+        )
     return _json(_selectors().partnerships_geojson(country=country))
 
 
 # --- Fiches ------------------------------------------------------------------------------
 
+
 def _detail(request, *, selector: str, slug: str, template: str) -> HttpResponse:
     data = getattr(_selectors(), selector)(slug=slug)
-    return _respond(request, template, data, context={"title": data.get("title")
-                                                        or data.get("name") or ""})
+    return _respond(request, template, data, context={"title": data.get("title") or data.get("name") or ""})
 
 
 @require_GET
 @atlas_page
 def partnership(request: HttpRequest, slug: str) -> HttpResponse:
-    return _detail(request, selector="partnership_detail", slug=slug,
-                   template="atlas/partnership.html")
+    return _detail(request, selector="partnership_detail", slug=slug, template="atlas/partnership.html")
 
 
 @require_GET
@@ -243,15 +281,13 @@ def authority(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @atlas_page
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
-    return _detail(request, selector="organisation_detail", slug=slug,
-                   template="atlas/organisation.html")
+    return _detail(request, selector="organisation_detail", slug=slug, template="atlas/organisation.html")
 
 
 @require_GET
 @atlas_page
 def programme(request: HttpRequest, slug: str) -> HttpResponse:
-    return _detail(request, selector="programme_detail", slug=slug,
-                   template="atlas/programme.html")
+    return _detail(request, selector="programme_detail", slug=slug, template="atlas/programme.html")
 
 
 def _country_iso2(slug: str) -> str:
@@ -262,8 +298,10 @@ def _country_iso2(slug: str) -> str:
         return slug.upper()
     found = Country.objects.filter(slug=slug).values_list("iso2", flat=True).first()
     if found is None:
-        raise NotFound(_("Aucun pays « %(slug)s » : choisissez-en un dans la liste des pays.")
-                       % {"slug": slug}, field="slug")
+        raise NotFound(
+            _("Aucun pays « %(slug)s » : choisissez-en un dans la liste des pays.") % {"slug": slug},
+            field="slug",
+        )
     return found
 
 
@@ -280,8 +318,7 @@ def country(request: HttpRequest, slug: str) -> HttpResponse:
 
     iso2 = _country_iso2(slug)
     data = country_page(iso2=iso2)
-    context = {"iso2": iso2, "map_data_url": f"{reverse('atlas:map_data')}?country={iso2}",
-               **_map_context()}
+    context = {"iso2": iso2, "map_data_url": f"{reverse('atlas:map_data')}?country={iso2}", **_map_context()}
     return _respond(request, "atlas/country.html", data, context=context)
 
 
@@ -293,13 +330,19 @@ def country_list(request: HttpRequest) -> HttpResponse:
     facets = _selectors().partnership_list(filters=_filters({**params, "page_size": "1"}))
     options = [o for o in (facets.get("facets") or {}).get("country") or [] if o.get("value")]
     slugs = _country_slugs([o["value"] for o in options])
-    results = [{"iso2": o["value"], "name": o.get("label"), "partnerships": o.get("count"),
-                "html_url": reverse("atlas:country",
-                                    kwargs={"slug": slugs.get(o["value"], o["value"].lower())})}
-               for o in options]
+    results = [
+        {
+            "iso2": o["value"],
+            "name": o.get("label"),
+            "partnerships": o.get("count"),
+            "html_url": reverse("atlas:country", kwargs={"slug": slugs.get(o["value"], o["value"].lower())}),
+        }
+        for o in options
+    ]
     data = {"count": len(results), "results": results}
-    return _respond(request, "atlas/country_list.html", data,
-                    context={"title": _("Pays partenaires")}, csv_name="pays")
+    return _respond(
+        request, "atlas/country_list.html", data, context={"title": _("Pays partenaires")}, csv_name="pays"
+    )
 
 
 @require_GET
@@ -314,21 +357,31 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     listing = _selectors().partnership_list(filters=_filters(params))
     country_ = found.country
     data = {
-        "area": {"code": found.code, "name": found.display_name, "kind": found.kind,
-                 "country": {"iso2": country_.iso2, "name": country_.name,
-                             "html_url": country_.get_absolute_url()},
-                 "html_url": found.get_absolute_url()},
+        "area": {
+            "code": found.code,
+            "name": found.display_name,
+            "kind": found.kind,
+            "country": {
+                "iso2": country_.iso2,
+                "name": country_.name,
+                "html_url": country_.get_absolute_url(),
+            },
+            "html_url": found.get_absolute_url(),
+        },
         **listing,
         # who else works there: other donors' activities imported from IATI
         "other_actors": imported_activities_for(country=None, area=found.code),
     }
-    facets = _facet_fields(request, {k: v for k, v in (listing.get("facets") or {}).items()
-                                     if k not in ("area", "country")})
-    context = {"title": found.display_name, "facets": facets,
-               "active_facets": [f for f in facets if f["selected"]],
-               "page": LISTS["partnership_list"]}
-    return _respond(request, "atlas/area.html", data, context=context,
-                    csv_name=f"partenariats-{found.code}")
+    facets = _facet_fields(
+        request, {k: v for k, v in (listing.get("facets") or {}).items() if k not in ("area", "country")}
+    )
+    context = {
+        "title": found.display_name,
+        "facets": facets,
+        "active_facets": [f for f in facets if f["selected"]],
+        "page": LISTS["partnership_list"],
+    }
+    return _respond(request, "atlas/area.html", data, context=context, csv_name=f"partenariats-{found.code}")
 
 
 def about(request: HttpRequest) -> HttpResponse:

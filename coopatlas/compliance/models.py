@@ -17,8 +17,9 @@ class Severity(models.TextChoices):
 
 
 class Citation(models.Model):
-    source_document = models.CharField(max_length=20, default="001",
-                                       help_text="Key of the source document (seed number)")
+    source_document = models.CharField(
+        max_length=20, default="001", help_text="Key of the source document (seed number)"
+    )
     source_lines = models.CharField(max_length=60, blank=True)
     quote = models.TextField(blank=True)
 
@@ -29,8 +30,7 @@ class Citation(models.Model):
 class Rule(Citation):
     code = models.SlugField(max_length=60, primary_key=True)
     title = models.CharField(max_length=300)
-    severity = models.CharField(max_length=10, choices=Severity.choices,
-                                default=Severity.WARNING)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
     is_active = models.BooleanField(default=True)
     threshold = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
@@ -58,19 +58,21 @@ class RestrictedEntity(models.Model):
     """One entity of such a kind: a country, a part of one, an authority or an organisation.
     Filled by administrators from the official lists (no entry is invented in the data)."""
 
-    kind = models.ForeignKey(RestrictedEntityKind, on_delete=models.PROTECT,
-                             related_name="entities")
+    kind = models.ForeignKey(RestrictedEntityKind, on_delete=models.PROTECT, related_name="entities")
     name = models.CharField(max_length=300)
-    country = models.ForeignKey("geo.Country", on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="+")
-    area = models.ForeignKey("geo.AdministrativeArea", on_delete=models.CASCADE, null=True,
-                             blank=True, related_name="+")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="+")
-    organisation = models.ForeignKey("cooperation.Organisation", on_delete=models.CASCADE,
-                                     null=True, blank=True, related_name="+")
-    legal_reference = models.CharField(max_length=300, blank=True,
-                                       help_text="The act or list it comes from")
+    country = models.ForeignKey(
+        "geo.Country", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    area = models.ForeignKey(
+        "geo.AdministrativeArea", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "cooperation.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    legal_reference = models.CharField(max_length=300, blank=True, help_text="The act or list it comes from")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -78,9 +80,13 @@ class RestrictedEntity(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="restricted_entity_points_at_something",
-                condition=(models.Q(country__isnull=False) | models.Q(area__isnull=False)
-                           | models.Q(authority__isnull=False)
-                           | models.Q(organisation__isnull=False))),
+                condition=(
+                    models.Q(country__isnull=False)
+                    | models.Q(area__isnull=False)
+                    | models.Q(authority__isnull=False)
+                    | models.Q(organisation__isnull=False)
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,13 +98,18 @@ class Competence(Citation):
 
     code = models.SlugField(max_length=40, primary_key=True)
     label = models.CharField(max_length=200)
-    themes = models.ManyToManyField("reference.Theme", blank=True, related_name="+",
-                                    help_text="Covered with their sub-themes")
+    themes = models.ManyToManyField(
+        "reference.Theme", blank=True, related_name="+", help_text="Covered with their sub-themes"
+    )
     accepted_themes = models.ManyToManyField(
-        "reference.Theme", blank=True, related_name="+",
-        help_text="Broader themes accepted as they are (not their other sub-themes)")
-    sector_prefixes = models.CharField(max_length=300, blank=True,
-                                       help_text="DAC sector codes or prefixes, comma-separated")
+        "reference.Theme",
+        blank=True,
+        related_name="+",
+        help_text="Broader themes accepted as they are (not their other sub-themes)",
+    )
+    sector_prefixes = models.CharField(
+        max_length=300, blank=True, help_text="DAC sector codes or prefixes, comma-separated"
+    )
 
     def __str__(self) -> str:
         return self.label
@@ -112,19 +123,24 @@ class GroupementCompetence(Citation):
     name matches a pattern ("syndicat" named "… des eaux" → water)."""
 
     authority_kind = models.CharField(
-        max_length=30, blank=True,
-        choices=[(k.value, k.label) for k in AuthorityKind if k.value in GROUPEMENT_KINDS])
-    name_pattern = models.CharField(max_length=200, blank=True,
-                                    help_text="Regular expression on the folded name")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="+")
+        max_length=30,
+        blank=True,
+        choices=[(k.value, k.label) for k in AuthorityKind if k.value in GROUPEMENT_KINDS],
+    )
+    name_pattern = models.CharField(
+        max_length=200, blank=True, help_text="Regular expression on the folded name"
+    )
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     competence = models.ForeignKey(Competence, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
-            models.CheckConstraint(name="groupement_competence_has_target",
-                                   condition=~models.Q(authority_kind="")
-                                   | models.Q(authority__isnull=False)),
+            models.CheckConstraint(
+                name="groupement_competence_has_target",
+                condition=~models.Q(authority_kind="") | models.Q(authority__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

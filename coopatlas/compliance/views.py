@@ -24,11 +24,17 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     counts = Counter(w["rule"] for w in warnings)
     if rule:
         warnings = [w for w in warnings if w["rule"] == rule]
-    data = {"count": len(warnings), "rule": rule or None,
-            "facets": {"rule": [{"value": r.code, "label": r.title, "count": counts[r.code]}
-                                for r in Rule.objects.filter(is_active=True)]},
-            "results": warnings}
+    data = {
+        "count": len(warnings),
+        "rule": rule or None,
+        "facets": {
+            "rule": [
+                {"value": r.code, "label": r.title, "count": counts[r.code]}
+                for r in Rule.objects.filter(is_active=True)
+            ]
+        },
+        "results": warnings,
+    }
     if request.GET.get("format") == "json":
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    return render(request, "compliance/list.html",
-                  {**data, "title": _("Avertissements de conformité")})
+    return render(request, "compliance/list.html", {**data, "title": _("Avertissements de conformité")})

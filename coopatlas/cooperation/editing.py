@@ -67,6 +67,7 @@ CONFIRM_MONTHS = 12
 
 # --------------------------------------------------------------------------- helpers
 
+
 @dataclass(frozen=True)
 class SourceRef:
     """A citation asked for by a caller (API, form), cited only inside the write's
@@ -83,8 +84,10 @@ def declared_source() -> Source:
     """The source of what a signed-in user declares without citing a document.
     Call it inside a transaction (it may create the document and the citation)."""
     document = source_document_get_or_create(
-        key=DECLARATION_KEY, title="Déclaration d'un utilisateur de l'atlas",
-        publisher="Atlas de la coopération décentralisée")
+        key=DECLARATION_KEY,
+        title="Déclaration d'un utilisateur de l'atlas",
+        publisher="Atlas de la coopération décentralisée",
+    )
     return source_cite(document=document)
 
 
@@ -95,16 +98,25 @@ def _version(value, record: Model | None = None) -> int:
     """The version a change was made on: a number, or the record's ETag
     (`"partnership-12-v3"`, as GET answers it) sent back in If-Match."""
     if value is None or value == "":
-        raise PreconditionRequired(_(
-            "version : envoyez la version de l'enregistrement que vous avez lue (champ "
-            "« version », paramètre ?version= ou en-tête If-Match avec l'ETag de la lecture) ; "
-            "elle évite d'écraser la modification d'un autre."), field="version")
+        raise PreconditionRequired(
+            _(
+                "version : envoyez la version de l'enregistrement que vous avez lue (champ "
+                "« version », paramètre ?version= ou en-tête If-Match avec l'ETag de la lecture) ; "
+                "elle évite d'écraser la modification d'un autre."
+            ),
+            field="version",
+        )
     try:
         number = history.version_from_etag(value, record)
     except ValueError as exc:
-        raise AppError(_("version : « %(value)s » n'est pas un numéro de version ; envoyez le "
-                         "nombre entier lu avec l'enregistrement.") % {"value": str(value)[:20]},
-                       field="version") from exc
+        raise AppError(
+            _(
+                "version : « %(value)s » n'est pas un numéro de version ; envoyez le "
+                "nombre entier lu avec l'enregistrement."
+            )
+            % {"value": str(value)[:20]},
+            field="version",
+        ) from exc
     if number < 1:
         raise AppError(_("version : un numéro de version commence à 1."), field="version")
     return number
@@ -114,26 +126,38 @@ def _lock(record: Model, version) -> Model:
     """Take the version: the first save of version N wins, any other gets Conflict."""
     sent = _version(version, record)
     model = type(record)
-    won = (model.objects.filter(pk=record.pk, version=sent, deleted_at__isnull=True)
-           .update(version=F("version") + 1, updated_at=timezone.now()))
+    won = model.objects.filter(pk=record.pk, version=sent, deleted_at__isnull=True).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
     current = model.objects.get(pk=record.pk)
     if won:
         return current
     if current.deleted_at:
-        raise Conflict(_("%(model)s « %(record)s » a été supprimé entre-temps ; rien n'a été "
-                         "enregistré.") % {"model": record._meta.verbose_name,
-                                           "record": str(current)[:80]},
-                       version=current.version,
-                       changes={"deleted_at": {"was": None, "now": str(current.deleted_at)}})
+        raise Conflict(
+            _("%(model)s « %(record)s » a été supprimé entre-temps ; rien n'a été enregistré.")
+            % {"model": record._meta.verbose_name, "record": str(current)[:80]},
+            version=current.version,
+            changes={"deleted_at": {"was": None, "now": str(current.deleted_at)}},
+        )
     changes = history.changes_since(record=current, version=sent)
     fields = ", ".join(changes) or _("état de publication")
-    raise Conflict(_("%(model)s « %(record)s » a été modifié depuis la version %(sent)s que vous "
-                     "avez lue (version actuelle %(current)s) ; champs modifiés entre-temps : "
-                     "%(fields)s. Rechargez-le, reportez vos changements et enregistrez à "
-                     "nouveau : rien n'a été écrit.")
-                   % {"model": record._meta.verbose_name, "record": str(current)[:80],
-                      "sent": sent, "current": current.version, "fields": fields},
-                   version=current.version, changes=changes)
+    raise Conflict(
+        _(
+            "%(model)s « %(record)s » a été modifié depuis la version %(sent)s que vous "
+            "avez lue (version actuelle %(current)s) ; champs modifiés entre-temps : "
+            "%(fields)s. Rechargez-le, reportez vos changements et enregistrez à "
+            "nouveau : rien n'a été écrit."
+        )
+        % {
+            "model": record._meta.verbose_name,
+            "record": str(current)[:80],
+            "sent": sent,
+            "current": current.version,
+            "fields": fields,
+        },
+        version=current.version,
+        changes=changes,
+    )
 
 
 def _status_for(record: Model) -> str:
@@ -142,25 +166,37 @@ def _status_for(record: Model) -> str:
     return DRAFT
 
 
-def _create(*, actor, create: Callable[[Source], Model], source: Source | SourceRef | None
-            ) -> Model:
+def _create(*, actor, create: Callable[[Source], Model], source: Source | SourceRef | None) -> Model:
     with transaction.atomic():
         if not scope_of(actor).any_role:
-            raise PermissionDenied(_("Seul un compte doté d'un rôle (rédacteur, animateur, "
-                                     "ambassade, administrateur) peut créer un enregistrement ; "
-                                     "demandez un rôle à un administrateur."), field="user")
+            raise PermissionDenied(
+                _(
+                    "Seul un compte doté d'un rôle (rédacteur, animateur, "
+                    "ambassade, administrateur) peut créer un enregistrement ; "
+                    "demandez un rôle à un administrateur."
+                ),
+                field="user",
+            )
         record = create(_cite(source) or declared_source())
         record.publication_status = _status_for(record)
         record.confirmed_at = timezone.now()
         record.save(update_fields=["publication_status", "confirmed_at"])
         require("create", user=actor, record=record)
-        history.change_record(record=record, action=Change.Action.CREATE, user=actor,
-                              before={}, after=history.snapshot(record))
+        history.change_record(
+            record=record, action=Change.Action.CREATE, user=actor, before={}, after=history.snapshot(record)
+        )
     return record
 
 
-def _update(*, actor, record: Model, version, save: Callable[[Model], Model],
-            kwargs: dict | None = None, review: bool = True) -> Model:
+def _update(
+    *,
+    actor,
+    record: Model,
+    version,
+    save: Callable[[Model], Model],
+    kwargs: dict | None = None,
+    review: bool = True,
+) -> Model:
     """`kwargs` are the fields `save` passes on: a `SourceRef` among them is cited here,
     inside the transaction, after the permission check.
 
@@ -180,16 +216,30 @@ def _update(*, actor, record: Model, version, save: Callable[[Model], Model],
         saved.confirmed_at = timezone.now()  # an edit confirms the record is up to date
         saved.save(update_fields=["confirmed_at"])
         require("edit", user=actor, record=saved)
-        history.change_record(record=saved, action=Change.Action.UPDATE, user=actor,
-                              before=before, after=history.snapshot(saved))
+        history.change_record(
+            record=saved,
+            action=Change.Action.UPDATE,
+            user=actor,
+            before=before,
+            after=history.snapshot(saved),
+        )
     return saved
 
 
 # --------------------------------------------------------------------------- review
 
 MINOR_FIELDS_FILE = Path(__file__).resolve().parent / "data" / "minor_fields.yaml"
-REVIEWED = frozenset({"partnership", "convention", "project", "fundingcontribution",
-                      "organisation", "partnerrequest", "contact"})
+REVIEWED = frozenset(
+    {
+        "partnership",
+        "convention",
+        "project",
+        "fundingcontribution",
+        "organisation",
+        "partnerrequest",
+        "contact",
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -202,14 +252,17 @@ def minor_fields() -> dict[str, frozenset[str]]:
 def _needs_review(*, actor, record: Model) -> bool:
     """Published records change only through validation, except by those who validate
     them (the ministry everywhere, an embassy in its country)."""
-    return (record._meta.model_name in REVIEWED
-            and record.publication_status == PUBLISHED
-            and not can_publish(user=actor, record=record))
+    return (
+        record._meta.model_name in REVIEWED
+        and record.publication_status == PUBLISHED
+        and not can_publish(user=actor, record=record)
+    )
 
 
 def pending_revision(record: Model) -> Revision | None:
-    return Revision.objects.filter(model=history.model_label(record), object_id=record.pk,
-                                   status=Revision.Status.PENDING).first()
+    return Revision.objects.filter(
+        model=history.model_label(record), object_id=record.pk, status=Revision.Status.PENDING
+    ).first()
 
 
 def _propose(*, actor, record: Model, version, save: Callable[[Model], Model]) -> Model | None:
@@ -231,19 +284,24 @@ def _propose(*, actor, record: Model, version, save: Callable[[Model], Model]) -
         transaction.savepoint_rollback(savepoint)
     changed_before, changed_after = history.diff(before, after)
     current = type(record).objects.get(pk=record.pk)
-    if not changed_after or set(changed_after) <= minor_fields().get(
-            record._meta.model_name, frozenset()):
+    if not changed_after or set(changed_after) <= minor_fields().get(record._meta.model_name, frozenset()):
         return None
     label = history.model_label(record)
-    Revision.objects.filter(model=label, object_id=record.pk,
-                            status=Revision.Status.PENDING).update(
-        status=Revision.Status.SUPERSEDED, decided_at=timezone.now(),
-        decided_by_email=getattr(actor, "email", ""))
+    Revision.objects.filter(model=label, object_id=record.pk, status=Revision.Status.PENDING).update(
+        status=Revision.Status.SUPERSEDED,
+        decided_at=timezone.now(),
+        decided_by_email=getattr(actor, "email", ""),
+    )
     current.pending_revision = Revision.objects.create(
-        model=label, object_id=record.pk, base_version=sent, data=after,
-        before=changed_before, after=changed_after,
+        model=label,
+        object_id=record.pk,
+        base_version=sent,
+        data=after,
+        before=changed_before,
+        after=changed_after,
         created_by=actor if getattr(actor, "pk", None) else None,
-        created_by_email=getattr(actor, "email", "") or "")
+        created_by_email=getattr(actor, "email", "") or "",
+    )
     return current
 
 
@@ -259,9 +317,11 @@ def _revision_record(revision: Revision) -> Model:
 
 def _revision_pending(revision: Revision) -> None:
     if revision.status != Revision.Status.PENDING:
-        raise Conflict(_("Cette révision n'est plus en attente (%(status)s) : rien n'a été "
-                         "fait.") % {"status": revision.get_status_display()},
-                       field="revision")
+        raise Conflict(
+            _("Cette révision n'est plus en attente (%(status)s) : rien n'a été fait.")
+            % {"status": revision.get_status_display()},
+            field="revision",
+        )
 
 
 def revision_apply(*, actor, revision: Revision) -> Model:
@@ -281,10 +341,14 @@ def revision_apply(*, actor, revision: Revision) -> Model:
         fresh.save()
         history.snapshot_apply_relations(fresh, revision.data)
         history.change_record(
-            record=fresh, action=Change.Action.UPDATE, user=actor, before=before,
+            record=fresh,
+            action=Change.Action.UPDATE,
+            user=actor,
+            before=before,
             after=history.snapshot(fresh),
             comment=_("révision n° %(id)s proposée par %(by)s, validée")
-            % {"id": revision.pk, "by": revision.created_by_email or "?"})
+            % {"id": revision.pk, "by": revision.created_by_email or "?"},
+        )
         revision.status = Revision.Status.APPLIED
         revision.decided_by_email = getattr(actor, "email", "") or ""
         revision.decided_at = timezone.now()
@@ -302,8 +366,7 @@ def revision_return(*, actor, revision: Revision, comment: str) -> Revision:
         require("return", user=actor, record=record)
         _revision_pending(revision)
         if not comment:
-            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."),
-                           field="comment")
+            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."), field="comment")
         revision.status = Revision.Status.RETURNED
         revision.comment = comment
         revision.decided_by_email = getattr(actor, "email", "") or ""
@@ -324,26 +387,41 @@ def _source(kwargs: dict) -> Source | SourceRef | None:
 
 # --------------------------------------------------------------------------- entities
 
+
 def partnership_create(*, actor, **kwargs) -> Partnership:
     source = _source(kwargs)
-    return _create(actor=actor, source=source,
-                   create=lambda cited: services.partnership_create(source=cited, **kwargs))
+    return _create(
+        actor=actor, source=source, create=lambda cited: services.partnership_create(source=cited, **kwargs)
+    )
 
 
 def partnership_update(*, actor, partnership: Partnership, version, **kwargs) -> Partnership:
-    return _update(actor=actor, record=partnership, version=version, kwargs=kwargs,
-                   save=lambda r: services.partnership_update(partnership=r, **kwargs))
+    return _update(
+        actor=actor,
+        record=partnership,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.partnership_update(partnership=r, **kwargs),
+    )
 
 
 def convention_create(*, actor, partnership: Partnership, **kwargs) -> Convention:
     source = _source(kwargs)
-    return _create(actor=actor, source=source, create=lambda cited: services.convention_create(
-        partnership=partnership, source=cited, **kwargs))
+    return _create(
+        actor=actor,
+        source=source,
+        create=lambda cited: services.convention_create(partnership=partnership, source=cited, **kwargs),
+    )
 
 
 def convention_update(*, actor, convention: Convention, version, **kwargs) -> Convention:
-    return _update(actor=actor, record=convention, version=version, kwargs=kwargs,
-                   save=lambda r: services.convention_update(convention=r, **kwargs))
+    return _update(
+        actor=actor,
+        record=convention,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.convention_update(convention=r, **kwargs),
+    )
 
 
 def _require_partnership_consent(*, actor, project: Project | None, kwargs: dict) -> None:
@@ -360,74 +438,111 @@ def _require_partnership_consent(*, actor, project: Project | None, kwargs: dict
     for partnership in wanted:
         if partnership.pk not in have and not can_edit(user=actor, record=partnership):
             # the slug is the caller's own input; the partnership's title may be a draft's
-            raise PermissionDenied(_(
-                "partnerships : « %(slug)s » n'est pas un partenariat de vos collectivités ; "
-                "un projet ne se rattache au partenariat d'une autre collectivité qu'avec son "
-                "accord : demandez à un rédacteur de cette collectivité (ou au ministère) de "
-                "faire le rattachement.") % {"slug": partnership.slug[:80]},
-                field="partnerships")
+            raise PermissionDenied(
+                _(
+                    "partnerships : « %(slug)s » n'est pas un partenariat de vos collectivités ; "
+                    "un projet ne se rattache au partenariat d'une autre collectivité qu'avec son "
+                    "accord : demandez à un rédacteur de cette collectivité (ou au ministère) de "
+                    "faire le rattachement."
+                )
+                % {"slug": partnership.slug[:80]},
+                field="partnerships",
+            )
 
 
 def project_create(*, actor, **kwargs) -> Project:
     source = _source(kwargs)
     _require_partnership_consent(actor=actor, project=None, kwargs=kwargs)
-    return _create(actor=actor, source=source,
-                   create=lambda cited: services.project_create(source=cited, **kwargs))
+    return _create(
+        actor=actor, source=source, create=lambda cited: services.project_create(source=cited, **kwargs)
+    )
 
 
 def project_update(*, actor, project: Project, version, **kwargs) -> Project:
     _require_partnership_consent(actor=actor, project=project, kwargs=kwargs)
-    return _update(actor=actor, record=project, version=version, kwargs=kwargs,
-                   save=lambda r: services.project_update(project=r, **kwargs))
+    return _update(
+        actor=actor,
+        record=project,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.project_update(project=r, **kwargs),
+    )
 
 
 def funding_add(*, actor, project: Project, **kwargs) -> FundingContribution:
     """A financing line; allowed to whoever may edit the project (checked on the line)."""
     source = _source(kwargs)
-    return _create(actor=actor, source=source, create=lambda cited: services.funding_add(
-        project=project, source=cited, **kwargs))
+    return _create(
+        actor=actor,
+        source=source,
+        create=lambda cited: services.funding_add(project=project, source=cited, **kwargs),
+    )
 
 
-def funding_update(*, actor, line: FundingContribution, version, amount,
-                   **kwargs) -> FundingContribution:
+def funding_update(*, actor, line: FundingContribution, version, amount, **kwargs) -> FundingContribution:
     kwargs.setdefault("source", None)
-    return _update(actor=actor, record=line, version=version, kwargs=kwargs,
-                   save=lambda r: services.funding_update(
-                       line=r, amount=amount, **{**kwargs, "source": kwargs["source"] or r.source}))
+    return _update(
+        actor=actor,
+        record=line,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.funding_update(
+            line=r, amount=amount, **{**kwargs, "source": kwargs["source"] or r.source}
+        ),
+    )
 
 
 def organisation_create(*, actor, **kwargs) -> Organisation:
     source = _source(kwargs)
-    return _create(actor=actor, source=source,
-                   create=lambda cited: services.organisation_create(source=cited, **kwargs))
+    return _create(
+        actor=actor, source=source, create=lambda cited: services.organisation_create(source=cited, **kwargs)
+    )
 
 
 def organisation_update(*, actor, organisation: Organisation, version, **kwargs) -> Organisation:
-    return _update(actor=actor, record=organisation, version=version, kwargs=kwargs,
-                   save=lambda r: services.organisation_update(organisation=r, **kwargs))
+    return _update(
+        actor=actor,
+        record=organisation,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.organisation_update(organisation=r, **kwargs),
+    )
 
 
 def partner_request_create(*, actor, **kwargs) -> PartnerRequest:
     source = _source(kwargs)
-    return _create(actor=actor, source=source,
-                   create=lambda cited: services.partner_request_create(source=cited, **kwargs))
+    return _create(
+        actor=actor,
+        source=source,
+        create=lambda cited: services.partner_request_create(source=cited, **kwargs),
+    )
 
 
-def partner_request_update(*, actor, request: PartnerRequest, version,
-                           **kwargs) -> PartnerRequest:
-    return _update(actor=actor, record=request, version=version, kwargs=kwargs,
-                   save=lambda r: services.partner_request_update(request=r, **kwargs))
+def partner_request_update(*, actor, request: PartnerRequest, version, **kwargs) -> PartnerRequest:
+    return _update(
+        actor=actor,
+        record=request,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.partner_request_update(request=r, **kwargs),
+    )
 
 
 def contact_create(*, actor, **kwargs) -> Contact:
     source = _source(kwargs)
-    return _create(actor=actor, source=source,
-                   create=lambda cited: services.contact_create(source=cited, **kwargs))
+    return _create(
+        actor=actor, source=source, create=lambda cited: services.contact_create(source=cited, **kwargs)
+    )
 
 
 def contact_update(*, actor, contact: Contact, version, **kwargs) -> Contact:
-    return _update(actor=actor, record=contact, version=version, kwargs=kwargs,
-                   save=lambda r: services.contact_update(contact=r, **kwargs))
+    return _update(
+        actor=actor,
+        record=contact,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.contact_update(contact=r, **kwargs),
+    )
 
 
 PERSONAL_FIELDS = ("name", "email", "phone")
@@ -438,11 +553,14 @@ def contact_erase(*, actor, contact: Contact, version) -> Contact:
     The history is scrubbed too: an erased e-mail must not survive in old snapshots."""
     with transaction.atomic():
         # an erasure on request applies at once, published or not (no review)
-        saved = _update(actor=actor, record=contact, version=version, review=False,
-                        save=lambda r: services.contact_update(
-                            contact=r, **dict.fromkeys(PERSONAL_FIELDS, "")))
-        for change in Change.objects.filter(model=history.model_label(saved),
-                                            object_id=saved.pk):
+        saved = _update(
+            actor=actor,
+            record=contact,
+            version=version,
+            review=False,
+            save=lambda r: services.contact_update(contact=r, **dict.fromkeys(PERSONAL_FIELDS, "")),
+        )
+        for change in Change.objects.filter(model=history.model_label(saved), object_id=saved.pk):
             for part in (change.before, change.after, change.snapshot):
                 for name in PERSONAL_FIELDS:
                     if part.get(name):
@@ -453,6 +571,7 @@ def contact_erase(*, actor, contact: Contact, version) -> Contact:
 
 # --------------------------------------------------------------------------- delete, restore
 
+
 def record_delete(*, actor, record: Model, version) -> Model:
     """Reversible: the row stays, marked deleted; `record_undelete` brings it back.
     A financing line is removed for real (the budget check counts every line); its last
@@ -462,15 +581,21 @@ def record_delete(*, actor, record: Model, version) -> Model:
         fresh = _lock(record, version)
         if isinstance(fresh, FundingContribution):
             before = history.snapshot(fresh)
-            history.change_record(record=fresh, action=Change.Action.DELETE, user=actor,
-                                  before=before, after={})
+            history.change_record(
+                record=fresh, action=Change.Action.DELETE, user=actor, before=before, after={}
+            )
             services.funding_remove(line=fresh)
             return fresh
         before = history.workflow_state(fresh)
         fresh.deleted_at = timezone.now()
         fresh.save(update_fields=["deleted_at"])
-        history.change_record(record=fresh, action=Change.Action.DELETE, user=actor,
-                              before=before, after=history.workflow_state(fresh))
+        history.change_record(
+            record=fresh,
+            action=Change.Action.DELETE,
+            user=actor,
+            before=before,
+            after=history.workflow_state(fresh),
+        )
     return fresh
 
 
@@ -478,26 +603,40 @@ def record_undelete(*, actor, record: Model) -> Model:
     with transaction.atomic():
         require("undelete", user=actor, record=record)
         if record.deleted_at is None:
-            raise AppError(_("%(model)s « %(record)s » n'est pas supprimé : il n'y a rien à "
-                             "rétablir.") % {"model": record._meta.verbose_name,
-                                              "record": str(record)[:80]}, field="deleted_at")
+            raise AppError(
+                _("%(model)s « %(record)s » n'est pas supprimé : il n'y a rien à rétablir.")
+                % {"model": record._meta.verbose_name, "record": str(record)[:80]},
+                field="deleted_at",
+            )
         model = type(record)
         model.objects.filter(pk=record.pk).update(version=F("version") + 1, deleted_at=None)
         fresh = model.objects.get(pk=record.pk)
-        history.change_record(record=fresh, action=Change.Action.UNDELETE, user=actor,
-                              before=history.workflow_state(record),
-                              after=history.workflow_state(fresh))
+        history.change_record(
+            record=fresh,
+            action=Change.Action.UNDELETE,
+            user=actor,
+            before=history.workflow_state(record),
+            after=history.workflow_state(fresh),
+        )
     return fresh
 
 
 def funding_undelete(*, actor, line_id: int) -> FundingContribution:
     """Recreate a removed financing line, with its id, from its last snapshot."""
-    last = (Change.objects.filter(model="cooperation.fundingcontribution", object_id=line_id)
-            .order_by("-at", "-id").first())
+    last = (
+        Change.objects.filter(model="cooperation.fundingcontribution", object_id=line_id)
+        .order_by("-at", "-id")
+        .first()
+    )
     if last is None or last.action != Change.Action.DELETE:
-        raise NotFound(_("id : aucune ligne de financement supprimée n° %(id)s dans "
-                         "l'historique ; vérifiez le numéro de la ligne.") % {"id": line_id},
-                       field="id")
+        raise NotFound(
+            _(
+                "id : aucune ligne de financement supprimée n° %(id)s dans "
+                "l'historique ; vérifiez le numéro de la ligne."
+            )
+            % {"id": line_id},
+            field="id",
+        )
     with transaction.atomic():
         line = FundingContribution(pk=line_id, version=last.version + 1)
         history.snapshot_apply(line, last.snapshot)
@@ -505,8 +644,9 @@ def funding_undelete(*, actor, line_id: int) -> FundingContribution:
         _full_clean(line)
         line.save(force_insert=True)
         require("undelete", user=actor, record=line)  # on the saved line; rolled back if not
-        history.change_record(record=line, action=Change.Action.UNDELETE, user=actor,
-                              before={}, after=history.snapshot(line))
+        history.change_record(
+            record=line, action=Change.Action.UNDELETE, user=actor, before={}, after=history.snapshot(line)
+        )
     return line
 
 
@@ -516,37 +656,57 @@ def _full_clean(record: Model) -> None:
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         field, messages = next(iter(errors.items()))
-        raise AppError(_("Cette version ne peut pas être rétablie telle quelle (%(field)s : "
-                         "%(messages)s) ; corrigez l'enregistrement actuel à la main.")
-                       % {"field": field, "messages": " ".join(messages)},
-                       field=field, errors={k: list(v) for k, v in errors.items()}) from exc
+        raise AppError(
+            _(
+                "Cette version ne peut pas être rétablie telle quelle (%(field)s : "
+                "%(messages)s) ; corrigez l'enregistrement actuel à la main."
+            )
+            % {"field": field, "messages": " ".join(messages)},
+            field=field,
+            errors={k: list(v) for k, v in errors.items()},
+        ) from exc
 
 
 def record_restore(*, actor, record: Model, to_version: int, version=None) -> Model:
     """Bring back the content of an earlier version (a new version, logged as a restore)."""
     with transaction.atomic():
         require("restore", user=actor, record=record)
-        target = (Change.objects.filter(model=history.model_label(record), object_id=record.pk,
-                                        version=to_version).exclude(snapshot={})
-                  .order_by("-at", "-id").first())
+        target = (
+            Change.objects.filter(model=history.model_label(record), object_id=record.pk, version=to_version)
+            .exclude(snapshot={})
+            .order_by("-at", "-id")
+            .first()
+        )
         if target is None:
-            known = sorted(set(Change.objects.filter(
-                model=history.model_label(record), object_id=record.pk)
-                .values_list("version", flat=True)))
-            raise AppError(_("to_version : aucune version %(version)s enregistrée dans "
-                             "l'historique ; versions disponibles : %(known)s.")
-                           % {"version": to_version,
-                              "known": ", ".join(map(str, known)) or _("aucune")},
-                           field="to_version")
+            known = sorted(
+                set(
+                    Change.objects.filter(model=history.model_label(record), object_id=record.pk).values_list(
+                        "version", flat=True
+                    )
+                )
+            )
+            raise AppError(
+                _(
+                    "to_version : aucune version %(version)s enregistrée dans "
+                    "l'historique ; versions disponibles : %(known)s."
+                )
+                % {"version": to_version, "known": ", ".join(map(str, known)) or _("aucune")},
+                field="to_version",
+            )
         fresh = _lock(record, record.version if version is None else version)
         before = history.snapshot(fresh)
         history.snapshot_apply(fresh, target.snapshot)
         _full_clean(fresh)
         fresh.save()
         history.snapshot_apply_relations(fresh, target.snapshot)
-        history.change_record(record=fresh, action=Change.Action.RESTORE, user=actor,
-                              before=before, after=history.snapshot(fresh),
-                              comment=f"version {to_version}")
+        history.change_record(
+            record=fresh,
+            action=Change.Action.RESTORE,
+            user=actor,
+            before=before,
+            after=history.snapshot(fresh),
+            comment=f"version {to_version}",
+        )
     return fresh
 
 
@@ -561,33 +721,39 @@ TRANSITIONS = {
 }
 
 
-def record_transition(*, actor, record: Model, action: str, version=None,
-                      comment: str = "") -> Model:
+def record_transition(*, actor, record: Model, action: str, version=None, comment: str = "") -> Model:
     """Move a record along the publication workflow. `version` is optional here: a status
     change does not overwrite content, but when sent it is checked like any save."""
     if action not in TRANSITIONS:
-        raise AppError(_("action : « %(action)s » est inconnue ; actions possibles : "
-                         "%(actions)s.") % {"action": action[:20],
-                                             "actions": ", ".join(TRANSITIONS)},
-                       field="action")
+        raise AppError(
+            _("action : « %(action)s » est inconnue ; actions possibles : %(actions)s.")
+            % {"action": action[:20], "actions": ", ".join(TRANSITIONS)},
+            field="action",
+        )
     if isinstance(record, FundingContribution):
-        raise AppError(_("Une ligne de financement suit la publication de son projet : "
-                         "soumettez ou publiez le projet."), field="action")
+        raise AppError(
+            _("Une ligne de financement suit la publication de son projet : soumettez ou publiez le projet."),
+            field="action",
+        )
     sources, target = TRANSITIONS[action]
     comment = (comment or "").strip()
     with transaction.atomic():
         require(action, user=actor, record=record)
         if record.publication_status not in sources:
-            raise AppError(_("publication_status : un enregistrement à l'état « %(status)s » ne "
-                             "peut pas être %(done)s ; il faut l'état « %(needed)s ».")
-                           % {"status": record.get_publication_status_display(),
-                              "done": _DONE[action],
-                              "needed": ", ".join(str(PublicationStatus(s).label)
-                                                  for s in sources)},
-                           field="publication_status")
+            raise AppError(
+                _(
+                    "publication_status : un enregistrement à l'état « %(status)s » ne "
+                    "peut pas être %(done)s ; il faut l'état « %(needed)s »."
+                )
+                % {
+                    "status": record.get_publication_status_display(),
+                    "done": _DONE[action],
+                    "needed": ", ".join(str(PublicationStatus(s).label) for s in sources),
+                },
+                field="publication_status",
+            )
         if action == "return" and not comment:
-            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."),
-                           field="comment")
+            raise AppError(_("comment : dites au rédacteur ce qu'il doit corriger."), field="comment")
         fresh = _lock(record, record.version if version is None else version)
         before = history.workflow_state(fresh)
         fresh.publication_status = target
@@ -596,14 +762,23 @@ def record_transition(*, actor, record: Model, action: str, version=None,
         fresh.save(update_fields=["publication_status", "returned_comment"])
         if isinstance(fresh, Project):
             fresh.funding.update(publication_status=target)
-        history.change_record(record=fresh, action=Change.Action.STATUS, user=actor,
-                              before=before, after=history.workflow_state(fresh),
-                              comment=comment)
+        history.change_record(
+            record=fresh,
+            action=Change.Action.STATUS,
+            user=actor,
+            before=before,
+            after=history.workflow_state(fresh),
+            comment=comment,
+        )
     return fresh
 
 
-_DONE = {"submit": gettext_lazy("soumis"), "publish": gettext_lazy("publié"),
-         "return": gettext_lazy("renvoyé"), "archive": gettext_lazy("archivé")}
+_DONE = {
+    "submit": gettext_lazy("soumis"),
+    "publish": gettext_lazy("publié"),
+    "return": gettext_lazy("renvoyé"),
+    "archive": gettext_lazy("archivé"),
+}
 
 
 def record_submit(*, actor, record: Model, version=None) -> Model:
@@ -615,8 +790,7 @@ def record_publish(*, actor, record: Model, version=None) -> Model:
 
 
 def record_return(*, actor, record: Model, comment: str, version=None) -> Model:
-    return record_transition(actor=actor, record=record, action="return", version=version,
-                             comment=comment)
+    return record_transition(actor=actor, record=record, action="return", version=version, comment=comment)
 
 
 def record_archive(*, actor, record: Model, version=None) -> Model:
@@ -624,19 +798,26 @@ def record_archive(*, actor, record: Model, version=None) -> Model:
 
 
 def record_confirm(*, actor, record: Model) -> Model:
-    """"Still true" in one click: no content change, so no new version and no conflict."""
+    """ "Still true" in one click: no content change, so no new version and no conflict."""
     with transaction.atomic():
         require("confirm", user=actor, record=record)
         if record.deleted_at:
-            raise AppError(_("Un enregistrement supprimé ne se confirme pas ; rétablissez-le "
-                             "d'abord."), field="deleted_at")
+            raise AppError(
+                _("Un enregistrement supprimé ne se confirme pas ; rétablissez-le d'abord."),
+                field="deleted_at",
+            )
         now = timezone.now()
         type(record).objects.filter(pk=record.pk).update(confirmed_at=now)
         record.confirmed_at = now
-        Change.objects.create(model=history.model_label(record), object_id=record.pk,
-                              version=record.version, action=Change.Action.CONFIRM,
-                              user=actor, user_email=actor.email,
-                              after={"confirmed_at": now.isoformat()})
+        Change.objects.create(
+            model=history.model_label(record),
+            object_id=record.pk,
+            version=record.version,
+            action=Change.Action.CONFIRM,
+            user=actor,
+            user_email=actor.email,
+            after={"confirmed_at": now.isoformat()},
+        )
     return record
 
 

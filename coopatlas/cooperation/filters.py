@@ -57,8 +57,7 @@ class AtlasFilters:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value in (None, "") or (f.name, value) in (("page", 1),
-                                                          ("page_size", PAGE_SIZE_DEFAULT)):
+            if value in (None, "") or (f.name, value) in (("page", 1), ("page_size", PAGE_SIZE_DEFAULT)):
                 continue
             out[f.name] = str(value)
         return out
@@ -85,23 +84,26 @@ def _int(params: Mapping[str, str], name: str, *, low: int, high: int, hint: str
         value = parse_int(raw, field=name, minimum=low, maximum=high)
     except BadNumber as exc:
         if exc.reason == "syntax":
-            raise AppError(f"« {name} » doit être un nombre entier ({hint}) ; reçu "
-                           f"« {raw[:40]} ».", field=name) from exc
-        raise AppError(f"« {name} » doit être compris entre {low} et {high} ({hint}) ; "
-                       f"reçu {raw[:40]}.", field=name) from exc
+            raise AppError(
+                f"« {name} » doit être un nombre entier ({hint}) ; reçu « {raw[:40]} ».", field=name
+            ) from exc
+        raise AppError(
+            f"« {name} » doit être compris entre {low} et {high} ({hint}) ; reçu {raw[:40]}.", field=name
+        ) from exc
     return value
 
 
-def _code(params: Mapping[str, str], name: str, pattern: re.Pattern, *, upper: bool,
-          hint: str) -> str | None:
+def _code(params: Mapping[str, str], name: str, pattern: re.Pattern, *, upper: bool, hint: str) -> str | None:
     raw = _text(params, name)
     if raw == "":
         return None
     value = raw.upper() if upper else raw.lower()
     if not pattern.match(value):
-        raise AppError(_("« %(name)s » : valeur « %(raw)s » non reconnue ; attendu %(hint)s.")
-                       % {"name": name, "raw": raw[:40], "hint": hint},
-                       field=name)
+        raise AppError(
+            _("« %(name)s » : valeur « %(raw)s » non reconnue ; attendu %(hint)s.")
+            % {"name": name, "raw": raw[:40], "hint": hint},
+            field=name,
+        )
     return value
 
 
@@ -113,36 +115,69 @@ def filters_from_params(params: Mapping[str, str]) -> AtlasFilters:
     """
     q = _text(params, "q")
     if len(q) > Q_MAX_LENGTH:
-        raise AppError(_("« q » : la recherche est limitée à %(Q_MAX_LENGTH)s caractères (reçu "
-                         "%(count)s).") % {"Q_MAX_LENGTH": Q_MAX_LENGTH, "count": len(q)}, field="q")
+        raise AppError(
+            _("« q » : la recherche est limitée à %(Q_MAX_LENGTH)s caractères (reçu %(count)s).")
+            % {"Q_MAX_LENGTH": Q_MAX_LENGTH, "count": len(q)},
+            field="q",
+        )
     year_from = _int(params, "year_from", low=YEAR_MIN, high=YEAR_MAX, hint=_("une année, ex. 2010"))
     year_to = _int(params, "year_to", low=YEAR_MIN, high=YEAR_MAX, hint=_("une année, ex. 2020"))
     if year_from and year_to and year_from > year_to:
-        raise AppError(_("« year_from » (%(year_from)s) est postérieure à « year_to » "
-                         "(%(year_to)s).") % {"year_from": year_from, "year_to": year_to},
-                       field="year_from")
+        raise AppError(
+            _("« year_from » (%(year_from)s) est postérieure à « year_to » (%(year_to)s).")
+            % {"year_from": year_from, "year_to": year_to},
+            field="year_from",
+        )
     filters = AtlasFilters(
         q=q,
-        country=_code(params, "country", _ISO2, upper=True,
-                      hint=_("un code pays ISO 3166-1 alpha-2, ex. ML pour le Mali")),
-        area=_code(params, "area", _AREA, upper=True,
-                   hint=_("un code de subdivision ISO 3166-2, ex. ML-5 pour la région de Mopti")),
-        french_region=_code(params, "french_region", _REGION, upper=True,
-                            hint=_("un code INSEE de région, ex. 53 pour la Bretagne")),
-        french_departement=_code(params, "french_departement", _DEPARTEMENT, upper=True,
-                                 hint=_("un code INSEE de département, ex. 35, 2A ou 971")),
+        country=_code(
+            params,
+            "country",
+            _ISO2,
+            upper=True,
+            hint=_("un code pays ISO 3166-1 alpha-2, ex. ML pour le Mali"),
+        ),
+        area=_code(
+            params,
+            "area",
+            _AREA,
+            upper=True,
+            hint=_("un code de subdivision ISO 3166-2, ex. ML-5 pour la région de Mopti"),
+        ),
+        french_region=_code(
+            params,
+            "french_region",
+            _REGION,
+            upper=True,
+            hint=_("un code INSEE de région, ex. 53 pour la Bretagne"),
+        ),
+        french_departement=_code(
+            params,
+            "french_departement",
+            _DEPARTEMENT,
+            upper=True,
+            hint=_("un code INSEE de département, ex. 35, 2A ou 971"),
+        ),
         kind=_code(params, "kind", _TOKEN, upper=False, hint=_("un type, ex. cooperation")),
-        authority_kind=_code(params, "authority_kind", _TOKEN, upper=False,
-                             hint=_("un type de collectivité, ex. commune")),
-        theme=_code(params, "theme", _TOKEN, upper=False,
-                    hint=_("le slug d'une thématique, ex. eau-et-assainissement")),
+        authority_kind=_code(
+            params, "authority_kind", _TOKEN, upper=False, hint=_("un type de collectivité, ex. commune")
+        ),
+        theme=_code(
+            params,
+            "theme",
+            _TOKEN,
+            upper=False,
+            hint=_("le slug d'une thématique, ex. eau-et-assainissement"),
+        ),
         sdg=_int(params, "sdg", low=1, high=17, hint=_("un numéro d'ODD de 1 à 17")),
         status=_code(params, "status", _TOKEN, upper=False, hint=_("un statut, ex. active")),
         year_from=year_from,
         year_to=year_to,
         page=_int(params, "page", low=1, high=10**6, hint=_("1 pour la première page")) or 1,
-        page_size=_int(params, "page_size", low=1, high=PAGE_SIZE_MAX,
-                       hint=_("de 1 à %(max)s") % {"max": PAGE_SIZE_MAX}) or PAGE_SIZE_DEFAULT,
+        page_size=_int(
+            params, "page_size", low=1, high=PAGE_SIZE_MAX, hint=_("de 1 à %(max)s") % {"max": PAGE_SIZE_MAX}
+        )
+        or PAGE_SIZE_DEFAULT,
     )
     _check_codes_exist(filters)
     return filters
@@ -153,23 +188,41 @@ def _check_codes_exist(filters: AtlasFilters) -> None:
     from coopatlas.reference.models import Theme
 
     if filters.country and not Country.objects.filter(iso2=filters.country).exists():
-        raise AppError(_("« country » : aucun pays de code « %(country)s » ; utilisez un code "
-                         "ISO 3166-1 alpha-2, ex. ML pour le Mali, BF pour le Burkina Faso.")
-                       % {"country": filters.country},
-                       field="country")
+        raise AppError(
+            _(
+                "« country » : aucun pays de code « %(country)s » ; utilisez un code "
+                "ISO 3166-1 alpha-2, ex. ML pour le Mali, BF pour le Burkina Faso."
+            )
+            % {"country": filters.country},
+            field="country",
+        )
     if filters.area and not AdministrativeArea.objects.filter(code=filters.area).exists():
-        raise AppError(_("« area » : aucun territoire de code « %(area)s » ; utilisez un code "
-                         "ISO 3166-2, ex. ML-5 (Mopti).") % {"area": filters.area}, field="area")
+        raise AppError(
+            _(
+                "« area » : aucun territoire de code « %(area)s » ; utilisez un code "
+                "ISO 3166-2, ex. ML-5 (Mopti)."
+            )
+            % {"area": filters.area},
+            field="area",
+        )
     for name, kind in (("french_region", "region"), ("french_departement", "departement")):
         code = getattr(filters, name)
-        if code and not LocalAuthority.objects.filter(country_id="FR", kind=kind,
-                                                      insee_code=code).exists():
+        if code and not LocalAuthority.objects.filter(country_id="FR", kind=kind, insee_code=code).exists():
             what = _("aucune région") if kind == "region" else _("aucun département")
-            raise AppError(_("« %(name)s » : %(what)s de code INSEE « %(code)s ».")
-                           % {"name": name, "what": what, "code": code}, field=name)
+            raise AppError(
+                _("« %(name)s » : %(what)s de code INSEE « %(code)s ».")
+                % {"name": name, "what": what, "code": code},
+                field=name,
+            )
     if filters.theme and not Theme.objects.filter(slug=filters.theme).exists():
-        raise AppError(_("« theme » : aucune thématique « %(theme)s » ; les slugs figurent "
-                         "dans les facettes « theme » des listes.") % {"theme": filters.theme}, field="theme")
+        raise AppError(
+            _(
+                "« theme » : aucune thématique « %(theme)s » ; les slugs figurent "
+                "dans les facettes « theme » des listes."
+            )
+            % {"theme": filters.theme},
+            field="theme",
+        )
 
 
 def check_choice(*, field: str, value: str | None, choices) -> str | None:
@@ -178,7 +231,9 @@ def check_choice(*, field: str, value: str | None, choices) -> str | None:
         return None
     allowed = [c for c, _ in choices]
     if value not in allowed:
-        raise AppError(_("« %(field)s » : valeur « %(value)s » non reconnue ici ; valeurs "
-                         "acceptées : %(allowed)s.")
-                       % {"field": field, "value": value, "allowed": ', '.join(allowed)}, field=field)
+        raise AppError(
+            _("« %(field)s » : valeur « %(value)s » non reconnue ici ; valeurs acceptées : %(allowed)s.")
+            % {"field": field, "value": value, "allowed": ", ".join(allowed)},
+            field=field,
+        )
     return value

@@ -46,8 +46,9 @@ class Record(TimeStamped):
     objects = RecordQuerySet.as_manager()
 
     source = models.ForeignKey("core.Source", on_delete=models.PROTECT, related_name="+")
-    publication_status = models.CharField(max_length=12, choices=PublicationStatus.choices,
-                                          default=PublicationStatus.PUBLISHED, db_index=True)
+    publication_status = models.CharField(
+        max_length=12, choices=PublicationStatus.choices, default=PublicationStatus.PUBLISHED, db_index=True
+    )
     version = models.PositiveIntegerField(default=1)
     is_synthetic = models.BooleanField(default=False)
     # Editing workflow (issue 3): deletion is reversible, so a deleted record keeps its row;
@@ -64,8 +65,9 @@ class Record(TimeStamped):
     def public_q(cls, prefix: str = "") -> Q:
         """Published and not deleted, its parents too; `prefix` reaches it through a relation
         (`Partnership.public_q("partnership")` on PartnershipParty)."""
-        return cls._own_and_parents_q(prefix, {"publication_status": PublicationStatus.PUBLISHED,
-                                               "deleted_at__isnull": True})
+        return cls._own_and_parents_q(
+            prefix, {"publication_status": PublicationStatus.PUBLISHED, "deleted_at__isnull": True}
+        )
 
     @classmethod
     def live_q(cls, prefix: str = "") -> Q:
@@ -109,8 +111,9 @@ class Organisation(Record):
     name = models.CharField(max_length=300)
     acronym = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    iati_type = models.ForeignKey("reference.OrganisationType", on_delete=models.PROTECT,
-                                  null=True, blank=True)
+    iati_type = models.ForeignKey(
+        "reference.OrganisationType", on_delete=models.PROTECT, null=True, blank=True
+    )
     country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, null=True, blank=True)
     iati_identifier = models.CharField(max_length=100, null=True, blank=True, unique=True)
     siren = models.CharField(max_length=9, null=True, blank=True, unique=True)
@@ -159,8 +162,9 @@ class Partnership(Record):
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=PartnershipKind.choices)
     # No silent "active": a status the source does not state stays unknown.
-    status = models.CharField(max_length=10, choices=PartnershipStatus.choices,
-                              default=PartnershipStatus.UNKNOWN)
+    status = models.CharField(
+        max_length=10, choices=PartnershipStatus.choices, default=PartnershipStatus.UNKNOWN
+    )
     start_year = models.PositiveSmallIntegerField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -170,26 +174,35 @@ class Partnership(Record):
     )
     description = models.TextField(blank=True)
     history = models.TextField(blank=True)
-    parties = models.ManyToManyField("geo.LocalAuthority", through="PartnershipParty",
-                                     related_name="partnerships")
+    parties = models.ManyToManyField(
+        "geo.LocalAuthority", through="PartnershipParty", related_name="partnerships"
+    )
     themes = models.ManyToManyField("reference.Theme", blank=True, related_name="partnerships")
-    organisations = models.ManyToManyField(Organisation, blank=True, related_name="partnerships",
-                                           help_text="Associations and operators involved")
+    organisations = models.ManyToManyField(
+        Organisation, blank=True, related_name="partnerships", help_text="Associations and operators involved"
+    )
 
     class Meta:
         verbose_name = _("partenariat")
         verbose_name_plural = _("partenariats")
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(name="partnership_end_after_start_year",
-                                   condition=Q(end_year__isnull=True) | Q(start_year__isnull=True)
-                                   | Q(end_year__gte=F("start_year"))),
-            models.CheckConstraint(name="partnership_end_after_start_date",
-                                   condition=Q(end_date__isnull=True) | Q(start_date__isnull=True)
-                                   | Q(end_date__gte=F("start_date"))),
-            models.CheckConstraint(name="partnership_years_plausible",
-                                   condition=Q(start_year__isnull=True)
-                                   | Q(start_year__gte=1900, start_year__lte=2100)),
+            models.CheckConstraint(
+                name="partnership_end_after_start_year",
+                condition=Q(end_year__isnull=True)
+                | Q(start_year__isnull=True)
+                | Q(end_year__gte=F("start_year")),
+            ),
+            models.CheckConstraint(
+                name="partnership_end_after_start_date",
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+            ),
+            models.CheckConstraint(
+                name="partnership_years_plausible",
+                condition=Q(start_year__isnull=True) | Q(start_year__gte=1900, start_year__lte=2100),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,16 +213,12 @@ class Partnership(Record):
 
 
 class PartnershipParty(models.Model):
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
-                                    related_name="party_links")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                  related_name="party_links")
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="party_links")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT, related_name="party_links")
     joined_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["partnership", "authority"], name="party_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["partnership", "authority"], name="party_unique")]
 
 
 class Convention(Record):
@@ -217,8 +226,7 @@ class Convention(Record):
 
     PUBLIC_PARENTS = ("partnership",)
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
-                                    related_name="conventions")
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="conventions")
     title = models.CharField(max_length=500)
     parties = models.ManyToManyField("geo.LocalAuthority", related_name="conventions")
     purpose = models.TextField(blank=True)
@@ -230,21 +238,25 @@ class Convention(Record):
     estimated_commitment = models.DecimalField(**MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3, default="EUR")
     language = models.CharField(max_length=10, default="fr")
-    council_vote_on = models.DateField(null=True, blank=True,
-                                       help_text="Date of the council's deliberation")
-    legality_control_on = models.DateField(null=True, blank=True,
-                                           help_text="Date sent to the prefecture's legality control")
+    council_vote_on = models.DateField(null=True, blank=True, help_text="Date of the council's deliberation")
+    legality_control_on = models.DateField(
+        null=True, blank=True, help_text="Date sent to the prefecture's legality control"
+    )
 
     class Meta:
         verbose_name = _("convention")
         verbose_name_plural = _("conventions")
         constraints = [
-            models.CheckConstraint(name="convention_commitment_non_negative",
-                                   condition=Q(estimated_commitment__isnull=True)
-                                   | Q(estimated_commitment__gte=0)),
-            models.CheckConstraint(name="convention_ends_after_starts",
-                                   condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True)
-                                   | Q(ends_on__gte=F("starts_on"))),
+            models.CheckConstraint(
+                name="convention_commitment_non_negative",
+                condition=Q(estimated_commitment__isnull=True) | Q(estimated_commitment__gte=0),
+            ),
+            models.CheckConstraint(
+                name="convention_ends_after_starts",
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,28 +281,29 @@ class Project(Record):
     context = models.TextField(blank=True, help_text="Context and history")
     objective = models.TextField(blank=True)
     description = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=ProjectStatus.choices,
-                              default=ProjectStatus.UNKNOWN, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.UNKNOWN, db_index=True
+    )
     start_year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     start_date = models.DateField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     partnerships = models.ManyToManyField(Partnership, blank=True, related_name="projects")
-    authorities = models.ManyToManyField("geo.LocalAuthority", through="ProjectParticipant",
-                                         related_name="projects")
-    operators = models.ManyToManyField(Organisation, through="ProjectOperator",
-                                       related_name="operated_projects")
-    countries = models.ManyToManyField("geo.Country", blank=True, related_name="projects",
-                                       help_text="Recipient countries")
+    authorities = models.ManyToManyField(
+        "geo.LocalAuthority", through="ProjectParticipant", related_name="projects"
+    )
+    operators = models.ManyToManyField(
+        Organisation, through="ProjectOperator", related_name="operated_projects"
+    )
+    countries = models.ManyToManyField(
+        "geo.Country", blank=True, related_name="projects", help_text="Recipient countries"
+    )
     areas = models.ManyToManyField("geo.AdministrativeArea", blank=True, related_name="projects")
     places = models.ManyToManyField("geo.Place", blank=True, related_name="projects")
-    themes = models.ManyToManyField("reference.Theme", through="ProjectTheme",
-                                    related_name="projects")
-    sectors = models.ManyToManyField("reference.Sector", through="ProjectSector",
-                                     related_name="projects")
+    themes = models.ManyToManyField("reference.Theme", through="ProjectTheme", related_name="projects")
+    sectors = models.ManyToManyField("reference.Sector", through="ProjectSector", related_name="projects")
     sdg_goals = models.ManyToManyField("reference.SdgGoal", blank=True, related_name="projects")
-    sdg_targets = models.ManyToManyField("reference.SdgTarget", blank=True,
-                                         related_name="projects")
+    sdg_targets = models.ManyToManyField("reference.SdgTarget", blank=True, related_name="projects")
     budget = models.DecimalField(**MONEY, null=True, blank=True)
     currency = models.CharField(max_length=3, default="EUR")
     beneficiaries = models.TextField(blank=True)
@@ -305,14 +318,21 @@ class Project(Record):
         verbose_name_plural = _("projets")
         ordering = ["-start_year", "title"]
         constraints = [
-            models.CheckConstraint(name="project_budget_non_negative",
-                                   condition=Q(budget__isnull=True) | Q(budget__gte=0)),
-            models.CheckConstraint(name="project_end_after_start_year",
-                                   condition=Q(end_year__isnull=True) | Q(start_year__isnull=True)
-                                   | Q(end_year__gte=F("start_year"))),
-            models.CheckConstraint(name="project_end_after_start_date",
-                                   condition=Q(end_date__isnull=True) | Q(start_date__isnull=True)
-                                   | Q(end_date__gte=F("start_date"))),
+            models.CheckConstraint(
+                name="project_budget_non_negative", condition=Q(budget__isnull=True) | Q(budget__gte=0)
+            ),
+            models.CheckConstraint(
+                name="project_end_after_start_year",
+                condition=Q(end_year__isnull=True)
+                | Q(start_year__isnull=True)
+                | Q(end_year__gte=F("start_year")),
+            ),
+            models.CheckConstraint(
+                name="project_end_after_start_date",
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -332,14 +352,13 @@ class ProjectParticipant(models.Model):
         PARTNER = "partner", _("Partenaire")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="participants")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                  related_name="participations")
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, related_name="participations"
+    )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.PARTNER)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "authority"], name="participant_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "authority"], name="participant_unique")]
 
 
 class ProjectOperator(models.Model):
@@ -350,14 +369,12 @@ class ProjectOperator(models.Model):
         FUNDING = "funding", _("Financeur")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="operator_links")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                     related_name="operator_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="operator_links")
     role = models.CharField(max_length=15, choices=Role.choices, default=Role.IMPLEMENTING)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["project", "organisation", "role"],
-                                    name="operator_unique")
+            models.UniqueConstraint(fields=["project", "organisation", "role"], name="operator_unique")
         ]
 
 
@@ -370,8 +387,9 @@ class ProjectTheme(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "theme"], name="project_theme_unique"),
-            models.UniqueConstraint(fields=["project"], condition=Q(is_main=True),
-                                    name="project_one_main_theme"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_main=True), name="project_one_main_theme"
+            ),
         ]
 
 
@@ -383,8 +401,9 @@ class ProjectSector(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "sector"], name="project_sector_unique"),
-            models.CheckConstraint(name="sector_percentage_range",
-                                   condition=Q(percentage__gt=0, percentage__lte=100)),
+            models.CheckConstraint(
+                name="sector_percentage_range", condition=Q(percentage__gt=0, percentage__lte=100)
+            ),
         ]
 
 
@@ -401,8 +420,9 @@ class ProjectPolicyMarker(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "marker"], name="project_marker_unique"),
-            models.CheckConstraint(name="marker_significance_0_2",
-                                   condition=Q(significance__gte=0, significance__lte=2)),
+            models.CheckConstraint(
+                name="marker_significance_0_2", condition=Q(significance__gte=0, significance__lte=2)
+            ),
         ]
 
 
@@ -434,12 +454,15 @@ class FundingContribution(Record):
         IN_KIND = "in_kind", _("Valorisation (en nature)")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funding")
-    funder_authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                         null=True, blank=True, related_name="contributions")
-    funder_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
-                                            blank=True, related_name="contributions")
-    instrument = models.CharField(max_length=20, choices=FundingInstrument.choices,
-                                  default=FundingInstrument.OWN_FUNDS)
+    funder_authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, null=True, blank=True, related_name="contributions"
+    )
+    funder_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="contributions"
+    )
+    instrument = models.CharField(
+        max_length=20, choices=FundingInstrument.choices, default=FundingInstrument.OWN_FUNDS
+    )
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="EUR")
     nature = models.CharField(max_length=10, choices=Nature.choices, default=Nature.CASH)
@@ -454,8 +477,10 @@ class FundingContribution(Record):
             models.CheckConstraint(name="funding_amount_non_negative", condition=Q(amount__gte=0)),
             models.CheckConstraint(
                 name="funding_exactly_one_funder",
-                condition=(Q(funder_authority__isnull=False, funder_organisation__isnull=True)
-                           | Q(funder_authority__isnull=True, funder_organisation__isnull=False)),
+                condition=(
+                    Q(funder_authority__isnull=False, funder_organisation__isnull=True)
+                    | Q(funder_authority__isnull=True, funder_organisation__isnull=False)
+                ),
             ),
             models.CheckConstraint(name="funding_currency_iso", condition=Q(currency__regex=r"^[A-Z]{3}$")),
         ]
@@ -471,10 +496,16 @@ class Programme(Record):
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
-    carrier_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
-                                             blank=True, related_name="programmes")
-    carrier_authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                          null=True, blank=True, related_name="carried_programmes")
+    carrier_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="programmes"
+    )
+    carrier_authority = models.ForeignKey(
+        "geo.LocalAuthority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_programmes",
+    )
     countries = models.ManyToManyField("geo.Country", blank=True, related_name="programmes")
     themes = models.ManyToManyField("reference.Theme", blank=True, related_name="programmes")
     budget_per_member = models.DecimalField(**MONEY, null=True, blank=True)
@@ -483,17 +514,19 @@ class Programme(Record):
     start_year = models.PositiveSmallIntegerField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     is_open = models.BooleanField(default=True, help_text="Open to new members")
-    members = models.ManyToManyField("geo.LocalAuthority", through="ProgrammeMembership",
-                                     related_name="programmes")
+    members = models.ManyToManyField(
+        "geo.LocalAuthority", through="ProgrammeMembership", related_name="programmes"
+    )
 
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         constraints = [
-            models.CheckConstraint(name="programme_budget_non_negative",
-                                   condition=(Q(budget_per_member__isnull=True)
-                                              | Q(budget_per_member__gte=0))
-                                   & (Q(budget_total__isnull=True) | Q(budget_total__gte=0))),
+            models.CheckConstraint(
+                name="programme_budget_non_negative",
+                condition=(Q(budget_per_member__isnull=True) | Q(budget_per_member__gte=0))
+                & (Q(budget_total__isnull=True) | Q(budget_total__gte=0)),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -509,9 +542,7 @@ class ProgrammeMembership(models.Model):
     joined_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["programme", "authority"], name="membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["programme", "authority"], name="membership_unique")]
 
 
 class PartnerRequest(Record):
@@ -522,10 +553,12 @@ class PartnerRequest(Record):
         MATCHED = "matched", _("Partenaire trouvé")
         CLOSED = "closed", _("Close")
 
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                  related_name="partner_requests")
-    registered_by = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="partner_requests")
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, related_name="partner_requests"
+    )
+    registered_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="partner_requests"
+    )
     description = models.TextField(blank=True)
     wishes = models.TextField(blank=True, help_text="Kind of French partner sought")
     themes = models.ManyToManyField("reference.Theme", blank=True, related_name="partner_requests")
@@ -547,14 +580,17 @@ class Contact(Record):
 
     name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=300)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True,
-                                     blank=True, related_name="contacts")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="contacts")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
+    )
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.CASCADE, null=True, blank=True, related_name="contacts"
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    country = models.ForeignKey("geo.Country", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="contacts")
+    country = models.ForeignKey(
+        "geo.Country", on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
     themes = models.ManyToManyField("reference.Theme", blank=True, related_name="contacts")
 
     class Meta:
@@ -574,17 +610,21 @@ class PartnerConfirmation(models.Model):
         CONFIRMED = "confirmed", _("Confirmé")
         CONTESTED = "contested", _("Contesté")
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, null=True,
-                                    blank=True, related_name="partner_confirmations")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="partner_confirmations")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                  related_name="partner_confirmations")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="partner_confirmations"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="partner_confirmations"
+    )
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, related_name="partner_confirmations"
+    )
     state = models.CharField(max_length=10, choices=State.choices)
     reason = models.TextField(blank=True, help_text="Why it is contested")
     account = models.TextField(blank=True, help_text="The partner side's results and needs")
-    by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-                           related_name="+")
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     by_email = models.EmailField(blank=True)
     at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
@@ -592,15 +632,21 @@ class PartnerConfirmation(models.Model):
     class Meta:
         verbose_name = _("réponse de la partie partenaire")
         constraints = [
-            models.CheckConstraint(name="partner_confirmation_one_record",
-                                   condition=Q(partnership__isnull=False, project__isnull=True)
-                                   | Q(partnership__isnull=True, project__isnull=False)),
-            models.CheckConstraint(name="partner_confirmation_contest_has_reason",
-                                   condition=~Q(state="contested") | ~Q(reason="")),
-            models.UniqueConstraint(fields=["partnership", "authority"],
-                                    name="partner_confirmation_partnership_unique"),
-            models.UniqueConstraint(fields=["project", "authority"],
-                                    name="partner_confirmation_project_unique"),
+            models.CheckConstraint(
+                name="partner_confirmation_one_record",
+                condition=Q(partnership__isnull=False, project__isnull=True)
+                | Q(partnership__isnull=True, project__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="partner_confirmation_contest_has_reason",
+                condition=~Q(state="contested") | ~Q(reason=""),
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "authority"], name="partner_confirmation_partnership_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "authority"], name="partner_confirmation_project_unique"
+            ),
         ]
 
     def __str__(self) -> str:

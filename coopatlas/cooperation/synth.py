@@ -50,22 +50,27 @@ class Scale:
 
 
 SCALES = {
-    "national": Scale(projects=12_129, french=4_756, foreign=9_889, countries=140,
-                      partnerships=10_400),
-    "10x": Scale(projects=121_290, french=47_560, foreign=98_890, countries=140,
-                 partnerships=104_000),
+    "national": Scale(projects=12_129, french=4_756, foreign=9_889, countries=140, partnerships=10_400),
+    "10x": Scale(projects=121_290, french=47_560, foreign=98_890, countries=140, partnerships=104_000),
 }
 
 # Share of French synthetic authorities by kind (roughly the real population of actors).
-FRENCH_KINDS = [("commune", 0.80), ("cc", 0.07), ("ca", 0.05), ("departement", 0.04),
-                ("metropole", 0.015), ("region", 0.01), ("cu", 0.005), ("ept", 0.01)]
-FOREIGN_KINDS = ["commune", "commune", "commune", "region", "cercle", "province",
-                 "municipalite", "district"]
+FRENCH_KINDS = [
+    ("commune", 0.80),
+    ("cc", 0.07),
+    ("ca", 0.05),
+    ("departement", 0.04),
+    ("metropole", 0.015),
+    ("region", 0.01),
+    ("cu", 0.005),
+    ("ept", 0.01),
+]
+FOREIGN_KINDS = ["commune", "commune", "commune", "region", "cercle", "province", "municipalite", "district"]
 BATCH = 2_000
 
 
 def _zipf_weights(n: int, s: float = 1.1) -> list[float]:
-    return [1.0 / (rank ** s) for rank in range(1, n + 1)]
+    return [1.0 / (rank**s) for rank in range(1, n + 1)]
 
 
 def synth_clear() -> int:
@@ -96,27 +101,32 @@ class _Generator:
 
     # reference rows -----------------------------------------------------------------
     def load_reference(self) -> None:
-        recipients = list(
-            Country.objects.exclude(iso2="FR").exclude(dac_code="").order_by("iso2")
-        ) or list(Country.objects.exclude(iso2="FR").order_by("iso2"))
+        recipients = list(Country.objects.exclude(iso2="FR").exclude(dac_code="").order_by("iso2")) or list(
+            Country.objects.exclude(iso2="FR").order_by("iso2")
+        )
         if len(recipients) < 10:
-            raise AppError(_("Les données de référence manquent : lancez d'abord `coopatlas "
-                             "load-reference`, puis de nouveau `coopatlas synth`."), field="countries")
+            raise AppError(
+                _(
+                    "Les données de référence manquent : lancez d'abord `coopatlas "
+                    "load-reference`, puis de nouveau `coopatlas synth`."
+                ),
+                field="countries",
+            )
         # Put the documents' main partner countries first so the skew looks like real data.
         first = ["SN", "ML", "BF", "MA", "MG", "BJ", "TG", "HT", "TN", "VN", "CM", "NE"]
         recipients.sort(key=lambda c: (first.index(c.iso2) if c.iso2 in first else 99, c.iso2))
-        self.rng.shuffle(recipients[len(first):])
+        self.rng.shuffle(recipients[len(first) :])
         self.countries = recipients[: self.scale.countries]
         self.country_weights = _zipf_weights(len(self.countries))
         areas: dict[str, list[int]] = {}
-        for area_id, iso2 in AdministrativeArea.objects.filter(level=1).values_list(
-                "id", "country_id"):
+        for area_id, iso2 in AdministrativeArea.objects.filter(level=1).values_list("id", "country_id"):
             areas.setdefault(iso2, []).append(area_id)
         self.areas = areas
         area_coords = dict(
             (a["id"], (a["latitude"], a["longitude"]))
-            for a in AdministrativeArea.objects.filter(level=1, latitude__isnull=False)
-            .values("id", "latitude", "longitude")
+            for a in AdministrativeArea.objects.filter(level=1, latitude__isnull=False).values(
+                "id", "latitude", "longitude"
+            )
         )
         self.area_coords = area_coords
         self.fr_departements = list(
@@ -131,8 +141,7 @@ class _Generator:
         lat, lon = self.area_coords.get(area_id, (country.latitude, country.longitude))
         if lat is None:
             return None, None
-        return (round(lat + self.rng.uniform(-0.6, 0.6), 5),
-                round(lon + self.rng.uniform(-0.6, 0.6), 5))
+        return (round(lat + self.rng.uniform(-0.6, 0.6), 5), round(lon + self.rng.uniform(-0.6, 0.6), 5))
 
     def make_authorities(self) -> tuple[list[int], list[int]]:
         france = Country.objects.get(iso2="FR")
@@ -143,13 +152,27 @@ class _Generator:
             area = self.rng.choice(self.fr_departements)
             lat, lon = self._coords(area, france)
             name = f"Synth {kind} FR {i + 1:06d}"
-            rows.append(LocalAuthority(
-                name=name, kind=kind, country=france, area_id=area, latitude=lat, longitude=lon,
-                coordinates_from="synthetic", slug=f"synth-fr-{i + 1:06d}", search_name=fold(name),
-                is_synthetic=True, source=self.source))
+            rows.append(
+                LocalAuthority(
+                    name=name,
+                    kind=kind,
+                    country=france,
+                    area_id=area,
+                    latitude=lat,
+                    longitude=lon,
+                    coordinates_from="synthetic",
+                    slug=f"synth-fr-{i + 1:06d}",
+                    search_name=fold(name),
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
         LocalAuthority.objects.bulk_create(rows, batch_size=BATCH)
-        french = list(LocalAuthority.objects.filter(is_synthetic=True, country_id="FR")
-                      .order_by("id").values_list("id", flat=True))
+        french = list(
+            LocalAuthority.objects.filter(is_synthetic=True, country_id="FR")
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
         rows = []
         for i in range(self.scale.foreign):
             country = self.rng.choices(self.countries, self.country_weights)[0]
@@ -157,26 +180,48 @@ class _Generator:
             lat, lon = self._coords(area, country)
             kind = self.rng.choice(FOREIGN_KINDS)
             name = f"Synth {kind} {country.iso2} {i + 1:06d}"
-            rows.append(LocalAuthority(
-                name=name, kind=kind, country=country, area_id=area, latitude=lat, longitude=lon,
-                coordinates_from="synthetic", slug=f"synth-x-{i + 1:06d}", search_name=fold(name),
-                is_synthetic=True, source=self.source))
+            rows.append(
+                LocalAuthority(
+                    name=name,
+                    kind=kind,
+                    country=country,
+                    area_id=area,
+                    latitude=lat,
+                    longitude=lon,
+                    coordinates_from="synthetic",
+                    slug=f"synth-x-{i + 1:06d}",
+                    search_name=fold(name),
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
         LocalAuthority.objects.bulk_create(rows, batch_size=BATCH)
-        foreign = list(LocalAuthority.objects.filter(is_synthetic=True).exclude(country_id="FR")
-                       .order_by("id").values("id", "country_id", "area_id"))
+        foreign = list(
+            LocalAuthority.objects.filter(is_synthetic=True)
+            .exclude(country_id="FR")
+            .order_by("id")
+            .values("id", "country_id", "area_id")
+        )
         self.foreign_info = {f["id"]: (f["country_id"], f["area_id"]) for f in foreign}
         return french, [f["id"] for f in foreign]
 
     # partnerships and projects ------------------------------------------------------
     def make_partnerships(self, french: list[int], foreign: list[int]) -> list[tuple]:
         french_weights = _zipf_weights(len(french), 0.8)
-        statuses = [PartnershipStatus.ACTIVE] * 6 + [PartnershipStatus.DORMANT] * 2 + [
-            PartnershipStatus.ENDED, PartnershipStatus.PLANNED]
-        kinds = [PartnershipKind.COOPERATION_AGREEMENT] * 5 + [PartnershipKind.TWINNING] * 3 + [
-            PartnershipKind.FRAMEWORK_AGREEMENT, PartnershipKind.FRIENDSHIP]
+        statuses = (
+            [PartnershipStatus.ACTIVE] * 6
+            + [PartnershipStatus.DORMANT] * 2
+            + [PartnershipStatus.ENDED, PartnershipStatus.PLANNED]
+        )
+        kinds = (
+            [PartnershipKind.COOPERATION_AGREEMENT] * 5
+            + [PartnershipKind.TWINNING] * 3
+            + [PartnershipKind.FRAMEWORK_AGREEMENT, PartnershipKind.FRIENDSHIP]
+        )
         # Every foreign authority has at least one partner; the rest are drawn with skew.
-        foreign_order = foreign + [self.rng.choice(foreign)
-                                   for _ in range(max(0, self.scale.partnerships - len(foreign)))]
+        foreign_order = foreign + [
+            self.rng.choice(foreign) for _ in range(max(0, self.scale.partnerships - len(foreign)))
+        ]
         rows, pairs = [], []
         for i in range(self.scale.partnerships):
             fr = self.rng.choices(french, french_weights)[0]
@@ -184,31 +229,46 @@ class _Generator:
             start = self.rng.randint(1961, 2025)
             status = self.rng.choice(statuses)
             end = self.rng.randint(start, 2026) if status == PartnershipStatus.ENDED else None
-            rows.append(Partnership(
-                title=f"Synth partenariat {i + 1:06d}", slug=f"synth-pa-{i + 1:06d}",
-                kind=self.rng.choice(kinds), status=status, start_year=start, end_year=end,
-                first_convention_year=start, is_synthetic=True, source=self.source))
+            rows.append(
+                Partnership(
+                    title=f"Synth partenariat {i + 1:06d}",
+                    slug=f"synth-pa-{i + 1:06d}",
+                    kind=self.rng.choice(kinds),
+                    status=status,
+                    start_year=start,
+                    end_year=end,
+                    first_convention_year=start,
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
             pairs.append((fr, fx))
         Partnership.objects.bulk_create(rows, batch_size=BATCH)
-        ids = list(Partnership.objects.filter(is_synthetic=True).order_by("id")
-                   .values_list("id", flat=True))
+        ids = list(Partnership.objects.filter(is_synthetic=True).order_by("id").values_list("id", flat=True))
         links, theme_links = [], []
         for pid, (fr, fx) in zip(ids, pairs, strict=True):
-            links += [PartnershipParty(partnership_id=pid, authority_id=fr),
-                      PartnershipParty(partnership_id=pid, authority_id=fx)]
+            links += [
+                PartnershipParty(partnership_id=pid, authority_id=fr),
+                PartnershipParty(partnership_id=pid, authority_id=fx),
+            ]
             if self.themes:
-                theme_links.append(Partnership.themes.through(
-                    partnership_id=pid, theme_id=self.rng.choice(self.themes)))
+                theme_links.append(
+                    Partnership.themes.through(partnership_id=pid, theme_id=self.rng.choice(self.themes))
+                )
         PartnershipParty.objects.bulk_create(links, batch_size=BATCH)
         Partnership.themes.through.objects.bulk_create(theme_links, batch_size=BATCH)
         return list(zip(ids, pairs, strict=True))
 
     def make_projects(self, partnerships: list[tuple]) -> int:
-        statuses = [ProjectStatus.ONGOING] * 5 + [ProjectStatus.COMPLETED] * 4 + [
-            ProjectStatus.PLANNED, ProjectStatus.DORMANT]
+        statuses = (
+            [ProjectStatus.ONGOING] * 5
+            + [ProjectStatus.COMPLETED] * 4
+            + [ProjectStatus.PLANNED, ProjectStatus.DORMANT]
+        )
         weights = _zipf_weights(len(partnerships), 0.5)
         chosen = partnerships + self.rng.choices(
-            partnerships, weights, k=max(0, self.scale.projects - len(partnerships)))
+            partnerships, weights, k=max(0, self.scale.projects - len(partnerships))
+        )
         chosen = chosen[: self.scale.projects]
         rows = []
         for i, (_pid, _pair) in enumerate(chosen):
@@ -217,41 +277,71 @@ class _Generator:
             end = start + self.rng.randint(1, 4)
             budget = Decimal(self.rng.randint(5, 2_000) * 1_000)
             title = f"Synth projet {i + 1:06d}"
-            rows.append(Project(
-                title=title, slug=f"synth-pr-{i + 1:06d}", status=status, start_year=start,
-                end_year=end, budget=budget, currency="EUR", search_text=fold(title),
-                summary="Projet synthétique généré pour les tests de charge.",
-                is_synthetic=True, source=self.source))
+            rows.append(
+                Project(
+                    title=title,
+                    slug=f"synth-pr-{i + 1:06d}",
+                    status=status,
+                    start_year=start,
+                    end_year=end,
+                    budget=budget,
+                    currency="EUR",
+                    search_text=fold(title),
+                    summary="Projet synthétique généré pour les tests de charge.",
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
         Project.objects.bulk_create(rows, batch_size=BATCH)
-        ids = list(Project.objects.filter(is_synthetic=True).order_by("id")
-                   .values_list("id", flat=True))
+        ids = list(Project.objects.filter(is_synthetic=True).order_by("id").values_list("id", flat=True))
         through = Project.partnerships.through
         p_links, parts, countries, areas, themes, sectors, sdgs, funding = ([] for _ in range(8))
         for prid, (pid, (fr, fx)), row in zip(ids, chosen, rows, strict=True):
             iso2, area = self.foreign_info[fx]
             p_links.append(through(project_id=prid, partnership_id=pid))
-            parts += [ProjectParticipant(project_id=prid, authority_id=fr, role="lead"),
-                      ProjectParticipant(project_id=prid, authority_id=fx, role="partner")]
+            parts += [
+                ProjectParticipant(project_id=prid, authority_id=fr, role="lead"),
+                ProjectParticipant(project_id=prid, authority_id=fx, role="partner"),
+            ]
             countries.append(Project.countries.through(project_id=prid, country_id=iso2))
             if area:
                 areas.append(Project.areas.through(project_id=prid, administrativearea_id=area))
             if self.themes:
-                themes.append(ProjectTheme(project_id=prid, theme_id=self.rng.choice(self.themes),
-                                           is_main=True))
+                themes.append(
+                    ProjectTheme(project_id=prid, theme_id=self.rng.choice(self.themes), is_main=True)
+                )
             if self.sectors:
-                sectors.append(ProjectSector(project_id=prid, sector_id=self.rng.choice(
-                    self.sectors), percentage=Decimal(100)))
+                sectors.append(
+                    ProjectSector(
+                        project_id=prid, sector_id=self.rng.choice(self.sectors), percentage=Decimal(100)
+                    )
+                )
             if self.sdgs:
-                sdgs.append(Project.sdg_goals.through(project_id=prid,
-                                                      sdggoal_id=self.rng.choice(self.sdgs)))
+                sdgs.append(Project.sdg_goals.through(project_id=prid, sdggoal_id=self.rng.choice(self.sdgs)))
             own = (row.budget * Decimal(self.rng.choice([30, 40, 50, 60]))) / 100
-            funding.append(FundingContribution(
-                project_id=prid, funder_authority_id=fr, amount=own, instrument="own_funds",
-                year=row.start_year, is_synthetic=True, source=self.source))
-            funding.append(FundingContribution(
-                project_id=prid, funder_authority_id=fx, amount=row.budget - own,
-                instrument="partner", nature=self.rng.choice(["cash", "in_kind"]),
-                year=row.start_year, is_synthetic=True, source=self.source))
+            funding.append(
+                FundingContribution(
+                    project_id=prid,
+                    funder_authority_id=fr,
+                    amount=own,
+                    instrument="own_funds",
+                    year=row.start_year,
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
+            funding.append(
+                FundingContribution(
+                    project_id=prid,
+                    funder_authority_id=fx,
+                    amount=row.budget - own,
+                    instrument="partner",
+                    nature=self.rng.choice(["cash", "in_kind"]),
+                    year=row.start_year,
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
         through.objects.bulk_create(p_links, batch_size=BATCH)
         ProjectParticipant.objects.bulk_create(parts, batch_size=BATCH)
         Project.countries.through.objects.bulk_create(countries, batch_size=BATCH)
@@ -263,15 +353,17 @@ class _Generator:
         return len(ids)
 
 
-def synth_generate(*, scale: str, seed: int = 1, log=print,
-                   size: Scale | None = None) -> dict[str, int]:
+def synth_generate(*, scale: str, seed: int = 1, log=print, size: Scale | None = None) -> dict[str, int]:
     """Replace the synthetic dataset by a new one at `scale`; real records are untouched.
 
     `size` overrides the named scale (tests use a small one).
     """
     if size is None and scale not in SCALES:
-        raise AppError(_("Échelle inconnue %(scale)s : utilisez l'une de %(SCALES)s.")
-                       % {"scale": repr(scale), "SCALES": ', '.join(SCALES)}, field="scale")
+        raise AppError(
+            _("Échelle inconnue %(scale)s : utilisez l'une de %(SCALES)s.")
+            % {"scale": repr(scale), "SCALES": ", ".join(SCALES)},
+            field="scale",
+        )
     size = size or SCALES[scale]
     started = time.monotonic()
     with transaction.atomic():

@@ -36,8 +36,15 @@ class Conflict(AppError):
     exit_code = 5
     http_status = 409
 
-    def __init__(self, message: str, *, field: str | None = "version", version: int | None = None,
-                 changes: dict | None = None, errors: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = "version",
+        version: int | None = None,
+        changes: dict | None = None,
+        errors: dict | None = None,
+    ):
         super().__init__(message, field=field, errors=errors)
         self.version = version
         self.changes = changes

@@ -34,8 +34,9 @@ def neutralise(text: str) -> str:
     A plain number ("-12.5", a longitude) is left alone: it evaluates to itself.
     """
     stripped = text.lstrip(_LEADING_BLANKS)
-    if (text.startswith(_FORMULA_START) or stripped.startswith(_FORMULA_START[:4])) \
-            and not _NUMBER.match(text.strip()):
+    if (text.startswith(_FORMULA_START) or stripped.startswith(_FORMULA_START[:4])) and not _NUMBER.match(
+        text.strip()
+    ):
         return "'" + text
     return text
 

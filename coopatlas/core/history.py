@@ -17,8 +17,20 @@ from django.db.models import Model
 from .models import Change
 
 # Bookkeeping fields: never part of a diff, never restored.
-SKIP = frozenset({"id", "version", "created_at", "updated_at", "search_name", "search_text",
-                  "deleted_at", "confirmed_at", "publication_status", "returned_comment"})
+SKIP = frozenset(
+    {
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "search_name",
+        "search_text",
+        "deleted_at",
+        "confirmed_at",
+        "publication_status",
+        "returned_comment",
+    }
+)
 # Child rows owned by a record (reverse foreign keys of its through models).
 CHILDREN: dict[str, dict[str, tuple[str, ...]]] = {
     "cooperation.partnership": {"party_links": ("authority_id", "joined_year")},
@@ -58,9 +70,13 @@ def snapshot(record: Model) -> dict:
 
 
 def workflow_state(record: Model) -> dict:
-    return _jsonable({"publication_status": record.publication_status,
-                      "returned_comment": record.returned_comment,
-                      "deleted_at": record.deleted_at})
+    return _jsonable(
+        {
+            "publication_status": record.publication_status,
+            "returned_comment": record.returned_comment,
+            "deleted_at": record.deleted_at,
+        }
+    )
 
 
 def diff(before: dict, after: dict) -> tuple[dict, dict]:
@@ -69,28 +85,39 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def change_record(*, record: Model, action: str, user, before: dict, after: dict,
-                  comment: str = "") -> Change:
+def change_record(
+    *, record: Model, action: str, user, before: dict, after: dict, comment: str = ""
+) -> Change:
     """Log a change; `before`/`after` are full states, only the differences are kept."""
     changed_before, changed_after = diff(before, after)
     return Change.objects.create(
-        model=model_label(record), object_id=record.pk, version=record.version, action=action,
+        model=model_label(record),
+        object_id=record.pk,
+        version=record.version,
+        action=action,
         user=user if getattr(user, "pk", None) else None,
-        user_email=getattr(user, "email", "") or "", before=changed_before,
-        after=changed_after, snapshot={**snapshot(record), **workflow_state(record)},
-        comment=comment)
+        user_email=getattr(user, "email", "") or "",
+        before=changed_before,
+        after=changed_after,
+        snapshot={**snapshot(record), **workflow_state(record)},
+        comment=comment,
+    )
 
 
 def change_list(*, record: Model) -> list[Change]:
-    return list(Change.objects.filter(model=model_label(record), object_id=record.pk)
-                .select_related("user").order_by("at", "id"))
+    return list(
+        Change.objects.filter(model=model_label(record), object_id=record.pk)
+        .select_related("user")
+        .order_by("at", "id")
+    )
 
 
 def changes_since(*, record: Model, version: int) -> dict[str, dict]:
     """What changed after `version`: per field, the value at that version and the value now."""
     out: dict[str, dict] = {}
-    later = Change.objects.filter(model=model_label(record), object_id=record.pk,
-                                  version__gt=version).order_by("at", "id")
+    later = Change.objects.filter(
+        model=model_label(record), object_id=record.pk, version__gt=version
+    ).order_by("at", "id")
     for change in later:
         for key, old in change.before.items():
             entry = out.setdefault(key, {"was": old, "by": [], "now": None})
@@ -121,8 +148,7 @@ def snapshot_apply_relations(record: Model, data: dict) -> None:
         manager.all().delete()
         owner = manager.field.name
         model = manager.model
-        model.objects.bulk_create(model(**{owner: record}, **{k: row[k] for k in keys})
-                                  for row in data[name])
+        model.objects.bulk_create(model(**{owner: record}, **{k: row[k] for k in keys}) for row in data[name])
 
 
 _ETAG = re.compile(r'(?:W/)?"?(?:([a-z_]+)-([0-9]+)-v)?([0-9]{1,12})"?', re.ASCII)
@@ -143,7 +169,6 @@ def version_from_etag(value, record: Model | None = None) -> int:
     if found is None:
         raise ValueError(value)
     model, pk, version = found.groups()
-    if model and record is not None and (model, int(pk)) != (record._meta.model_name,
-                                                              record.pk):
+    if model and record is not None and (model, int(pk)) != (record._meta.model_name, record.pk):
         raise ValueError(value)
     return int(version)

@@ -71,10 +71,12 @@ JSON_FORMATS = ("json", "csv", "xlsx", "crs", "geojson")
 
 def wants_json(request) -> bool:
     """The API, and the JSON/CSV twins of pages, answer errors as JSON."""
-    return (request.path_info.startswith("/api/")
-            or request.GET.get("format") in JSON_FORMATS
-            or "application/json" in request.headers.get("Accept", "")
-            and "text/html" not in request.headers.get("Accept", ""))
+    return (
+        request.path_info.startswith("/api/")
+        or request.GET.get("format") in JSON_FORMATS
+        or "application/json" in request.headers.get("Accept", "")
+        and "text/html" not in request.headers.get("Accept", "")
+    )
 
 
 def app_error_response(request, exc):
@@ -97,8 +99,9 @@ def app_error_response(request, exc):
         title = _("Paramètre incorrect")
     else:
         title = _("Demande refusée")
-    return render(request, "atlas/error.html", {"title": title, "error": exc, "status": status},
-                  status=status)
+    return render(
+        request, "atlas/error.html", {"title": title, "error": exc, "status": status}, status=status
+    )
 
 
 def _nul_field(data, path: str = "") -> str | None:
@@ -124,9 +127,14 @@ def _nul_field(data, path: str = "") -> str | None:
 def _nul_error(field: str):
     from coopatlas.core.errors import AppError
 
-    return AppError(_("%(field)s : le texte contient un caractère nul (U+0000), que la base de "
-                      "données refuse ; retirez-le (il vient souvent d'un copier-coller).")
-                    % {"field": field[:80]}, field=field[:80])
+    return AppError(
+        _(
+            "%(field)s : le texte contient un caractère nul (U+0000), que la base de "
+            "données refuse ; retirez-le (il vient souvent d'un copier-coller)."
+        )
+        % {"field": field[:80]},
+        field=field[:80],
+    )
 
 
 def request_nul_field(request) -> str | None:
@@ -173,9 +181,13 @@ def too_large_error():
 
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
     return PayloadTooLarge(
-        _("Le corps de la requête dépasse %(size)s Mo, la taille acceptée ; envoyez moins de "
-          "données à la fois (les fichiers se déposent en multipart/form-data).")
-        % {"size": round(limit / 1_000_000, 1)}, field="body")
+        _(
+            "Le corps de la requête dépasse %(size)s Mo, la taille acceptée ; envoyez moins de "
+            "données à la fois (les fichiers se déposent en multipart/form-data)."
+        )
+        % {"size": round(limit / 1_000_000, 1)},
+        field="body",
+    )
 
 
 class ErrorBoundaryMiddleware:

@@ -43,8 +43,9 @@ class SourceText(models.Model):
     document, and the 400 KB guide must not travel with each of those rows.
     """
 
-    document = models.OneToOneField(SourceDocument, on_delete=models.CASCADE,
-                                    primary_key=True, related_name="source_text")
+    document = models.OneToOneField(
+        SourceDocument, on_delete=models.CASCADE, primary_key=True, related_name="source_text"
+    )
     text = models.TextField()
 
     class Meta:
@@ -60,8 +61,9 @@ class Source(models.Model):
     `is_synthetic` marks data generated for scale: never a fact about a real authority.
     """
 
-    document = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="citations")
+    document = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="citations"
+    )
     line_start = models.PositiveIntegerField(null=True, blank=True)
     line_end = models.PositiveIntegerField(null=True, blank=True)
     url = models.URLField(max_length=1000, blank=True)
@@ -109,10 +111,16 @@ class PublishedFigure(models.Model):
     label = models.CharField(max_length=300)
     value = models.DecimalField(max_digits=18, decimal_places=2)
     unit = models.CharField(max_length=20, blank=True, help_text="EUR, count, people…")
-    country = models.ForeignKey("geo.Country", on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="published_figures")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="published_figures")
+    country = models.ForeignKey(
+        "geo.Country", on_delete=models.CASCADE, null=True, blank=True, related_name="published_figures"
+    )
+    authority = models.ForeignKey(
+        "geo.LocalAuthority",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="published_figures",
+    )
     dimension = models.CharField(max_length=50, blank=True)
     dimension_value = models.CharField(max_length=100, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -152,8 +160,9 @@ class Change(models.Model):
     object_id = models.PositiveBigIntegerField(db_index=True)
     version = models.PositiveIntegerField(help_text="The record's version after the change")
     action = models.CharField(max_length=10, choices=Action.choices)
-    user = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="changes")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
     # Kept when the account is removed, so the history still says who did it.
     user_email = models.EmailField(blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -188,12 +197,13 @@ class Citation(models.Model):
         ordering = ["content_type", "object_id", "position"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "position"],
-                                    name="citation_unique_position"),
-            models.UniqueConstraint(fields=["content_type", "object_id", "source"],
-                                    name="citation_unique_source"),
-            models.CheckConstraint(name="citation_position_after_main",
-                                   condition=Q(position__gte=1)),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "position"], name="citation_unique_position"
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "source"], name="citation_unique_source"
+            ),
+            models.CheckConstraint(name="citation_position_after_main", condition=Q(position__gte=1)),
         ]
         verbose_name = _("citation")
 
@@ -217,8 +227,9 @@ class Inference(models.Model):
         ordering = ["content_type", "object_id", "field"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
         constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "field"],
-                                    name="inference_unique_field"),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "field"], name="inference_unique_field"
+            ),
             models.CheckConstraint(name="inference_has_reasoning", condition=~Q(reasoning="")),
         ]
         verbose_name = _("valeur déduite")
@@ -243,13 +254,13 @@ class Revision(models.Model):
     model = models.CharField(max_length=60, db_index=True, help_text="app_label.model_name")
     object_id = models.PositiveBigIntegerField(db_index=True)
     base_version = models.PositiveIntegerField(help_text="The version the change was made on")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     data = models.JSONField(default=dict, blank=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
-                                   blank=True, related_name="revisions")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="revisions"
+    )
     created_by_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by_email = models.EmailField(blank=True)
@@ -261,9 +272,11 @@ class Revision(models.Model):
         verbose_name = _("révision en attente")
         verbose_name_plural = _("révisions en attente")
         constraints = [
-            models.UniqueConstraint(fields=["model", "object_id"],
-                                    condition=Q(status="pending"),
-                                    name="revision_one_pending_per_record"),
+            models.UniqueConstraint(
+                fields=["model", "object_id"],
+                condition=Q(status="pending"),
+                name="revision_one_pending_per_record",
+            ),
         ]
 
     def __str__(self) -> str:

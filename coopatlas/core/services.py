@@ -13,11 +13,18 @@ from .models import Citation, Inference, PublishedFigure, Source, SourceDocument
 SYNTHETIC_NOTE = "Synthetic record generated for scale tests; not a fact about a real authority."
 
 
-def source_document_get_or_create(*, key: str, title: str, publisher: str = "", url: str = "",
-                                  licence: str = "", published_on=None) -> SourceDocument:
+def source_document_get_or_create(
+    *, key: str, title: str, publisher: str = "", url: str = "", licence: str = "", published_on=None
+) -> SourceDocument:
     doc, _ = SourceDocument.objects.update_or_create(
-        key=key, defaults={"title": title, "publisher": publisher, "url": url,
-                           "licence": licence, "published_on": published_on},
+        key=key,
+        defaults={
+            "title": title,
+            "publisher": publisher,
+            "url": url,
+            "licence": licence,
+            "published_on": published_on,
+        },
     )
     return doc
 
@@ -26,8 +33,11 @@ def source_document_get_or_create(*, key: str, title: str, publisher: str = "", 
 def source_document_text_set(*, document: SourceDocument, text: str) -> SourceDocument:
     """Store the document's text (the shipped copy), so its cited lines can be shown."""
     if "\x00" in text:
-        raise AppError(f"document {document.key} : le texte contient un caractère NUL ; "
-                       "enregistrez le fichier en texte UTF-8.", field="text")
+        raise AppError(
+            f"document {document.key} : le texte contient un caractère NUL ; "
+            "enregistrez le fichier en texte UTF-8.",
+            field="text",
+        )
     SourceText.objects.update_or_create(document=document, defaults={"text": text})
     line_count = len(text.splitlines())
     if document.line_count != line_count:
@@ -49,14 +59,16 @@ def record_citations_set(*, record: models.Model, sources: list[Source]) -> list
     for source in sources:
         if source.pk != main_id and all(source.pk != s.pk for s in extra):
             extra.append(source)
-    current = list(Citation.objects.filter(content_type=content_type, object_id=record.pk)
-                   .order_by("position"))
+    current = list(
+        Citation.objects.filter(content_type=content_type, object_id=record.pk).order_by("position")
+    )
     if [c.source_id for c in current] == [s.pk for s in extra]:
         return current
     Citation.objects.filter(content_type=content_type, object_id=record.pk).delete()
     return Citation.objects.bulk_create(
         Citation(content_type=content_type, object_id=record.pk, position=i, source=s)
-        for i, s in enumerate(extra, start=1))
+        for i, s in enumerate(extra, start=1)
+    )
 
 
 @transaction.atomic
@@ -65,17 +77,20 @@ def record_inferences_set(*, record: models.Model, inferences: dict[str, str]) -
     content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
     for name, reasoning in inferences.items():
         if not str(reasoning).strip():
-            raise AppError(f"{name} : dites de quoi la valeur est déduite (raisonnement vide).",
-                           field="inferred")
+            raise AppError(
+                f"{name} : dites de quoi la valeur est déduite (raisonnement vide).", field="inferred"
+            )
     wanted = {str(k): str(v).strip() for k, v in inferences.items()}
-    current = {i.field: i.reasoning for i in Inference.objects.filter(
-        content_type=content_type, object_id=record.pk)}
+    current = {
+        i.field: i.reasoning for i in Inference.objects.filter(content_type=content_type, object_id=record.pk)
+    }
     if current == wanted:
         return
     Inference.objects.filter(content_type=content_type, object_id=record.pk).delete()
     Inference.objects.bulk_create(
         Inference(content_type=content_type, object_id=record.pk, field=k, reasoning=v)
-        for k, v in sorted(wanted.items()))
+        for k, v in sorted(wanted.items())
+    )
 
 
 def record_annotations_delete(*, model: type[models.Model], pk) -> None:
@@ -85,17 +100,25 @@ def record_annotations_delete(*, model: type[models.Model], pk) -> None:
     Inference.objects.filter(content_type=content_type, object_id=pk).delete()
 
 
-def source_cite(*, document: SourceDocument | None = None, line_start: int | None = None,
-                line_end: int | None = None, url: str = "", quote: str = "",
-                note: str = "") -> Source:
+def source_cite(
+    *,
+    document: SourceDocument | None = None,
+    line_start: int | None = None,
+    line_end: int | None = None,
+    url: str = "",
+    quote: str = "",
+    note: str = "",
+) -> Source:
     """Return the one Source for this citation, creating it on first use."""
     line_end = line_end or line_start
-    existing = Source.objects.filter(document=document, line_start=line_start, line_end=line_end,
-                                     quote=quote, url=url).first()
+    existing = Source.objects.filter(
+        document=document, line_start=line_start, line_end=line_end, quote=quote, url=url
+    ).first()
     if existing:
         return existing
-    source = Source(document=document, line_start=line_start, line_end=line_end, url=url,
-                    quote=quote, note=note)
+    source = Source(
+        document=document, line_start=line_start, line_end=line_end, url=url, quote=quote, note=note
+    )
     source.full_clean(validate_unique=False, validate_constraints=True)
     source.save()
     return source
@@ -109,12 +132,26 @@ def source_synthetic() -> Source:
 
 
 @transaction.atomic
-def published_figure_set(*, metric: str, label: str, value: Decimal | int, source: Source,
-                         unit: str = "count", country=None, authority=None, dimension: str = "",
-                         dimension_value: str = "", year: int | None = None) -> PublishedFigure:
+def published_figure_set(
+    *,
+    metric: str,
+    label: str,
+    value: Decimal | int,
+    source: Source,
+    unit: str = "count",
+    country=None,
+    authority=None,
+    dimension: str = "",
+    dimension_value: str = "",
+    year: int | None = None,
+) -> PublishedFigure:
     figure, _ = PublishedFigure.objects.update_or_create(
-        metric=metric, country=country, authority=authority, dimension=dimension,
-        dimension_value=dimension_value, year=year,
+        metric=metric,
+        country=country,
+        authority=authority,
+        dimension=dimension,
+        dimension_value=dimension_value,
+        year=year,
         defaults={"label": label, "value": Decimal(value), "unit": unit, "source": source},
     )
     return figure

@@ -20,5 +20,4 @@ _BAD_KEY = re.compile(r"[\x00-\x1f\x7f]")
 
 def is_lookup_key(value: str) -> bool:
     """A slug or code we may send to the database (PostgreSQL refuses NUL in text)."""
-    return (isinstance(value, str) and bool(value) and len(value) <= 300
-            and not _BAD_KEY.search(value))
+    return isinstance(value, str) and bool(value) and len(value) <= 300 and not _BAD_KEY.search(value)

@@ -47,17 +47,26 @@ def can_see_drafts(*, user, authority) -> bool:
 
 def require_edit(*, user, authority) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise _denied(_("Connectez-vous (ou envoyez un jeton) pour déclarer l'APD d'une "
-                        "collectivité."))
+        raise _denied(_("Connectez-vous (ou envoyez un jeton) pour déclarer l'APD d'une collectivité."))
     if not can_edit(user=user, authority=authority):
-        raise _denied(_("%(email)s ne peut pas déclarer pour %(authority)s : seuls les "
-                        "rédacteurs de cette collectivité et le ministère le peuvent. Demandez "
-                        "à un administrateur de vous rattacher à la collectivité si c'est une "
-                        "erreur.") % {"email": user.email, "authority": authority})
+        raise _denied(
+            _(
+                "%(email)s ne peut pas déclarer pour %(authority)s : seuls les "
+                "rédacteurs de cette collectivité et le ministère le peuvent. Demandez "
+                "à un administrateur de vous rattacher à la collectivité si c'est une "
+                "erreur."
+            )
+            % {"email": user.email, "authority": authority}
+        )
 
 
 def require_decide(*, user) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or not is_ministry(user):
         who = getattr(user, "email", None) or "Un visiteur anonyme"
-        raise _denied(_("%(who)s ne peut pas valider ni renvoyer une déclaration : c'est le "
-                        "rôle des administrateurs du ministère.") % {"who": who})
+        raise _denied(
+            _(
+                "%(who)s ne peut pas valider ni renvoyer une déclaration : c'est le "
+                "rôle des administrateurs du ministère."
+            )
+            % {"who": who}
+        )

@@ -41,15 +41,20 @@ def _cell(ref: str, value, numeric: bool) -> str:
 
 def xlsx_bytes(rows: list[dict], *, sheet: str = "Rapport") -> bytes:
     columns = list(rows[0]) if rows else []
-    lines = ['<row r="1">' + "".join(_cell(f"{_col(i)}1", c, False)
-                                     for i, c in enumerate(columns)) + "</row>"]
+    lines = [
+        '<row r="1">' + "".join(_cell(f"{_col(i)}1", c, False) for i, c in enumerate(columns)) + "</row>"
+    ]
     for r, row in enumerate(rows, start=2):
-        lines.append(f'<row r="{r}">' + "".join(
-            _cell(f"{_col(i)}{r}", row[c], c in NUMERIC) for i, c in enumerate(columns))
-            + "</row>")
-    sheet_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                 f'<sheetData>{"".join(lines)}</sheetData></worksheet>')
+        lines.append(
+            f'<row r="{r}">'
+            + "".join(_cell(f"{_col(i)}{r}", row[c], c in NUMERIC) for i, c in enumerate(columns))
+            + "</row>"
+        )
+    sheet_xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{''.join(lines)}</sheetData></worksheet>"
+    )
     parts = {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -58,22 +63,26 @@ def xlsx_bytes(rows: list[dict], *, sheet: str = "Rapport") -> bytes:
             '<Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/xl/workbook.xml" ContentType="{SML}.sheet.main+xml"/>'
             f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SML}.worksheet+xml"/>'
-            '</Types>'),
+            "</Types>"
+        ),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{DOC_REL}/officeDocument" Target="xl/workbook.xml"/>'
-            '</Relationships>'),
+            "</Relationships>"
+        ),
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{escape(sheet[:31])}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            f'<sheets><sheet name="{escape(sheet[:31])}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            '</Relationships>'),
+            "</Relationships>"
+        ),
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
     buffer = io.BytesIO()
@@ -87,8 +96,7 @@ def report_response(*, data: dict, fmt: str) -> HttpResponse:
     rows = report_csv_rows(data)
     name = f"apd-collectivites-{data['year']}"
     if fmt == "xlsx":
-        response = HttpResponse(xlsx_bytes(rows, sheet=f"APD {data['year']}"),
-                                content_type=XLSX_TYPE)
+        response = HttpResponse(xlsx_bytes(rows, sheet=f"APD {data['year']}"), content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     response = HttpResponse(rows_to_csv(rows), content_type="text/csv; charset=utf-8")

@@ -26,7 +26,8 @@ class RuleSet(models.Model):
 
     year = models.PositiveSmallIntegerField(unique=True)
     oda_list_year = models.PositiveSmallIntegerField(
-        help_text="Year of the DAC list of ODA recipients (geo.CountryOdaStatus) applied")
+        help_text="Year of the DAC list of ODA recipients (geo.CountryOdaStatus) applied"
+    )
     refugee_max_months = models.PositiveSmallIntegerField(default=12)
     scholarships_oda_only = models.BooleanField(default=True)
     note = models.TextField(blank=True)
@@ -44,16 +45,16 @@ class LineType(models.Model):
     name_fr = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
     counts_as_oda = models.BooleanField(default=True)
-    bilateral = models.BooleanField(default=True, help_text="False for core contributions "
-                                    "to multilateral bodies")
+    bilateral = models.BooleanField(
+        default=True, help_text="False for core contributions to multilateral bodies"
+    )
     crs_channel = models.CharField(max_length=5, blank=True, help_text="Default CRS channel")
     crs_aid_type = models.CharField(max_length=4, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["ruleset", "position"]
-        constraints = [models.UniqueConstraint(fields=["ruleset", "code"],
-                                               name="linetype_ruleset_code")]
+        constraints = [models.UniqueConstraint(fields=["ruleset", "code"], name="linetype_ruleset_code")]
 
     def __str__(self) -> str:
         return self.name_fr
@@ -64,13 +65,11 @@ class MarkerRule(models.Model):
 
     ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="markers")
     key = models.CharField(max_length=20, choices=[(k, k) for k in MARKER_KEYS])
-    marker = models.ForeignKey("reference.PolicyMarker", on_delete=models.PROTECT,
-                               related_name="+")
+    marker = models.ForeignKey("reference.PolicyMarker", on_delete=models.PROTECT, related_name="+")
     name_fr = models.CharField(max_length=200)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["ruleset", "key"],
-                                               name="markerrule_ruleset_key")]
+        constraints = [models.UniqueConstraint(fields=["ruleset", "key"], name="markerrule_ruleset_key")]
 
 
 class RecipientRegion(models.Model):
@@ -97,24 +96,29 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-year"]
-        constraints = [models.CheckConstraint(name="campaign_dates_ordered",
-                                              condition=Q(closes_on__gte=models.F("opens_on")))]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_dates_ordered", condition=Q(closes_on__gte=models.F("opens_on"))
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.year)
 
 
 class Declaration(models.Model):
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.PROTECT,
-                                  related_name="aid_declarations")
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, related_name="aid_declarations"
+    )
     year = models.PositiveSmallIntegerField(db_index=True)
     is_synthetic = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-year", "authority__name"]
-        constraints = [models.UniqueConstraint(fields=["authority", "year"],
-                                               name="declaration_authority_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "year"], name="declaration_authority_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.authority} – {self.year}"
@@ -128,33 +132,37 @@ class State(models.TextChoices):
 
 
 class DeclarationVersion(models.Model):
-    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE,
-                                    related_name="versions")
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField(default=1)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     nothing_to_declare = models.BooleanField(default=False)
-    is_counted = models.BooleanField(default=False, db_index=True,
-                                     help_text="The validated version the report counts")
+    is_counted = models.BooleanField(
+        default=False, db_index=True, help_text="The validated version the report counts"
+    )
     return_comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["declaration", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["declaration", "number"],
-                                    name="declversion_declaration_number"),
-            models.UniqueConstraint(fields=["declaration"], condition=Q(is_counted=True),
-                                    name="declversion_one_counted"),
-            models.CheckConstraint(name="declversion_counted_is_validated",
-                                   condition=Q(is_counted=False) | Q(state="validated")),
+            models.UniqueConstraint(fields=["declaration", "number"], name="declversion_declaration_number"),
+            models.UniqueConstraint(
+                fields=["declaration"], condition=Q(is_counted=True), name="declversion_one_counted"
+            ),
+            models.CheckConstraint(
+                name="declversion_counted_is_validated", condition=Q(is_counted=False) | Q(state="validated")
+            ),
         ]
 
     @property
@@ -168,27 +176,36 @@ class DeclarationVersion(models.Model):
 class DeclarationLine(models.Model):
     # No index on the recipient, channel and sector keys: SQLite would walk such an index to
     # GROUP BY it across every year's lines instead of reading the year's lines only.
-    version = models.ForeignKey(DeclarationVersion, on_delete=models.CASCADE,
-                                related_name="lines")
+    version = models.ForeignKey(DeclarationVersion, on_delete=models.CASCADE, related_name="lines")
     line_type = models.SlugField(max_length=20, help_text="A LineType code of the year")
     amount_cents = models.BigIntegerField()
-    country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", db_index=False)
-    region = models.ForeignKey(RecipientRegion, on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="+", db_index=False)
-    channel = models.ForeignKey("reference.Channel", on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="+", db_index=False)
-    sector = models.ForeignKey("reference.Sector", on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="+", db_index=False)
+    country = models.ForeignKey(
+        "geo.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    region = models.ForeignKey(
+        RecipientRegion, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    channel = models.ForeignKey(
+        "reference.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    sector = models.ForeignKey(
+        "reference.Sector", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     marker_gender = models.PositiveSmallIntegerField(default=0)
     marker_environment = models.PositiveSmallIntegerField(default=0)
     marker_biodiversity = models.PositiveSmallIntegerField(default=0)
     marker_nutrition = models.PositiveSmallIntegerField(default=0)
     marker_inclusion = models.PositiveSmallIntegerField(default=0)
-    project = models.ForeignKey("cooperation.Project", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="aid_declaration_lines")
-    under_12_months = models.BooleanField(null=True, blank=True,
-                                          help_text="Refugee lines: people in France < 12 months")
+    project = models.ForeignKey(
+        "cooperation.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="aid_declaration_lines",
+    )
+    under_12_months = models.BooleanField(
+        null=True, blank=True, help_text="Refugee lines: people in France < 12 months"
+    )
     comment = models.TextField(blank=True)
     # Set by the services from the year's rules (re-set when the rules are reloaded), so the
     # report filters in SQL instead of re-applying rules line by line.
@@ -201,16 +218,21 @@ class DeclarationLine(models.Model):
     class Meta:
         ordering = ["version", "id"]
         constraints = [
-            models.CheckConstraint(name="declline_amount_positive",
-                                   condition=Q(amount_cents__gt=0)),
-            models.CheckConstraint(name="declline_country_or_region",
-                                   condition=Q(country__isnull=True) | Q(region__isnull=True)),
-            *[models.CheckConstraint(name=f"declline_marker_{k}_0_2",
-                                     condition=Q(**{f"marker_{k}__lte": 2}))
-              for k in MARKER_KEYS],
+            models.CheckConstraint(name="declline_amount_positive", condition=Q(amount_cents__gt=0)),
+            models.CheckConstraint(
+                name="declline_country_or_region", condition=Q(country__isnull=True) | Q(region__isnull=True)
+            ),
+            *[
+                models.CheckConstraint(
+                    name=f"declline_marker_{k}_0_2", condition=Q(**{f"marker_{k}__lte": 2})
+                )
+                for k in MARKER_KEYS
+            ],
         ]
-        indexes = [models.Index(fields=["version", "line_type"]),
-                   models.Index(fields=["counted_year", "counts_as_oda"])]
+        indexes = [
+            models.Index(fields=["version", "line_type"]),
+            models.Index(fields=["counted_year", "counts_as_oda"]),
+        ]
 
     @property
     def amount(self) -> Decimal:
@@ -224,7 +246,6 @@ class Reminder(models.Model):
     """A reminder sent to an authority that had not declared (who, when, to whom)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reminders")
-    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE,
-                                  related_name="+")
+    authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
     recipients = models.TextField(blank=True, help_text="E-mail addresses, one a line")

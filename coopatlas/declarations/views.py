@@ -25,8 +25,9 @@ from .models import MARKER_KEYS, LineType, RecipientRegion
 
 
 def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, safe=False, encoder=DjangoJSONEncoder,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def page(view):
@@ -46,27 +47,39 @@ def _bars(rows: list[dict], limit: int | None = None) -> list[dict]:
     """Rows with `pct`, the width of their bar relative to the largest (charts in HTML)."""
     rows = rows[:limit] if limit else rows
     top = max((r["cents"] for r in rows), default=0) or 1
-    return [{**r, "pct": max(round(100 * r["cents"] / top, 1), 0.3), "y": 10 * i + 1.5}
-            for i, r in enumerate(rows)]
+    return [
+        {**r, "pct": max(round(100 * r["cents"] / top, 1), 0.3), "y": 10 * i + 1.5}
+        for i, r in enumerate(rows)
+    ]
 
 
 @page
 def index(request: HttpRequest) -> HttpResponse:
     years = selectors.report_years()
-    mine = (selectors.declaration_list(user=request.user)
-            if request.user.is_authenticated else [])
-    return render(request, "declarations/index.html", {
-        "years": years, "mine": mine, "is_ministry": access.is_ministry(request.user),
-        "campaign_years": sorted({y for y in years} | set(
-            LineType.objects.values_list("ruleset__year", flat=True)), reverse=True)})
+    mine = selectors.declaration_list(user=request.user) if request.user.is_authenticated else []
+    return render(
+        request,
+        "declarations/index.html",
+        {
+            "years": years,
+            "mine": mine,
+            "is_ministry": access.is_ministry(request.user),
+            "campaign_years": sorted(
+                {y for y in years} | set(LineType.objects.values_list("ruleset__year", flat=True)),
+                reverse=True,
+            ),
+        },
+    )
 
 
 @page
 def report(request: HttpRequest, year: int) -> HttpResponse:
     fmt = request.GET.get("format", "html") or "html"
     if fmt not in ("html", "json", "csv", "xlsx", "crs"):
-        raise AppError(_("format : « %(fmt)s » non reconnu ; valeurs : html, json, csv, xlsx, "
-                         "crs.") % {"fmt": fmt[:10]}, field="format")
+        raise AppError(
+            _("format : « %(fmt)s » non reconnu ; valeurs : html, json, csv, xlsx, crs.") % {"fmt": fmt[:10]},
+            field="format",
+        )
     if fmt == "crs":
         return exports.crs_response(year=year)
     data = selectors.report(year=year)
@@ -74,13 +87,29 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
         return _json(data)
     if fmt in ("csv", "xlsx"):
         return exports.report_response(data=data, fmt=fmt)
-    charts = {key: _bars(data[key], 15) for key in (
-        "by_country", "by_type", "by_authority_kind", "by_french_region", "by_sector",
-        "by_channel", "by_recipient_region")}
-    return render(request, "declarations/report.html", {
-        "data": data, "charts": charts, "title": _("Aide publique au développement des "
-                                               "collectivités territoriales en %(year)s") % {"year": year},
-        "years": selectors.report_years()})
+    charts = {
+        key: _bars(data[key], 15)
+        for key in (
+            "by_country",
+            "by_type",
+            "by_authority_kind",
+            "by_french_region",
+            "by_sector",
+            "by_channel",
+            "by_recipient_region",
+        )
+    }
+    return render(
+        request,
+        "declarations/report.html",
+        {
+            "data": data,
+            "charts": charts,
+            "title": _("Aide publique au développement des collectivités territoriales en %(year)s")
+            % {"year": year},
+            "years": selectors.report_years(),
+        },
+    )
 
 
 @page
@@ -93,12 +122,19 @@ def authority(request: HttpRequest, slug: str) -> HttpResponse:
         return _json(data)
     for item in data["declarations"]:
         if item["report"]:
-            item["charts"] = {k: _bars(item["report"][k], 10)
-                              for k in ("by_country", "by_type", "by_sector")}
-    return render(request, "declarations/authority.html", {
-        "data": data, "authority": found, "title": _("Déclarations d'APD – %(name)s") % {"name": found.name},
-        "years": list(LineType.objects.values_list("ruleset__year", flat=True)
-                      .distinct().order_by("-ruleset__year"))})
+            item["charts"] = {k: _bars(item["report"][k], 10) for k in ("by_country", "by_type", "by_sector")}
+    return render(
+        request,
+        "declarations/authority.html",
+        {
+            "data": data,
+            "authority": found,
+            "title": _("Déclarations d'APD – %(name)s") % {"name": found.name},
+            "years": list(
+                LineType.objects.values_list("ruleset__year", flat=True).distinct().order_by("-ruleset__year")
+            ),
+        },
+    )
 
 
 @page
@@ -106,32 +142,46 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
     found = services.declaration_get(pk=pk)
     number = request.GET.get("version")
     data = selectors.declaration_detail(
-        declaration=found, user=request.user,
-        number=parse_optional_int(number, field="version", minimum=1, maximum=10**6,
-                                  hint=_("le numéro d'une version, ex. 1")))
+        declaration=found,
+        user=request.user,
+        number=parse_optional_int(
+            number, field="version", minimum=1, maximum=10**6, hint=_("le numéro d'une version, ex. 1")
+        ),
+    )
     if request.GET.get("format") == "json":
         return _json(data)
     rules = services.rules_for(year=found.year)
-    return render(request, "declarations/declaration.html", {
-        "data": data, "title": _("Déclaration d'APD %(year)s – %(name)s")
-        % {"year": found.year, "name": found.authority.name},
-        "types": list(rules.types.values()), "marker_keys": MARKER_KEYS,
-        # the page shows labels, never the API's codes (gender, project…)
-        "type_labels": {code: t.name_fr for code, t in rules.types.items()},
-        "marker_labels": _marker_labels(rules),
-        "regions": RecipientRegion.objects.all()})
+    return render(
+        request,
+        "declarations/declaration.html",
+        {
+            "data": data,
+            "title": _("Déclaration d'APD %(year)s – %(name)s")
+            % {"year": found.year, "name": found.authority.name},
+            "types": list(rules.types.values()),
+            "marker_keys": MARKER_KEYS,
+            # the page shows labels, never the API's codes (gender, project…)
+            "type_labels": {code: t.name_fr for code, t in rules.types.items()},
+            "marker_labels": _marker_labels(rules),
+            "regions": RecipientRegion.objects.all(),
+        },
+    )
 
 
 def _marker_labels(rules) -> dict[str, str]:
     """key → label: the year's French name, the OECD code list's English one in English."""
     english = (get_language() or "fr")[:2] == "en"
-    return {m.key: (m.marker.name_en if english and m.marker.name_en else m.name_fr)
-            for m in rules.ruleset.markers.select_related("marker")}
+    return {
+        m.key: (m.marker.name_en if english and m.marker.name_en else m.name_fr)
+        for m in rules.ruleset.markers.select_related("marker")
+    }
 
 
 def _form_line(post) -> dict:
-    data = {k: post.get(k, "").strip() for k in ("amount", "type", "country", "region",
-                                                 "channel", "sector", "project", "comment")}
+    data = {
+        k: post.get(k, "").strip()
+        for k in ("amount", "type", "country", "region", "channel", "sector", "project", "comment")
+    }
     data["markers"] = {}
     for key in MARKER_KEYS:
         value = post.get(f"marker_{key}", "0").strip() or "0"
@@ -154,25 +204,38 @@ def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             services.line_add(actor=user, declaration=found, data=_form_line(request.POST))
             messages.success(request, _("Ligne ajoutée."))
         elif action == "delete-line":
-            services.line_delete(actor=user, declaration=found,
-                                 line_id=parse_id(request.POST.get("line", ""), field="line"))
+            services.line_delete(
+                actor=user, declaration=found, line_id=parse_id(request.POST.get("line", ""), field="line")
+            )
             messages.success(request, _("Ligne supprimée."))
         elif action == "prepare":
             result = services.declaration_prepare(actor=user, declaration=found)
-            messages.success(request, _("%(count)s ligne(s) préparée(s) depuis vos "
-                                        "financements enregistrés ; vérifiez-les et complétez.")
-                                      % {"count": len(result['created'])})
+            messages.success(
+                request,
+                _(
+                    "%(count)s ligne(s) préparée(s) depuis vos "
+                    "financements enregistrés ; vérifiez-les et complétez."
+                )
+                % {"count": len(result["created"])},
+            )
         elif action == "nothing":
-            services.declaration_nothing_set(actor=user, declaration=found,
-                                             nothing=request.POST.get("nothing") == "1")
+            services.declaration_nothing_set(
+                actor=user, declaration=found, nothing=request.POST.get("nothing") == "1"
+            )
         elif action == "return":
-            services.declaration_return(actor=user, declaration=found,
-                                        comment=request.POST.get("comment", ""))
+            services.declaration_return(
+                actor=user, declaration=found, comment=request.POST.get("comment", "")
+            )
         elif action in ("submit", "validate", "correct"):
             getattr(services, f"declaration_{action}")(actor=user, declaration=found)
-            messages.success(request, {"submit": _("Déclaration soumise au ministère."),
-                                       "validate": _("Déclaration validée."),
-                                       "correct": _("Nouvelle version ouverte.")}[action])
+            messages.success(
+                request,
+                {
+                    "submit": _("Déclaration soumise au ministère."),
+                    "validate": _("Déclaration validée."),
+                    "correct": _("Nouvelle version ouverte."),
+                }[action],
+            )
         else:
             raise NotFound(_("Action « %(action)s » inconnue.") % {"action": action[:20]}, field="action")
     except AppError as exc:
@@ -184,11 +247,22 @@ def declaration_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 def _field_labels() -> dict[str, str]:
     """The page's names for the services' fields (the API names them `amount`, `type`…)."""
-    return {"amount": _("Montant"), "type": _("Type"), "country": _("Pays bénéficiaire"),
-            "region": _("Région bénéficiaire"), "channel": _("Canal CRS"), "sector": _("Secteur CAD"),
-            "markers": _("Marqueurs"), "project": _("Projet"), "comment": _("Commentaire"),
-            "under_12_months": _("Réfugiés de moins de 12 mois"), "lines": _("Lignes"),
-            "nothing_to_declare": _("Rien à déclarer"), "year": _("Année"), "line": _("Ligne")}
+    return {
+        "amount": _("Montant"),
+        "type": _("Type"),
+        "country": _("Pays bénéficiaire"),
+        "region": _("Région bénéficiaire"),
+        "channel": _("Canal CRS"),
+        "sector": _("Secteur CAD"),
+        "markers": _("Marqueurs"),
+        "project": _("Projet"),
+        "comment": _("Commentaire"),
+        "under_12_months": _("Réfugiés de moins de 12 mois"),
+        "lines": _("Lignes"),
+        "nothing_to_declare": _("Rien à déclarer"),
+        "year": _("Année"),
+        "line": _("Ligne"),
+    }
 
 
 def _page_message(field: str, message: str) -> str:
@@ -221,15 +295,19 @@ def campaign(request: HttpRequest, year: int) -> HttpResponse:
     if request.method == "POST":
         try:
             result = services.campaign_remind(actor=request.user, year=year)
-            messages.success(request, _("Relance envoyée à %(reminded)s collectivité(s) "
-                                        "(%(with_email)s avec une adresse).")
-                                      % {"reminded": result['reminded'],
-                                         "with_email": result['with_email']})
+            messages.success(
+                request,
+                _("Relance envoyée à %(reminded)s collectivité(s) (%(with_email)s avec une adresse).")
+                % {"reminded": result["reminded"], "with_email": result["with_email"]},
+            )
         except AppError as exc:
             messages.error(request, exc.message)
         return redirect(reverse("declarations:campaign", kwargs={"year": year}))
     data = selectors.campaign_status(year=year, user=request.user)
     if request.GET.get("format") == "json":
         return _json(data)
-    return render(request, "declarations/campaign.html",
-                  {"data": data, "title": _("Campagne de déclaration %(year)s") % {"year": year}})
+    return render(
+        request,
+        "declarations/campaign.html",
+        {"data": data, "title": _("Campagne de déclaration %(year)s") % {"year": year}},
+    )

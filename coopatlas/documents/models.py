@@ -18,20 +18,24 @@ class Document(models.Model):
 
     # Explicit nullable keys rather than a generic relation: real foreign keys, cascades
     # and exactly-one as a database constraint.
-    convention = models.ForeignKey("cooperation.Convention", on_delete=models.CASCADE,
-                                   null=True, blank=True, related_name="documents")
-    project = models.ForeignKey("cooperation.Project", on_delete=models.CASCADE, null=True,
-                                blank=True, related_name="documents")
-    partnership = models.ForeignKey("cooperation.Partnership", on_delete=models.CASCADE,
-                                    null=True, blank=True, related_name="documents")
+    convention = models.ForeignKey(
+        "cooperation.Convention", on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
+    project = models.ForeignKey(
+        "cooperation.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
+    partnership = models.ForeignKey(
+        "cooperation.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
     title = models.CharField(_("titre"), max_length=300, blank=True)
     file = models.FileField(upload_to="documents/%Y/%m/", max_length=300)
     original_name = models.CharField(max_length=255)
     kind = models.CharField(max_length=5, choices=Kind.choices)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,12 +43,12 @@ class Document(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="document_exactly_one_record",
-                condition=(Q(convention__isnull=False, project__isnull=True,
-                             partnership__isnull=True)
-                           | Q(convention__isnull=True, project__isnull=False,
-                               partnership__isnull=True)
-                           | Q(convention__isnull=True, project__isnull=True,
-                               partnership__isnull=False))),
+                condition=(
+                    Q(convention__isnull=False, project__isnull=True, partnership__isnull=True)
+                    | Q(convention__isnull=True, project__isnull=False, partnership__isnull=True)
+                    | Q(convention__isnull=True, project__isnull=True, partnership__isnull=False)
+                ),
+            ),
             models.CheckConstraint(name="document_size_positive", condition=Q(size__gt=0)),
         ]
 

@@ -17,8 +17,11 @@ def record_is_public(record: Model) -> bool:
 def document_visible(*, user, document: Document) -> bool:
     """Public once its record is published; before that, to those who may edit or validate it."""
     record = document.record
-    return (record_is_public(record) or can_edit(user=user, record=record)
-            or can_publish(user=user, record=record))
+    return (
+        record_is_public(record)
+        or can_edit(user=user, record=record)
+        or can_publish(user=user, record=record)
+    )
 
 
 def documents_for(*, user, record: Model) -> list[Document]:

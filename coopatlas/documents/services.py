@@ -31,7 +31,7 @@ EXTENSIONS = {"pdf": "pdf", "png": "png", "jpeg": "jpg", "webp": "webp"}
 
 def detect_kind(head: bytes) -> str | None:
     for kind, magic, offset in SIGNATURES:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
@@ -62,30 +62,51 @@ def document_upload(*, actor, record: Model, file, title: str = "") -> Document:
     """Attach `file` to a convention, project or partnership the actor may edit."""
     kind_name = record._meta.model_name
     if kind_name not in ATTACHABLE:
-        raise AppError(_("Un document s'attache à une convention, un projet ou un partenariat, "
-                         "pas à « %(verbose_name)s ».")
-                       % {"verbose_name": record._meta.verbose_name}, field="record")
+        raise AppError(
+            _(
+                "Un document s'attache à une convention, un projet ou un partenariat, "
+                "pas à « %(verbose_name)s »."
+            )
+            % {"verbose_name": record._meta.verbose_name},
+            field="record",
+        )
     require("edit", user=actor, record=record)
     name = _clean_name(getattr(file, "name", ""))
     data = _read_capped(file)
     if not data:
-        raise AppError(_("file : « %(name)s » est vide (0 octet) ; choisissez le bon fichier.")
-                       % {"name": name},
-                       field="file")
+        raise AppError(
+            _("file : « %(name)s » est vide (0 octet) ; choisissez le bon fichier.") % {"name": name},
+            field="file",
+        )
     if len(data) > MAX_BYTES:
-        raise AppError(_("file : « %(name)s » dépasse 20 Mo ; réduisez-le (PDF compressé, "
-                         "image redimensionnée) ou découpez-le.") % {"name": name}, field="file")
+        raise AppError(
+            _(
+                "file : « %(name)s » dépasse 20 Mo ; réduisez-le (PDF compressé, "
+                "image redimensionnée) ou découpez-le."
+            )
+            % {"name": name},
+            field="file",
+        )
     kind = detect_kind(data[:16])
     if kind is None:
-        raise AppError(_("file : le contenu de « %(name)s » n'est ni un PDF ni une image PNG, "
-                         "JPEG ou WebP, quel que soit son nom ; exportez-le en PDF.")
-                       % {"name": name},
-                       field="file")
+        raise AppError(
+            _(
+                "file : le contenu de « %(name)s » n'est ni un PDF ni une image PNG, "
+                "JPEG ou WebP, quel que soit son nom ; exportez-le en PDF."
+            )
+            % {"name": name},
+            field="file",
+        )
     stored_name = f"{secrets.token_hex(16)}.{EXTENSIONS[kind]}"
-    document = Document(title=(title or "").strip()[:300], original_name=name, kind=kind,
-                        size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-                        **{kind_name: record})
+    document = Document(
+        title=(title or "").strip()[:300],
+        original_name=name,
+        kind=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **{kind_name: record},
+    )
     document.file.save(stored_name, ContentFile(data), save=False)
     try:
         with transaction.atomic():

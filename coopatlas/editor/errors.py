@@ -21,7 +21,7 @@ ALIASES = {
 
 
 def _strip_prefix(field: str, message: str) -> str:
-    """"sectors: percentages add up to 90" → "percentages add up to 90" under Sectors."""
+    """ "sectors: percentages add up to 90" → "percentages add up to 90" under Sectors."""
     return re.sub(rf"^\s*{re.escape(field)}\s*:\s*", "", message, count=1) or message
 
 

@@ -33,8 +33,9 @@ def _year(label):
 
 
 def _date(label):
-    return forms.DateField(label=label, required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def _picker(label, kind, *, help_text=LIST_HELP, many=True, required=False):
@@ -63,9 +64,12 @@ def _theme_choices(*, blank: bool) -> list[tuple]:
 
 
 def _themes_field():
-    return ThemeChoiceField(label=_("Thématiques"), required=False,
-                            queryset=Theme.objects.select_related("parent__parent"),
-                            widget=forms.SelectMultiple(attrs={"size": 8}))
+    return ThemeChoiceField(
+        label=_("Thématiques"),
+        required=False,
+        queryset=Theme.objects.select_related("parent__parent"),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
 
 
 def unique_slug(model, text: str) -> str:
@@ -101,33 +105,55 @@ class RecordForm(forms.Form):
 
 # --------------------------------------------------------------------------- partnership
 
+
 class PartnershipForm(RecordForm):
     title = forms.CharField(label=_("Intitulé"), max_length=500)
-    slug = forms.SlugField(label=_("Identifiant dans l'adresse"), required=False, max_length=200,
-                           help_text=_("Laissé vide, il est tiré de l'intitulé."))
+    slug = forms.SlugField(
+        label=_("Identifiant dans l'adresse"),
+        required=False,
+        max_length=200,
+        help_text=_("Laissé vide, il est tiré de l'intitulé."),
+    )
     kind = forms.ChoiceField(label=_("Nature du partenariat"), choices=PartnershipKind.choices)
-    status = forms.ChoiceField(label=_("Statut"), choices=PartnershipStatus.choices,
-                               initial=PartnershipStatus.UNKNOWN)
-    parties = _picker(_("Collectivités parties"), "authorities", required=True,
-                      help_text=_("Une collectivité par ligne (nom, code INSEE, SIREN ou "
-                                  "iso:ML-5) : au moins une française et une étrangère."))
+    status = forms.ChoiceField(
+        label=_("Statut"), choices=PartnershipStatus.choices, initial=PartnershipStatus.UNKNOWN
+    )
+    parties = _picker(
+        _("Collectivités parties"),
+        "authorities",
+        required=True,
+        help_text=_(
+            "Une collectivité par ligne (nom, code INSEE, SIREN ou "
+            "iso:ML-5) : au moins une française et une étrangère."
+        ),
+    )
     start_year = _year(_("Année de début"))
     end_year = _year(_("Année de fin"))
     first_convention_year = _year(_("Année de la première convention"))
     themes = _themes_field()
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs=TEXTAREA))
-    history = forms.CharField(label=_("Historique"), required=False,
-                              widget=forms.Textarea(attrs=TEXTAREA))
-    plain = ("title", "kind", "status", "start_year", "end_year", "first_convention_year",
-             "description", "history")
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    history = forms.CharField(label=_("Historique"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    plain = (
+        "title",
+        "kind",
+        "status",
+        "start_year",
+        "end_year",
+        "first_convention_year",
+        "description",
+        "history",
+    )
 
     @staticmethod
     def initial_from(record) -> dict:
-        return {**{n: getattr(record, n) for n in PartnershipForm.plain},
-                "version": record.version,
-                "parties": resolve.as_lines(_authority_code(a) for a in record.parties.all()),
-                "themes": list(record.themes.all())}
+        return {
+            **{n: getattr(record, n) for n in PartnershipForm.plain},
+            "version": record.version,
+            "parties": resolve.as_lines(_authority_code(a) for a in record.parties.all()),
+            "themes": list(record.themes.all()),
+        }
 
     def to_kwargs(self, *, creating: bool) -> dict:
         from coopatlas.cooperation.models import Partnership
@@ -151,70 +177,117 @@ def _authority_code(authority) -> str:
 
 # --------------------------------------------------------------------------- project
 
+
 class ProjectForm(RecordForm):
     title = forms.CharField(label=_("Intitulé"), widget=forms.Textarea(attrs={"rows": 2}))
-    slug = forms.SlugField(label=_("Identifiant dans l'adresse"), required=False, max_length=200,
-                           help_text=_("Laissé vide, il est tiré de l'intitulé."))
-    summary = forms.CharField(label=_("Résumé"), required=False,
-                              widget=forms.Textarea(attrs=TEXTAREA))
-    context = forms.CharField(label=_("Contexte et historique"), required=False,
-                              widget=forms.Textarea(attrs=TEXTAREA))
-    objective = forms.CharField(label=_("Objectif"), required=False,
-                                widget=forms.Textarea(attrs=TEXTAREA))
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs=TEXTAREA))
-    status = forms.ChoiceField(label=_("Statut"), choices=ProjectStatus.choices,
-                               initial=ProjectStatus.UNKNOWN)
+    slug = forms.SlugField(
+        label=_("Identifiant dans l'adresse"),
+        required=False,
+        max_length=200,
+        help_text=_("Laissé vide, il est tiré de l'intitulé."),
+    )
+    summary = forms.CharField(label=_("Résumé"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    context = forms.CharField(
+        label=_("Contexte et historique"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    objective = forms.CharField(label=_("Objectif"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"), choices=ProjectStatus.choices, initial=ProjectStatus.UNKNOWN
+    )
     start_date = _date(_("Date de début"))
     end_date = _date(_("Date de fin"))
     start_year = _year(_("Année de début"))
     end_year = _year(_("Année de fin"))
-    partnerships = _picker(_("Partenariats servis"), "partnerships",
-                           help_text=_("Un partenariat par ligne (identifiant de sa fiche)."))
-    participants = _picker(_("Collectivités participantes"), "authorities",
-                           help_text=_("Une collectivité par ligne ; ajoutez « ; chef de file » "
-                                       "pour la collectivité qui mène le projet."))
-    operators = forms.CharField(label=_("Opérateurs"), required=False,
-                                widget=forms.Textarea(attrs=TEXTAREA),
-                                help_text=_("Un acteur par ligne (identifiant) ; ajoutez son rôle "
-                                            "après « ; » : « ; Responsable », « ; Financeur »…"))
-    countries = forms.CharField(label=_("Pays bénéficiaires"), required=False,
-                                help_text=_("Codes ISO à deux lettres : ML, SN…"))
-    areas = _picker(_("Territoires"), "areas",
-                    help_text=_("Un territoire par ligne (nom ou code ISO 3166-2 : ML-5)."))
-    places = _picker(_("Lieux"), "places",
-                     help_text=_("Un lieu par ligne : identifiant GeoNames (2253354) ; tapez "
-                                 "un nom pour chercher."))
+    partnerships = _picker(
+        _("Partenariats servis"),
+        "partnerships",
+        help_text=_("Un partenariat par ligne (identifiant de sa fiche)."),
+    )
+    participants = _picker(
+        _("Collectivités participantes"),
+        "authorities",
+        help_text=_(
+            "Une collectivité par ligne ; ajoutez « ; chef de file » pour la collectivité qui mène le projet."
+        ),
+    )
+    operators = forms.CharField(
+        label=_("Opérateurs"),
+        required=False,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        help_text=_(
+            "Un acteur par ligne (identifiant) ; ajoutez son rôle "
+            "après « ; » : « ; Responsable », « ; Financeur »…"
+        ),
+    )
+    countries = forms.CharField(
+        label=_("Pays bénéficiaires"), required=False, help_text=_("Codes ISO à deux lettres : ML, SN…")
+    )
+    areas = _picker(
+        _("Territoires"), "areas", help_text=_("Un territoire par ligne (nom ou code ISO 3166-2 : ML-5).")
+    )
+    places = _picker(
+        _("Lieux"),
+        "places",
+        help_text=_("Un lieu par ligne : identifiant GeoNames (2253354) ; tapez un nom pour chercher."),
+    )
     themes = _themes_field()
-    main_theme = forms.ModelChoiceField(label=_("Thématique principale"), required=False,
-                                        queryset=Theme.objects.all())
-    sectors = _picker(_("Secteurs CAD et pourcentages"), "sectors",
-                      help_text=_("Un secteur par ligne : « 14030 ; 60 ». Les pourcentages "
-                                  "font 100."))
-    sdg_goals = forms.CharField(label=_("Objectifs de développement durable"), required=False,
-                                help_text=_("Numéros de 1 à 17 : 6, 11"))
-    sdg_targets = _picker(_("Cibles ODD"), "sdg",
-                          help_text=_("Une cible par ligne (6.1) ; son objectif est ajouté."))
-    budget = AmountField(label=_("Budget total"), required=False, min_value=0,
-                                decimal_places=2, max_digits=16)
+    main_theme = forms.ModelChoiceField(
+        label=_("Thématique principale"), required=False, queryset=Theme.objects.all()
+    )
+    sectors = _picker(
+        _("Secteurs CAD et pourcentages"),
+        "sectors",
+        help_text=_("Un secteur par ligne : « 14030 ; 60 ». Les pourcentages font 100."),
+    )
+    sdg_goals = forms.CharField(
+        label=_("Objectifs de développement durable"),
+        required=False,
+        help_text=_("Numéros de 1 à 17 : 6, 11"),
+    )
+    sdg_targets = _picker(
+        _("Cibles ODD"), "sdg", help_text=_("Une cible par ligne (6.1) ; son objectif est ajouté.")
+    )
+    budget = AmountField(
+        label=_("Budget total"), required=False, min_value=0, decimal_places=2, max_digits=16
+    )
     currency = forms.CharField(label=_("Devise"), initial="EUR", max_length=3, min_length=3)
-    beneficiaries = forms.CharField(label=_("Bénéficiaires"), required=False,
-                                    widget=forms.Textarea(attrs=TEXTAREA))
-    beneficiaries_count = AsciiIntegerField(label=_("Nombre de bénéficiaires"), required=False,
-                                             min_value=0)
-    results = forms.CharField(label=_("Résultats"), required=False,
-                              widget=forms.Textarea(attrs=TEXTAREA))
-    plain = ("title", "summary", "context", "objective", "description", "status", "start_date",
-             "end_date", "start_year", "end_year", "budget", "currency", "beneficiaries",
-             "beneficiaries_count", "results")
+    beneficiaries = forms.CharField(
+        label=_("Bénéficiaires"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    beneficiaries_count = AsciiIntegerField(label=_("Nombre de bénéficiaires"), required=False, min_value=0)
+    results = forms.CharField(label=_("Résultats"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
+    plain = (
+        "title",
+        "summary",
+        "context",
+        "objective",
+        "description",
+        "status",
+        "start_date",
+        "end_date",
+        "start_year",
+        "end_year",
+        "budget",
+        "currency",
+        "beneficiaries",
+        "beneficiaries_count",
+        "results",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Policy markers: one 0/1/2 choice per OECD marker, from the reference table.
         for marker in PolicyMarker.objects.order_by("code"):
             self.fields[f"marker_{marker.slug}"] = forms.TypedChoiceField(
-                label=marker.name, required=False, coerce=int, empty_value=None,
-                choices=[("", _("Non renseigné")), *ProjectPolicyMarker.Significance.choices])
+                label=marker.name,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", _("Non renseigné")), *ProjectPolicyMarker.Significance.choices],
+            )
 
     def marker_fields(self):
         return [self[name] for name in self.fields if name.startswith("marker_")]
@@ -225,27 +298,30 @@ class ProjectForm(RecordForm):
     @staticmethod
     def initial_from(record) -> dict:
         main = record.theme_links.filter(is_main=True).first()
-        data = {**{n: getattr(record, n) for n in ProjectForm.plain}, "version": record.version,
-                "partnerships": resolve.as_lines(p.slug for p in record.partnerships.all()),
-                "participants": resolve.as_lines(
-                    f"{_authority_code(p.authority)}"
-                    + (f" ; {str(p.get_role_display()).lower()}" if p.role == "lead" else "")
-                    for p in record.participants.select_related("authority")),
-                "operators": resolve.as_lines(f"{o.organisation.slug} ; {o.get_role_display()}"
-                                              for o in record.operator_links
-                                              .select_related("organisation")),
-                "countries": " ".join(record.countries.values_list("iso2", flat=True)),
-                "areas": resolve.as_lines(f"{a.code} — {a.name}" for a in record.areas.all()),
-                "places": resolve.as_lines(f"{p.geonames_id} — {p.name}"
-                                           for p in record.places.order_by("name")),
-                "themes": [link.theme for link in record.theme_links.select_related("theme")],
-                "main_theme": main.theme if main else None,
-                "sectors": resolve.as_lines(f"{s.sector_id} ; {s.percentage.normalize():f}"
-                                            for s in record.sector_links.all()),
-                "sdg_goals": " ".join(str(g) for g in
-                                      record.sdg_goals.values_list("number", flat=True)),
-                "sdg_targets": resolve.as_lines(record.sdg_targets.values_list("code",
-                                                                               flat=True))}
+        data = {
+            **{n: getattr(record, n) for n in ProjectForm.plain},
+            "version": record.version,
+            "partnerships": resolve.as_lines(p.slug for p in record.partnerships.all()),
+            "participants": resolve.as_lines(
+                f"{_authority_code(p.authority)}"
+                + (f" ; {str(p.get_role_display()).lower()}" if p.role == "lead" else "")
+                for p in record.participants.select_related("authority")
+            ),
+            "operators": resolve.as_lines(
+                f"{o.organisation.slug} ; {o.get_role_display()}"
+                for o in record.operator_links.select_related("organisation")
+            ),
+            "countries": " ".join(record.countries.values_list("iso2", flat=True)),
+            "areas": resolve.as_lines(f"{a.code} — {a.name}" for a in record.areas.all()),
+            "places": resolve.as_lines(f"{p.geonames_id} — {p.name}" for p in record.places.order_by("name")),
+            "themes": [link.theme for link in record.theme_links.select_related("theme")],
+            "main_theme": main.theme if main else None,
+            "sectors": resolve.as_lines(
+                f"{s.sector_id} ; {s.percentage.normalize():f}" for s in record.sector_links.all()
+            ),
+            "sdg_goals": " ".join(str(g) for g in record.sdg_goals.values_list("number", flat=True)),
+            "sdg_targets": resolve.as_lines(record.sdg_targets.values_list("code", flat=True)),
+        }
         for link in record.marker_links.select_related("marker"):
             data[f"marker_{link.marker.slug}"] = link.significance
         return data
@@ -254,9 +330,10 @@ class ProjectForm(RecordForm):
         from coopatlas.cooperation.models import Project
 
         cd = self.cleaned_data
-        kw = self.empty_to_blank(self.plain_kwargs(), ("summary", "context", "objective",
-                                                       "description", "beneficiaries",
-                                                       "results"))
+        kw = self.empty_to_blank(
+            self.plain_kwargs(),
+            ("summary", "context", "objective", "description", "beneficiaries", "results"),
+        )
         themes = list(cd["themes"])
         main = cd["main_theme"]
         if main is not None and main not in themes:
@@ -276,9 +353,11 @@ class ProjectForm(RecordForm):
             "sectors": resolve.sectors(cd["sectors"]),
             "sdg_goals": goals,
             "sdg_targets": targets,
-            "markers": [(markers[name.removeprefix("marker_")], value)
-                        for name, value in cd.items()
-                        if name.startswith("marker_") and value is not None],
+            "markers": [
+                (markers[name.removeprefix("marker_")], value)
+                for name, value in cd.items()
+                if name.startswith("marker_") and value is not None
+            ],
         }
         if creating:
             kw["slug"] = cd["slug"] or unique_slug(Project, kw["title"])
@@ -287,40 +366,53 @@ class ProjectForm(RecordForm):
 
 # --------------------------------------------------------------------------- financing plan
 
+
 class FundingLineForm(forms.Form):
     """An existing line (id + version) or a new one (funder given)."""
 
     id = AsciiIntegerField(widget=forms.HiddenInput, required=False)
     version = AsciiIntegerField(widget=forms.HiddenInput, required=False)
-    funder = forms.CharField(label=_("Financeur"), required=False,
-                             widget=forms.TextInput(attrs={"data-picker": "funders",
-                                                           "autocomplete": "off"}),
-                             help_text=_("Collectivité (code INSEE, SIREN) ou acteur "
-                                         "(org:identifiant)."))
-    instrument = forms.ChoiceField(label=_("Instrument"), choices=FundingInstrument.choices,
-                                   initial=FundingInstrument.OWN_FUNDS)
-    amount = AmountField(label=_("Montant"), required=False, min_value=0,
-                                decimal_places=2, max_digits=16,
-                                widget=forms.NumberInput(attrs={"step": "0.01",
-                                                                "data-funding-amount": "1"}))
-    currency = forms.CharField(label=_("Devise"), initial="EUR", max_length=3, min_length=3,
-                               widget=forms.TextInput(attrs={"data-funding-currency": "1",
-                                                             "size": 4}))
-    nature = forms.ChoiceField(label=_("Nature"), choices=[("cash", _("Numéraire")),
-                                                          ("in_kind", _("Valorisation"))],
-                               widget=forms.Select(attrs={"data-funding-nature": "1"}))
+    funder = forms.CharField(
+        label=_("Financeur"),
+        required=False,
+        widget=forms.TextInput(attrs={"data-picker": "funders", "autocomplete": "off"}),
+        help_text=_("Collectivité (code INSEE, SIREN) ou acteur (org:identifiant)."),
+    )
+    instrument = forms.ChoiceField(
+        label=_("Instrument"), choices=FundingInstrument.choices, initial=FundingInstrument.OWN_FUNDS
+    )
+    amount = AmountField(
+        label=_("Montant"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=16,
+        widget=forms.NumberInput(attrs={"step": "0.01", "data-funding-amount": "1"}),
+    )
+    currency = forms.CharField(
+        label=_("Devise"),
+        initial="EUR",
+        max_length=3,
+        min_length=3,
+        widget=forms.TextInput(attrs={"data-funding-currency": "1", "size": 4}),
+    )
+    nature = forms.ChoiceField(
+        label=_("Nature"),
+        choices=[("cash", _("Numéraire")), ("in_kind", _("Valorisation"))],
+        widget=forms.Select(attrs={"data-funding-nature": "1"}),
+    )
     year = AsciiIntegerField(label=_("Année"), required=False, min_value=1900, max_value=2100)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
-    remove = forms.BooleanField(label=_("Retirer"), required=False,
-                                widget=forms.CheckboxInput(attrs={"data-funding-remove": "1"}))
+    remove = forms.BooleanField(
+        label=_("Retirer"), required=False, widget=forms.CheckboxInput(attrs={"data-funding-remove": "1"})
+    )
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "EUR").strip().upper()
 
     @property
     def is_new(self) -> bool:
-        return not (self.cleaned_data.get("id") if hasattr(self, "cleaned_data")
-                    else self.initial.get("id"))
+        return not (self.cleaned_data.get("id") if hasattr(self, "cleaned_data") else self.initial.get("id"))
 
     @property
     def is_blank(self) -> bool:
@@ -332,8 +424,13 @@ class FundingLineForm(forms.Form):
         if not text:
             from coopatlas.core.errors import AppError
 
-            raise AppError(_("Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
-                             "acteur (org:identifiant)."), field="funder")
+            raise AppError(
+                _(
+                    "Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
+                    "acteur (org:identifiant)."
+                ),
+                field="funder",
+            )
         if text.lower().startswith("org:"):
             return {"funder_organisation": resolve.organisation(text[4:], field="funder")}
         if Organisation.objects.filter(slug=resolve._head(text)).exists():
@@ -342,11 +439,22 @@ class FundingLineForm(forms.Form):
 
     @staticmethod
     def initial_from(line) -> dict:
-        funder = (f"org:{line.funder_organisation.slug} — {line.funder_organisation}"
-                  if line.funder_organisation_id else _authority_code(line.funder_authority))
-        return {"id": line.pk, "version": line.version, "funder": funder,
-                "instrument": line.instrument, "amount": line.amount, "currency": line.currency,
-                "nature": line.nature, "year": line.year, "note": line.note}
+        funder = (
+            f"org:{line.funder_organisation.slug} — {line.funder_organisation}"
+            if line.funder_organisation_id
+            else _authority_code(line.funder_authority)
+        )
+        return {
+            "id": line.pk,
+            "version": line.version,
+            "funder": funder,
+            "instrument": line.instrument,
+            "amount": line.amount,
+            "currency": line.currency,
+            "nature": line.nature,
+            "year": line.year,
+            "note": line.note,
+        }
 
 
 FundingFormSet = forms.formset_factory(FundingLineForm, extra=2)
@@ -355,41 +463,76 @@ FundingFormSet = forms.formset_factory(FundingLineForm, extra=2)
 def funding_totals(*, lines: list[dict], budget: Decimal | None, currency: str) -> dict:
     """The plan's totals (cash, in kind, all) in the budget's currency and the gap to it.
     The same sums are drawn live in the browser (static/editor/editor.js)."""
-    cash = sum((d["amount"] for d in lines if d.get("amount") is not None
-                and d.get("currency", currency) == currency and d.get("nature") == "cash"),
-               Decimal(0))
-    in_kind = sum((d["amount"] for d in lines if d.get("amount") is not None
-                   and d.get("currency", currency) == currency and d.get("nature") == "in_kind"),
-                  Decimal(0))
+    cash = sum(
+        (
+            d["amount"]
+            for d in lines
+            if d.get("amount") is not None
+            and d.get("currency", currency) == currency
+            and d.get("nature") == "cash"
+        ),
+        Decimal(0),
+    )
+    in_kind = sum(
+        (
+            d["amount"]
+            for d in lines
+            if d.get("amount") is not None
+            and d.get("currency", currency) == currency
+            and d.get("nature") == "in_kind"
+        ),
+        Decimal(0),
+    )
     total = cash + in_kind
-    other = sorted({d["currency"] for d in lines
-                    if d.get("amount") is not None and d.get("currency", currency) != currency})
-    return {"cash": cash, "in_kind": in_kind, "total": total, "currency": currency,
-            "budget": budget, "gap": None if budget is None else budget - total,
-            "other_currencies": other}
+    other = sorted(
+        {
+            d["currency"]
+            for d in lines
+            if d.get("amount") is not None and d.get("currency", currency) != currency
+        }
+    )
+    return {
+        "cash": cash,
+        "in_kind": in_kind,
+        "total": total,
+        "currency": currency,
+        "budget": budget,
+        "gap": None if budget is None else budget - total,
+        "other_currencies": other,
+    }
 
 
 # --------------------------------------------------------------------------- other records
 
+
 class OrganisationForm(RecordForm):
     name = forms.CharField(label=_("Nom"), max_length=300)
-    slug = forms.SlugField(label=_("Identifiant dans l'adresse"), required=False, max_length=200,
-                           help_text=_("Laissé vide, il est tiré du nom."))
+    slug = forms.SlugField(
+        label=_("Identifiant dans l'adresse"),
+        required=False,
+        max_length=200,
+        help_text=_("Laissé vide, il est tiré du nom."),
+    )
     acronym = forms.CharField(label=_("Sigle"), required=False, max_length=40)
     kind = forms.ChoiceField(label=_("Nature"), choices=Organisation.Kind.choices)
-    country = forms.CharField(label=_("Pays"), required=False, max_length=2,
-                              help_text=_("Code ISO à deux lettres (FR, ML…)."))
+    country = forms.CharField(
+        label=_("Pays"), required=False, max_length=2, help_text=_("Code ISO à deux lettres (FR, ML…).")
+    )
     website = forms.URLField(label=_("Site internet"), required=False, assume_scheme="https")
     siren = forms.CharField(label=_("SIREN"), required=False, max_length=9)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs=TEXTAREA))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
     plain = ("name", "acronym", "kind", "website", "description")
 
     @staticmethod
     def initial_from(record) -> dict:
-        return {**{n: getattr(record, n) for n in OrganisationForm.plain},
-                "version": record.version, "country": record.country_id or "",
-                "siren": record.siren or ""}
+        return {
+            **{n: getattr(record, n) for n in OrganisationForm.plain},
+            "version": record.version,
+            "country": record.country_id or "",
+            "siren": record.siren or "",
+        }
 
     def to_kwargs(self, *, creating: bool) -> dict:
         kw = self.plain_kwargs()
@@ -404,8 +547,9 @@ class OrganisationForm(RecordForm):
 class ContactForm(RecordForm):
     role = forms.CharField(label=_("Fonction ou service"), max_length=300)
     name = forms.CharField(label=_("Nom de la personne"), required=False, max_length=200)
-    authority = _picker(_("Collectivité"), "authorities", many=False,
-                        help_text=_("Nom, code INSEE, SIREN ou iso:ML-5."))
+    authority = _picker(
+        _("Collectivité"), "authorities", many=False, help_text=_("Nom, code INSEE, SIREN ou iso:ML-5.")
+    )
     organisation = forms.CharField(label=_("Ou acteur (identifiant)"), required=False)
     email = forms.EmailField(label=_("Adresse électronique"), required=False)
     phone = forms.CharField(label=_("Téléphone"), required=False, max_length=40)
@@ -414,47 +558,68 @@ class ContactForm(RecordForm):
 
     @staticmethod
     def initial_from(record) -> dict:
-        return {**{n: getattr(record, n) for n in ContactForm.plain}, "version": record.version,
-                "authority": _authority_code(record.authority) if record.authority_id else "",
-                "organisation": record.organisation.slug if record.organisation_id else "",
-                "country": record.country_id or ""}
+        return {
+            **{n: getattr(record, n) for n in ContactForm.plain},
+            "version": record.version,
+            "authority": _authority_code(record.authority) if record.authority_id else "",
+            "organisation": record.organisation.slug if record.organisation_id else "",
+            "country": record.country_id or "",
+        }
 
     def to_kwargs(self, *, creating: bool) -> dict:
         cd = self.cleaned_data
         kw = self.plain_kwargs()
-        kw["authority"] = (resolve.authority(cd["authority"], field="authority")
-                           if cd["authority"] else None)
-        kw["organisation"] = (resolve.organisation(cd["organisation"], field="organisation")
-                              if cd["organisation"] else None)
+        kw["authority"] = resolve.authority(cd["authority"], field="authority") if cd["authority"] else None
+        kw["organisation"] = (
+            resolve.organisation(cd["organisation"], field="organisation") if cd["organisation"] else None
+        )
         kw["country"] = resolve.country(cd["country"], field="country") if cd["country"] else None
         return kw
 
 
 class ConventionForm(RecordForm):
-    partnership = _picker(_("Partenariat"), "partnerships", many=False,
-                          help_text=_("Identifiant du partenariat (fixé à la création)."))
+    partnership = _picker(
+        _("Partenariat"),
+        "partnerships",
+        many=False,
+        help_text=_("Identifiant du partenariat (fixé à la création)."),
+    )
     title = forms.CharField(label=_("Intitulé"), max_length=500)
-    parties = _picker(_("Signataires"), "authorities",
-                      help_text=_("Une collectivité par ligne, parmi les parties du "
-                                  "partenariat."))
-    purpose = forms.CharField(label=_("Objet"), required=False,
-                              widget=forms.Textarea(attrs=TEXTAREA))
+    parties = _picker(
+        _("Signataires"),
+        "authorities",
+        help_text=_("Une collectivité par ligne, parmi les parties du partenariat."),
+    )
+    purpose = forms.CharField(label=_("Objet"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
     signed_on = _date(_("Date de signature"))
     signed_year = _year(_("Année de signature"))
     starts_on = _date(_("Début"))
     ends_on = _date(_("Fin"))
     duration_months = AsciiIntegerField(label=_("Durée (mois)"), required=False, min_value=0)
-    estimated_commitment = AmountField(label=_("Engagements estimés"), required=False,
-                                              min_value=0, decimal_places=2, max_digits=16)
+    estimated_commitment = AmountField(
+        label=_("Engagements estimés"), required=False, min_value=0, decimal_places=2, max_digits=16
+    )
     currency = forms.CharField(label=_("Devise"), initial="EUR", max_length=3, min_length=3)
-    plain = ("title", "purpose", "signed_on", "signed_year", "starts_on", "ends_on",
-             "duration_months", "estimated_commitment", "currency")
+    plain = (
+        "title",
+        "purpose",
+        "signed_on",
+        "signed_year",
+        "starts_on",
+        "ends_on",
+        "duration_months",
+        "estimated_commitment",
+        "currency",
+    )
 
     @staticmethod
     def initial_from(record) -> dict:
-        return {**{n: getattr(record, n) for n in ConventionForm.plain},
-                "version": record.version, "partnership": record.partnership.slug,
-                "parties": resolve.as_lines(_authority_code(a) for a in record.parties.all())}
+        return {
+            **{n: getattr(record, n) for n in ConventionForm.plain},
+            "version": record.version,
+            "partnership": record.partnership.slug,
+            "parties": resolve.as_lines(_authority_code(a) for a in record.parties.all()),
+        }
 
     def to_kwargs(self, *, creating: bool) -> dict:
         cd = self.cleaned_data
@@ -468,21 +633,25 @@ class ConventionForm(RecordForm):
             if not found:
                 from coopatlas.core.errors import AppError
 
-                raise AppError(_("Donnez le partenariat dont relève la convention."),
-                               field="partnership")
+                raise AppError(_("Donnez le partenariat dont relève la convention."), field="partnership")
             kw["partnership"] = found[0]
         return kw
 
 
 class PartnerRequestForm(RecordForm):
-    authority = _picker(_("Collectivité étrangère"), "authorities", many=False,
-                        help_text=_("Nom ou code (iso:ML-5) ; fixée à la création."))
-    registered_by = forms.CharField(label=_("Enregistrée par (identifiant de l'acteur)"),
-                                    required=False)
-    description = forms.CharField(label=_("Présentation"), required=False,
-                                  widget=forms.Textarea(attrs=TEXTAREA))
-    wishes = forms.CharField(label=_("Partenaire français recherché"), required=False,
-                             widget=forms.Textarea(attrs=TEXTAREA))
+    authority = _picker(
+        _("Collectivité étrangère"),
+        "authorities",
+        many=False,
+        help_text=_("Nom ou code (iso:ML-5) ; fixée à la création."),
+    )
+    registered_by = forms.CharField(label=_("Enregistrée par (identifiant de l'acteur)"), required=False)
+    description = forms.CharField(
+        label=_("Présentation"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    wishes = forms.CharField(
+        label=_("Partenaire français recherché"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
     status = forms.ChoiceField(label=_("État"), choices=PartnerRequest.Status.choices)
     registered_year = _year(_("Année d'enregistrement"))
     themes = _themes_field()
@@ -490,28 +659,36 @@ class PartnerRequestForm(RecordForm):
 
     @staticmethod
     def initial_from(record) -> dict:
-        return {**{n: getattr(record, n) for n in PartnerRequestForm.plain},
-                "version": record.version, "authority": _authority_code(record.authority),
-                "registered_by": record.registered_by.slug if record.registered_by_id else "",
-                "themes": list(record.themes.all())}
+        return {
+            **{n: getattr(record, n) for n in PartnerRequestForm.plain},
+            "version": record.version,
+            "authority": _authority_code(record.authority),
+            "registered_by": record.registered_by.slug if record.registered_by_id else "",
+            "themes": list(record.themes.all()),
+        }
 
     def to_kwargs(self, *, creating: bool) -> dict:
         cd = self.cleaned_data
         kw = self.plain_kwargs()
         kw["themes"] = list(cd["themes"])
-        kw["registered_by"] = (resolve.organisation(cd["registered_by"], field="registered_by")
-                               if cd["registered_by"] else None)
+        kw["registered_by"] = (
+            resolve.organisation(cd["registered_by"], field="registered_by") if cd["registered_by"] else None
+        )
         if creating:
             kw["authority"] = resolve.authority(cd["authority"] or "", field="authority")
         return kw
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(label=_("Ce que le rédacteur doit corriger"),
-                              widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    comment = forms.CharField(
+        label=_("Ce que le rédacteur doit corriger"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
 
 
 # --------------------------------------------------------------------------- documents
+
 
 class DocumentUploadForm(forms.Form):
     """Only parses the request: the content check (magic bytes, size) is the service's,
@@ -519,8 +696,15 @@ class DocumentUploadForm(forms.Form):
 
     ACCEPT = ".pdf,.png,.jpg,.jpeg,.webp"
 
-    file = forms.FileField(label=_("Fichier"), allow_empty_file=True,
-                           help_text=_("PDF, PNG, JPEG ou WebP ; 20 Mo au plus."),
-                           widget=forms.FileInput(attrs={"accept": ACCEPT}))
-    title = forms.CharField(label=_("Titre du document"), required=False, max_length=300,
-                            help_text=_("Par exemple : convention signée, rapport 2023."))
+    file = forms.FileField(
+        label=_("Fichier"),
+        allow_empty_file=True,
+        help_text=_("PDF, PNG, JPEG ou WebP ; 20 Mo au plus."),
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+    )
+    title = forms.CharField(
+        label=_("Titre du document"),
+        required=False,
+        max_length=300,
+        help_text=_("Par exemple : convention signée, rapport 2023."),
+    )

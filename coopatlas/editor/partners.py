@@ -34,17 +34,25 @@ class PartnerAddForm(forms.Form):
     country = forms.CharField(label=_("Pays (code ISO : ML, MG, HT…)"), max_length=2)
     name = forms.CharField(label=_("Nom, tel que la collectivité l'écrit"), max_length=300)
     kind = forms.ChoiceField(label=_("Type"), choices=FOREIGN_KINDS)
-    parent = _picker(_("Territoire parent (région, cercle…)"), "authorities", many=False,
-                     help_text=_("Choisissez-le dans la liste : il doit être du même pays."))
+    parent = _picker(
+        _("Territoire parent (région, cercle…)"),
+        "authorities",
+        many=False,
+        help_text=_("Choisissez-le dans la liste : il doit être du même pays."),
+    )
     latitude = forms.FloatField(label=_("Latitude"), required=False)
     longitude = forms.FloatField(label=_("Longitude"), required=False)
-    place = forms.IntegerField(label=_("Lieu GeoNames (identifiant)"), required=False,
-                               widget=forms.TextInput(attrs={"data-picker": "places",
-                                                             "autocomplete": "off"}))
-    alternate_names = forms.CharField(label=_("Autres noms (un par ligne)"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
+    place = forms.IntegerField(
+        label=_("Lieu GeoNames (identifiant)"),
+        required=False,
+        widget=forms.TextInput(attrs={"data-picker": "places", "autocomplete": "off"}),
+    )
+    alternate_names = forms.CharField(
+        label=_("Autres noms (un par ligne)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     confirm_new = forms.BooleanField(
-        label=_("Aucune de ces propositions : c'est bien une autre collectivité"), required=False)
+        label=_("Aucune de ces propositions : c'est bien une autre collectivité"), required=False
+    )
 
 
 @login_required
@@ -55,10 +63,17 @@ def partner_add(request):
         cd = form.cleaned_data
         try:
             a = partners.foreign_authority_create(
-                user=request.user, country=cd["country"], name=cd["name"], kind=cd["kind"],
-                parent=cd["parent"] or None, latitude=cd["latitude"], longitude=cd["longitude"],
-                place=cd["place"], alternate_names=cd["alternate_names"].splitlines(),
-                confirm_new=cd["confirm_new"])
+                user=request.user,
+                country=cd["country"],
+                name=cd["name"],
+                kind=cd["kind"],
+                parent=cd["parent"] or None,
+                latitude=cd["latitude"],
+                longitude=cd["longitude"],
+                place=cd["place"],
+                alternate_names=cd["alternate_names"].splitlines(),
+                confirm_new=cd["confirm_new"],
+            )
         except AppError as exc:
             similar = (exc.errors or {}).get("similar", [])
             errors = {k: v for k, v in (exc.errors or {}).items() if k != "similar"}
@@ -75,10 +90,15 @@ def partner_review(request):
     """Foreign authorities added by editors, waiting for the embassy of their country."""
     scope = scope_of(request.user)
     if not (scope.admin or scope.countries):
-        return render(request, "editor/forbidden.html", {"message": gettext(
-            "Réservé aux agents d'ambassade et aux administrateurs.")}, status=403)
+        return render(
+            request,
+            "editor/forbidden.html",
+            {"message": gettext("Réservé aux agents d'ambassade et aux administrateurs.")},
+            status=403,
+        )
     waiting = LocalAuthority.objects.filter(to_verify=True, is_current=True).select_related(
-        "country", "parent", "source")
+        "country", "parent", "source"
+    )
     if not scope.admin:
         waiting = waiting.filter(country_id__in=scope.countries)
     if request.method == "POST":
@@ -97,8 +117,9 @@ def partner_review(request):
 
 
 class PartnerInviteForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse électronique de l'agent de la collectivité "
-                                     "partenaire"), max_length=254)
+    email = forms.EmailField(
+        label=_("Adresse électronique de l'agent de la collectivité partenaire"), max_length=254
+    )
 
 
 @login_required
@@ -106,37 +127,54 @@ def partner_invite(request, pk: int):
     """« Inviter la partie partenaire »: the link is e-mailed and shown here once."""
     authority = get_object_or_404(LocalAuthority.objects.select_related("country"), pk=pk)
     if not can_invite_partner(user=request.user, authority=authority):
-        return render(request, "editor/forbidden.html", {"message": gettext(
-            "Seuls l'ambassade de son pays, un administrateur ou le rédacteur d'une "
-            "collectivité française en partenariat avec elle invitent la partie partenaire.")},
-            status=403)
+        return render(
+            request,
+            "editor/forbidden.html",
+            {
+                "message": gettext(
+                    "Seuls l'ambassade de son pays, un administrateur ou le rédacteur d'une "
+                    "collectivité française en partenariat avec elle invitent la partie partenaire."
+                )
+            },
+            status=403,
+        )
     form = PartnerInviteForm(request.POST or None)
     link = None
     if request.method == "POST" and form.is_valid():
         try:
             invitation, token = account_services.partner_invitation_create(
-                user=request.user, authority=authority, email=form.cleaned_data["email"],
-                site=request.build_absolute_uri("/").rstrip("/"))
+                user=request.user,
+                authority=authority,
+                email=form.cleaned_data["email"],
+                site=request.build_absolute_uri("/").rstrip("/"),
+            )
         except AppError as exc:
             form_add_app_error(form, exc)
         else:
-            link = request.build_absolute_uri(reverse("accounts:invitation",
-                                                      kwargs={"token": token}))
-            messages.success(request, gettext("Invitation envoyée à %(email)s.")
-                             % {"email": invitation.email})
+            link = request.build_absolute_uri(reverse("accounts:invitation", kwargs={"token": token}))
+            messages.success(
+                request, gettext("Invitation envoyée à %(email)s.") % {"email": invitation.email}
+            )
             form = PartnerInviteForm()
-    return render(request, "editor/partner_invite.html", {
-        "form": form, "authority": authority, "label": authority_label(authority),
-        "link": link})
+    return render(
+        request,
+        "editor/partner_invite.html",
+        {"form": form, "authority": authority, "label": authority_label(authority), "link": link},
+    )
 
 
 class PartnerAnswerForm(forms.Form):
-    state = forms.ChoiceField(label=_("Votre réponse"), widget=forms.RadioSelect,
-                              choices=PartnerConfirmation.State.choices)
-    reason = forms.CharField(label=_("Motif (si vous contestez)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
-    account = forms.CharField(label=_("Résultats et besoins, selon votre collectivité"),
-                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    state = forms.ChoiceField(
+        label=_("Votre réponse"), widget=forms.RadioSelect, choices=PartnerConfirmation.State.choices
+    )
+    reason = forms.CharField(
+        label=_("Motif (si vous contestez)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    account = forms.CharField(
+        label=_("Résultats et besoins, selon votre collectivité"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @login_required
@@ -145,50 +183,62 @@ def partner_side(request):
     confirmed, contested or waiting for its answer."""
     scope = scope_of(request.user)
     if not scope.partner_authorities:
-        return render(request, "editor/forbidden.html", {"message": gettext(
-            "Réservé aux agents des collectivités partenaires (sur invitation).")}, status=403)
+        return render(
+            request,
+            "editor/forbidden.html",
+            {"message": gettext("Réservé aux agents des collectivités partenaires (sur invitation).")},
+            status=403,
+        )
     errors, status = {}, 200
     if request.method == "POST":
         kind, key = request.POST.get("kind"), request.POST.get("record", "")
         model = {"partnership": Partnership, "project": Project}.get(kind)
-        record = (model.objects.filter(pk=key).first() if model and key.isdigit() else None)
+        record = model.objects.filter(pk=key).first() if model and key.isdigit() else None
         authority_key = request.POST.get("authority", "")
-        authority = (LocalAuthority.objects.filter(pk=authority_key).first()
-                     if authority_key.isdigit() else None)
+        authority = (
+            LocalAuthority.objects.filter(pk=authority_key).first() if authority_key.isdigit() else None
+        )
         form = PartnerAnswerForm(request.POST)
         correcting = request.POST.get("action") == "correct"
         if record is not None and authority is not None and correcting:
             try:
                 partner_correction_propose(
-                    user=request.user, record=record, authority=authority,
-                    changes={"description": request.POST.get("description", "")})
+                    user=request.user,
+                    record=record,
+                    authority=authority,
+                    changes={"description": request.POST.get("description", "")},
+                )
             except PermissionDenied as exc:
-                return render(request, "editor/forbidden.html", {"message": exc.message},
-                              status=403)
+                return render(request, "editor/forbidden.html", {"message": exc.message}, status=403)
             except AppError as exc:
                 errors[(kind, key)] = exc.message
                 status = 422
             else:
-                messages.success(request, gettext(
-                    "Correction proposée : elle paraîtra une fois validée par l'ambassade ou "
-                    "le ministère."))
+                messages.success(
+                    request,
+                    gettext(
+                        "Correction proposée : elle paraîtra une fois validée par l'ambassade ou "
+                        "le ministère."
+                    ),
+                )
                 return redirect("editor:partner_side")
         elif record is None or authority is None:
             errors[(kind, key)] = gettext("Enregistrement introuvable : rechargez la page.")
             status = 404
         elif form.is_valid():
             try:
-                partner_answer_record(user=request.user, record=record, authority=authority,
-                                      **form.cleaned_data)
+                partner_answer_record(
+                    user=request.user, record=record, authority=authority, **form.cleaned_data
+                )
             except PermissionDenied as exc:
-                return render(request, "editor/forbidden.html", {"message": exc.message},
-                              status=403)
+                return render(request, "editor/forbidden.html", {"message": exc.message}, status=403)
             except AppError as exc:
                 errors[(kind, key)] = exc.message
                 status = 422
             else:
-                messages.success(request, gettext("Réponse enregistrée : %(title)s.")
-                                 % {"title": record.title})
+                messages.success(
+                    request, gettext("Réponse enregistrée : %(title)s.") % {"title": record.title}
+                )
                 return redirect("editor:partner_side")
         else:
             errors[(kind, key)] = " ".join(e for v in form.errors.values() for e in v)
@@ -199,9 +249,11 @@ def partner_side(request):
             row["error"] = errors.get((row["kind"], str(row["record"].pk)))
             answer = row["answer"]
             row["form"] = PartnerAnswerForm(
-                initial={"state": answer.state, "reason": answer.reason,
-                         "account": answer.account} if answer else None,
-                auto_id=f"id_{row['kind']}{row['record'].pk}_%s")  # one form per row
+                initial={"state": answer.state, "reason": answer.reason, "account": answer.account}
+                if answer
+                else None,
+                auto_id=f"id_{row['kind']}{row['record'].pk}_%s",
+            )  # one form per row
     return render(request, "editor/partner_side.html", {"groups": groups}, status=status)
 
 

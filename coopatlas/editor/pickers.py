@@ -30,8 +30,7 @@ def _authority_rows(q: str) -> list[dict]:
     rows = []
     for a in geo.authority_search(q=q, limit=LIMIT):
         code = _authority_code(a).split(" — ", 1)[0]
-        rows.append({"code": code, "label": f"{a.name} ({a.get_kind_display()}, "
-                                            f"{a.country_id})"})
+        rows.append({"code": code, "label": f"{a.name} ({a.get_kind_display()}, {a.country_id})"})
     return rows
 
 
@@ -67,16 +66,18 @@ def funders(request):
 @login_required
 def areas(request):
     q = _q(request)
-    rows = [{"code": a.code, "label": f"{a.name} ({a.country_id})"}
-            for a in geo.area_search(q=q, limit=LIMIT)]
+    rows = [
+        {"code": a.code, "label": f"{a.name} ({a.country_id})"} for a in geo.area_search(q=q, limit=LIMIT)
+    ]
     return _answer(rows)
 
 
 @login_required
 def places(request):
     q = _q(request)
-    rows = [{"code": str(p.pk), "label": f"{p.name} ({p.country_id})"}
-            for p in geo.place_search(q=q, limit=LIMIT)]
+    rows = [
+        {"code": str(p.pk), "label": f"{p.name} ({p.country_id})"} for p in geo.place_search(q=q, limit=LIMIT)
+    ]
     return _answer(rows)
 
 
@@ -86,10 +87,12 @@ def sectors(request):
     if not q:
         return _answer([])
     qs = Sector.objects.filter(withdrawn=False)
-    qs = (qs.filter(code__startswith=q) if is_ascii_digits(q)
-          else qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q)))
-    return _answer([{"code": s.code, "label": f"{s.code} {s.name}"}
-                    for s in qs.order_by("code")[:LIMIT]])
+    qs = (
+        qs.filter(code__startswith=q)
+        if is_ascii_digits(q)
+        else qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q))
+    )
+    return _answer([{"code": s.code, "label": f"{s.code} {s.name}"} for s in qs.order_by("code")[:LIMIT]])
 
 
 @login_required
@@ -102,8 +105,12 @@ def sdg(request):
         qs = qs.filter(code__startswith=q)
     else:
         qs = qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q))
-    return _answer([{"code": t.code, "label": f"{t.code} {t.name[:140]}"}
-                    for t in qs.order_by("goal_id", "code")[:LIMIT]])
+    return _answer(
+        [
+            {"code": t.code, "label": f"{t.code} {t.name[:140]}"}
+            for t in qs.order_by("goal_id", "code")[:LIMIT]
+        ]
+    )
 
 
 @login_required
@@ -112,5 +119,6 @@ def partnerships(request):
     if not text:
         return _answer([])
     qs = Partnership.objects.live().filter(
-        Q(slug__contains=text.replace(" ", "-")) | Q(title__icontains=_q(request)))
+        Q(slug__contains=text.replace(" ", "-")) | Q(title__icontains=_q(request))
+    )
     return _answer([{"code": p.slug, "label": p.title} for p in qs.order_by("title")[:LIMIT]])

@@ -46,8 +46,9 @@ def one(model: type[Model], lookup: str, value, *, field: str, hint: str):
 
 def _found(found, value, *, field: str, hint: str):
     if found is None:
-        raise AppError(_("« %(value)s » introuvable ; %(hint)s")
-                       % {"value": str(value)[:60], "hint": hint}, field=field)
+        raise AppError(
+            _("« %(value)s » introuvable ; %(hint)s") % {"value": str(value)[:60], "hint": hint}, field=field
+        )
     return found
 
 
@@ -79,8 +80,10 @@ def _split_last(entry: str, *, field: str, what: str) -> tuple[str, str]:
     else:
         parts = entry.rsplit(None, 1)
         if len(parts) != 2:
-            raise AppError(_("« %(entry)s » : ajoutez %(what)s après le code.")
-                           % {"entry": entry[:60], "what": what}, field=field)
+            raise AppError(
+                _("« %(entry)s » : ajoutez %(what)s après le code.") % {"entry": entry[:60], "what": what},
+                field=field,
+            )
         head, value = parts
     return _head(head), value.strip()
 
@@ -116,8 +119,13 @@ def participants(text: str, *, field: str = "participants") -> list[tuple]:
 def organisation(slug: str, *, field: str):
     from coopatlas.cooperation.models import Organisation
 
-    return one(Organisation, "slug", _head(slug), field=field,
-               hint=_("donnez l'identifiant d'un acteur existant, ou créez-le d'abord."))
+    return one(
+        Organisation,
+        "slug",
+        _head(slug),
+        field=field,
+        hint=_("donnez l'identifiant d'un acteur existant, ou créez-le d'abord."),
+    )
 
 
 def operators(text: str, *, field: str = "operators") -> list[tuple]:
@@ -136,8 +144,12 @@ def operators(text: str, *, field: str = "operators") -> list[tuple]:
 
 
 def country(iso2: str, *, field: str):
-    return _found(lookups.country_by_code(_head(iso2)), _head(iso2), field=field,
-                  hint="donnez le code ISO à deux lettres du pays (ML, SN…).")
+    return _found(
+        lookups.country_by_code(_head(iso2)),
+        _head(iso2),
+        field=field,
+        hint="donnez le code ISO à deux lettres du pays (ML, SN…).",
+    )
 
 
 def countries(text: str, *, field: str = "countries") -> list:
@@ -145,9 +157,15 @@ def countries(text: str, *, field: str = "countries") -> list:
 
 
 def areas(text: str, *, field: str = "areas") -> list:
-    return [_found(lookups.area_by_code(_head(c)), _head(c), field=field,
-                   hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).")
-            for c in lines(text)]
+    return [
+        _found(
+            lookups.area_by_code(_head(c)),
+            _head(c),
+            field=field,
+            hint="donnez un code ISO 3166-2 (ML-5 pour la région de Mopti).",
+        )
+        for c in lines(text)
+    ]
 
 
 def places(text: str, *, field: str = "places") -> list:
@@ -158,20 +176,39 @@ def places(text: str, *, field: str = "places") -> list:
     for entry in lines(text):
         code = _head(entry)
         if not is_ascii_digits(code, max_length=12):
-            raise AppError(f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
-                           "un nombre (2253354) ; tapez son nom pour le chercher.", field=field)
-        out.append(one(Place, "geonames_id", int(code), field=field,
-                       hint=_("ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
-                              "liste proposée en tapant son nom.")))
+            raise AppError(
+                f"« {code[:60]} » : un lieu se donne par son identifiant GeoNames, "
+                "un nombre (2253354) ; tapez son nom pour le chercher.",
+                field=field,
+            )
+        out.append(
+            one(
+                Place,
+                "geonames_id",
+                int(code),
+                field=field,
+                hint=_(
+                    "ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
+                    "liste proposée en tapant son nom."
+                ),
+            )
+        )
     return out
 
 
 def partnerships(text: str, *, field: str = "partnerships") -> list:
     from coopatlas.cooperation.models import Partnership
 
-    return [one(Partnership, "slug", _head(s), field=field,
-                hint=_("donnez l'identifiant d'un partenariat, tel qu'il figure dans "
-                       "l'adresse de sa fiche.")) for s in lines(text)]
+    return [
+        one(
+            Partnership,
+            "slug",
+            _head(s),
+            field=field,
+            hint=_("donnez l'identifiant d'un partenariat, tel qu'il figure dans l'adresse de sa fiche."),
+        )
+        for s in lines(text)
+    ]
 
 
 def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
@@ -179,26 +216,50 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
     out = []
     for entry in lines(text):
         code, pct = _split_last(entry, field=field, what="le pourcentage (14030 ; 60)")
-        sector = _found(lookups.sector_by_code(code), code, field=field,
-                        hint="donnez un code de secteur CAD à cinq chiffres (14030).")
+        sector = _found(
+            lookups.sector_by_code(code),
+            code,
+            field=field,
+            hint="donnez un code de secteur CAD à cinq chiffres (14030).",
+        )
         try:
-            value = parse_decimal(pct.strip().rstrip("%").strip(), field=field, max_digits=5,
-                                  decimal_places=2, minimum=0, grouping=False)
+            value = parse_decimal(
+                pct.strip().rstrip("%").strip(),
+                field=field,
+                max_digits=5,
+                decimal_places=2,
+                minimum=0,
+                grouping=False,
+            )
         except AppError as exc:
-            raise AppError(f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code} ; "
-                           "écrivez un nombre de 0 à 100 (60 ou 33,5).", field=field) from exc
+            raise AppError(
+                f"« {pct[:20]} » n'est pas un pourcentage pour le secteur {code} ; "
+                "écrivez un nombre de 0 à 100 (60 ou 33,5).",
+                field=field,
+            ) from exc
         out.append((sector, value))
     return out
 
 
 def sdg_goals(text: str, *, field: str = "sdg_goals") -> list:
-    return [_found(lookups.sdg_goal_by_number(token.upper().removeprefix("ODD").strip()), token, field=field,
-                   hint="un ODD est un nombre de 1 à 17.") for token in tokens(text)]
+    return [
+        _found(
+            lookups.sdg_goal_by_number(token.upper().removeprefix("ODD").strip()),
+            token,
+            field=field,
+            hint="un ODD est un nombre de 1 à 17.",
+        )
+        for token in tokens(text)
+    ]
 
 
 def sdg_targets(text: str, *, field: str = "sdg_targets") -> list:
-    return [_found(lookups.sdg_target_by_code(_head(c)), _head(c), field=field,
-                   hint="donnez une cible ODD (6.1).") for c in lines(text)]
+    return [
+        _found(
+            lookups.sdg_target_by_code(_head(c)), _head(c), field=field, hint="donnez une cible ODD (6.1)."
+        )
+        for c in lines(text)
+    ]
 
 
 def as_lines(values) -> str:

@@ -35,8 +35,12 @@ KINDS: dict[str, type[Model]] = {
     "demandes": PartnerRequest,
 }
 KIND_OF_MODEL = {model: kind for kind, model in KINDS.items()}
-STATES = [PublicationStatus.DRAFT, PublicationStatus.SUBMITTED, PublicationStatus.PUBLISHED,
-          PublicationStatus.ARCHIVED]
+STATES = [
+    PublicationStatus.DRAFT,
+    PublicationStatus.SUBMITTED,
+    PublicationStatus.PUBLISHED,
+    PublicationStatus.ARCHIVED,
+]
 LIST_LIMIT = 50
 
 
@@ -57,23 +61,36 @@ def records_for(*, user, kind: str) -> QuerySet:
 def dashboard(*, user) -> dict:
     """What « Mon espace » shows: scope, records by state (counts and the first rows)."""
     scope = scope_of(user)
-    authorities = list(LocalAuthority.objects.filter(pk__in=scope.editor_authorities)
-                       .order_by("name"))
+    authorities = list(LocalAuthority.objects.filter(pk__in=scope.editor_authorities).order_by("name"))
     countries = list(Country.objects.filter(pk__in=scope.countries).order_by("iso2"))
     states = []
     for state in STATES:
         groups = []
         for kind in KINDS:
-            qs = (_scoped(kind, scope).filter(deleted_at__isnull=True, publication_status=state)
-                  .order_by("-updated_at"))
+            qs = (
+                _scoped(kind, scope)
+                .filter(deleted_at__isnull=True, publication_status=state)
+                .order_by("-updated_at")
+            )
             count = qs.count()
             if count:
-                groups.append({"kind": kind, "label": KINDS[kind]._meta.verbose_name_plural,
-                               "count": count, "records": list(qs[:LIST_LIMIT])})
-        states.append({"state": state, "label": PublicationStatus(state).label,
-                       "count": sum(g["count"] for g in groups), "groups": groups})
-    return {"scope": scope, "authorities": authorities, "countries": countries,
-            "states": states}
+                groups.append(
+                    {
+                        "kind": kind,
+                        "label": KINDS[kind]._meta.verbose_name_plural,
+                        "count": count,
+                        "records": list(qs[:LIST_LIMIT]),
+                    }
+                )
+        states.append(
+            {
+                "state": state,
+                "label": PublicationStatus(state).label,
+                "count": sum(g["count"] for g in groups),
+                "groups": groups,
+            }
+        )
+    return {"scope": scope, "authorities": authorities, "countries": countries, "states": states}
 
 
 def review_queue(*, user) -> list[dict]:
@@ -85,40 +102,45 @@ def review_queue(*, user) -> list[dict]:
     rows = []
     for kind, model in KINDS.items():
         cond = publishable_q(scope, model)
-        qs = model.objects.filter(publication_status=PublicationStatus.SUBMITTED,
-                                  deleted_at__isnull=True)
+        qs = model.objects.filter(publication_status=PublicationStatus.SUBMITTED, deleted_at__isnull=True)
         if cond is not None:
             qs = qs.filter(pk__in=model.objects.filter(cond).values("pk"))
-        rows += [{"kind": kind, "record": record, "label": model._meta.verbose_name,
-                  "revision": None}
-                 for record in qs.order_by("updated_at")]
+        rows += [
+            {"kind": kind, "record": record, "label": model._meta.verbose_name, "revision": None}
+            for record in qs.order_by("updated_at")
+        ]
         rows += _revision_rows(kind, model, cond)
     return rows
 
 
 def _revision_rows(kind: str, model: type[Model], cond) -> list[dict]:
     """Pending revisions of published records under `cond` (None: all): two queries."""
-    revisions = Revision.objects.filter(model=model._meta.label_lower,
-                                        status=Revision.Status.PENDING)
+    revisions = Revision.objects.filter(model=model._meta.label_lower, status=Revision.Status.PENDING)
     if cond is not None:
         revisions = revisions.filter(object_id__in=model.objects.filter(cond).values("pk"))
     revisions = list(revisions.order_by("created_at", "id"))
     records = model.objects.in_bulk([r.object_id for r in revisions]) if revisions else {}
-    return [{"kind": kind, "record": records[r.object_id], "label": model._meta.verbose_name,
-             "revision": r} for r in revisions if r.object_id in records]
+    return [
+        {"kind": kind, "record": records[r.object_id], "label": model._meta.verbose_name, "revision": r}
+        for r in revisions
+        if r.object_id in records
+    ]
 
 
 def pending_revisions(*, user) -> list[dict]:
     """The editor's own changes waiting for validation (shown in « Mon espace »)."""
     rows = []
     for kind, model in KINDS.items():
-        mine = (Revision.objects.filter(model=model._meta.label_lower, created_by=user,
-                                        status=Revision.Status.PENDING)
-                .order_by("created_at", "id"))
+        mine = Revision.objects.filter(
+            model=model._meta.label_lower, created_by=user, status=Revision.Status.PENDING
+        ).order_by("created_at", "id")
         mine = list(mine)
         records = model.objects.in_bulk([r.object_id for r in mine]) if mine else {}
-        rows += [{"kind": kind, "record": records[r.object_id], "revision": r,
-                  "label": model._meta.verbose_name} for r in mine if r.object_id in records]
+        rows += [
+            {"kind": kind, "record": records[r.object_id], "revision": r, "label": model._meta.verbose_name}
+            for r in mine
+            if r.object_id in records
+        ]
     return rows
 
 
@@ -130,8 +152,11 @@ def deleted_records(*, user) -> list[dict]:
     for kind, model in KINDS.items():
         qs = _scoped(kind, scope).filter(deleted_at__isnull=False)
         if not scope.admin and kind == "projets":
-            qs = qs.filter(pk__in=model.objects.filter(
-                authority_records_q(model, scope.editor_authorities)).values("pk"))
-        rows += [{"kind": kind, "record": record, "label": model._meta.verbose_name}
-                 for record in qs.order_by("-deleted_at")[:200]]
+            qs = qs.filter(
+                pk__in=model.objects.filter(authority_records_q(model, scope.editor_authorities)).values("pk")
+            )
+        rows += [
+            {"kind": kind, "record": record, "label": model._meta.verbose_name}
+            for record in qs.order_by("-deleted_at")[:200]
+        ]
     return rows

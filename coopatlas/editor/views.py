@@ -53,9 +53,13 @@ logger = logging.getLogger(__name__)
 DOCUMENT_KINDS = ("conventions", "projets", "partenariats")
 
 # The yearly campaign names kinds as the export does.
-CAMPAIGN_KINDS = {"partnerships": "partenariats", "projects": "projets",
-                  "conventions": "conventions", "contacts": "contacts",
-                  "partner_requests": "demandes"}
+CAMPAIGN_KINDS = {
+    "partnerships": "partenariats",
+    "projects": "projets",
+    "conventions": "conventions",
+    "contacts": "contacts",
+    "partner_requests": "demandes",
+}
 
 
 def _forbidden(request, exc: AppError) -> HttpResponse:
@@ -64,6 +68,7 @@ def _forbidden(request, exc: AppError) -> HttpResponse:
 
 def guarded(view):
     """PermissionDenied → 403 page, NotFound → 404: the one mapping of the space's views."""
+
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
@@ -71,6 +76,7 @@ def guarded(view):
             return _forbidden(request, exc)
         except NotFound as exc:
             raise Http404(exc.message) from exc
+
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return login_required(wrapper)
@@ -88,9 +94,14 @@ def _record(kind: str, pk: int, *, deleted: bool = False):
 
 def _require_role(user) -> None:
     if not scope_of(user).any_role:
-        raise PermissionDenied(_("Votre compte n'a pas encore de rôle (rédacteur, animateur, "
-                                 "ambassade, administrateur) : demandez-en un à un "
-                                 "administrateur du ministère."), field="user")
+        raise PermissionDenied(
+            _(
+                "Votre compte n'a pas encore de rôle (rédacteur, animateur, "
+                "ambassade, administrateur) : demandez-en un à un "
+                "administrateur du ministère."
+            ),
+            field="user",
+        )
 
 
 def _compliance_warnings(record) -> list:
@@ -111,6 +122,7 @@ def _compliance_warnings(record) -> list:
 
 # --------------------------------------------------------------------------- dashboard
 
+
 @guarded
 def dashboard(request):
     data = selectors.dashboard(user=request.user)
@@ -120,12 +132,19 @@ def dashboard(request):
         for row in rows:
             row["kind"] = CAMPAIGN_KINDS.get(row["type"])
         campaign.append({"authority": authority, "rows": rows})
-    return render(request, "editor/dashboard.html", {
-        **data, "campaign": campaign, "kinds": SPECS,
-        "pending_revisions": selectors.pending_revisions(user=request.user),
-        "can_review": data["scope"].admin or bool(data["scope"].countries),
-        "partner_invitable": partner_invitable_for(user=request.user),
-        "title": _("Mon espace")})
+    return render(
+        request,
+        "editor/dashboard.html",
+        {
+            **data,
+            "campaign": campaign,
+            "kinds": SPECS,
+            "pending_revisions": selectors.pending_revisions(user=request.user),
+            "can_review": data["scope"].admin or bool(data["scope"].countries),
+            "partner_invitable": partner_invitable_for(user=request.user),
+            "title": _("Mon espace"),
+        },
+    )
 
 
 @guarded
@@ -133,8 +152,9 @@ def dashboard(request):
 def confirm(request, kind: str, pk: int):
     record = _record(kind, pk)
     editing.record_confirm(actor=request.user, record=record)
-    messages.success(request, _("« %(title)s » est confirmé : toujours exact.")
-                     % {"title": str(record)[:120]})
+    messages.success(
+        request, _("« %(title)s » est confirmé : toujours exact.") % {"title": str(record)[:120]}
+    )
     if request.POST.get("next_url") == "edit":
         return redirect("editor:edit", kind=kind, pk=pk)
     return redirect("editor:dashboard")
@@ -152,13 +172,15 @@ def export(request, authority: int, fmt: str):
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     data = editing_selectors.authority_export(actor=request.user, authority=found)
-    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False,
-                                       indent=1), content_type="application/json")
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1), content_type="application/json"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.json"'
     return response
 
 
 # --------------------------------------------------------------------------- record forms
+
 
 def _save(request, kind: str, record, form):
     """Run the write; returns the saved record, or None with the errors on the form."""
@@ -169,8 +191,7 @@ def _save(request, kind: str, record, form):
             if record is None:
                 saved = spec.create(request.user, kwargs)
             else:
-                saved = spec.update(request.user, record, form.cleaned_data.get("version"),
-                                    kwargs)
+                saved = spec.update(request.user, record, form.cleaned_data.get("version"), kwargs)
             if "submit" in request.POST:
                 saved = editing.record_submit(actor=request.user, record=saved)
     except Conflict:
@@ -200,14 +221,22 @@ def record_edit(request, kind: str, pk: int | None = None):
             except Conflict as exc:
                 conflict, status, saved = exc, 409, None
             if saved is not None and getattr(saved, "pending_revision", None) is not None:
-                messages.info(request, _("Modification enregistrée, en attente de validation : "
-                                         "le public voit la version publiée jusqu'à ce que le "
-                                         "ministère ou l'ambassade la valide."))
+                messages.info(
+                    request,
+                    _(
+                        "Modification enregistrée, en attente de validation : "
+                        "le public voit la version publiée jusqu'à ce que le "
+                        "ministère ou l'ambassade la valide."
+                    ),
+                )
                 return redirect("editor:edit", kind=kind, pk=saved.pk)
             if saved is not None:
-                messages.success(request, _("Enregistré (version %(v)s).") % {"v": saved.version}
-                                 if saved.publication_status != PublicationStatus.SUBMITTED
-                                 else _("Enregistré et soumis pour publication."))
+                messages.success(
+                    request,
+                    _("Enregistré (version %(v)s).") % {"v": saved.version}
+                    if saved.publication_status != PublicationStatus.SUBMITTED
+                    else _("Enregistré et soumis pour publication."),
+                )
                 return redirect("editor:edit", kind=kind, pk=saved.pk)
         if status == 200 and form.errors:
             status = 422
@@ -216,26 +245,51 @@ def record_edit(request, kind: str, pk: int | None = None):
     return _record_page(request, kind, record, form, conflict=conflict, status=status)
 
 
-def _record_page(request, kind: str, record, form, *, conflict=None, status: int = 200,
-                 document_form: DocumentUploadForm | None = None) -> HttpResponse:
+def _record_page(
+    request,
+    kind: str,
+    record,
+    form,
+    *,
+    conflict=None,
+    status: int = 200,
+    document_form: DocumentUploadForm | None = None,
+) -> HttpResponse:
     documents = None
     if record is not None and kind in DOCUMENT_KINDS:
-        documents = {"rows": documents_for(user=request.user, record=record),
-                     "form": document_form or DocumentUploadForm(),
-                     "accept": DocumentUploadForm.ACCEPT}
-    return render(request, "editor/record_form.html", {
-        "form": form, "kind": kind, "record": record, "conflict": conflict,
-        "title": str(record)[:120] if record else SPECS[kind].new_label,
-        "warnings": _compliance_warnings(record) if record else [],
-        "can_delete": record is not None and can_delete(user=request.user, record=record),
-        "can_submit": (record is None or (record.publication_status == PublicationStatus.DRAFT
-                                          and can_submit(user=request.user, record=record))),
-        "is_project": kind == "projets", "documents": documents,
-        "pending_revision": editing.pending_revision(record) if record is not None else None,
-    }, status=status)
+        documents = {
+            "rows": documents_for(user=request.user, record=record),
+            "form": document_form or DocumentUploadForm(),
+            "accept": DocumentUploadForm.ACCEPT,
+        }
+    return render(
+        request,
+        "editor/record_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "record": record,
+            "conflict": conflict,
+            "title": str(record)[:120] if record else SPECS[kind].new_label,
+            "warnings": _compliance_warnings(record) if record else [],
+            "can_delete": record is not None and can_delete(user=request.user, record=record),
+            "can_submit": (
+                record is None
+                or (
+                    record.publication_status == PublicationStatus.DRAFT
+                    and can_submit(user=request.user, record=record)
+                )
+            ),
+            "is_project": kind == "projets",
+            "documents": documents,
+            "pending_revision": editing.pending_revision(record) if record is not None else None,
+        },
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------- documents
+
 
 @guarded
 @require_POST
@@ -250,19 +304,22 @@ def document_add(request, kind: str, pk: int):
     document_form = DocumentUploadForm(data=request.POST, files=request.FILES)
     if document_form.is_valid():
         try:
-            document = document_upload(actor=request.user, record=record,
-                                       file=document_form.cleaned_data["file"],
-                                       title=document_form.cleaned_data["title"])
+            document = document_upload(
+                actor=request.user,
+                record=record,
+                file=document_form.cleaned_data["file"],
+                title=document_form.cleaned_data["title"],
+            )
         except PermissionDenied:
             raise
         except AppError as exc:
             form_add_app_error(document_form, exc)
         else:
-            messages.success(request, _("Document « %(name)s » ajouté.")
-                             % {"name": str(document)[:120]})
+            messages.success(request, _("Document « %(name)s » ajouté.") % {"name": str(document)[:120]})
             return redirect(f"{reverse('editor:edit', args=[kind, pk])}#documents")
-    return _record_page(request, kind, record, build_form(kind, record=record),
-                        document_form=document_form, status=422)
+    return _record_page(
+        request, kind, record, build_form(kind, record=record), document_form=document_form, status=422
+    )
 
 
 @guarded
@@ -270,18 +327,23 @@ def document_add(request, kind: str, pk: int):
 def record_delete(request, kind: str, pk: int):
     record = _record(kind, pk)
     try:
-        editing.record_delete(actor=request.user, record=record,
-                              version=request.POST.get("version"))
+        editing.record_delete(actor=request.user, record=record, version=request.POST.get("version"))
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("editor:edit", kind=kind, pk=pk)
-    messages.success(request, _("« %(title)s » est supprimé ; vous pouvez le rétablir depuis "
-                                "la liste des enregistrements supprimés.")
-                     % {"title": str(record)[:120]})
+    messages.success(
+        request,
+        _(
+            "« %(title)s » est supprimé ; vous pouvez le rétablir depuis "
+            "la liste des enregistrements supprimés."
+        )
+        % {"title": str(record)[:120]},
+    )
     return redirect("editor:deleted")
 
 
 # --------------------------------------------------------------------------- financing plan
+
 
 def _line_order(item) -> tuple:
     """Removals first, then lowered amounts, then raised ones, then new lines: the budget
@@ -296,8 +358,7 @@ def _line_order(item) -> tuple:
     return (1, delta) if delta <= 0 else (2, delta)
 
 
-def _funding_apply(request, project, formset, lines: dict) -> tuple[FundingLineForm | None,
-                                                                    AppError | None]:
+def _funding_apply(request, project, formset, lines: dict) -> tuple[FundingLineForm | None, AppError | None]:
     pending = []
     for form in formset.forms:
         if form.is_blank:
@@ -315,8 +376,7 @@ def _funding_apply(request, project, formset, lines: dict) -> tuple[FundingLineF
                 _funding_apply_line(request.user, project, form, line)
             current = None
             if "submit" in request.POST:
-                editing.record_submit(actor=request.user,
-                                      record=Project.objects.get(pk=project.pk))
+                editing.record_submit(actor=request.user, record=Project.objects.get(pk=project.pk))
     except AppError as exc:
         return current, exc
     return None, None
@@ -327,27 +387,39 @@ def _funding_apply_line(actor, project, form, line) -> None:
     if line is None:
         if cd.get("amount") is None:
             raise AppError(_("Donnez le montant de cette ligne."), field="amount")
-        editing.funding_add(actor=actor, project=project, amount=cd["amount"],
-                            instrument=cd["instrument"], currency=cd["currency"],
-                            nature=cd["nature"], year=cd.get("year"), note=cd.get("note") or "",
-                            **form.funder_kwargs())
+        editing.funding_add(
+            actor=actor,
+            project=project,
+            amount=cd["amount"],
+            instrument=cd["instrument"],
+            currency=cd["currency"],
+            nature=cd["nature"],
+            year=cd.get("year"),
+            note=cd.get("note") or "",
+            **form.funder_kwargs(),
+        )
         return
     if cd.get("remove"):
         editing.record_delete(actor=actor, record=line, version=cd.get("version"))
         return
     if cd.get("amount") is None:
-        raise AppError(_("Donnez le montant, ou cochez « Retirer » pour enlever la ligne."),
-                       field="amount")
-    if (cd["amount"], cd["nature"], cd.get("note") or "") == (line.amount, line.nature,
-                                                              line.note):
+        raise AppError(_("Donnez le montant, ou cochez « Retirer » pour enlever la ligne."), field="amount")
+    if (cd["amount"], cd["nature"], cd.get("note") or "") == (line.amount, line.nature, line.note):
         return
-    editing.funding_update(actor=actor, line=line, version=cd.get("version"),
-                           amount=cd["amount"], nature=cd["nature"], note=cd.get("note") or "")
+    editing.funding_update(
+        actor=actor,
+        line=line,
+        version=cd.get("version"),
+        amount=cd["amount"],
+        nature=cd["nature"],
+        note=cd.get("note") or "",
+    )
 
 
 def _funding_formset(data=None, lines=()):
-    formset = FundingFormSet(data=data, initial=[FundingLineForm.initial_from(x) for x in lines],
-                             prefix="lines")
+    formset = FundingFormSet(
+        data=data, initial=[FundingLineForm.initial_from(x) for x in lines], prefix="lines"
+    )
     for form in formset.forms:
         if form.initial.get("id"):
             for name in ("funder", "instrument", "currency", "year"):
@@ -359,8 +431,10 @@ def _funding_formset(data=None, lines=()):
 def funding_edit(request, pk: int):
     project = _record("projets", pk)
     require("edit", user=request.user, record=project)
-    lines = {x.pk: x for x in project.funding.select_related(
-        "funder_authority", "funder_organisation").order_by("pk")}
+    lines = {
+        x.pk: x
+        for x in project.funding.select_related("funder_authority", "funder_organisation").order_by("pk")
+    }
     conflict, page_error, status = None, None, 200
     if request.method == "POST":
         formset = _funding_formset(request.POST, lines.values())
@@ -378,35 +452,61 @@ def funding_edit(request, pk: int):
                 page_error, status = exc.message, 422
         else:
             status = 422
-        rows = [{"amount": f.cleaned_data.get("amount"), "nature": f.cleaned_data.get("nature"),
-                 "currency": f.cleaned_data.get("currency") or project.currency}
-                for f in formset.forms if hasattr(f, "cleaned_data")
-                and not f.cleaned_data.get("remove")]
+        rows = [
+            {
+                "amount": f.cleaned_data.get("amount"),
+                "nature": f.cleaned_data.get("nature"),
+                "currency": f.cleaned_data.get("currency") or project.currency,
+            }
+            for f in formset.forms
+            if hasattr(f, "cleaned_data") and not f.cleaned_data.get("remove")
+        ]
     else:
         formset = _funding_formset(None, lines.values())
-        rows = [{"amount": x.amount, "nature": x.nature, "currency": x.currency}
-                for x in lines.values()]
+        rows = [{"amount": x.amount, "nature": x.nature, "currency": x.currency} for x in lines.values()]
     totals = funding_totals(lines=rows, budget=project.budget, currency=project.currency)
-    return render(request, "editor/funding_form.html", {
-        "project": project, "formset": formset, "totals": totals, "conflict": conflict,
-        "page_error": page_error, "title": _("Plan de financement"),
-        "can_submit": (project.publication_status == PublicationStatus.DRAFT
-                       and can_submit(user=request.user, record=project)),
-    }, status=status)
+    return render(
+        request,
+        "editor/funding_form.html",
+        {
+            "project": project,
+            "formset": formset,
+            "totals": totals,
+            "conflict": conflict,
+            "page_error": page_error,
+            "title": _("Plan de financement"),
+            "can_submit": (
+                project.publication_status == PublicationStatus.DRAFT
+                and can_submit(user=request.user, record=project)
+            ),
+        },
+        status=status,
+    )
 
 
 # --------------------------------------------------------------------------- review
+
 
 @guarded
 def review(request):
     scope = scope_of(request.user)
     if not (scope.admin or scope.countries):
-        raise PermissionDenied(_("La validation des publications est réservée aux "
-                                 "administrateurs du ministère et aux ambassades."),
-                               field="user")
-    return render(request, "editor/review.html", {
-        "rows": selectors.review_queue(user=request.user), "return_form": ReturnForm(),
-        "title": _("Publications à valider")})
+        raise PermissionDenied(
+            _(
+                "La validation des publications est réservée aux "
+                "administrateurs du ministère et aux ambassades."
+            ),
+            field="user",
+        )
+    return render(
+        request,
+        "editor/review.html",
+        {
+            "rows": selectors.review_queue(user=request.user),
+            "return_form": ReturnForm(),
+            "title": _("Publications à valider"),
+        },
+    )
 
 
 @guarded
@@ -414,8 +514,7 @@ def review(request):
 def review_decide(request, kind: str, pk: int):
     record = _record(kind, pk)
     action = request.POST.get("action")
-    revision = (editing.pending_revision(record)
-                if record.publication_status == "published" else None)
+    revision = editing.pending_revision(record) if record.publication_status == "published" else None
     try:
         if revision is not None and action in ("publish", "return"):
             _revision_decide(request, record, revision, action)
@@ -423,10 +522,8 @@ def review_decide(request, kind: str, pk: int):
             editing.record_publish(actor=request.user, record=record)
             messages.success(request, _("« %(t)s » est publié.") % {"t": str(record)[:120]})
         elif action == "return":
-            editing.record_return(actor=request.user, record=record,
-                                  comment=request.POST.get("comment", ""))
-            messages.success(request, _("« %(t)s » est renvoyé à son rédacteur.")
-                             % {"t": str(record)[:120]})
+            editing.record_return(actor=request.user, record=record, comment=request.POST.get("comment", ""))
+            messages.success(request, _("« %(t)s » est renvoyé à son rédacteur.") % {"t": str(record)[:120]})
         else:
             raise AppError(_("Choisissez « Publier » ou « Renvoyer »."), field="action")
     except PermissionDenied:
@@ -440,17 +537,23 @@ def _revision_decide(request, record, revision, action: str) -> None:
     """A published record's pending change: publish (apply) it or return it."""
     if action == "publish":
         editing.revision_apply(actor=request.user, revision=revision)
-        messages.success(request, _("La modification de « %(t)s » est publiée.")
-                         % {"t": str(record)[:120]})
+        messages.success(request, _("La modification de « %(t)s » est publiée.") % {"t": str(record)[:120]})
     else:
-        editing.revision_return(actor=request.user, revision=revision,
-                                comment=request.POST.get("comment", ""))
-        messages.success(request, _("La modification de « %(t)s » est renvoyée à son "
-                                    "rédacteur ; la version publiée reste en ligne.")
-                         % {"t": str(record)[:120]})
+        editing.revision_return(
+            actor=request.user, revision=revision, comment=request.POST.get("comment", "")
+        )
+        messages.success(
+            request,
+            _(
+                "La modification de « %(t)s » est renvoyée à son "
+                "rédacteur ; la version publiée reste en ligne."
+            )
+            % {"t": str(record)[:120]},
+        )
 
 
 # --------------------------------------------------------------------------- history
+
 
 def _fmt(value) -> str:
     if value is None or value == "" or value == []:
@@ -468,12 +571,13 @@ def history(request, kind: str, pk: int):
         raise Http404
     if request.method == "POST":
         try:
-            editing.record_restore(actor=request.user, record=record,
-                                   to_version=parse_id(request.POST.get("to_version", ""),
-                                                       field="to_version"),
-                                   version=request.POST.get("version") or None)
-            messages.success(request, _("Version %(v)s restaurée.")
-                             % {"v": request.POST.get("to_version")})
+            editing.record_restore(
+                actor=request.user,
+                record=record,
+                to_version=parse_id(request.POST.get("to_version", ""), field="to_version"),
+                version=request.POST.get("version") or None,
+            )
+            messages.success(request, _("Version %(v)s restaurée.") % {"v": request.POST.get("to_version")})
         except PermissionDenied:
             raise
         except AppError as exc:
@@ -482,19 +586,31 @@ def history(request, kind: str, pk: int):
     rows = editing_selectors.record_history(actor=request.user, record=record)
     for row in rows:
         keys = sorted(set(row["before"]) | set(row["after"]))
-        row["fields"] = [{"name": k, "before": _fmt(row["before"].get(k)),
-                          "after": _fmt(row["after"].get(k))} for k in keys]
-    return render(request, "editor/history.html", {
-        "record": record, "kind": kind, "rows": rows, "title": _("Historique"),
-        "can_restore": can_restore(user=request.user, record=record)})
+        row["fields"] = [
+            {"name": k, "before": _fmt(row["before"].get(k)), "after": _fmt(row["after"].get(k))}
+            for k in keys
+        ]
+    return render(
+        request,
+        "editor/history.html",
+        {
+            "record": record,
+            "kind": kind,
+            "rows": rows,
+            "title": _("Historique"),
+            "can_restore": can_restore(user=request.user, record=record),
+        },
+    )
 
 
 @guarded
 def deleted(request):
     _require_role(request.user)
-    return render(request, "editor/deleted.html", {
-        "rows": selectors.deleted_records(user=request.user),
-        "title": _("Enregistrements supprimés")})
+    return render(
+        request,
+        "editor/deleted.html",
+        {"rows": selectors.deleted_records(user=request.user), "title": _("Enregistrements supprimés")},
+    )
 
 
 @guarded
@@ -512,4 +628,3 @@ def edit_url_of(record) -> str | None:
         return reverse("editor:funding", args=[record.project_id])
     kind = KIND_OF_MODEL.get(type(record))
     return reverse("editor:edit", args=[kind, record.pk]) if kind else None
-

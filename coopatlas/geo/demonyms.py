@@ -27,6 +27,9 @@ def partner_side_name(*, country_id: str, country_name: str) -> str:
     language = (get_language() or "fr")[:2]
     adjective = demonyms().get(country_id, {}).get(language)
     if adjective:
-        return (f"the {adjective} side" if language == "en"
-                else _("la partie %(adjective)s") % {"adjective": adjective})
+        return (
+            f"the {adjective} side"
+            if language == "en"
+            else _("la partie %(adjective)s") % {"adjective": adjective}
+        )
     return _("la partie partenaire (%(country)s)") % {"country": country_name}

@@ -64,8 +64,7 @@ class KindWords:
     def __init__(self, data: dict):
         self.default = {int(k): tuple(v) for k, v in data["default"].items()}
         self.countries = {
-            cc: {int(k): tuple(v) for k, v in levels.items()}
-            for cc, levels in data["countries"].items()
+            cc: {int(k): tuple(v) for k, v in levels.items()} for cc, levels in data["countries"].items()
         }
         self.iso_types = {k: tuple(v) for k, v in data["iso_types"].items()}
         self.iso_outdated = dict(data.get("iso_outdated") or {})
@@ -92,8 +91,23 @@ def kind_words(path: Path | None = None) -> KindWords:
 # --- load ------------------------------------------------------------------------------------
 
 
-def _entry(code, country, level, words, name, parent, *, area=None, place=None, lat=None,
-           lon=None, population=None, source, is_current=True, note=""):
+def _entry(
+    code,
+    country,
+    level,
+    words,
+    name,
+    parent,
+    *,
+    area=None,
+    place=None,
+    lat=None,
+    lon=None,
+    population=None,
+    source,
+    is_current=True,
+    note="",
+):
     return {
         "code": code[:60],
         "country_id": country,
@@ -114,8 +128,7 @@ def _entry(code, country, level, words, name, parent, *, area=None, place=None, 
     }
 
 
-def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, int],
-                    countries: set[str]):
+def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, int], countries: set[str]):
     """Entries and their names, from the parsed files; nothing is written here."""
     entries: list[dict] = []
     names: list[tuple[str, str, str]] = []  # (entry code, kind, value)
@@ -126,12 +139,20 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
         code = f"iso:{s['code']}"
         outdated = s["level"] == 1 and s["country"] in words.iso_outdated
         entries.append(
-            _entry(code, s["country"], min(int(s["level"]), 3),
-                   words.of_iso(s["country"], int(s["level"]), s["kind"] or ""),
-                   s["name_fr"] or s["name"], f"iso:{s['parent']}" if s["parent"] else None,
-                   area=areas.get(s["code"]), lat=s["lat"], lon=s["lon"], source="iso3166-2",
-                   is_current=not outdated,
-                   note=words.iso_outdated[s["country"]] if outdated else "")
+            _entry(
+                code,
+                s["country"],
+                min(int(s["level"]), 3),
+                words.of_iso(s["country"], int(s["level"]), s["kind"] or ""),
+                s["name_fr"] or s["name"],
+                f"iso:{s['parent']}" if s["parent"] else None,
+                area=areas.get(s["code"]),
+                lat=s["lat"],
+                lon=s["lon"],
+                source="iso3166-2",
+                is_current=not outdated,
+                note=words.iso_outdated[s["country"]] if outdated else "",
+            )
         )
         names.append((code, "name", s["name"]))
         if s["name_fr"]:
@@ -153,8 +174,7 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
             continue
         code = f"gn1:{cc}.{a1}"
         level1[(cc, a1)] = code
-        entries.append(_entry(code, cc, 1, words.of(cc, 1), name, None, lat=lat, lon=lon,
-                              source="geonames"))
+        entries.append(_entry(code, cc, 1, words.of(cc, 1), name, None, lat=lat, lon=lon, source="geonames"))
         names.append((code, "name", name))
 
     admin2_codes = []
@@ -163,8 +183,11 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
         admin2_codes.append(code)
         if cc not in countries:
             continue
-        entries.append(_entry(code, cc, 2, words.of(cc, 2), name, level1.get((cc, a1)),
-                              lat=lat, lon=lon, source="geonames"))
+        entries.append(
+            _entry(
+                code, cc, 2, words.of(cc, 2), name, level1.get((cc, a1)), lat=lat, lon=lon, source="geonames"
+            )
+        )
         names.append((code, "name", name))
     admin2_of = {gid: admin2_codes[i] for gid, i in gaz["place_admin2"]}
 
@@ -174,17 +197,29 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
         code = f"gn:{p['geonames_id']}"
         parent = admin2_of.get(p["geonames_id"]) or level1.get((p["country"], p["admin1"]))
         entries.append(
-            _entry(code, p["country"], 3, words.of(p["country"], 3), p["name"], parent,
-                   area=areas.get(p["area"]), place=int(p["geonames_id"]), lat=p["lat"],
-                   lon=p["lon"], population=p["population"], source="geonames")
+            _entry(
+                code,
+                p["country"],
+                3,
+                words.of(p["country"], 3),
+                p["name"],
+                parent,
+                area=areas.get(p["area"]),
+                place=int(p["geonames_id"]),
+                lat=p["lat"],
+                lon=p["lon"],
+                population=p["population"],
+                source="geonames",
+            )
         )
         names.append((code, "name", p["name"]))
         names.extend((code, "alt", alt) for alt in p["alternate_names"])
     return entries, names
 
 
-def gazetteer_load(*, files, world: dict, countries: set[str],
-                   stdout: IO[str] | None = None) -> dict[str, int]:
+def gazetteer_load(
+    *, files, world: dict, countries: set[str], stdout: IO[str] | None = None
+) -> dict[str, int]:
     """Called by geography_load inside the reference transaction, after areas and places."""
     from .services import _Checked, _read_json
 
@@ -224,14 +259,16 @@ def gazetteer_load(*, files, world: dict, countries: set[str],
         if not value or key in seen:
             continue
         seen.add(key)
-        name_rows.append({"entry_id": ids[code], "value": value, "kind": kind,
-                          "search_value": fold(value)[:200]})
+        name_rows.append(
+            {"entry_id": ids[code], "value": value, "kind": kind, "search_value": fold(value)[:200]}
+        )
     if first_load:
         _insert(GazetteerName, name_rows, ["entry_id", "value", "kind", "search_value"])
         n_names = len(name_rows)
     else:
-        n_names = sync_rows(GazetteerName, key=("entry_id", "value"), rows=name_rows,
-                            fields=["kind", "search_value"]).total
+        n_names = sync_rows(
+            GazetteerName, key=("entry_id", "value"), rows=name_rows, fields=["kind", "search_value"]
+        ).total
     if stdout is not None:
         stdout.write(f"Gazetteer: {len(ids)} foreign territories, {n_names} names.\n")
     return {"gazetteer_entries": len(ids), "gazetteer_names": n_names}
@@ -247,8 +284,10 @@ def _insert(model, rows: list[dict], columns: list[str]) -> None:
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 5000):
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                               [[r[c] for c in columns] for r in rows[i:i + 5000]])
+            cursor.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
+                [[r[c] for c in columns] for r in rows[i : i + 5000]],
+            )
     WRITE_LOG.append((model._meta.db_table, len(rows), 0))
 
 
@@ -275,8 +314,7 @@ def entry_label(entry: GazetteerEntry) -> str:
 
 
 # Kinds of French groupements and collectivités, never a foreign authority's.
-FRENCH_ONLY_KINDS = {"statut_particulier", "metropole", "cu", "ca", "cc", "ept", "syndicat",
-                     "pnr"}
+FRENCH_ONLY_KINDS = {"statut_particulier", "metropole", "cu", "ca", "cc", "ept", "syndicat", "pnr"}
 
 
 def split_lead(name: str) -> tuple[str, str]:
@@ -286,11 +324,11 @@ def split_lead(name: str) -> tuple[str, str]:
     text = " ".join(text.split())
     for lead in LEADS:
         if text.startswith(lead + " "):
-            rest = text[len(lead) + 1:]
+            rest = text[len(lead) + 1 :]
             # only "X de Y": "Province Orientale" is a name, not a kind and a name
             for link in ("de la ", "de l ", "des ", "du ", "de ", "d "):
                 if rest.startswith(link) and len(rest) > len(link):
-                    return LEAD_KIND[lead], rest[len(link):]
+                    return LEAD_KIND[lead], rest[len(link) :]
     return "", text
 
 
@@ -302,20 +340,39 @@ def core_name(name: str) -> str:
 # régional de Mopti"): left out when names are compared and searched; each points to the
 # kind word (folded, as in gazetteer_kinds.json) the person means.
 LEAD_KIND = {
-    "conseil regional": "region", "region": "region", "conseil de cercle": "cercle",
-    "cercle": "cercle", "commune rurale": "commune", "commune urbaine": "commune",
-    "commune": "commune", "municipalite": "municipalite", "province": "province",
-    "district": "district", "mairie": "commune", "ville": "commune",
-    "gouvernorat": "gouvernorat", "prefecture": "prefecture", "departement": "departement",
+    "conseil regional": "region",
+    "region": "region",
+    "conseil de cercle": "cercle",
+    "cercle": "cercle",
+    "commune rurale": "commune",
+    "commune urbaine": "commune",
+    "commune": "commune",
+    "municipalite": "municipalite",
+    "province": "province",
+    "district": "district",
+    "mairie": "commune",
+    "ville": "commune",
+    "gouvernorat": "gouvernorat",
+    "prefecture": "prefecture",
+    "departement": "departement",
 }
 LEADS = sorted(LEAD_KIND, key=len, reverse=True)  # "commune rurale" before "commune"
 
 
-
 # --- search ----------------------------------------------------------------------------------
 
-STATE_WORDS = ("etat", "republique", "royaume", "gouvernement", "state", "republic", "kingdom",
-               "government", "ministere", "ministry")
+STATE_WORDS = (
+    "etat",
+    "republique",
+    "royaume",
+    "gouvernement",
+    "state",
+    "republic",
+    "kingdom",
+    "government",
+    "ministere",
+    "ministry",
+)
 STATE_REFUSAL = (
     "« {q} » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
     "décentralisée (les conventions avec les États étrangers sont interdites par principe, "
@@ -332,8 +389,7 @@ def state_named(q: str):
     if not text:
         return None
     words = text.split()
-    while words and words[0] in STATE_WORDS + ("du", "de", "d", "des", "la", "le", "l", "of",
-                                                "the"):
+    while words and words[0] in STATE_WORDS + ("du", "de", "d", "des", "la", "le", "l", "of", "the"):
         words = words[1:]
     rest = " ".join(words).replace("'", " ").strip()
     if not rest:
@@ -348,8 +404,7 @@ def _state_names() -> dict[str, str]:
     from .models import Country
 
     out = {}
-    for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr",
-                                                                         "name_en"):
+    for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr", "name_en"):
         out[fold(fr).replace("'", " ")] = iso2
         out[fold(en).replace("'", " ")] = iso2
     return out
@@ -358,12 +413,17 @@ def _state_names() -> dict[str, str]:
 def _prefix(field: str, value: str):
     from django.db.models import Q
 
-    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff",
-                f"{field}__startswith": value})
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff", f"{field}__startswith": value})
 
 
-def gazetteer_search(*, q: str, country: str | None = None, level: int | None = None,
-                     parent_code: str | None = None, limit: int = 10) -> list[dict]:
+def gazetteer_search(
+    *,
+    q: str,
+    country: str | None = None,
+    level: int | None = None,
+    parent_code: str | None = None,
+    limit: int = 10,
+) -> list[dict]:
     """Entries whose name or any other name starts with `q` (folded), best first.
 
     Each hit: {"entry", "matched" (the name that matched), "label"}. Prefix over the indexed
@@ -395,14 +455,26 @@ def gazetteer_search(*, q: str, country: str | None = None, level: int | None = 
 
     def rank(e):
         m = fold(matched[e.pk])
-        return (m != text, bool(hint) and fold(e.kind) != hint, not e.is_current, e.level,
-                -(e.population or 0), e.name)
+        return (
+            m != text,
+            bool(hint) and fold(e.kind) != hint,
+            not e.is_current,
+            e.level,
+            -(e.population or 0),
+            e.name,
+        )
 
     hits = sorted(entries, key=rank)[:limit]
-    return [{"entry": e, "matched": matched[e.pk], "label": entry_label(e)
-             if fold(matched[e.pk]) == e.search_name
-             else f"{e.name} — {matched[e.pk]} {entry_label(e)[len(e.name):].strip()}"}
-            for e in hits]
+    return [
+        {
+            "entry": e,
+            "matched": matched[e.pk],
+            "label": entry_label(e)
+            if fold(matched[e.pk]) == e.search_name
+            else f"{e.name} — {matched[e.pk]} {entry_label(e)[len(e.name) :].strip()}",
+        }
+        for e in hits
+    ]
 
 
 def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> dict:
@@ -435,8 +507,9 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
         Q(search_name__contains=text) | Q(pk__in=alias_ids)
     )[:200]
     for a in _ranked(list(found), text)[:limit]:
-        rows.append({"code": a.slug, "label": authority_label(a), "source": "authority",
-                     "to_verify": a.to_verify})
+        rows.append(
+            {"code": a.slug, "label": authority_label(a), "source": "authority", "to_verify": a.to_verify}
+        )
         seen.add(a.pk)
         known.add((a.country_id, a.kind, core_name(a.name)))
     for hit in gazetteer_search(q=q, country=country, limit=limit):
@@ -446,12 +519,19 @@ def partner_search(*, q: str, country: str | None = None, limit: int = 12) -> di
         if not e.authority_id and (e.country_id, _authority_kind(e), core_name(e.name)) in known:
             continue  # "Région de Mopti" is already in the atlas (not linked to its entry)
         if e.authority_id:
-            rows.append({"code": e.authority.slug, "label": hit["label"], "source": "authority",
-                         "to_verify": e.authority.to_verify})
+            rows.append(
+                {
+                    "code": e.authority.slug,
+                    "label": hit["label"],
+                    "source": "authority",
+                    "to_verify": e.authority.to_verify,
+                }
+            )
             seen.add(e.authority_id)
         else:
-            rows.append({"code": f"gaz:{e.code}", "label": hit["label"], "source": "gazetteer",
-                         "to_verify": False})
+            rows.append(
+                {"code": f"gaz:{e.code}", "label": hit["label"], "source": "gazetteer", "to_verify": False}
+            )
     return {"results": rows[:limit], "refusal": None}
 
 

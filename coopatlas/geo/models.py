@@ -57,9 +57,7 @@ class CountryOdaStatus(models.Model):
     category = models.CharField(max_length=4, choices=OdaCategory.choices)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["country", "year"], name="oda_status_country_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["country", "year"], name="oda_status_country_year")]
 
     @property
     def is_eligible(self) -> bool:
@@ -75,8 +73,9 @@ class AdministrativeArea(models.Model):
     name_fr = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=60, blank=True, help_text="region, district, province…")
     level = models.PositiveSmallIntegerField(default=1)
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     search_name = models.CharField(max_length=400, db_index=True, editable=False)
@@ -124,9 +123,7 @@ class AuthorityKind(models.TextChoices):
     OTHER = "other", _("Autre collectivité")
 
 
-GROUPEMENT_KINDS = frozenset(
-    {"metropole", "cu", "ca", "cc", "ept", "syndicat", "pnr"}
-)
+GROUPEMENT_KINDS = frozenset({"metropole", "cu", "ca", "cc", "ept", "syndicat", "pnr"})
 
 
 class LocalAuthority(models.Model):
@@ -135,40 +132,67 @@ class LocalAuthority(models.Model):
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=30, choices=AuthorityKind.choices)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="authorities")
-    area = models.ForeignKey(AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="authorities",
-                             help_text="Territory it governs or lies in (ML-5 for Mopti region)")
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="children",
-                               help_text="Département of a commune, région of a département…")
-    insee_code = models.CharField(max_length=10, null=True, blank=True, db_index=True,
-                                  help_text="Commune 93048, département 35, région 53 "
-                                  "(unique per kind: région 53 ≠ département 53)")
+    area = models.ForeignKey(
+        AdministrativeArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authorities",
+        help_text="Territory it governs or lies in (ML-5 for Mopti region)",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="Département of a commune, région of a département…",
+    )
+    insee_code = models.CharField(
+        max_length=10,
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Commune 93048, département 35, région 53 (unique per kind: région 53 ≠ département 53)",
+    )
     siren = models.CharField(max_length=9, null=True, blank=True, unique=True)
-    foreign_code = models.CharField(max_length=40, blank=True,
-                                    help_text="Official code abroad where one exists")
+    foreign_code = models.CharField(
+        max_length=40, blank=True, help_text="Official code abroad where one exists"
+    )
     population = models.PositiveIntegerField(null=True, blank=True)
     area_km2 = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    coordinates_from = models.CharField(max_length=20, blank=True,
-                                        help_text="geonames, parent, country, source")
+    coordinates_from = models.CharField(
+        max_length=20, blank=True, help_text="geonames, parent, country, source"
+    )
     slug = models.SlugField(max_length=200, unique=True)
     search_name = models.CharField(max_length=400, db_index=True, editable=False)
     is_current = models.BooleanField(default=True, help_text="False once merged into another")
     is_synthetic = models.BooleanField(default=False)
-    source = models.ForeignKey("core.Source", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="+", help_text="Needed for foreign authorities "
-                               "that no reference dataset carries")
+    source = models.ForeignKey(
+        "core.Source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Needed for foreign authorities that no reference dataset carries",
+    )
     # A foreign authority an editor added: "à vérifier" until an embassy agent of its country
     # or an administrator confirms it (geo.gazetteer.foreign_authority_confirm).
     to_verify = models.BooleanField(default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="merged_duplicates",
-                                    help_text="The authority a duplicate was merged into")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        help_text="The authority a duplicate was merged into",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -176,14 +200,18 @@ class LocalAuthority(models.Model):
         indexes = [models.Index(fields=["country", "kind"])]
         constraints = [
             models.UniqueConstraint(fields=["kind", "insee_code"], name="authority_kind_insee_unique"),
-            models.CheckConstraint(name="authority_siren_9_digits",
-                                   condition=Q(siren__isnull=True) | Q(siren__regex=r"^[0-9]{9}$")),
-            models.CheckConstraint(name="authority_lat_range",
-                                   condition=Q(latitude__isnull=True)
-                                   | Q(latitude__gte=-90, latitude__lte=90)),
-            models.CheckConstraint(name="authority_lon_range",
-                                   condition=Q(longitude__isnull=True)
-                                   | Q(longitude__gte=-180, longitude__lte=180)),
+            models.CheckConstraint(
+                name="authority_siren_9_digits",
+                condition=Q(siren__isnull=True) | Q(siren__regex=r"^[0-9]{9}$"),
+            ),
+            models.CheckConstraint(
+                name="authority_lat_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            ),
+            models.CheckConstraint(
+                name="authority_lon_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -219,9 +247,7 @@ class AuthorityAlias(models.Model):
     search_value = models.CharField(max_length=300, db_index=True, editable=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["authority", "kind", "value"], name="alias_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["authority", "kind", "value"], name="alias_unique")]
 
     def save(self, *args, **kwargs):
         self.search_value = fold(self.value)
@@ -237,8 +263,9 @@ class Place(models.Model):
     geonames_id = models.PositiveIntegerField(primary_key=True)
     name = models.CharField(max_length=200)
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="places")
-    area = models.ForeignKey(AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="places")
+    area = models.ForeignKey(
+        AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="places"
+    )
     admin1_code = models.CharField(max_length=20, blank=True)
     latitude = models.FloatField()
     longitude = models.FloatField()
@@ -276,29 +303,32 @@ class GazetteerEntry(models.Model):
     partner. Picking an entry creates its LocalAuthority once (`authority`), on demand.
     """
 
-    code = models.CharField(max_length=60, unique=True,
-                            help_text="Source and its code: iso:ML-5, gn1:MG.11, gn:2451185")
+    code = models.CharField(
+        max_length=60, unique=True, help_text="Source and its code: iso:ML-5, gn1:MG.11, gn:2451185"
+    )
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="gazetteer")
-    level = models.PositiveSmallIntegerField(help_text="1 région/province, 2 cercle/district, "
-                                             "3 commune/municipality")
+    level = models.PositiveSmallIntegerField(
+        help_text="1 région/province, 2 cercle/district, 3 commune/municipality"
+    )
     kind = models.CharField(max_length=60, help_text="The country's own word, in French")
     kind_en = models.CharField(max_length=60, blank=True)
     name = models.CharField(max_length=200)
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="children")
-    area = models.ForeignKey(AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="+")
-    place = models.ForeignKey(Place, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    area = models.ForeignKey(
+        AdministrativeArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    place = models.ForeignKey(Place, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     population = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(max_length=40, help_text="iso3166-2, geonames")
-    is_current = models.BooleanField(default=True,
-                                     help_text="False for divisions a reform abolished")
+    is_current = models.BooleanField(default=True, help_text="False for divisions a reform abolished")
     note = models.CharField(max_length=300, blank=True)
-    authority = models.OneToOneField(LocalAuthority, on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="gazetteer_entry")
+    authority = models.OneToOneField(
+        LocalAuthority, on_delete=models.SET_NULL, null=True, blank=True, related_name="gazetteer_entry"
+    )
     search_name = models.CharField(max_length=200, db_index=True, editable=False)
 
     class Meta:
@@ -326,9 +356,7 @@ class GazetteerName(models.Model):
     search_value = models.CharField(max_length=200, db_index=True, editable=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["entry", "value"], name="gazetteer_name_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["entry", "value"], name="gazetteer_name_unique")]
 
     def __str__(self) -> str:
         return self.value

@@ -25,6 +25,8 @@ from .models import AuthorityAlias, AuthorityKind, Country, GazetteerEntry, Loca
 
 BOX_PADDING = 0.5  # degrees: the boxes come from the shipped places, not from borders
 SIMILAR_RATIO = 0.8
+
+
 @functools.lru_cache(maxsize=1)
 def country_boxes() -> dict[str, list[float]]:
     """[south, west, north, east] per country, from gazetteer.json.gz (its shipped places)."""
@@ -90,9 +92,11 @@ def _authority_kind(entry: GazetteerEntry) -> str:
     from .gazetteer import kind_words
 
     words = kind_words()
-    for candidate in (words.countries.get(entry.country_id, {}).get(entry.level),
-                      *[w for w in words.iso_types.values() if w[0] == entry.kind],
-                      words.default.get(min(entry.level, 3))):
+    for candidate in (
+        words.countries.get(entry.country_id, {}).get(entry.level),
+        *[w for w in words.iso_types.values() if w[0] == entry.kind],
+        words.default.get(min(entry.level, 3)),
+    ):
         if candidate and candidate[2] in AuthorityKind.values:
             return candidate[2]
     return AuthorityKind.OTHER
@@ -104,30 +108,42 @@ def foreign_authority_from_entry(*, code: str) -> LocalAuthority:
     if code.startswith("gaz:"):
         code = code[4:]
     with transaction.atomic():
-        entry = (GazetteerEntry.objects.select_for_update().select_related("parent", "place")
-                 .filter(code=code).first())
+        entry = (
+            GazetteerEntry.objects.select_for_update()
+            .select_related("parent", "place")
+            .filter(code=code)
+            .first()
+        )
         if entry is None:
-            raise NotFound(f"« {code} » n'est pas dans le répertoire géographique ; "
-                           "cherchez la collectivité par son nom.", field="code")
+            raise NotFound(
+                f"« {code} » n'est pas dans le répertoire géographique ; "
+                "cherchez la collectivité par son nom.",
+                field="code",
+            )
         if entry.authority_id:
             return entry.authority
         parent = None
         if entry.parent_id:
             parent = foreign_authority_from_entry(code=entry.parent.code)
         authority = LocalAuthority(
-            name=entry.name, kind=_authority_kind(entry), country_id=entry.country_id,
-            area_id=entry.area_id or (parent.area_id if parent else None), parent=parent,
-            foreign_code=entry.code[:40], population=entry.population,
-            latitude=entry.latitude, longitude=entry.longitude,
+            name=entry.name,
+            kind=_authority_kind(entry),
+            country_id=entry.country_id,
+            area_id=entry.area_id or (parent.area_id if parent else None),
+            parent=parent,
+            foreign_code=entry.code[:40],
+            population=entry.population,
+            latitude=entry.latitude,
+            longitude=entry.longitude,
             coordinates_from="geonames" if entry.latitude is not None else "",
             slug=_unique_slug(entry.name, entry.country_id),
         )
         authority.full_clean(exclude=["source", "search_name"])
         authority.save()
         for n in entry.names.exclude(value=entry.name):
-            AuthorityAlias.objects.get_or_create(authority=authority,
-                                                 kind=AuthorityAlias.Kind.ALT_NAME,
-                                                 value=n.value[:300])
+            AuthorityAlias.objects.get_or_create(
+                authority=authority, kind=AuthorityAlias.Kind.ALT_NAME, value=n.value[:300]
+            )
         entry.authority = authority
         entry.save(update_fields=["authority"])
         return authority
@@ -143,8 +159,9 @@ class Similar:
     ratio: float
 
 
-def foreign_authority_similar(*, country: str, name: str, parent: LocalAuthority | None = None,
-                              limit: int = 8) -> list[Similar]:
+def foreign_authority_similar(
+    *, country: str, name: str, parent: LocalAuthority | None = None, limit: int = 8
+) -> list[Similar]:
     """Authorities and gazetteer entries of the country whose name is close to `name`."""
     from .gazetteer import authority_label, entry_label
 
@@ -155,8 +172,9 @@ def foreign_authority_similar(*, country: str, name: str, parent: LocalAuthority
     out: dict[str, Similar] = {}
     authorities = LocalAuthority.objects.filter(country_id=country, is_current=True)
     if parent is not None:
-        authorities = authorities.filter(models.Q(parent=parent) | models.Q(pk=parent.pk) |
-                                         models.Q(parent__isnull=True))
+        authorities = authorities.filter(
+            models.Q(parent=parent) | models.Q(pk=parent.pk) | models.Q(parent__isnull=True)
+        )
     candidates = authorities.filter(
         models.Q(search_name__contains=head) | models.Q(aliases__search_value__contains=head)
     ).distinct()[:400]
@@ -164,9 +182,11 @@ def foreign_authority_similar(*, country: str, name: str, parent: LocalAuthority
         ratio = _ratio(wanted, a.name)
         if ratio >= SIMILAR_RATIO:
             out[a.slug] = Similar(authority_label(a), a.slug, ratio)
-    entries = GazetteerEntry.objects.select_related("parent", "country").filter(
-        country_id=country, names__search_value__contains=head, authority__isnull=True
-    ).distinct()[:400]
+    entries = (
+        GazetteerEntry.objects.select_related("parent", "country")
+        .filter(country_id=country, names__search_value__contains=head, authority__isnull=True)
+        .distinct()[:400]
+    )
     for e in entries:
         ratio = max([_ratio(wanted, n.value) for n in e.names.all()] or [0])
         if ratio >= SIMILAR_RATIO:
@@ -186,15 +206,18 @@ def _ratio(wanted: str, other: str) -> float:
 
 def _check_coordinates(country: Country, latitude, longitude) -> None:
     if (latitude is None) != (longitude is None):
-        raise AppError("Donnez la latitude et la longitude, ou aucune des deux.",
-                       field="latitude" if latitude is None else "longitude")
+        raise AppError(
+            "Donnez la latitude et la longitude, ou aucune des deux.",
+            field="latitude" if latitude is None else "longitude",
+        )
     if latitude is None:
         return
     try:
         lat, lon = float(latitude), float(longitude)
     except (TypeError, ValueError) as exc:
-        raise AppError("Coordonnées illisibles : écrivez des degrés décimaux (14.4843, "
-                       "-4.18296).", field="latitude") from exc
+        raise AppError(
+            "Coordonnées illisibles : écrivez des degrés décimaux (14.4843, -4.18296).", field="latitude"
+        ) from exc
     box = country_boxes().get(country.iso2)
     if box is None:
         return
@@ -215,21 +238,29 @@ def _parent(parent_code: str | None, country: Country) -> LocalAuthority | None:
     if code.startswith("gaz:"):
         entry = GazetteerEntry.objects.filter(code=code[4:]).only("country_id").first()
         if entry is None:
-            raise AppError(f"Territoire parent « {code} » introuvable ; choisissez-le dans "
-                           "la liste.", field="parent")
+            raise AppError(
+                f"Territoire parent « {code} » introuvable ; choisissez-le dans la liste.", field="parent"
+            )
         if entry.country_id != country.iso2:
-            raise AppError(f"Le territoire parent est dans un autre pays ({entry.country_id}) "
-                           f"que la collectivité ({country.iso2}) : choisissez un parent de "
-                           f"{country.name_fr}.", field="parent")
+            raise AppError(
+                f"Le territoire parent est dans un autre pays ({entry.country_id}) "
+                f"que la collectivité ({country.iso2}) : choisissez un parent de "
+                f"{country.name_fr}.",
+                field="parent",
+            )
         return foreign_authority_from_entry(code=code)
     parent = LocalAuthority.objects.filter(slug=code).first()
     if parent is None:
-        raise AppError(f"Collectivité parente « {code} » introuvable ; choisissez-la dans "
-                       "la liste.", field="parent")
+        raise AppError(
+            f"Collectivité parente « {code} » introuvable ; choisissez-la dans la liste.", field="parent"
+        )
     if parent.country_id != country.iso2:
-        raise AppError(f"La collectivité parente est dans un autre pays ({parent.country_id}) "
-                       f"que la collectivité ({country.iso2}) : choisissez un parent de "
-                       f"{country.name_fr}.", field="parent")
+        raise AppError(
+            f"La collectivité parente est dans un autre pays ({parent.country_id}) "
+            f"que la collectivité ({country.iso2}) : choisissez un parent de "
+            f"{country.name_fr}.",
+            field="parent",
+        )
     return parent
 
 
@@ -260,12 +291,17 @@ def foreign_authority_create(
     iso2 = (country or "").strip().upper()
     country_obj = Country.objects.filter(iso2=iso2).first()
     if country_obj is None:
-        raise AppError(f"Pays « {country} » inconnu : donnez son code ISO 3166-1 alpha-2 "
-                       "(ML pour le Mali, MG pour Madagascar, HT pour Haïti).", field="country")
+        raise AppError(
+            f"Pays « {country} » inconnu : donnez son code ISO 3166-1 alpha-2 "
+            "(ML pour le Mali, MG pour Madagascar, HT pour Haïti).",
+            field="country",
+        )
     if iso2 == "FR":
-        raise AppError("Les collectivités françaises viennent du code officiel géographique : "
-                       "cherchez-la par son nom ou son code INSEE au lieu de l'ajouter.",
-                       field="country")
+        raise AppError(
+            "Les collectivités françaises viennent du code officiel géographique : "
+            "cherchez-la par son nom ou son code INSEE au lieu de l'ajouter.",
+            field="country",
+        )
     name = " ".join((name or "").split())
     if not name:
         raise AppError("Donnez le nom de la collectivité, tel qu'elle l'écrit.", field="name")
@@ -276,23 +312,27 @@ def foreign_authority_create(
         raise AppError(STATE_REFUSAL.format(q=name), field="name" if state else "kind")
     if kind not in AuthorityKind.values or kind in FRENCH_ONLY_KINDS:
         allowed = ", ".join(k for k in AuthorityKind.values if k not in FRENCH_ONLY_KINDS)
-        raise AppError(f"Type « {kind} » inconnu pour une collectivité étrangère : choisissez "
-                       f"parmi {allowed}.", field="kind")
+        raise AppError(
+            f"Type « {kind} » inconnu pour une collectivité étrangère : choisissez parmi {allowed}.",
+            field="kind",
+        )
     confirmed = _require_contributor(user, iso2)
     _check_coordinates(country_obj, latitude, longitude)
     place_obj = None
     if place:
         place_obj = Place.objects.filter(pk=place).first()
         if place_obj is None or place_obj.country_id != iso2:
-            raise AppError("Lieu GeoNames introuvable dans ce pays : choisissez-le dans la "
-                           "liste ou cliquez sur la carte.", field="place")
+            raise AppError(
+                "Lieu GeoNames introuvable dans ce pays : choisissez-le dans la "
+                "liste ou cliquez sur la carte.",
+                field="place",
+            )
     alternates = [" ".join(a.split())[:300] for a in alternate_names if a and a.strip()]
 
     with transaction.atomic():
         parent_obj = _parent(parent, country_obj)
         wanted = core_name(name)
-        same = LocalAuthority.objects.filter(country_id=iso2, kind=kind, parent=parent_obj,
-                                             is_current=True)
+        same = LocalAuthority.objects.filter(country_id=iso2, kind=kind, parent=parent_obj, is_current=True)
         for a in same.filter(search_name__contains=wanted[:3]):
             if core_name(a.name) == wanted:
                 raise AppError(
@@ -305,39 +345,55 @@ def foreign_authority_create(
             similar = foreign_authority_similar(country=iso2, name=name, parent=parent_obj)
             if similar:
                 raise AppError(
-                    "Vouliez-vous dire : " + " ; ".join(f"{s.label} [{s.code}]" for s in similar)
+                    "Vouliez-vous dire : "
+                    + " ; ".join(f"{s.label} [{s.code}]" for s in similar)
                     + " ? Choisissez-la, ou confirmez qu'il s'agit d'une autre collectivité.",
                     field="name",
-                    errors={"name": ["Des collectivités aux noms proches existent déjà."],
-                            "similar": [s.code for s in similar]},
+                    errors={
+                        "name": ["Des collectivités aux noms proches existent déjà."],
+                        "similar": [s.code for s in similar],
+                    },
                 )
-        lat = float(latitude) if latitude is not None else (place_obj.latitude if place_obj
-                                                             else None)
-        lon = float(longitude) if longitude is not None else (place_obj.longitude if place_obj
-                                                              else None)
-        came_from = ("source" if latitude is not None else "geonames" if place_obj
-                     else "parent" if parent_obj and parent_obj.latitude is not None else "")
+        lat = float(latitude) if latitude is not None else (place_obj.latitude if place_obj else None)
+        lon = float(longitude) if longitude is not None else (place_obj.longitude if place_obj else None)
+        came_from = (
+            "source"
+            if latitude is not None
+            else "geonames"
+            if place_obj
+            else "parent"
+            if parent_obj and parent_obj.latitude is not None
+            else ""
+        )
         if lat is None and parent_obj is not None:
             lat, lon = parent_obj.latitude, parent_obj.longitude
         now = timezone.now()
         document = source_document_get_or_create(
-            key="coopatlas-contributions", title="Ajouts des utilisateurs de coopatlas",
-            publisher="coopatlas")
-        source = source_cite(document=document, quote=f"Ajoutée par {user.email} le "
-                             f"{now:%Y-%m-%d %H:%M} UTC")
+            key="coopatlas-contributions", title="Ajouts des utilisateurs de coopatlas", publisher="coopatlas"
+        )
+        source = source_cite(document=document, quote=f"Ajoutée par {user.email} le {now:%Y-%m-%d %H:%M} UTC")
         authority = LocalAuthority(
-            name=name, kind=kind, country=country_obj, parent=parent_obj,
+            name=name,
+            kind=kind,
+            country=country_obj,
+            parent=parent_obj,
             area=parent_obj.area if parent_obj else (place_obj.area if place_obj else None),
-            latitude=lat, longitude=lon, coordinates_from=came_from, source=source,
-            slug=_unique_slug(name, iso2), to_verify=not confirmed,
-            verified_at=now if confirmed else None, verified_by=user if confirmed else None,
+            latitude=lat,
+            longitude=lon,
+            coordinates_from=came_from,
+            source=source,
+            slug=_unique_slug(name, iso2),
+            to_verify=not confirmed,
+            verified_at=now if confirmed else None,
+            verified_by=user if confirmed else None,
         )
         authority.full_clean(exclude=["search_name"])
         authority.save()
         for alt in dict.fromkeys(alternates):
             if fold(alt) != fold(name):
-                AuthorityAlias.objects.create(authority=authority,
-                                              kind=AuthorityAlias.Kind.ALT_NAME, value=alt)
+                AuthorityAlias.objects.create(
+                    authority=authority, kind=AuthorityAlias.Kind.ALT_NAME, value=alt
+                )
     return authority
 
 
@@ -355,8 +411,7 @@ def foreign_authority_confirm(*, user, authority: LocalAuthority) -> LocalAuthor
     return authority
 
 
-def foreign_authority_merge(*, user, duplicate: LocalAuthority,
-                            into: LocalAuthority) -> LocalAuthority:
+def foreign_authority_merge(*, user, duplicate: LocalAuthority, into: LocalAuthority) -> LocalAuthority:
     """Move every link of `duplicate` to `into`; keep the duplicate, no longer current.
 
     Every foreign key and many-to-many pointing at LocalAuthority is followed from the
@@ -365,11 +420,9 @@ def foreign_authority_merge(*, user, duplicate: LocalAuthority,
     """
     _require_reviewer(user, duplicate)
     if duplicate.pk == into.pk:
-        raise AppError("Une collectivité ne peut pas être fusionnée avec elle-même.",
-                       field="into")
+        raise AppError("Une collectivité ne peut pas être fusionnée avec elle-même.", field="into")
     if duplicate.country_id != into.country_id or duplicate.is_french:
-        raise AppError("On ne fusionne que deux collectivités étrangères du même pays.",
-                       field="into")
+        raise AppError("On ne fusionne que deux collectivités étrangères du même pays.", field="into")
     with transaction.atomic():
         for rel in LocalAuthority._meta.related_objects:
             if rel.related_model is LocalAuthority and rel.field.name in ("merged_into",):
@@ -379,8 +432,7 @@ def foreign_authority_merge(*, user, duplicate: LocalAuthority,
                 src = rel.field.m2m_reverse_field_name()
                 own = rel.field.m2m_field_name()
                 for row in through.objects.filter(**{src: duplicate.pk}):
-                    if not through.objects.filter(**{src: into.pk,
-                                                     own: getattr(row, f"{own}_id")}).exists():
+                    if not through.objects.filter(**{src: into.pk, own: getattr(row, f"{own}_id")}).exists():
                         setattr(row, f"{src}_id", into.pk)
                         row.save()
                     else:
@@ -389,20 +441,22 @@ def foreign_authority_merge(*, user, duplicate: LocalAuthority,
                 model = rel.related_model
                 if model is AuthorityAlias:
                     for alias in AuthorityAlias.objects.filter(authority=duplicate):
-                        AuthorityAlias.objects.get_or_create(authority=into, kind=alias.kind,
-                                                             value=alias.value)
+                        AuthorityAlias.objects.get_or_create(
+                            authority=into, kind=alias.kind, value=alias.value
+                        )
                     continue
                 if rel.one_to_one:
                     if model.objects.filter(**{rel.field.name: into}).exists():
                         model.objects.filter(**{rel.field.name: duplicate}).update(
-                            **{rel.field.name: None} if rel.field.null else {})
+                            **{rel.field.name: None} if rel.field.null else {}
+                        )
                         continue
-                model._base_manager.filter(**{rel.field.name: duplicate}).update(
-                    **{rel.field.name: into})
+                model._base_manager.filter(**{rel.field.name: duplicate}).update(**{rel.field.name: into})
         for m2m in LocalAuthority._meta.many_to_many:
             getattr(into, m2m.name).add(*getattr(duplicate, m2m.name).all())
-        AuthorityAlias.objects.get_or_create(authority=into, kind=AuthorityAlias.Kind.ALT_NAME,
-                                             value=duplicate.name[:300])
+        AuthorityAlias.objects.get_or_create(
+            authority=into, kind=AuthorityAlias.Kind.ALT_NAME, value=duplicate.name[:300]
+        )
         duplicate.is_current = False
         duplicate.merged_into = into
         duplicate.save(update_fields=["is_current", "merged_into"])

@@ -44,9 +44,7 @@ def _authorities() -> QuerySet[LocalAuthority]:
 def _prefix(field: str, value: str) -> Q:
     # A range on the indexed column lets SQLite and PostgreSQL use the b-tree; startswith
     # keeps the result exact whatever the collation.
-    return Q(
-        **{f"{field}__gte": value, f"{field}__lt": value + "\uffff", f"{field}__startswith": value}
-    )
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff", f"{field}__startswith": value})
 
 
 def authority_get(*, key: str, field: str = "key", kind: str | None = None) -> LocalAuthority:
@@ -95,9 +93,11 @@ def authority_get_by_code(*, code: str, kind: str | None = None) -> LocalAuthori
     if found is None:
         raise NotFound(
             _("Aucune collectivité pour le code « %(raw)s »%(value)s. %(HOW_TO_FIND)s")
-            % {"raw": raw,
-               "value": _(" (type %(kind)s)") % {"kind": kind} if kind else "",
-               "HOW_TO_FIND": HOW_TO_FIND},
+            % {
+                "raw": raw,
+                "value": _(" (type %(kind)s)") % {"kind": kind} if kind else "",
+                "HOW_TO_FIND": HOW_TO_FIND,
+            },
             field="code",
         )
     return found
@@ -114,9 +114,7 @@ def _merged_commune(code: str) -> LocalAuthority | None:
     return _authorities().get(pk=alias.authority_id) if alias else None
 
 
-def authority_search(
-    *, q: str, country: str | None = None, limit: int = 10
-) -> list[LocalAuthority]:
+def authority_search(*, q: str, country: str | None = None, limit: int = 10) -> list[LocalAuthority]:
     """Authorities whose name, alias (former name, other spelling), INSEE code or SIREN match."""
     text = fold(q or "")
     limit = max(1, min(int(limit), 100))
@@ -128,9 +126,9 @@ def authority_search(
     code = (q or "").strip().upper()
     if code.isdigit() or COMMUNE_CODE.match(code) or DEPARTEMENT_CODE.match(code):
         by_code = list(base.filter(Q(insee_code=code) | Q(siren=code))[:limit])
-        alias_ids = AuthorityAlias.objects.filter(
-            kind=AuthorityAlias.Kind.FORMER_CODE, value=code
-        ).values("authority_id")
+        alias_ids = AuthorityAlias.objects.filter(kind=AuthorityAlias.Kind.FORMER_CODE, value=code).values(
+            "authority_id"
+        )
         by_code += [a for a in base.filter(pk__in=alias_ids) if a not in by_code]
         if by_code:
             return _ranked(by_code, text)[:limit]
@@ -167,8 +165,11 @@ def area_get(*, code: str) -> AdministrativeArea:
     area = AdministrativeArea.objects.select_related("country", "parent").filter(code=value).first()
     if area is None:
         raise NotFound(
-            _("Aucun territoire pour le code « %(code)s ». Utilisez un code ISO 3166-2 (ML-5 "
-              "pour Mopti, ML-BKO, FR-35 pour l'Ille-et-Vilaine, FR-BRE).") % {"code": code},
+            _(
+                "Aucun territoire pour le code « %(code)s ». Utilisez un code ISO 3166-2 (ML-5 "
+                "pour Mopti, ML-BKO, FR-35 pour l'Ille-et-Vilaine, FR-BRE)."
+            )
+            % {"code": code},
             field="code",
         )
     return area
@@ -190,8 +191,11 @@ def country_get(*, iso2: str) -> Country:
     country = Country.objects.filter(iso2=value).first()
     if country is None:
         raise NotFound(
-            _("Aucun pays pour le code « %(iso2)s ». Utilisez un code ISO 3166-1 alpha-2 (ML "
-              "pour le Mali, BF, MG…).") % {"iso2": iso2},
+            _(
+                "Aucun pays pour le code « %(iso2)s ». Utilisez un code ISO 3166-1 alpha-2 (ML "
+                "pour le Mali, BF, MG…)."
+            )
+            % {"iso2": iso2},
             field="iso2",
         )
     return country
@@ -207,10 +211,6 @@ def place_search(*, q: str, country: str | None = None, limit: int = 10) -> list
         qs = qs.filter(country_id=country.strip().upper())
     raw = q.strip()
     hits = {p.pk: p for p in qs.filter(_prefix("search_name", text))[:100]}
-    for p in qs.filter(Q(alternate_names__icontains=raw) | Q(alternate_names__icontains=text))[
-        :100
-    ]:
+    for p in qs.filter(Q(alternate_names__icontains=raw) | Q(alternate_names__icontains=text))[:100]:
         hits.setdefault(p.pk, p)
-    return sorted(hits.values(), key=lambda p: (p.search_name != text, -(p.population or 0)))[
-        :limit
-    ]
+    return sorted(hits.values(), key=lambda p: (p.search_name != text, -(p.population or 0)))[:limit]

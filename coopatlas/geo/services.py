@@ -134,9 +134,7 @@ def _country_rows(world: dict, groupings: dict, concordance: list[dict], path: P
     mapped = {r["dac_code"] for r in rows}
     for name, group in (("ldc_countries", ldc), ("france_priority", priority)):
         if not group <= mapped:
-            raise _error(
-                path, f"{name} cite des codes CAD sans pays ISO : {sorted(group - mapped)}"
-            )
+            raise _error(path, f"{name} cite des codes CAD sans pays ISO : {sorted(group - mapped)}")
     return rows, statuses
 
 
@@ -328,9 +326,7 @@ def _sync_authorities(
         region_keys[r["code"]] = (kind, r["code"])
         if known.get("name"):
             aliases.append(((kind, r["code"]), AuthorityAlias.Kind.ALT_NAME, known["name"]))
-    res = sync_rows(
-        LocalAuthority, key=("kind", "insee_code"), rows=region_rows, fields=AUTHORITY_FIELDS
-    )
+    res = sync_rows(LocalAuthority, key=("kind", "insee_code"), rows=region_rows, fields=AUTHORITY_FIELDS)
     ids = dict(res.pks)
     count = res.total
 
@@ -353,12 +349,8 @@ def _sync_authorities(
             )
         )
         if known.get("name"):
-            aliases.append(
-                (("departement", d["code"]), AuthorityAlias.Kind.ALT_NAME, known["name"])
-            )
-    res = sync_rows(
-        LocalAuthority, key=("kind", "insee_code"), rows=dep_rows, fields=AUTHORITY_FIELDS
-    )
+            aliases.append((("departement", d["code"]), AuthorityAlias.Kind.ALT_NAME, known["name"]))
+    res = sync_rows(LocalAuthority, key=("kind", "insee_code"), rows=dep_rows, fields=AUTHORITY_FIELDS)
     ids.update(res.pks)
     count += res.total
 
@@ -389,9 +381,7 @@ def _sync_authorities(
             aliases.append((("commune", c["code"]), AuthorityAlias.Kind.FORMER_CODE, old))
         for old in c["former_names"]:
             aliases.append((("commune", c["code"]), AuthorityAlias.Kind.FORMER_NAME, old))
-    res = sync_rows(
-        LocalAuthority, key=("kind", "insee_code"), rows=commune_rows, fields=AUTHORITY_FIELDS
-    )
+    res = sync_rows(LocalAuthority, key=("kind", "insee_code"), rows=commune_rows, fields=AUTHORITY_FIELDS)
     ids.update(res.pks)
     count += res.total
 
@@ -460,8 +450,7 @@ def _sync_authorities(
 
 def _sync_aliases(wanted: list[tuple[int, str, str]]) -> int:
     rows = [
-        {"authority_id": a, "kind": k, "value": v[:300], "search_value": fold(v)[:300]}
-        for a, k, v in wanted
+        {"authority_id": a, "kind": k, "value": v[:300], "search_value": fold(v)[:300]} for a, k, v in wanted
     ]
     return sync_rows(
         AuthorityAlias, key=("authority_id", "kind", "value"), rows=rows, fields=["search_value"]
@@ -573,15 +562,15 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
     from .gazetteer import gazetteer_load
 
     counts.update(
-        gazetteer_load(
-            files=files, world=world, countries={c["iso2"] for c in countries}, stdout=stdout
-        )
+        gazetteer_load(files=files, world=world, countries={c["iso2"] for c in countries}, stdout=stdout)
     )
     match = france.get("geonames_match") or {}
     _say(
         stdout,
-        _("Communes placées d'après GeoNames : %(value)s sur %(value2)s (les autres au centre "
-          "de leur département).")
-        % {"value": match.get('matched'), "value2": match.get('communes')},
+        _(
+            "Communes placées d'après GeoNames : %(value)s sur %(value2)s (les autres au centre "
+            "de leur département)."
+        )
+        % {"value": match.get("matched"), "value2": match.get("communes")},
     )
     return counts

@@ -50,6 +50,10 @@ def activities(request: HttpRequest):
         output.unlink(missing_ok=True)
         os.rmdir(folder)
         raise
-    response = FileResponse(_DeleteOnClose(output), content_type="application/xml",
-                            as_attachment=True, filename="coopatlas-iati-activities.xml")
+    response = FileResponse(
+        _DeleteOnClose(output),
+        content_type="application/xml",
+        as_attachment=True,
+        filename="coopatlas-iati-activities.xml",
+    )
     return response

@@ -41,7 +41,11 @@ class ActivityChecker:
         finally:
             self.wrapper.remove(activity)
         where = f"/iati-activities/iati-activity[{position}]"
-        return [SchemaProblem(line=e.line, message=e.message,
-                              path=(e.path or "").replace("/iati-activities/iati-activity", where, 1)
-                              or where)
-                for e in log]
+        return [
+            SchemaProblem(
+                line=e.line,
+                message=e.message,
+                path=(e.path or "").replace("/iati-activities/iati-activity", where, 1) or where,
+            )
+            for e in log
+        ]

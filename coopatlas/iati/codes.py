@@ -21,8 +21,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SRS_WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 # An undated project still needs an activity-date (mandatory in 2.03): this narrative marks
 # the stand-in so that an importer (ours included) does not take it for a real start date.
-UNDATED_NARRATIVE = ("Date de début non renseignée dans l'atlas : date de la source qui "
-                     "mentionne l'activité ou, à défaut, de son enregistrement dans l'atlas.")
+UNDATED_NARRATIVE = (
+    "Date de début non renseignée dans l'atlas : date de la source qui "
+    "mentionne l'activité ou, à défaut, de son enregistrement dans l'atlas."
+)
 ISO_3166_2 = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 
@@ -42,8 +44,8 @@ def siren_identifier(siren: str | None) -> str | None:
 
 def siren_from_identifier(ref: str) -> str | None:
     prefix = mappings()["registration_agency_siren"] + "-"
-    if ref.startswith(prefix) and re.fullmatch(r"\d{9}", ref[len(prefix):]):
-        return ref[len(prefix):]
+    if ref.startswith(prefix) and re.fullmatch(r"\d{9}", ref[len(prefix) :]):
+        return ref[len(prefix) :]
     return None
 
 

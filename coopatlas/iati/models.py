@@ -31,22 +31,28 @@ class ImportRun(TimeStamped):
 class ImportedActivity(models.Model):
     """The IATI side of an imported project: who published it and when."""
 
-    project = models.OneToOneField("cooperation.Project", on_delete=models.CASCADE,
-                                   related_name="iati_import")
+    project = models.OneToOneField(
+        "cooperation.Project", on_delete=models.CASCADE, related_name="iati_import"
+    )
     run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="activities_set")
     reporting_ref = models.CharField(max_length=200)
     reporting_type = models.CharField(max_length=3, blank=True)
     reporting_name = models.CharField(max_length=500, blank=True)
-    reporting_authority = models.ForeignKey("geo.LocalAuthority", on_delete=models.SET_NULL,
-                                            null=True, blank=True, related_name="+")
-    reporting_organisation = models.ForeignKey("cooperation.Organisation",
-                                               on_delete=models.SET_NULL, null=True, blank=True,
-                                               related_name="reported_activities")
-    last_updated = models.CharField(max_length=40, blank=True,
-                                    help_text="last-updated-datetime as published")
+    reporting_authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reporting_organisation = models.ForeignKey(
+        "cooperation.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_activities",
+    )
+    last_updated = models.CharField(max_length=40, blank=True, help_text="last-updated-datetime as published")
     language = models.CharField(max_length=10, blank=True)
-    extra = models.JSONField(default=dict, blank=True,
-                             help_text="Stand-in date of an undated activity, and the like")
+    extra = models.JSONField(
+        default=dict, blank=True, help_text="Stand-in date of an undated activity, and the like"
+    )
 
     def __str__(self) -> str:
         return f"{self.reporting_ref}: {self.project_id}"

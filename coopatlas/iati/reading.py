@@ -92,7 +92,8 @@ class Progress:
         share = min(done / self.total, 1.0)
         bar = "#" * int(share * 30)
         sys.stderr.write(  # i18n: not user-facing (a progress bar)
-            f"\r{self.label} [{bar:<30}] {share:5.1%} {count:>8} activities")
+            f"\r{self.label} [{bar:<30}] {share:5.1%} {count:>8} activities"
+        )
         if final:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -112,18 +113,28 @@ class _CountingFile:
 def _events(stream) -> Iterator[tuple[str, etree._Element]]:
     # No DTD, no entity expansion, no network: a file from elsewhere must not reach out or
     # blow up. A DOCTYPE is refused outright (`_refuse_doctype`): IATI files never need one.
-    return etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
-                           no_network=True, huge_tree=False, remove_comments=True,
-                           load_dtd=False, dtd_validation=False, remove_pis=True)
+    return etree.iterparse(
+        stream,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_pis=True,
+    )
 
 
 def _refuse_doctype(path: Path, root: etree._Element) -> None:
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise AppError(f"{path}: the file declares a DOCTYPE (a DTD or entities); IATI "
-                       "<iati-activities> files never need one and the atlas refuses them for "
-                       "safety. Remove the <!DOCTYPE …> line and any &entity; reference.",
-                       field="file")
+        raise AppError(
+            f"{path}: the file declares a DOCTYPE (a DTD or entities); IATI "
+            "<iati-activities> files never need one and the atlas refuses them for "
+            "safety. Remove the <!DOCTYPE …> line and any &entity; reference.",
+            field="file",
+        )
 
 
 def _activity_id(activity: etree._Element | None) -> str:
@@ -132,22 +143,28 @@ def _activity_id(activity: etree._Element | None) -> str:
 
 
 def _too_big(path: Path, activity: etree._Element | None, count: int, what: str) -> AppError:
-    return AppError(f"{path}, activity {count} {_activity_id(activity)}: {what}; the atlas "
-                    f"reads at most {MAX_ACTIVITY_ELEMENTS} elements, a nesting depth "
-                    f"(profondeur) of {MAX_ACTIVITY_DEPTH} and {MAX_ACTIVITY_BYTES // 2**20} MB "
-                    "per activity. Split this activity or remove the repeated elements; nothing "
-                    "was imported.", field="file")
+    return AppError(
+        f"{path}, activity {count} {_activity_id(activity)}: {what}; the atlas "
+        f"reads at most {MAX_ACTIVITY_ELEMENTS} elements, a nesting depth "
+        f"(profondeur) of {MAX_ACTIVITY_DEPTH} and {MAX_ACTIVITY_BYTES // 2**20} MB "
+        "per activity. Split this activity or remove the repeated elements; nothing "
+        "was imported.",
+        field="file",
+    )
 
 
-def _activities(path: Path, progress: Progress | None = None
-                ) -> Iterator[tuple[etree._Element, int, etree._Element]]:
+def _activities(
+    path: Path, progress: Progress | None = None
+) -> Iterator[tuple[etree._Element, int, etree._Element]]:
     """Yield (detached activity, position, root) for each activity; checks the file's frame."""
     if not path.exists():
         raise AppError(_("%(path)s : fichier introuvable.") % {"path": path}, field="file")
     if path.stat().st_size == 0:
-        raise AppError(_("%(path)s : le fichier est vide ; un fichier IATI <iati-activities> "
-                         "est attendu.") % {"path": path},
-                       field="file")
+        raise AppError(
+            _("%(path)s : le fichier est vide ; un fichier IATI <iati-activities> est attendu.")
+            % {"path": path},
+            field="file",
+        )
     count, depth, root = 0, 0, None
     activity, elements, started_at = None, 0, 0
     with open(path, "rb") as handle:
@@ -165,14 +182,20 @@ def _activities(path: Path, progress: Progress | None = None
                     else:
                         elements += 1
                         if elements > MAX_ACTIVITY_ELEMENTS:
-                            raise _too_big(path, activity, count + 1,
-                                           f"more than {MAX_ACTIVITY_ELEMENTS} elements")
+                            raise _too_big(
+                                path, activity, count + 1, f"more than {MAX_ACTIVITY_ELEMENTS} elements"
+                            )
                         if depth - 2 > MAX_ACTIVITY_DEPTH:
-                            raise _too_big(path, activity, count + 1,
-                                           f"elements nested deeper than {MAX_ACTIVITY_DEPTH}")
+                            raise _too_big(
+                                path, activity, count + 1, f"elements nested deeper than {MAX_ACTIVITY_DEPTH}"
+                            )
                         if counting.done - started_at > MAX_ACTIVITY_BYTES + 2**16:
-                            raise _too_big(path, activity, count + 1, "more than "
-                                           f"{MAX_ACTIVITY_BYTES // 2**20} MB of XML")
+                            raise _too_big(
+                                path,
+                                activity,
+                                count + 1,
+                                f"more than {MAX_ACTIVITY_BYTES // 2**20} MB of XML",
+                            )
                     continue
                 depth -= 1
                 if depth != 1:
@@ -184,49 +207,78 @@ def _activities(path: Path, progress: Progress | None = None
                     if progress:
                         progress.update(counting.done, count)
                 elif isinstance(el.tag, str) and not el.tag.startswith("{"):
-                    raise AppError(_("%(path)s, ligne %(sourceline)s, /iati-activities/%(tag)s "
-                                     ": élément inconnu <%(tag)s> ; un fichier d'activités "
-                                     "IATI ne contient que des éléments <iati-activity> (une "
-                                     "extension a besoin de son propre espace de noms XML).")
-                                   % {"path": path, "sourceline": el.sourceline, "tag": el.tag}, field="file")
+                    raise AppError(
+                        _(
+                            "%(path)s, ligne %(sourceline)s, /iati-activities/%(tag)s "
+                            ": élément inconnu <%(tag)s> ; un fichier d'activités "
+                            "IATI ne contient que des éléments <iati-activity> (une "
+                            "extension a besoin de son propre espace de noms XML)."
+                        )
+                        % {"path": path, "sourceline": el.sourceline, "tag": el.tag},
+                        field="file",
+                    )
                 el.clear()
         except etree.XMLSyntaxError as exc:
-            raise AppError(_("%(path)s, ligne %(lineno)s : XML mal formé (%(msg)s) ; le "
-                             "fichier doit être un fichier XML IATI.")
-                           % {"path": path, "lineno": exc.lineno, "msg": exc.msg}, field="file") from None
+            raise AppError(
+                _(
+                    "%(path)s, ligne %(lineno)s : XML mal formé (%(msg)s) ; le "
+                    "fichier doit être un fichier XML IATI."
+                )
+                % {"path": path, "lineno": exc.lineno, "msg": exc.msg},
+                field="file",
+            ) from None
     if root is None:
-        raise AppError(_("%(path)s : aucun élément XML ; <iati-activities> est attendu.")
-                       % {"path": path}, field="file")
+        raise AppError(
+            _("%(path)s : aucun élément XML ; <iati-activities> est attendu.") % {"path": path}, field="file"
+        )
     if count == 0:
-        raise AppError(_("%(path)s : <iati-activities> ne contient aucune <iati-activity> ; le "
-                         "schéma en exige au moins une.") % {"path": path}, field="file")
+        raise AppError(
+            _(
+                "%(path)s : <iati-activities> ne contient aucune <iati-activity> ; le "
+                "schéma en exige au moins une."
+            )
+            % {"path": path},
+            field="file",
+        )
     if progress:
         progress.update(counting.done, count, final=True)
 
 
 def _check_root(path: Path, root: etree._Element) -> None:
     if root.tag != "iati-activities":
-        hint = (_(" (un fichier d'organisations : importez seulement des fichiers d'activités)")
-                if root.tag == "iati-organisations" else "")
-        raise AppError(_("%(path)s, ligne %(sourceline)s : l'élément racine est <%(tag)s>, "
-                         "<iati-activities> est attendu%(hint)s.")
-                       % {"path": path,
-                          "sourceline": root.sourceline,
-                          "tag": root.tag,
-                          "hint": hint}, field="file")
+        hint = (
+            _(" (un fichier d'organisations : importez seulement des fichiers d'activités)")
+            if root.tag == "iati-organisations"
+            else ""
+        )
+        raise AppError(
+            _(
+                "%(path)s, ligne %(sourceline)s : l'élément racine est <%(tag)s>, "
+                "<iati-activities> est attendu%(hint)s."
+            )
+            % {"path": path, "sourceline": root.sourceline, "tag": root.tag, "hint": hint},
+            field="file",
+        )
     version = (root.get("version") or "").strip()
     if not version:
-        raise AppError(_("%(path)s, ligne %(sourceline)s, /iati-activities : l'attribut "
-                         "version manque ; un fichier IATI déclare version=\"2.03\".")
-                       % {"path": path, "sourceline": root.sourceline},
-                       field="file")
+        raise AppError(
+            _(
+                "%(path)s, ligne %(sourceline)s, /iati-activities : l'attribut "
+                'version manque ; un fichier IATI déclare version="2.03".'
+            )
+            % {"path": path, "sourceline": root.sourceline},
+            field="file",
+        )
     if version not in ACCEPTED_VERSIONS:
-        raise AppError(_("%(path)s : version %(version)s non prise en charge : l'atlas lit "
-                         "IATI %(ACCEPTED_VERSIONS)s (convertissez d'abord les fichiers 1.x en "
-                         "2.03, par exemple selon le guide de mise à niveau du standard IATI).")
-                       % {"path": path,
-                          "version": version,
-                          "ACCEPTED_VERSIONS": ', '.join(ACCEPTED_VERSIONS)}, field="file")
+        raise AppError(
+            _(
+                "%(path)s : version %(version)s non prise en charge : l'atlas lit "
+                "IATI %(ACCEPTED_VERSIONS)s (convertissez d'abord les fichiers 1.x en "
+                "2.03, par exemple selon le guide de mise à niveau du standard IATI)."
+            )
+            % {"path": path, "version": version, "ACCEPTED_VERSIONS": ", ".join(ACCEPTED_VERSIONS)},
+            field="file",
+        )
 
 
 def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, int]:
@@ -246,15 +298,24 @@ def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, in
             ident = (el.findtext("iati-identifier") or "").strip() or "(no iati-identifier)"
             problems.extend(f"{p} [activity {ident}]" for p in found[: MAX_REPORTED - len(problems)])
     if problems:
-        note = "" if version == "2.03" else (_(" (un fichier %(version)s est lu avec le schéma 2.03)")
-                                             % {"version": version})
-        raise AppError(_("%(path)s n'est pas un fichier IATI 2.03 valide%(note)s ; rien n'a "
-                         "été importé :\n  %(problems)s")
-                       % {"path": path, "note": note, "problems": "\n  ".join(problems)}, field="file")
+        note = (
+            ""
+            if version == "2.03"
+            else (_(" (un fichier %(version)s est lu avec le schéma 2.03)") % {"version": version})
+        )
+        raise AppError(
+            _(
+                "%(path)s n'est pas un fichier IATI 2.03 valide%(note)s ; rien n'a "
+                "été importé :\n  %(problems)s"
+            )
+            % {"path": path, "note": note, "problems": "\n  ".join(problems)},
+            field="file",
+        )
     return version, count
 
 
 # --- records -------------------------------------------------------------------------
+
 
 def _choose(el: etree._Element | None, default_lang: str) -> tuple[str, str]:
     """The French narrative when there is one, else the first: (text, its language)."""
@@ -283,18 +344,25 @@ def _decimal(value: str | None) -> Decimal | None:
 def _org(el: etree._Element | None, lang: str) -> OrgRef | None:
     if el is None:
         return None
-    return OrgRef(ref=(el.get("ref") or "").strip() or None,
-                  type=(el.get("type") or "").strip() or None, name=_choose(el, lang)[0])
+    return OrgRef(
+        ref=(el.get("ref") or "").strip() or None,
+        type=(el.get("type") or "").strip() or None,
+        name=_choose(el, lang)[0],
+    )
 
 
 def activity_record(el: etree._Element, default_lang: str) -> ActivityRecord:
     lang = el.get(XML_LANG) or default_lang
     title, title_lang = _choose(el.find("title"), lang)
     rec = ActivityRecord(
-        line=el.sourceline, identifier=(el.findtext("iati-identifier") or "").strip(),
-        lang=title_lang, default_currency=el.get("default-currency"),
+        line=el.sourceline,
+        identifier=(el.findtext("iati-identifier") or "").strip(),
+        lang=title_lang,
+        default_currency=el.get("default-currency"),
         last_updated=el.get("last-updated-datetime") or "",
-        reporting=_org(el.find("reporting-org"), lang), title=title)
+        reporting=_org(el.find("reporting-org"), lang),
+        title=title,
+    )
     for d in el.findall("description"):
         text = _choose(d, lang)[0]
         if text:
@@ -308,33 +376,36 @@ def activity_record(el: etree._Element, default_lang: str) -> ActivityRecord:
         rec.dates.append((d.get("type"), d.get("iso-date"), _choose(d, lang)[0]))
     rec.countries = [c.get("code").upper() for c in el.findall("recipient-country")]
     for loc in el.findall("location"):
-        g1 = next((i.get("code") for i in loc.findall("location-id")
-                   if i.get("vocabulary") == "G1"), None)
+        g1 = next((i.get("code") for i in loc.findall("location-id") if i.get("vocabulary") == "G1"), None)
         rec.locations.append((loc.get("ref"), g1, None))
     for s in el.findall("sector"):
-        rec.sectors.append((s.get("vocabulary") or "1", s.get("code"),
-                            _decimal(s.get("percentage"))))
+        rec.sectors.append((s.get("vocabulary") or "1", s.get("code"), _decimal(s.get("percentage"))))
     rec.tags = [(t.get("vocabulary"), t.get("code")) for t in el.findall("tag")]
-    rec.markers = [(m.get("vocabulary") or "1", m.get("code"), m.get("significance"))
-                   for m in el.findall("policy-marker")]
+    rec.markers = [
+        (m.get("vocabulary") or "1", m.get("code"), m.get("significance"))
+        for m in el.findall("policy-marker")
+    ]
     for b in el.findall("budget"):
         value = b.find("value")
-        rec.budgets.append((b.get("type") or "1", _decimal(value.text),
-                            value.get("currency")))
+        rec.budgets.append((b.get("type") or "1", _decimal(value.text), value.get("currency")))
     for t in el.findall("transaction"):
         value = t.find("value")
-        extra = {k[len(NS) + 2:]: v for k, v in t.attrib.items() if k.startswith(f"{{{NS}}}")}
-        rec.transactions.append(Transaction(
-            type=t.find("transaction-type").get("code"),
-            date=t.find("transaction-date").get("iso-date"),
-            value=_decimal(value.text), currency=value.get("currency"),
-            provider=_org(t.find("provider-org"), lang),
-            description=_choose(t.find("description"), lang)[0], extra=extra))
+        extra = {k[len(NS) + 2 :]: v for k, v in t.attrib.items() if k.startswith(f"{{{NS}}}")}
+        rec.transactions.append(
+            Transaction(
+                type=t.find("transaction-type").get("code"),
+                date=t.find("transaction-date").get("iso-date"),
+                value=_decimal(value.text),
+                currency=value.get("currency"),
+                provider=_org(t.find("provider-org"), lang),
+                description=_choose(t.find("description"), lang)[0],
+                extra=extra,
+            )
+        )
     return rec
 
 
-def activity_records(path: Path, *, progress: Progress | None = None
-                     ) -> Iterator[ActivityRecord]:
+def activity_records(path: Path, *, progress: Progress | None = None) -> Iterator[ActivityRecord]:
     """Yield each activity of an already checked file, in file order, in flat memory."""
     for el, _position, root in _activities(path, progress):
         yield activity_record(el, root.get(XML_LANG) or "en")

@@ -17,8 +17,9 @@ from coopatlas.geo.selectors import authority_get, country_get
 EXPORT_CHUNK = 500
 
 
-def projects_for_export(*, authority: str | None = None, country: str | None = None,
-                        include_imported: bool = False) -> QuerySet:
+def projects_for_export(
+    *, authority: str | None = None, country: str | None = None, include_imported: bool = False
+) -> QuerySet:
     """Public projects; imported ones only on request (they are other publishers' data)."""
     qs = Project.objects.public()
     if not include_imported:
@@ -43,16 +44,33 @@ def projects_for_filters(*, filters) -> QuerySet:
 
 def project_export_rows(projects: QuerySet) -> Iterable[Project]:
     """The projects with what an activity shows; only public funding lines and actors."""
-    return (projects.select_related("source__document", "iati_import")
-            .prefetch_related(
-                "participants__authority",
-                Prefetch("operator_links", queryset=ProjectOperator.objects.filter(
-                    Organisation.public_q("organisation")).select_related("organisation")),
-                Prefetch("funding", queryset=FundingContribution.objects.public().select_related(
-                    "funder_authority", "funder_organisation")),
-                "countries", "areas", "places", "sector_links", "sdg_goals", "sdg_targets",
-                "marker_links")
-            .order_by("id").iterator(chunk_size=EXPORT_CHUNK))
+    return (
+        projects.select_related("source__document", "iati_import")
+        .prefetch_related(
+            "participants__authority",
+            Prefetch(
+                "operator_links",
+                queryset=ProjectOperator.objects.filter(Organisation.public_q("organisation")).select_related(
+                    "organisation"
+                ),
+            ),
+            Prefetch(
+                "funding",
+                queryset=FundingContribution.objects.public().select_related(
+                    "funder_authority", "funder_organisation"
+                ),
+            ),
+            "countries",
+            "areas",
+            "places",
+            "sector_links",
+            "sdg_goals",
+            "sdg_targets",
+            "marker_links",
+        )
+        .order_by("id")
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
 
 
 def imported_activities_for(*, country: str | None, area: str | None, limit: int = 50) -> dict:
@@ -63,17 +81,19 @@ def imported_activities_for(*, country: str | None, area: str | None, limit: int
     if area:
         qs = qs.filter(Q(areas__code=area) | Q(areas__parent__code=area))
     qs = qs.distinct()
-    rows = (qs.select_related("iati_import")
-            .order_by("iati_import__reporting_name", "title")[:limit])
-    results = [{
-        "title": p.title,
-        "iati_identifier": p.iati_identifier,
-        "publisher": p.iati_import.reporting_name if hasattr(p, "iati_import") else "",
-        "status": p.get_status_display(),
-        "start_year": p.start_year,
-        "end_year": p.end_year,
-        "budget": str(p.budget) if p.budget is not None else None,
-        "currency": p.currency,
-        "html_url": p.get_absolute_url(),
-    } for p in rows]
+    rows = qs.select_related("iati_import").order_by("iati_import__reporting_name", "title")[:limit]
+    results = [
+        {
+            "title": p.title,
+            "iati_identifier": p.iati_identifier,
+            "publisher": p.iati_import.reporting_name if hasattr(p, "iati_import") else "",
+            "status": p.get_status_display(),
+            "start_year": p.start_year,
+            "end_year": p.end_year,
+            "budget": str(p.budget) if p.budget is not None else None,
+            "currency": p.currency,
+            "html_url": p.get_absolute_url(),
+        }
+        for p in rows
+    ]
     return {"count": qs.count(), "results": results}

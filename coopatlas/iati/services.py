@@ -47,6 +47,7 @@ CHUNK = 500
 
 # --- export --------------------------------------------------------------------------
 
+
 @dataclass
 class ExportResult:
     path: Path
@@ -54,8 +55,13 @@ class ExportResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (project slug, reason)
 
 
-def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | None = None,
-                progress: Progress | None = None) -> ExportResult:
+def iati_export(
+    *,
+    projects: QuerySet,
+    output: Path,
+    generated_at: datetime | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
     """Write `projects` as one IATI 2.03 file; every activity is schema-checked first.
 
     The file is written beside `output` under a temporary name and renamed only when every
@@ -64,8 +70,11 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
     """
     output = Path(output)
     if not output.parent.exists():
-        raise AppError(_("%(parent)s : dossier introuvable ; créez-le ou choisissez un autre "
-                         "--output.") % {"parent": output.parent}, field="output")
+        raise AppError(
+            _("%(parent)s : dossier introuvable ; créez-le ou choisissez un autre --output.")
+            % {"parent": output.parent},
+            field="output",
+        )
     generated = (generated_at or datetime.now(UTC)).replace(microsecond=0)
     checker = ActivityChecker(nsmap=NSMAP)
     handle, tmp_name = tempfile.mkstemp(prefix=".iati-", suffix=".xml.part", dir=output.parent)
@@ -74,9 +83,11 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
     try:
         with etree.xmlfile(tmp_name, encoding="utf-8") as xf:
             xf.write_declaration()
-            with xf.element("iati-activities", {"version": VERSION,
-                                                "generated-datetime": generated.isoformat()},
-                            nsmap=NSMAP):
+            with xf.element(
+                "iati-activities",
+                {"version": VERSION, "generated-datetime": generated.isoformat()},
+                nsmap=NSMAP,
+            ):
                 xf.write("\n")
                 for project in project_export_rows(projects):
                     try:
@@ -88,20 +99,31 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
                     if problems:
                         first = problems[0]
                         raise AppError(
-                            _("activité %(value)s (projet « %(slug)s ») : IATI 2.03 invalide "
-                              "en %(value2)s : %(first_message)s ; rien n'a été écrit.")
-                            % {"value": act.findtext('iati-identifier'),
-                               "slug": project.slug,
-                               "value2": first.path.split(']', 1)[-1] or '/iati-activity',
-                               "first_message": first.message}, field="output")
+                            _(
+                                "activité %(value)s (projet « %(slug)s ») : IATI 2.03 invalide "
+                                "en %(value2)s : %(first_message)s ; rien n'a été écrit."
+                            )
+                            % {
+                                "value": act.findtext("iati-identifier"),
+                                "slug": project.slug,
+                                "value2": first.path.split("]", 1)[-1] or "/iati-activity",
+                                "first_message": first.message,
+                            },
+                            field="output",
+                        )
                     xf.write("\n")
                     xf.write(act, pretty_print=True)
                     result.activities += 1
                     if progress:
                         progress.update(result.activities, result.activities)
         if result.activities == 0:
-            raise AppError(_("aucun projet à exporter avec ces filtres (un fichier IATI "
-                             "contient au moins une activité) ; rien n'a été écrit."), field="output")
+            raise AppError(
+                _(
+                    "aucun projet à exporter avec ces filtres (un fichier IATI "
+                    "contient au moins une activité) ; rien n'a été écrit."
+                ),
+                field="output",
+            )
         os.replace(tmp_name, output)
     finally:
         if os.path.exists(tmp_name):
@@ -110,6 +132,7 @@ def iati_export(*, projects: QuerySet, output: Path, generated_at: datetime | No
 
 
 # --- import --------------------------------------------------------------------------
+
 
 @dataclass
 class ImportResult:
@@ -132,11 +155,11 @@ class _Actors:
 
     def __init__(self, source, result: ImportResult):
         self.source, self.result = source, result
-        self.authority_by_siren = dict(LocalAuthority.objects.exclude(siren=None)
-                                       .values_list("siren", "id"))
+        self.authority_by_siren = dict(LocalAuthority.objects.exclude(siren=None).values_list("siren", "id"))
         self.org_by_ref, self.org_by_siren, self.org_by_name = {}, {}, {}
         for pk, ref, siren, name in Organisation.objects.values_list(
-                "id", "iati_identifier", "siren", "name"):
+            "id", "iati_identifier", "siren", "name"
+        ):
             if ref:
                 self.org_by_ref[ref] = pk
             if siren:
@@ -169,8 +192,11 @@ class _Actors:
         """The one current authority of that name (in the activity's countries or France)."""
         key = (fold(name), countries)
         if key not in self.authority_by_name:
-            rows = list(LocalAuthority.objects.filter(search_name=fold(name), is_current=True)
-                        .values_list("id", "country_id")[:20])
+            rows = list(
+                LocalAuthority.objects.filter(search_name=fold(name), is_current=True).values_list(
+                    "id", "country_id"
+                )[:20]
+            )
             local = [pk for pk, iso2 in rows if iso2 in countries or iso2 == "FR"]
             self.authority_by_name[key] = local[0] if len(local) == 1 else None
         return self.authority_by_name[key]
@@ -184,13 +210,17 @@ class _Actors:
             slug = f"{base}-{n}"
         siren = siren_from_identifier(org.ref) if org.ref else None
         # Our stand-in identifiers name no register: never store one as an official identifier.
-        registered = org.ref and not siren and not org.ref.startswith(
-            mappings()["unregistered_prefix"] + "-")
+        registered = org.ref and not siren and not org.ref.startswith(mappings()["unregistered_prefix"] + "-")
         kind = mappings()["organisation_type_kind"].get(org.type or "", "other")
         created = Organisation(
-            name=name, kind=kind, iati_type_id=org.type if org.type in self.types else None,
-            iati_identifier=org.ref[:100] if registered else None, siren=siren,
-            slug=slug, source=self.source)
+            name=name,
+            kind=kind,
+            iati_type_id=org.type if org.type in self.types else None,
+            iati_identifier=org.ref[:100] if registered else None,
+            siren=siren,
+            slug=slug,
+            source=self.source,
+        )
         created.full_clean(validate_unique=False)
         created.save()
         self.slugs.add(slug)
@@ -221,8 +251,7 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = None
-                ) -> ImportResult:
+def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = None) -> ImportResult:
     """Check `path` against the schema, then store it in one transaction.
 
     Activities become imported projects of their reporting organisation, keyed on their
@@ -239,11 +268,15 @@ def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = No
     try:
         with transaction.atomic():
             document = source_document_get_or_create(
-                key=f"iati-{digest.hexdigest()[:16]}", title=f"Fichier IATI {path.name}",
-                publisher="IATI", licence="")
+                key=f"iati-{digest.hexdigest()[:16]}",
+                title=f"Fichier IATI {path.name}",
+                publisher="IATI",
+                licence="",
+            )
             source = source_cite(document=document, note=f"IATI import of {path.name}")
-            run = ImportRun.objects.create(file_name=path.name, sha256=digest.hexdigest(),
-                                           version=version, source=source)
+            run = ImportRun.objects.create(
+                file_name=path.name, sha256=digest.hexdigest(), version=version, source=source
+            )
             writer = _Writer(run, source, result)
             chunk: list[ActivityRecord] = []
             for record in activity_records(path, progress=Progress(path, "importing", progress)):
@@ -260,8 +293,11 @@ def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = No
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
-        raise AppError(_("%(path)s : la base de données a refusé l'import (%(exc)s) ; rien n'a "
-                         "été importé.") % {"path": path, "exc": exc}, field="file") from None
+        raise AppError(
+            _("%(path)s : la base de données a refusé l'import (%(exc)s) ; rien n'a été importé.")
+            % {"path": path, "exc": exc},
+            field="file",
+        ) from None
     assert result.activities + result.skipped == count
     return result
 
@@ -274,9 +310,12 @@ class _Writer:
         self.seen: set[str] = set()
 
     def write(self, records: list[ActivityRecord]) -> None:
-        found = {ident: (pk, slug, imported) for ident, pk, slug, imported in
-                 Project.objects.filter(iati_identifier__in=[r.identifier for r in records])
-                 .values_list("iati_identifier", "id", "slug", "is_imported")}
+        found = {
+            ident: (pk, slug, imported)
+            for ident, pk, slug, imported in Project.objects.filter(
+                iati_identifier__in=[r.identifier for r in records]
+            ).values_list("iati_identifier", "id", "slug", "is_imported")
+        }
         records = [r for r in records if self._keep(r, found)]
         projects = [self._project(r, found.get(r.identifier)) for r in records]
         new = [p for p in projects if p.pk is None]
@@ -287,7 +326,8 @@ class _Writer:
             now = timezone.now()
             for p in old:
                 Project.objects.filter(pk=p.pk).update(
-                    updated_at=now, **{f: getattr(p, f) for f in PROJECT_FIELDS})
+                    updated_at=now, **{f: getattr(p, f) for f in PROJECT_FIELDS}
+                )
             self._clear_links([p.pk for p in old])
         self.result.created += len(new)
         self.result.updated += len(old)
@@ -298,16 +338,22 @@ class _Writer:
         where = _("ligne %(line)s, activité %(identifier)s") % {"line": r.line, "identifier": r.identifier}
         if r.identifier in self.seen:
             self.result.skipped += 1
-            self.result.warn(_("%(where)s : apparaît deux fois dans le fichier ; la première "
-                               "est gardée.") % {"where": where})
+            self.result.warn(
+                _("%(where)s : apparaît deux fois dans le fichier ; la première est gardée.")
+                % {"where": where}
+            )
             return False
         self.seen.add(r.identifier)
-        own_slug = r.identifier[len(r.reporting.ref) + 1:] if r.reporting.ref and \
-            r.identifier.startswith(r.reporting.ref + "-") else None
+        own_slug = (
+            r.identifier[len(r.reporting.ref) + 1 :]
+            if r.reporting.ref and r.identifier.startswith(r.reporting.ref + "-")
+            else None
+        )
         if own_slug in self.ref.own or (r.identifier in found and not found[r.identifier][2]):
             self.result.skipped += 1
-            self.result.warn(_("%(where)s : est l'un des projets de l'atlas lui-même ; non "
-                               "importé.") % {"where": where})
+            self.result.warn(
+                _("%(where)s : est l'un des projets de l'atlas lui-même ; non importé.") % {"where": where}
+            )
             return False
         return True
 
@@ -322,12 +368,22 @@ class _Writer:
         budget, currency = self._budget(r)
         title = r.title or r.identifier
         project = Project(
-            pk=pk, title=title, slug=slug or self._slug(r.identifier),
+            pk=pk,
+            title=title,
+            slug=slug or self._slug(r.identifier),
             status=mappings()["activity_status_import"].get(r.status or "", "unknown"),
-            start_date=start, start_year=start.year if start else None,
-            end_date=end, end_year=end.year if end else None, budget=budget,
-            currency=currency, is_imported=True, iati_identifier=r.identifier,
-            source=self.source, search_text=fold(f"{title} {texts['summary']}"), **texts)
+            start_date=start,
+            start_year=start.year if start else None,
+            end_date=end,
+            end_year=end.year if end else None,
+            budget=budget,
+            currency=currency,
+            is_imported=True,
+            iati_identifier=r.identifier,
+            source=self.source,
+            search_text=fold(f"{title} {texts['summary']}"),
+            **texts,
+        )
         project._undated = undated
         return project
 
@@ -350,9 +406,13 @@ class _Writer:
         start = found.get("2") or found.get("1")
         end = found.get("4") or found.get("3")
         if start and end and end < start:
-            self.result.warn(_("ligne %(line)s, activité %(identifier)s : se termine avant de "
-                               "commencer ; la date de fin est omise.")
-                             % {"line": r.line, "identifier": r.identifier})
+            self.result.warn(
+                _(
+                    "ligne %(line)s, activité %(identifier)s : se termine avant de "
+                    "commencer ; la date de fin est omise."
+                )
+                % {"line": r.line, "identifier": r.identifier}
+            )
             end = None
         return start, end, undated
 
@@ -367,22 +427,48 @@ class _Writer:
         return (total if originals else None), currency
 
     def _clear_links(self, ids: list[int]) -> None:
-        for model in (ProjectParticipant, ProjectOperator, ProjectSector, ProjectPolicyMarker,
-                      FundingContribution):
+        for model in (
+            ProjectParticipant,
+            ProjectOperator,
+            ProjectSector,
+            ProjectPolicyMarker,
+            FundingContribution,
+        ):
             model.objects.filter(project_id__in=ids).delete()
-        for through in (Project.countries.through, Project.areas.through,
-                        Project.places.through, Project.sdg_goals.through,
-                        Project.sdg_targets.through):
+        for through in (
+            Project.countries.through,
+            Project.areas.through,
+            Project.places.through,
+            Project.sdg_goals.through,
+            Project.sdg_targets.through,
+        ):
             through.objects.filter(project_id__in=ids).delete()
         ImportedActivity.objects.filter(project_id__in=ids).delete()
 
     def _links(self, records: list[ActivityRecord], projects: list[Project]) -> None:
-        rows: dict[str, list] = {k: [] for k in ("part", "op", "country", "area", "place",
-                                                 "sector", "goal", "target", "marker", "fund",
-                                                 "imported")}
-        places = set(Place.objects.filter(geonames_id__in=[
-            int(g) for r in records for _ref, g, _ in r.locations if is_ascii_digits(g, max_length=12)])
-            .values_list("geonames_id", flat=True))
+        rows: dict[str, list] = {
+            k: []
+            for k in (
+                "part",
+                "op",
+                "country",
+                "area",
+                "place",
+                "sector",
+                "goal",
+                "target",
+                "marker",
+                "fund",
+                "imported",
+            )
+        }
+        places = set(
+            Place.objects.filter(
+                geonames_id__in=[
+                    int(g) for r in records for _ref, g, _ in r.locations if is_ascii_digits(g, max_length=12)
+                ]
+            ).values_list("geonames_id", flat=True)
+        )
         for r, p in zip(records, projects, strict=True):
             self._activity_links(r, p, rows, places)
         through = Project
@@ -401,13 +487,20 @@ class _Writer:
     def _activity_links(self, r: ActivityRecord, p: Project, rows: dict, places: set) -> None:
         countries = [c for c in dict.fromkeys(r.countries) if c in self.ref.countries]
         reporter = self.actors.resolve(r.reporting, countries)
-        rows["imported"].append(ImportedActivity(
-            project_id=p.pk, run=self.run, reporting_ref=r.reporting.ref or "",
-            reporting_type=(r.reporting.type or "")[:3], reporting_name=r.reporting.name[:500],
-            reporting_authority_id=reporter[1] if reporter and reporter[0] == "authority" else None,
-            reporting_organisation_id=reporter[1] if reporter and reporter[0] == "organisation"
-            else None, last_updated=r.last_updated[:40], language=r.lang[:10],
-            extra={"undated": p._undated} if p._undated else {}))
+        rows["imported"].append(
+            ImportedActivity(
+                project_id=p.pk,
+                run=self.run,
+                reporting_ref=r.reporting.ref or "",
+                reporting_type=(r.reporting.type or "")[:3],
+                reporting_name=r.reporting.name[:500],
+                reporting_authority_id=reporter[1] if reporter and reporter[0] == "authority" else None,
+                reporting_organisation_id=reporter[1] if reporter and reporter[0] == "organisation" else None,
+                last_updated=r.last_updated[:40],
+                language=r.lang[:10],
+                extra={"undated": p._undated} if p._undated else {},
+            )
+        )
         roles = {v: k for k, v in mappings()["operator_role"].items()}
         participants, operators = {}, set()
         if reporter and reporter[0] == "authority":
@@ -420,17 +513,18 @@ class _Writer:
                 participants.setdefault(actor[1], "partner")
             elif actor[0] == "organisation" and role in roles:
                 operators.add((actor[1], roles[role]))
-        rows["part"] += [ProjectParticipant(project_id=p.pk, authority_id=a, role=role)
-                         for a, role in participants.items()]
-        rows["op"] += [ProjectOperator(project_id=p.pk, organisation_id=o, role=role)
-                       for o, role in sorted(operators)]
-        rows["country"] += [Project.countries.through(project_id=p.pk, country_id=c)
-                            for c in countries]
+        rows["part"] += [
+            ProjectParticipant(project_id=p.pk, authority_id=a, role=role) for a, role in participants.items()
+        ]
+        rows["op"] += [
+            ProjectOperator(project_id=p.pk, organisation_id=o, role=role) for o, role in sorted(operators)
+        ]
+        rows["country"] += [Project.countries.through(project_id=p.pk, country_id=c) for c in countries]
         areas = {self.ref.areas[ref] for ref, _g, _ in r.locations if ref in self.ref.areas}
-        rows["area"] += [Project.areas.through(project_id=p.pk, administrativearea_id=a)
-                         for a in sorted(areas)]
-        geo = {int(g) for _ref, g, _ in r.locations
-               if is_ascii_digits(g, max_length=12) and int(g) in places}
+        rows["area"] += [
+            Project.areas.through(project_id=p.pk, administrativearea_id=a) for a in sorted(areas)
+        ]
+        geo = {int(g) for _ref, g, _ in r.locations if is_ascii_digits(g, max_length=12) and int(g) in places}
         rows["place"] += [Project.places.through(project_id=p.pk, place_id=g) for g in sorted(geo)]
         self._classification_links(r, p, rows)
         self._funding(r, p, rows, reporter, countries)
@@ -442,22 +536,26 @@ class _Writer:
                 pct = Decimal(100) if pct is None else pct
                 if 0 < pct <= 100:
                     sectors[code] = pct.quantize(Decimal("0.01"))
-        rows["sector"] += [ProjectSector(project_id=p.pk, sector_id=c, percentage=v)
-                           for c, v in sectors.items()]
-        goals = {int(c) for v, c in r.tags if v == "2" and is_ascii_digits(c, max_length=2)
-                 and int(c) in self.ref.goals}
+        rows["sector"] += [
+            ProjectSector(project_id=p.pk, sector_id=c, percentage=v) for c, v in sectors.items()
+        ]
+        goals = {
+            int(c)
+            for v, c in r.tags
+            if v == "2" and is_ascii_digits(c, max_length=2) and int(c) in self.ref.goals
+        }
         targets = {c for v, c in r.tags if v == "3" and c in self.ref.targets}
-        rows["goal"] += [Project.sdg_goals.through(project_id=p.pk, sdggoal_id=g)
-                         for g in sorted(goals)]
-        rows["target"] += [Project.sdg_targets.through(project_id=p.pk, sdgtarget_id=t)
-                           for t in sorted(targets)]
+        rows["goal"] += [Project.sdg_goals.through(project_id=p.pk, sdggoal_id=g) for g in sorted(goals)]
+        rows["target"] += [
+            Project.sdg_targets.through(project_id=p.pk, sdgtarget_id=t) for t in sorted(targets)
+        ]
         markers: dict[str, int] = {}
         for vocabulary, code, significance in r.markers:
-            if vocabulary == "1" and code in self.ref.markers and \
-                    is_ascii_digits(significance, max_length=1):
+            if vocabulary == "1" and code in self.ref.markers and is_ascii_digits(significance, max_length=1):
                 markers.setdefault(code, min(int(significance), 2))
-        rows["marker"] += [ProjectPolicyMarker(project_id=p.pk, marker_id=c, significance=s)
-                           for c, s in markers.items()]
+        rows["marker"] += [
+            ProjectPolicyMarker(project_id=p.pk, marker_id=c, significance=s) for c, s in markers.items()
+        ]
 
     def _funding(self, r: ActivityRecord, p: Project, rows: dict, reporter, countries) -> None:
         codes = mappings()
@@ -466,30 +564,56 @@ class _Writer:
         for t in r.transactions:
             if t.type not in codes["transaction_financing_plan"] or t.value is None:
                 continue
-            funder = self.actors.resolve(t.provider, countries) if t.provider else (
-                reporter if t.type == codes["transaction_own_commitment"] else None)
+            funder = (
+                self.actors.resolve(t.provider, countries)
+                if t.provider
+                else (reporter if t.type == codes["transaction_own_commitment"] else None)
+            )
             currency = (t.currency or r.default_currency or p.currency).upper()
             if funder is None or t.value < 0 or not re.fullmatch(r"[A-Z]{3}", currency):
-                self.result.warn(_("ligne %(line)s, activité %(identifier)s : un engagement "
-                                   "sans financeur, ou négatif, ou sans devise est omis.")
-                                 % {"line": r.line, "identifier": r.identifier})
+                self.result.warn(
+                    _(
+                        "ligne %(line)s, activité %(identifier)s : un engagement "
+                        "sans financeur, ou négatif, ou sans devise est omis."
+                    )
+                    % {"line": r.line, "identifier": r.identifier}
+                )
                 continue
             when = _parse_date(t.date)
             own = funder == reporter
             instrument = t.extra.get("instrument")
             nature = t.extra.get("nature")
-            rows["fund"].append(FundingContribution(
-                project_id=p.pk, amount=t.value.quantize(Decimal("0.01")), currency=currency,
-                funder_authority_id=funder[1] if funder[0] == "authority" else None,
-                funder_organisation_id=funder[1] if funder[0] == "organisation" else None,
-                instrument=instrument if instrument in instruments else (
-                    "own_funds" if own else "other"),
-                nature=nature if nature in natures else "cash",
-                year=None if t.extra.get("dated") == "0" else (when.year if when else None),
-                is_annual=t.extra.get("annual") == "1", note=t.description[:500],
-                source=self.source))
+            rows["fund"].append(
+                FundingContribution(
+                    project_id=p.pk,
+                    amount=t.value.quantize(Decimal("0.01")),
+                    currency=currency,
+                    funder_authority_id=funder[1] if funder[0] == "authority" else None,
+                    funder_organisation_id=funder[1] if funder[0] == "organisation" else None,
+                    instrument=instrument if instrument in instruments else ("own_funds" if own else "other"),
+                    nature=nature if nature in natures else "cash",
+                    year=None if t.extra.get("dated") == "0" else (when.year if when else None),
+                    is_annual=t.extra.get("annual") == "1",
+                    note=t.description[:500],
+                    source=self.source,
+                )
+            )
 
 
-PROJECT_FIELDS = ["title", "summary", "objective", "beneficiaries", "description", "status",
-                  "start_date", "start_year", "end_date", "end_year", "budget", "currency",
-                  "is_imported", "source_id", "search_text"]
+PROJECT_FIELDS = [
+    "title",
+    "summary",
+    "objective",
+    "beneficiaries",
+    "description",
+    "status",
+    "start_date",
+    "start_year",
+    "end_date",
+    "end_year",
+    "budget",
+    "currency",
+    "is_imported",
+    "source_id",
+    "search_text",
+]

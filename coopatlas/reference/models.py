@@ -81,8 +81,9 @@ class Theme(Bilingual):
     """The state's atlas theme tree (level 1 › 2 › 3), mapped to guide chapters and DAC sectors."""
 
     slug = models.SlugField(max_length=120, unique=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     level = models.PositiveSmallIntegerField()
     guide_chapters = models.ManyToManyField(GuideChapter, blank=True, related_name="themes")
     sectors = models.ManyToManyField(Sector, blank=True, related_name="themes")

@@ -116,8 +116,7 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
         key=("code",),
         fields=["name_fr", "name_en"],
         rows=[
-            {"code": i["code"], "name_fr": _fr(i), "name_en": i["name_en"]}
-            for i in iati["SectorCategory"]
+            {"code": i["code"], "name_fr": _fr(i), "name_en": i["name_en"]} for i in iati["SectorCategory"]
         ],
     ).total
     category_codes = {i["code"] for i in iati["SectorCategory"]}
@@ -127,7 +126,7 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
             raise data_error(
                 files.reference("iati/Sector.xml"),
                 _("le secteur %(code)s cite une catégorie inconnue %(category)s")
-                % {"code": i['code'], "category": repr(i['category'])},
+                % {"code": i["code"], "category": repr(i["category"])},
             )
         sector_rows.append(
             {
@@ -172,8 +171,7 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
     for i in iati["PolicyMarker"]:
         extra = markers.get(i["code"]) or markers.get(int(i["code"])) or {}
         if not extra.get("slug"):
-            raise data_error(markers_path, _("le marqueur %(code)s n'a pas de slug")
-                                           % {"code": i['code']})
+            raise data_error(markers_path, _("le marqueur %(code)s n'a pas de slug") % {"code": i["code"]})
         marker_rows.append(
             {
                 "code": i["code"],
@@ -190,8 +188,7 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
         key=("code",),
         fields=["name_fr", "name_en"],
         rows=[
-            {"code": i["code"], "name_fr": _fr(i), "name_en": i["name_en"]}
-            for i in iati["OrganisationType"]
+            {"code": i["code"], "name_fr": _fr(i), "name_en": i["name_en"]} for i in iati["OrganisationType"]
         ],
     ).total
     channel_codes = {i["code"] for i in iati["CRSChannelCode"]}
@@ -216,9 +213,7 @@ def codelists_load(*, files: DataFiles) -> dict[str, int]:
         rows=[{"code": i["code"], "name": i["name_en"] or i["name_fr"]} for i in iati["Currency"]],
     ).total
     counts.update(
-        themes_load(
-            path=files.reference("themes.yaml"), sector_codes={i["code"] for i in iati["Sector"]}
-        )
+        themes_load(path=files.reference("themes.yaml"), sector_codes={i["code"] for i in iati["Sector"]})
     )
     return counts
 
@@ -238,23 +233,23 @@ def themes_load(*, path: Path, sector_codes: set[str]) -> dict[str, int]:
         nodes = _theme_nodes(data["themes"])
     except (KeyError, TypeError, ValueError) as exc:
         raise data_error(
-            path, _("structure inattendue (%(exc)s); voir l'en-tête du fichier")
-                  % {"exc": repr(exc)}
+            path, _("structure inattendue (%(exc)s); voir l'en-tête du fichier") % {"exc": repr(exc)}
         ) from exc
     chapter_numbers = {c["number"] for c in chapters}
     for node in nodes:
         for n in node["guide_chapters"]:
             if n not in chapter_numbers:
                 raise data_error(
-                    path, _("le thème « %(name_fr)s » cite le chapitre %(n)s inconnu")
-                          % {"name_fr": node['name_fr'], "n": n}
+                    path,
+                    _("le thème « %(name_fr)s » cite le chapitre %(n)s inconnu")
+                    % {"name_fr": node["name_fr"], "n": n},
                 )
         for s in node["sectors"]:
             if s not in sector_codes:
                 raise data_error(
                     path,
-                    _("le thème « %(name_fr)s » cite le secteur CAD %(s)s absent de "
-                      "iati/Sector.xml") % {"name_fr": node['name_fr'], "s": s},
+                    _("le thème « %(name_fr)s » cite le secteur CAD %(s)s absent de iati/Sector.xml")
+                    % {"name_fr": node["name_fr"], "s": s},
                 )
     slugs = [n["slug"] for n in nodes]
     if len(set(slugs)) != len(slugs):
@@ -327,9 +322,7 @@ def _theme_nodes(items, parent: dict | None = None, level: int = 1) -> list[dict
 
 
 def _m2m_sync(through, target_col: str, wanted: set[tuple], theme_ids: set[int]) -> None:
-    existing = set(
-        through.objects.filter(theme_id__in=theme_ids).values_list("theme_id", target_col)
-    )
+    existing = set(through.objects.filter(theme_id__in=theme_ids).values_list("theme_id", target_col))
     missing = wanted - existing
     extra = existing - wanted
     if missing:

@@ -30,8 +30,18 @@ def run(*args) -> str:
 
 
 def test_users_add_generates_and_prints_a_password(atlas):
-    out = run("users", "add", "--email", "Agent@Example.org", "--role", "editor",
-              "--authority", "96001", "--authority", "900000001")
+    out = run(
+        "users",
+        "add",
+        "--email",
+        "Agent@Example.org",
+        "--role",
+        "editor",
+        "--authority",
+        "96001",
+        "--authority",
+        "900000001",
+    )
     password = out.strip().splitlines()[-1]
     user = User.objects.get(email="agent@example.org")
     assert user.check_password(password) and len(password) >= 16
@@ -41,26 +51,39 @@ def test_users_add_generates_and_prints_a_password(atlas):
 
 
 def test_users_add_embassy_with_country_and_given_password(atlas):
-    out = run("users", "add", "--email", "amb@example.org", "--role", "embassy",
-              "--country", "qm", "--password", "a-long-enough-secret")
+    out = run(
+        "users",
+        "add",
+        "--email",
+        "amb@example.org",
+        "--role",
+        "embassy",
+        "--country",
+        "qm",
+        "--password",
+        "a-long-enough-secret",
+    )
     assert "Mot de passe" not in out
     user = User.objects.get(email="amb@example.org")
     assert user.check_password("a-long-enough-secret")
     assert Membership.objects.get(user=user).country_id == "QM"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--email", "x@example.org", "--role", "editor"], "--authority"),
-    (["--email", "x@example.org", "--role", "editor", "--authority", "00000"], "--authority"),
-    (["--email", "x@example.org", "--role", "embassy"], "--country"),
-    (["--email", "x@example.org", "--role", "embassy", "--country", "ZZ"], "--country"),
-    (["--email", "x@example.org", "--role", "embassy", "--country", "FR"], "--country"),
-    (["--email", "x@example.org", "--role", "admin", "--country", "QM"], "--country"),
-    (["--email", "pas-une-adresse", "--role", "admin"], "--email"),
-    (["--email", "x@example.org", "--role", "admin", "--password", "court"], "--password"),
-    (["--email", "x@example.org", "--role", "king"], "invalid choice"),
-    (["--role", "admin"], "--email"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--email", "x@example.org", "--role", "editor"], "--authority"),
+        (["--email", "x@example.org", "--role", "editor", "--authority", "00000"], "--authority"),
+        (["--email", "x@example.org", "--role", "embassy"], "--country"),
+        (["--email", "x@example.org", "--role", "embassy", "--country", "ZZ"], "--country"),
+        (["--email", "x@example.org", "--role", "embassy", "--country", "FR"], "--country"),
+        (["--email", "x@example.org", "--role", "admin", "--country", "QM"], "--country"),
+        (["--email", "pas-une-adresse", "--role", "admin"], "--email"),
+        (["--email", "x@example.org", "--role", "admin", "--password", "court"], "--password"),
+        (["--email", "x@example.org", "--role", "king"], "invalid choice"),
+        (["--role", "admin"], "--email"),
+    ],
+)
 def test_users_add_bad_arguments_create_nothing(atlas, args, message):
     with pytest.raises(CommandError, match=message):
         run("users", "add", *args)
@@ -79,8 +102,7 @@ def test_tokens_create_list_revoke(atlas):
     assert token.prefix in listing and key not in listing
     with pytest.raises(CommandError, match="--prefix"):
         run("tokens", "revoke", "--email", "ed@example.org", "--prefix", "cat_nope")
-    assert "1 jeton" in run("tokens", "revoke", "--email", "ed@example.org", "--prefix",
-                            token.prefix)
+    assert "1 jeton" in run("tokens", "revoke", "--email", "ed@example.org", "--prefix", token.prefix)
     assert services.token_user(key=key) is None
     with pytest.raises(CommandError, match="aucun compte"):
         run("tokens", "create", "--email", "absent@example.org")
@@ -104,11 +126,15 @@ def test_signin_is_throttled_per_email_and_address():
         services.signin(email="u@example.org", password="the-right-password", ip="10.0.0.1")
     assert exc.value.http_status == 429 and "minute" in exc.value.message
     # another address is not locked out by someone else's guesses
-    assert services.signin(email="u@example.org", password="the-right-password",
-                           ip="10.0.0.2").email == "u@example.org"
+    assert (
+        services.signin(email="u@example.org", password="the-right-password", ip="10.0.0.2").email
+        == "u@example.org"
+    )
     SignInFailure.objects.update(at=SignInFailure.objects.first().at - timedelta(minutes=11))
-    assert services.signin(email="U@example.org", password="the-right-password",
-                           ip="10.0.0.1").email == "u@example.org"
+    assert (
+        services.signin(email="U@example.org", password="the-right-password", ip="10.0.0.1").email
+        == "u@example.org"
+    )
     assert not SignInFailure.objects.filter(ip="10.0.0.1").exists()
 
 

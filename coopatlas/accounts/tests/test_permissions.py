@@ -25,20 +25,25 @@ def attempt(world, action: str, role: str, target: str) -> None:
     user = world["users"][role]
     record = world.get(target)
     if action == "edit_partnership":
-        editing.partnership_update(actor=user, partnership=record, version=record.version,
-                                   description="Mise à jour.")
+        editing.partnership_update(
+            actor=user, partnership=record, version=record.version, description="Mise à jour."
+        )
     elif action == "edit_project":
-        editing.project_update(actor=user, project=record, version=record.version,
-                               summary="Complété.")
+        editing.project_update(actor=user, project=record, version=record.version, summary="Complété.")
     elif action == "delete_project":
         editing.record_delete(actor=user, record=record, version=record.version)
     elif action == "create_partnership":
-        editing.partnership_create(actor=user, slug=f"nouveau-{target}", title="Nouveau",
-                                   kind="cooperation",
-                                   parties=[world[k] for k in PARTIES[target]])
+        editing.partnership_create(
+            actor=user,
+            slug=f"nouveau-{target}",
+            title="Nouveau",
+            kind="cooperation",
+            parties=[world[k] for k in PARTIES[target]],
+        )
     elif action == "create_request":
-        editing.partner_request_create(actor=user, authority=world[target],
-                                       description="Cherche un partenaire.")
+        editing.partner_request_create(
+            actor=user, authority=world[target], description="Cherche un partenaire."
+        )
     elif action == "publish_project":
         Project.objects.filter(pk=record.pk).update(publication_status="submitted")
         record.refresh_from_db()
@@ -53,16 +58,16 @@ def attempt(world, action: str, role: str, target: str) -> None:
         require("history", user=user, record=record)
     elif action == "restore_project":
         admin = world["users"]["admin"]
-        editing.project_update(actor=admin, project=record, version=record.version,
-                               summary="v2")
+        editing.project_update(actor=admin, project=record, version=record.version, summary="v2")
         record.refresh_from_db()
         editing.record_restore(actor=user, record=record, to_version=record.version)
     else:  # pragma: no cover
         raise AssertionError(action)
 
 
-@pytest.mark.parametrize(("action", "role", "target", "allowed"), MATRIX,
-                         ids=[f"{a}-{r}-{t}" for a, r, t, _ in MATRIX])
+@pytest.mark.parametrize(
+    ("action", "role", "target", "allowed"), MATRIX, ids=[f"{a}-{r}-{t}" for a, r, t, _ in MATRIX]
+)
 def test_permission_matrix_through_services(world, action, role, target, allowed):
     changes_before = Change.objects.count() + Revision.objects.count()
     counts = table_counts()
@@ -84,10 +89,13 @@ def test_moving_a_record_out_of_ones_scope_is_refused(world):
     """An editor cannot hand its partnership to authorities it does not belong to."""
     p1, editor = world["p1"], world["users"]["editor"]
     with pytest.raises(PermissionDenied):
-        editing.partnership_update(actor=editor, partnership=p1, version=p1.version,
-                                   parties=[world["dept"], world["ville"]])
+        editing.partnership_update(
+            actor=editor, partnership=p1, version=p1.version, parties=[world["dept"], world["ville"]]
+        )
     assert set(p1.party_links.values_list("authority_id", flat=True)) == {
-        world["commune"].pk, world["cercle"].pk}
+        world["commune"].pk,
+        world["cercle"].pk,
+    }
 
 
 def test_facilitator_edits_the_programme_it_carries_and_its_network_only(world):
@@ -105,5 +113,6 @@ def test_inactive_account_can_do_nothing(world):
     editor.is_active = False
     editor.save()
     with pytest.raises(PermissionDenied):
-        editing.partnership_update(actor=editor, partnership=world["p1"],
-                                   version=world["p1"].version, description="x")
+        editing.partnership_update(
+            actor=editor, partnership=world["p1"], version=world["p1"].version, description="x"
+        )

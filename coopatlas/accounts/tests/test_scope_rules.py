@@ -24,16 +24,24 @@ def world():
 
 def test_a_refusal_names_neither_a_persons_name_nor_a_drafts_title(world):
     """Before: "… ne peut pas modifier contact « Marie Secrète – Chargée … »"."""
-    contact = f.ContactFactory(authority=world["dept"], name="Marie Secrète",
-                               role="Chargée de mission")
-    draft = f.ProjectFactory(title="Projet confidentiel en brouillon", slug="brouillon-b",
-                             participants=[(world["dept"], "lead")],
-                             publication_status=PublicationStatus.DRAFT)
+    contact = f.ContactFactory(authority=world["dept"], name="Marie Secrète", role="Chargée de mission")
+    draft = f.ProjectFactory(
+        title="Projet confidentiel en brouillon",
+        slug="brouillon-b",
+        participants=[(world["dept"], "lead")],
+        publication_status=PublicationStatus.DRAFT,
+    )
     editor = world["users"]["editor"]
-    for record, call in ((contact, lambda: editing.contact_update(
-            actor=editor, contact=contact, version=contact.version, role="x")),
-                         (draft, lambda: editing.project_update(
-            actor=editor, project=draft, version=draft.version, summary="x"))):
+    for record, call in (
+        (
+            contact,
+            lambda: editing.contact_update(actor=editor, contact=contact, version=contact.version, role="x"),
+        ),
+        (
+            draft,
+            lambda: editing.project_update(actor=editor, project=draft, version=draft.version, summary="x"),
+        ),
+    ):
         with pytest.raises(PermissionDenied) as exc:
             call()
         message = exc.value.message
@@ -46,15 +54,20 @@ def test_an_embassy_cannot_take_a_french_authoritys_contact_by_choosing_its_coun
     embassy = world["users"]["embassy"]
     counts = table_counts()
     with pytest.raises(PermissionDenied):
-        editing.contact_create(actor=embassy, role="Élu aux relations internationales",
-                               authority=world["commune"], country=world["qm"])
+        editing.contact_create(
+            actor=embassy,
+            role="Élu aux relations internationales",
+            authority=world["commune"],
+            country=world["qm"],
+        )
     assert_nothing_written(counts)
     french = f.ContactFactory(authority=world["commune"], country=world["qm"], role="Élu")
     assert not permissions.can_edit(user=embassy, record=french)
     assert french not in editor_selectors.records_for(user=embassy, kind="contacts")
     # its own country's contacts without an authority, and its authorities', stay its own
-    own = editing.contact_create(actor=embassy, role="Correspondant", country=world["qm"],
-                                 organisation=world["org"])
+    own = editing.contact_create(
+        actor=embassy, role="Correspondant", country=world["qm"], organisation=world["org"]
+    )
     assert permissions.can_edit(user=embassy, record=own)
     assert own in editor_selectors.records_for(user=embassy, kind="contacts")
 
@@ -63,20 +76,30 @@ def test_a_project_is_not_linked_to_another_authoritys_partnership_without_it(wo
     editor, project, p2 = world["users"]["editor"], world["project"], world["p2"]
     counts = table_counts()
     with pytest.raises(PermissionDenied) as exc:
-        editing.project_update(actor=editor, project=project, version=project.version,
-                               links={"partnerships": [world["p1"], p2]})
+        editing.project_update(
+            actor=editor, project=project, version=project.version, links={"partnerships": [world["p1"], p2]}
+        )
     assert exc.value.field == "partnerships" and p2.slug in exc.value.message
     assert p2.title not in exc.value.message
     assert_nothing_written(counts)
     assert p2 not in project.partnerships.all()
     # the partnership's own side (here the ministry) may make the link
-    editing.project_update(actor=world["users"]["admin"], project=project,
-                           version=project.version, links={"partnerships": [world["p1"], p2]})
+    editing.project_update(
+        actor=world["users"]["admin"],
+        project=project,
+        version=project.version,
+        links={"partnerships": [world["p1"], p2]},
+    )
     assert p2 in project.partnerships.all()
     # and a link already there does not block the editor's other changes
     project.refresh_from_db()
-    editing.project_update(actor=editor, project=project, version=project.version,
-                           summary="Complété", links={"partnerships": [world["p1"], p2]})
+    editing.project_update(
+        actor=editor,
+        project=project,
+        version=project.version,
+        summary="Complété",
+        links={"partnerships": [world["p1"], p2]},
+    )
 
 
 @pytest.mark.parametrize("kind", list(editor_selectors.KINDS))
@@ -85,8 +108,11 @@ def test_the_editing_lists_and_the_per_record_check_are_one_rule(world, role, ki
     user = world["users"][role]
     model = editor_selectors.KINDS[kind]
     listed = set(editor_selectors.records_for(user=user, kind=kind).values_list("pk", flat=True))
-    allowed = {r.pk for r in model.objects.filter(deleted_at__isnull=True)
-               if permissions.can_edit(user=user, record=r)}
+    allowed = {
+        r.pk
+        for r in model.objects.filter(deleted_at__isnull=True)
+        if permissions.can_edit(user=user, record=r)
+    }
     assert listed == allowed
 
 
@@ -100,14 +126,17 @@ def test_the_scope_is_read_once_per_user_object(world, django_assert_num_queries
 
 def _submitted_projects(world, n: int) -> None:
     for i in range(n):
-        f.ProjectFactory(title=f"Projet soumis {i}", slug=f"soumis-{n}-{i}",
-                         participants=[(world["cercle"], "partner")], countries=[world["qm"]],
-                         publication_status=PublicationStatus.SUBMITTED)
+        f.ProjectFactory(
+            title=f"Projet soumis {i}",
+            slug=f"soumis-{n}-{i}",
+            participants=[(world["cercle"], "partner")],
+            countries=[world["qm"]],
+            publication_status=PublicationStatus.SUBMITTED,
+        )
 
 
 @pytest.mark.parametrize("role", ["embassy", "admin"])
-def test_review_queue_queries_do_not_grow_with_the_records(world, role,
-                                                           django_assert_num_queries):
+def test_review_queue_queries_do_not_grow_with_the_records(world, role, django_assert_num_queries):
     """Before: one permission check (3–4 queries) per submitted record (150 for 47)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -123,19 +152,26 @@ def test_review_queue_queries_do_not_grow_with_the_records(world, role,
         large = editor_selectors.review_queue(user=user)
     assert len(large) == len(small) + 25
     assert {r["record"].pk for r in large} >= set(
-        Project.objects.filter(slug__startswith="soumis-").values_list("pk", flat=True))
+        Project.objects.filter(slug__startswith="soumis-").values_list("pk", flat=True)
+    )
 
 
 def test_review_queue_shows_an_embassy_only_its_countrys_records(world):
     _submitted_projects(world, 1)
-    elsewhere = f.ProjectFactory(title="Ailleurs", slug="ailleurs", countries=[world["qn"]],
-                                 participants=[(world["ville"], "partner")],
-                                 publication_status=PublicationStatus.SUBMITTED)
-    queue = {r["record"].pk for r in editor_selectors.review_queue(
-        user=world["users"]["embassy"])}
+    elsewhere = f.ProjectFactory(
+        title="Ailleurs",
+        slug="ailleurs",
+        countries=[world["qn"]],
+        participants=[(world["ville"], "partner")],
+        publication_status=PublicationStatus.SUBMITTED,
+    )
+    queue = {r["record"].pk for r in editor_selectors.review_queue(user=world["users"]["embassy"])}
     assert elsewhere.pk not in queue and queue
-    assert all(permissions.can_publish(user=world["users"]["embassy"], record=r["record"])
-               for r in editor_selectors.review_queue(user=world["users"]["embassy"]))
-    assert elsewhere.pk in {r["record"].pk for r in editor_selectors.review_queue(
-        user=world["users"]["admin"])}
+    assert all(
+        permissions.can_publish(user=world["users"]["embassy"], record=r["record"])
+        for r in editor_selectors.review_queue(user=world["users"]["embassy"])
+    )
+    assert elsewhere.pk in {
+        r["record"].pk for r in editor_selectors.review_queue(user=world["users"]["admin"])
+    }
     assert Partnership.objects.exists() and Contact.objects.exists()

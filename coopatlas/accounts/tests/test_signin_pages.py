@@ -21,15 +21,17 @@ SIGNIN = "/compte/connexion/"
 @pytest.fixture
 def editor(db):
     authority = f.CommuneFactory(name="Commune fictive", insee_code="96002")
-    return services.user_add(email="editor@example.org", role="editor",
-                             authorities=[authority], password=PASSWORD)[0]
+    return services.user_add(
+        email="editor@example.org", role="editor", authorities=[authority], password=PASSWORD
+    )[0]
 
 
 @pytest.fixture
 def embassy(db):
     country = f.CountryFactory(iso2="QM", name_fr="Pays fictif QM")
-    return services.user_add(email="embassy@example.org", role="embassy", country=country,
-                             password=PASSWORD)[0]
+    return services.user_add(email="embassy@example.org", role="embassy", country=country, password=PASSWORD)[
+        0
+    ]
 
 
 @pytest.fixture
@@ -72,8 +74,15 @@ def test_signin_with_csrf_token_works_for_an_editor(editor):
     client = Client(enforce_csrf_checks=True)
     page = client.get(SIGNIN)
     token = page.cookies["csrftoken"].value
-    response = client.post(SIGNIN, {"email": "EDITOR@example.org", "password": PASSWORD,
-                                    "csrfmiddlewaretoken": token, "next": "/projets/"})
+    response = client.post(
+        SIGNIN,
+        {
+            "email": "EDITOR@example.org",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": token,
+            "next": "/projets/",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/projets/"
     assert _signed_in(client)
 
@@ -135,9 +144,11 @@ def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(clie
 
 # --------------------------------------------------------------------------- second factor
 
+
 def test_totp_matches_rfc6238_vectors():
     # RFC 6238 appendix B, SHA-1 key "12345678901234567890", 8 digits → last 6 digits.
     import base64
+
     secret = base64.b32encode(b"12345678901234567890").decode()
     assert totp.code_at(secret, 59 // 30) == "287082"
     assert totp.code_at(secret, 1111111109 // 30) == "081804"
@@ -173,8 +184,9 @@ def test_embassy_and_admin_must_enrol_before_being_signed_in(client, role, reque
 
 def test_enrolled_admin_is_asked_for_the_code_and_a_code_works_once(client, admin_user):
     device = services.totp_enrolment_start(user=admin_user)
-    services.totp_confirm(user=admin_user, code=totp.code_at(device.secret, totp.timestep() - 1),
-                          ip="127.0.0.1")
+    services.totp_confirm(
+        user=admin_user, code=totp.code_at(device.secret, totp.timestep() - 1), ip="127.0.0.1"
+    )
     response = _signin(client, admin_user.email)
     assert response["Location"] == "/compte/connexion/code/"
     assert not _signed_in(client)
@@ -192,8 +204,7 @@ def test_enrolled_admin_is_asked_for_the_code_and_a_code_works_once(client, admi
 def test_code_guessing_is_throttled(client, admin_user, settings):
     settings.COOPATLAS_SIGNIN_MAX_FAILURES = 3
     device = services.totp_enrolment_start(user=admin_user)
-    services.totp_confirm(user=admin_user, code=totp.code_at(device.secret, totp.timestep()),
-                          ip="10.0.0.1")
+    services.totp_confirm(user=admin_user, code=totp.code_at(device.secret, totp.timestep()), ip="10.0.0.1")
     _signin(client, admin_user.email)
     for _ in range(3):
         client.post("/compte/connexion/code/", {"code": "123456"})
@@ -223,10 +234,10 @@ def _enrol_form(html: str) -> tuple[str, str]:
 
 def test_editor_may_enrol_optionally_then_is_asked(client, editor):
     assert _signin(client, editor.email).status_code == 302 and _signed_in(client)
-    secret, signed = _enrol_form(client.get("/compte/double-authentification/")
-                                 .content.decode())
-    client.post("/compte/double-authentification/",
-                {"code": totp.code_at(secret, totp.timestep()), "secret": signed})
+    secret, signed = _enrol_form(client.get("/compte/double-authentification/").content.decode())
+    client.post(
+        "/compte/double-authentification/", {"code": totp.code_at(secret, totp.timestep()), "secret": signed}
+    )
     assert TotpDevice.objects.get(user=editor).confirmed_at is not None
     client.post("/compte/deconnexion/")
     assert _signin(client, editor.email)["Location"] == "/compte/connexion/code/"

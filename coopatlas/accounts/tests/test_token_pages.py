@@ -39,8 +39,7 @@ def test_revoking_a_token_stops_it(client, officer):
 def test_one_cannot_revoke_another_users_token(client, officer):
     other = User.objects.create_user(email="other@example.org", password="y" * 16)
     ApiToken.objects.create(user=other, prefix="cat_abcdefgh", key_hash="0" * 64)
-    response = client.post(reverse("accounts:token_revoke"), {"prefix": "cat_abcdefgh"},
-                           follow=True)
+    response = client.post(reverse("accounts:token_revoke"), {"prefix": "cat_abcdefgh"}, follow=True)
     assert ApiToken.objects.get(user=other).revoked_at is None
     assert "aucun jeton actif" in response.content.decode()
 

@@ -24,20 +24,29 @@ def build_world() -> dict:
     # updates through the services are accepted.
     Project.objects.filter(pk=atlas["project"].pk).update(budget=Decimal("2000000.00"))
     atlas["project"].refresh_from_db()
-    atlas["project2"] = f.ProjectFactory(title="Projet Quenard", slug="projet-quenard",
-                                         participants=[(atlas["dept"], "lead"), atlas["ville"]],
-                                         countries=[atlas["qn"]], partnerships=[atlas["p2"]])
+    atlas["project2"] = f.ProjectFactory(
+        title="Projet Quenard",
+        slug="projet-quenard",
+        participants=[(atlas["dept"], "lead"), atlas["ville"]],
+        countries=[atlas["qn"]],
+        partnerships=[atlas["p2"]],
+    )
     users = {
-        "editor": services.user_add(email="editor@example.org", role="editor",
-                                    authorities=[atlas["commune"]], password=PASSWORD)[0],
-        "facilitator": services.user_add(email="network@example.org", role="facilitator",
-                                         authorities=[atlas["dept"]], password=PASSWORD,
-                                         organisation=atlas["org"],
-                                         programmes=[atlas["programme"]])[0],
-        "embassy": services.user_add(email="embassy@example.org", role="embassy",
-                                     country=atlas["qm"], password=PASSWORD)[0],
-        "admin": services.user_add(email="admin@example.org", role="admin",
-                                   password=PASSWORD)[0],
+        "editor": services.user_add(
+            email="editor@example.org", role="editor", authorities=[atlas["commune"]], password=PASSWORD
+        )[0],
+        "facilitator": services.user_add(
+            email="network@example.org",
+            role="facilitator",
+            authorities=[atlas["dept"]],
+            password=PASSWORD,
+            organisation=atlas["org"],
+            programmes=[atlas["programme"]],
+        )[0],
+        "embassy": services.user_add(
+            email="embassy@example.org", role="embassy", country=atlas["qm"], password=PASSWORD
+        )[0],
+        "admin": services.user_add(email="admin@example.org", role="admin", password=PASSWORD)[0],
         "nobody": User.objects.create_user(email="nobody@example.org", password=PASSWORD),
     }
     return {**atlas, "users": users}
@@ -51,21 +60,35 @@ def build_world() -> dict:
 ROLES = ["editor", "facilitator", "embassy", "admin", "nobody"]
 _IN = {  # role: targets in scope, per action family
     "edit_partnership": {"editor": {"p1"}, "facilitator": {"p2"}, "admin": {"p1", "p2"}},
-    "edit_project": {"editor": {"project"}, "facilitator": {"project2"},
-                     "embassy": {"project"}, "admin": {"project", "project2"}},
-    "delete_project": {"editor": {"project"}, "facilitator": {"project2"},
-                       "admin": {"project", "project2"}},
+    "edit_project": {
+        "editor": {"project"},
+        "facilitator": {"project2"},
+        "embassy": {"project"},
+        "admin": {"project", "project2"},
+    },
+    "delete_project": {"editor": {"project"}, "facilitator": {"project2"}, "admin": {"project", "project2"}},
     "create_partnership": {"editor": {"p1"}, "facilitator": {"p2"}, "admin": {"p1", "p2"}},
     "create_request": {"embassy": {"cercle"}, "admin": {"cercle", "ville"}},
     "publish_project": {"embassy": {"project"}, "admin": {"project", "project2"}},
-    "submit_project": {"editor": {"project"}, "facilitator": {"project2"},
-                       "embassy": {"project"}, "admin": {"project", "project2"}},
-    "history_project": {"editor": {"project"}, "facilitator": {"project2"},
-                        "embassy": {"project"}, "admin": {"project", "project2"}},
+    "submit_project": {
+        "editor": {"project"},
+        "facilitator": {"project2"},
+        "embassy": {"project"},
+        "admin": {"project", "project2"},
+    },
+    "history_project": {
+        "editor": {"project"},
+        "facilitator": {"project2"},
+        "embassy": {"project"},
+        "admin": {"project", "project2"},
+    },
     "restore_project": {"admin": {"project", "project2"}},
 }
-_TARGETS = {"edit_partnership": ("p1", "p2"), "create_partnership": ("p1", "p2"),
-            "create_request": ("cercle", "ville")}
+_TARGETS = {
+    "edit_partnership": ("p1", "p2"),
+    "create_partnership": ("p1", "p2"),
+    "create_request": ("cercle", "ville"),
+}
 MATRIX = [
     (action, role, target, target in _IN[action].get(role, set()))
     for action in _IN

@@ -34,13 +34,13 @@ def patch_concurrently(*, n: int = 4) -> dict:
         try:
             barrier.wait(timeout=30)
             start = time.monotonic()
-            response = client.patch(f"{API}/partnerships/{p1.slug}",
-                                    data=json.dumps({"description": f"écrit par {i}",
-                                                     "version": p1.version}),
-                                    content_type="application/json",
-                                    HTTP_AUTHORIZATION=f"Bearer {token}")
-            results.append((response.status_code, start, time.monotonic(),
-                            response.content.decode()[:300]))
+            response = client.patch(
+                f"{API}/partnerships/{p1.slug}",
+                data=json.dumps({"description": f"écrit par {i}", "version": p1.version}),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+            results.append((response.status_code, start, time.monotonic(), response.content.decode()[:300]))
         except Exception as exc:  # noqa: BLE001 - reported in the result, not lost in a thread
             results.append((-1, 0.0, 0.0, repr(exc)[:300]))
         finally:
@@ -57,7 +57,8 @@ def patch_concurrently(*, n: int = 4) -> dict:
         # every request started before the first one finished: they ran at the same time
         "overlapped": bool(results) and max(r[1] for r in results) < min(r[2] for r in results),
         "bodies": [r[3] for r in results if r[0] not in (200, 409)],
-        "version": p1.version, "read": p1.version - 1 if p1.version > 1 else None,
+        "version": p1.version,
+        "read": p1.version - 1 if p1.version > 1 else None,
     }
 
 

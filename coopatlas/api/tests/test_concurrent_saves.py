@@ -21,12 +21,20 @@ SAVES = 4
 
 
 def _on_a_file_sqlite(tmp_path: Path) -> dict:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'concurrent.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.test",
-           "CONCURRENT_SAVES": str(SAVES)}
-    done = subprocess.run([sys.executable, "-m", "coopatlas.api.tests.concurrency"], env=env,
-                          cwd=Path(__file__).resolve().parents[3], capture_output=True,
-                          text=True, timeout=600)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'concurrent.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.test",
+        "CONCURRENT_SAVES": str(SAVES),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "coopatlas.api.tests.concurrency"],
+        env=env,
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -43,8 +51,10 @@ def test_concurrent_saves_on_sqlite_answer_one_200_and_the_rest_409(tmp_path):
     _check(_on_a_file_sqlite(tmp_path))
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL run (make "
-                    "test-postgres); SQLite runs the same check on a file database")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the PostgreSQL run (make test-postgres); SQLite runs the same check on a file database",
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_saves_on_postgresql_answer_one_200_and_the_rest_409():
     _check(patch_concurrently(n=SAVES))  # pragma: no cover - PostgreSQL CI

@@ -12,15 +12,21 @@ def read(text: str) -> list[list[str]]:
 
 
 def test_flattens_nested_values():
-    rows = [{"name": "Montreuil", "country": {"iso2": "FR", "name": "France"},
-             "themes": [{"label": "Eau"}, {"name": "Santé"}], "years": [1984, 2005],
-             "active": True, "budget": None},
-            {"name": "Mopti", "extra": "x;y\n\"z\""}]
+    rows = [
+        {
+            "name": "Montreuil",
+            "country": {"iso2": "FR", "name": "France"},
+            "themes": [{"label": "Eau"}, {"name": "Santé"}],
+            "years": [1984, 2005],
+            "active": True,
+            "budget": None,
+        },
+        {"name": "Mopti", "extra": 'x;y\n"z"'},
+    ]
     header, first, second = read(rows_to_csv(rows))
-    assert header == ["name", "country.iso2", "country.name", "themes", "years", "active",
-                      "budget", "extra"]
+    assert header == ["name", "country.iso2", "country.name", "themes", "years", "active", "budget", "extra"]
     assert first == ["Montreuil", "FR", "France", "Eau | Santé", "1984 | 2005", "oui", "", ""]
-    assert second[0] == "Mopti" and second[-1] == "x;y\n\"z\""
+    assert second[0] == "Mopti" and second[-1] == 'x;y\n"z"'
 
 
 def test_neutralises_formula_cells_but_not_numbers():

@@ -16,29 +16,54 @@ def atlas():
 
 CASES = [
     # (method, path, params, status, French start, English start)
-    ("get", "/api/v1/local-authorities/nulle-part-zz", {}, 404,
-     "Aucune collectivité pour le code « nulle-part-zz »",
-     "No local authority for code « nulle-part-zz »"),
-    ("get", "/api/v1/projects", {"page": "abc"}, 422,
-     "« page » doit être un nombre entier", "« page » must be a whole number"),
-    ("get", "/api/v1/partnerships", {"format": "xml"}, 422,
-     "« format » : valeur « xml » non reconnue", "« format »: value « xml » not recognised"),
-    ("post", "/api/v1/projects", {}, 401,
-     "Jeton manquant, inconnu ou révoqué", "Missing, unknown or revoked token"),
+    (
+        "get",
+        "/api/v1/local-authorities/nulle-part-zz",
+        {},
+        404,
+        "Aucune collectivité pour le code « nulle-part-zz »",
+        "No local authority for code « nulle-part-zz »",
+    ),
+    (
+        "get",
+        "/api/v1/projects",
+        {"page": "abc"},
+        422,
+        "« page » doit être un nombre entier",
+        "« page » must be a whole number",
+    ),
+    (
+        "get",
+        "/api/v1/partnerships",
+        {"format": "xml"},
+        422,
+        "« format » : valeur « xml » non reconnue",
+        "« format »: value « xml » not recognised",
+    ),
+    (
+        "post",
+        "/api/v1/projects",
+        {},
+        401,
+        "Jeton manquant, inconnu ou révoqué",
+        "Missing, unknown or revoked token",
+    ),
 ]
 
 
-@pytest.mark.parametrize("method, path, params, status, french, english", CASES,
-                         ids=[c[1].split("/")[3] + "-" + str(c[3]) for c in CASES])
-def test_api_errors_follow_accept_language(client, atlas, method, path, params, status, french,
-                                           english):
+@pytest.mark.parametrize(
+    "method, path, params, status, french, english",
+    CASES,
+    ids=[c[1].split("/")[3] + "-" + str(c[3]) for c in CASES],
+)
+def test_api_errors_follow_accept_language(client, atlas, method, path, params, status, french, english):
     call = getattr(client, method)
     kwargs = {"content_type": "application/json"} if method == "post" else {}
     default = call(path, params or ({} if method == "get" else "{}"), **kwargs)
-    in_french = call(path, params or ({} if method == "get" else "{}"), HTTP_ACCEPT_LANGUAGE="fr",
-                     **kwargs)
-    in_english = call(path, params or ({} if method == "get" else "{}"),
-                      HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9", **kwargs)
+    in_french = call(path, params or ({} if method == "get" else "{}"), HTTP_ACCEPT_LANGUAGE="fr", **kwargs)
+    in_english = call(
+        path, params or ({} if method == "get" else "{}"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9", **kwargs
+    )
     assert default.status_code == in_french.status_code == in_english.status_code == status
     assert default.json()["detail"].startswith(french), default.json()
     assert in_french.json()["detail"] == default.json()["detail"]

@@ -13,26 +13,37 @@ API = "/api/v1/partners"
 def tokens():
     rennes = LocalAuthority.objects.get(kind="commune", insee_code="35238")
     users = {
-        "editor": accounts.user_add(email="ri@rennes.example", role="editor",
-                                    authorities=[rennes], password="x" * 12)[0],
-        "embassy_ml": accounts.user_add(email="scac@bamako.example", role="embassy",
-                                        country=Country.objects.get(iso2="ML"),
-                                        password="x" * 12)[0],
-        "embassy_ht": accounts.user_add(email="scac@pap.example", role="embassy",
-                                        country=Country.objects.get(iso2="HT"),
-                                        password="x" * 12)[0],
+        "editor": accounts.user_add(
+            email="ri@rennes.example", role="editor", authorities=[rennes], password="x" * 12
+        )[0],
+        "embassy_ml": accounts.user_add(
+            email="scac@bamako.example",
+            role="embassy",
+            country=Country.objects.get(iso2="ML"),
+            password="x" * 12,
+        )[0],
+        "embassy_ht": accounts.user_add(
+            email="scac@pap.example",
+            role="embassy",
+            country=Country.objects.get(iso2="HT"),
+            password="x" * 12,
+        )[0],
     }
     return {k: accounts.token_create(user=u)[1] for k, u in users.items()}
 
 
 def post(client, path, token, body=None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    return client.post(f"{API}{path}", data=body or {}, content_type="application/json",
-                       **headers)
+    return client.post(f"{API}{path}", data=body or {}, content_type="application/json", **headers)
 
 
-BODY = {"country": "ML", "name": "Cercle de Nioro-fictif", "kind": "cercle",
-        "parent": "gaz:iso:ML-1", "alternate_names": ["Nioro-fictif"]}
+BODY = {
+    "country": "ML",
+    "name": "Cercle de Nioro-fictif",
+    "kind": "cercle",
+    "parent": "gaz:iso:ML-1",
+    "alternate_names": ["Nioro-fictif"],
+}
 
 
 def test_search_is_public_and_labels_both_levels(client):
@@ -66,12 +77,15 @@ def test_without_token_401_and_nothing_written(client):
     assert LocalAuthority.objects.count() == count
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"country": "ZZ"}, "country"),
-    ({"name": "République du Mali"}, "name"),
-    ({"parent": "gaz:iso:HT-OU"}, "parent"),
-    ({"latitude": 18.5, "longitude": -72.3}, "latitude"),
-])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"country": "ZZ"}, "country"),
+        ({"name": "République du Mali"}, "name"),
+        ({"parent": "gaz:iso:HT-OU"}, "parent"),
+        ({"latitude": 18.5, "longitude": -72.3}, "latitude"),
+    ],
+)
 def test_bad_input_is_422_naming_the_field(client, tokens, change, field):
     count = LocalAuthority.objects.count()
     r = post(client, "", tokens["editor"], {**BODY, **change})

@@ -32,14 +32,18 @@ CHOICES = {
 }
 
 
-
 class _SuggestKind:
     """Kinds of search suggestions (what the result is), for their badge."""
 
-    choices = [("authority", _("Collectivité")), ("country", _("Pays")),
-               ("area", _("Territoire")), ("partnership", _("Partenariat")),
-               ("project", _("Projet")), ("organisation", _("Acteur")),
-               ("programme", _("Programme"))]
+    choices = [
+        ("authority", _("Collectivité")),
+        ("country", _("Pays")),
+        ("area", _("Territoire")),
+        ("partnership", _("Partenariat")),
+        ("project", _("Projet")),
+        ("organisation", _("Acteur")),
+        ("programme", _("Programme")),
+    ]
 
 
 CHOICES["suggest_kind"] = _SuggestKind
@@ -135,8 +139,7 @@ def as_list(value):
 
 def _local_href(url) -> str:
     """A link inside the site (a path starting with one slash), else nothing."""
-    return url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") \
-        else ""
+    return url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") else ""
 
 
 @register.filter
@@ -238,8 +241,14 @@ def query_without(context, name):
     return f"?{encoded}" if encoded else "?"
 
 
-STATUS_BADGES = {"active": "success", "ongoing": "success", "open": "success",
-                 "dormant": "warning", "planned": "info", "matched": "info"}
+STATUS_BADGES = {
+    "active": "success",
+    "ongoing": "success",
+    "open": "success",
+    "dormant": "warning",
+    "planned": "info",
+    "matched": "info",
+}
 
 
 @register.filter
@@ -270,15 +279,18 @@ FIGURE_LABELS = {
 def figure_items(figures):
     """Headline figures as [{label, value}], from {key: n} or a list of {label, value}."""
     if isinstance(figures, list | tuple):
-        return [{"label": display(f), "value": f.get("value") if isinstance(f, dict) else f}
-                for f in figures]
+        return [{"label": display(f), "value": f.get("value") if isinstance(f, dict) else f} for f in figures]
     if not isinstance(figures, dict):
         return []
     out = []
     for key, value in figures.items():
         if isinstance(value, dict):
-            out.append({"label": value.get("label") or FIGURE_LABELS.get(key, key),
-                        "value": value.get("value", value.get("count"))})
+            out.append(
+                {
+                    "label": value.get("label") or FIGURE_LABELS.get(key, key),
+                    "value": value.get("value", value.get("count")),
+                }
+            )
         elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             out.append({"label": FIGURE_LABELS.get(key, key.replace("_", " ")), "value": value})
     return out
@@ -295,8 +307,9 @@ def funding_totals(lines):
             amount = Decimal(str(line["amount"]))
         except InvalidOperation:
             continue
-        bucket = totals.setdefault(line.get("currency") or "EUR",
-                                   {"total": Decimal(0), "cash": Decimal(0), "in_kind": Decimal(0)})
+        bucket = totals.setdefault(
+            line.get("currency") or "EUR", {"total": Decimal(0), "cash": Decimal(0), "in_kind": Decimal(0)}
+        )
         bucket["total"] += amount
         nature = line.get("nature")
         nature = nature.get("value") if isinstance(nature, dict) else nature
@@ -320,5 +333,4 @@ def suggest_kinds_json():
     """Labels of the suggestion kinds, for search.js (escaped by the attribute it goes in)."""
     import json
 
-    return json.dumps({code: str(text) for code, text in _SuggestKind.choices},
-                      ensure_ascii=False)
+    return json.dumps({code: str(text) for code, text in _SuggestKind.choices}, ensure_ascii=False)

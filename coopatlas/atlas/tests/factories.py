@@ -130,20 +130,33 @@ class ProgrammeFactory(DjangoModelFactory):
 def atlas_world(*, title: str | None = None) -> dict:
     """A small connected world: a French and a foreign authority, a partnership, a project
     with a financing plan, a programme, a partner request, a contact and published figures."""
-    france = CountryFactory(iso2="FR", iso3="FRA", name_fr="France", name_en="France",
-                            slug="france", latitude=46.6, longitude=2.4)
-    zz = CountryFactory(iso2="ZZ", iso3="ZZX", name_fr="Pays Test", name_en="Test Country",
-                        slug="pays-test")
+    france = CountryFactory(
+        iso2="FR", iso3="FRA", name_fr="France", name_en="France", slug="france", latitude=46.6, longitude=2.4
+    )
+    zz = CountryFactory(iso2="ZZ", iso3="ZZX", name_fr="Pays Test", name_en="Test Country", slug="pays-test")
     area = AreaFactory(country=zz, code="ZZ-9", name="Région Test")
     theme = ThemeFactory()
-    french = AuthorityFactory(country=france, kind=geo.AuthorityKind.DEPARTEMENT,
-                              name="Département Test", insee_code="9T", latitude=48.1,
-                              longitude=-1.7)
-    foreign = AuthorityFactory(country=zz, kind=geo.AuthorityKind.REGION, name="Région Partenaire",
-                               area=area, foreign_code="ZZ-9", latitude=14.5, longitude=-4.2)
+    french = AuthorityFactory(
+        country=france,
+        kind=geo.AuthorityKind.DEPARTEMENT,
+        name="Département Test",
+        insee_code="9T",
+        latitude=48.1,
+        longitude=-1.7,
+    )
+    foreign = AuthorityFactory(
+        country=zz,
+        kind=geo.AuthorityKind.REGION,
+        name="Région Partenaire",
+        area=area,
+        foreign_code="ZZ-9",
+        latitude=14.5,
+        longitude=-4.2,
+    )
     org = OrganisationFactory(name="Association Test Amitié")
-    partnership = PartnershipFactory(title=title or "Département Test – Région Partenaire",
-                                     description="Coopération de test.")
+    partnership = PartnershipFactory(
+        title=title or "Département Test – Région Partenaire", description="Coopération de test."
+    )
     for authority in (french, foreign):
         coop.PartnershipParty.objects.create(partnership=partnership, authority=authority)
     partnership.themes.add(theme)
@@ -151,25 +164,50 @@ def atlas_world(*, title: str | None = None) -> dict:
     project = ProjectFactory(title="Électrification de test", budget="1000.00")
     project.partnerships.add(partnership)
     project.countries.add(zz)
-    coop.ProjectParticipant.objects.create(project=project, authority=french,
-                                           role=coop.ProjectParticipant.Role.LEAD)
+    coop.ProjectParticipant.objects.create(
+        project=project, authority=french, role=coop.ProjectParticipant.Role.LEAD
+    )
     coop.ProjectParticipant.objects.create(project=project, authority=foreign)
     coop.ProjectTheme.objects.create(project=project, theme=theme, is_main=True)
-    coop.FundingContribution.objects.create(project=project, funder_authority=french,
-                                            amount="600.00", source=SourceFactory())
-    coop.FundingContribution.objects.create(project=project, funder_organisation=org,
-                                            amount="400.00", source=SourceFactory(),
-                                            nature=coop.FundingContribution.Nature.IN_KIND)
-    programme = ProgrammeFactory(title="Programme Test Eau", carrier_organisation=org,
-                                 budget_per_member="5000.00")
+    coop.FundingContribution.objects.create(
+        project=project, funder_authority=french, amount="600.00", source=SourceFactory()
+    )
+    coop.FundingContribution.objects.create(
+        project=project,
+        funder_organisation=org,
+        amount="400.00",
+        source=SourceFactory(),
+        nature=coop.FundingContribution.Nature.IN_KIND,
+    )
+    programme = ProgrammeFactory(
+        title="Programme Test Eau", carrier_organisation=org, budget_per_member="5000.00"
+    )
     programme.countries.add(zz)
     coop.ProgrammeMembership.objects.create(programme=programme, authority=french)
-    request = coop.PartnerRequest.objects.create(authority=foreign, source=SourceFactory(),
-                                                 description="Cherche un partenaire test.")
-    coop.Contact.objects.create(role="Correspondant test", country=zz, source=SourceFactory(),
-                                organisation=org)
-    core.PublishedFigure.objects.create(metric="active_partnerships", label="Partenariats actifs",
-                                        value=58, unit="count", country=zz, source=SourceFactory())
-    return {"france": france, "country": zz, "area": area, "theme": theme, "french": french,
-            "foreign": foreign, "organisation": org, "partnership": partnership,
-            "project": project, "programme": programme, "request": request}
+    request = coop.PartnerRequest.objects.create(
+        authority=foreign, source=SourceFactory(), description="Cherche un partenaire test."
+    )
+    coop.Contact.objects.create(
+        role="Correspondant test", country=zz, source=SourceFactory(), organisation=org
+    )
+    core.PublishedFigure.objects.create(
+        metric="active_partnerships",
+        label="Partenariats actifs",
+        value=58,
+        unit="count",
+        country=zz,
+        source=SourceFactory(),
+    )
+    return {
+        "france": france,
+        "country": zz,
+        "area": area,
+        "theme": theme,
+        "french": french,
+        "foreign": foreign,
+        "organisation": org,
+        "partnership": partnership,
+        "project": project,
+        "programme": programme,
+        "request": request,
+    }

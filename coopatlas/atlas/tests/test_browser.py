@@ -27,7 +27,9 @@ def test_home_map_search_and_partnership_fiche(coopatlas_site, chromium, tmp_pat
               f.geometry.coordinates.some(([lon, lat]) =>
                 lat >= box.lat[0] && lat <= box.lat[1] && lon >= box.lon[0] && lon <= box.lon[1])
             ).length;
-        }""", MALI_BBOX)
+        }""",
+        MALI_BBOX,
+    )
     assert mali_links >= 6  # Mopti, Yélimané, Koutiala, Bamako, Tombouctou, Gao
     page.screenshot(path=str(tmp_path / "home.png"))
 

@@ -35,8 +35,14 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-LISTS = ["partnership_list", "project_list", "authority_list", "organisation_list",
-         "programme_list", "partner_request_list"]
+LISTS = [
+    "partnership_list",
+    "project_list",
+    "authority_list",
+    "organisation_list",
+    "programme_list",
+    "partner_request_list",
+]
 
 
 @pytest.fixture
@@ -45,8 +51,9 @@ def world(db, settings, tmp_path):
     w = build_world()
     # Markers only these records carry (ASCII, so HTML escaping cannot hide them).
     line = FundingContribution.objects.get(project=w["project"], funder_organisation=w["org"])
-    FundingContribution.objects.filter(pk=line.pk).update(amount=Decimal("654321.00"),
-                                                          note="ligne-fictive-654321")
+    FundingContribution.objects.filter(pk=line.pk).update(
+        amount=Decimal("654321.00"), note="ligne-fictive-654321"
+    )
     PartnerRequest.objects.filter(pk=w["request"].pk).update(description="demande-fictive-qm")
     w["line"] = FundingContribution.objects.get(pk=line.pk)
     w["convention"] = Convention.objects.get(partnership=w["p1"])
@@ -68,12 +75,18 @@ def _records(w) -> dict:
 
 
 def _public_urls(w) -> list[str]:
-    atlas = [reverse("atlas:home"), reverse("atlas:country_list"),
-             reverse("atlas:search") + "?q=quimbe", reverse("atlas:suggest") + "?q=quimb",
-             reverse("atlas:suggest") + "?q=aaq", reverse("atlas:suggest") + "?q=zorglub",
-             reverse("atlas:map_data"), reverse("atlas:map_data") + "?country=QM",
-             reverse("atlas:map_data") + "?overview=1",
-             reverse("atlas:area", kwargs={"code": "QM-1"})]
+    atlas = [
+        reverse("atlas:home"),
+        reverse("atlas:country_list"),
+        reverse("atlas:search") + "?q=quimbe",
+        reverse("atlas:suggest") + "?q=quimb",
+        reverse("atlas:suggest") + "?q=aaq",
+        reverse("atlas:suggest") + "?q=zorglub",
+        reverse("atlas:map_data"),
+        reverse("atlas:map_data") + "?country=QM",
+        reverse("atlas:map_data") + "?overview=1",
+        reverse("atlas:area", kwargs={"code": "QM-1"}),
+    ]
     for name in LISTS:
         base = reverse(f"atlas:{name}")
         atlas += [base, base + "?format=json", base + "?format=csv"]
@@ -81,20 +94,26 @@ def _public_urls(w) -> list[str]:
         atlas += [api, api + "?q=quimbe"]
     for country in ("qm", "qn"):
         page = reverse("atlas:country", kwargs={"slug": country})
-        atlas += [page, page + "?format=json",
-                  reverse("api:country_summary", kwargs={"iso2": country.upper()})]
+        atlas += [
+            page,
+            page + "?format=json",
+            reverse("api:country_summary", kwargs={"iso2": country.upper()}),
+        ]
     for key in ("commune", "cercle", "dept", "ville", "region"):
         slug = w[key].slug
         page = reverse("atlas:authority", kwargs={"slug": slug})
-        atlas += [page, page + "?format=json",
-                  reverse("api:authority_detail", kwargs={"key": slug})]
-    details = [("partnership", "zorglub-quimbe"), ("partnership", "zorglub-quenard"),
-               ("project", "puits-quimbe"), ("project", "projet-quenard"),
-               ("organisation", "aaq-test"), ("programme", "programme-quimbe")]
+        atlas += [page, page + "?format=json", reverse("api:authority_detail", kwargs={"key": slug})]
+    details = [
+        ("partnership", "zorglub-quimbe"),
+        ("partnership", "zorglub-quenard"),
+        ("project", "puits-quimbe"),
+        ("project", "projet-quenard"),
+        ("organisation", "aaq-test"),
+        ("programme", "programme-quimbe"),
+    ]
     for kind, slug in details:
         page = reverse(f"atlas:{kind}", kwargs={"slug": slug})
-        atlas += [page, page + "?format=json",
-                  reverse(f"api:{kind}_detail", kwargs={"slug": slug})]
+        atlas += [page, page + "?format=json", reverse(f"api:{kind}_detail", kwargs={"slug": slug})]
     atlas.append(reverse("api:partner_request_detail", kwargs={"pk": w["request"].pk}))
     atlas.append(reverse("api:map_partnerships"))
     atlas.append(reverse("api:iati_activities"))
@@ -121,8 +140,19 @@ def _showing(outputs: dict[str, str], markers: list[str]) -> list[str]:
     return sorted(url for url, text in outputs.items() if any(m in text for m in markers))
 
 
-@pytest.mark.parametrize("kind", ["partnership", "project", "funding", "convention",
-                                  "organisation", "programme", "partner_request", "contact"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "partnership",
+        "project",
+        "funding",
+        "convention",
+        "organisation",
+        "programme",
+        "partner_request",
+        "contact",
+    ],
+)
 def test_a_deleted_record_leaves_every_public_output(world, tmp_path, kind):
     record, markers = _records(world)[kind]
     before = _showing(_outputs(world, tmp_path), markers)
@@ -132,8 +162,12 @@ def test_a_deleted_record_leaves_every_public_output(world, tmp_path, kind):
     editing.record_delete(actor=admin, record=record, version=record.version)
     after = _outputs(world, tmp_path)
     assert _showing(after, markers) == [], f"the deleted {kind} still shows"
-    own = {"partnership": "zorglub-quimbe", "project": "puits-quimbe",
-           "organisation": "aaq-test", "programme": "programme-quimbe"}.get(kind)
+    own = {
+        "partnership": "zorglub-quimbe",
+        "project": "puits-quimbe",
+        "organisation": "aaq-test",
+        "programme": "programme-quimbe",
+    }.get(kind)
     if own:  # its own pages answer 404 (and were 200 before)
         pages = [u for u in after if u.rstrip("/").split("?")[0].endswith(own)]
         assert pages and all(after[u] == "" for u in pages)
@@ -143,8 +177,7 @@ def test_a_deleted_record_leaves_every_public_output(world, tmp_path, kind):
 def test_iati_cli_and_api_leave_out_a_deleted_project(world, tmp_path):
     """The defect of issue 8: the IATI selector filtered on publication status only."""
     project = world["project"]
-    editing.record_delete(actor=world["users"]["admin"], record=project,
-                          version=project.version)
+    editing.record_delete(actor=world["users"]["admin"], record=project, version=project.version)
     xml = tmp_path / "iati.xml"
     call_command("export_iati", output=str(xml))
     assert "puits-quimbe" not in xml.read_text()
@@ -158,10 +191,16 @@ def test_a_deleted_records_documents_are_not_downloadable(world, kind):
     owner = world["project"] if kind == "project" else world["p1"]
     convention = world["convention"]
     editor = world["users"]["editor"]
-    docs = [document_upload(actor=editor, record=owner,
-                            file=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")),
-            document_upload(actor=editor, record=convention,
-                            file=SimpleUploadedFile("b.pdf", PDF, content_type="application/pdf"))]
+    docs = [
+        document_upload(
+            actor=editor, record=owner, file=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+        ),
+        document_upload(
+            actor=editor,
+            record=convention,
+            file=SimpleUploadedFile("b.pdf", PDF, content_type="application/pdf"),
+        ),
+    ]
     client = Client()
     urls = [reverse("documents:download", kwargs={"pk": d.pk}) for d in docs]
     assert [client.get(u).status_code for u in urls] == [200, 200]
@@ -178,11 +217,9 @@ def test_a_deleted_actor_is_not_named_by_the_records_that_cite_it(world):
     org = world["org"]
     editing.record_delete(actor=world["users"]["admin"], record=org, version=org.version)
     client = Client()
-    programme = client.get(reverse("api:programme_detail",
-                                   kwargs={"slug": "programme-quimbe"})).json()
+    programme = client.get(reverse("api:programme_detail", kwargs={"slug": "programme-quimbe"})).json()
     assert programme["carrier"] is None
-    request = client.get(reverse("api:partner_request_detail",
-                                 kwargs={"pk": world["request"].pk})).json()
+    request = client.get(reverse("api:partner_request_detail", kwargs={"pk": world["request"].pk})).json()
     assert request["registered_by"] is None
     assert not Contact.objects.public().filter(organisation=org).exists()
     assert not FundingContribution.objects.public().filter(funder_organisation=org).exists()

@@ -29,7 +29,7 @@ def test_home_shows_figures_map_search_and_partnership_list(client, world):
     response = client.get(reverse("atlas:home"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-atlas-map' in html and reverse("atlas:map_data") in html
+    assert "data-atlas-map" in html and reverse("atlas:map_data") in html
     assert 'role="combobox"' in html and reverse("atlas:suggest") in html
     assert world["partnership"].title in html  # the map's text alternative
     assert "leaflet/leaflet.js" in html and "basemap-countries.geojson" in html
@@ -42,9 +42,18 @@ def test_home_uses_online_tiles_only_when_configured(client, world, settings):
     assert 'data-tile-url="https://tiles.example/{z}/{x}/{y}.png"' in html
 
 
-@pytest.mark.parametrize("name", ["partnership_list", "project_list", "authority_list",
-                                  "organisation_list", "programme_list",
-                                  "partner_request_list", "country_list"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "partnership_list",
+        "project_list",
+        "authority_list",
+        "organisation_list",
+        "programme_list",
+        "partner_request_list",
+        "country_list",
+    ],
+)
 def test_lists_answer_html_json_and_csv(client, world, name):
     url = reverse(f"atlas:{name}")
     page = client.get(url)
@@ -79,8 +88,17 @@ def test_partnership_fiche(client, world):
     response = client.get(p.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    for text in (p.title, "Département Test", "Région Partenaire", "En cours", "1990",
-                 "Électrification de test", "Sources", "citation de test", "atlas-test"):
+    for text in (
+        p.title,
+        "Département Test",
+        "Région Partenaire",
+        "En cours",
+        "1990",
+        "Électrification de test",
+        "Sources",
+        "citation de test",
+        "atlas-test",
+    ):
         assert text in html, text
     got = client.get(p.get_absolute_url(), {"format": "json"}).json()
     assert got == _same_json(selectors.partnership_detail(slug=p.slug))
@@ -134,10 +152,15 @@ def test_map_data_is_geojson(client, world):
     assert data["type"] == "FeatureCollection" and kinds == {"LineString", "Point"}
 
 
-@pytest.mark.parametrize("params, field", [({"country": "QQ"}, "country"),
-                                           ({"page": "zéro"}, "page"),
-                                           ({"year_from": "2020", "year_to": "1990"}, "year_from"),
-                                           ({"format": "xml"}, "format")])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"country": "QQ"}, "country"),
+        ({"page": "zéro"}, "page"),
+        ({"year_from": "2020", "year_to": "1990"}, "year_from"),
+        ({"format": "xml"}, "format"),
+    ],
+)
 def test_bad_parameter_gives_422_page_naming_it(client, world, params, field):
     response = client.get(reverse("atlas:partnership_list"), params)
     html = response.content.decode()
@@ -157,8 +180,9 @@ def test_unknown_records_give_404_pages(client, world):
 
 
 def test_language_switch_to_english(client, world):
-    response = client.post(reverse("set_language"),
-                           {"language": "en", "next": reverse("atlas:partnership_list")})
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": reverse("atlas:partnership_list")}
+    )
     assert response.status_code == 302 and response["Location"] == "/en/partenariats/"
     html = client.get("/en/partenariats/").content.decode()
     assert '<html lang="en"' in html

@@ -126,15 +126,13 @@ MEDIA_ROOT = VAR_DIR / "media"  # uploads: outside static files, served only by 
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "atlas:home"
 LOGOUT_REDIRECT_URL = "atlas:home"
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND",
-                               "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "atlas@localhost")
 PASSWORD_RESET_TIMEOUT = 3 * 3600
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

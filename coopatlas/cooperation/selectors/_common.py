@@ -86,16 +86,25 @@ def _p(prefix: str, name: str) -> str:
 def _country_dict(country: Country | None) -> dict | None:
     if country is None:
         return None
-    return {"iso2": country.iso2, "name": country.name, "label": country.name,
-            "html_url": _url("atlas:country", "slug", country.slug),
-            "api_url": _url("api:country_summary", "iso2", country.iso2)}
+    return {
+        "iso2": country.iso2,
+        "name": country.name,
+        "label": country.name,
+        "html_url": _url("atlas:country", "slug", country.slug),
+        "api_url": _url("api:country_summary", "iso2", country.iso2),
+    }
 
 
 def _area_dict(area: AdministrativeArea | None) -> dict | None:
     if area is None:
         return None
-    return {"code": area.code, "name": area.display_name, "label": area.display_name,
-            "level": area.level, "html_url": _url("atlas:area", "code", area.code)}
+    return {
+        "code": area.code,
+        "name": area.display_name,
+        "label": area.display_name,
+        "level": area.level,
+        "html_url": _url("atlas:area", "code", area.code),
+    }
 
 
 def authority_ref(authority: LocalAuthority) -> dict:
@@ -121,8 +130,12 @@ def authority_ref(authority: LocalAuthority) -> dict:
 
 def _organisation_ref(org: Organisation) -> dict:
     return {
-        "name": org.name, "acronym": org.acronym, "label": str(org), "kind": org.kind,
-        "kind_label": _label(Organisation.Kind, org.kind), "slug": org.slug,
+        "name": org.name,
+        "acronym": org.acronym,
+        "label": str(org),
+        "kind": org.kind,
+        "kind_label": _label(Organisation.Kind, org.kind),
+        "slug": org.slug,
         "html_url": _url("atlas:organisation", "slug", org.slug),
         "api_url": _url("api:organisation_detail", "slug", org.slug),
     }

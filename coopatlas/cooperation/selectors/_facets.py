@@ -31,14 +31,23 @@ from ._filters import _french_ancestor_code, _level1_area_code
 
 def _facet_choice(qs: QuerySet, field: str, choices) -> list[dict]:
     rows = qs.order_by().values(field).annotate(n=Count("id"))
-    out = [{"value": r[field], "label": _label(choices, r[field]), "count": r["n"]} for r in rows
-           if r[field] not in (None, "")]
+    out = [
+        {"value": r[field], "label": _label(choices, r[field]), "count": r["n"]}
+        for r in rows
+        if r[field] not in (None, "")
+    ]
     return sorted(out, key=lambda r: (-r["count"], r["label"]))
 
 
 def _facet_grouped(rows_qs: QuerySet, value_expr, count_field: str, limit: int | None = None):
-    rows = (rows_qs.order_by().annotate(v=value_expr).exclude(v__isnull=True).values("v")
-            .annotate(n=Count(count_field, distinct=True)).order_by("-n", "v"))
+    rows = (
+        rows_qs.order_by()
+        .annotate(v=value_expr)
+        .exclude(v__isnull=True)
+        .values("v")
+        .annotate(n=Count(count_field, distinct=True))
+        .order_by("-n", "v")
+    )
     rows = list(rows[:limit] if limit else rows)
     return [(r["v"], r["n"]) for r in rows]
 
@@ -46,27 +55,30 @@ def _facet_grouped(rows_qs: QuerySet, value_expr, count_field: str, limit: int |
 def _facet_countries(rows_qs, field: str, count_field: str, *, exclude_fr: bool = True):
     qs = rows_qs.exclude(**{field: "FR"}) if exclude_fr else rows_qs
     pairs = _facet_grouped(qs, F(field), count_field)
-    names = dict(Country.objects.filter(iso2__in=[v for v, _ in pairs])
-                 .values_list("iso2", _country_name_field()))
+    names = dict(
+        Country.objects.filter(iso2__in=[v for v, _ in pairs]).values_list("iso2", _country_name_field())
+    )
     return [{"value": v, "label": names.get(v, v), "count": n} for v, n in pairs]
 
 
 def _facet_areas(rows_qs, area_prefix: str, count_field: str, exclude_fr_field: str | None):
     qs = rows_qs.exclude(**{exclude_fr_field: "FR"}) if exclude_fr_field else rows_qs
     pairs = _facet_grouped(qs, _level1_area_code(area_prefix), count_field, FACET_LIMIT)
-    names = {a.code: a.display_name for a in AdministrativeArea.objects.filter(
-        code__in=[v for v, _ in pairs])}
+    names = {
+        a.code: a.display_name for a in AdministrativeArea.objects.filter(code__in=[v for v, _ in pairs])
+    }
     return [{"value": v, "label": names.get(v, v), "count": n} for v, n in pairs]
 
 
 def _facet_french(rows_qs, prefix: str, kind: str, count_field: str) -> list[dict]:
     depth = 3 if kind == "region" else 2
     qs = rows_qs.filter(**{_p(prefix, "country_id"): "FR"})
-    pairs = _facet_grouped(qs, _french_ancestor_code(prefix, kind, depth=depth), count_field,
-                           FACET_LIMIT)
-    names = dict(LocalAuthority.objects.filter(country_id="FR", kind=kind,
-                                               insee_code__in=[v for v, _ in pairs])
-                 .values_list("insee_code", "name"))
+    pairs = _facet_grouped(qs, _french_ancestor_code(prefix, kind, depth=depth), count_field, FACET_LIMIT)
+    names = dict(
+        LocalAuthority.objects.filter(
+            country_id="FR", kind=kind, insee_code__in=[v for v, _ in pairs]
+        ).values_list("insee_code", "name")
+    )
     return [{"value": v, "label": names.get(v, v), "count": n} for v, n in pairs]
 
 
@@ -86,9 +98,17 @@ def _facet_themes(through_qs, owner_field: str, themes_by_id: dict[int, Theme]) 
         expr = Case(*whens, default=None, output_field=IntegerField())
         counts.update(_facet_grouped(through_qs, expr, owner_field))
     ordered = _theme_tree_order(themes_by_id)
-    return [{"value": t.slug, "label": t.name, "count": counts[t.id], "level": t.level,
-             "parent": themes_by_id[t.parent_id].slug if t.parent_id in themes_by_id else None}
-            for t in ordered if counts.get(t.id)]
+    return [
+        {
+            "value": t.slug,
+            "label": t.name,
+            "count": counts[t.id],
+            "level": t.level,
+            "parent": themes_by_id[t.parent_id].slug if t.parent_id in themes_by_id else None,
+        }
+        for t in ordered
+        if counts.get(t.id)
+    ]
 
 
 def _theme_tree_order(themes_by_id: dict[int, Theme]) -> list[Theme]:
@@ -111,6 +131,5 @@ def _facet_sdg(through_qs, owner_field: str) -> list[dict]:
 
     pairs = _facet_grouped(through_qs, F("sdggoal_id"), owner_field)
     names = {g.number: g.name for g in SdgGoal.objects.filter(number__in=[v for v, _ in pairs])}
-    out = [{"value": v, "label": f"ODD {v} – {names.get(v, '')}".strip(" –"), "count": n}
-           for v, n in pairs]
+    out = [{"value": v, "label": f"ODD {v} – {names.get(v, '')}".strip(" –"), "count": n} for v, n in pairs]
     return sorted(out, key=lambda r: r["value"])

@@ -31,14 +31,20 @@ def _authority_word_q(word: str, prefix: str = "") -> Q:
     """One folded word against an authority's name, aliases, codes and country."""
     if _CODE_WORD.match(word):
         codes = [word, word.upper()]
-        aliases = AuthorityAlias.objects.filter(kind=AuthorityAlias.Kind.FORMER_CODE,
-                                                value__in=codes).values("authority_id")
-        return (Q(**{_p(prefix, "insee_code__in"): codes}) | Q(**{_p(prefix, "siren"): word})
-                | Q(**{_p(prefix, "id__in"): aliases}))
-    aliases = AuthorityAlias.objects.filter(search_value__contains=word).values("authority_id")
-    return (Q(**{_p(prefix, "search_name__contains"): word})
+        aliases = AuthorityAlias.objects.filter(kind=AuthorityAlias.Kind.FORMER_CODE, value__in=codes).values(
+            "authority_id"
+        )
+        return (
+            Q(**{_p(prefix, "insee_code__in"): codes})
+            | Q(**{_p(prefix, "siren"): word})
             | Q(**{_p(prefix, "id__in"): aliases})
-            | Q(**{_p(prefix, "country__slug__contains"): slugify(word)}))
+        )
+    aliases = AuthorityAlias.objects.filter(search_value__contains=word).values("authority_id")
+    return (
+        Q(**{_p(prefix, "search_name__contains"): word})
+        | Q(**{_p(prefix, "id__in"): aliases})
+        | Q(**{_p(prefix, "country__slug__contains"): slugify(word)})
+    )
 
 
 def _authority_place_qs(f: AtlasFilters, prefix: str = "") -> list[Q]:
@@ -47,9 +53,11 @@ def _authority_place_qs(f: AtlasFilters, prefix: str = "") -> list[Q]:
     if f.country:
         out.append(Q(**{_p(prefix, "country_id"): f.country}))
     if f.area:
-        out.append(Q(**{_p(prefix, "area__code"): f.area})
-                   | Q(**{_p(prefix, "area__parent__code"): f.area})
-                   | Q(**{_p(prefix, "area__parent__parent__code"): f.area}))
+        out.append(
+            Q(**{_p(prefix, "area__code"): f.area})
+            | Q(**{_p(prefix, "area__parent__code"): f.area})
+            | Q(**{_p(prefix, "area__parent__parent__code"): f.area})
+        )
     if f.french_region:
         out.append(_french_ancestor_q(prefix, "region", f.french_region, depth=3))
     if f.french_departement:
@@ -94,8 +102,7 @@ def _period_q(f: AtlasFilters, start: str = "start_year", end: str = "end_year")
     if f.year_to:
         q &= Q(**{f"{start}__lte": f.year_to})
     if f.year_from:
-        q &= Q(**{f"{end}__gte": f.year_from}) | Q(**{f"{end}__isnull": True,
-                                                      f"{start}__isnull": False})
+        q &= Q(**{f"{end}__gte": f.year_from}) | Q(**{f"{end}__isnull": True, f"{start}__isnull": False})
     return q
 
 
@@ -110,11 +117,11 @@ def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list,
         # every authority (minutes at national scale); 200 ids keep the good plan.
         rows = []
         for offset in range(0, count, EXPORT_CHUNK):
-            rows.extend(sources_for(qs[offset:offset + EXPORT_CHUNK]))
+            rows.extend(sources_for(qs[offset : offset + EXPORT_CHUNK]))
         return count, rows, {"page": 1, "page_size": count, "num_pages": 1}
     num_pages = max(1, ceil(count / f.page_size))
     offset = (f.page - 1) * f.page_size
-    rows = list(qs[offset:offset + f.page_size]) if offset < count else []
+    rows = list(qs[offset : offset + f.page_size]) if offset < count else []
     sources_for(rows)
     return count, rows, {"page": f.page, "page_size": f.page_size, "num_pages": num_pages}
 
@@ -128,5 +135,4 @@ def _facet_ids(qs: QuerySet, count: int):
 
 
 def _list_result(count, page_info, results, facets, f: AtlasFilters) -> dict:
-    return {"count": count, **page_info, "filters": f.as_params(), "results": results,
-            "facets": facets}
+    return {"count": count, **page_info, "filters": f.as_params(), "results": results, "facets": facets}

@@ -66,49 +66,62 @@ def _involved_authorities() -> QuerySet:
 def _authority_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     qs = _involved_authorities()
     kind = f.kind or f.authority_kind
-    check_choice(field="kind" if f.kind else "authority_kind", value=kind,
-                 choices=AuthorityKind.choices)
+    check_choice(field="kind" if f.kind else "authority_kind", value=kind, choices=AuthorityKind.choices)
     for word in f.words:
         qs = qs.filter(_authority_word_q(word))
     for cond in _authority_place_qs(f.replace(authority_kind=kind)):
         qs = qs.filter(cond)
     if f.theme:
         subtree = _theme_subtree_ids(f.theme, themes_by_id)
-        in_partnership = PartnershipParty.objects.filter(Partnership.public_q("partnership"),
-            partnership_id__in=Partnership.themes.through.objects.filter(
-                theme_id__in=subtree).values("partnership_id"))
+        in_partnership = PartnershipParty.objects.filter(
+            Partnership.public_q("partnership"),
+            partnership_id__in=Partnership.themes.through.objects.filter(theme_id__in=subtree).values(
+                "partnership_id"
+            ),
+        )
         in_project = ProjectParticipant.objects.filter(
             Project.public_q("project"),
-            project_id__in=ProjectTheme.objects.filter(theme_id__in=subtree).values("project_id"))
-        qs = qs.filter(Q(id__in=in_partnership.values("authority_id"))
-                       | Q(id__in=in_project.values("authority_id")))
+            project_id__in=ProjectTheme.objects.filter(theme_id__in=subtree).values("project_id"),
+        )
+        qs = qs.filter(
+            Q(id__in=in_partnership.values("authority_id")) | Q(id__in=in_project.values("authority_id"))
+        )
     return qs
 
 
 def _authority_summary(a: LocalAuthority) -> dict:
     out = authority_ref(a)
-    out.update({
-        "area_name": a.area.display_name if a.area_id else None,
-        "parent": a.parent.name if a.parent_id else None,
-        "population": a.population,
-        "partnership_count": getattr(a, "partnership_count", None),
-        "is_synthetic": a.is_synthetic,
-    })
+    out.update(
+        {
+            "area_name": a.area.display_name if a.area_id else None,
+            "parent": a.parent.name if a.parent_id else None,
+            "population": a.population,
+            "partnership_count": getattr(a, "partnership_count", None),
+            "is_synthetic": a.is_synthetic,
+        }
+    )
     return out
 
 
 def _partnership_count() -> Subquery:
-    sub = (PartnershipParty.objects.filter(Partnership.public_q("partnership"),
-                                           authority_id=OuterRef("id"))
-           .order_by().values("authority_id").annotate(n=Count("id")).values("n"))
+    sub = (
+        PartnershipParty.objects.filter(Partnership.public_q("partnership"), authority_id=OuterRef("id"))
+        .order_by()
+        .values("authority_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
 
 
 def authority_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     themes_by_id = _themes_by_id()
     qs = _authority_filtered(filters, themes_by_id)
-    rows_qs = (qs.select_related("country", "area", "parent")
-               .annotate(partnership_count=_partnership_count()).order_by("name", "id"))
+    rows_qs = (
+        qs.select_related("country", "area", "parent")
+        .annotate(partnership_count=_partnership_count())
+        .order_by("name", "id")
+    )
     count, rows, page = _paginate(rows_qs, filters, all_rows)
     results = [_authority_summary(a) for a in rows]
     facets = {}
@@ -131,37 +144,51 @@ def authority_get(*, slug: str) -> LocalAuthority:
 def authority_detail(*, slug: str) -> dict:
     a = authority_get(slug=slug)
     out = _authority_summary(a)
-    partnerships = _partnership_rows(_partnerships_base().filter(
-        id__in=PartnershipParty.objects.filter(authority=a).values("partnership_id")))
-    projects = _project_rows(Project.objects.public().filter(
-        id__in=ProjectParticipant.objects.filter(authority=a).values("project_id")))
+    partnerships = _partnership_rows(
+        _partnerships_base().filter(
+            id__in=PartnershipParty.objects.filter(authority=a).values("partnership_id")
+        )
+    )
+    projects = _project_rows(
+        Project.objects.public().filter(
+            id__in=ProjectParticipant.objects.filter(authority=a).values("project_id")
+        )
+    )
     programmes = Programme.objects.public().filter(
-        Q(carrier_authority=a) | Q(id__in=ProgrammeMembership.objects.filter(authority=a)
-                                   .values("programme_id")))
+        Q(carrier_authority=a)
+        | Q(id__in=ProgrammeMembership.objects.filter(authority=a).values("programme_id"))
+    )
     requests = PartnerRequest.objects.public().filter(authority=a)
-    out.update({
-        "country": a.country_id,
-        "country_info": _country_dict(a.country),
-        "area_info": _area_dict(a.area),
-        "parent_info": authority_ref(a.parent) if a.parent_id else None,
-        "foreign_code": a.foreign_code or None,
-        "area_km2": _money(a.area_km2),
-        "latitude": a.latitude,
-        "longitude": a.longitude,
-        "coordinates_from": a.coordinates_from,
-        "is_current": a.is_current,
-        "aliases": [{"kind": x.kind, "value": x.value, "label": x.value}
-                    for x in a.aliases.all().order_by("kind", "value")],
-        "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
-        "partnership_count": partnerships.count(),
-        "projects": [_project_summary(p) for p in sources_for(projects[:DETAIL_LIST_LIMIT])],
-        "project_count": projects.count(),
-        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(programmes))],
-        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(requests))],
-        "contacts": [_contact_dict(c) for c in sources_for(
-            _contact_rows(Contact.objects.filter(authority=a)))],
-        "published_figures": [_figure_dict(x) for x in PublishedFigure.objects.filter(
-            authority=a).select_related("source__document")],
-        "sources": _sources(a),
-    })
+    out.update(
+        {
+            "country": a.country_id,
+            "country_info": _country_dict(a.country),
+            "area_info": _area_dict(a.area),
+            "parent_info": authority_ref(a.parent) if a.parent_id else None,
+            "foreign_code": a.foreign_code or None,
+            "area_km2": _money(a.area_km2),
+            "latitude": a.latitude,
+            "longitude": a.longitude,
+            "coordinates_from": a.coordinates_from,
+            "is_current": a.is_current,
+            "aliases": [
+                {"kind": x.kind, "value": x.value, "label": x.value}
+                for x in a.aliases.all().order_by("kind", "value")
+            ],
+            "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
+            "partnership_count": partnerships.count(),
+            "projects": [_project_summary(p) for p in sources_for(projects[:DETAIL_LIST_LIMIT])],
+            "project_count": projects.count(),
+            "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(programmes))],
+            "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(requests))],
+            "contacts": [
+                _contact_dict(c) for c in sources_for(_contact_rows(Contact.objects.filter(authority=a)))
+            ],
+            "published_figures": [
+                _figure_dict(x)
+                for x in PublishedFigure.objects.filter(authority=a).select_related("source__document")
+            ],
+            "sources": _sources(a),
+        }
+    )
     return out

@@ -52,11 +52,13 @@ from .requests import _contact_dict, _contact_rows, _figure_dict, _partner_reque
 
 def country_get(*, iso2: str) -> Country:
     code = (iso2 or "").upper()
-    country = (Country.objects.filter(iso2=code).first()
-               if len(code) == 2 and is_lookup_key(code) else None)
+    country = Country.objects.filter(iso2=code).first() if len(code) == 2 and is_lookup_key(code) else None
     if country is None:
-        raise NotFound(_("Aucun pays de code « %(iso2)s » : utilisez un code ISO 3166-1 "
-                         "alpha-2, ex. ML pour le Mali.") % {"iso2": str(iso2)[:20]}, field="iso2")
+        raise NotFound(
+            _("Aucun pays de code « %(iso2)s » : utilisez un code ISO 3166-1 alpha-2, ex. ML pour le Mali.")
+            % {"iso2": str(iso2)[:20]},
+            field="iso2",
+        )
     return country
 
 
@@ -66,57 +68,79 @@ def country_summary(*, iso2: str) -> dict:
     country = country_get(iso2=iso2)
     active = _partnerships_base().filter(
         status=PartnershipStatus.ACTIVE,
-        id__in=PartnershipParty.objects.filter(authority__country=country)
-        .values("partnership_id"))
+        id__in=PartnershipParty.objects.filter(authority__country=country).values("partnership_id"),
+    )
     all_partnerships = _partnerships_base().filter(
-        id__in=PartnershipParty.objects.filter(authority__country=country)
-        .values("partnership_id"))
-    published = list(PublishedFigure.objects.filter(country=country)
-                     .select_related("source__document").order_by("metric", "dimension",
-                                                                   "dimension_value", "year"))
+        id__in=PartnershipParty.objects.filter(authority__country=country).values("partnership_id")
+    )
+    published = list(
+        PublishedFigure.objects.filter(country=country)
+        .select_related("source__document")
+        .order_by("metric", "dimension", "dimension_value", "year")
+    )
     active_ids = active.values("id")
-    french = PartnershipParty.objects.filter(partnership_id__in=active_ids,
-                                             authority__country_id="FR")
-    foreign = PartnershipParty.objects.filter(partnership_id__in=active_ids,
-                                              authority__country=country)
+    french = PartnershipParty.objects.filter(partnership_id__in=active_ids, authority__country_id="FR")
+    foreign = PartnershipParty.objects.filter(partnership_id__in=active_ids, authority__country=country)
     by_kind = _facet_authority_kinds(french, "authority__kind", "partnership_id")
     by_area = _facet_grouped(foreign, _level1_area_code("authority__area"), "partnership_id")
-    projects = Project.objects.public().filter(is_imported=False).filter(
-        Q(id__in=Project.countries.through.objects.filter(country=country).values("project_id"))
-        | Q(id__in=ProjectParticipant.objects.filter(authority__country=country)
-            .values("project_id")))
+    projects = (
+        Project.objects.public()
+        .filter(is_imported=False)
+        .filter(
+            Q(id__in=Project.countries.through.objects.filter(country=country).values("project_id"))
+            | Q(id__in=ProjectParticipant.objects.filter(authority__country=country).values("project_id"))
+        )
+    )
     active_count = active.count()
     themes_by_id = _themes_by_id()
     return {
         "country": _country_block(country),
         "profile": _profile_dict(country),
         "figures": {
-            "active_partnerships": {"counted": active_count,
-                                    "published": _published_for(published, "", "")},
+            "active_partnerships": {"counted": active_count, "published": _published_for(published, "", "")},
             "partnerships": all_partnerships.count(),
             "projects": projects.count(),
             "french_authorities": french.values("authority_id").distinct().count(),
             "partner_authorities": foreign.values("authority_id").distinct().count(),
             "by_french_kind": _side_by_side(
-                [(r["value"], r["label"], r["count"]) for r in by_kind], published,
-                "french_kind", lambda v: _label(AuthorityKind, v)),
-            "by_area": _side_by_side(_area_labels(by_area), published, "partner_area",
-                                     _area_label),
+                [(r["value"], r["label"], r["count"]) for r in by_kind],
+                published,
+                "french_kind",
+                lambda v: _label(AuthorityKind, v),
+            ),
+            "by_area": _side_by_side(_area_labels(by_area), published, "partner_area", _area_label),
         },
         "published_figures": [_figure_dict(x) for x in published],
-        "themes": _facet_themes(Partnership.themes.through.objects.filter(
-            partnership_id__in=all_partnerships.values("id")), "partnership_id", themes_by_id),
-        "active_partnerships": [_partnership_summary(p) for p in
-                                sources_for(_partnership_rows(active)[:COUNTRY_LIST_LIMIT])],
-        "active_partnerships_list_url": _list_url("atlas:partnership_list",
-                                                  country=country.iso2, status="active"),
-        "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(
-            PartnerRequest.objects.public().filter(authority__country=country))[:COUNTRY_LIST_LIMIT])],
-        "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(
-            Programme.objects.public().filter(countries=country)
-        ).order_by("-is_open", "title")[:COUNTRY_LIST_LIMIT])],
-        "contacts": [_contact_dict(c) for c in sources_for(_contact_rows(
-            Contact.objects.filter(country=country)))],
+        "themes": _facet_themes(
+            Partnership.themes.through.objects.filter(partnership_id__in=all_partnerships.values("id")),
+            "partnership_id",
+            themes_by_id,
+        ),
+        "active_partnerships": [
+            _partnership_summary(p) for p in sources_for(_partnership_rows(active)[:COUNTRY_LIST_LIMIT])
+        ],
+        "active_partnerships_list_url": _list_url(
+            "atlas:partnership_list", country=country.iso2, status="active"
+        ),
+        "partner_requests": [
+            _partner_request_summary(r)
+            for r in sources_for(
+                _request_rows(PartnerRequest.objects.public().filter(authority__country=country))[
+                    :COUNTRY_LIST_LIMIT
+                ]
+            )
+        ],
+        "programmes": [
+            _programme_summary(p)
+            for p in sources_for(
+                _programme_rows(Programme.objects.public().filter(countries=country)).order_by(
+                    "-is_open", "title"
+                )[:COUNTRY_LIST_LIMIT]
+            )
+        ],
+        "contacts": [
+            _contact_dict(c) for c in sources_for(_contact_rows(Contact.objects.filter(country=country)))
+        ],
         "html_url": _url("atlas:country", "slug", country.slug),
         "api_url": _url("api:country_summary", "iso2", country.iso2),
     }
@@ -125,36 +149,53 @@ def country_summary(*, iso2: str) -> dict:
 def _country_block(country: Country) -> dict:
     oda = CountryOdaStatus.objects.filter(country=country).order_by("-year").first()
     return {
-        **_country_dict(country), "iso3": country.iso3, "slug": country.slug,
-        "name_fr": country.name_fr, "name_en": country.name_en, "dac_code": country.dac_code,
+        **_country_dict(country),
+        "iso3": country.iso3,
+        "slug": country.slug,
+        "name_fr": country.name_fr,
+        "name_en": country.name_en,
+        "dac_code": country.dac_code,
         "is_least_developed": country.is_least_developed,
         "is_cicid_priority": country.is_cicid_priority,
-        "oda_status": {"year": oda.year, "category": oda.category,
-                       "label": oda.get_category_display(), "is_eligible": oda.is_eligible}
-        if oda else None,
-        "latitude": country.latitude, "longitude": country.longitude,
+        "oda_status": {
+            "year": oda.year,
+            "category": oda.category,
+            "label": oda.get_category_display(),
+            "is_eligible": oda.is_eligible,
+        }
+        if oda
+        else None,
+        "latitude": country.latitude,
+        "longitude": country.longitude,
     }
 
 
 def _profile_dict(country: Country) -> dict | None:
-    profile = (CountryProfile.objects.filter(country=country).select_related("source__document")
-               .first())
+    profile = CountryProfile.objects.filter(country=country).select_related("source__document").first()
     if profile is None:
         return None
-    return {"summary": profile.summary, "history": profile.history, "context": profile.context,
-            "embassy_service": profile.embassy_service, "source": source_dict(profile.source),
-            "sources": _sources(profile)}
+    return {
+        "summary": profile.summary,
+        "history": profile.history,
+        "context": profile.context,
+        "embassy_service": profile.embassy_service,
+        "source": source_dict(profile.source),
+        "sources": _sources(profile),
+    }
 
 
 def _published_for(published, dimension: str, value: str) -> list[dict]:
-    return [_figure_dict(x) for x in published
-            if x.metric == "active_partnerships" and x.dimension == dimension
-            and x.dimension_value == value]
+    return [
+        _figure_dict(x)
+        for x in published
+        if x.metric == "active_partnerships" and x.dimension == dimension and x.dimension_value == value
+    ]
 
 
 def _area_labels(pairs) -> list[tuple]:
-    names = {a.code: a.display_name for a in AdministrativeArea.objects.filter(
-        code__in=[v for v, _ in pairs])}
+    names = {
+        a.code: a.display_name for a in AdministrativeArea.objects.filter(code__in=[v for v, _ in pairs])
+    }
     return [(v, names.get(v, v), n) for v, n in pairs]
 
 
@@ -165,14 +206,19 @@ def _area_label(code: str) -> str:
 
 def _side_by_side(counted: list[tuple], published, dimension: str, label_of) -> list[dict]:
     """One row per value, counted by the atlas and (if a document gives it) published."""
-    rows = {v: {"value": v, "label": label, "counted": n, "published": None}
-            for v, label, n in counted}
+    rows = {v: {"value": v, "label": label, "counted": n, "published": None} for v, label, n in counted}
     for x in published:
         if x.metric != "active_partnerships" or x.dimension != dimension:
             continue
-        row = rows.setdefault(x.dimension_value, {"value": x.dimension_value,
-                                                  "label": label_of(x.dimension_value),
-                                                  "counted": 0, "published": None})
+        row = rows.setdefault(
+            x.dimension_value,
+            {
+                "value": x.dimension_value,
+                "label": label_of(x.dimension_value),
+                "counted": 0,
+                "published": None,
+            },
+        )
         row["published"] = _number(x.value)
         row["published_source"] = source_dict(x.source)
     return sorted(rows.values(), key=lambda r: (-r["counted"], r["label"]))

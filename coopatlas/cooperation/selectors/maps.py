@@ -47,14 +47,18 @@ def partnerships_geojson(*, country: str | None = None, overview: bool | None = 
 
 def _french_region_area():
     """The région's area of a French authority: its area, or that area's parent (département)."""
-    return Case(When(authority__area__level__gte=2, then=F("authority__area__parent_id")),
-                default=F("authority__area_id"))
+    return Case(
+        When(authority__area__level__gte=2, then=F("authority__area__parent_id")),
+        default=F("authority__area_id"),
+    )
 
 
 def _partnerships_geojson_overview() -> dict:
-    rows = (PartnershipParty.objects.filter(partnership_id__in=_partnerships_base().values("id"))
-            .annotate(region_area=_french_region_area())
-            .values_list("partnership_id", "authority__country_id", "region_area"))
+    rows = (
+        PartnershipParty.objects.filter(partnership_id__in=_partnerships_base().values("id"))
+        .annotate(region_area=_french_region_area())
+        .values_list("partnership_id", "authority__country_id", "region_area")
+    )
     french: dict[int, set] = defaultdict(set)
     foreign: dict[int, set] = defaultdict(set)
     for pid, iso, region_area in rows.iterator(chunk_size=5000):
@@ -68,11 +72,17 @@ def _partnerships_geojson_overview() -> dict:
         for region in regions:
             for iso in foreign.get(pid, ()):
                 pairs[(region, iso)] += 1
-    areas = {a["id"]: a for a in AdministrativeArea.objects.filter(
-        id__in={r for r, _ in pairs}).values("id", "name", "name_fr", "latitude", "longitude")}
-    region_codes = dict(LocalAuthority.objects.filter(
-        country_id="FR", kind="region", area_id__in=areas, is_synthetic=False)
-        .values_list("area_id", "insee_code"))
+    areas = {
+        a["id"]: a
+        for a in AdministrativeArea.objects.filter(id__in={r for r, _ in pairs}).values(
+            "id", "name", "name_fr", "latitude", "longitude"
+        )
+    }
+    region_codes = dict(
+        LocalAuthority.objects.filter(
+            country_id="FR", kind="region", area_id__in=areas, is_synthetic=False
+        ).values_list("area_id", "insee_code")
+    )
     countries = {c.iso2: c for c in Country.objects.filter(iso2__in={i for _, i in pairs})}
     list_url = _url("atlas:partnership_list")
     features, weights_fr, weights_xx = [], defaultdict(int), defaultdict(int)
@@ -85,28 +95,73 @@ def _partnerships_geojson_overview() -> dict:
         params = {"country": iso}
         if region_codes.get(region):
             params["french_region"] = region_codes[region]
-        features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [
-            [_rounded(area["longitude"]), _rounded(area["latitude"])],
-            [_rounded(partner.longitude), _rounded(partner.latitude)]]},
-            "properties": {"t": f"{area['name_fr'] or area['name']} – {partner.name} ({n})",
-                           "u": list_url + "?" + urlencode(params), "w": n}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [
+                        [_rounded(area["longitude"]), _rounded(area["latitude"])],
+                        [_rounded(partner.longitude), _rounded(partner.latitude)],
+                    ],
+                },
+                "properties": {
+                    "t": f"{area['name_fr'] or area['name']} – {partner.name} ({n})",
+                    "u": list_url + "?" + urlencode(params),
+                    "w": n,
+                },
+            }
+        )
     for region, n in weights_fr.items():
         area = areas[region]
         code = region_codes.get(region)
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
-            _rounded(area["longitude"]), _rounded(area["latitude"])]},
-            "properties": {"n": f"{area['name_fr'] or area['name']} ({n})", "k": "fr", "c": "FR",
-                           "u": list_url + ("?" + urlencode({"french_region": code})
-                                            if code else ""), "w": n}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [_rounded(area["longitude"]), _rounded(area["latitude"])],
+                },
+                "properties": {
+                    "n": f"{area['name_fr'] or area['name']} ({n})",
+                    "k": "fr",
+                    "c": "FR",
+                    "u": list_url + ("?" + urlencode({"french_region": code}) if code else ""),
+                    "w": n,
+                },
+            }
+        )
     for iso, n in weights_xx.items():
         partner = countries[iso]
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
-            _rounded(partner.longitude), _rounded(partner.latitude)]},
-            "properties": {"n": f"{partner.name} ({n})", "k": "partner", "c": iso,
-                           "u": _url("atlas:country", "slug", partner.slug), "w": n}})
-    return {"type": "FeatureCollection", "overview": True, "features": features,
-            "keys": {"t": "title", "u": "html_url", "n": "name", "c": "country", "k": "side",
-                     "w": "partnerships"}}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [_rounded(partner.longitude), _rounded(partner.latitude)],
+                },
+                "properties": {
+                    "n": f"{partner.name} ({n})",
+                    "k": "partner",
+                    "c": iso,
+                    "u": _url("atlas:country", "slug", partner.slug),
+                    "w": n,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "overview": True,
+        "features": features,
+        "keys": {
+            "t": "title",
+            "u": "html_url",
+            "n": "name",
+            "c": "country",
+            "k": "side",
+            "w": "partnerships",
+        },
+    }
 
 
 def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
@@ -119,24 +174,33 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
     qs = _partnerships_base()
     if country:
         country_get(iso2=country)
-        qs = qs.filter(id__in=PartnershipParty.objects.filter(
-            authority__country_id=country.upper()).values("partnership_id"))
-    rows = (PartnershipParty.objects.filter(partnership_id__in=qs.values("id"))
-            .values_list("partnership_id", "partnership__title", "partnership__slug",
-                         "partnership__status", "authority_id", "authority__name",
-                         "authority__slug", "authority__country_id",
-                         Coalesce("authority__latitude", "authority__area__latitude",
-                                  "authority__country__latitude"),
-                         Coalesce("authority__longitude", "authority__area__longitude",
-                                  "authority__country__longitude"))
-            .order_by("partnership_id", "authority_id"))
+        qs = qs.filter(
+            id__in=PartnershipParty.objects.filter(authority__country_id=country.upper()).values(
+                "partnership_id"
+            )
+        )
+    rows = (
+        PartnershipParty.objects.filter(partnership_id__in=qs.values("id"))
+        .values_list(
+            "partnership_id",
+            "partnership__title",
+            "partnership__slug",
+            "partnership__status",
+            "authority_id",
+            "authority__name",
+            "authority__slug",
+            "authority__country_id",
+            Coalesce("authority__latitude", "authority__area__latitude", "authority__country__latitude"),
+            Coalesce("authority__longitude", "authority__area__longitude", "authority__country__longitude"),
+        )
+        .order_by("partnership_id", "authority_id")
+    )
     partnerships: dict[int, dict] = {}
     points: dict[int, list] = {}
-    for pid, title, slug, status, aid, name, aslug, iso, lat, lon in rows.iterator(
-            chunk_size=5000):
-        entry = partnerships.setdefault(pid, {"t": title, "u": _url("atlas:partnership", "slug",
-                                                                    slug),
-                                              "s": status, "fr": [], "xx": []})
+    for pid, title, slug, status, aid, name, aslug, iso, lat, lon in rows.iterator(chunk_size=5000):
+        entry = partnerships.setdefault(
+            pid, {"t": title, "u": _url("atlas:partnership", "slug", slug), "s": status, "fr": [], "xx": []}
+        )
         if lat is None or lon is None:
             continue
         point = points.get(aid)
@@ -149,17 +213,45 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
         for fr in entry["fr"]:
             for xx in entry["xx"]:
                 a, b = points[fr], points[xx]
-                features.append({"type": "Feature", "geometry": {
-                    "type": "LineString", "coordinates": [[a[3], a[4]], [b[3], b[4]]]},
-                    "properties": {"t": entry["t"], "u": entry["u"], "s": entry["s"],
-                                   "f": a[0], "p": b[0]}})
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "LineString", "coordinates": [[a[3], a[4]], [b[3], b[4]]]},
+                        "properties": {
+                            "t": entry["t"],
+                            "u": entry["u"],
+                            "s": entry["s"],
+                            "f": a[0],
+                            "p": b[0],
+                        },
+                    }
+                )
     for name, aslug, iso, lon, lat, n in points.values():
-        features.append({"type": "Feature", "geometry": {"type": "Point",
-                                                         "coordinates": [lon, lat]},
-                         "properties": {"n": name, "u": _url("atlas:authority", "slug", aslug),
-                                        "c": iso, "k": "fr" if iso == "FR" else "partner",
-                                        "m": n}})
-    return {"type": "FeatureCollection", "features": features,
-            "keys": {"t": "title", "u": "html_url", "s": "status", "f": "french_authority",
-                     "p": "partner_authority", "n": "name", "c": "country",
-                     "k": "side", "m": "partnerships"}}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "n": name,
+                    "u": _url("atlas:authority", "slug", aslug),
+                    "c": iso,
+                    "k": "fr" if iso == "FR" else "partner",
+                    "m": n,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "keys": {
+            "t": "title",
+            "u": "html_url",
+            "s": "status",
+            "f": "french_authority",
+            "p": "partner_authority",
+            "n": "name",
+            "c": "country",
+            "k": "side",
+            "m": "partnerships",
+        },
+    }

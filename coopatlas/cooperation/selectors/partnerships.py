@@ -65,8 +65,9 @@ def _party_links_prefetch() -> Prefetch:
     french_first = Case(When(authority__country_id="FR", then=Value(0)), default=Value(1))
     return Prefetch(
         "party_links",
-        queryset=PartnershipParty.objects.select_related(
-            "authority__country", "authority__area").order_by(french_first, "authority__name"),
+        queryset=PartnershipParty.objects.select_related("authority__country", "authority__area").order_by(
+            french_first, "authority__name"
+        ),
     )
 
 
@@ -81,8 +82,11 @@ def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:
         parties = PartnershipParty.objects.filter(_authority_word_q(word, "authority"))
-        qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word)
-                       | Q(id__in=parties.values("partnership_id")))
+        qs = qs.filter(
+            Q(slug__contains=slugify(word))
+            | Q(title__icontains=word)
+            | Q(id__in=parties.values("partnership_id"))
+        )
     for cond in _authority_place_qs(f, "authority"):
         qs = qs.filter(id__in=PartnershipParty.objects.filter(cond).values("partnership_id"))
     if f.kind:
@@ -91,11 +95,13 @@ def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
         qs = qs.filter(status=f.status)
     if f.theme:
         through = Partnership.themes.through.objects.filter(
-            theme_id__in=_theme_subtree_ids(f.theme, themes_by_id))
+            theme_id__in=_theme_subtree_ids(f.theme, themes_by_id)
+        )
         qs = qs.filter(id__in=through.values("partnership_id"))
     if f.sdg:
         projects = Project.sdg_goals.through.objects.filter(
-            Project.public_q("project"), sdggoal_id=f.sdg).values("project_id")
+            Project.public_q("project"), sdggoal_id=f.sdg
+        ).values("project_id")
         links = Project.partnerships.through.objects.filter(project_id__in=projects)
         qs = qs.filter(id__in=links.values("partnership_id"))
     return qs.filter(_period_q(f))
@@ -125,8 +131,11 @@ def _partnership_summary(p: Partnership) -> dict:
 
 
 def _partnership_rows(qs: QuerySet) -> QuerySet:
-    return qs.select_related("source__document").prefetch_related(
-        _party_links_prefetch(), "themes").order_by("title", "id")
+    return (
+        qs.select_related("source__document")
+        .prefetch_related(_party_links_prefetch(), "themes")
+        .order_by("title", "id")
+    )
 
 
 def partnership_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
@@ -147,58 +156,84 @@ def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
     parties = PartnershipParty.objects.filter(partnership_id__in=ids)
     return {
         "country": _facet_countries(parties, "authority__country_id", "partnership_id"),
-        "area": _facet_areas(parties, "authority__area", "partnership_id",
-                             "authority__country_id"),
+        "area": _facet_areas(parties, "authority__area", "partnership_id", "authority__country_id"),
         "french_region": _facet_french(parties, "authority", "region", "partnership_id"),
-        "french_departement": _facet_french(parties, "authority", "departement",
-                                            "partnership_id"),
-        "authority_kind": _facet_authority_kinds(parties.filter(authority__country_id="FR"),
-                                                 "authority__kind", "partnership_id"),
+        "french_departement": _facet_french(parties, "authority", "departement", "partnership_id"),
+        "authority_kind": _facet_authority_kinds(
+            parties.filter(authority__country_id="FR"), "authority__kind", "partnership_id"
+        ),
         "kind": _facet_choice(qs, "kind", PartnershipKind),
         "status": _facet_choice(qs, "status", PartnershipStatus),
-        "theme": _facet_themes(Partnership.themes.through.objects.filter(partnership_id__in=ids),
-                               "partnership_id", themes_by_id),
+        "theme": _facet_themes(
+            Partnership.themes.through.objects.filter(partnership_id__in=ids), "partnership_id", themes_by_id
+        ),
     }
 
 
 def partnership_detail(*, slug: str) -> dict:
-    p = (_partnership_rows(_partnerships_base()).prefetch_related(
-        Prefetch("organisations", queryset=Organisation.objects.public()))
-         .filter(slug=slug).first()) if is_lookup_key(slug) else None
+    p = (
+        (
+            _partnership_rows(_partnerships_base())
+            .prefetch_related(Prefetch("organisations", queryset=Organisation.objects.public()))
+            .filter(slug=slug)
+            .first()
+        )
+        if is_lookup_key(slug)
+        else None
+    )
     if p is None:
-        raise NotFound(_("Aucun partenariat publié « %(slug)s » : cherchez-le par nom avec la "
-                         "liste des partenariats (paramètre q).") % {"slug": slug[:100]}, field="slug")
+        raise NotFound(
+            _(
+                "Aucun partenariat publié « %(slug)s » : cherchez-le par nom avec la "
+                "liste des partenariats (paramètre q)."
+            )
+            % {"slug": slug[:100]},
+            field="slug",
+        )
     themes_by_id = _themes_by_id()
     out = _partnership_summary(p)
     out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
-    conventions = (Convention.objects.public().filter(partnership=p)
-                   .select_related("source__document")
-                   .prefetch_related(Prefetch("parties", queryset=LocalAuthority.objects
-                                              .select_related("country", "area")))
-                   .order_by("signed_year", "id"))
+    conventions = (
+        Convention.objects.public()
+        .filter(partnership=p)
+        .select_related("source__document")
+        .prefetch_related(
+            Prefetch("parties", queryset=LocalAuthority.objects.select_related("country", "area"))
+        )
+        .order_by("signed_year", "id")
+    )
     projects = _project_rows(Project.objects.public().filter(partnerships=p))
     out["partner_side"] = partner_side_of(record=p)
-    out.update({
-        "description": p.description,
-        "history": p.history,
-        "start_date": _iso(p.start_date),
-        "end_date": _iso(p.end_date),
-        "organisations": [_organisation_ref(o) for o in p.organisations.all()],
-        "conventions": [_convention_dict(c) for c in sources_for(conventions)],
-        "projects": [_project_summary(x) for x in sources_for(projects[:DETAIL_LIST_LIMIT])],
-        "project_count": len(projects) if len(projects) < DETAIL_LIST_LIMIT else projects.count(),
-    })
+    out.update(
+        {
+            "description": p.description,
+            "history": p.history,
+            "start_date": _iso(p.start_date),
+            "end_date": _iso(p.end_date),
+            "organisations": [_organisation_ref(o) for o in p.organisations.all()],
+            "conventions": [_convention_dict(c) for c in sources_for(conventions)],
+            "projects": [_project_summary(x) for x in sources_for(projects[:DETAIL_LIST_LIMIT])],
+            "project_count": len(projects) if len(projects) < DETAIL_LIST_LIMIT else projects.count(),
+        }
+    )
     return out
 
 
 def _convention_dict(c: Convention) -> dict:
     return {
-        "id": c.pk, "version": c.version,  # for the write API's PATCH /conventions/{id}
-        "title": c.title, "purpose": c.purpose, "signed_on": _iso(c.signed_on),
-        "signed_year": c.signed_year, "starts_on": _iso(c.starts_on), "ends_on": _iso(c.ends_on),
+        "id": c.pk,
+        "version": c.version,  # for the write API's PATCH /conventions/{id}
+        "title": c.title,
+        "purpose": c.purpose,
+        "signed_on": _iso(c.signed_on),
+        "signed_year": c.signed_year,
+        "starts_on": _iso(c.starts_on),
+        "ends_on": _iso(c.ends_on),
         "duration_months": c.duration_months,
-        "estimated_commitment": _money(c.estimated_commitment), "currency": c.currency,
-        "language": c.language, "council_vote_on": _iso(c.council_vote_on),
+        "estimated_commitment": _money(c.estimated_commitment),
+        "currency": c.currency,
+        "language": c.language,
+        "council_vote_on": _iso(c.council_vote_on),
         "legality_control_on": _iso(c.legality_control_on),
         "parties": [authority_ref(a) for a in c.parties.all()],
         "sources": _sources(c),

@@ -40,11 +40,17 @@ _PROGRAMME_STATUS = [("open", "Ouvert aux nouveaux membres"), ("closed", "Fermé
 
 
 def _programme_rows(qs: QuerySet) -> QuerySet:
-    return (qs.select_related("carrier_organisation", "carrier_authority__country",
-                              "carrier_authority__area", "source__document")
-            .prefetch_related("countries", "themes")
-            .annotate(member_count=Count("memberships", distinct=True))
-            .order_by("title", "id"))
+    return (
+        qs.select_related(
+            "carrier_organisation",
+            "carrier_authority__country",
+            "carrier_authority__area",
+            "source__document",
+        )
+        .prefetch_related("countries", "themes")
+        .annotate(member_count=Count("memberships", distinct=True))
+        .order_by("title", "id")
+    )
 
 
 def _programme_summary(p: Programme) -> dict:
@@ -55,15 +61,21 @@ def _programme_summary(p: Programme) -> dict:
     else:
         carrier = None
     return {
-        "slug": p.slug, "title": p.title, "carrier": carrier,
+        "slug": p.slug,
+        "title": p.title,
+        "carrier": carrier,
         "countries": [_country_dict(c) for c in p.countries.all()],
         "themes": [_theme_dict(t) for t in p.themes.all()],
         "budget_per_member": _money(p.budget_per_member),
-        "budget_total": _money(p.budget_total), "currency": p.currency,
-        "start_year": p.start_year, "end_year": p.end_year, "is_open": p.is_open,
+        "budget_total": _money(p.budget_total),
+        "currency": p.currency,
+        "start_year": p.start_year,
+        "end_year": p.end_year,
+        "is_open": p.is_open,
         "status": "open" if p.is_open else "closed",
         "member_count": getattr(p, "member_count", None),
-        "sources": _sources(p), "is_synthetic": p.is_synthetic,
+        "sources": _sources(p),
+        "is_synthetic": p.is_synthetic,
         "html_url": _url("atlas:programme", "slug", p.slug),
         "api_url": _url("api:programme_detail", "slug", p.slug),
     }
@@ -76,11 +88,17 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     for word in filters.words:
         qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word))
     if filters.country:
-        qs = qs.filter(id__in=Programme.countries.through.objects.filter(
-            country_id=filters.country).values("programme_id"))
+        qs = qs.filter(
+            id__in=Programme.countries.through.objects.filter(country_id=filters.country).values(
+                "programme_id"
+            )
+        )
     if filters.theme:
-        qs = qs.filter(id__in=Programme.themes.through.objects.filter(
-            theme_id__in=_theme_subtree_ids(filters.theme, themes_by_id)).values("programme_id"))
+        qs = qs.filter(
+            id__in=Programme.themes.through.objects.filter(
+                theme_id__in=_theme_subtree_ids(filters.theme, themes_by_id)
+            ).values("programme_id")
+        )
     if filters.status:
         qs = qs.filter(is_open=filters.status == "open")
     qs = qs.filter(_period_q(filters))
@@ -90,29 +108,41 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
         ids = qs.values("id")
         status_rows = dict(qs.order_by().values_list("is_open").annotate(n=Count("id")))
         facets = {
-            "status": [{"value": v, "label": label, "count": status_rows[v == "open"]}
-                       for v, label in _PROGRAMME_STATUS if status_rows.get(v == "open")],
-            "country": _facet_countries(Programme.countries.through.objects.filter(
-                programme_id__in=ids), "country_id", "programme_id", exclude_fr=False),
-            "theme": _facet_themes(Programme.themes.through.objects.filter(
-                programme_id__in=ids), "programme_id", themes_by_id),
+            "status": [
+                {"value": v, "label": label, "count": status_rows[v == "open"]}
+                for v, label in _PROGRAMME_STATUS
+                if status_rows.get(v == "open")
+            ],
+            "country": _facet_countries(
+                Programme.countries.through.objects.filter(programme_id__in=ids),
+                "country_id",
+                "programme_id",
+                exclude_fr=False,
+            ),
+            "theme": _facet_themes(
+                Programme.themes.through.objects.filter(programme_id__in=ids), "programme_id", themes_by_id
+            ),
         }
     return _list_result(count, page, [_programme_summary(p) for p in rows], facets, filters)
 
 
 def programme_detail(*, slug: str) -> dict:
-    p = (_programme_rows(Programme.objects.public().filter(slug=slug))
-         .first() if is_lookup_key(slug) else None)
+    p = _programme_rows(Programme.objects.public().filter(slug=slug)).first() if is_lookup_key(slug) else None
     if p is None:
-        raise NotFound(_("Aucun programme publié « %(slug)s » : voyez la liste des programmes.")
-                       % {"slug": slug[:100]}, field="slug")
+        raise NotFound(
+            _("Aucun programme publié « %(slug)s » : voyez la liste des programmes.") % {"slug": slug[:100]},
+            field="slug",
+        )
     out = _programme_summary(p)
-    members = (ProgrammeMembership.objects.filter(programme=p)
-               .select_related("authority__country", "authority__area")
-               .order_by("authority__name"))
-    out.update({
-        "description": p.description,
-        "members": [{**authority_ref(m.authority), "joined_year": m.joined_year}
-                    for m in members],
-    })
+    members = (
+        ProgrammeMembership.objects.filter(programme=p)
+        .select_related("authority__country", "authority__area")
+        .order_by("authority__name")
+    )
+    out.update(
+        {
+            "description": p.description,
+            "members": [{**authority_ref(m.authority), "joined_year": m.joined_year} for m in members],
+        }
+    )
     return out

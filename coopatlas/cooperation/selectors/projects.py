@@ -77,55 +77,81 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:
         people = ProjectParticipant.objects.filter(_authority_word_q(word, "authority"))
-        qs = qs.filter(Q(search_text__contains=word) | Q(slug__contains=slugify(word))
-                       | Q(id__in=people.values("project_id")))
+        qs = qs.filter(
+            Q(search_text__contains=word)
+            | Q(slug__contains=slugify(word))
+            | Q(id__in=people.values("project_id"))
+        )
     countries = Project.countries.through.objects
     areas = Project.areas.through.objects
     if f.country:
-        qs = qs.filter(Q(id__in=countries.filter(country_id=f.country).values("project_id"))
-                       | Q(id__in=ProjectParticipant.objects.filter(
-                           authority__country_id=f.country).values("project_id")))
+        qs = qs.filter(
+            Q(id__in=countries.filter(country_id=f.country).values("project_id"))
+            | Q(
+                id__in=ProjectParticipant.objects.filter(authority__country_id=f.country).values("project_id")
+            )
+        )
     if f.area:
-        in_area = (Q(administrativearea__code=f.area)
-                   | Q(administrativearea__parent__code=f.area)
-                   | Q(administrativearea__parent__parent__code=f.area))
-        by_authority = _authority_place_qs(f.replace(country=None, french_region=None,
-                                                     french_departement=None,
-                                                     authority_kind=None), "authority")[0]
-        qs = qs.filter(Q(id__in=areas.filter(in_area).values("project_id"))
-                       | Q(id__in=ProjectParticipant.objects.filter(by_authority)
-                           .values("project_id")))
+        in_area = (
+            Q(administrativearea__code=f.area)
+            | Q(administrativearea__parent__code=f.area)
+            | Q(administrativearea__parent__parent__code=f.area)
+        )
+        by_authority = _authority_place_qs(
+            f.replace(country=None, french_region=None, french_departement=None, authority_kind=None),
+            "authority",
+        )[0]
+        qs = qs.filter(
+            Q(id__in=areas.filter(in_area).values("project_id"))
+            | Q(id__in=ProjectParticipant.objects.filter(by_authority).values("project_id"))
+        )
     for cond in _authority_place_qs(f.replace(country=None, area=None), "authority"):
         qs = qs.filter(id__in=ProjectParticipant.objects.filter(cond).values("project_id"))
     if f.status:
         qs = qs.filter(status=f.status)
     if f.theme:
-        qs = qs.filter(id__in=ProjectTheme.objects.filter(
-            theme_id__in=_theme_subtree_ids(f.theme, themes_by_id)).values("project_id"))
+        qs = qs.filter(
+            id__in=ProjectTheme.objects.filter(theme_id__in=_theme_subtree_ids(f.theme, themes_by_id)).values(
+                "project_id"
+            )
+        )
     if f.sdg:
-        qs = qs.filter(id__in=Project.sdg_goals.through.objects.filter(sdggoal_id=f.sdg)
-                       .values("project_id"))
+        qs = qs.filter(id__in=Project.sdg_goals.through.objects.filter(sdggoal_id=f.sdg).values("project_id"))
     return qs.filter(_period_q(f))
 
 
 def _project_rows(qs: QuerySet) -> QuerySet:
-    return qs.select_related("source__document").prefetch_related(
-        Prefetch("participants", queryset=ProjectParticipant.objects.select_related(
-            "authority__country", "authority__area").order_by("role", "authority__name")),
-        "countries",
-        Prefetch("theme_links", queryset=ProjectTheme.objects.select_related("theme")
-                 .order_by("-is_main", "priority", "theme__name_fr")),
-        "sdg_goals",
-        Prefetch("partnerships", queryset=Partnership.objects.public().only("id", "slug", "title")),
-    ).order_by("-start_year", "title", "id")
+    return (
+        qs.select_related("source__document")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=ProjectParticipant.objects.select_related(
+                    "authority__country", "authority__area"
+                ).order_by("role", "authority__name"),
+            ),
+            "countries",
+            Prefetch(
+                "theme_links",
+                queryset=ProjectTheme.objects.select_related("theme").order_by(
+                    "-is_main", "priority", "theme__name_fr"
+                ),
+            ),
+            "sdg_goals",
+            Prefetch("partnerships", queryset=Partnership.objects.public().only("id", "slug", "title")),
+        )
+        .order_by("-start_year", "title", "id")
+    )
 
 
 def _project_summary(p: Project) -> dict:
-    participants = [{**authority_ref(x.authority), "role": x.role,
-                     "role_label": _label(ProjectParticipant.Role, x.role)}
-                    for x in p.participants.all()]
-    themes = [{**_theme_dict(t.theme), "is_main": t.is_main, "priority": t.priority}
-              for t in p.theme_links.all()]
+    participants = [
+        {**authority_ref(x.authority), "role": x.role, "role_label": _label(ProjectParticipant.Role, x.role)}
+        for x in p.participants.all()
+    ]
+    themes = [
+        {**_theme_dict(t.theme), "is_main": t.is_main, "priority": t.priority} for t in p.theme_links.all()
+    ]
     return {
         "slug": p.slug,
         "title": p.title,
@@ -141,10 +167,16 @@ def _project_summary(p: Project) -> dict:
         "sdg_goals": sorted(g.number for g in p.sdg_goals.all()),
         "budget": _money(p.budget),
         "currency": p.currency,
-        "partnerships": [{"slug": x.slug, "title": x.title, "label": x.title,
-                          "html_url": _url("atlas:partnership", "slug", x.slug),
-                          "api_url": _url("api:partnership_detail", "slug", x.slug)}
-                         for x in p.partnerships.all()],
+        "partnerships": [
+            {
+                "slug": x.slug,
+                "title": x.title,
+                "label": x.title,
+                "html_url": _url("atlas:partnership", "slug", x.slug),
+                "api_url": _url("api:partnership_detail", "slug", x.slug),
+            }
+            for x in p.partnerships.all()
+        ],
         "sources": _sources(p),
         "is_synthetic": p.is_synthetic,
         "html_url": _url("atlas:project", "slug", p.slug),
@@ -165,74 +197,104 @@ def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
     qs = Project.objects.filter(id__in=ids)
     people = ProjectParticipant.objects.filter(project_id__in=ids)
     return {
-        "country": _facet_countries(Project.countries.through.objects.filter(project_id__in=ids),
-                                    "country_id", "project_id", exclude_fr=False),
-        "area": _facet_areas(Project.areas.through.objects.filter(project_id__in=ids),
-                             "administrativearea", "project_id", None),
+        "country": _facet_countries(
+            Project.countries.through.objects.filter(project_id__in=ids),
+            "country_id",
+            "project_id",
+            exclude_fr=False,
+        ),
+        "area": _facet_areas(
+            Project.areas.through.objects.filter(project_id__in=ids), "administrativearea", "project_id", None
+        ),
         "french_region": _facet_french(people, "authority", "region", "project_id"),
         "french_departement": _facet_french(people, "authority", "departement", "project_id"),
-        "authority_kind": _facet_authority_kinds(people.filter(authority__country_id="FR"),
-                                                 "authority__kind", "project_id"),
+        "authority_kind": _facet_authority_kinds(
+            people.filter(authority__country_id="FR"), "authority__kind", "project_id"
+        ),
         "status": _facet_choice(qs, "status", ProjectStatus),
-        "theme": _facet_themes(ProjectTheme.objects.filter(project_id__in=ids), "project_id",
-                               themes_by_id),
-        "sdg": _facet_sdg(Project.sdg_goals.through.objects.filter(project_id__in=ids),
-                          "project_id"),
+        "theme": _facet_themes(ProjectTheme.objects.filter(project_id__in=ids), "project_id", themes_by_id),
+        "sdg": _facet_sdg(Project.sdg_goals.through.objects.filter(project_id__in=ids), "project_id"),
     }
 
 
 def project_detail(*, slug: str) -> dict:
-    p = (_project_rows(Project.objects.public().filter(slug=slug)).first()
-         if is_lookup_key(slug) else None)
+    p = _project_rows(Project.objects.public().filter(slug=slug)).first() if is_lookup_key(slug) else None
     if p is None:
-        raise NotFound(_("Aucun projet publié « %(slug)s » : cherchez-le avec la liste des "
-                         "projets (paramètre q).") % {"slug": slug[:100]}, field="slug")
+        raise NotFound(
+            _("Aucun projet publié « %(slug)s » : cherchez-le avec la liste des projets (paramètre q).")
+            % {"slug": slug[:100]},
+            field="slug",
+        )
     themes_by_id = _themes_by_id()
     out = _project_summary(p)
-    out["themes"] = [{**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main,
-                      "priority": t.priority} for t in p.theme_links.all()]
+    out["themes"] = [
+        {**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main, "priority": t.priority}
+        for t in p.theme_links.all()
+    ]
     out["main_theme"] = next((t for t in out["themes"] if t["is_main"]), None)
-    funding = list(FundingContribution.objects.public().filter(project=p)
-                   .select_related("funder_authority__country", "funder_authority__area",
-                                   "funder_organisation", "source__document")
-                   .order_by("-amount", "id"))
+    funding = list(
+        FundingContribution.objects.public()
+        .filter(project=p)
+        .select_related(
+            "funder_authority__country", "funder_authority__area", "funder_organisation", "source__document"
+        )
+        .order_by("-amount", "id")
+    )
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in funding:
         totals[line.currency] += line.amount
     out["partner_side"] = partner_side_of(record=p)
-    out.update({
-        "context": p.context,
-        "objective": p.objective,
-        "description": p.description,
-        "start_date": _iso(p.start_date),
-        "end_date": _iso(p.end_date),
-        "operators": [{**_organisation_ref(o.organisation), "role": o.role,
-                       "role_label": _label(ProjectOperator.Role, o.role)}
-                      for o in ProjectOperator.objects.filter(
-                          Organisation.public_q("organisation"), project=p)
-                      .select_related("organisation")],
-        "areas": [_area_dict(a) for a in p.areas.all()],
-        "places": [{"name": x.name, "latitude": x.latitude, "longitude": x.longitude}
-                   for x in p.places.all()],
-        "sectors": [{"code": s.sector_id, "name": s.sector.name, "label":
-                     f"{s.sector_id} {s.sector.name}", "percentage": f"{s.percentage:.2f}"}
-                    for s in ProjectSector.objects.filter(project=p).select_related("sector")],
-        "sdg_targets": [{"code": t.code, "name": t.name, "label": f"{t.code} {t.name}"}
-                        for t in p.sdg_targets.all()],
-        "policy_markers": [{"slug": m.marker.slug, "name": m.marker.name, "label":
-                            f"{m.marker.name} : {m.significance}",
-                            "significance": m.significance,
-                            "significance_label": _label(ProjectPolicyMarker.Significance,
-                                                         m.significance)}
-                           for m in ProjectPolicyMarker.objects.filter(project=p)
-                           .select_related("marker")],
-        "funding": [_funding_dict(x) for x in sources_for(funding)],
-        "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
-        "beneficiaries": p.beneficiaries,
-        "beneficiaries_count": p.beneficiaries_count,
-        "results": p.results,
-        "iati_identifier": p.iati_identifier,
-    })
+    out.update(
+        {
+            "context": p.context,
+            "objective": p.objective,
+            "description": p.description,
+            "start_date": _iso(p.start_date),
+            "end_date": _iso(p.end_date),
+            "operators": [
+                {
+                    **_organisation_ref(o.organisation),
+                    "role": o.role,
+                    "role_label": _label(ProjectOperator.Role, o.role),
+                }
+                for o in ProjectOperator.objects.filter(
+                    Organisation.public_q("organisation"), project=p
+                ).select_related("organisation")
+            ],
+            "areas": [_area_dict(a) for a in p.areas.all()],
+            "places": [
+                {"name": x.name, "latitude": x.latitude, "longitude": x.longitude} for x in p.places.all()
+            ],
+            "sectors": [
+                {
+                    "code": s.sector_id,
+                    "name": s.sector.name,
+                    "label": f"{s.sector_id} {s.sector.name}",
+                    "percentage": f"{s.percentage:.2f}",
+                }
+                for s in ProjectSector.objects.filter(project=p).select_related("sector")
+            ],
+            "sdg_targets": [
+                {"code": t.code, "name": t.name, "label": f"{t.code} {t.name}"} for t in p.sdg_targets.all()
+            ],
+            "policy_markers": [
+                {
+                    "slug": m.marker.slug,
+                    "name": m.marker.name,
+                    "label": f"{m.marker.name} : {m.significance}",
+                    "significance": m.significance,
+                    "significance_label": _label(ProjectPolicyMarker.Significance, m.significance),
+                }
+                for m in ProjectPolicyMarker.objects.filter(project=p).select_related("marker")
+            ],
+            "funding": [_funding_dict(x) for x in sources_for(funding)],
+            "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
+            "beneficiaries": p.beneficiaries,
+            "beneficiaries_count": p.beneficiaries_count,
+            "results": p.results,
+            "iati_identifier": p.iati_identifier,
+        }
+    )
     return out
 
 
@@ -242,11 +304,18 @@ def _funding_dict(x: FundingContribution) -> dict:
     else:
         funder = _organisation_ref(x.funder_organisation)
     return {
-        "id": x.pk, "version": x.version,  # for the write API's PATCH /funding/{id}
-        "funder": funder, "label": f"{funder['name']} : {_money(x.amount)} {x.currency}",
+        "id": x.pk,
+        "version": x.version,  # for the write API's PATCH /funding/{id}
+        "funder": funder,
+        "label": f"{funder['name']} : {_money(x.amount)} {x.currency}",
         "instrument": x.instrument,
         "instrument_label": _label(FundingInstrument, x.instrument),
-        "amount": _money(x.amount), "currency": x.currency, "nature": x.nature,
-        "nature_label": _label(FundingContribution.Nature, x.nature), "year": x.year,
-        "is_annual": x.is_annual, "note": x.note, "sources": _sources(x),
+        "amount": _money(x.amount),
+        "currency": x.currency,
+        "nature": x.nature,
+        "nature_label": _label(FundingContribution.Nature, x.nature),
+        "year": x.year,
+        "is_annual": x.is_annual,
+        "note": x.note,
+        "sources": _sources(x),
     }

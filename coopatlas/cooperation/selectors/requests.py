@@ -37,9 +37,11 @@ from ._sources import _sources, source_dict
 
 
 def _request_rows(qs: QuerySet) -> QuerySet:
-    return (qs.select_related("authority__country", "authority__area", "registered_by",
-                              "source__document")
-            .prefetch_related("themes").order_by("-registered_year", "authority__name", "id"))
+    return (
+        qs.select_related("authority__country", "authority__area", "registered_by", "source__document")
+        .prefetch_related("themes")
+        .order_by("-registered_year", "authority__name", "id")
+    )
 
 
 def _partner_request_summary(r: PartnerRequest) -> dict:
@@ -49,8 +51,9 @@ def _partner_request_summary(r: PartnerRequest) -> dict:
         "title": f"{r.authority.name} ({r.authority.country.name})",
         "authority": authority_ref(r.authority),
         "country": r.authority.country_id,
-        "registered_by": (_organisation_ref(r.registered_by)
-                          if r.registered_by_id and r.registered_by.is_public else None),
+        "registered_by": (
+            _organisation_ref(r.registered_by) if r.registered_by_id and r.registered_by.is_public else None
+        ),
         "description": r.description,
         "wishes": r.wishes,
         "themes": [_theme_dict(t) for t in r.themes.all()],
@@ -71,13 +74,16 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
     check_choice(field="status", value=filters.status, choices=PartnerRequest.Status.choices)
     for word in filters.words:
         qs = qs.filter(_authority_word_q(word, "authority") | Q(description__icontains=word))
-    for cond in _authority_place_qs(filters.replace(french_region=None, french_departement=None),
-                                    "authority"):
+    for cond in _authority_place_qs(
+        filters.replace(french_region=None, french_departement=None), "authority"
+    ):
         qs = qs.filter(cond)
     if filters.theme:
-        qs = qs.filter(id__in=PartnerRequest.themes.through.objects.filter(
-            theme_id__in=_theme_subtree_ids(filters.theme, themes_by_id))
-            .values("partnerrequest_id"))
+        qs = qs.filter(
+            id__in=PartnerRequest.themes.through.objects.filter(
+                theme_id__in=_theme_subtree_ids(filters.theme, themes_by_id)
+            ).values("partnerrequest_id")
+        )
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.year_from:
@@ -92,8 +98,11 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
             "status": _facet_choice(qs, "status", PartnerRequest.Status),
             "country": _facet_countries(qs, "authority__country_id", "id", exclude_fr=False),
             "area": _facet_areas(qs, "authority__area", "id", None),
-            "theme": _facet_themes(PartnerRequest.themes.through.objects.filter(
-                partnerrequest_id__in=ids), "partnerrequest_id", themes_by_id),
+            "theme": _facet_themes(
+                PartnerRequest.themes.through.objects.filter(partnerrequest_id__in=ids),
+                "partnerrequest_id",
+                themes_by_id,
+            ),
         }
     results = [_partner_request_summary(r) for r in rows]
     return _list_result(count, page, results, facets, filters)
@@ -107,26 +116,40 @@ def partner_request_detail(*, pk: int) -> dict:
 
 
 def _contact_rows(qs: QuerySet) -> QuerySet:
-    return (qs.public()
-            .select_related("organisation", "authority__country", "authority__area", "country",
-                            "source__document")
-            .order_by("organisation__name", "role", "id"))
+    return (
+        qs.public()
+        .select_related(
+            "organisation", "authority__country", "authority__area", "country", "source__document"
+        )
+        .order_by("organisation__name", "role", "id")
+    )
 
 
 def _contact_dict(c: Contact) -> dict:
     return {
-        "id": c.pk, "version": c.version,  # for the write API's PATCH /contacts/{id}
-        "name": c.name, "role": c.role, "label": f"{c.name} – {c.role}" if c.name else c.role,
-        "email": c.email, "phone": c.phone,
+        "id": c.pk,
+        "version": c.version,  # for the write API's PATCH /contacts/{id}
+        "name": c.name,
+        "role": c.role,
+        "label": f"{c.name} – {c.role}" if c.name else c.role,
+        "email": c.email,
+        "phone": c.phone,
         "organisation": _organisation_ref(c.organisation) if c.organisation_id else None,
         "authority": authority_ref(c.authority) if c.authority_id else None,
-        "country": c.country_id, "sources": _sources(c),
+        "country": c.country_id,
+        "sources": _sources(c),
     }
 
 
 def _figure_dict(x: PublishedFigure) -> dict:
     return {
-        "metric": x.metric, "label": x.label, "value": _number(x.value), "unit": x.unit,
-        "dimension": x.dimension or None, "dimension_value": x.dimension_value or None,
-        "year": x.year, "as_of": _iso(x.as_of), "source": source_dict(x.source),
+        "metric": x.metric,
+        "label": x.label,
+        "value": _number(x.value),
+        "unit": x.unit,
+        "dimension": x.dimension or None,
+        "dimension_value": x.dimension_value or None,
+        "year": x.year,
+        "as_of": _iso(x.as_of),
+        "source": source_dict(x.source),
     }

@@ -27,9 +27,17 @@ _PRIVATE_ISO2 = [f"Q{c}" for c in "MNOPQRSTUVWXYZ"]
 
 def france() -> geo.Country:
     country, _ = geo.Country.objects.get_or_create(
-        iso2="FR", defaults={"iso3": "FRA", "numeric": "250", "name_fr": "France",
-                             "name_en": "France", "slug": "france",
-                             "latitude": 46.6, "longitude": 2.4})
+        iso2="FR",
+        defaults={
+            "iso3": "FRA",
+            "numeric": "250",
+            "name_fr": "France",
+            "name_en": "France",
+            "slug": "france",
+            "latitude": 46.6,
+            "longitude": 2.4,
+        },
+    )
     return country
 
 
@@ -308,8 +316,7 @@ class ProjectFactory(RecordFactory):
     @factory.post_generation
     def themes(self, create, extracted, **kwargs):
         for i, theme in enumerate(extracted or []):
-            m.ProjectTheme.objects.create(project=self, theme=theme, is_main=i == 0,
-                                          priority=i + 1)
+            m.ProjectTheme.objects.create(project=self, theme=theme, is_main=i == 0, priority=i + 1)
 
     @factory.post_generation
     def countries(self, create, extracted, **kwargs):
@@ -410,44 +417,86 @@ def small_atlas() -> dict:
     qm11 = AreaFactory(country=qm, code="QM-11", name="Cercle fictif", parent=qm1)
     region = RegionFactory(name="Région Zorglubie")
     dept = DepartementFactory(name="Département Zorglubien", parent=region)
-    commune = CommuneFactory(name="Zörglüb-lès-Bains", parent=dept, insee_code="96001",
-                               siren="900000001", latitude=48.123456, longitude=2.987654)
+    commune = CommuneFactory(
+        name="Zörglüb-lès-Bains",
+        parent=dept,
+        insee_code="96001",
+        siren="900000001",
+        latitude=48.123456,
+        longitude=2.987654,
+    )
     geo.AuthorityAlias.objects.create(authority=commune, kind="former_code", value="96999")
     geo.AuthorityAlias.objects.create(authority=commune, kind="alt_name", value="Vieux-Zorglub")
-    cercle = AuthorityFactory(name="Cercle de Quimbé", kind="cercle", country=qm, area=qm11,
-                                latitude=14.4999, longitude=-4.1999)
-    ville = AuthorityFactory(name="Ville de Quenard", country=qn, latitude=None,
-                               longitude=None)
+    cercle = AuthorityFactory(
+        name="Cercle de Quimbé", kind="cercle", country=qm, area=qm11, latitude=14.4999, longitude=-4.1999
+    )
+    ville = AuthorityFactory(name="Ville de Quenard", country=qn, latitude=None, longitude=None)
     src = SourceFactory(document=doc, line_start=27, line_end=28, quote="une citation")
-    p1 = PartnershipFactory(title="Zorglub – Quimbé", slug="zorglub-quimbe", start_year=1984,
-                              parties=[commune, cercle], themes=[leaf], source=src)
-    p2 = PartnershipFactory(title="Département Zorglubien – Quenard", slug="zorglub-quenard",
-                              kind="twinning", status="ended", start_year=1990, end_year=2000,
-                              parties=[dept, ville])
-    p3 = PartnershipFactory(title="Brouillon Zorglub", slug="zorglub-brouillon",
-                              kind="friendship", status="active", start_year=2015,
-                              parties=[region, cercle],
-                              publication_status=m.PublicationStatus.DRAFT)
+    p1 = PartnershipFactory(
+        title="Zorglub – Quimbé",
+        slug="zorglub-quimbe",
+        start_year=1984,
+        parties=[commune, cercle],
+        themes=[leaf],
+        source=src,
+    )
+    p2 = PartnershipFactory(
+        title="Département Zorglubien – Quenard",
+        slug="zorglub-quenard",
+        kind="twinning",
+        status="ended",
+        start_year=1990,
+        end_year=2000,
+        parties=[dept, ville],
+    )
+    p3 = PartnershipFactory(
+        title="Brouillon Zorglub",
+        slug="zorglub-brouillon",
+        kind="friendship",
+        status="active",
+        start_year=2015,
+        parties=[region, cercle],
+        publication_status=m.PublicationStatus.DRAFT,
+    )
     ConventionFactory(partnership=p1, title="Convention Zorglub 1985", signed_year=1985)
-    org = OrganisationFactory(name="Association des Amis de Quimbé", acronym="AAQ",
-                                slug="aaq-test")
-    project = ProjectFactory(title="Puits de Quimbé", slug="puits-quimbe", start_year=2016,
-                               participants=[(commune, "lead"), cercle], countries=[qm],
-                               areas=[qm11], themes=[child], sdgs=[6], partnerships=[p1])
+    org = OrganisationFactory(name="Association des Amis de Quimbé", acronym="AAQ", slug="aaq-test")
+    project = ProjectFactory(
+        title="Puits de Quimbé",
+        slug="puits-quimbe",
+        start_year=2016,
+        participants=[(commune, "lead"), cercle],
+        countries=[qm],
+        areas=[qm11],
+        themes=[child],
+        sdgs=[6],
+        partnerships=[p1],
+    )
     FundingFactory(project=project, funder_organisation=org, amount=Decimal("700000.00"))
-    FundingFactory(project=project, funder_organisation=None, funder_authority=commune,
-                     amount=Decimal("340000.00"), instrument="own_funds")
-    programme = ProgrammeFactory(title="Programme Quimbé", slug="programme-quimbe",
-                                   carrier_organisation=org, members=[commune], countries=[qm],
-                                   themes=[root])
+    FundingFactory(
+        project=project,
+        funder_organisation=None,
+        funder_authority=commune,
+        amount=Decimal("340000.00"),
+        instrument="own_funds",
+    )
+    programme = ProgrammeFactory(
+        title="Programme Quimbé",
+        slug="programme-quimbe",
+        carrier_organisation=org,
+        members=[commune],
+        countries=[qm],
+        themes=[root],
+    )
     request = PartnerRequestFactory(authority=cercle, themes=[root], registered_by=org)
     contact = ContactFactory(country=qm, organisation=org, name="Agent fictif")
     CountryProfileFactory(country=qm, summary="Pays fictif pour les tests.", source=src)
     CountryOdaStatusFactory(country=qm, year=2024, category="ldc")
     fig_src = SourceFactory(document=doc, line_start=40)
     PublishedFigureFactory(country=qm, value=Decimal("3"), source=fig_src)
-    PublishedFigureFactory(country=qm, dimension="french_kind", dimension_value="commune",
-                             value=Decimal("2"), source=fig_src)
-    PublishedFigureFactory(country=qm, dimension="partner_area", dimension_value="QM-1",
-                             value=Decimal("1"), source=fig_src)
+    PublishedFigureFactory(
+        country=qm, dimension="french_kind", dimension_value="commune", value=Decimal("2"), source=fig_src
+    )
+    PublishedFigureFactory(
+        country=qm, dimension="partner_area", dimension_value="QM-1", value=Decimal("1"), source=fig_src
+    )
     return locals()

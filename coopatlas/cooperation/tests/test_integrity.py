@@ -13,8 +13,12 @@ pytestmark = pytest.mark.django_db
 def _lone_partnership():
     authority = LocalAuthority.objects.filter(country_id="FR").first()
     partnership = Partnership.objects.create(
-        title="Synth partenariat isolé", slug="synth-lone", kind="cooperation",
-        source=source_synthetic(), is_synthetic=True)
+        title="Synth partenariat isolé",
+        slug="synth-lone",
+        kind="cooperation",
+        source=source_synthetic(),
+        is_synthetic=True,
+    )
     PartnershipParty.objects.create(partnership=partnership, authority=authority)
     return partnership
 

@@ -37,8 +37,7 @@ def test_live_and_public_differ_by_publication_state_only(world):
     assert not Partnership.objects.public().filter(pk=draft.pk).exists()
     line = FundingContribution.objects.filter(project=world["project"]).first()
     assert FundingContribution.objects.public().filter(pk=line.pk).exists()
-    type(world["project"]).objects.filter(pk=world["project"].pk).update(
-        publication_status="draft")
+    type(world["project"]).objects.filter(pk=world["project"].pk).update(publication_status="draft")
     assert not FundingContribution.objects.public().filter(pk=line.pk).exists()
     assert FundingContribution.objects.live().filter(pk=line.pk).exists()
 

@@ -28,14 +28,16 @@ def _published_p1(world) -> Partnership:
 def test_an_editors_change_to_a_published_record_waits_and_the_public_sees_the_old(world):
     editor, p1 = world["users"]["editor"], _published_p1(world)
     version = p1.version
-    result = editing.partnership_update(actor=editor, partnership=p1, version=version,
-                                        description="Proposée par le rédacteur")
+    result = editing.partnership_update(
+        actor=editor, partnership=p1, version=version, description="Proposée par le rédacteur"
+    )
     assert result.pending_revision.after == {"description": "Proposée par le rédacteur"}
     p1.refresh_from_db()
     assert (p1.description, p1.version) == ("", version)  # unchanged, not even its version
     assert selectors.partnership_detail(slug=p1.slug)["description"] in ("", None)
-    assert not Change.objects.filter(object_id=p1.pk, model="cooperation.partnership",
-                                     action="update").exists()
+    assert not Change.objects.filter(
+        object_id=p1.pk, model="cooperation.partnership", action="update"
+    ).exists()
     # the reviewer's queue shows it; the editor's space shows it as pending
     queue = editor_selectors.review_queue(user=world["users"]["admin"])
     assert any(r.get("revision") and r["record"].pk == p1.pk for r in queue)
@@ -45,8 +47,9 @@ def test_an_editors_change_to_a_published_record_waits_and_the_public_sees_the_o
 
 def test_a_reviewer_applies_it_and_the_history_names_both(world):
     editor, admin, p1 = world["users"]["editor"], world["users"]["admin"], _published_p1(world)
-    editing.partnership_update(actor=editor, partnership=p1, version=p1.version,
-                               description="Proposée", start_year=1985)
+    editing.partnership_update(
+        actor=editor, partnership=p1, version=p1.version, description="Proposée", start_year=1985
+    )
     revision = editing.pending_revision(p1)
     with pytest.raises(editing.PermissionDenied):  # the editor does not validate its own
         editing.revision_apply(actor=editor, revision=revision)
@@ -64,8 +67,7 @@ def test_a_reviewer_applies_it_and_the_history_names_both(world):
 
 def test_a_returned_revision_leaves_the_record_and_says_why(world):
     editor, admin, p1 = world["users"]["editor"], world["users"]["admin"], _published_p1(world)
-    editing.partnership_update(actor=editor, partnership=p1, version=p1.version,
-                               description="À revoir")
+    editing.partnership_update(actor=editor, partnership=p1, version=p1.version, description="À revoir")
     revision = editing.pending_revision(p1)
     with pytest.raises(editing.AppError, match="comment"):
         editing.revision_return(actor=admin, revision=revision, comment=" ")
@@ -77,11 +79,13 @@ def test_a_returned_revision_leaves_the_record_and_says_why(world):
 
 def test_a_revision_made_on_an_old_version_is_a_conflict(world):
     editor, admin, p1 = world["users"]["editor"], world["users"]["admin"], _published_p1(world)
-    editing.partnership_update(actor=editor, partnership=p1, version=p1.version,
-                               description="Sur la version lue")
+    editing.partnership_update(
+        actor=editor, partnership=p1, version=p1.version, description="Sur la version lue"
+    )
     revision = editing.pending_revision(p1)
-    editing.partnership_update(actor=admin, partnership=p1, version=p1.version,
-                               history="Écrit par le ministère entre-temps")
+    editing.partnership_update(
+        actor=admin, partnership=p1, version=p1.version, history="Écrit par le ministère entre-temps"
+    )
     with pytest.raises(Conflict):
         editing.revision_apply(actor=admin, revision=revision)
     p1.refresh_from_db()
@@ -91,36 +95,38 @@ def test_a_revision_made_on_an_old_version_is_a_conflict(world):
 def test_a_stale_proposal_is_a_conflict_and_writes_nothing(world):
     editor, p1 = world["users"]["editor"], _published_p1(world)
     with pytest.raises(Conflict):
-        editing.partnership_update(actor=editor, partnership=p1, version=p1.version + 5,
-                                   description="x")
+        editing.partnership_update(actor=editor, partnership=p1, version=p1.version + 5, description="x")
     assert not Revision.objects.exists()
 
 
 def test_a_newer_proposal_replaces_the_pending_one(world):
     editor, p1 = world["users"]["editor"], _published_p1(world)
-    editing.partnership_update(actor=editor, partnership=p1, version=p1.version,
-                               description="Première")
-    editing.partnership_update(actor=editor, partnership=p1, version=p1.version,
-                               description="Seconde")
+    editing.partnership_update(actor=editor, partnership=p1, version=p1.version, description="Première")
+    editing.partnership_update(actor=editor, partnership=p1, version=p1.version, description="Seconde")
     assert list(Revision.objects.values_list("status", "after")) == [
-        ("superseded", {"description": "Première"}), ("pending", {"description": "Seconde"})]
+        ("superseded", {"description": "Première"}),
+        ("pending", {"description": "Seconde"}),
+    ]
 
 
 def test_minor_fields_apply_at_once(world):
     editor = world["users"]["editor"]
     contact = Contact.objects.filter(authority=world["commune"]).first()
     if contact is None:
-        contact = editing.contact_create(actor=world["users"]["admin"], role="Chargé",
-                                         authority=world["commune"])
+        contact = editing.contact_create(
+            actor=world["users"]["admin"], role="Chargé", authority=world["commune"]
+        )
     Contact.objects.filter(pk=contact.pk).update(publication_status="published")
     contact.refresh_from_db()
     assert editing.minor_fields()["contact"] >= {"email", "phone"}
-    saved = editing.contact_update(actor=editor, contact=contact, version=contact.version,
-                                   email="nouvelle@example.org")
+    saved = editing.contact_update(
+        actor=editor, contact=contact, version=contact.version, email="nouvelle@example.org"
+    )
     assert getattr(saved, "pending_revision", None) is None
     assert Contact.objects.get(pk=contact.pk).email == "nouvelle@example.org"
-    waits = editing.contact_update(actor=editor, contact=saved, version=saved.version,
-                                   email="autre@example.org", role="Nouveau rôle")
+    waits = editing.contact_update(
+        actor=editor, contact=saved, version=saved.version, email="autre@example.org", role="Nouveau rôle"
+    )
     assert waits.pending_revision is not None  # a mix waits as a whole
     assert Contact.objects.get(pk=contact.pk).email == "nouvelle@example.org"
 
@@ -128,8 +134,9 @@ def test_minor_fields_apply_at_once(world):
 def test_the_ministry_and_the_embassy_edit_published_records_at_once(world):
     project = world["project"]
     assert project.publication_status == "published"
-    saved = editing.project_update(actor=world["users"]["embassy"], project=project,
-                                   version=project.version, summary="Par l'ambassade")
+    saved = editing.project_update(
+        actor=world["users"]["embassy"], project=project, version=project.version, summary="Par l'ambassade"
+    )
     assert getattr(saved, "pending_revision", None) is None and saved.summary == "Par l'ambassade"
     assert not Revision.objects.exists()
 
@@ -141,17 +148,29 @@ def test_the_write_api_answers_202_with_the_pending_revision_then_applies_it(cli
     editor = accounts.token_create(user=world["users"]["editor"])[1]
     admin = accounts.token_create(user=world["users"]["admin"])[1]
     url = f"/api/v1/partnerships/{p1.slug}"
-    r = client.patch(url, {"description": "Par l'API", "version": p1.version},
-                     content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {editor}")
+    r = client.patch(
+        url,
+        {"description": "Par l'API", "version": p1.version},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {editor}",
+    )
     assert r.status_code == 202, r.content
     body = r.json()
     assert body["fields"]["description"] == ""
     assert body["pending_revision"]["after"] == {"description": "Par l'API"}
-    r = client.post(f"{url}/revision", {"action": "apply"}, content_type="application/json",
-                    HTTP_AUTHORIZATION=f"Bearer {editor}")
+    r = client.post(
+        f"{url}/revision",
+        {"action": "apply"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {editor}",
+    )
     assert r.status_code == 403
-    r = client.post(f"{url}/revision", {"action": "apply"}, content_type="application/json",
-                    HTTP_AUTHORIZATION=f"Bearer {admin}")
+    r = client.post(
+        f"{url}/revision",
+        {"action": "apply"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {admin}",
+    )
     assert r.status_code == 200, r.content
     assert r.json()["fields"]["description"] == "Par l'API"
     assert r.json()["pending_revision"] is None

@@ -5,7 +5,6 @@ fictional records (private-use country codes QM/QN, région 99, département 96)
 on them, so no assertion depends on what was loaded.
 """
 
-
 import pytest
 from django.urls import reverse
 
@@ -34,16 +33,28 @@ def plist(**params):
 # --- filters -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"page": "-1"}, "page"), ({"page": "0"}, "page"), ({"page": "abc"}, "page"),
-    ({"page_size": "100000"}, "page_size"), ({"page_size": "0"}, "page_size"),
-    ({"country": "XX"}, "country"), ({"country": "Mali"}, "country"),
-    ({"sdg": "99"}, "sdg"), ({"sdg": "six"}, "sdg"), ({"year_from": "abc"}, "year_from"),
-    ({"year_from": "2020", "year_to": "2010"}, "year_from"), ({"q": "x" * 10000}, "q"),
-    ({"theme": "pas-un-theme-zz"}, "theme"), ({"theme": "<script>"}, "theme"),
-    ({"area": "ZZ-99"}, "area"), ({"french_region": "Bretagne"}, "french_region"),
-    ({"french_departement": "999"}, "french_departement"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page": "-1"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"page_size": "100000"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"country": "XX"}, "country"),
+        ({"country": "Mali"}, "country"),
+        ({"sdg": "99"}, "sdg"),
+        ({"sdg": "six"}, "sdg"),
+        ({"year_from": "abc"}, "year_from"),
+        ({"year_from": "2020", "year_to": "2010"}, "year_from"),
+        ({"q": "x" * 10000}, "q"),
+        ({"theme": "pas-un-theme-zz"}, "theme"),
+        ({"theme": "<script>"}, "theme"),
+        ({"area": "ZZ-99"}, "area"),
+        ({"french_region": "Bretagne"}, "french_region"),
+        ({"french_departement": "999"}, "french_departement"),
+    ],
+)
 def test_bad_filter_values_raise_apperror_naming_the_parameter(params, field):
     with pytest.raises(AppError) as err:
         filters_from_params(params)
@@ -52,9 +63,17 @@ def test_bad_filter_values_raise_apperror_naming_the_parameter(params, field):
 
 
 def test_filters_parse_and_normalise(atlas):
-    filters = filters_from_params({"country": "qm", "page": "2", "page_size": "10", "sdg": "6",
-                                   "q": " Zörglüb\x00 ", "unknown": "ignored",
-                                   "theme": atlas["root"].slug})
+    filters = filters_from_params(
+        {
+            "country": "qm",
+            "page": "2",
+            "page_size": "10",
+            "sdg": "6",
+            "q": " Zörglüb\x00 ",
+            "unknown": "ignored",
+            "theme": atlas["root"].slug,
+        }
+    )
     assert filters.country == "QM" and filters.page == 2 and filters.page_size == 10
     assert filters.sdg == 6 and filters.words == ["zorglub"]
     assert filters.as_params()["country"] == "QM"
@@ -92,8 +111,9 @@ def test_published_only_and_summary_shape(atlas):
     assert source["quote"] == "une citation"
 
 
-@pytest.mark.parametrize("q", ["zorglub les bains", "ZORGLÜB", "vieux zorglub", "96001",
-                               "96999", "900000001", "quimbe zorglub"])
+@pytest.mark.parametrize(
+    "q", ["zorglub les bains", "ZORGLÜB", "vieux zorglub", "96001", "96999", "900000001", "quimbe zorglub"]
+)
 def test_q_folds_accents_and_matches_names_aliases_and_codes(atlas, q):
     assert "zorglub-quimbe" in slugs(plist(q=q))
 
@@ -102,21 +122,26 @@ def test_q_words_must_all_match(atlas):
     assert slugs(plist(q="zorglub nowhere-zz")) == []
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"country": "QM"}, ["zorglub-quimbe"]),
-    ({"country": "QN"}, ["zorglub-quenard"]),
-    ({"area": "QM-1"}, ["zorglub-quimbe"]),  # the partner's area is QM-11, child of QM-1
-    ({"area": "QM-11"}, ["zorglub-quimbe"]),
-    ({"french_departement": "96"}, ["zorglub-quenard", "zorglub-quimbe"]),
-    ({"french_region": "99", "kind": "twinning"}, ["zorglub-quenard"]),
-    ({"french_region": "99", "authority_kind": "departement"}, ["zorglub-quenard"]),
-    ({"french_region": "99", "status": "ended"}, ["zorglub-quenard"]),
-    ({"french_region": "99", "sdg": "6"}, ["zorglub-quimbe"]),
-    ({"french_region": "99", "year_from": "2001"}, ["zorglub-quimbe"]),  # no end: running
-    ({"french_region": "99", "year_to": "1985"}, ["zorglub-quimbe"]),
-    ({"french_region": "99", "year_from": "1995", "year_to": "1996"},
-     ["zorglub-quenard", "zorglub-quimbe"]),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"country": "QM"}, ["zorglub-quimbe"]),
+        ({"country": "QN"}, ["zorglub-quenard"]),
+        ({"area": "QM-1"}, ["zorglub-quimbe"]),  # the partner's area is QM-11, child of QM-1
+        ({"area": "QM-11"}, ["zorglub-quimbe"]),
+        ({"french_departement": "96"}, ["zorglub-quenard", "zorglub-quimbe"]),
+        ({"french_region": "99", "kind": "twinning"}, ["zorglub-quenard"]),
+        ({"french_region": "99", "authority_kind": "departement"}, ["zorglub-quenard"]),
+        ({"french_region": "99", "status": "ended"}, ["zorglub-quenard"]),
+        ({"french_region": "99", "sdg": "6"}, ["zorglub-quimbe"]),
+        ({"french_region": "99", "year_from": "2001"}, ["zorglub-quimbe"]),  # no end: running
+        ({"french_region": "99", "year_to": "1985"}, ["zorglub-quimbe"]),
+        (
+            {"french_region": "99", "year_from": "1995", "year_to": "1996"},
+            ["zorglub-quenard", "zorglub-quimbe"],
+        ),
+    ],
+)
 def test_partnership_filters(atlas, params, expected):
     assert slugs(plist(**params)) == expected
 
@@ -136,8 +161,7 @@ def test_partnership_facets_count_the_filtered_set(atlas):
     assert as_map["authority_kind"] == {"commune": 1, "departement": 1}
     assert as_map["kind"] == {"cooperation": 1, "twinning": 1}
     assert as_map["status"] == {"active": 1, "ended": 1}
-    assert as_map["theme"] == {atlas["root"].slug: 1, atlas["child"].slug: 1,
-                               atlas["leaf"].slug: 1}
+    assert as_map["theme"] == {atlas["root"].slug: 1, atlas["child"].slug: 1, atlas["leaf"].slug: 1}
     country = next(v for v in facets["country"] if v["value"] == "QM")
     assert country["label"] == "Pays fictif QM"
     region = facets["french_region"][0]
@@ -157,9 +181,11 @@ def test_query_count_does_not_grow_with_page_size(atlas, django_assert_max_num_q
     qo = f.CountryFactory(iso2="QO")
     theme = atlas["leaf"]
     for i in range(30):
-        f.PartnershipFactory(parties=[f.CommuneFactory(parent=atlas["dept"]),
-                                      f.AuthorityFactory(country=qo)], themes=[theme],
-                             title=f"Lot {i}")
+        f.PartnershipFactory(
+            parties=[f.CommuneFactory(parent=atlas["dept"]), f.AuthorityFactory(country=qo)],
+            themes=[theme],
+            title=f"Lot {i}",
+        )
     filters = {"country": "QO", "theme": theme.slug}
     counts = []
     for size in ("2", "30"):
@@ -183,7 +209,10 @@ def test_partnership_detail(atlas):
     assert d["conventions"][0]["estimated_commitment"] == "15000.00"
     assert d["projects"][0]["slug"] == "puits-quimbe" and d["project_count"] == 1
     assert [t["slug"] for t in d["themes"][0]["path"]] == [
-        atlas["root"].slug, atlas["child"].slug, atlas["leaf"].slug]
+        atlas["root"].slug,
+        atlas["child"].slug,
+        atlas["leaf"].slug,
+    ]
     assert d["sources"][0]["document"]["title"] == "Document fictif"
     with pytest.raises(NotFound):
         s.partnership_detail(slug="zorglub-brouillon")  # a draft is not public
@@ -198,8 +227,14 @@ def test_project_list_and_detail(atlas):
     facets = {n: {v["value"]: v["count"] for v in vals} for n, vals in result["facets"].items()}
     assert facets["sdg"] == {6: 1} and facets["area"] == {"QM-1": 1}
     assert facets["french_region"] == {"99": 1} and facets["status"] == {"ongoing": 1}
-    for params in ({"area": "QM-1"}, {"french_departement": "96"}, {"sdg": "6"},
-                   {"q": "puits quimbe"}, {"q": "zorglub"}, {"theme": atlas["root"].slug}):
+    for params in (
+        {"area": "QM-1"},
+        {"french_departement": "96"},
+        {"sdg": "6"},
+        {"q": "puits quimbe"},
+        {"q": "zorglub"},
+        {"theme": atlas["root"].slug},
+    ):
         assert "puits-quimbe" in slugs(s.project_list(filters=filters_from_params(params)))
     d = s.project_detail(slug="puits-quimbe")
     assert d["participants"][0]["role"] == "lead" and d["budget"] == "100000.00"
@@ -242,8 +277,7 @@ def test_organisation_programme_and_request_lists(atlas):
     assert progs["results"][0]["member_count"] == 1
     assert progs["results"][0]["budget_per_member"] == "15000.00"
     assert s.programme_detail(slug="programme-quimbe")["members"][0]["insee_code"] == "96001"
-    reqs = s.partner_request_list(filters=filters_from_params({"country": "QM",
-                                                               "theme": atlas["root"].slug}))
+    reqs = s.partner_request_list(filters=filters_from_params({"country": "QM", "theme": atlas["root"].slug}))
     assert [r["id"] for r in reqs["results"]] == [atlas["request"].id]
     assert reqs["facets"]["status"] == [{"value": "open", "label": "Ouverte", "count": 1}]
     assert s.partner_request_detail(pk=atlas["request"].id)["authority"]["country"] == "QM"
@@ -271,8 +305,7 @@ def test_country_summary_puts_published_beside_counted(atlas):
     assert d["programmes"][0]["slug"] == "programme-quimbe"
     assert d["partner_requests"][0]["authority"]["name"] == "Cercle de Quimbé"
     assert d["contacts"][0]["email"].endswith("@example.org")
-    assert {t["value"] for t in d["themes"]} == {atlas["root"].slug, atlas["child"].slug,
-                                                 atlas["leaf"].slug}
+    assert {t["value"] for t in d["themes"]} == {atlas["root"].slug, atlas["child"].slug, atlas["leaf"].slug}
     assert len(d["published_figures"]) == 3
     with pytest.raises(NotFound):
         s.country_summary(iso2="XX")
@@ -284,9 +317,13 @@ def test_partnerships_geojson_is_small_and_rounded(atlas):
     points = [x for x in data["features"] if x["geometry"]["type"] == "Point"]
     assert len(lines) == 1
     assert lines[0]["geometry"]["coordinates"] == [[2.9877, 48.1235], [-4.1999, 14.4999]]
-    assert lines[0]["properties"] == {"t": "Zorglub – Quimbé", "u": "/partenariats/zorglub-quimbe/",
-                                      "s": "active", "f": "Zörglüb-lès-Bains",
-                                      "p": "Cercle de Quimbé"}
+    assert lines[0]["properties"] == {
+        "t": "Zorglub – Quimbé",
+        "u": "/partenariats/zorglub-quimbe/",
+        "s": "active",
+        "f": "Zörglüb-lès-Bains",
+        "p": "Cercle de Quimbé",
+    }
     assert {p["properties"]["n"] for p in points} == {"Zörglüb-lès-Bains", "Cercle de Quimbé"}
     # Ville de Quenard has no coordinates: it falls back on its country's centroid.
     qn = s.partnerships_geojson(country="QN")

@@ -39,8 +39,7 @@ def test_running_again_replaces_instead_of_adding():
 
 def test_each_partnership_joins_a_french_and_a_foreign_authority():
     synth_generate(scale="small", size=SMALL, log=_quiet)
-    for partnership in Partnership.objects.filter(is_synthetic=True).prefetch_related(
-            "parties")[:100]:
+    for partnership in Partnership.objects.filter(is_synthetic=True).prefetch_related("parties")[:100]:
         countries = sorted(a.country_id == "FR" for a in partnership.parties.all())
         assert countries == [False, True]
 
@@ -48,8 +47,10 @@ def test_each_partnership_joins_a_french_and_a_foreign_authority():
 def test_skewed_like_real_data_a_few_countries_hold_most():
     synth_generate(scale="small", size=SMALL, log=_quiet)
     per_country = Counter(
-        LocalAuthority.objects.filter(is_synthetic=True).exclude(country_id="FR")
-        .values_list("country_id", flat=True))
+        LocalAuthority.objects.filter(is_synthetic=True)
+        .exclude(country_id="FR")
+        .values_list("country_id", flat=True)
+    )
     top3 = sum(n for _, n in per_country.most_common(3))
     assert top3 > 0.3 * sum(per_country.values())
 

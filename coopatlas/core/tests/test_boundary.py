@@ -21,8 +21,12 @@ def test_status_and_exit_code_come_from_the_error():
 @pytest.mark.django_db
 def test_api_body_over_the_limit_answers_413_json(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    r = client.post("/api/v1/partnerships", json.dumps({"title": "x" * 2000}),
-                    content_type="application/json", HTTP_AUTHORIZATION="Bearer nope")
+    r = client.post(
+        "/api/v1/partnerships",
+        json.dumps({"title": "x" * 2000}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer nope",
+    )
     assert r.status_code == 413 and r["Content-Type"].startswith("application/json")
     assert "Mo" in r.json()["detail"] and r.json()["errors"] == {"body": [r.json()["detail"]]}
 
@@ -30,8 +34,11 @@ def test_api_body_over_the_limit_answers_413_json(client, settings):
 @pytest.mark.django_db
 def test_html_form_over_the_limit_answers_413_page(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    r = client.post(reverse("accounts:signin"), urlencode({"email": "a" * 3000}),
-                    content_type="application/x-www-form-urlencoded")
+    r = client.post(
+        reverse("accounts:signin"),
+        urlencode({"email": "a" * 3000}),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert r.status_code == 413 and r["Content-Type"].startswith("text/html")
     assert "Envoi trop volumineux" in r.content.decode()
 
@@ -60,9 +67,12 @@ def test_nul_in_a_json_body_is_422_naming_the_field_and_writes_nothing(client):
     from coopatlas.core.models import Source
 
     before = Source.objects.count()
-    r = client.post("/api/v1/partnerships", json.dumps({"kind": "twinning",
-                                                        "parties": ["a"], "title": "A\u0000B"}),
-                    content_type="application/json", HTTP_AUTHORIZATION="Bearer nope")
+    r = client.post(
+        "/api/v1/partnerships",
+        json.dumps({"kind": "twinning", "parties": ["a"], "title": "A\u0000B"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer nope",
+    )
     assert r.status_code == 422 and "title" in r.json()["errors"], r.content
     assert Source.objects.count() == before
 
@@ -97,20 +107,37 @@ def test_bad_page_parameter_answers_422_from_the_one_boundary(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path, body, field", [
-    ("/api/v1/partnerships", {"slug": "x-y", "title": "T", "kind": "twinning", "parties": None,
-                              "organisations": None, "source_url": "https://example.org"},
-     None),
-    ("/api/v1/partner-requests", {"authority": None, "title": "T",
-                                  "source_url": "https://example.org"}, "authority")])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        (
+            "/api/v1/partnerships",
+            {
+                "slug": "x-y",
+                "title": "T",
+                "kind": "twinning",
+                "parties": None,
+                "organisations": None,
+                "source_url": "https://example.org",
+            },
+            None,
+        ),
+        (
+            "/api/v1/partner-requests",
+            {"authority": None, "title": "T", "source_url": "https://example.org"},
+            "authority",
+        ),
+    ],
+)
 def test_explicit_nulls_found_by_the_fuzz_test_are_422(client, path, body, field):
     """Regressions of the schemathesis run: a JSON null for a list or a required key was a 500."""
     from coopatlas.accounts import services as accounts
 
     user = accounts.user_add(email="nulls@example.org", role="admin")[0]
     token = accounts.token_create(user=user)[1]
-    r = client.post(path, json.dumps(body), content_type="application/json",
-                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    r = client.post(
+        path, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert r.status_code in (400, 422), r.content
     if field:
         assert field in r.json()["errors"], r.content

@@ -5,18 +5,31 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-LISTEN = ("document.addEventListener('securitypolicyviolation', e => console.error("
-          "'CSP violation', e.violatedDirective, e.sourceFile, e.lineNumber))")
-PAGES = ["/", "/partenariats/", "/projets/", "/collectivites/", "/pays/", "/programmes/",
-         "/compte/connexion/", "/compte/mot-de-passe/", "/api/v1/docs"]
+LISTEN = (
+    "document.addEventListener('securitypolicyviolation', e => console.error("
+    "'CSP violation', e.violatedDirective, e.sourceFile, e.lineNumber))"
+)
+PAGES = [
+    "/",
+    "/partenariats/",
+    "/projets/",
+    "/collectivites/",
+    "/pays/",
+    "/programmes/",
+    "/compte/connexion/",
+    "/compte/mot-de-passe/",
+    "/api/v1/docs",
+]
 
 
 def test_pages_run_without_csp_violation(coopatlas_site, chromium):
     server = coopatlas_site.base
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and "CSP violation" in m.text
-            and errors.append(f"{page.url}: {m.text}"))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and "CSP violation" in m.text and errors.append(f"{page.url}: {m.text}"),
+    )
     page.add_init_script(LISTEN)
     for url in PAGES:
         response = page.goto(server + url)

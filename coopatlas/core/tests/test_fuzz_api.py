@@ -43,14 +43,12 @@ schema = _schema()
 
 
 @schema.include(method="GET").exclude(path_regex=HEAVY).parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_read_answers_5xx(case, db):
     case.call_and_validate(checks=[not_a_server_error])
 
 
 @schema.exclude(method="GET").parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_write_answers_5xx_signed_in(case, bearer):
     case.call_and_validate(headers=bearer, checks=[not_a_server_error])

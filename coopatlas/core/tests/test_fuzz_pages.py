@@ -14,12 +14,60 @@ from hypothesis import strategies as st
 
 MAX_EXAMPLES = int(os.environ.get("HYPOTHESIS_PAGES_MAX_EXAMPLES", "30"))
 # Every query parameter a page reads (atlas filters, declarations, editor, pickers)…
-PARAMS = ["q", "page", "page_size", "year", "year_from", "year_to", "sdg", "country", "area",
-          "region", "departement", "theme", "kind", "status", "sort", "format", "version",
-          "line", "to_version", "authority", "next", "lang", "type", "sector", "fmt"]
-HOSTILE = ["²", "⑨", "١٢", "１２", "9" * 40, "1e1000", "NaN", "-1", "0", "", " ", "x" * 10_000,
-           "a\x00b", "%00", "<script>", "../../etc/passwd", "json", "csv", "xlsx", "crs",
-           "geojson", "\u00a0", "2023", "ML", "FR-35"]
+PARAMS = [
+    "q",
+    "page",
+    "page_size",
+    "year",
+    "year_from",
+    "year_to",
+    "sdg",
+    "country",
+    "area",
+    "region",
+    "departement",
+    "theme",
+    "kind",
+    "status",
+    "sort",
+    "format",
+    "version",
+    "line",
+    "to_version",
+    "authority",
+    "next",
+    "lang",
+    "type",
+    "sector",
+    "fmt",
+]
+HOSTILE = [
+    "²",
+    "⑨",
+    "١٢",
+    "１２",
+    "9" * 40,
+    "1e1000",
+    "NaN",
+    "-1",
+    "0",
+    "",
+    " ",
+    "x" * 10_000,
+    "a\x00b",
+    "%00",
+    "<script>",
+    "../../etc/passwd",
+    "json",
+    "csv",
+    "xlsx",
+    "crs",
+    "geojson",
+    "\u00a0",
+    "2023",
+    "ML",
+    "FR-35",
+]
 SKIP = ("admin:", "api:", "set_language", "accounts:signout")  # the API has its own fuzz
 
 
@@ -33,8 +81,7 @@ def _walk(patterns, prefix="", namespace=""):
 
 
 def _routes() -> list[tuple[str, str]]:
-    return [(name, route) for name, route in _walk(get_resolver().url_patterns)
-            if not name.startswith(SKIP)]
+    return [(name, route) for name, route in _walk(get_resolver().url_patterns) if not name.startswith(SKIP)]
 
 
 def _samples() -> dict[str, str]:
@@ -45,9 +92,15 @@ def _samples() -> dict[str, str]:
     def first(model):
         return model.objects.values_list("slug", flat=True).order_by("pk").first() or "x"
 
-    return {"partnership": first(Partnership), "project": first(Project),
-            "authority": first(LocalAuthority), "organisation": first(Organisation),
-            "programme": first(Programme), "country": "mali", "declarations": first(LocalAuthority)}
+    return {
+        "partnership": first(Partnership),
+        "project": first(Project),
+        "authority": first(LocalAuthority),
+        "organisation": first(Organisation),
+        "programme": first(Programme),
+        "country": "mali",
+        "declarations": first(LocalAuthority),
+    }
 
 
 def _fill(name: str, route: str, samples: dict, huge: bool = False) -> str:
@@ -83,8 +136,7 @@ def admin_client(client, db):
 
 def _assert_no_5xx(client, path: str, params: dict) -> None:
     response = client.get(path + ("?" + urlencode(params) if params else ""))
-    assert response.status_code < 500, (path, {k: v[:40] for k, v in params.items()},
-                                        response.status_code)
+    assert response.status_code < 500, (path, {k: v[:40] for k, v in params.items()}, response.status_code)
 
 
 def _every_route(client):
@@ -105,14 +157,16 @@ def test_every_route_with_hostile_parameters_signed_in(admin_client):
 
 
 ROUTE_INDEX = st.integers(min_value=0, max_value=10_000)
-QUERY = st.dictionaries(st.sampled_from(PARAMS) | st.text(max_size=8),
-                        st.sampled_from(HOSTILE) | st.text(max_size=30)
-                        | st.integers(min_value=-(10**30), max_value=10**30).map(str),
-                        max_size=5)
+QUERY = st.dictionaries(
+    st.sampled_from(PARAMS) | st.text(max_size=8),
+    st.sampled_from(HOSTILE)
+    | st.text(max_size=30)
+    | st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    max_size=5,
+)
 
 
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(index=ROUTE_INDEX, params=QUERY, huge=st.booleans())
 def test_generated_parameters_never_give_5xx_anonymous(client, db, index, params, huge):
     routes = _routes()
@@ -120,8 +174,7 @@ def test_generated_parameters_never_give_5xx_anonymous(client, db, index, params
     _assert_no_5xx(client, _fill(name, route, _samples(), huge=huge), params)
 
 
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(index=ROUTE_INDEX, params=QUERY, huge=st.booleans())
 def test_generated_parameters_never_give_5xx_signed_in(admin_client, index, params, huge):
     routes = _routes()

@@ -24,8 +24,11 @@ def _module_name(path: Path) -> str:
 
 
 def _modules() -> dict[str, Path]:
-    return {_module_name(p): p for p in ROOT.rglob("*.py")
-            if "tests" not in p.parts and "migrations" not in p.parts}
+    return {
+        _module_name(p): p
+        for p in ROOT.rglob("*.py")
+        if "tests" not in p.parts and "migrations" not in p.parts
+    }
 
 
 def _imports(name: str, path: Path, modules) -> tuple[set[str], set[str]]:
@@ -40,7 +43,7 @@ def _imports(name: str, path: Path, modules) -> tuple[set[str], set[str]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([base] if base else []))
             targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
         else:

@@ -24,17 +24,45 @@ EXEMPT_MARK = "i18n: not user-facing"
 
 # Only the names makemessages (xgettext) extracts: another alias would be marked here but never
 # reach the .po files.
-GETTEXT = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy",
-           "npgettext", "npgettext_lazy", "gettext_noop"}
+GETTEXT = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+    "gettext_noop",
+}
 # Call name -> index of the positional argument that carries the message (and its keyword).
 MESSAGE_CALLS = {
-    "AppError": 0, "NotFound": 0, "Conflict": 0, "PermissionDenied": 0, "SignInLocked": 0,
-    "ValidationError": 0, "CommandError": 0, "ImproperlyConfigured": None,  # settings: English is fine
-    "HttpError": 1, "add_error": 1,
-    "error": 1, "warning": 1, "info": 1, "success": 1, "add_message": 2,  # django.contrib.messages
+    "AppError": 0,
+    "NotFound": 0,
+    "Conflict": 0,
+    "PermissionDenied": 0,
+    "SignInLocked": 0,
+    "ValidationError": 0,
+    "CommandError": 0,
+    "ImproperlyConfigured": None,  # settings: English is fine
+    "HttpError": 1,
+    "add_error": 1,
+    "error": 1,
+    "warning": 1,
+    "info": 1,
+    "success": 1,
+    "add_message": 2,  # django.contrib.messages
     # the project's own helpers that carry a message to a person
-    "RecordError": 1, "_fail": 2, "data_error": 1, "_finding": 2, "_warning": 3, "_say": 1,
-    "_denied": 0, "bad": 1, "warn": 0,
+    "RecordError": 1,
+    "_fail": 2,
+    "data_error": 1,
+    "_finding": 2,
+    "_warning": 3,
+    "_say": 1,
+    "_denied": 0,
+    "bad": 1,
+    "warn": 0,
 }
 MESSAGE_MODULES = {"messages"}  # messages.error(request, "…")
 
@@ -82,8 +110,11 @@ def _message_arg(call: ast.Call) -> ast.expr | None:
         return None
     if name in ("error", "warning", "info", "success", "add_message"):
         # only django.contrib.messages: messages.error(request, …), not logger.error(…)
-        if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
-                and call.func.value.id in MESSAGE_MODULES):
+        if not (
+            isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in MESSAGE_MODULES
+        ):
             return None
     for kw in call.keywords:
         if kw.arg in ("message", "msg"):
@@ -105,8 +136,12 @@ def _output_arg(call: ast.Call) -> ast.expr | None:
     func = call.func
     stream = func.value if isinstance(func, ast.Attribute) else None
     name = stream.attr if isinstance(stream, ast.Attribute) else getattr(stream, "id", None)
-    if isinstance(func, ast.Attribute) and func.attr == "write" and name in ("stdout", "stderr") \
-            and call.args:
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr == "write"
+        and name in ("stdout", "stderr")
+        and call.args
+    ):
         arg = call.args[0]
         # self.style.SUCCESS("…") wraps the message
         if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.args:
@@ -145,7 +180,7 @@ def unmarked_messages(paths=None, root: Path = ROOT) -> list[str]:
                 arg = _output_arg(node) or _hint_arg(node)
             if arg is None or not _bare(arg):
                 continue
-            span = lines[node.lineno - 1: (node.end_lineno or node.lineno)]
+            span = lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
             if any(EXEMPT_MARK in line for line in span):
                 continue
             offenders.append(f"{path.relative_to(root)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
@@ -157,14 +192,26 @@ def test_every_user_facing_message_is_marked_for_translation():
     assert not offenders, (
         f"{len(offenders)} message(s) shown to people are not wrapped in gettext (French source text; "
         f"add the English in coopatlas/locale/en with `make messages`), or mark the line "
-        f"`# {EXEMPT_MARK} (why)`:\n" + "\n".join(offenders))
+        f"`# {EXEMPT_MARK} (why)`:\n" + "\n".join(offenders)
+    )
 
 
 def _binds_underscore(function: ast.AST) -> bool:
     """Whether `function` assigns `_` in its own scope (`x, _ = …`, `for _ in …`)."""
     for child in ast.iter_child_nodes(function):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
-                              ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        if isinstance(
+            child,
+            (
+                ast.FunctionDef,
+                ast.AsyncFunctionDef,
+                ast.Lambda,
+                ast.ClassDef,
+                ast.ListComp,
+                ast.SetComp,
+                ast.DictComp,
+                ast.GeneratorExp,
+            ),
+        ):
             continue
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store) and child.id == "_":
             return True
@@ -180,8 +227,10 @@ def test_no_function_hides_gettext_behind_a_throwaway_underscore():
     for path in _sources():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _binds_underscore(node):
-                if any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "_"
-                       for c in ast.walk(node)):
+                if any(
+                    isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "_"
+                    for c in ast.walk(node)
+                ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert not offenders, "rename the throwaway `_` (e.g. `_unused`):\n" + "\n".join(offenders)
 
@@ -190,29 +239,31 @@ def test_the_scanner_finds_each_kind_of_bare_message(tmp_path):
     """The scanner itself: each form of unmarked message is found, each marked one is not."""
     sample = tmp_path / "sample.py"
     sample.write_text(
-        "raise AppError('Montant invalide', field='amount')\n"                    # 1 bare
-        "raise AppError(_('Montant invalide'), field='amount')\n"                 # 2 ok
-        "raise ValidationError(f'Ligne {n} invalide')\n"                          # 3 bare
-        "raise CommandError('Fichier %s introuvable' % path)\n"                   # 4 bare
-        "messages.error(request, 'Refusé.')\n"                                    # 5 bare
-        "messages.success(request, _('Enregistré.'))\n"                           # 6 ok
-        "form.add_error('email', 'Adresse inconnue')\n"                           # 7 bare
-        "logger.error('not a person-facing message')\n"                           # 8 ok
-        "raise NotFound(_('Projet %(id)s introuvable') % {'id': 1})\n"            # 9 ok
-        "self.stdout.write(self.style.SUCCESS(f'Loaded {n} records'))\n"          # 10 bare
-        "raise HttpError(413, 'Too large')\n"                                     # 11 bare
+        "raise AppError('Montant invalide', field='amount')\n"  # 1 bare
+        "raise AppError(_('Montant invalide'), field='amount')\n"  # 2 ok
+        "raise ValidationError(f'Ligne {n} invalide')\n"  # 3 bare
+        "raise CommandError('Fichier %s introuvable' % path)\n"  # 4 bare
+        "messages.error(request, 'Refusé.')\n"  # 5 bare
+        "messages.success(request, _('Enregistré.'))\n"  # 6 ok
+        "form.add_error('email', 'Adresse inconnue')\n"  # 7 bare
+        "logger.error('not a person-facing message')\n"  # 8 ok
+        "raise NotFound(_('Projet %(id)s introuvable') % {'id': 1})\n"  # 9 ok
+        "self.stdout.write(self.style.SUCCESS(f'Loaded {n} records'))\n"  # 10 bare
+        "raise HttpError(413, 'Too large')\n"  # 11 bare
         "raise AppError('internal', field='x')  # i18n: not user-facing (log)\n"  # 12 exempt
-        "raise PermissionDenied(message='Réservé.'.format())\n"                  # 13 bare
-        "body = {'detail': detail or 'Paramètres invalides.', 'errors': {}}\n"    # 14 bare
-        "body = {'detail': _('Jeton manquant.'), 'errors': {}}\n"                # 15 ok
-        "messages.success(request, {'submit': 'Soumise.'}[action])\n"            # 16 bare
-        "one(Country, 'iso2', code, hint='donnez le code ISO du pays')\n",       # 17 bare
-        encoding="utf-8")
+        "raise PermissionDenied(message='Réservé.'.format())\n"  # 13 bare
+        "body = {'detail': detail or 'Paramètres invalides.', 'errors': {}}\n"  # 14 bare
+        "body = {'detail': _('Jeton manquant.'), 'errors': {}}\n"  # 15 ok
+        "messages.success(request, {'submit': 'Soumise.'}[action])\n"  # 16 bare
+        "one(Country, 'iso2', code, hint='donnez le code ISO du pays')\n",  # 17 bare
+        encoding="utf-8",
+    )
     found = [int(entry.split(":")[1]) for entry in unmarked_messages([sample], root=tmp_path)]
     assert found == [1, 3, 4, 5, 7, 10, 11, 13, 14, 16, 17]
 
 
 # --- the catalogues -------------------------------------------------------------------------
+
 
 def _entries(po: Path) -> list[dict]:
     """The entries of a .po file (header excluded): msgctxt, msgid, msgid_plural, the
@@ -267,16 +318,20 @@ def test_every_msgid_has_a_translation_and_none_is_fuzzy(language):
     assert len(entries) > 300, "the catalogue looks truncated"
     empty = [e["msgid"] for e in entries if not _translated(e)]
     fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
-    assert not empty, (f"{len(empty)} msgid without {language} msgstr: write them in "
-                       f"coopatlas/locale/{language}/LC_MESSAGES/django.po, then `make messages`:\n"
-                       + "\n".join(empty[:40]))
-    assert not fuzzy, (f"{len(fuzzy)} fuzzy entries in {language} (Django ignores them): check "
-                       "the msgstr and remove the flag:\n" + "\n".join(fuzzy[:40]))
+    assert not empty, (
+        f"{len(empty)} msgid without {language} msgstr: write them in "
+        f"coopatlas/locale/{language}/LC_MESSAGES/django.po, then `make messages`:\n" + "\n".join(empty[:40])
+    )
+    assert not fuzzy, (
+        f"{len(fuzzy)} fuzzy entries in {language} (Django ignores them): check "
+        "the msgstr and remove the flag:\n" + "\n".join(fuzzy[:40])
+    )
 
 
 def test_english_catalogue_covers_the_french_one():
     def keys(language):
         return {(e["msgctxt"], e["msgid"]) for e in _entries(LOCALE / language / "LC_MESSAGES" / "django.po")}
+
     assert keys("fr") == keys("en"), sorted(keys("fr") ^ keys("en"))[:40]
 
 
@@ -291,14 +346,22 @@ def test_compiled_catalogue_matches_its_source(language):
     missing = []
     for e in _entries(folder / "django.po"):
         if e["msgid_plural"]:
-            got = [catalogue.npgettext(e["msgctxt"], e["msgid"], e["msgid_plural"], n) if e["msgctxt"]
-                   else catalogue.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
+            got = [
+                catalogue.npgettext(e["msgctxt"], e["msgid"], e["msgid_plural"], n)
+                if e["msgctxt"]
+                else catalogue.ngettext(e["msgid"], e["msgid_plural"], n)
+                for n in (1, 2)
+            ]
             expected = e["msgstr"][:2]
         else:
-            got = (catalogue.pgettext(e["msgctxt"], e["msgid"]) if e["msgctxt"]
-                   else catalogue.gettext(e["msgid"]))
+            got = (
+                catalogue.pgettext(e["msgctxt"], e["msgid"])
+                if e["msgctxt"]
+                else catalogue.gettext(e["msgid"])
+            )
             expected = e["msgstr"]
         if got != expected:
             missing.append(e["msgid"])
-    assert not missing, (f"{len(missing)} entries differ in django.mo (run `make messages`):\n"
-                         + "\n".join(missing[:20]))
+    assert not missing, f"{len(missing)} entries differ in django.mo (run `make messages`):\n" + "\n".join(
+        missing[:20]
+    )

@@ -16,8 +16,26 @@ from coopatlas.core.parse import (
     parse_optional_int,
 )
 
-NOT_INTEGERS = ["²", "⑨", "١٢", "۱۲", "１２", "1e3", "1.0", "", " ", "abc", "12abc", "0x10",
-                "9" * 30, "1_000", True, None, 1.5, "\x00"]
+NOT_INTEGERS = [
+    "²",
+    "⑨",
+    "١٢",
+    "۱۲",
+    "１２",
+    "1e3",
+    "1.0",
+    "",
+    " ",
+    "abc",
+    "12abc",
+    "0x10",
+    "9" * 30,
+    "1_000",
+    True,
+    None,
+    1.5,
+    "\x00",
+]
 
 
 @pytest.mark.parametrize("value", NOT_INTEGERS, ids=repr)
@@ -28,8 +46,7 @@ def test_parse_int_refuses_anything_but_ascii_digits(value):
     assert "0 à 9" in err.value.message or "bornes" in err.value.message
 
 
-@pytest.mark.parametrize("value, expected", [("12", 12), (" 2019 ", 2019), ("-3", -3), (7, 7),
-                                             ("+4", 4)])
+@pytest.mark.parametrize("value, expected", [("12", 12), (" 2019 ", 2019), ("-3", -3), (7, 7), ("+4", 4)])
 def test_parse_int_accepts_ascii_integers(value, expected):
     assert parse_int(value, field="x") == expected
 
@@ -45,22 +62,48 @@ def test_parse_int_bounds_name_the_field_and_the_range():
     assert parse_id(str(2**63 - 1), field="pk") == 2**63 - 1
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("1 145 000,50", Decimal("1145000.50")), ("1\u00a0145\u00a0000", Decimal("1145000.00")),
-    ("1\u202f000,5", Decimal("1000.50")), ("1234.56", Decimal("1234.56")),
-    ("12 €", Decimal("12.00")), (12, Decimal("12.00")), (12.5, Decimal("12.50")),
-    (Decimal("3.10"), Decimal("3.10")), ("-4", Decimal("-4.00"))])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1 145 000,50", Decimal("1145000.50")),
+        ("1\u00a0145\u00a0000", Decimal("1145000.00")),
+        ("1\u202f000,5", Decimal("1000.50")),
+        ("1234.56", Decimal("1234.56")),
+        ("12 €", Decimal("12.00")),
+        (12, Decimal("12.00")),
+        (12.5, Decimal("12.50")),
+        (Decimal("3.10"), Decimal("3.10")),
+        ("-4", Decimal("-4.00")),
+    ],
+)
 def test_parse_decimal_accepts_french_amounts(value, expected):
     assert parse_decimal(value, field="amount", max_digits=16, decimal_places=2) == expected
 
 
-@pytest.mark.parametrize("value, reason", [
-    ("1e1000", "syntax"), ("NaN", "syntax"), ("Infinity", "syntax"), ("-inf", "syntax"),
-    (float("nan"), "syntax"), (float("inf"), "syntax"), (Decimal("NaN"), "syntax"),
-    (1e300, "syntax"), ("١٢", "syntax"), ("²", "syntax"), ("1,2,3", "syntax"),
-    ("1.2.3", "syntax"), ("", "syntax"), ("9" * 70, "syntax"), (True, "syntax"),
-    ("1.005", "places"), ("10000000000000000", "too_large"), (10**20, "too_large"),
-    ("99999999999999.995", "places")])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("1e1000", "syntax"),
+        ("NaN", "syntax"),
+        ("Infinity", "syntax"),
+        ("-inf", "syntax"),
+        (float("nan"), "syntax"),
+        (float("inf"), "syntax"),
+        (Decimal("NaN"), "syntax"),
+        (1e300, "syntax"),
+        ("١٢", "syntax"),
+        ("²", "syntax"),
+        ("1,2,3", "syntax"),
+        ("1.2.3", "syntax"),
+        ("", "syntax"),
+        ("9" * 70, "syntax"),
+        (True, "syntax"),
+        ("1.005", "places"),
+        ("10000000000000000", "too_large"),
+        (10**20, "too_large"),
+        ("99999999999999.995", "places"),
+    ],
+)
 def test_parse_decimal_refuses_with_a_reason(value, reason):
     with pytest.raises(BadNumber) as err:
         parse_decimal(value, field="amount", max_digits=16, decimal_places=2)

@@ -21,8 +21,9 @@ def _directives(header: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/", "/partenariats/", "/compte/connexion/",
-                                 "/api/v1/docs", "/api/v1/partnerships"])
+@pytest.mark.parametrize(
+    "url", ["/", "/partenariats/", "/compte/connexion/", "/api/v1/docs", "/api/v1/partnerships"]
+)
 def test_csp_header_on_pages(client, url):
     response = client.get(url)
     assert response.status_code == 200, url
@@ -62,30 +63,51 @@ def test_no_inline_script_or_style_attribute_in_our_templates():
 
 
 def test_check_deploy_is_clean_on_production_settings():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
-           "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "atlas.example"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "atlas.example",
+    }
     env.pop("DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level",
-                             "WARNING"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
 
 
 def test_production_settings_refuse_a_missing_secret_key():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
-           "DJANGO_SECRET_KEY": "", "DJANGO_ALLOWED_HOSTS": "atlas.example"}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
+        "DJANGO_SECRET_KEY": "",
+        "DJANGO_ALLOWED_HOSTS": "atlas.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_production_cookies_and_hsts():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
-           "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "atlas.example"}
-    code = ("import django;django.setup();from django.conf import settings as s;"
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
-            " s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_SSL_REDIRECT, s.DEBUG)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "atlas.example",
+    }
+    code = (
+        "import django;django.setup();from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+        " s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_SSL_REDIRECT, s.DEBUG)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.stdout.split() == ["True", "True", "True", "True", "True", "False"], result.stderr

@@ -18,14 +18,25 @@ BASE = PACKAGE / "config" / "settings" / "base.py"
 NAME = r"((?:COOPATLAS|DJANGO)_[A-Z0-9_]+)"
 # How a variable is read: os.environ.get / os.environ[…] / os.getenv / setdefault, env.update(X=…)
 # in Python; $X / $$X / ${X} in the Makefile and shell scripts.
-PY_READS = [rf"environ\.get\(\s*[\"']{NAME}", rf"environ\[\s*[\"']{NAME}", rf"getenv\(\s*[\"']{NAME}",
-            rf"environ\.setdefault\(\s*[\"']{NAME}", rf"\b{NAME}="]
+PY_READS = [
+    rf"environ\.get\(\s*[\"']{NAME}",
+    rf"environ\[\s*[\"']{NAME}",
+    rf"getenv\(\s*[\"']{NAME}",
+    rf"environ\.setdefault\(\s*[\"']{NAME}",
+    rf"\b{NAME}=",
+]
 SHELL_READS = [rf"\$\$?\{{?{NAME}", rf"^\s*(?:export\s+)?{NAME}="]
 
 
 def _files():
-    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "bench").rglob("*.py"), *(ROOT / "scripts").glob("*"),
-                 ROOT / "manage.py", ROOT / "Makefile", *(ROOT / ".ci").glob("*")]:
+    for path in [
+        *PACKAGE.rglob("*.py"),
+        *(ROOT / "bench").rglob("*.py"),
+        *(ROOT / "scripts").glob("*"),
+        ROOT / "manage.py",
+        ROOT / "Makefile",
+        *(ROOT / ".ci").glob("*"),
+    ]:
         if path.is_file() and "migrations" not in path.parts and path.name != "test_settings.py":
             yield path
 
@@ -77,36 +88,51 @@ def test_every_coopatlas_setting_is_declared_in_base_from_the_environment():
         used |= set(re.findall(r"getattr\(\s*settings,\s*[\"'](COOPATLAS_[A-Z0-9_]+)", text))
     assert used, "the scan found no COOPATLAS_* setting at all"
     undeclared = sorted(name for name in used if not re.search(rf"^{name}\s*=", base, re.M))
-    assert not undeclared, f"declare these in {BASE.relative_to(ROOT)} (read from the environment): " \
-        f"{undeclared}"
+    assert not undeclared, (
+        f"declare these in {BASE.relative_to(ROOT)} (read from the environment): {undeclared}"
+    )
     for name in used:
         assignment = re.search(rf"^{name}\s*=(.*?)(?=^\S)", base, re.M | re.S).group(1)
         assert "os.environ" in assignment, f"{name} is not read from the environment in base.py"
 
 
 def _without_settings() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DATABASE_URL")
+    }
     env["DJANGO_ALLOWED_HOSTS"] = "atlas.example"
     return env
 
 
-@pytest.mark.parametrize("command", [
-    [sys.executable, "manage.py", "check"],
-    [sys.executable, "-c", "import coopatlas.config.wsgi"],
-], ids=["manage.py", "wsgi"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "manage.py", "check"],
+        [sys.executable, "-c", "import coopatlas.config.wsgi"],
+    ],
+    ids=["manage.py", "wsgi"],
+)
 def test_entry_points_default_to_production_and_refuse_without_a_secret_key(command):
     """Before: they defaulted to the dev settings, DEBUG on with a known key."""
-    result = subprocess.run(command, cwd=ROOT, env=_without_settings(), capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        command, cwd=ROOT, env=_without_settings(), capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
     assert "coopatlas.config.settings.dev" in result.stderr  # says how to develop instead
 
 
 def test_cli_defaults_to_production_with_one_clear_line():
-    result = subprocess.run([sys.executable, "-m", "coopatlas.cli", "check"], cwd=ROOT,
-                            env=_without_settings(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "coopatlas.cli", "check"],
+        cwd=ROOT,
+        env=_without_settings(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith("coopatlas: DJANGO_SECRET_KEY must be set")
@@ -114,10 +140,15 @@ def test_cli_defaults_to_production_with_one_clear_line():
 
 
 def test_production_refuses_an_empty_host_list():
-    env = {**_without_settings(), "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
-           "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": ""}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **_without_settings(),
+        "DJANGO_SETTINGS_MODULE": "coopatlas.config.settings.prod",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "DJANGO_ALLOWED_HOSTS must name" in result.stderr
 
 
@@ -128,10 +159,14 @@ def _recipe(target: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("target, settings_module", [
-    ("run", "$(DEV)"), ("test-sqlite", "--ds=$(TEST_SETTINGS)"),
-    ("bench", "DJANGO_SETTINGS_MODULE=coopatlas.config.settings.bench"),
-])
+@pytest.mark.parametrize(
+    "target, settings_module",
+    [
+        ("run", "$(DEV)"),
+        ("test-sqlite", "--ds=$(TEST_SETTINGS)"),
+        ("bench", "DJANGO_SETTINGS_MODULE=coopatlas.config.settings.bench"),
+    ],
+)
 def test_make_targets_choose_their_settings_explicitly(target, settings_module):
     recipe = _recipe(target)
     commands = [line for line in recipe.splitlines() if "$(BIN)/" in line]

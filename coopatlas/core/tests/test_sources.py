@@ -267,8 +267,7 @@ def test_the_list_of_documents_links_each_page(client):
 
 def test_the_api_gives_every_source_too(client):
     record = client.get(reverse("api:partnership_detail", kwargs={"slug": "ille-et-vilaine-mopti"})).json()
-    assert [s["lines"] for s in record["sources"] if s["type"] == "citation"] == [
-        "3", "23", "13", "20", "23"]
+    assert [s["lines"] for s in record["sources"] if s["type"] == "citation"] == ["3", "23", "13", "20", "23"]
     assert [s["field"] for s in record["sources"] if s["type"] == "inference"] == ["kind"]
     project = client.get(reverse("api:project_detail", kwargs={"slug": "trezor"})).json()
     inferred = [s for s in project["sources"] if s["type"] == "inference"]

@@ -26,7 +26,7 @@ def state_label(value):
 
 @register.filter
 def percent(share):
-    """"0.4800" (a fraction, as the report gives shares) → « 48,0 % »."""
+    """ "0.4800" (a fraction, as the report gives shares) → « 48,0 % »."""
     if share in (None, ""):
         return "—"
     try:

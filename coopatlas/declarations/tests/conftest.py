@@ -32,8 +32,7 @@ def world(db):
         "b": accounts.user_add(email="editor-b@example.org", role="editor", authorities=[b])[0],
         "admin": accounts.user_add(email="ministry@example.org", role="admin")[0],
     }
-    users["c"] = accounts.user_add(email="editor-c@example.org", role="editor",
-                                   authorities=[c])[0]
+    users["c"] = accounts.user_add(email="editor-c@example.org", role="editor", authorities=[c])[0]
     return {"a": a, "b": b, "c": c, "users": users}
 
 

@@ -28,17 +28,19 @@ def test_declaration_version_param_answers_422(client, world, number):
     pk = Declaration.objects.get(authority=world["a"], year=YEAR).pk
     r = client.get(reverse("declarations:declaration", kwargs={"pk": pk}), {"version": number})
     assert r.status_code == 422 and "version" in r.content.decode()
-    r = client.get(reverse("declarations:declaration", kwargs={"pk": pk}),
-                   {"version": number, "format": "json"})
+    r = client.get(
+        reverse("declarations:declaration", kwargs={"pk": pk}), {"version": number, "format": "json"}
+    )
     assert r.status_code == 422 and r.json()["errors"].get("version")
 
 
 def test_anonymous_post_to_an_unknown_declaration_is_404(client, db):
-    r = client.post(reverse("declarations:action", kwargs={"pk": 987654, "action": "line"}),
-                    {"amount": "5"})
+    r = client.post(reverse("declarations:action", kwargs={"pk": 987654, "action": "line"}), {"amount": "5"})
     assert r.status_code == 404
-    r = client.post(reverse("declarations:action", kwargs={"pk": 987654, "action": "submit"}),
-                    HTTP_ACCEPT="application/json")
+    r = client.post(
+        reverse("declarations:action", kwargs={"pk": 987654, "action": "submit"}),
+        HTTP_ACCEPT="application/json",
+    )
     assert r.status_code == 404 and r.json()["errors"]
 
 
@@ -50,8 +52,11 @@ def test_delete_line_with_a_bad_line_id_writes_nothing_and_says_so(client, world
     action = reverse("declarations:action", kwargs={"pk": pk, "action": "line"})
     client.post(action, {"type": "awareness", "amount": "5"})
     assert DeclarationLine.objects.filter(version__declaration_id=pk).count() == 1
-    r = client.post(reverse("declarations:action", kwargs={"pk": pk, "action": "delete-line"}),
-                    {"line": line}, follow=True)
+    r = client.post(
+        reverse("declarations:action", kwargs={"pk": pk, "action": "delete-line"}),
+        {"line": line},
+        follow=True,
+    )
     assert r.status_code == 200 and "line" in r.content.decode()
     assert DeclarationLine.objects.filter(version__declaration_id=pk).count() == 1
 
@@ -59,11 +64,19 @@ def test_delete_line_with_a_bad_line_id_writes_nothing_and_says_so(client, world
 @pytest.mark.parametrize("amount", ["1e1000", "NaN", "Infinity", "١٢", "²", "-0", "1e2"])
 def test_line_amount_from_outside_is_refused_with_422(client, world, tokens, amount):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens['a']}"}
-    r = client.post(API, json.dumps({"authority": world["a"].insee_code, "year": YEAR}),
-                    content_type="application/json", **headers)
+    r = client.post(
+        API,
+        json.dumps({"authority": world["a"].insee_code, "year": YEAR}),
+        content_type="application/json",
+        **headers,
+    )
     pk = r.json()["id"]
-    r = client.post(f"{API}/{pk}/lines", json.dumps({"amount": amount, "type": "awareness"}),
-                    content_type="application/json", **headers)
+    r = client.post(
+        f"{API}/{pk}/lines",
+        json.dumps({"amount": amount, "type": "awareness"}),
+        content_type="application/json",
+        **headers,
+    )
     assert r.status_code == 422 and r.json()["errors"].get("amount"), r.content
     assert not DeclarationLine.objects.filter(version__declaration_id=pk).exists()
 
@@ -73,7 +86,6 @@ def test_marker_in_unicode_digits_is_refused_on_the_page(client, world):
     client.post(reverse("declarations:new", kwargs={"slug": world["a"].slug}), {"year": YEAR})
     pk = Declaration.objects.get(authority=world["a"], year=YEAR).pk
     action = reverse("declarations:action", kwargs={"pk": pk, "action": "line"})
-    r = client.post(action, {"type": "awareness", "amount": "5", "marker_gender": "²"},
-                    follow=True)
+    r = client.post(action, {"type": "awareness", "amount": "5", "marker_gender": "²"}, follow=True)
     assert r.status_code == 200 and "marqueur" in r.content.decode()
     assert not DeclarationLine.objects.filter(version__declaration_id=pk).exists()

@@ -29,8 +29,9 @@ def declaration(client, world):
     client.post(reverse("declarations:new", kwargs={"slug": world["a"].slug}), {"year": YEAR})
     pk = Declaration.objects.get(authority=world["a"], year=YEAR).pk
     action = reverse("declarations:action", kwargs={"pk": pk, "action": "line"})
-    client.post(action, {"type": "refugees", "amount": "12,50", "under_12_months": "yes",
-                         "marker_gender": "1"})
+    client.post(
+        action, {"type": "refugees", "amount": "12,50", "under_12_months": "yes", "marker_gender": "1"}
+    )
     return pk
 
 
@@ -68,6 +69,7 @@ def test_index_and_campaign_show_state_labels(client, world, declaration):
     client.force_login(world["users"]["admin"])
     text = _visible_text(client.get(reverse("declarations:index")).content.decode())
     assert "Brouillon" in text and not re.search(r"\bdraft\b", text)
-    campaign = _visible_text(client.get(reverse("declarations:campaign", kwargs={"year": YEAR}))
-                             .content.decode())
+    campaign = _visible_text(
+        client.get(reverse("declarations:campaign", kwargs={"year": YEAR})).content.decode()
+    )
     assert "Brouillon" in campaign and not re.search(r"\bdraft\b", campaign)

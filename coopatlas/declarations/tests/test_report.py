@@ -12,8 +12,9 @@ from coopatlas.declarations import services as s
 from .conftest import YEAR
 
 
-def declare(world, key: str, lines: list[dict], *, year: int = YEAR, validate: bool = True,
-            nothing: bool = False):
+def declare(
+    world, key: str, lines: list[dict], *, year: int = YEAR, validate: bool = True, nothing: bool = False
+):
     editor, admin = world["users"][key], world["users"]["admin"]
     d = s.declaration_create(actor=editor, authority=world[key], year=year)
     for data in lines:
@@ -27,20 +28,34 @@ def declare(world, key: str, lines: list[dict], *, year: int = YEAR, validate: b
 
 
 def small_case(world):
-    declare(world, "a", [
-        {"type": "project", "amount": "1000.10", "country": "ML", "sector": "14030",
-         "channel": "12000", "markers": {"gender": 2}},
-        {"type": "ngo-grant", "amount": "250.55", "country": "SN", "markers": {"gender": 1}},
-        {"type": "refugees", "amount": "300.00", "under_12_months": True},
-        {"type": "refugees", "amount": "99.99", "under_12_months": False},
-        {"type": "awareness", "amount": "40.01", "markers": {"environment": 1}},
-        {"type": "multilateral", "amount": "500", "channel": "41000"},
-        {"type": "project", "amount": "77.77", "country": "DE"},
-    ])
-    declare(world, "b", [
-        {"type": "project", "amount": "0.01", "country": "ML", "sector": "14030"},
-        {"type": "scholarships", "amount": "1234.56", "country": "MG"},
-    ])
+    declare(
+        world,
+        "a",
+        [
+            {
+                "type": "project",
+                "amount": "1000.10",
+                "country": "ML",
+                "sector": "14030",
+                "channel": "12000",
+                "markers": {"gender": 2},
+            },
+            {"type": "ngo-grant", "amount": "250.55", "country": "SN", "markers": {"gender": 1}},
+            {"type": "refugees", "amount": "300.00", "under_12_months": True},
+            {"type": "refugees", "amount": "99.99", "under_12_months": False},
+            {"type": "awareness", "amount": "40.01", "markers": {"environment": 1}},
+            {"type": "multilateral", "amount": "500", "channel": "41000"},
+            {"type": "project", "amount": "77.77", "country": "DE"},
+        ],
+    )
+    declare(
+        world,
+        "b",
+        [
+            {"type": "project", "amount": "0.01", "country": "ML", "sector": "14030"},
+            {"type": "scholarships", "amount": "1234.56", "country": "MG"},
+        ],
+    )
     declare(world, "c", [], nothing=True)
 
 
@@ -55,9 +70,13 @@ def test_national_report_equals_hand_computed_sums(world):
     assert r["refugees"] == "300.00"
     assert r["awareness"] == "40.01"
     assert [(c["country"], c["amount"], c["rank"]) for c in r["by_country"]] == [
-        ("MG", "1234.56", 1), ("ML", "1000.11", 2), ("SN", "250.55", 3)]
-    assert r["by_country"][1]["share"] == str((Decimal("1000.11") / Decimal("2525.23"))
-                                               .quantize(Decimal("0.0001")))
+        ("MG", "1234.56", 1),
+        ("ML", "1000.11", 2),
+        ("SN", "250.55", 3),
+    ]
+    assert r["by_country"][1]["share"] == str(
+        (Decimal("1000.11") / Decimal("2525.23")).quantize(Decimal("0.0001"))
+    )
     assert r["top10_share"] == "0.9842"  # 2485.22 / 2525.23
     assert r["markers"]["gender"] == "1250.65"
     assert r["markers"]["environment"] == "40.01"
@@ -76,25 +95,30 @@ def test_national_report_equals_hand_computed_sums(world):
 def test_report_equals_a_plain_sql_sum(world):
     small_case(world)
     with connection.cursor() as cursor:
-        cursor.execute("""SELECT SUM(l.amount_cents) FROM declarations_declarationline l
+        cursor.execute(
+            """SELECT SUM(l.amount_cents) FROM declarations_declarationline l
             JOIN declarations_declarationversion v ON v.id = l.version_id
             JOIN declarations_declaration d ON d.id = v.declaration_id
-            WHERE v.is_counted AND l.counts_as_oda AND d.year = %s""", [YEAR])
+            WHERE v.is_counted AND l.counts_as_oda AND d.year = %s""",
+            [YEAR],
+        )
         cents = cursor.fetchone()[0]
     assert selectors.report(year=YEAR)["total"] == selectors.cents_str(cents) == "3325.23"
 
 
 def test_pending_and_drafts_are_not_counted_and_year_on_year(world):
-    declare(world, "a", [{"type": "project", "amount": "10.00", "country": "ML"}],
-            year=YEAR - 1)
+    declare(world, "a", [{"type": "project", "amount": "10.00", "country": "ML"}], year=YEAR - 1)
     declare(world, "a", [{"type": "project", "amount": "15.50", "country": "ML"}])
-    declare(world, "b", [{"type": "project", "amount": "99.00", "country": "ML"}],
-            validate=False)
+    declare(world, "b", [{"type": "project", "amount": "99.00", "country": "ML"}], validate=False)
     r = selectors.report(year=YEAR)
     assert r["total"] == "15.50"
     assert r["pending"] == {"declarations": 1, "amount": "99.00"}
-    assert r["previous_year"] == {"year": YEAR - 1, "total": "10.00", "change": "5.50",
-                                  "change_share": "0.5500"}
+    assert r["previous_year"] == {
+        "year": YEAR - 1,
+        "total": "10.00",
+        "change": "5.50",
+        "change_share": "0.5500",
+    }
 
 
 def test_many_lines_sum_exactly(world):
@@ -103,8 +127,9 @@ def test_many_lines_sum_exactly(world):
     d = s.declaration_create(actor=editor, authority=world["a"], year=YEAR)
     amounts = [Decimal(i * 333 % 100000) / 100 + Decimal("0.01") for i in range(300)]
     for amount in amounts:
-        s.line_add(actor=editor, declaration=d, data={"type": "project", "amount": str(amount),
-                                                      "country": "SN"})
+        s.line_add(
+            actor=editor, declaration=d, data={"type": "project", "amount": str(amount), "country": "SN"}
+        )
     s.declaration_submit(actor=editor, declaration=d)
     s.declaration_validate(actor=world["users"]["admin"], declaration=d)
     assert Decimal(selectors.report(year=YEAR)["total"]) == sum(amounts)

@@ -35,17 +35,25 @@ def rejected(world, decl, **data) -> AppError:
 
 # --------------------------------------------------------------------------- rules
 
-@pytest.mark.parametrize("amount, words", [
-    ("0", "strictement positif"), ("-5", "strictement positif"),
-    ("12.345", "plus de deux décimales"), ("douze", "n'est pas un montant")])
+
+@pytest.mark.parametrize(
+    "amount, words",
+    [
+        ("0", "strictement positif"),
+        ("-5", "strictement positif"),
+        ("12.345", "plus de deux décimales"),
+        ("douze", "n'est pas un montant"),
+    ],
+)
 def test_amount_rules(world, decl, amount, words):
     err = rejected(world, decl, type="project", amount=amount, country="ML")
     assert "amount" in err.errors and words in err.errors["amount"][0]
 
 
 def test_marker_values_only_0_1_2(world, decl):
-    err = rejected(world, decl, type="project", amount="10", country="ML",
-                   markers={"gender": 3, "nutrition": 1})
+    err = rejected(
+        world, decl, type="project", amount="10", country="ML", markers={"gender": 3, "nutrition": 1}
+    )
     assert list(err.errors) == ["markers.gender"]
     assert "0 (non ciblé), 1 (objectif significatif) ou 2" in err.errors["markers.gender"][0]
     err = rejected(world, decl, type="project", amount="10", markers={"climate": 1})
@@ -53,8 +61,7 @@ def test_marker_values_only_0_1_2(world, decl):
 
 
 def test_unknown_type_country_sector_channel_all_named(world, decl):
-    err = rejected(world, decl, type="gift", amount="10", country="XX", sector="1403",
-                   channel="99999")
+    err = rejected(world, decl, type="gift", amount="10", country="XX", sector="1403", channel="99999")
     assert set(err.errors) == {"type", "country", "sector", "channel"}
     assert "project, ngo-grant" in err.errors["type"][0]
 
@@ -95,8 +102,14 @@ def test_project_above_recorded_payment_warns(world, decl):
     from coopatlas.cooperation.tests import factories as f
 
     project = f.ProjectFactory(participants=[world["a"]])
-    f.FundingFactory(project=project, funder_organisation=None, funder_authority=world["a"],
-                     amount=Decimal("100.00"), year=YEAR, instrument="own_funds")
+    f.FundingFactory(
+        project=project,
+        funder_organisation=None,
+        funder_authority=world["a"],
+        amount=Decimal("100.00"),
+        year=YEAR,
+        instrument="own_funds",
+    )
     add(world, decl, type="project", amount="100.00", project=project.slug)
     assert selectors.project_warnings(version=decl.versions.get()) == []
     add(world, decl, type="project", amount="0.01", project=project.slug)
@@ -115,19 +128,35 @@ def test_prepare_from_records(world, decl):
 
     project = f.ProjectFactory(participants=[world["a"]], countries=[Country.objects.get(iso2="ML")])
     ProjectSector.objects.create(project=project, sector=Sector.objects.get(code="14030"))
-    ProjectPolicyMarker.objects.create(project=project, marker=PolicyMarker.objects.get(slug="gender"),
-                                       significance=2)
-    for amount, nature, instrument, year in [("1500.50", "cash", "own_funds", YEAR),
-                                             ("200.00", "cash", "water_1pct", YEAR),
-                                             ("999.00", "in_kind", "own_funds", YEAR),
-                                             ("888.00", "cash", "daect_call", YEAR),
-                                             ("777.00", "cash", "own_funds", YEAR - 1)]:
-        f.FundingFactory(project=project, funder_organisation=None, funder_authority=world["a"],
-                         amount=Decimal(amount), nature=nature, instrument=instrument, year=year)
+    ProjectPolicyMarker.objects.create(
+        project=project, marker=PolicyMarker.objects.get(slug="gender"), significance=2
+    )
+    for amount, nature, instrument, year in [
+        ("1500.50", "cash", "own_funds", YEAR),
+        ("200.00", "cash", "water_1pct", YEAR),
+        ("999.00", "in_kind", "own_funds", YEAR),
+        ("888.00", "cash", "daect_call", YEAR),
+        ("777.00", "cash", "own_funds", YEAR - 1),
+    ]:
+        f.FundingFactory(
+            project=project,
+            funder_organisation=None,
+            funder_authority=world["a"],
+            amount=Decimal(amount),
+            nature=nature,
+            instrument=instrument,
+            year=year,
+        )
     result = s.declaration_prepare(actor=world["users"]["a"], declaration=decl)
     [line] = result["created"]
-    assert (line.amount_cents, line.country_id, line.sector_id, line.marker_gender,
-            line.project_id, line.line_type) == (170050, "ML", "14030", 2, project.pk, "project")
+    assert (
+        line.amount_cents,
+        line.country_id,
+        line.sector_id,
+        line.marker_gender,
+        line.project_id,
+        line.line_type,
+    ) == (170050, "ML", "14030", 2, project.pk, "project")
     again = s.declaration_prepare(actor=world["users"]["a"], declaration=decl)
     assert again["created"] == [] and decl.versions.get().lines.count() == 1
 
@@ -141,15 +170,22 @@ def test_prepare_leaves_out_a_deleted_project(world, decl):
     kept = f.ProjectFactory(participants=[world["a"]])
     deleted = f.ProjectFactory(participants=[world["a"]])
     for project in (kept, deleted):
-        f.FundingFactory(project=project, funder_organisation=None, funder_authority=world["a"],
-                         amount=Decimal("100.00"), nature="cash", instrument="own_funds",
-                         year=YEAR)
+        f.FundingFactory(
+            project=project,
+            funder_organisation=None,
+            funder_authority=world["a"],
+            amount=Decimal("100.00"),
+            nature="cash",
+            instrument="own_funds",
+            year=YEAR,
+        )
     editing.record_delete(actor=world["users"]["admin"], record=deleted, version=deleted.version)
     result = s.declaration_prepare(actor=world["users"]["a"], declaration=decl)
     assert [line.project_id for line in result["created"]] == [kept.pk]
 
 
 # --------------------------------------------------------------------------- workflow
+
 
 def test_one_declaration_per_authority_and_year(world, decl):
     with pytest.raises(s.Conflict) as exc:
@@ -204,6 +240,7 @@ def test_nothing_this_year_is_a_valid_declaration(world, decl):
 
 
 # --------------------------------------------------------------------------- permissions
+
 
 def test_editors_only_their_own_authority(world, decl):
     b, admin = world["users"]["b"], world["users"]["admin"]
@@ -267,14 +304,16 @@ def test_a_line_does_not_reveal_another_authoritys_draft_project(world, decl):
     from coopatlas.cooperation.models import PublicationStatus
     from coopatlas.cooperation.tests import factories as f
 
-    f.ProjectFactory(title="Projet secret de Bêta", slug="secret-beta",
-                     participants=[(world["b"], "lead")],
-                     publication_status=PublicationStatus.DRAFT)
-    other = rejected(world, decl, type="project", amount="10", country="ML",
-                     project="secret-beta")
-    unknown = rejected(world, decl, type="project", amount="10", country="ML",
-                       project="nulle-part")
+    f.ProjectFactory(
+        title="Projet secret de Bêta",
+        slug="secret-beta",
+        participants=[(world["b"], "lead")],
+        publication_status=PublicationStatus.DRAFT,
+    )
+    other = rejected(world, decl, type="project", amount="10", country="ML", project="secret-beta")
+    unknown = rejected(world, decl, type="project", amount="10", country="ML", project="nulle-part")
     assert "secret" not in other.errors["project"][0].lower().replace("secret-beta", "")
     assert "Bêta" not in other.errors["project"][0]
-    assert (other.errors["project"][0].replace("secret-beta", "X")
-            == unknown.errors["project"][0].replace("nulle-part", "X"))
+    assert other.errors["project"][0].replace("secret-beta", "X") == unknown.errors["project"][0].replace(
+        "nulle-part", "X"
+    )

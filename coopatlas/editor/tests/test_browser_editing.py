@@ -16,10 +16,21 @@ TITLE = "Forages pastoraux du test navigateur"
 
 @pytest.fixture(scope="module")
 def server(coopatlas_site):
-    coopatlas_site.cli("users", "add", "--email", "redaction@ille-et-vilaine.example", "--role",
-                       "editor", "--authority", "35", "--password", PASSWORD)
-    coopatlas_site.cli("users", "add", "--email", "daect@ministere.example", "--role", "admin",
-                       "--password", PASSWORD)
+    coopatlas_site.cli(
+        "users",
+        "add",
+        "--email",
+        "redaction@ille-et-vilaine.example",
+        "--role",
+        "editor",
+        "--authority",
+        "35",
+        "--password",
+        PASSWORD,
+    )
+    coopatlas_site.cli(
+        "users", "add", "--email", "daect@ministere.example", "--role", "admin", "--password", PASSWORD
+    )
     return coopatlas_site.base
 
 
@@ -51,8 +62,7 @@ def _text(page, selector: str) -> str:
     return re.sub(r"[\s\u00a0\u202f]+", " ", page.locator(selector).inner_text())
 
 
-def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server, browser,
-                                                                          tmp_path):
+def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server, browser, tmp_path):
     editor = browser.new_page(viewport={"width": 1280, "height": 1000})
     _sign_in(editor, server, "redaction@ille-et-vilaine.example", "/espace/")
     assert editor.url.endswith("/espace/"), editor.url

@@ -17,15 +17,34 @@ TITLE = "Jumelage Rennes – Kérouané du test navigateur"
 
 @pytest.fixture(scope="module")
 def server(coopatlas_site):
-    coopatlas_site.cli("users", "add", "--email", "ri@rennes.example", "--role", "editor",
-                       "--authority", "35238", "--password", PASSWORD)
-    coopatlas_site.cli("users", "add", "--email", "scac@bamako.example", "--role", "embassy",
-                       "--country", "ML", "--password", PASSWORD)
+    coopatlas_site.cli(
+        "users",
+        "add",
+        "--email",
+        "ri@rennes.example",
+        "--role",
+        "editor",
+        "--authority",
+        "35238",
+        "--password",
+        PASSWORD,
+    )
+    coopatlas_site.cli(
+        "users",
+        "add",
+        "--email",
+        "scac@bamako.example",
+        "--role",
+        "embassy",
+        "--country",
+        "ML",
+        "--password",
+        PASSWORD,
+    )
     return coopatlas_site.base
 
 
-def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(
-        server, chromium, tmp_path):
+def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(server, chromium, tmp_path):
     # 1. Rennes adds the commune (not in the gazetteer) and records the partnership.
     editor = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     _sign_in(editor, server, "ri@rennes.example", "/espace/")
@@ -67,8 +86,7 @@ def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(
 
     # 3. Rennes invites the commune's officer; the link is shown in the editing space.
     editor.goto(server + "/espace/")
-    editor.locator("li", has_text=COMMUNE).get_by_role(
-        "link", name="Inviter la partie partenaire").click()
+    editor.locator("li", has_text=COMMUNE).get_by_role("link", name="Inviter la partie partenaire").click()
     editor.wait_for_load_state()
     editor.fill("#id_email", "maire@kerouane.example")
     editor.get_by_role("button", name="Envoyer l’invitation").click()
@@ -77,8 +95,12 @@ def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(
     assert "/compte/invitation/" in link
 
     # 4. The officer, on a phone, chooses a password and confirms the partnership.
-    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-             "is_mobile": True, "has_touch": True}
+    phone = {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    }
     partner = chromium.new_context(**phone).new_page()
     partner.goto(link)
     assert COMMUNE in _text(partner, "main")
@@ -90,8 +112,8 @@ def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(
     section.locator("label.fr-label", has_text=re.compile("^Confirmé$")).click()  # DSFR radio
     assert section.get_by_label("Confirmé").is_checked()
     section.locator("textarea[name=account]").fill(
-        "Résultats selon la mairie : un comité de jumelage est installé. Besoin : formation "
-        "de l'état civil.")
+        "Résultats selon la mairie : un comité de jumelage est installé. Besoin : formation de l'état civil."
+    )
     section.get_by_role("button", name="Enregistrer ma réponse").click()
     partner.wait_for_load_state()
     assert "Réponse enregistrée" in _text(partner, "main")

@@ -38,15 +38,17 @@ def _stored(settings) -> list[Path]:
 
 
 def _targets(world) -> dict:
-    return {"projets": world["project"], "partenariats": world["p1"],
-            "conventions": world["p1"].conventions.first()}
+    return {
+        "projets": world["project"],
+        "partenariats": world["p1"],
+        "conventions": world["p1"].conventions.first(),
+    }
 
 
 @pytest.mark.parametrize("kind", ["projets", "partenariats", "conventions"])
 def test_edit_page_has_the_upload_form(world, kind):
     record = _targets(world)[kind]
-    body = _client(world, "admin").get(reverse("editor:edit", args=[kind, record.pk])
-                                       ).content.decode()
+    body = _client(world, "admin").get(reverse("editor:edit", args=[kind, record.pk])).content.decode()
     assert 'enctype="multipart/form-data"' in body and "fr-upload-group" in body
     assert 'accept=".pdf,.png,.jpg,.jpeg,.webp"' in body
     assert reverse("editor:document_add", args=[kind, record.pk]) in body
@@ -58,9 +60,13 @@ def test_upload_a_pdf_then_see_it_listed(world, settings, kind):
     record = _targets(world)[kind]
     client = _client(world, "admin")
     url = reverse("editor:document_add", args=[kind, record.pk])
-    response = client.post(url, {"title": "Convention signée",
-                                 "file": SimpleUploadedFile("signee.pdf", PDF,
-                                                            content_type="application/pdf")})
+    response = client.post(
+        url,
+        {
+            "title": "Convention signée",
+            "file": SimpleUploadedFile("signee.pdf", PDF, content_type="application/pdf"),
+        },
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("editor:edit", args=[kind, record.pk]))
     document = Document.objects.get()
@@ -76,8 +82,11 @@ def test_fake_pdf_shows_the_message_and_stores_nothing(world, settings):
     project = world["project"]
     response = _client(world, "editor").post(
         reverse("editor:document_add", args=["projets", project.pk]),
-        {"title": "Rapport", "file": SimpleUploadedFile("rapport.pdf", FAKE_PDF,
-                                                        content_type="application/pdf")})
+        {
+            "title": "Rapport",
+            "file": SimpleUploadedFile("rapport.pdf", FAKE_PDF, content_type="application/pdf"),
+        },
+    )
     assert response.status_code == 422
     errors = response.context["documents"]["form"].errors["file"]
     assert any("rapport.pdf" in e and "ni un PDF" in e for e in errors)
@@ -90,7 +99,8 @@ def test_out_of_scope_user_is_refused(world, settings):
     # The editor belongs to Zörglüb; project2 is Quenard's.
     response = _client(world, "editor").post(
         reverse("editor:document_add", args=["projets", world["project2"].pk]),
-        {"file": SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")})
+        {"file": SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")},
+    )
     assert response.status_code == 403
     assert Document.objects.count() == 0 and _stored(settings) == []
 
@@ -99,11 +109,13 @@ def test_other_kinds_take_no_documents(world):
     org = world["org"]
     response = _client(world, "admin").post(
         reverse("editor:document_add", args=["acteurs", org.pk]),
-        {"file": SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")})
+        {"file": SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")},
+    )
     assert response.status_code == 404
 
 
 # --------------------------------------------------------------------------- places
+
 
 def _form_data(response) -> dict:
     form = response.context["form"]
@@ -112,17 +124,22 @@ def _form_data(response) -> dict:
         value = form[name].value()
         if field.disabled or value is None:
             continue
-        data[name] = ([str(getattr(v, "pk", v)) for v in value] if isinstance(value, list)
-                      else str(getattr(value, "pk", value)))
+        data[name] = (
+            [str(getattr(v, "pk", v)) for v in value]
+            if isinstance(value, list)
+            else str(getattr(value, "pk", value))
+        )
     return data
 
 
 def test_project_places_saved_and_read_back(world):
     # Fictional places in the fictional country of the test atlas.
-    a = Place.objects.create(geonames_id=99000001, name="Quimbé-Centre", country=world["qm"],
-                             latitude=14.5, longitude=-4.2)
-    b = Place.objects.create(geonames_id=99000002, name="Zorgo", country=world["qm"],
-                             latitude=14.6, longitude=-4.1)
+    a = Place.objects.create(
+        geonames_id=99000001, name="Quimbé-Centre", country=world["qm"], latitude=14.5, longitude=-4.2
+    )
+    b = Place.objects.create(
+        geonames_id=99000002, name="Zorgo", country=world["qm"], latitude=14.6, longitude=-4.1
+    )
     # a draft: an editor's change to a published record waits for validation
     Project.objects.filter(pk=world["project"].pk).update(publication_status="draft")
     client = _client(world, "editor")

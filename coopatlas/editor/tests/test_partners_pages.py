@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def editor(client):
     rennes = LocalAuthority.objects.get(kind="commune", insee_code="35238")
-    user = accounts.user_add(email="ri@rennes.example", role="editor", authorities=[rennes],
-                             password="x" * 12)[0]
+    user = accounts.user_add(
+        email="ri@rennes.example", role="editor", authorities=[rennes], password="x" * 12
+    )[0]
     client.force_login(user)
     return user
 
@@ -37,14 +38,20 @@ def test_a_gazetteer_code_resolves_to_an_authority_created_once():
 def test_add_page_creates_to_verify_then_embassy_confirms(client, editor):
     url = reverse("editor:partner_add")
     assert client.get(url).status_code == 200
-    body = {"country": "ML", "name": "Commune de Kassorola-fictive", "kind": "commune",
-            "parent": "gaz:iso:ML-3", "alternate_names": "Kassorola-f"}
+    body = {
+        "country": "ML",
+        "name": "Commune de Kassorola-fictive",
+        "kind": "commune",
+        "parent": "gaz:iso:ML-3",
+        "alternate_names": "Kassorola-f",
+    }
     r = client.post(url, body)
     assert r.status_code == 302, r.content.decode()[:2000]
     a = LocalAuthority.objects.get(name="Commune de Kassorola-fictive")
     assert a.to_verify
-    embassy = accounts.user_add(email="scac@bamako.example", role="embassy",
-                                country=Country.objects.get(iso2="ML"), password="x" * 12)[0]
+    embassy = accounts.user_add(
+        email="scac@bamako.example", role="embassy", country=Country.objects.get(iso2="ML"), password="x" * 12
+    )[0]
     client.force_login(embassy)
     page = client.get(reverse("editor:partner_review"))
     assert "Commune de Kassorola-fictive" in page.content.decode()
@@ -55,9 +62,10 @@ def test_add_page_creates_to_verify_then_embassy_confirms(client, editor):
 
 def test_add_page_shows_the_field_error_and_writes_nothing(client, editor):
     count = LocalAuthority.objects.count()
-    r = client.post(reverse("editor:partner_add"),
-                    {"country": "ML", "name": "Sikaso", "kind": "commune",
-                     "parent": "gaz:iso:ML-3"})
+    r = client.post(
+        reverse("editor:partner_add"),
+        {"country": "ML", "name": "Sikaso", "kind": "commune", "parent": "gaz:iso:ML-3"},
+    )
     assert r.status_code == 200
     page = r.content.decode()
     assert "Vouliez-vous dire" in page and "gaz:gn:2451185" in page

@@ -56,8 +56,10 @@ def _edit_url(kind, pk):
 
 # --------------------------------------------------------------------------- access
 
-@pytest.mark.parametrize("role,status", [("editor", 200), ("facilitator", 200),
-                                         ("embassy", 200), ("admin", 200), ("nobody", 200)])
+
+@pytest.mark.parametrize(
+    "role,status", [("editor", 200), ("facilitator", 200), ("embassy", 200), ("admin", 200), ("nobody", 200)]
+)
 def test_dashboard_for_each_role(world, role, status):
     response = _client(world, role).get(reverse("editor:dashboard"))
     assert response.status_code == status
@@ -76,13 +78,20 @@ def test_anonymous_is_sent_to_sign_in(world):
     assert "next=" in response["Location"]
 
 
-@pytest.mark.parametrize("role,target,status", [
-    ("editor", "project", 200), ("editor", "project2", 403),
-    ("facilitator", "project", 403), ("facilitator", "project2", 200),
-    ("embassy", "project", 200), ("embassy", "project2", 403),
-    ("admin", "project", 200), ("admin", "project2", 200),
-    ("nobody", "project", 403),
-])
+@pytest.mark.parametrize(
+    "role,target,status",
+    [
+        ("editor", "project", 200),
+        ("editor", "project2", 403),
+        ("facilitator", "project", 403),
+        ("facilitator", "project2", 200),
+        ("embassy", "project", 200),
+        ("embassy", "project2", 403),
+        ("admin", "project", 200),
+        ("admin", "project2", 200),
+        ("nobody", "project", 403),
+    ],
+)
 def test_project_edit_page_in_and_out_of_scope(world, role, target, status):
     client = _client(world, role)
     pk = world[target].pk
@@ -97,27 +106,29 @@ def test_unknown_record_and_kind_are_404(world):
     assert client.get(_edit_url("inconnu", world["project"].pk)).status_code == 404
 
 
-@pytest.mark.parametrize("role,status", [("editor", 200), ("facilitator", 403),
-                                         ("embassy", 403), ("admin", 200)])
+@pytest.mark.parametrize(
+    "role,status", [("editor", 200), ("facilitator", 403), ("embassy", 403), ("admin", 200)]
+)
 def test_partnership_edit_page_scope(world, role, status):
-    assert _client(world, role).get(_edit_url("partenariats", world["p1"].pk)).status_code \
-        == status
+    assert _client(world, role).get(_edit_url("partenariats", world["p1"].pk)).status_code == status
 
 
 def test_new_record_pages_need_a_role(world):
     for kind in ("partenariats", "projets", "conventions", "acteurs", "contacts", "demandes"):
-        assert _client(world, "editor").get(reverse("editor:create", args=[kind])
-                                            ).status_code == 200
-        assert _client(world, "nobody").get(reverse("editor:create", args=[kind])
-                                            ).status_code == 403
+        assert _client(world, "editor").get(reverse("editor:create", args=[kind])).status_code == 200
+        assert _client(world, "nobody").get(reverse("editor:create", args=[kind])).status_code == 403
 
 
 def test_every_form_carries_a_csrf_token(world):
     client = _client(world, "admin")
     pk = world["project"].pk
-    for url in (_edit_url("projets", pk), reverse("editor:funding", args=[pk]),
-                reverse("editor:create", args=["partenariats"]), reverse("editor:dashboard"),
-                reverse("editor:history", args=["projets", pk])):
+    for url in (
+        _edit_url("projets", pk),
+        reverse("editor:funding", args=[pk]),
+        reverse("editor:create", args=["partenariats"]),
+        reverse("editor:dashboard"),
+        reverse("editor:history", args=["projets", pk]),
+    ):
         body = client.get(url).content.decode()
         posts = body.count('method="post"')
         assert posts and posts == body.count('name="csrfmiddlewaretoken"'), url
@@ -129,6 +140,7 @@ def test_every_form_carries_a_csrf_token(world):
 
 # --------------------------------------------------------------------------- forms
 
+
 def test_project_form_round_trip(world):
     client = _client(world, "editor")
     project = world["project"]
@@ -136,15 +148,22 @@ def test_project_form_round_trip(world):
     Project.objects.filter(pk=project.pk).update(publication_status="draft")
     url = _edit_url("projets", project.pk)
     data = _form_data(client.get(url))
-    data.update(summary="Forages et latrines", sectors="14030 ; 60\n14031 ; 40",
-                sdg_targets="6.1 — Accès universel", end_year="2019", start_year="2016")
+    data.update(
+        summary="Forages et latrines",
+        sectors="14030 ; 60\n14031 ; 40",
+        sdg_targets="6.1 — Accès universel",
+        end_year="2019",
+        start_year="2016",
+    )
     response = client.post(url, {**data, "save": "1"})
     assert response.status_code == 302, response.context["form"].errors
     project.refresh_from_db()
     assert project.summary == "Forages et latrines"
     assert project.version == 2 and project.end_year == 2019
     assert {(s.sector_id, s.percentage) for s in project.sector_links.all()} == {
-        ("14030", Decimal("60.00")), ("14031", Decimal("40.00"))}
+        ("14030", Decimal("60.00")),
+        ("14031", Decimal("40.00")),
+    }
     assert set(project.sdg_targets.values_list("code", flat=True)) == {"6.1"}
     assert 6 in set(project.sdg_goals.values_list("number", flat=True))
     # The participants survive the round trip (their codes are in the text field).
@@ -156,59 +175,97 @@ def test_project_form_round_trip(world):
 
 def test_project_created_then_financing_plan_round_trip(world):
     client = _client(world, "editor")
-    response = client.post(reverse("editor:create", args=["projets"]), {
-        "title": "Adduction d'eau de Quimbé", "status": "planned", "currency": "EUR",
-        "budget": "100000", "participants": "commune:96001 ; lead\n"
-                                            f"{world['cercle'].slug}",
-        "countries": "QM", "save": "1"})
+    response = client.post(
+        reverse("editor:create", args=["projets"]),
+        {
+            "title": "Adduction d'eau de Quimbé",
+            "status": "planned",
+            "currency": "EUR",
+            "budget": "100000",
+            "participants": f"commune:96001 ; lead\n{world['cercle'].slug}",
+            "countries": "QM",
+            "save": "1",
+        },
+    )
     assert response.status_code == 302
     project = Project.objects.get(title="Adduction d'eau de Quimbé")
     assert project.publication_status == "draft" and project.slug == "adduction-deau-de-quimbe"
     url = reverse("editor:funding", args=[project.pk])
     page = client.get(url)
-    assert page.status_code == 200 and 'data-funding-totals' in page.content.decode()
-    form = {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0",
-            "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-            "lines-0-funder": "commune:96001 — Zörglüb-lès-Bains", "lines-0-instrument":
-            "own_funds", "lines-0-amount": "60000", "lines-0-currency": "EUR",
-            "lines-0-nature": "cash",
-            "lines-1-funder": "org:aaq-test", "lines-1-instrument": "grant",
-            "lines-1-amount": "15000.50", "lines-1-currency": "eur",
-            "lines-1-nature": "in_kind", "save": "1"}
+    assert page.status_code == 200 and "data-funding-totals" in page.content.decode()
+    form = {
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-funder": "commune:96001 — Zörglüb-lès-Bains",
+        "lines-0-instrument": "own_funds",
+        "lines-0-amount": "60000",
+        "lines-0-currency": "EUR",
+        "lines-0-nature": "cash",
+        "lines-1-funder": "org:aaq-test",
+        "lines-1-instrument": "grant",
+        "lines-1-amount": "15000.50",
+        "lines-1-currency": "eur",
+        "lines-1-nature": "in_kind",
+        "save": "1",
+    }
     assert client.post(url, form).status_code == 302
     lines = list(project.funding.order_by("pk"))
     assert [(x.amount, x.nature, x.funder) for x in lines] == [
         (Decimal("60000.00"), "cash", world["commune"]),
-        (Decimal("15000.50"), "in_kind", world["org"])]
+        (Decimal("15000.50"), "in_kind", world["org"]),
+    ]
     # Totals computed server-side, shown on the page.
     page = client.get(url)
     totals = page.context["totals"]
     assert (totals["cash"], totals["in_kind"], totals["gap"]) == (
-        Decimal("60000.00"), Decimal("15000.50"), Decimal("24999.50"))
+        Decimal("60000.00"),
+        Decimal("15000.50"),
+        Decimal("24999.50"),
+    )
     # Raise one line, remove the other, then submit the project: one transaction.
-    edit = {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "2",
-            "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000"}
+    edit = {
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "2",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
     for i, line in enumerate(lines):
-        edit.update({f"lines-{i}-id": line.pk, f"lines-{i}-version": line.version,
-                     f"lines-{i}-amount": str(line.amount), f"lines-{i}-nature": line.nature,
-                     f"lines-{i}-note": ""})
+        edit.update(
+            {
+                f"lines-{i}-id": line.pk,
+                f"lines-{i}-version": line.version,
+                f"lines-{i}-amount": str(line.amount),
+                f"lines-{i}-nature": line.nature,
+                f"lines-{i}-note": "",
+            }
+        )
     edit["lines-0-amount"] = "90000"
     edit["lines-1-remove"] = "on"
     assert client.post(url, {**edit, "submit": "1"}).status_code == 302
     project.refresh_from_db()
     assert project.publication_status == "submitted"
     assert [(x.amount, x.publication_status) for x in project.funding.all()] == [
-        (Decimal("90000.00"), "submitted")]
+        (Decimal("90000.00"), "submitted")
+    ]
 
 
 def test_financing_over_budget_is_refused_on_the_amount_field(world):
     client = _client(world, "editor")
     project = world["project"]  # budget 2,000,000; lines 700,000 + 340,000
     url = reverse("editor:funding", args=[project.pk])
-    form = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0",
-            "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-            "lines-0-funder": "commune:96001", "lines-0-instrument": "own_funds",
-            "lines-0-amount": "5000000", "lines-0-currency": "EUR", "lines-0-nature": "cash"}
+    form = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-funder": "commune:96001",
+        "lines-0-instrument": "own_funds",
+        "lines-0-amount": "5000000",
+        "lines-0-currency": "EUR",
+        "lines-0-nature": "cash",
+    }
     response = client.post(url, form)
     assert response.status_code == 422
     line_form = response.context["formset"].forms[0]
@@ -218,12 +275,17 @@ def test_financing_over_budget_is_refused_on_the_amount_field(world):
 
 
 def test_funding_totals_gap_and_other_currencies():
-    rows = [{"amount": Decimal("10"), "nature": "cash", "currency": "EUR"},
-            {"amount": Decimal("5"), "nature": "in_kind", "currency": "EUR"},
-            {"amount": Decimal("7"), "nature": "cash", "currency": "XOF"}]
+    rows = [
+        {"amount": Decimal("10"), "nature": "cash", "currency": "EUR"},
+        {"amount": Decimal("5"), "nature": "in_kind", "currency": "EUR"},
+        {"amount": Decimal("7"), "nature": "cash", "currency": "XOF"},
+    ]
     totals = funding_totals(lines=rows, budget=Decimal("20"), currency="EUR")
     assert (totals["total"], totals["gap"], totals["other_currencies"]) == (
-        Decimal("15"), Decimal("5"), ["XOF"])
+        Decimal("15"),
+        Decimal("5"),
+        ["XOF"],
+    )
 
 
 def test_validation_messages_shown_on_their_field(world):
@@ -246,9 +308,15 @@ def test_validation_messages_shown_on_their_field(world):
 
 def test_partnership_needs_a_foreign_authority_said_on_parties(world):
     client = _client(world, "editor")
-    response = client.post(reverse("editor:create", args=["partenariats"]), {
-        "title": "Sans partenaire étranger", "kind": "cooperation", "status": "unknown",
-        "parties": f"commune:96001\n{world['dept'].slug}"})
+    response = client.post(
+        reverse("editor:create", args=["partenariats"]),
+        {
+            "title": "Sans partenaire étranger",
+            "kind": "cooperation",
+            "status": "unknown",
+            "parties": f"commune:96001\n{world['dept'].slug}",
+        },
+    )
     assert response.status_code == 422
     assert "collectivité locale étrangère" in " ".join(response.context["form"].errors["parties"])
 
@@ -258,8 +326,12 @@ def test_stale_version_shows_the_conflict_and_overwrites_nothing(world):
     project = world["project"]
     url = _edit_url("projets", project.pk)
     data = _form_data(client.get(url))  # the editor reads version 1
-    editing.project_update(actor=world["users"]["admin"], project=project,
-                           version=project.version, summary="Écrit par l'administrateur")
+    editing.project_update(
+        actor=world["users"]["admin"],
+        project=project,
+        version=project.version,
+        summary="Écrit par l'administrateur",
+    )
     response = client.post(url, {**data, "summary": "Écrit par le rédacteur"})
     assert response.status_code == 409
     body = response.content.decode()
@@ -273,13 +345,18 @@ def test_stale_financing_line_is_a_conflict(world):
     client = _client(world, "editor")
     project = world["project"]
     line = project.funding.order_by("pk").first()
-    editing.funding_update(actor=world["users"]["admin"], line=line, version=line.version,
-                           amount="650000")
+    editing.funding_update(actor=world["users"]["admin"], line=line, version=line.version, amount="650000")
     url = reverse("editor:funding", args=[project.pk])
-    form = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1",
-            "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "1000",
-            "lines-0-id": line.pk, "lines-0-version": "1", "lines-0-amount": "1",
-            "lines-0-nature": "cash"}
+    form = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "1",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-id": line.pk,
+        "lines-0-version": "1",
+        "lines-0-amount": "1",
+        "lines-0-nature": "cash",
+    }
     response = client.post(url, form)
     assert response.status_code == 409 and "data-conflict" in response.content.decode()
     line.refresh_from_db()
@@ -290,15 +367,29 @@ def test_other_record_forms_create(world):
     client = _client(world, "admin")
     cases = {
         "acteurs": {"name": "Association Test Quimbé", "kind": "association", "country": "FR"},
-        "contacts": {"role": "Chargé de coopération", "authority": "commune:96001",
-                     "email": "agent@example.org"},
-        "conventions": {"partnership": "zorglub-quimbe", "title": "Convention 2024",
-                        "parties": f"commune:96001\n{world['cercle'].slug}",
-                        "currency": "EUR", "estimated_commitment": "12000"},
-        "demandes": {"authority": world["ville"].slug, "status": "open",
-                     "description": "Cherche un partenaire pour l'eau."},
-        "partenariats": {"title": "Zörglüb – Quenard", "kind": "twinning", "status": "active",
-                         "parties": f"commune:96001\n{world['ville'].slug}"},
+        "contacts": {
+            "role": "Chargé de coopération",
+            "authority": "commune:96001",
+            "email": "agent@example.org",
+        },
+        "conventions": {
+            "partnership": "zorglub-quimbe",
+            "title": "Convention 2024",
+            "parties": f"commune:96001\n{world['cercle'].slug}",
+            "currency": "EUR",
+            "estimated_commitment": "12000",
+        },
+        "demandes": {
+            "authority": world["ville"].slug,
+            "status": "open",
+            "description": "Cherche un partenaire pour l'eau.",
+        },
+        "partenariats": {
+            "title": "Zörglüb – Quenard",
+            "kind": "twinning",
+            "status": "active",
+            "parties": f"commune:96001\n{world['ville'].slug}",
+        },
     }
     for kind, data in cases.items():
         response = client.post(reverse("editor:create", args=[kind]), {**data, "save": "1"})
@@ -309,6 +400,7 @@ def test_other_record_forms_create(world):
 
 
 # --------------------------------------------------------------------------- workflow
+
 
 def test_submit_review_return_then_publish(world):
     editor, embassy = _client(world, "editor"), _client(world, "embassy")
@@ -330,18 +422,17 @@ def test_submit_review_return_then_publish(world):
     assert project.publication_status == "submitted"  # a return needs a comment
     embassy.post(decide, {"action": "return", "comment": "Précisez le nombre de puits."})
     project.refresh_from_db()
-    assert (project.publication_status, project.returned_comment) == (
-        "draft", "Précisez le nombre de puits.")
-    assert "Précisez le nombre de puits." in editor.get(reverse("editor:dashboard")
-                                                         ).content.decode()
+    assert (project.publication_status, project.returned_comment) == ("draft", "Précisez le nombre de puits.")
+    assert "Précisez le nombre de puits." in editor.get(reverse("editor:dashboard")).content.decode()
     data = _form_data(editor.get(url))
     editor.post(url, {**data, "submit": "1"})
     admin = _client(world, "admin")
     assert admin.post(decide, {"action": "publish"}).status_code == 302
     project.refresh_from_db()
     assert project.publication_status == "published"
-    assert set(FundingContribution.objects.filter(project=project)
-               .values_list("publication_status", flat=True)) == {"published"}
+    assert set(
+        FundingContribution.objects.filter(project=project).values_list("publication_status", flat=True)
+    ) == {"published"}
 
 
 def test_yearly_confirmation_in_one_click(world):
@@ -350,15 +441,13 @@ def test_yearly_confirmation_in_one_click(world):
     old = timezone.now() - timedelta(days=400)
     type(p1).objects.filter(pk=p1.pk).update(confirmed_at=old)
     body = editor.get(reverse("editor:dashboard")).content.decode()
-    assert "Toujours exact" in body and reverse("editor:confirm",
-                                                args=["partenariats", p1.pk]) in body
+    assert "Toujours exact" in body and reverse("editor:confirm", args=["partenariats", p1.pk]) in body
     response = editor.post(reverse("editor:confirm", args=["partenariats", p1.pk]))
     assert response.status_code == 302
     p1.refresh_from_db()
     assert p1.confirmed_at > old and p1.version == 1
     # Out of scope: refused.
-    response = _client(world, "facilitator").post(
-        reverse("editor:confirm", args=["partenariats", p1.pk]))
+    response = _client(world, "facilitator").post(reverse("editor:confirm", args=["partenariats", p1.pk]))
     assert response.status_code == 403
 
 
@@ -374,8 +463,10 @@ def test_export_downloads_parse(world):
     text = response.content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert {"partnerships", "projects"} <= {r["type"] for r in rows}
-    assert _client(world, "facilitator").get(
-        reverse("editor:export", args=[commune.pk, "json"])).status_code == 403
+    assert (
+        _client(world, "facilitator").get(reverse("editor:export", args=[commune.pk, "json"])).status_code
+        == 403
+    )
 
 
 def test_history_restore_delete_and_undelete(world):
@@ -396,8 +487,7 @@ def test_history_restore_delete_and_undelete(world):
     admin.post(history, {"to_version": "2", "version": "3"})
     p1.refresh_from_db()
     assert p1.description == "Nouvelle description" and p1.version == 4
-    response = editor.post(reverse("editor:delete", args=["partenariats", p1.pk]),
-                           {"version": "4"})
+    response = editor.post(reverse("editor:delete", args=["partenariats", p1.pk]), {"version": "4"})
     assert response.status_code == 302
     p1.refresh_from_db()
     assert p1.deleted_at is not None
@@ -422,12 +512,18 @@ def test_pickers_answer_codes(world):
 
 def test_compliance_warnings_shown_on_the_edit_page(world, monkeypatch):
     selectors = pytest.importorskip("coopatlas.compliance.selectors")
-    warning = {"rule": "test", "severity": "warning", "title": "Subvention sans convention",
-               "message": "Au-delà de 23 000 €, une convention est obligatoire <b>."}
-    monkeypatch.setattr(selectors, "compliance_warnings_for",
-                        lambda *, record: [warning] if record.pk == world["project"].pk else [])
-    body = _client(world, "editor").get(_edit_url("projets", world["project"].pk)
-                                        ).content.decode()
+    warning = {
+        "rule": "test",
+        "severity": "warning",
+        "title": "Subvention sans convention",
+        "message": "Au-delà de 23 000 €, une convention est obligatoire <b>.",
+    }
+    monkeypatch.setattr(
+        selectors,
+        "compliance_warnings_for",
+        lambda *, record: [warning] if record.pk == world["project"].pk else [],
+    )
+    body = _client(world, "editor").get(_edit_url("projets", world["project"].pk)).content.decode()
     assert "data-compliance-warnings" in body and "Subvention sans convention" in body
     assert "obligatoire &lt;b&gt;." in body  # escaped
 
@@ -443,12 +539,12 @@ def test_an_editors_change_to_a_published_record_shows_as_pending_then_is_publis
     p1.refresh_from_db()
     assert p1.description != "Proposée depuis le formulaire"
     assert "data-pending-revision" in editor.get(url).content.decode()
-    assert "Modifications en attente de validation" in editor.get(
-        reverse("editor:dashboard")).content.decode()
+    assert (
+        "Modifications en attente de validation" in editor.get(reverse("editor:dashboard")).content.decode()
+    )
     queue = admin.get(reverse("editor:review")).content.decode()
     assert "Proposée depuis le formulaire" in queue
-    admin.post(reverse("editor:review_decide", args=["partenariats", p1.pk]),
-               {"action": "publish"})
+    admin.post(reverse("editor:review_decide", args=["partenariats", p1.pk]), {"action": "publish"})
     p1.refresh_from_db()
     assert p1.description == "Proposée depuis le formulaire"
     assert "data-pending-revision" not in editor.get(url).content.decode()

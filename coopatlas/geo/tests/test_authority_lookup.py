@@ -17,8 +17,7 @@ def _montreuil():
     return authority_get(key="93048")
 
 
-@pytest.mark.parametrize("key", ["93048", " 93048 ", "commune:93048", "siren:219300480",
-                                 "219300480"])
+@pytest.mark.parametrize("key", ["93048", " 93048 ", "commune:93048", "siren:219300480", "219300480"])
 def test_one_authority_by_code(key):
     assert authority_get(key=key) == _montreuil()
 
@@ -29,8 +28,7 @@ def test_by_slug_and_by_former_code():
     assert authority_get(key="01340").insee_code == "01015"  # merged commune
 
 
-@pytest.mark.parametrize("key", ["", "   ", "93\x0048", "9" * 301, "zz-nope-zz", "99999",
-                                 "iso:QQ-99"])
+@pytest.mark.parametrize("key", ["", "   ", "93\x0048", "9" * 301, "zz-nope-zz", "99999", "iso:QQ-99"])
 def test_unknown_or_unreadable_key_is_not_found_naming_the_field(key):
     with pytest.raises(NotFound) as err:
         authority_get(key=key, field="authority")
@@ -59,10 +57,12 @@ def test_every_caller_accepts_the_same_keys():
         assert declarations_api._authority(key) == montreuil
         assert write._authority(key, "parties") == montreuil
     for bad in ("99999", "93\x0048"):
-        for call, args in ((lambda k: selectors.authority_get(slug=k), bad),
-                           (lambda k: resolve.authority(k, field="parties"), bad),
-                           (declarations_api._authority, bad),
-                           (lambda k: write._authority(k, "parties"), bad)):
+        for call, args in (
+            (lambda k: selectors.authority_get(slug=k), bad),
+            (lambda k: resolve.authority(k, field="parties"), bad),
+            (declarations_api._authority, bad),
+            (lambda k: write._authority(k, "parties"), bad),
+        ):
             with pytest.raises(AppError):
                 call(args)
 
@@ -71,9 +71,9 @@ def test_the_users_command_takes_a_slug_too(capsys):
     from django.core.management import call_command
 
     montreuil = _montreuil()
-    call_command("users", "add", "--email", "lookup@example.org", "--role", "editor",
-                 "--authority", montreuil.slug)
+    call_command(
+        "users", "add", "--email", "lookup@example.org", "--role", "editor", "--authority", montreuil.slug
+    )
     from coopatlas.accounts.models import Membership
 
-    assert Membership.objects.filter(user__email="lookup@example.org",
-                                     authorities=montreuil).exists()
+    assert Membership.objects.filter(user__email="lookup@example.org", authorities=montreuil).exists()

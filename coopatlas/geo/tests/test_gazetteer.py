@@ -22,26 +22,55 @@ def labels(q, country=None, limit=8):
 
 # --- load ------------------------------------------------------------------------------------
 
-WORDS = KindWords({
-    "default": {"1": ["région", "region", "region"], "2": ["district", "district", "district"],
-                "3": ["localité", "locality", "other"]},
-    "countries": {"ML": {"1": ["région", "region", "region"], "2": ["cercle", "cercle", "cercle"],
-                         "3": ["commune", "commune", "commune"]}},
-    "iso_types": {"Region": ["région", "region", "region"], "Province": ["province", "province",
-                                                                          "province"]},
-    "iso_outdated": {"MG": "Ancienne province."},
-})
-FIELDS = ["geonames_id", "name", "country", "admin1", "area", "lat", "lon", "population",
-          "alternate_names"]
+WORDS = KindWords(
+    {
+        "default": {
+            "1": ["région", "region", "region"],
+            "2": ["district", "district", "district"],
+            "3": ["localité", "locality", "other"],
+        },
+        "countries": {
+            "ML": {
+                "1": ["région", "region", "region"],
+                "2": ["cercle", "cercle", "cercle"],
+                "3": ["commune", "commune", "commune"],
+            }
+        },
+        "iso_types": {
+            "Region": ["région", "region", "region"],
+            "Province": ["province", "province", "province"],
+        },
+        "iso_outdated": {"MG": "Ancienne province."},
+    }
+)
+FIELDS = ["geonames_id", "name", "country", "admin1", "area", "lat", "lon", "population", "alternate_names"]
 
 
 def small_files():
     world = {
         "subdivisions": [
-            {"code": "ML-3", "country": "ML", "name": "Sikasso", "name_fr": "", "kind": "Region",
-             "parent": None, "level": 1, "lat": 11.3, "lon": -5.6},
-            {"code": "MG-T", "country": "MG", "name": "Antananarivo", "name_fr": "Tananarive",
-             "kind": "Province", "parent": None, "level": 1, "lat": -18.9, "lon": 47.5},
+            {
+                "code": "ML-3",
+                "country": "ML",
+                "name": "Sikasso",
+                "name_fr": "",
+                "kind": "Region",
+                "parent": None,
+                "level": 1,
+                "lat": 11.3,
+                "lon": -5.6,
+            },
+            {
+                "code": "MG-T",
+                "country": "MG",
+                "name": "Antananarivo",
+                "name_fr": "Tananarive",
+                "kind": "Province",
+                "parent": None,
+                "level": 1,
+                "lat": -18.9,
+                "lon": 47.5,
+            },
         ],
         "place_fields": FIELDS,
         "places": [
@@ -49,9 +78,11 @@ def small_files():
             [1070940, "Antananarivo", "MG", "11", "MG-T", -18.9, 47.5, 1391433, ["Tananarive"]],
         ],
     }
-    gaz = {"admin1": [["ML", "06", "Sikasso", 11.3, -5.6], ["MG", "11", "Analamanga", -18.9,
-                                                             47.5]],
-           "admin2": [], "place_admin2": []}
+    gaz = {
+        "admin1": [["ML", "06", "Sikasso", 11.3, -5.6], ["MG", "11", "Analamanga", -18.9, 47.5]],
+        "admin2": [],
+        "place_admin2": [],
+    }
     return world, gaz
 
 
@@ -89,8 +120,11 @@ def test_load_is_idempotent():
     WRITE_LOG.clear()
     from coopatlas.geo.gazetteer import gazetteer_load
 
-    gazetteer_load(files=files, world=_read_json(files.geo("world.json.gz")),
-                   countries=set(Country.objects.values_list("iso2", flat=True)))
+    gazetteer_load(
+        files=files,
+        world=_read_json(files.geo("world.json.gz")),
+        countries=set(Country.objects.values_list("iso2", flat=True)),
+    )
     assert (GazetteerEntry.objects.count(), GazetteerName.objects.count()) == before
     assert sum(c + u for _, c, u in WRITE_LOG) == 0
     assert before[0] > 100_000
@@ -101,17 +135,19 @@ def test_load_is_idempotent():
 
 def test_sikasso_at_both_levels_is_told_apart():
     found = labels("Sikasso", "ML")
-    assert found[:2] == ["Sikasso (région, Mali)",
-                         "Sikasso (commune, région de Sikasso, Mali)"]
+    assert found[:2] == ["Sikasso (région, Mali)", "Sikasso (commune, région de Sikasso, Mali)"]
 
 
-@pytest.mark.parametrize("q,country,expected", [
-    ("Mopti", "ML", "Mopti (région, Mali)"),
-    ("kayes", "ML", "Kayes (région, Mali)"),
-    ("YELIMANE", "ML", "Yélimané (commune, région de Kayes, Mali)"),
-    ("Jacmel", "HT", "Jacmel (commune, département de Sud-Est, Haïti)"),
-    ("Analamanga", "MG", "Analamanga (région, Madagascar)"),
-])
+@pytest.mark.parametrize(
+    "q,country,expected",
+    [
+        ("Mopti", "ML", "Mopti (région, Mali)"),
+        ("kayes", "ML", "Kayes (région, Mali)"),
+        ("YELIMANE", "ML", "Yélimané (commune, région de Kayes, Mali)"),
+        ("Jacmel", "HT", "Jacmel (commune, département de Sud-Est, Haïti)"),
+        ("Analamanga", "MG", "Analamanga (région, Madagascar)"),
+    ],
+)
 def test_real_partner_names_resolve_accent_and_case_insensitive(q, country, expected):
     assert expected in labels(q, country)
 
@@ -128,8 +164,7 @@ def test_tananarive_finds_antananarivo_and_the_former_province():
 
 
 def test_a_moroccan_province_from_iso():
-    found = [h for h in gazetteer_search(q="Chefchaouen", country="MA")
-             if h["entry"].source == "iso3166-2"]
+    found = [h for h in gazetteer_search(q="Chefchaouen", country="MA") if h["entry"].source == "iso3166-2"]
     assert found and found[0]["entry"].kind == "province"
     assert found[0]["entry"].parent.name.startswith("Tanger")
 
@@ -142,8 +177,7 @@ def test_labels_in_english():
         assert entry_label(entry) == "Sikasso (commune, region Sikasso, Mali)"
 
 
-@pytest.mark.parametrize("q", ["Mali", "mali", "République du Mali",
-                               "Madagascar", "Kingdom of Morocco"])
+@pytest.mark.parametrize("q", ["Mali", "mali", "République du Mali", "Madagascar", "Kingdom of Morocco"])
 def test_a_state_is_refused_with_the_reason(q):
     found = partner_search(q=q)
     assert found["results"] == []
@@ -163,8 +197,10 @@ def test_partner_search_prefers_the_atlas_authority_over_its_own_gazetteer_copy(
     # commune: their gazetteer copies are not offered
     assert "gaz:iso:ML-5" not in codes and "gaz:gn:2453348" not in codes
     assert [r["source"] for r in found["results"]][:2] == ["authority", "authority"]
-    assert any(c.startswith("gaz:") for c in
-               [r["code"] for r in partner_search(q="Sikasso", country="ML")["results"]])
+    assert any(
+        c.startswith("gaz:")
+        for c in [r["code"] for r in partner_search(q="Sikasso", country="ML")["results"]]
+    )
 
 
 def test_empty_query_finds_nothing():
@@ -172,13 +208,16 @@ def test_empty_query_finds_nothing():
     assert partner_search(q="")["results"] == []
 
 
-@pytest.mark.parametrize("q,first", [
-    ("Conseil régional de Sikasso", "Sikasso (région, Mali)"),
-    ("Commune de Sikasso", "Sikasso (commune, région de Sikasso, Mali)"),
-    ("commune urbaine de Kayes", "Kayes (commune, région de Kayes, Mali)"),
-    ("Région de Kayes", "Kayes (région, Mali)"),
-    ("cercle de Yélimané", "Yélimané (commune, région de Kayes, Mali)"),
-])
+@pytest.mark.parametrize(
+    "q,first",
+    [
+        ("Conseil régional de Sikasso", "Sikasso (région, Mali)"),
+        ("Commune de Sikasso", "Sikasso (commune, région de Sikasso, Mali)"),
+        ("commune urbaine de Kayes", "Kayes (commune, région de Kayes, Mali)"),
+        ("Région de Kayes", "Kayes (région, Mali)"),
+        ("cercle de Yélimané", "Yélimané (commune, région de Kayes, Mali)"),
+    ],
+)
 def test_names_as_people_write_them(q, first):
     assert labels(q, "ML")[0] == first
 

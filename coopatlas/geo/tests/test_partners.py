@@ -22,22 +22,34 @@ pytestmark = pytest.mark.django_db
 def people():
     rennes = LocalAuthority.objects.get(kind="commune", insee_code="35238")
     return {
-        "editor": accounts.user_add(email="ri@rennes.example", role="editor",
-                                    authorities=[rennes], password="x" * 12)[0],
-        "embassy_ml": accounts.user_add(email="scac@bamako.example", role="embassy",
-                                        country=Country.objects.get(iso2="ML"),
-                                        password="x" * 12)[0],
-        "embassy_mg": accounts.user_add(email="scac@tana.example", role="embassy",
-                                        country=Country.objects.get(iso2="MG"),
-                                        password="x" * 12)[0],
-        "admin": accounts.user_add(email="daect@example.org", role="admin",
-                                   password="x" * 12)[0],
+        "editor": accounts.user_add(
+            email="ri@rennes.example", role="editor", authorities=[rennes], password="x" * 12
+        )[0],
+        "embassy_ml": accounts.user_add(
+            email="scac@bamako.example",
+            role="embassy",
+            country=Country.objects.get(iso2="ML"),
+            password="x" * 12,
+        )[0],
+        "embassy_mg": accounts.user_add(
+            email="scac@tana.example",
+            role="embassy",
+            country=Country.objects.get(iso2="MG"),
+            password="x" * 12,
+        )[0],
+        "admin": accounts.user_add(email="daect@example.org", role="admin", password="x" * 12)[0],
     }
 
 
 def create(user, **kw):
-    args = {"country": "ML", "name": "Somadougou", "kind": "commune",
-            "parent": "gaz:iso:ML-5", "latitude": 14.30, "longitude": -4.00}
+    args = {
+        "country": "ML",
+        "name": "Somadougou",
+        "kind": "commune",
+        "parent": "gaz:iso:ML-5",
+        "latitude": 14.30,
+        "longitude": -4.00,
+    }
     args.update(kw)
     return foreign_authority_create(user=user, **args)
 
@@ -75,21 +87,24 @@ def test_the_embassy_of_another_country_may_neither_add_nor_confirm(people):
     assert a.to_verify
 
 
-@pytest.mark.parametrize("kw,field,words", [
-    ({"country": "XX"}, "country", "ISO 3166-1"),
-    ({"country": "FR"}, "country", "code officiel géographique"),
-    ({"name": "République du Mali", "parent": None}, "name", "jamais partenaire"),
-    ({"name": "Mali", "parent": None}, "name", "jamais partenaire"),
-    ({"kind": "etat"}, "kind", "jamais partenaire"),
-    ({"kind": "metropole"}, "kind", "choisissez parmi"),
-    ({"name": "  "}, "name", "Donnez le nom"),
-    ({"parent": "gaz:iso:MG-T"}, "parent", "autre pays (MG)"),
-    ({"parent": "gaz:nowhere"}, "parent", "introuvable"),
-    ({"latitude": 48.11, "longitude": -1.68}, "latitude", "hors du pays (Mali"),
-    ({"latitude": 14.3, "longitude": None}, "longitude", "latitude et la longitude"),
-    ({"latitude": "nord", "longitude": "ouest"}, "latitude", "illisibles"),
-    ({"place": 2988507}, "place", "GeoNames introuvable"),
-])
+@pytest.mark.parametrize(
+    "kw,field,words",
+    [
+        ({"country": "XX"}, "country", "ISO 3166-1"),
+        ({"country": "FR"}, "country", "code officiel géographique"),
+        ({"name": "République du Mali", "parent": None}, "name", "jamais partenaire"),
+        ({"name": "Mali", "parent": None}, "name", "jamais partenaire"),
+        ({"kind": "etat"}, "kind", "jamais partenaire"),
+        ({"kind": "metropole"}, "kind", "choisissez parmi"),
+        ({"name": "  "}, "name", "Donnez le nom"),
+        ({"parent": "gaz:iso:MG-T"}, "parent", "autre pays (MG)"),
+        ({"parent": "gaz:nowhere"}, "parent", "introuvable"),
+        ({"latitude": 48.11, "longitude": -1.68}, "latitude", "hors du pays (Mali"),
+        ({"latitude": 14.3, "longitude": None}, "longitude", "latitude et la longitude"),
+        ({"latitude": "nord", "longitude": "ouest"}, "latitude", "illisibles"),
+        ({"place": 2988507}, "place", "GeoNames introuvable"),
+    ],
+)
 def test_bad_input_names_the_field_and_writes_nothing(people, kw, field, words):
     count = LocalAuthority.objects.count()
     with pytest.raises(AppError) as e:
@@ -102,15 +117,22 @@ def test_bad_input_names_the_field_and_writes_nothing(people, kw, field, words):
 def test_similar_names_are_offered_before_creating(people):
     count = LocalAuthority.objects.count()
     with pytest.raises(AppError) as e:
-        create(people["editor"], name="Commune de Sikaso", parent="gaz:iso:ML-3",
-               latitude=None, longitude=None)
+        create(
+            people["editor"], name="Commune de Sikaso", parent="gaz:iso:ML-3", latitude=None, longitude=None
+        )
     assert e.value.message.startswith("Vouliez-vous dire : ")
     assert "Sikasso (commune, région de Sikasso, Mali)" in e.value.message
     assert "gaz:gn:2451185" in e.value.errors["similar"]
     assert LocalAuthority.objects.count() == count
     # a different authority of a close name is created once the person says so
-    a = create(people["editor"], name="Commune de Sikaso", parent="gaz:iso:ML-3",
-               latitude=None, longitude=None, confirm_new=True)
+    a = create(
+        people["editor"],
+        name="Commune de Sikaso",
+        parent="gaz:iso:ML-3",
+        latitude=None,
+        longitude=None,
+        confirm_new=True,
+    )
     assert a.latitude == a.parent.latitude and a.coordinates_from == "parent"
 
 
@@ -145,15 +167,16 @@ def test_merge_moves_every_link_and_keeps_the_duplicate(people):
     p = f.PartnershipFactory(parties=[rennes, dup])
     project = f.ProjectFactory(participants=[(dup, "partner")])
     request = f.PartnerRequestFactory(authority=dup)
-    child = create(people["editor"], name="Quartier fictif", kind="other",
-                   parent=dup.slug, confirm_new=True)
+    child = create(people["editor"], name="Quartier fictif", kind="other", parent=dup.slug, confirm_new=True)
     with pytest.raises(PermissionDenied):
         foreign_authority_merge(user=people["editor"], duplicate=dup, into=keep)
     foreign_authority_merge(user=people["embassy_ml"], duplicate=dup, into=keep)
     dup.refresh_from_db()
     assert dup.merged_into == keep and not dup.is_current
-    assert set(PartnershipParty.objects.filter(partnership=p)
-               .values_list("authority_id", flat=True)) == {rennes.pk, keep.pk}
+    assert set(PartnershipParty.objects.filter(partnership=p).values_list("authority_id", flat=True)) == {
+        rennes.pk,
+        keep.pk,
+    }
     assert keep in [pp.authority for pp in project.participants.all()]
     request.refresh_from_db()
     child.refresh_from_db()

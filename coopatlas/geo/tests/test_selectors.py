@@ -125,7 +125,5 @@ def test_communes_have_coordinates_and_know_where_they_come_from():
     rennes = authority_get_by_code(code="35238")
     assert rennes.coordinates_from == "geonames"
     assert 47.9 < rennes.latitude < 48.3 and -1.9 < rennes.longitude < -1.5
-    missing = LocalAuthority.objects.filter(
-        country_id="FR", kind="commune", latitude__isnull=True
-    ).count()
+    missing = LocalAuthority.objects.filter(country_id="FR", kind="commune", latitude__isnull=True).count()
     assert missing == 0

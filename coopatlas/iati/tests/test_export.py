@@ -28,8 +28,11 @@ def _valid(path: Path) -> etree._Element:
 
 def test_golden_file(fixed_project, tmp_path):
     out = tmp_path / "one.xml"
-    iati_export(projects=Project.objects.filter(pk=fixed_project.pk), output=out,
-                generated_at=datetime(2025, 1, 1, tzinfo=UTC))
+    iati_export(
+        projects=Project.objects.filter(pk=fixed_project.pk),
+        output=out,
+        generated_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
     _valid(out)
     text = STAMP.sub(r'\1="STAMP"', out.read_text(encoding="utf-8"))
     if os.environ.get("UPDATE_GOLDEN"):
@@ -48,9 +51,10 @@ def test_golden_facts(fixed_project, tmp_path):
     assert ("1", "Bailleur test IATI") in roles and ("2", "Ille-et-Vilaine") in roles
     assert ("4", "Association test IATI") in roles and ("4", "Commune test de Sévaré") in roles
     assert [(s.get("code"), s.get("percentage")) for s in act.iter("sector")] == [
-        ("14030", "60"), ("14050", "40")]
-    assert [(t.get("vocabulary"), t.get("code")) for t in act.iter("tag")] == [("2", "6"),
-                                                                               ("3", "6.1")]
+        ("14030", "60"),
+        ("14050", "40"),
+    ]
+    assert [(t.get("vocabulary"), t.get("code")) for t in act.iter("tag")] == [("2", "6"), ("3", "6.1")]
     assert act.find("location/point/pos").text.startswith("14.48")
     assert {t.find("transaction-type").get("code") for t in act.iter("transaction")} == {"2", "11"}
     assert act.find("budget/value").text == "250000"
@@ -71,8 +75,11 @@ def test_demo_export_is_schema_valid(db, tmp_path):
 
 
 def test_synthetic_export_is_schema_valid(db, tmp_path):
-    synth_generate(scale="x", size=Scale(projects=60, french=20, foreign=30, countries=8,
-                                         partnerships=40), log=lambda *_: None)
+    synth_generate(
+        scale="x",
+        size=Scale(projects=60, french=20, foreign=30, countries=8, partnerships=40),
+        log=lambda *_: None,
+    )
     out = tmp_path / "synth.xml"
     result = iati_export(projects=Project.objects.filter(is_synthetic=True), output=out)
     assert result.activities == 60 == len(_valid(out))
@@ -100,8 +107,7 @@ def test_invalid_activity_writes_nothing(fixed_project, tmp_path, monkeypatch):
 
 def test_command_filters_and_empty_selection(fixed_project, tmp_path):
     out = tmp_path / "ml.xml"
-    call_command("export_iati", "--output", str(out), "--country", "ML",
-                 "--authority", "departement:35")
+    call_command("export_iati", "--output", str(out), "--country", "ML", "--authority", "departement:35")
     ids = [a.findtext("iati-identifier") for a in _valid(out)]
     assert "FR-RCS-223500018-iati-test-eau-sevare" in ids
     with pytest.raises(AppError, match="aucun projet à exporter"):
@@ -115,7 +121,6 @@ def test_api_download(client, fixed_project):
     body = b"".join(response.streaming_content)
     root = etree.fromstring(body)
     assert schema().validate(root.getroottree())
-    assert "FR-RCS-223500018-iati-test-eau-sevare" in [a.findtext("iati-identifier")
-                                                       for a in root]
+    assert "FR-RCS-223500018-iati-test-eau-sevare" in [a.findtext("iati-identifier") for a in root]
     bad = client.get("/api/v1/iati/activities.xml", {"country": "ZZZ"})
     assert bad.status_code == 422 and "country" in bad.json()["errors"]

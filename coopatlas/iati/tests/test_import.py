@@ -15,15 +15,18 @@ from coopatlas.iati.services import iati_export, iati_import
 from .conftest import db_counts
 
 # One valid activity of another publisher (made-up facts), the base every broken file mutates.
-ACTIVITY = (Path(__file__).parent / "golden" / "activity_fragment.xml").read_text(
-    encoding="utf-8").rstrip("\n")
+ACTIVITY = (
+    (Path(__file__).parent / "golden" / "activity_fragment.xml").read_text(encoding="utf-8").rstrip("\n")
+)
 
 
-def iati_file(tmp_path: Path, body: str = ACTIVITY, version: str = "2.03",
-              name: str = "f.xml") -> Path:
+def iati_file(tmp_path: Path, body: str = ACTIVITY, version: str = "2.03", name: str = "f.xml") -> Path:
     path = tmp_path / name
-    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities '
-                    f'version="{version}">\n {body}\n</iati-activities>\n', encoding="utf-8")
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities '
+        f'version="{version}">\n {body}\n</iati-activities>\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -33,27 +36,49 @@ def swap(old: str, new: str) -> str:
 
 
 INVALID = {
-    "missing identifier": (swap("<iati-identifier>XM-DAC-41114-ML-1</iati-identifier>", ""),
-                           ("line 5, /iati-activities/iati-activity[1]/reporting-org: "
-                            "Element 'reporting-org': "
-                            "This element is not expected. Expected is ( iati-identifier )")),
-    "bad date": (swap('iso-date="2022-03-01"/>\n  <recipient', 'iso-date="2022-13-45"/>\n  <recipient'),
-                 "'2022-13-45' is not a valid value"),
-    "unknown element": (swap('<activity-status code="2"/>', '<activity-status code="2"/><colour/>'),
-                        "This element is not expected"),
-    "percentage not a number": (swap('percentage="100"', 'percentage="a hundred"'),
-                                "'a hundred' is not a valid value of the atomic type 'xs:decimal'"),
-    "value not a number": (swap('value-date="2022-03-01">300000', 'value-date="2022-03-01">3,000'),
-                           "/transaction/value"),
-    "role missing": (swap('<participating-org role="4" type="24">', '<participating-org type="24">'),
-                     "The attribute 'role' is required"),
+    "missing identifier": (
+        swap("<iati-identifier>XM-DAC-41114-ML-1</iati-identifier>", ""),
+        (
+            "line 5, /iati-activities/iati-activity[1]/reporting-org: "
+            "Element 'reporting-org': "
+            "This element is not expected. Expected is ( iati-identifier )"
+        ),
+    ),
+    "bad date": (
+        swap('iso-date="2022-03-01"/>\n  <recipient', 'iso-date="2022-13-45"/>\n  <recipient'),
+        "'2022-13-45' is not a valid value",
+    ),
+    "unknown element": (
+        swap('<activity-status code="2"/>', '<activity-status code="2"/><colour/>'),
+        "This element is not expected",
+    ),
+    "percentage not a number": (
+        swap('percentage="100"', 'percentage="a hundred"'),
+        "'a hundred' is not a valid value of the atomic type 'xs:decimal'",
+    ),
+    "value not a number": (
+        swap('value-date="2022-03-01">300000', 'value-date="2022-03-01">3,000'),
+        "/transaction/value",
+    ),
+    "role missing": (
+        swap('<participating-org role="4" type="24">', '<participating-org type="24">'),
+        "The attribute 'role' is required",
+    ),
     "reporting-org missing": (
-        swap('<reporting-org ref="XM-DAC-41114" type="40"><narrative>Programme test des Nations '
-             'unies</narrative></reporting-org>', ""), "Expected is ( reporting-org )"),
-    "elements out of order": (swap('<activity-status code="2"/>\n  <activity-date type="2" '
-                                   'iso-date="2022-03-01"/>', '<activity-date type="2" iso-date='
-                                   '"2022-03-01"/>\n  <activity-status code="2"/>'),
-                              "activity-date"),
+        swap(
+            '<reporting-org ref="XM-DAC-41114" type="40"><narrative>Programme test des Nations '
+            "unies</narrative></reporting-org>",
+            "",
+        ),
+        "Expected is ( reporting-org )",
+    ),
+    "elements out of order": (
+        swap(
+            '<activity-status code="2"/>\n  <activity-date type="2" iso-date="2022-03-01"/>',
+            '<activity-date type="2" iso-date="2022-03-01"/>\n  <activity-status code="2"/>',
+        ),
+        "activity-date",
+    ),
     "status missing": (swap('<activity-status code="2"/>', ""), "activity-status"),
     "bad generated-datetime": (None, "generated-datetime"),
 }
@@ -61,21 +86,30 @@ INVALID = {
 FRAMES = {
     "not XML at all": ("Identifiant;Titre\nML-1;Eau\n", "XML mal formé"),
     "empty file": ("", "le fichier est vide"),
-    "truncated": ('<?xml version="1.0"?><iati-activities version="2.03"><iati-activity>',
-                  "XML mal formé"),
-    "wrong root": ('<iati-organisations version="2.03"><iati-organisation/></iati-organisations>',
-                   "l'élément racine est <iati-organisations>"),
-    "version 1.05": ('<iati-activities version="1.05"><iati-activity/></iati-activities>',
-                     "version 1.05 non prise en charge"),
-    "version missing": ("<iati-activities><iati-activity/></iati-activities>",
-                        "l'attribut version manque"),
-    "no activity": ('<iati-activities version="2.03"></iati-activities>',
-                    "ne contient aucune <iati-activity>"),
-    "unknown root element": (f'<iati-activities version="2.03">{ACTIVITY}<note>x</note>'
-                             "</iati-activities>", "élément inconnu <note>"),
-    "entity bomb": ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b '
-                    '"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><iati-activities version="2.03">&b;'
-                    "</iati-activities>", "iati-activities"),
+    "truncated": ('<?xml version="1.0"?><iati-activities version="2.03"><iati-activity>', "XML mal formé"),
+    "wrong root": (
+        '<iati-organisations version="2.03"><iati-organisation/></iati-organisations>',
+        "l'élément racine est <iati-organisations>",
+    ),
+    "version 1.05": (
+        '<iati-activities version="1.05"><iati-activity/></iati-activities>',
+        "version 1.05 non prise en charge",
+    ),
+    "version missing": ("<iati-activities><iati-activity/></iati-activities>", "l'attribut version manque"),
+    "no activity": (
+        '<iati-activities version="2.03"></iati-activities>',
+        "ne contient aucune <iati-activity>",
+    ),
+    "unknown root element": (
+        f'<iati-activities version="2.03">{ACTIVITY}<note>x</note></iati-activities>',
+        "élément inconnu <note>",
+    ),
+    "entity bomb": (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b '
+        '"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><iati-activities version="2.03">&b;'
+        "</iati-activities>",
+        "iati-activities",
+    ),
 }
 
 
@@ -84,13 +118,16 @@ def test_schema_invalid_files_are_refused(db, tmp_path, case):
     body, expected = INVALID[case]
     path = iati_file(tmp_path, body or ACTIVITY)
     if body is None:
-        path.write_text(path.read_text().replace('version="2.03"', 'version="2.03" '
-                                                 'generated-datetime="yesterday"'))
+        path.write_text(
+            path.read_text().replace('version="2.03"', 'version="2.03" generated-datetime="yesterday"')
+        )
     before = db_counts()
     with pytest.raises(AppError) as err:
         iati_import(path=path)
-    assert "n'est pas un fichier IATI 2.03 valide" in err.value.message and "rien n'a été importé" in \
-        err.value.message
+    assert (
+        "n'est pas un fichier IATI 2.03 valide" in err.value.message
+        and "rien n'a été importé" in err.value.message
+    )
     assert expected in err.value.message, err.value.message
     assert "line " in err.value.message
     assert db_counts() == before
@@ -131,11 +168,9 @@ def test_import_creates_other_actor(db, tmp_path):
     funding = project.funding.get()
     assert funding.funder_organisation.iati_identifier == "XM-DAC-41114"
     assert funding.amount == 300000 and funding.currency == "USD"
-    assert project.operator_links.filter(organisation__name="ONG test malienne",
-                                         role="implementing").exists()
+    assert project.operator_links.filter(organisation__name="ONG test malienne", role="implementing").exists()
     shown = imported_activities_for(country="ML", area=None)
-    assert shown["count"] == 1 and shown["results"][0]["publisher"] == \
-        "Programme test des Nations unies"
+    assert shown["count"] == 1 and shown["results"][0]["publisher"] == "Programme test des Nations unies"
     assert imported_activities_for(country=None, area="ML-5")["count"] == 1
     assert imported_activities_for(country="BF", area=None)["count"] == 0
 
@@ -167,14 +202,14 @@ def test_version_202_file(db, tmp_path):
 
 def test_participating_org_matched_by_identifier_then_name(db, tmp_path):
     known = Organisation.objects.get(name="Agence française de développement")
-    body = swap('<participating-org role="4" type="24"><narrative>ONG test malienne</narrative>',
-                '<participating-org role="4" type="24"><narrative>Agence Française de '
-                'Développement</narrative>')
+    body = swap(
+        '<participating-org role="4" type="24"><narrative>ONG test malienne</narrative>',
+        '<participating-org role="4" type="24"><narrative>Agence Française de Développement</narrative>',
+    )
     iati_import(path=iati_file(tmp_path, body))
     project = Project.objects.get(iati_identifier="XM-DAC-41114-ML-1")
     assert project.operator_links.filter(organisation=known).exists()
-    assert Organisation.objects.filter(search_name__startswith="agence francaise de dev")\
-        .count() == 1
+    assert Organisation.objects.filter(search_name__startswith="agence francaise de dev").count() == 1
 
 
 def test_own_projects_are_not_imported_twice(db, tmp_path):
@@ -236,10 +271,14 @@ def test_refusals_follow_the_active_language(db, tmp_path):
 # --- hostile files: DTD, entities, one activity too big (issue 8) -----------------------
 
 HOSTILE = {
-    "internal entity": ('<!DOCTYPE iati-activities [<!ENTITY x "Mopti">]>',
-                        ACTIVITY.replace("ML-1<", "ML-&x;<")),
-    "external entity": ('<!DOCTYPE iati-activities [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
-                        ACTIVITY.replace("ML-1<", "ML-&x;<")),
+    "internal entity": (
+        '<!DOCTYPE iati-activities [<!ENTITY x "Mopti">]>',
+        ACTIVITY.replace("ML-1<", "ML-&x;<"),
+    ),
+    "external entity": (
+        '<!DOCTYPE iati-activities [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+        ACTIVITY.replace("ML-1<", "ML-&x;<"),
+    ),
     "doctype only": ('<!DOCTYPE iati-activities SYSTEM "http://example.org/x.dtd">', ACTIVITY),
 }
 
@@ -248,8 +287,11 @@ HOSTILE = {
 def test_doctype_and_entities_are_refused_with_a_message(db, tmp_path, case):
     doctype, body = HOSTILE[case]
     path = tmp_path / "hostile.xml"
-    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n<iati-activities '
-                    f'version="2.03">\n {body}\n</iati-activities>\n', encoding="utf-8")
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n<iati-activities '
+        f'version="2.03">\n {body}\n</iati-activities>\n',
+        encoding="utf-8",
+    )
     before = db_counts()
     with pytest.raises(AppError) as err:
         iati_import(path=path)

@@ -23,8 +23,7 @@ def test_sector_is_five_ascii_digits():
         assert lookups.sector_by_code(bad) is None
 
 
-@pytest.mark.parametrize("value,number", [("6", 6), (6, 6), ("ODD 6", 6), ("odd6", 6),
-                                          (" 17 ", 17)])
+@pytest.mark.parametrize("value,number", [("6", 6), (6, 6), ("ODD 6", 6), ("odd6", 6), (" 17 ", 17)])
 def test_sdg_goal(value, number):
     assert lookups.sdg_goal_by_number(value).number == number
 

@@ -86,10 +86,7 @@ def test_theme_tree_slugs_levels_and_mappings():
     assert set(water.sectors.values_list("code", flat=True)) >= {"14030"}
     assert list(water.guide_chapters.values_list("number", flat=True)) == [1]
     assert Theme.objects.get(slug="gouvernance-locale-et-appui-institutionnel").level == 2
-    assert (
-        Theme.objects.get(slug="agriculture-et-developpement-rural").parent.slug
-        == "economie-durable"
-    )
+    assert Theme.objects.get(slug="agriculture-et-developpement-rural").parent.slug == "economie-durable"
     assert Theme.objects.filter(level=1).count() == 5
     assert GuideChapter.objects.count() == 10
     assert GuideChapter.objects.get(number=10).slug == "ville-durable"
@@ -101,8 +98,10 @@ def test_second_load_writes_nothing_and_creates_no_duplicates(data_copy):
     assert _counts() == before
     assert [w for w in bulk.WRITE_LOG if w[1] or w[2]] == []
     # Demo data may declare French bodies the official code lacks (a syndicat): those carry a source.
-    assert counts["local_authorities"] == LocalAuthority.objects.filter(
-        country_id="FR", source__isnull=True).count()
+    assert (
+        counts["local_authorities"]
+        == LocalAuthority.objects.filter(country_id="FR", source__isnull=True).count()
+    )
     assert counts["countries"] == Country.objects.count()
 
 
@@ -137,9 +136,7 @@ def test_malformed_xml_names_the_file(data_copy):
 
 def test_theme_citing_unknown_sector_is_refused(data_copy):
     themes = data_copy / "themes.yaml"
-    themes.write_text(
-        themes.read_text(encoding="utf-8").replace('"14030"', '"99999"'), encoding="utf-8"
-    )
+    themes.write_text(themes.read_text(encoding="utf-8").replace('"14030"', '"99999"'), encoding="utf-8")
     with pytest.raises(AppError) as err:
         reference_load(data_dir=data_copy)
     assert "themes.yaml" in err.value.message and "99999" in err.value.message

@@ -10,8 +10,10 @@ from coopatlas.core.errors import AppError
 
 
 class Command(BaseCommand):
-    help = ("API tokens: `tokens create --email E` (the token is on the last line), "
-            "`tokens list [--email E]`, `tokens revoke --email E [--prefix P]`.")
+    help = (
+        "API tokens: `tokens create --email E` (the token is on the last line), "
+        "`tokens list [--email E]`, `tokens revoke --email E [--prefix P]`."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -33,9 +35,13 @@ class Command(BaseCommand):
     def _create(self, options):
         user = services.user_get(email=options["email"])
         _token, key = services.token_create(user=user, name=options["name"])
-        self.stdout.write(_("Jeton créé pour %(email)s ; envoyez-le dans l'en-tête « "
-                            "Authorization: Bearer JETON ». Il ne sera plus affiché :")
-                          % {"email": user.email})
+        self.stdout.write(
+            _(
+                "Jeton créé pour %(email)s ; envoyez-le dans l'en-tête « "
+                "Authorization: Bearer JETON ». Il ne sera plus affiché :"
+            )
+            % {"email": user.email}
+        )
         self.stdout.write(key)
 
     def _list(self, options):
@@ -43,17 +49,21 @@ class Command(BaseCommand):
         for t in services.token_list(user=user):
             state = f"révoqué {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "actif"
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "jamais utilisé"
-            self.stdout.write(_("%(prefix)s\t%(email)s\t%(t_name)s\tcréé %(created_at)s\t"
-                                "%(used)s\t%(state)s")
-                              % {"prefix": t.prefix,
-                                 "email": t.user.email,
-                                 "t_name": t.name,
-                                 "created_at": format(t.created_at, "%Y-%m-%d"),
-                                 "used": used,
-                                 "state": state})
+            self.stdout.write(
+                _("%(prefix)s\t%(email)s\t%(t_name)s\tcréé %(created_at)s\t%(used)s\t%(state)s")
+                % {
+                    "prefix": t.prefix,
+                    "email": t.user.email,
+                    "t_name": t.name,
+                    "created_at": format(t.created_at, "%Y-%m-%d"),
+                    "used": used,
+                    "state": state,
+                }
+            )
 
     def _revoke(self, options):
         user = services.user_get(email=options["email"])
         count = services.token_revoke(user=user, prefix=options["prefix"])
-        self.stdout.write(_("%(count)s jeton(s) révoqué(s) pour %(email)s.")
-                          % {"count": count, "email": user.email})
+        self.stdout.write(
+            _("%(count)s jeton(s) révoqué(s) pour %(email)s.") % {"count": count, "email": user.email}
+        )

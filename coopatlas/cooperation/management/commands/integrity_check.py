@@ -17,16 +17,22 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
         else:
-            labels = {"partnerships": _("partenariats"), "projects": _("projets"),
-                      "authorities": _("collectivités")}
+            labels = {
+                "partnerships": _("partenariats"),
+                "projects": _("projets"),
+                "authorities": _("collectivités"),
+            }
             counts = ", ".join(f"{v} {labels.get(k, k)}" for k, v in report["counts"].items())
             self.stdout.write(_("Vérifié : %(counts)s.") % {"counts": counts})
             for f in report["findings"]:
                 examples = ", ".join(f["examples"])
-                self.stdout.write(f"{f['level'].upper():7} {f['count']:>6}  {f['message']}  "
-                                  + _("ex. %(examples)s") % {"examples": examples})  # i18n: not user-facing
+                self.stdout.write(
+                    f"{f['level'].upper():7} {f['count']:>6}  {f['message']}  "
+                    + _("ex. %(examples)s") % {"examples": examples}
+                )  # i18n: not user-facing
             if not report["findings"]:
                 self.stdout.write(self.style.SUCCESS(_("Aucun problème trouvé.")))
         if not report["ok"]:
-            raise CommandError(_("erreurs d'intégrité trouvées (voir ci-dessus) ; corrigez les "
-                                 "enregistrements nommés."))
+            raise CommandError(
+                _("erreurs d'intégrité trouvées (voir ci-dessus) ; corrigez les enregistrements nommés.")
+            )

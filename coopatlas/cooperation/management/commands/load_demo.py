@@ -18,9 +18,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, default=None,
-                            help="read the demo *.yaml files from this folder "
-                                 "(default: coopatlas/cooperation/demo)")
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            default=None,
+            help="read the demo *.yaml files from this folder (default: coopatlas/cooperation/demo)",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -30,6 +33,9 @@ class Command(BaseCommand):
         if verbose:
             for name, n in counts.items():
                 self.stdout.write(f"{name:24} {n:>6}")
-            self.stdout.write(self.style.SUCCESS(
-                _("Données de démonstration chargées en %(seconds)s s.")
-                % {"seconds": format(time.monotonic() - started, ".1f")}))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Données de démonstration chargées en %(seconds)s s.")
+                    % {"seconds": format(time.monotonic() - started, ".1f")}
+                )
+            )

@@ -14,5 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args, scale, seed, **options):
         counts = synth_generate(scale=scale, seed=seed, log=self.stdout.write)
         summary = ", ".join(f"{k}={v}" for k, v in counts.items())
-        self.stdout.write(self.style.SUCCESS(_("Jeu de données synthétique prêt : %(summary)s")
-                                             % {"summary": summary}))
+        self.stdout.write(
+            self.style.SUCCESS(_("Jeu de données synthétique prêt : %(summary)s") % {"summary": summary})
+        )

@@ -15,8 +15,14 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir=None, **options):
         result = rules_load(data_dir=data_dir)
         if options["verbosity"]:
-            self.stdout.write(_("Règles de déclaration : %(years)s années, %(regions)s régions "
-                                "bénéficiaires, %(lines_rechecked)s lignes revérifiées.")
-                              % {"years": result['years'],
-                                 "regions": result['regions'],
-                                 "lines_rechecked": result['lines_rechecked']})
+            self.stdout.write(
+                _(
+                    "Règles de déclaration : %(years)s années, %(regions)s régions "
+                    "bénéficiaires, %(lines_rechecked)s lignes revérifiées."
+                )
+                % {
+                    "years": result["years"],
+                    "regions": result["regions"],
+                    "lines_rechecked": result["lines_rechecked"],
+                }
+            )

@@ -12,15 +12,26 @@ class Command(BaseCommand):
         parser.add_argument("--authorities", type=int, default=5_000)
         parser.add_argument("--lines", type=int, default=10)
         parser.add_argument("--years", type=int, default=5)
-        parser.add_argument("--last-year", type=int, default=None,
-                            help="last declared year (default: the last year with rules)")
+        parser.add_argument(
+            "--last-year",
+            type=int,
+            default=None,
+            help="last declared year (default: the last year with rules)",
+        )
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, **o):
         log = self.stdout.write if o["verbosity"] else (lambda *_: None)
-        result = synth_declarations(authorities=o["authorities"], lines=o["lines"],
-                                    years=o["years"], last_year=o["last_year"], seed=o["seed"],
-                                    log=log)
-        log(f"Synthetic declarations: {result['authorities']} authorities, years "
+        result = synth_declarations(
+            authorities=o["authorities"],
+            lines=o["lines"],
+            years=o["years"],
+            last_year=o["last_year"],
+            seed=o["seed"],
+            log=log,
+        )
+        log(
+            f"Synthetic declarations: {result['authorities']} authorities, years "
             f"{result['years'][0]}–{result['years'][-1]}, {result['lines']} lines "
-            f"in {result['seconds']} s.")
+            f"in {result['seconds']} s."
+        )

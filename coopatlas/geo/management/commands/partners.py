@@ -8,9 +8,11 @@ from coopatlas.core.errors import AppError
 
 
 class Command(BaseCommand):
-    help = ("Foreign partners: `partners search Q [--country ML]`, `partners add --as EMAIL "
-            "--country ML --name N --kind commune [--parent CODE] [--lat --lon] "
-            "[--alt NAME ...] [--new]`, `partners confirm --as EMAIL SLUG`.")
+    help = (
+        "Foreign partners: `partners search Q [--country ML]`, `partners add --as EMAIL "
+        "--country ML --name N --kind commune [--parent CODE] [--lat --lon] "
+        "[--alt NAME ...] [--new]`, `partners confirm --as EMAIL SLUG`."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -26,8 +28,7 @@ class Command(BaseCommand):
         add.add_argument("--lat", type=float)
         add.add_argument("--lon", type=float)
         add.add_argument("--alt", action="append", default=[], help="another name (repeatable)")
-        add.add_argument("--new", action="store_true",
-                         help="create even if similar names exist")
+        add.add_argument("--new", action="store_true", help="create even if similar names exist")
         confirm = sub.add_parser("confirm", help="confirm an added authority (embassy, admin)")
         confirm.add_argument("--as", dest="email", required=True)
         confirm.add_argument("slug")
@@ -44,8 +45,9 @@ class Command(BaseCommand):
 
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
-            raise AppError(f"--as {email[:60]} : aucun compte ; créez-le avec `coopatlas users "
-                           "add`.", field="as")
+            raise AppError(
+                f"--as {email[:60]} : aucun compte ; créez-le avec `coopatlas users add`.", field="as"
+            )
         return user
 
     def _search(self, options):
@@ -61,10 +63,16 @@ class Command(BaseCommand):
         from coopatlas.geo.partners import foreign_authority_create
 
         a = foreign_authority_create(
-            user=self._user(options["email"]), country=options["country"],
-            name=options["name"], kind=options["kind"], parent=options["parent"],
-            latitude=options["lat"], longitude=options["lon"], alternate_names=options["alt"],
-            confirm_new=options["new"])
+            user=self._user(options["email"]),
+            country=options["country"],
+            name=options["name"],
+            kind=options["kind"],
+            parent=options["parent"],
+            latitude=options["lat"],
+            longitude=options["lon"],
+            alternate_names=options["alt"],
+            confirm_new=options["new"],
+        )
         state = "à vérifier" if a.to_verify else "confirmée"
         self.stdout.write(f"{a.slug}\t{a.name} ({state})")
 

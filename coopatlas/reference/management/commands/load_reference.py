@@ -19,9 +19,7 @@ from coopatlas.geo.services import GEO_DATA_DIR, geography_load
 from coopatlas.reference.services import REFERENCE_DATA_DIR, codelists_load
 
 
-def reference_load(
-    *, data_dir: Path | None = None, stdout: IO[str] | None = None
-) -> dict[str, int]:
+def reference_load(*, data_dir: Path | None = None, stdout: IO[str] | None = None) -> dict[str, int]:
     """Load code lists, themes and geography in one transaction; rows per table."""
     files = DataFiles(data_dir, reference_dir=REFERENCE_DATA_DIR, geo_dir=GEO_DATA_DIR)
     WRITE_LOG.clear()
@@ -53,13 +51,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         verbose = options["verbosity"] > 0
-        counts = reference_load(
-            data_dir=options["data_dir"], stdout=self.stdout if verbose else None
-        )
+        counts = reference_load(data_dir=options["data_dir"], stdout=self.stdout if verbose else None)
         if verbose:
             for table, n in counts.items():
                 self.stdout.write(f"{table:24} {n:>8}")
             self.stdout.write(
-                self.style.SUCCESS(_("Données de référence chargées en %(seconds)s s.")
-                                   % {"seconds": format(time.monotonic() - started, ".1f")})
+                self.style.SUCCESS(
+                    _("Données de référence chargées en %(seconds)s s.")
+                    % {"seconds": format(time.monotonic() - started, ".1f")}
+                )
             )
