@@ -27,3 +27,11 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class InvitationAcceptForm(forms.Form):
+    password = forms.CharField(
+        label=_("Mot de passe (au moins 12 caractères)"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+    )

@@ -49,6 +49,9 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator", _("Animateur de réseau")
     EMBASSY = "embassy", _("Agent d'ambassade")
     ADMIN = "admin", _("Administrateur du ministère")
+    # An officer of a foreign authority: answers for it (confirms or contests the records
+    # naming it, gives its account). Only ever created by an invitation (PartnerInvitation).
+    PARTNER = "partner", _("Agent d'une collectivité partenaire")
 
 
 class Membership(models.Model):
@@ -140,3 +143,32 @@ class TotpDevice(models.Model):
 
     def __str__(self) -> str:
         return f"TOTP {self.user}"
+
+
+class PartnerInvitation(models.Model):
+    """An invitation for an officer of a foreign authority to answer for it (role partner).
+
+    Sent by the embassy of the authority's country, an administrator, or an editor of a
+    French authority in partnership with it. Only the SHA-256 of the token is stored (as
+    for API tokens); the token works once, before `expires_at`."""
+
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.CASCADE, related_name="partner_invitations"
+    )
+    email = models.EmailField(_("adresse électronique"))
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="partner_invitations_sent"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="partner_invitations_accepted"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.authority_id}"

@@ -9,7 +9,10 @@ Scope comes from the user's memberships (models.Membership):
   carries and its own network organisation;
 - embassy agent: completes projects located in its country (and their financing lines),
   registers partner requests of its country's authorities, edits contacts in its country,
-  and publishes (validates) records of its country.
+  and publishes (validates) records of its country;
+- partner officer (officer of a foreign authority, by invitation only): answers for its
+  authority on the partnerships and projects naming it (confirm, contest, its own account
+  of results and needs); it edits nothing else and invites nobody.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class Scope:
     countries: set[str] = field(default_factory=set)
     organisations: set[int] = field(default_factory=set)
     programmes: set[int] = field(default_factory=set)
+    # Foreign authorities a partner officer answers for: no editing power (not in any_role).
+    partner_authorities: set[int] = field(default_factory=set)
 
     @property
     def any_role(self) -> bool:
@@ -86,6 +91,8 @@ def _scope_read(user) -> Scope:
                     scope.organisations.add(m.organisation_id)
         elif m.role == Role.EMBASSY and m.country_id:
             scope.countries.add(m.country_id)
+        elif m.role == Role.PARTNER:
+            scope.partner_authorities |= {a.pk for a in m.authorities.all() if a.country_id != "FR"}
     scope.countries.discard("FR")  # an embassy is abroad (users.add refuses FR too)
     return scope
 
@@ -281,6 +288,43 @@ def can_restore(*, user, record: Model) -> bool:
 def can_export(*, user, authority) -> bool:
     scope = scope_of(user)
     return scope.admin or authority.pk in scope.editor_authorities
+
+
+PARTNER_ANSWERS = frozenset({"partnership", "project"})
+
+
+def can_answer_as_partner(*, user, record: Model, authority) -> bool:
+    """May `user` confirm, contest or give the partner side's account of `record` for the
+    foreign `authority`? Only its partner officers, and only on the records that name it
+    (the same rule as an authority's records: `authority_records_q`)."""
+    if _name(record) not in PARTNER_ANSWERS or authority is None or authority.is_french:
+        return False
+    scope = scope_of(user)
+    return authority.pk in scope.partner_authorities and _matches(
+        record, authority_records_q(type(record), [authority.pk])
+    )
+
+
+def can_invite_partner(*, user, authority) -> bool:
+    """Who may invite an officer of the foreign `authority`: an administrator, the embassy
+    of its country, an editor of a French authority in partnership with it. A partner
+    officer invites nobody (no powers passed on from a role that has none to give)."""
+    if authority is None or authority.is_french:
+        return False
+    scope = scope_of(user)
+    if scope.admin or authority.country_id in scope.countries:
+        return True
+    if not scope.editor_authorities:
+        return False
+    from django.apps import apps  # cooperation sits above accounts
+
+    partnership = apps.get_model("cooperation", "Partnership")
+    return (
+        partnership._base_manager.filter(deleted_at__isnull=True)
+        .filter(authority_records_q(partnership, [authority.pk]))
+        .filter(authority_records_q(partnership, scope.editor_authorities))
+        .exists()
+    )
 
 
 def can_manage_users(*, user) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from coopatlas.core.errors import AppError, NotFound
 
 from . import totp
-from .models import ApiToken, Membership, Role, SignInFailure, TotpDevice, User
+from .models import ApiToken, Membership, PartnerInvitation, Role, SignInFailure, TotpDevice, User
 
 TOKEN_PREFIX = "cat_"
 MIN_PASSWORD = 12
@@ -50,6 +50,15 @@ def _check_scope(*, role: str, authorities: list, country) -> None:
         raise AppError(
             _("--role : « %(role)s » inconnu ; rôles : %(values)s.")
             % {"role": role[:20], "values": ", ".join(Role.values)},
+            field="role",
+        )
+    if role == Role.PARTNER:
+        raise AppError(
+            _(
+                "--role partner : l'agent d'une collectivité partenaire est créé par "
+                "une invitation (espace de saisie, « Inviter la partie partenaire »), "
+                "qui le limite à cette collectivité."
+            ),
             field="role",
         )
     if role in (Role.EDITOR, Role.FACILITATOR) and not authorities:
@@ -372,3 +381,141 @@ def totp_confirm(*, user: User, code: str, ip: str, secret: str | None = None) -
 def totp_verify(*, user: User, code: str, ip: str) -> TotpDevice:
     """The code asked after the password, throttled with the same counter."""
     return _totp_use(user=user, code=code, ip=ip, confirming=False)
+
+
+# --------------------------------------------------------------------------- partner side
+
+INVITATION_DAYS = 14
+
+
+def _invitation_refused(message: str, field: str = "token") -> AppError:
+    return AppError(message, field=field)
+
+
+@transaction.atomic
+def partner_invitation_create(
+    *, user: User, authority, email: str, site: str = ""
+) -> tuple[PartnerInvitation, str]:
+    """Invite an officer of the foreign `authority` to answer for it (role partner, scoped
+    to that authority only: the inviter gives no more than that). The clear token is
+    returned once (the editing space shows the link) and e-mailed after commit; only its
+    hash is kept. `site` ("https://host") makes the e-mailed link absolute."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from .permissions import PermissionDenied, can_invite_partner
+
+    if authority is None or authority.is_french:
+        raise AppError(
+            _(
+                "authority : on invite l'agent d'une collectivité étrangère "
+                "partenaire, pas d'une collectivité française."
+            ),
+            field="authority",
+        )
+    if not can_invite_partner(user=user, authority=authority):
+        raise PermissionDenied(
+            _(
+                "Seuls l'ambassade du pays de %(name)s, un administrateur ou le rédacteur d'une "
+                "collectivité française en partenariat avec elle peuvent inviter sa partie "
+                "partenaire."
+            )
+            % {"name": authority.name[:100]},
+            field="authority",
+        )
+    email = _clean_email(email)
+    key = secrets.token_urlsafe(32)
+    invitation = PartnerInvitation.objects.create(
+        authority=authority,
+        email=email,
+        invited_by=user,
+        token_hash=_hash(key),
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    link = site.rstrip("/") + reverse("accounts:invitation", kwargs={"token": key})
+    subject = _("Invitation : répondre pour %(name)s") % {"name": authority.name[:100]}
+    body = _(
+        "%(inviter)s vous invite à répondre pour %(name)s dans l'atlas de la coopération "
+        "décentralisée : confirmer ou contester les partenariats et projets qui la "
+        "nomment, et donner votre compte des résultats et des besoins.\n\n"
+        "Choisissez votre mot de passe ici (lien valable %(days)s jours, une seule "
+        "fois) :\n%(link)s\n"
+    ) % {"inviter": user.email, "name": authority.name, "days": INVITATION_DAYS, "link": link}
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+    return invitation, key
+
+
+def partner_invitation_get(*, token: str) -> PartnerInvitation:
+    """The usable invitation of a clear token, or AppError saying why not (unknown, used,
+    expired). Reads only."""
+    invitation = (
+        PartnerInvitation.objects.select_related("authority__country")
+        .filter(token_hash=_hash(token or ""))
+        .first()
+        if token and len(token) <= 200
+        else None
+    )
+    if invitation is None:
+        raise NotFound(
+            _(
+                "Ce lien d'invitation n'est pas valable : vérifiez qu'il est copié en "
+                "entier, ou demandez une nouvelle invitation."
+            ),
+            field="token",
+        )
+    if invitation.accepted_at is not None:
+        raise _invitation_refused(
+            _(
+                "Ce lien d'invitation a déjà servi : connectez-vous avec "
+                "votre adresse et votre mot de passe, ou demandez une "
+                "nouvelle invitation."
+            )
+        )
+    if invitation.expires_at <= timezone.now():
+        raise _invitation_refused(
+            _(
+                "Ce lien d'invitation a expiré le %(date)s : demandez une "
+                "nouvelle invitation à qui vous l'a envoyée."
+            )
+            % {"date": f"{invitation.expires_at:%d/%m/%Y}"}
+        )
+    return invitation
+
+
+@transaction.atomic
+def partner_invitation_accept(*, token: str, password: str) -> User:
+    """Use an invitation once: the invitee's account (created, or the existing one of that
+    e-mail) gets the partner role for the invitation's authority and the chosen password."""
+    if password is None or len(password) < MIN_PASSWORD:
+        raise AppError(_("password : au moins %(n)s caractères.") % {"n": MIN_PASSWORD}, field="password")
+    invitation = partner_invitation_get(token=token)
+    user = User.objects.filter(email=invitation.email).first()
+    if user is not None and not user.check_password(password):
+        # the link proves the mailbox, not a right to replace a known account's password
+        raise AppError(
+            _(
+                "Un compte existe déjà pour %(email)s : saisissez son mot de passe "
+                "actuel (ou réinitialisez-le d'abord)."
+            )
+            % {"email": user.email},
+            field="password",
+        )
+    # Taken under the write lock: two uses of one link at once, one wins.
+    used = PartnerInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+    if not used:
+        raise _invitation_refused(
+            _("Ce lien d'invitation a déjà servi : connectez-vous avec votre adresse et votre mot de passe.")
+        )
+    if user is None:
+        user = User.objects.create_user(email=invitation.email, password=password)
+    membership = Membership.objects.filter(user=user, role=Role.PARTNER).first() or Membership.objects.create(
+        user=user, role=Role.PARTNER
+    )
+    membership.authorities.add(invitation.authority)
+    PartnerInvitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    from .permissions import scope_forget
+
+    scope_forget(user)
+    return user

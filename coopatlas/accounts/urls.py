@@ -9,6 +9,7 @@ urlpatterns = [
     path("jetons/", views.token_create, name="token_create"),
     path("jetons/revoquer/", views.token_revoke, name="token_revoke"),
     path("connexion/", views.signin, name="signin"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("connexion/code/", views.verify, name="verify"),
     path("double-authentification/", views.enrol, name="enrol"),
     path("deconnexion/", views.SignOutView.as_view(), name="signout"),

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from coopatlas.core.errors import AppError
 
 from . import services
-from .forms import CodeForm, SignInForm
+from .forms import CodeForm, InvitationAcceptForm, SignInForm
 from .models import User
 
 PENDING_KEY = "accounts_pending"
@@ -250,3 +250,38 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invited partner officer chooses a password (the link works once, until it
+    expires); a refused link says why and writes nothing."""
+    try:
+        invited = services.partner_invitation_get(token=token)
+    except AppError as exc:
+        return render(
+            request,
+            "accounts/invitation.html",
+            {"title": _("Invitation"), "refused": exc.message},
+            status=exc.http_status if exc.http_status == 404 else 410,
+        )
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.partner_invitation_accept(token=token, password=form.cleaned_data["password"])
+        except AppError as exc:
+            form.add_error("password" if exc.field == "password" else None, exc.message)
+        else:
+            login(request, user, backend=BACKEND)
+            request.session["second_factor"] = False
+            messages.success(
+                request,
+                _("Bienvenue : vous répondez maintenant pour %(name)s.") % {"name": invited.authority.name},
+            )
+            return redirect("editor:partner_side")
+    return render(
+        request, "accounts/invitation.html", {"title": _("Invitation"), "form": form, "invitation": invited}
+    )

@@ -272,7 +272,10 @@ def project(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @atlas_page
 def authority(request: HttpRequest, slug: str) -> HttpResponse:
-    return _detail(request, selector="authority_detail", slug=slug, template="atlas/authority.html")
+    from coopatlas.atlas.selectors import authority_page
+
+    data = authority_page(slug=slug)
+    return _respond(request, "atlas/authority.html", data, context={"title": data["name"]})
 
 
 @require_GET
@@ -347,6 +350,7 @@ def country_list(request: HttpRequest) -> HttpResponse:
 def area(request: HttpRequest, code: str) -> HttpResponse:
     """A partner region (ISO 3166-2 area): its partnerships, with the list's facets."""
     from coopatlas.geo.selectors import area_get
+    from coopatlas.iati.selectors import imported_activities_for
 
     found = area_get(code=code)
     params = {**{k: v for k, v in request.GET.items()}, "area": found.code}
@@ -365,6 +369,8 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
             "html_url": found.get_absolute_url(),
         },
         **listing,
+        # who else works there: other donors' activities imported from IATI
+        "other_actors": imported_activities_for(country=None, area=found.code),
     }
     facets = _facet_fields(
         request, {k: v for k, v in (listing.get("facets") or {}).items() if k not in ("area", "country")}

@@ -599,3 +599,59 @@ class Contact(Record):
 
     def __str__(self) -> str:
         return self.name or self.role
+
+
+class PartnerConfirmation(models.Model):
+    """The partner side's word on a partnership or a project naming its authority: confirmed
+    or contested (with the reason), and its own account of results and needs. One row per
+    record and authority, changed in place; every change is a core.Change line."""
+
+    class State(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmé")
+        CONTESTED = "contested", _("Contesté")
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="partner_confirmations"
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="partner_confirmations"
+    )
+    authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, related_name="partner_confirmations"
+    )
+    state = models.CharField(max_length=10, choices=State.choices)
+    reason = models.TextField(blank=True, help_text="Why it is contested")
+    account = models.TextField(blank=True, help_text="The partner side's results and needs")
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    by_email = models.EmailField(blank=True)
+    at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("réponse de la partie partenaire")
+        constraints = [
+            models.CheckConstraint(
+                name="partner_confirmation_one_record",
+                condition=Q(partnership__isnull=False, project__isnull=True)
+                | Q(partnership__isnull=True, project__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="partner_confirmation_contest_has_reason",
+                condition=~Q(state="contested") | ~Q(reason=""),
+            ),
+            models.UniqueConstraint(
+                fields=["partnership", "authority"], name="partner_confirmation_partnership_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "authority"], name="partner_confirmation_project_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} {self.state} {self.partnership_id or self.project_id}"
+
+    @property
+    def record(self):
+        return self.partnership or self.project

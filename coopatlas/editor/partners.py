@@ -7,11 +7,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coopatlas.accounts.permissions import PermissionDenied, scope_of
+from coopatlas.accounts import services as account_services
+from coopatlas.accounts.permissions import PermissionDenied, can_invite_partner, scope_of
+from coopatlas.cooperation.models import PartnerConfirmation, Partnership, Project
+from coopatlas.cooperation.partner_side import (
+    partner_answer_record,
+    partner_correction_propose,
+    partner_records_for,
+)
 from coopatlas.core.errors import AppError
 from coopatlas.geo import partners
 from coopatlas.geo.gazetteer import authority_label
@@ -106,7 +113,153 @@ def partner_review(request):
     return render(request, "editor/partner_review.html", {"rows": rows})
 
 
+# --- the partner side -------------------------------------------------------------------
+
+
+class PartnerInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse électronique de l'agent de la collectivité partenaire"), max_length=254
+    )
+
+
+@login_required
+def partner_invite(request, pk: int):
+    """« Inviter la partie partenaire »: the link is e-mailed and shown here once."""
+    authority = get_object_or_404(LocalAuthority.objects.select_related("country"), pk=pk)
+    if not can_invite_partner(user=request.user, authority=authority):
+        return render(
+            request,
+            "editor/forbidden.html",
+            {
+                "message": gettext(
+                    "Seuls l'ambassade de son pays, un administrateur ou le rédacteur d'une "
+                    "collectivité française en partenariat avec elle invitent la partie partenaire."
+                )
+            },
+            status=403,
+        )
+    form = PartnerInviteForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, token = account_services.partner_invitation_create(
+                user=request.user,
+                authority=authority,
+                email=form.cleaned_data["email"],
+                site=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except AppError as exc:
+            form_add_app_error(form, exc)
+        else:
+            link = request.build_absolute_uri(reverse("accounts:invitation", kwargs={"token": token}))
+            messages.success(
+                request, gettext("Invitation envoyée à %(email)s.") % {"email": invitation.email}
+            )
+            form = PartnerInviteForm()
+    return render(
+        request,
+        "editor/partner_invite.html",
+        {"form": form, "authority": authority, "label": authority_label(authority), "link": link},
+    )
+
+
+class PartnerAnswerForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Votre réponse"), widget=forms.RadioSelect, choices=PartnerConfirmation.State.choices
+    )
+    reason = forms.CharField(
+        label=_("Motif (si vous contestez)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    account = forms.CharField(
+        label=_("Résultats et besoins, selon votre collectivité"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@login_required
+def partner_side(request):
+    """The partner officer's page: each partnership and project naming its authority,
+    confirmed, contested or waiting for its answer."""
+    scope = scope_of(request.user)
+    if not scope.partner_authorities:
+        return render(
+            request,
+            "editor/forbidden.html",
+            {"message": gettext("Réservé aux agents des collectivités partenaires (sur invitation).")},
+            status=403,
+        )
+    errors, status = {}, 200
+    if request.method == "POST":
+        kind, key = request.POST.get("kind"), request.POST.get("record", "")
+        model = {"partnership": Partnership, "project": Project}.get(kind)
+        record = model.objects.filter(pk=key).first() if model and key.isdigit() else None
+        authority_key = request.POST.get("authority", "")
+        authority = (
+            LocalAuthority.objects.filter(pk=authority_key).first() if authority_key.isdigit() else None
+        )
+        form = PartnerAnswerForm(request.POST)
+        correcting = request.POST.get("action") == "correct"
+        if record is not None and authority is not None and correcting:
+            try:
+                partner_correction_propose(
+                    user=request.user,
+                    record=record,
+                    authority=authority,
+                    changes={"description": request.POST.get("description", "")},
+                )
+            except PermissionDenied as exc:
+                return render(request, "editor/forbidden.html", {"message": exc.message}, status=403)
+            except AppError as exc:
+                errors[(kind, key)] = exc.message
+                status = 422
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "Correction proposée : elle paraîtra une fois validée par l'ambassade ou "
+                        "le ministère."
+                    ),
+                )
+                return redirect("editor:partner_side")
+        elif record is None or authority is None:
+            errors[(kind, key)] = gettext("Enregistrement introuvable : rechargez la page.")
+            status = 404
+        elif form.is_valid():
+            try:
+                partner_answer_record(
+                    user=request.user, record=record, authority=authority, **form.cleaned_data
+                )
+            except PermissionDenied as exc:
+                return render(request, "editor/forbidden.html", {"message": exc.message}, status=403)
+            except AppError as exc:
+                errors[(kind, key)] = exc.message
+                status = 422
+            else:
+                messages.success(
+                    request, gettext("Réponse enregistrée : %(title)s.") % {"title": record.title}
+                )
+                return redirect("editor:partner_side")
+        else:
+            errors[(kind, key)] = " ".join(e for v in form.errors.values() for e in v)
+            status = 422
+    groups = partner_records_for(user=request.user)
+    for group in groups:
+        for row in group["rows"]:
+            row["error"] = errors.get((row["kind"], str(row["record"].pk)))
+            answer = row["answer"]
+            row["form"] = PartnerAnswerForm(
+                initial={"state": answer.state, "reason": answer.reason, "account": answer.account}
+                if answer
+                else None,
+                auto_id=f"id_{row['kind']}{row['record'].pk}_%s",
+            )  # one form per row
+    return render(request, "editor/partner_side.html", {"groups": groups}, status=status)
+
+
 urlpatterns = [
     path("partenaires/ajouter/", partner_add, name="partner_add"),
     path("partenaires/a-verifier/", partner_review, name="partner_review"),
+    path("partenaires/<int:pk>/inviter/", partner_invite, name="partner_invite"),
+    path("partie-partenaire/", partner_side, name="partner_side"),
 ]

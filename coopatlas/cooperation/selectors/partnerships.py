@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
+from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.geo.models import (
     AuthorityKind,
@@ -202,6 +203,7 @@ def partnership_detail(*, slug: str) -> dict:
         .order_by("signed_year", "id")
     )
     projects = _project_rows(Project.objects.public().filter(partnerships=p))
+    out["partner_side"] = partner_side_of(record=p)
     out.update(
         {
             "description": p.description,

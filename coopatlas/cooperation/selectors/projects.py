@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
+from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.geo.models import (
     AuthorityKind,
@@ -242,6 +243,7 @@ def project_detail(*, slug: str) -> dict:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in funding:
         totals[line.currency] += line.amount
+    out["partner_side"] = partner_side_of(record=p)
     out.update(
         {
             "context": p.context,
