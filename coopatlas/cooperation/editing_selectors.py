@@ -99,7 +99,10 @@ def authority_export(*, actor, authority) -> dict:
             "siren": authority.siren,
         },
         "exported_at": timezone.now().isoformat(),
-        **{kind: [_row(kind, r) for r in qs] for kind, qs in _authority_querysets(authority).items()},
+        **{
+            kind: [_row(kind, r) for r in qs.prefetch_related(*history.snapshot_prefetch(qs.model))]
+            for kind, qs in _authority_querysets(authority).items()
+        },
     }
 
 

@@ -60,13 +60,29 @@ def snapshot(record: Model) -> dict:
         if field.attname in SKIP or field.name in SKIP:
             continue
         data[field.attname] = field.value_from_object(record)
+    # Relations a list prefetched (the authority export: queries constant in the number of
+    # records) are read from memory, in the same order the database query gives.
+    cache = getattr(record, "_prefetched_objects_cache", {})
     for field in record._meta.many_to_many:
         if field.remote_field.through._meta.auto_created:
-            data[field.name] = sorted(getattr(record, field.name).values_list("pk", flat=True))
+            if field.name in cache:
+                data[field.name] = sorted(o.pk for o in cache[field.name])
+            else:
+                data[field.name] = sorted(getattr(record, field.name).values_list("pk", flat=True))
     for name, keys in CHILDREN.get(model_label(record), {}).items():
-        rows = getattr(record, name).order_by(*keys).values(*keys)
-        data[name] = [dict(r) for r in rows]
+        if name in cache:
+            rows = [{k: getattr(o, k) for k in keys} for o in cache[name]]
+            rows.sort(key=lambda r: tuple((r[k] is not None, r[k]) for k in keys))
+            data[name] = rows
+        else:
+            data[name] = [dict(r) for r in getattr(record, name).order_by(*keys).values(*keys)]
     return _jsonable(data)
+
+
+def snapshot_prefetch(model: type[Model]) -> list[str]:
+    """The relations `snapshot` reads, for `prefetch_related` on a list of records."""
+    names = [f.name for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
+    return names + list(CHILDREN.get(model._meta.label_lower, {}))
 
 
 def workflow_state(record: Model) -> dict:

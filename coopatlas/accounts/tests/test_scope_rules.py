@@ -175,3 +175,52 @@ def test_review_queue_shows_an_embassy_only_its_countrys_records(world):
         r["record"].pk for r in editor_selectors.review_queue(user=world["users"]["admin"])
     }
     assert Partnership.objects.exists() and Contact.objects.exists()
+
+
+def _own_projects(world, n: int, *, tag: str, **extra) -> None:
+    for i in range(n):
+        f.ProjectFactory(
+            title=f"Projet {tag} {i}",
+            slug=f"{tag}-{n}-{i}",
+            participants=[(world["commune"], "lead"), (world["cercle"], "partner")],
+            countries=[world["qm"]],
+            **extra,
+        )
+
+
+def test_authority_export_queries_do_not_grow_with_the_records(world, django_assert_num_queries):
+    """Before: history.snapshot read each record's relations with their own queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coopatlas.cooperation import editing_selectors
+
+    editor, commune = world["users"]["editor"], world["commune"]
+    _own_projects(world, 2, tag="export")
+    permissions.scope_forget(editor)
+    with CaptureQueriesContext(connection) as few:
+        small = editing_selectors.authority_export(actor=editor, authority=commune)
+    _own_projects(world, 20, tag="export")
+    permissions.scope_forget(editor)
+    with django_assert_num_queries(len(few.captured_queries)):
+        large = editing_selectors.authority_export(actor=editor, authority=commune)
+    assert len(large["projects"]) == len(small["projects"]) + 20
+    row = next(p for p in large["projects"] if p["title"].startswith("Projet export"))
+    assert {p["authority_id"] for p in row["participants"]} == {world["commune"].pk, world["cercle"].pk}
+
+
+def test_deleted_records_queries_do_not_grow_with_the_records(world, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    admin = world["users"]["admin"]
+    _own_projects(world, 2, tag="supprime", deleted_at=timezone.now())
+    permissions.scope_forget(admin)
+    with CaptureQueriesContext(connection) as few:
+        small = editor_selectors.deleted_records(user=admin)
+    _own_projects(world, 20, tag="supprime", deleted_at=timezone.now())
+    permissions.scope_forget(admin)
+    with django_assert_num_queries(len(few.captured_queries)):
+        large = editor_selectors.deleted_records(user=admin)
+    assert len(large) == len(small) + 20
