@@ -334,18 +334,12 @@ def revision_apply(*, actor, revision: Revision) -> Model:
         require("publish", user=actor, record=record)
         _revision_pending(revision)
         fresh = _lock(record, revision.base_version)
-        before = history.snapshot(fresh)
-        history.snapshot_apply(fresh, revision.data)
-        _full_clean(fresh)
-        fresh.confirmed_at = timezone.now()
-        fresh.save()
-        history.snapshot_apply_relations(fresh, revision.data)
-        history.change_record(
+        fresh.confirmed_at = timezone.now()  # a validated change counts as a confirmation
+        _state_apply(
             record=fresh,
+            data=revision.data,
+            actor=actor,
             action=Change.Action.UPDATE,
-            user=actor,
-            before=before,
-            after=history.snapshot(fresh),
             comment=_("révision n° %(id)s proposée par %(by)s, validée")
             % {"id": revision.pk, "by": revision.created_by_email or "?"},
         )
@@ -650,6 +644,20 @@ def funding_undelete(*, actor, line_id: int) -> FundingContribution:
     return line
 
 
+def _state_apply(*, record: Model, data: dict, actor, action: str, comment: str) -> None:
+    """Put a whole snapshot on a locked record (a validated revision, a restored version):
+    validated, saved with its relations, and logged in the history."""
+    before = history.snapshot(record)
+    history.snapshot_apply(record, data)
+    _full_clean(record)
+    record.save()
+    history.snapshot_apply_relations(record, data)
+    after = history.snapshot(record)
+    history.change_record(
+        record=record, action=action, user=actor, before=before, after=after, comment=comment
+    )
+
+
 def _full_clean(record: Model) -> None:
     try:
         record.full_clean()
@@ -694,17 +702,11 @@ def record_restore(*, actor, record: Model, to_version: int, version=None) -> Mo
                 field="to_version",
             )
         fresh = _lock(record, record.version if version is None else version)
-        before = history.snapshot(fresh)
-        history.snapshot_apply(fresh, target.snapshot)
-        _full_clean(fresh)
-        fresh.save()
-        history.snapshot_apply_relations(fresh, target.snapshot)
-        history.change_record(
+        _state_apply(
             record=fresh,
+            data=target.snapshot,
+            actor=actor,
             action=Change.Action.RESTORE,
-            user=actor,
-            before=before,
-            after=history.snapshot(fresh),
             comment=f"version {to_version}",
         )
     return fresh
