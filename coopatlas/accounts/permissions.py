@@ -165,8 +165,12 @@ def country_records_q(model, country_ids) -> Q:
 
 
 AUTHORITY_SCOPED = frozenset({"partnership", "convention", "project", "fundingcontribution", "contact"})
-EMBASSY_EDITS = frozenset({"project", "fundingcontribution", "partnerrequest", "contact"})
-EMBASSY_CREATES = frozenset({"fundingcontribution", "partnerrequest", "contact"})
+# An embassy records partnerships with an authority of its country (issue 9: the French
+# party is then asked to confirm, `PartnerConfirmation.State.REQUESTED`) and corrects them,
+# but removes neither partnerships nor projects.
+EMBASSY_EDITS = frozenset({"project", "fundingcontribution", "partnerrequest", "contact", "partnership"})
+EMBASSY_CREATES = frozenset({"fundingcontribution", "partnerrequest", "contact", "partnership"})
+EMBASSY_DELETES = frozenset({"fundingcontribution", "partnerrequest", "contact"})
 
 
 def editable_q(scope: Scope, model) -> Q | None:
@@ -251,7 +255,7 @@ def can_delete(*, user, record: Model) -> bool:
     kind = _name(record)
     if kind in ("organisation", "programme"):
         return can_edit(user=user, record=record)
-    return _in_authority_scope(scope, record) or _in_embassy_scope(scope, record, EMBASSY_CREATES)
+    return _in_authority_scope(scope, record) or _in_embassy_scope(scope, record, EMBASSY_DELETES)
 
 
 def can_submit(*, user, record: Model) -> bool:
@@ -301,6 +305,20 @@ def can_answer_as_partner(*, user, record: Model, authority) -> bool:
         return False
     scope = scope_of(user)
     return authority.pk in scope.partner_authorities and _matches(
+        record, authority_records_q(type(record), [authority.pk])
+    )
+
+
+def can_answer_as_party(*, user, record: Model, authority) -> bool:
+    """May `user` confirm or contest `record` for `authority`? A foreign authority answers
+    through its partner officers (`can_answer_as_partner`); a French one through its editors,
+    when someone outside it (an embassy) recorded the partnership."""
+    if authority is None or _name(record) not in PARTNER_ANSWERS:
+        return False
+    if not authority.is_french:
+        return can_answer_as_partner(user=user, record=record, authority=authority)
+    scope = scope_of(user)
+    return authority.pk in scope.editor_authorities and _matches(
         record, authority_records_q(type(record), [authority.pk])
     )
 

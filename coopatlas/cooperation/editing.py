@@ -383,20 +383,37 @@ def _source(kwargs: dict) -> Source | SourceRef | None:
 
 
 def partnership_create(*, actor, **kwargs) -> Partnership:
+    """A French party `actor` does not speak for (the partnership recorded by an embassy or
+    the ministry) is asked to confirm it (partner_side.french_confirmation_request)."""
+    from .partner_side import french_confirmation_request
+
     source = _source(kwargs)
-    return _create(
-        actor=actor, source=source, create=lambda cited: services.partnership_create(source=cited, **kwargs)
-    )
+    with transaction.atomic():
+        partnership = _create(
+            actor=actor,
+            source=source,
+            create=lambda cited: services.partnership_create(source=cited, **kwargs),
+        )
+        french_confirmation_request(actor=actor, partnership=partnership)
+    return partnership
 
 
 def partnership_update(*, actor, partnership: Partnership, version, **kwargs) -> Partnership:
-    return _update(
-        actor=actor,
-        record=partnership,
-        version=version,
-        kwargs=kwargs,
-        save=lambda r: services.partnership_update(partnership=r, **kwargs),
-    )
+    """A French party added by someone who does not speak for it is asked to confirm."""
+    from .partner_side import french_confirmation_request
+
+    with transaction.atomic():
+        before = set(partnership.party_links.values_list("authority_id", flat=True))
+        saved = _update(
+            actor=actor,
+            record=partnership,
+            version=version,
+            kwargs=kwargs,
+            save=lambda r: services.partnership_update(partnership=r, **kwargs),
+        )
+        if kwargs.get("parties") is not None and isinstance(saved, Partnership):
+            french_confirmation_request(actor=actor, partnership=saved, skip=before)
+    return saved
 
 
 def convention_create(*, actor, partnership: Partnership, **kwargs) -> Convention:

@@ -609,6 +609,9 @@ class PartnerConfirmation(models.Model):
     class State(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmé")
         CONTESTED = "contested", _("Contesté")
+        # Asked of the French party when an embassy recorded the partnership; the party's
+        # answer replaces it (issue 9).
+        REQUESTED = "requested", _("Confirmation demandée")
 
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="partner_confirmations"

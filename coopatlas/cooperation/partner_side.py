@@ -8,11 +8,12 @@ officer's list). Who may answer is `accounts.permissions.can_answer_as_partner`.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coopatlas.accounts.permissions import PermissionDenied, can_answer_as_partner
+from coopatlas.accounts.permissions import PermissionDenied, can_answer_as_partner, can_answer_as_party
 from coopatlas.core import history
+from coopatlas.core.dates import long_date
 from coopatlas.core.errors import AppError
 from coopatlas.core.models import Change
 from coopatlas.geo.demonyms import partner_side_name
@@ -43,16 +44,17 @@ def partner_answer_record(
     first; the history keeps both."""
     if not isinstance(record, (Partnership, Project)) or record.deleted_at is not None:
         raise AppError(_("record : on répond sur un partenariat ou un projet existant."), field="record")
-    if not can_answer_as_partner(user=user, record=record, authority=authority):
+    if not can_answer_as_party(user=user, record=record, authority=authority):
         raise PermissionDenied(
             _(
-                "Seul un agent de la partie partenaire invité pour une collectivité que cet "
-                "enregistrement nomme peut le confirmer ou le contester."
+                "Seul un agent d'une collectivité que cet enregistrement nomme (agent de la partie "
+                "partenaire invité, ou rédacteur de la collectivité française) peut le confirmer "
+                "ou le contester."
             ),
             field="authority",
         )
     reason, account = (reason or "").strip(), (account or "").strip()
-    if state not in State.values:
+    if state not in (State.CONFIRMED, State.CONTESTED):
         raise AppError(
             _("state : « %(state)s » inconnu ; choisissez confirmed (confirmé) ou contested (contesté).")
             % {"state": str(state)[:20]},
@@ -71,11 +73,17 @@ def partner_answer_record(
         reason = ""
     key = {_record_field(record): record, "authority": authority}
     answer = PartnerConfirmation.objects.select_for_update().filter(**key).first()
+    answer = _answer_save(answer, key=key, user=user, state=state, reason=reason, account=account)
+    return answer
+
+
+def _answer_save(answer, *, key: dict, user, state: str, reason: str, account: str) -> PartnerConfirmation:
+    """Write one answer (or request) and its core.Change line; inside the caller's transaction."""
     before = history.snapshot(answer) if answer else {}
     if answer is None:
         answer = PartnerConfirmation(**key, version=0)
     answer.state, answer.reason, answer.account = state, reason, account
-    answer.by, answer.by_email, answer.at = user, user.email, timezone.now()
+    answer.by, answer.by_email, answer.at = user, getattr(user, "email", "") or "", timezone.now()
     answer.version += 1
     answer.full_clean()
     answer.save()
@@ -96,14 +104,85 @@ def partner_answer_record(
     return answer
 
 
+def french_confirmation_request(
+    *, actor, partnership: Partnership, skip: set[int] = frozenset()
+) -> list[PartnerConfirmation]:
+    """Ask each French party `actor` does not speak for (an embassy recorded the
+    partnership) to confirm it. Called by the partnership write services inside their
+    transaction; a party already asked or that already answered is left alone. Its editors
+    are told by e-mail once the transaction commits."""
+    from coopatlas.accounts.permissions import scope_of
+
+    mine = scope_of(actor).editor_authorities
+    answered = set(
+        PartnerConfirmation.objects.filter(partnership=partnership).values_list("authority_id", flat=True)
+    )
+    asked = []
+    for link in PartnershipParty.objects.filter(partnership=partnership).select_related("authority"):
+        a = link.authority
+        if not a.is_french or a.pk in mine or a.pk in answered or a.pk in skip:
+            continue
+        asked.append(
+            _answer_save(
+                None,
+                key={"partnership": partnership, "authority": a},
+                user=actor,
+                state=State.REQUESTED,
+                reason="",
+                account="",
+            )
+        )
+    if asked:
+        ids = [x.pk for x in asked]
+        transaction.on_commit(lambda: _tell_french_parties(ids))
+    return asked
+
+
+def _tell_french_parties(ids: list[int]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from coopatlas.accounts.models import Membership
+
+    for ask in PartnerConfirmation.objects.filter(pk__in=ids).select_related("partnership", "authority"):
+        to = sorted(
+            set(
+                Membership.objects.filter(authorities=ask.authority, user__is_active=True)
+                .exclude(user__email="")
+                .values_list("user__email", flat=True)
+            )
+        )
+        if not to:
+            continue
+        url = settings.COOPATLAS_SITE_URL.rstrip("/") + reverse("editor:partner_side")
+        send_mail(
+            _("Partenariat à confirmer : %(title)s") % {"title": ask.partnership.title},
+            _(
+                "L'ambassade a enregistré le partenariat « %(title)s » avec %(authority)s. "
+                "Confirmez-le ou contestez-le (en disant pourquoi) : %(url)s"
+            )
+            % {"title": ask.partnership.title, "authority": ask.authority.name, "url": url},
+            None,
+            to,
+            fail_silently=True,
+        )
+
+
 # --------------------------------------------------------------------------- reads
 
 
 def _answer_dict(answer: PartnerConfirmation) -> dict:
     a = answer.authority
     side = partner_side_name(country_id=a.country_id, country_name=a.country.name)
-    on = formats.date_format(timezone.localtime(answer.at), "j F Y")
-    if answer.state == State.CONFIRMED:
+    on = long_date(answer.at)
+    if answer.state == State.REQUESTED:
+        label = _("En attente de la confirmation de %(side)s (%(authority)s), demandée le %(date)s") % {
+            "side": side,
+            "authority": a.name,
+            "date": on,
+        }
+    elif answer.state == State.CONFIRMED:
         label = _("Confirmé par %(side)s le %(date)s") % {"side": side, "date": on}
     else:
         label = _("Contesté par %(side)s le %(date)s : %(reason)s") % {
@@ -131,7 +210,7 @@ def _foreign_dict(a: LocalAuthority) -> dict:
     elif a.verified_at:
         label = _("%(name)s : collectivité vérifiée le %(date)s") % {
             "name": a.name,
-            "date": formats.date_format(timezone.localtime(a.verified_at), "j F Y"),
+            "date": long_date(a.verified_at),
         }
     else:
         label = None
@@ -169,11 +248,34 @@ def partner_side_of(*, record: Partnership | Project) -> dict:
 
 def partner_records_for(*, user) -> list[dict]:
     """What a partner officer answers on: per authority of its scope, the live partnerships
-    and projects naming it, each with the answer given (or none yet)."""
+    and projects naming it, each with the answer given (or none yet). For a French editor:
+    the partnerships its authorities were asked to confirm (recorded by an embassy or the
+    ministry), answered or not."""
     from coopatlas.accounts.permissions import authority_records_q, scope_of
 
+    scope = scope_of(user)
     out = []
-    ids = sorted(scope_of(user).partner_authorities)
+    asked = (
+        PartnerConfirmation.objects.filter(
+            authority_id__in=scope.editor_authorities, partnership__deleted_at__isnull=True
+        )
+        .select_related("partnership", "authority__country")
+        .order_by("authority__name", "partnership__title")
+    )
+    french: dict[int, dict] = {}
+    for answer in asked:
+        group = french.setdefault(
+            answer.authority_id, {"authority": answer.authority, "rows": [], "foreign": False}
+        )
+        group["rows"].append(
+            {
+                "record": answer.partnership,
+                "kind": "partnership",
+                "answer": None if answer.state == State.REQUESTED else answer,
+            }
+        )
+    out.extend(french.values())
+    ids = sorted(scope.partner_authorities)
     for authority in LocalAuthority.objects.filter(pk__in=ids).select_related("country"):
         rows = []
         for model in (Partnership, Project):
@@ -191,8 +293,20 @@ def partner_records_for(*, user) -> list[dict]:
             }
             for r in records:
                 rows.append({"record": r, "kind": _record_field(r), "answer": answers.get(r.pk)})
-        out.append({"authority": authority, "rows": rows})
+        out.append({"authority": authority, "rows": rows, "foreign": True})
     return out
+
+
+def french_confirmations_due(*, user) -> int:
+    """How many partnerships `user`'s French authorities are asked to confirm, unanswered."""
+    from coopatlas.accounts.permissions import scope_of
+
+    ids = scope_of(user).editor_authorities
+    if not ids:
+        return 0
+    return PartnerConfirmation.objects.filter(
+        authority_id__in=ids, state=State.REQUESTED, partnership__deleted_at__isnull=True
+    ).count()
 
 
 INVITABLE_LIMIT = 200

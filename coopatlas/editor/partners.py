@@ -165,7 +165,12 @@ def partner_invite(request, pk: int):
 
 class PartnerAnswerForm(forms.Form):
     state = forms.ChoiceField(
-        label=_("Votre réponse"), widget=forms.RadioSelect, choices=PartnerConfirmation.State.choices
+        label=_("Votre réponse"),
+        widget=forms.RadioSelect,
+        choices=[
+            (PartnerConfirmation.State.CONFIRMED, PartnerConfirmation.State.CONFIRMED.label),
+            (PartnerConfirmation.State.CONTESTED, PartnerConfirmation.State.CONTESTED.label),
+        ],
     )
     reason = forms.CharField(
         label=_("Motif (si vous contestez)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -182,11 +187,20 @@ def partner_side(request):
     """The partner officer's page: each partnership and project naming its authority,
     confirmed, contested or waiting for its answer."""
     scope = scope_of(request.user)
-    if not scope.partner_authorities:
+    if not scope.partner_authorities and not (
+        scope.editor_authorities
+        and PartnerConfirmation.objects.filter(authority_id__in=scope.editor_authorities).exists()
+    ):
         return render(
             request,
             "editor/forbidden.html",
-            {"message": gettext("Réservé aux agents des collectivités partenaires (sur invitation).")},
+            {
+                "message": gettext(
+                    "Réservé aux agents des collectivités partenaires (sur invitation) et aux "
+                    "rédacteurs d'une collectivité française à qui l'on demande de confirmer un "
+                    "partenariat."
+                )
+            },
             status=403,
         )
     errors, status = {}, 200

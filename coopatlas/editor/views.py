@@ -28,7 +28,7 @@ from coopatlas.accounts.permissions import (
 )
 from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
-from coopatlas.cooperation.partner_side import partner_invitable_for
+from coopatlas.cooperation.partner_side import french_confirmations_due, partner_invitable_for
 from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.core.parse import parse_id
 from coopatlas.documents.selectors import documents_for
@@ -142,6 +142,7 @@ def dashboard(request):
             "pending_revisions": selectors.pending_revisions(user=request.user),
             "can_review": data["scope"].admin or bool(data["scope"].countries),
             "partner_invitable": partner_invitable_for(user=request.user),
+            "french_asks": french_confirmations_due(user=request.user),
             "title": _("Mon espace"),
         },
     )

@@ -59,7 +59,8 @@ def build_world() -> dict:
 # ville: QN) the new record has.
 ROLES = ["editor", "facilitator", "embassy", "admin", "nobody"]
 _IN = {  # role: targets in scope, per action family
-    "edit_partnership": {"editor": {"p1"}, "facilitator": {"p2"}, "admin": {"p1", "p2"}},
+    # an embassy records and corrects partnerships with an authority of its country (issue 9)
+    "edit_partnership": {"editor": {"p1"}, "facilitator": {"p2"}, "embassy": {"p1"}, "admin": {"p1", "p2"}},
     "edit_project": {
         "editor": {"project"},
         "facilitator": {"project2"},
@@ -67,7 +68,12 @@ _IN = {  # role: targets in scope, per action family
         "admin": {"project", "project2"},
     },
     "delete_project": {"editor": {"project"}, "facilitator": {"project2"}, "admin": {"project", "project2"}},
-    "create_partnership": {"editor": {"p1"}, "facilitator": {"p2"}, "admin": {"p1", "p2"}},
+    "create_partnership": {
+        "editor": {"p1"},
+        "facilitator": {"p2"},
+        "embassy": {"p1"},
+        "admin": {"p1", "p2"},
+    },
     "create_request": {"embassy": {"cercle"}, "admin": {"cercle", "ville"}},
     "publish_project": {"embassy": {"project"}, "admin": {"project", "project2"}},
     "submit_project": {

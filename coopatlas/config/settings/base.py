@@ -129,6 +129,8 @@ LOGOUT_REDIRECT_URL = "atlas:home"
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "atlas@localhost")
+# The site's public address, for links in e-mails sent outside a request (notifications).
+COOPATLAS_SITE_URL = os.environ.get("COOPATLAS_SITE_URL", "http://127.0.0.1:8000")
 PASSWORD_RESET_TIMEOUT = 3 * 3600
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
