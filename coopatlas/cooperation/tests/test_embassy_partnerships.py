@@ -53,7 +53,9 @@ def record(w, actor, parties, slug="jumelage-kita-essai"):
     )
 
 
-def test_the_embassy_records_a_partnership_and_the_french_party_is_asked(world, django_capture_on_commit_callbacks):
+def test_the_embassy_records_a_partnership_and_the_french_party_is_asked(
+    world, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         p = record(world, world["embassy"], [world["rennes"], world["kita"]])
     ask = PartnerConfirmation.objects.get(partnership=p)
@@ -94,7 +96,9 @@ def test_another_authority_cannot_answer_for_the_french_party(world):
     p = record(world, world["embassy"], [world["rennes"], world["kita"]])
     before = table_counts()
     with pytest.raises(PermissionDenied):
-        partner_answer_record(user=world["brest_editor"], record=p, authority=world["rennes"], state="confirmed")
+        partner_answer_record(
+            user=world["brest_editor"], record=p, authority=world["rennes"], state="confirmed"
+        )
     assert_nothing_written(before)
     before = table_counts()
     with pytest.raises(PermissionDenied):
@@ -124,7 +128,9 @@ def test_the_embassy_cannot_record_a_partnership_outside_its_country(world):
 
 def test_the_embassy_corrects_but_does_not_remove_a_partnership(world):
     p = record(world, world["embassy"], [world["rennes"], world["kita"]])
-    p = editing.partnership_update(actor=world["embassy"], partnership=p, version=p.version, description="Eau.")
+    p = editing.partnership_update(
+        actor=world["embassy"], partnership=p, version=p.version, description="Eau."
+    )
     assert p.description == "Eau."
     assert not can_delete(user=world["embassy"], record=p)
 
