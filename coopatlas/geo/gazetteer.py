@@ -383,9 +383,9 @@ STATE_WORDS = (
 )
 STATE_REFUSAL = gettext_lazy(
     "« %(q)s » désigne un État : un État étranger n'est jamais partenaire d'une coopération "
-    "décentralisée (les conventions avec les États étrangers sont interdites par principe, "
-    "guide opérationnel, seed 001, l. 1090–1101). Choisissez une collectivité de ce pays "
-    "(région, cercle, commune…)."
+    "décentralisée (les conventions avec les « États étrangers » sont interdites par principe : "
+    "Guide opérationnel de la coopération décentralisée, CNCD / MEAE). Choisissez une "
+    "collectivité de ce pays (région, cercle, commune…)."
 )
 
 

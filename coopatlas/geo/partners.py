@@ -449,6 +449,44 @@ def foreign_authority_confirm(*, user, authority: LocalAuthority) -> LocalAuthor
     return authority
 
 
+def _unique_sets(model, field: str) -> list[tuple[str, ...]]:
+    """The other fields that, with `field`, must be unique on `model`."""
+    from django.db.models import UniqueConstraint
+
+    sets = [tuple(f) for f in model._meta.unique_together]
+    sets += [
+        tuple(c.fields)
+        for c in model._meta.constraints
+        if isinstance(c, UniqueConstraint) and c.fields and c.condition is None
+    ]
+    return [tuple(f for f in fs if f != field) for fs in sets if field in fs and len(fs) > 1]
+
+
+def _move_rows(model, field: str, duplicate: LocalAuthority, into: LocalAuthority) -> None:
+    """Point `model`'s rows from `duplicate` to `into`. Where `into` already has the row a
+    unique constraint allows once (both parties of one partnership, both answered the same
+    record), one is kept: the most recent when the model dates its rows (`at`), else
+    `into`'s; the other goes (its history stays in core.Change)."""
+    rows = model._base_manager.filter(**{field: duplicate})
+    for others in _unique_sets(model, field):
+        for row in list(rows):
+            key = {
+                f"{f}_id" if model._meta.get_field(f).is_relation else f: getattr(
+                    row, f"{f}_id" if model._meta.get_field(f).is_relation else f
+                )
+                for f in others
+            }
+            kept = model._base_manager.filter(**{field: into}, **key).first()
+            if kept is None:
+                continue
+            dated = hasattr(row, "at") and hasattr(kept, "at")
+            if dated and row.at > kept.at:
+                kept.delete()
+            else:
+                row.delete()
+    model._base_manager.filter(**{field: duplicate}).update(**{field: into})
+
+
 def foreign_authority_merge(*, user, duplicate: LocalAuthority, into: LocalAuthority) -> LocalAuthority:
     """Move every link of `duplicate` to `into`; keep the duplicate, no longer current.
 
@@ -489,7 +527,7 @@ def foreign_authority_merge(*, user, duplicate: LocalAuthority, into: LocalAutho
                             **{rel.field.name: None} if rel.field.null else {}
                         )
                         continue
-                model._base_manager.filter(**{rel.field.name: duplicate}).update(**{rel.field.name: into})
+                _move_rows(model, rel.field.name, duplicate, into)
         for m2m in LocalAuthority._meta.many_to_many:
             getattr(into, m2m.name).add(*getattr(duplicate, m2m.name).all())
         AuthorityAlias.objects.get_or_create(

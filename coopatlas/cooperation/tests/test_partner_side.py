@@ -455,3 +455,30 @@ def test_the_officer_page_proposes_a_correction(world, client):
     assert r.status_code == 302
     revision = Revision.objects.get(object_id=world["partnership"].pk, model="cooperation.partnership")
     assert revision.after == {"description": "Selon Kita : deux écoles."}
+
+
+def test_merging_two_authorities_that_both_answered_keeps_the_latest_answer(world):
+    """A duplicate whose officer answered the same partnership as the kept authority's:
+    the merge used to fail on the one-answer-per-record constraint (issue 9 gap)."""
+    from coopatlas.cooperation.services import partnership_update
+    from coopatlas.geo.partners import foreign_authority_merge
+
+    dup = f.ForeignAuthorityFactory(country=world["ml"], name="Kita-essai (doublon)")
+    p = world["partnership"]
+    partnership_update(partnership=p, parties=[world["rennes"], world["kita"], dup])
+    partner_answer_record(
+        user=officer_of(world, world["kita"]), record=p, authority=world["kita"], state="confirmed"
+    )
+    latest = partner_answer_record(
+        user=officer_of(world, dup, email="maire2@kita.example"),
+        record=p,
+        authority=dup,
+        state="contested",
+        reason="Deux noms pour la même commune.",
+    )
+    foreign_authority_merge(user=world["embassy"], duplicate=dup, into=world["kita"])
+    answers = PartnerConfirmation.objects.filter(partnership=p)
+    assert [(a.authority_id, a.pk) for a in answers] == [(world["kita"].pk, latest.pk)]
+    assert sorted(p.party_links.values_list("authority_id", flat=True)) == sorted(
+        [world["rennes"].pk, world["kita"].pk]
+    )

@@ -47,8 +47,16 @@
 
     function close() { list.hidden = true; list.textContent = ""; }
 
-    function show(items) {
+    function show(items, refusal) {
       list.textContent = "";
+      if (refusal) {  // a State named as partner: say why nothing is offered (issue 9)
+        var why = document.createElement("li");
+        why.setAttribute("role", "option");
+        why.setAttribute("aria-disabled", "true");
+        why.className = "picker-refusal";
+        why.textContent = refusal;
+        list.appendChild(why);
+      }
       items.forEach(function (item, i) {
         var li = document.createElement("li");
         li.setAttribute("role", "option");
@@ -69,7 +77,7 @@
         });
         list.appendChild(li);
       });
-      list.hidden = items.length === 0;
+      list.hidden = items.length === 0 && !refusal;
     }
 
     input.addEventListener("input", function () {
@@ -80,7 +88,7 @@
         var mine = ++seq;
         fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.json() : { results: [] }; })
-          .then(function (data) { if (mine === seq) show(data.results || []); })
+          .then(function (data) { if (mine === seq) show(data.results || [], data.refusal || ""); })
           .catch(close);
       }, 200);
     });
