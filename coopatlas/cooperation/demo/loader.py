@@ -1469,6 +1469,10 @@ def demo_load(*, data_dir: Path | None = None, stdout=None) -> dict[str, int]:
     bundle = _Checker(_read(folder)).run()
     with transaction.atomic():
         counts = _Writer(bundle).run()
+        # the demo's foreign authorities stand for gazetteer entries: link them (issue 9)
+        from coopatlas.geo.gazetteer import gazetteer_link_authorities
+
+        gazetteer_link_authorities()
     if stdout is not None:
         parts = ", ".join(
             f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if s not in ("created", "updated") and n

@@ -24,7 +24,7 @@ def editor(client):
 def test_picker_offers_gazetteer_entries_and_refuses_a_state(client, editor):
     r = client.get(reverse("editor:pick_authorities"), {"q": "Sikasso"})
     rows = r.json()["results"]
-    assert {"code": "gaz:gn:2451185", "label": "Sikasso (commune, région de Sikasso, Mali)"} in rows
+    assert {"code": "gaz:gn:2451185", "label": "Sikasso (commune, cercle de Sikasso, Mali)"} in rows
     r = client.get(reverse("editor:pick_authorities"), {"q": "Mali"})
     assert r.json()["results"] == [] and "jamais partenaire" in r.json()["refusal"]
 

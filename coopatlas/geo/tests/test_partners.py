@@ -121,7 +121,7 @@ def test_similar_names_are_offered_before_creating(people):
             people["editor"], name="Commune de Sikaso", parent="gaz:iso:ML-3", latitude=None, longitude=None
         )
     assert e.value.message.startswith("Vouliez-vous dire : ")
-    assert "Sikasso (commune, région de Sikasso, Mali)" in e.value.message
+    assert "Sikasso (commune, cercle de Sikasso, Mali)" in e.value.message
     assert "gaz:gn:2451185" in e.value.errors["similar"]
     assert LocalAuthority.objects.count() == count
     # a different authority of a close name is created once the person says so
@@ -148,7 +148,9 @@ def test_a_duplicate_is_refused(people):
 def test_an_entry_becomes_an_authority_once():
     a = foreign_authority_from_entry(code="gaz:gn:2451185")
     assert (a.name, a.kind, a.country_id) == ("Sikasso", "commune", "ML")
-    assert a.parent.name == "Sikasso" and a.parent.kind == "region"
+    # its chief town: the commune lies in the cercle of Sikasso, in the région of Sikasso
+    assert a.parent.name == "Sikasso" and a.parent.kind == "cercle"
+    assert a.parent.parent.name == "Sikasso" and a.parent.parent.kind == "region"
     assert "Sikaso" in {x.value for x in a.aliases.all()}
     assert foreign_authority_from_entry(code="gn:2451185") == a
     assert GazetteerEntry.objects.get(code="gn:2451185").authority == a
