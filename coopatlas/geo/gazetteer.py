@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import IO
@@ -324,6 +325,7 @@ def _level1_of_iso(subdivisions: list[dict]) -> dict[str, str]:
     return out
 
 
+_ARTICLE = re.compile(r"^(?:l'|la |le |les )\S", re.IGNORECASE)
 NAME_PRIORITY = {"name": 0, "fr": 1, "en": 1, "former": 1, "alt": 2}
 
 
@@ -366,6 +368,12 @@ def gazetteer_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
         else:
             result = sync_rows(GazetteerEntry, key=("code",), rows=batch, fields=ENTRY_FIELDS)
             ids.update({k[0]: pk for k, pk in result.pks.items()})
+    # "L'Oriental", "La Gonâve", "Les Cayes": also found without the article
+    names = names + [
+        (code, "alt", value.split("'", 1)[1] if value[:2].lower() == "l'" else value.split(" ", 1)[1])
+        for code, kind, value in names
+        if kind in ("name", "fr") and value and _ARTICLE.match(value)
+    ]
     # One row per entry and name; a name given twice keeps its most telling kind (the
     # supplement's « former » Tananarive over GeoNames' untagged alternate).
     kinds: dict[tuple[int, str], str] = {}
@@ -501,6 +509,15 @@ def split_lead(name: str) -> tuple[str, str]:
     return "", text
 
 
+def bare_lead(name: str) -> tuple[str, str]:
+    """('region', 'diana') for 'Région Diana'; ('', '') without a leading kind word."""
+    text = " ".join(fold(name).replace("'", " ").replace("-", " ").split())
+    for lead in LEADS:
+        if text.startswith(lead + " ") and len(text) > len(lead) + 1:
+            return LEAD_KIND[lead], text[len(lead) + 1 :]
+    return "", ""
+
+
 def core_name(name: str) -> str:
     return split_lead(name)[1]
 
@@ -522,6 +539,7 @@ LEAD_KIND = {
     "mairie": "commune",
     "ville": "commune",
     "gouvernorat": "gouvernorat",
+    "wilaya": "province",  # Algeria's wilayas are ISO provinces
     "prefecture": "prefecture",
     "departement": "departement",
 }
@@ -604,6 +622,11 @@ def gazetteer_search(
     hint, core = split_lead(q)
     if core and core != text:  # "Conseil régional de Mopti": search "mopti", prefer régions
         text = core
+    elif not GazetteerName.objects.filter(_prefix("search_value", text)).exists():
+        # "Région Diana", "Province Kampot": a kind word without « de »; tried only when the
+        # whole text names nothing ("Province Orientale" is a name and is found as such)
+        hint, core = bare_lead(q)
+        text = core or text
     names = GazetteerName.objects.filter(_prefix("search_value", text))
     if country:
         names = names.filter(entry__country_id=country.strip().upper())

@@ -329,3 +329,18 @@ def test_linking_leaves_an_ambiguous_authority_alone():
     cercle = f.ForeignAuthorityFactory(country_id="ML", name="Cercle de Bougouni", kind="cercle")
     assert gazetteer_link_authorities() == 1
     assert GazetteerEntry.objects.get(code="sup:ML.bougouni").authority == cercle
+
+
+def test_at_least_80_percent_of_real_partner_names_resolve_to_the_right_entity():
+    """120 names of partners of French authorities, as French records write them, in 30
+    countries (tests/data/partner_names.csv): the first hit within the country must be the
+    right entity (name and level) among the suggestions the picker shows."""
+    from coopatlas.geo.resolution import resolution_rate
+
+    result = resolution_rate()
+    print(f"first {result['first']}/{result['total']}, offered {result['offered']}/{result['total']}")
+    for miss in result["misses"]:
+        print("MISS", miss)
+    assert result["total"] >= 100
+    assert result["offered_rate"] >= 0.8, result["misses"]
+    assert result["first_rate"] >= 0.6
