@@ -4,6 +4,9 @@ missing one in one step (token), confirm one (embassy of its country, administra
 GET  /api/v1/partners/search?q=Sikasso&country=ML  (public: reference data and public names)
 POST /api/v1/partners                               (Bearer token) -> 201 the authority
 POST /api/v1/partners/{slug}/confirm                (Bearer token)
+POST /api/v1/partners/{slug}/invitations            (Bearer token) invite its partner officer
+POST /api/v1/partners/{slug}/answers                (Bearer token) confirm or contest a
+     partnership or project naming it (its partner officer; a French party's editor)
 Errors are the one AppError shape (api.exception_handler): 422 naming the field, 403, 404.
 """
 
@@ -47,6 +50,28 @@ def _out(a: LocalAuthority) -> dict:
     }
 
 
+class InvitationIn(Schema):
+    email: str
+
+
+class AnswerIn(Schema):
+    partnership: str | None = None
+    project: str | None = None
+    state: str
+    reason: str = ""
+    account: str = ""
+
+
+def _authority(slug: str, *, foreign: bool = True) -> LocalAuthority:
+    found = LocalAuthority.objects.filter(slug=slug)
+    if foreign:
+        found = found.exclude(country_id="FR")
+    a = found.first()
+    if a is None:
+        raise NotFound(_("Aucune collectivité étrangère « %(slug)s ».") % {"slug": slug}, field="slug")
+    return a
+
+
 @router.get("/search")
 def search(request, q: str = "", country: str | None = None, limit: int = 12):
     return gazetteer.partner_search(q=q[:100], country=country, limit=limit)
@@ -60,7 +85,52 @@ def create(request, data: PartnerIn):
 
 @router.post("/{slug}/confirm", auth=AUTH)
 def confirm(request, slug: str):
-    a = LocalAuthority.objects.filter(slug=slug).exclude(country_id="FR").first()
-    if a is None:
-        raise NotFound(_("Aucune collectivité étrangère « %(slug)s ».") % {"slug": slug}, field="slug")
-    return _out(partners.foreign_authority_confirm(user=request.auth, authority=a))
+    return _out(partners.foreign_authority_confirm(user=request.auth, authority=_authority(slug)))
+
+
+@router.post("/{slug}/invitations", auth=AUTH, response={201: dict})
+def invite(request, slug: str, data: InvitationIn):
+    """The link is e-mailed to the invited officer; it is never returned here (a token in an
+    API answer would outlive the e-mail's single use)."""
+    from coopatlas.accounts import services as accounts
+
+    invitation, _token = accounts.partner_invitation_create(
+        user=request.auth,
+        authority=_authority(slug),
+        email=data.email,
+        site=request.build_absolute_uri("/").rstrip("/"),
+    )
+    return JsonResponse(
+        {
+            "authority": slug,
+            "email": invitation.email,
+            "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
+        },
+        status=201,
+    )
+
+
+@router.post("/{slug}/answers", auth=AUTH)
+def answer(request, slug: str, data: AnswerIn):
+    from coopatlas.cooperation.models import Partnership, Project
+    from coopatlas.cooperation.partner_side import answer_dict, partner_answer_record
+    from coopatlas.core.errors import AppError
+
+    if bool(data.partnership) == bool(data.project):
+        raise AppError(
+            _("Donnez soit « partnership » (slug du partenariat), soit « project » (slug du projet)."),
+            field="partnership",
+        )
+    model, key = (Partnership, data.partnership) if data.partnership else (Project, data.project)
+    record = model.objects.filter(model.live_q(), slug=key).first()
+    if record is None:
+        raise NotFound(_("Aucun enregistrement « %(slug)s ».") % {"slug": key[:80]}, field="partnership")
+    saved = partner_answer_record(
+        user=request.auth,
+        record=record,
+        authority=_authority(slug, foreign=False),
+        state=data.state,
+        reason=data.reason,
+        account=data.account,
+    )
+    return answer_dict(saved)

@@ -172,7 +172,7 @@ def _tell_french_parties(ids: list[int]) -> None:
 # --------------------------------------------------------------------------- reads
 
 
-def _answer_dict(answer: PartnerConfirmation) -> dict:
+def answer_dict(answer: PartnerConfirmation) -> dict:
     a = answer.authority
     side = partner_side_name(country_id=a.country_id, country_name=a.country.name)
     on = long_date(answer.at)
@@ -243,7 +243,7 @@ def partner_side_of(*, record: Partnership | Project) -> dict:
         .select_related("authority__country")
         .order_by("authority__name")
     )
-    return {"authorities": [_foreign_dict(a) for a in foreign], "answers": [_answer_dict(x) for x in answers]}
+    return {"authorities": [_foreign_dict(a) for a in foreign], "answers": [answer_dict(x) for x in answers]}
 
 
 def partner_records_for(*, user) -> list[dict]:

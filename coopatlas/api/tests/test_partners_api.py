@@ -99,3 +99,64 @@ def test_embassy_of_another_country_is_403(client, tokens):
     r = post(client, "", tokens["embassy_ht"], BODY)
     assert r.status_code == 403
     assert LocalAuthority.objects.count() == count
+
+
+def test_invite_then_answer_over_the_api_and_the_cli(client, tokens, django_capture_on_commit_callbacks):
+    """Invitations and answers had pages only (issue 9 gap): the API and the CLI too."""
+    from io import StringIO
+
+    from django.core import mail
+    from django.core.management import CommandError, call_command
+
+    from coopatlas.accounts.models import PartnerInvitation
+    from coopatlas.cooperation.models import PartnerConfirmation
+    from coopatlas.cooperation.tests import factories as f
+
+    rennes = LocalAuthority.objects.get(kind="commune", insee_code="35238")
+    kita = f.ForeignAuthorityFactory(country=Country.objects.get(iso2="ML"), name="Commune de Kita-api")
+    partnership = f.PartnershipFactory(parties=[rennes, kita])
+    r = post(client, f"/{kita.slug}/invitations", tokens["embassy_ht"], {"email": "maire@kita.example"})
+    assert r.status_code == 403 and not PartnerInvitation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = post(client, f"/{kita.slug}/invitations", tokens["embassy_ml"], {"email": "maire@kita.example"})
+    assert r.status_code == 201 and r.json()["email"] == "maire@kita.example"
+    assert "token" not in r.json() and mail.outbox[-1].to == ["maire@kita.example"]
+    token = mail.outbox[-1].body.split("/invitation/")[1].split("/")[0]
+    officer = accounts.partner_invitation_accept(token=token, password="un mot de passe long")
+    officer_token = accounts.token_create(user=officer)[1]
+    body = {"partnership": partnership.slug, "state": "contested"}
+    r = post(client, f"/{kita.slug}/answers", officer_token, body)
+    assert r.status_code == 422 and "reason" in r.json()["errors"]
+    r = post(client, f"/{kita.slug}/answers", officer_token, {**body, "reason": "Mauvaise date."})
+    assert r.status_code == 200 and r.json()["state"] == "contested"
+    r = post(client, f"/{kita.slug}/answers", tokens["editor"], {**body, "reason": "x"})
+    assert r.status_code == 403  # the French editor does not answer for the partner side
+    r = post(client, f"/{kita.slug}/answers", officer_token, {"state": "confirmed"})
+    assert r.status_code == 422 and "partnership" in r.json()["errors"]
+
+    out = StringIO()
+    call_command(
+        "partners", "answer", "--as", officer.email, kita.slug, "--partnership", partnership.slug,
+        "--state", "confirmed", stdout=out,
+    )  # fmt: skip
+    assert "Confirmé" in out.getvalue()
+    assert PartnerConfirmation.objects.get(partnership=partnership).state == "confirmed"
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command(
+            "partners",
+            "answer",
+            "--as",
+            officer.email,
+            kita.slug,
+            "--project",
+            "nope",
+            "--state",
+            "confirmed",
+        )
+    out = StringIO()
+    call_command(
+        "partners", "invite", "--as", "scac@bamako.example", kita.slug, "adjoint@kita.example", stdout=out
+    )
+    assert "adjoint@kita.example" in out.getvalue()
+    with pytest.raises(CommandError, match="aucune collectivité étrangère"):
+        call_command("partners", "invite", "--as", "scac@bamako.example", "rennes", "x@y.example")
