@@ -201,6 +201,50 @@ def _signed_in_public(request) -> bool:
     )
 
 
+PAGE_MAX_BYTES = 4 * 1024 * 1024  # the 10x map overview fits; a full CSV export is not kept
+
+
+def _page_cache_on() -> bool:
+    # Off in the test settings: tests that change settings between two requests at one
+    # stamp would otherwise get the first page back (test_freshness turns it on).
+    return bool(getattr(settings, "COOPATLAS_PAGE_CACHE", True))
+
+
+def _no_session(request) -> bool:
+    """No session or messages cookie: a message waiting for this visitor is never skipped."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _storable(request, response) -> bool:
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and len(response.content) <= PAGE_MAX_BYTES
+    )
+
+
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+
+
+def _page_entry(response) -> dict:
+    return {
+        "content": response.content,
+        "headers": {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)},
+    }
+
+
+def _page_response(entry: dict):
+    from django.http import HttpResponse
+
+    response = HttpResponse(entry["content"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    return response
+
+
 def public_etag(request, stamp: Stamp) -> str:
     """One stamp, one language, one URL (path and query): one representation."""
     lang = getattr(request, "LANGUAGE_CODE", None) or get_language() or "fr"
@@ -229,6 +273,8 @@ class PublicCacheMiddleware:
         etag = getattr(request, "_coopatlas_etag", None)
         if etag and response.status_code in (200, 304) and not response.has_header("ETag"):
             self._headers(request, response, etag)
+            if getattr(request, "_coopatlas_page_key", None) and _storable(request, response):
+                cache.set(request._coopatlas_page_key, _page_entry(response), CACHE_SECONDS)
         elif _signed_in_public(request):
             patch_cache_control(response, private=True, no_cache=True)
         return response
@@ -240,7 +286,24 @@ class PublicCacheMiddleware:
         etag = public_etag(request, stamp)
         request._coopatlas_etag = etag
         request._coopatlas_stamp = stamp
-        return get_conditional_response(request, etag=etag, last_modified=int(stamp.changed_at.timestamp()))
+        not_modified = get_conditional_response(
+            request, etag=etag, last_modified=int(stamp.changed_at.timestamp())
+        )
+        if (
+            not_modified is not None
+            or not _page_cache_on()
+            or has_pending_writes()
+            or not _no_session(request)
+        ):
+            return not_modified
+        # The whole answer, kept under the stamp: a visitor without the page in their own
+        # cache gets it without the view running (lists, fiches and their JSON alike).
+        request._coopatlas_page_key = f"coopatlas:page:{etag}"
+        entry = cache.get(request._coopatlas_page_key)
+        if entry is None:
+            return None
+        request._coopatlas_page_key = None  # already stored
+        return _page_response(entry)
 
     @staticmethod
     def _headers(request, response, etag: str) -> None:

@@ -23,6 +23,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.COOPATLAS_PAGE_CACHE = True
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """A test's bumps are rolled back with it, its cache entries are not: without this a
     later test at the same stamp number could read them. (In production a committed bump
@@ -330,3 +335,23 @@ def test_the_stamp_survives_a_recreated_row():
     freshness.stamp_bump()
     new = stamp_get()
     assert new.key != old.key
+
+
+def test_a_second_visitor_gets_the_kept_page_without_the_view(client, django_assert_max_num_queries):
+    with commit():
+        pass
+    first = client.get("/partenariats/")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # the stamp: no list, count or facet query
+        second = client.get("/partenariats/")
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    assert "public" in second["Cache-Control"]
+
+
+def test_a_visitor_with_a_session_never_gets_a_kept_page(client):
+    with commit():
+        pass
+    client.get("/partenariats/")
+    client.cookies["sessionid"] = "anything"
+    response = client.get("/partenariats/")
+    assert response.status_code == 200 and response.wsgi_request._coopatlas_page_key
