@@ -66,7 +66,11 @@ def _partnerships_geojson(*, country: str | None, overview: bool | None) -> dict
     if overview is None:
         overview = _partnership_ids(country).count() > MAP_DETAIL_LIMIT
     if overview:
-        return _partnerships_geojson_overview(country=country)
+        grouped = _partnerships_geojson_overview(country=country)
+        # A country whose partner authorities have no region with coordinates keeps the
+        # detailed map rather than an empty one.
+        if grouped["features"] or country is None:
+            return grouped
     return _partnerships_geojson_detail(country=country)
 
 

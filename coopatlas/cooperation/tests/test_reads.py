@@ -205,3 +205,24 @@ def test_a_bad_cursor_is_refused_naming_the_parameter(client):
     if other_list:  # a cursor of three keys given to a list of two: refused, not a 500
         with pytest.raises(AppError):
             s.project_list(filters=filters_from_params({"after": other_list}))
+
+
+def test_a_big_country_map_is_grouped_by_partner_region(monkeypatch):
+    from coopatlas.cooperation.selectors import maps
+
+    qm = f.CountryFactory(iso2="QM", latitude=10.0, longitude=-5.0)
+    region = f.AreaFactory(country=qm, code="QM-1", name="Région Q", latitude=11.0, longitude=-6.0)
+    french_region = f.AreaFactory(
+        country=f.france(), code="FR-QQ", name="Région F", latitude=47.0, longitude=1.0
+    )
+    for i in range(3):
+        foreign = f.ForeignAuthorityFactory(country=qm, area=region, name=f"Commune Q {i}")
+        f.PartnershipFactory(parties=[f.CommuneFactory(area=french_region), foreign])
+    detailed = s.partnerships_geojson(country="QM")
+    assert "overview" not in detailed
+    monkeypatch.setattr(maps, "MAP_DETAIL_LIMIT", 2)
+    grouped = s.partnerships_geojson(country="QM", overview=None)
+    points = [x for x in grouped["features"] if x["properties"].get("k") == "partner"]
+    assert grouped.get("overview") is True
+    assert len(points) == 1 and points[0]["properties"]["w"] == 3
+    assert points[0]["properties"]["u"] == "/territoires/QM-1/"
