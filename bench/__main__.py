@@ -212,6 +212,11 @@ def main() -> int:
         print(
             f"\nsynth --scale 10x (121,290 projects) generated and loaded: {seconds:.0f} s (target < 600 s)"
         )
+    if os.environ.get("BENCH_READS", "1") != "0":
+        from bench import reads
+
+        print("\n== Reads under the data stamp (issue 15) ==")
+        reads.run()
     return 0
 
 

@@ -58,6 +58,9 @@ class ListOut(Schema):
     page: int
     page_size: int
     num_pages: int
+    next_after: str | None = Field(
+        None, description="Cursor of the next page: pass it as `after` (keyset pagination, fast at any depth)"
+    )
     filters: dict[str, str] = Field(..., description="The filters applied, as parameters")
     results: list[dict[str, Any]]
     facets: dict[str, list[dict[str, Any]]] = Field(

@@ -8,12 +8,21 @@ atlas sits above those apps, so none of them imports another to build the page.
 from __future__ import annotations
 
 from coopatlas.cooperation.selectors import authority_detail, country_summary
+from coopatlas.core.freshness import cached_read
 from coopatlas.declarations.selectors import aid_by_year_for_country
 from coopatlas.iati.selectors import imported_activities_for
 
 
 def country_page(*, iso2: str) -> dict:
-    """The country fiche (HTML, its JSON twin and the API's country summary)."""
+    """The country fiche (HTML, its JSON twin and the API's country summary).
+
+    Cached under the data stamp: a fiche gathers a dozen counts and lists over the
+    country's partnerships, projects, IATI activities and declarations, all changed by
+    different write paths; one rebuild per committed write keeps it simple and never stale."""
+    return cached_read(f"country_page:{iso2.upper()}", lambda: _country_page(iso2=iso2))
+
+
+def _country_page(*, iso2: str) -> dict:
     data = country_summary(iso2=iso2)
     code = data["country"]["iso2"]
     data["other_actors"] = imported_activities_for(country=code, area=None)

@@ -212,7 +212,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "json":
         return _respond(request, "atlas/home.html", data)
     # The map's text alternative: the latest partnerships, as a list.
-    latest = selectors.partnership_list(filters=_filters({"page_size": "10"}))
+    latest = selectors.partnership_list(filters=_filters({"page_size": "10"}), facets=False)
     context = {"latest": latest, "map_data_url": reverse("atlas:map_data"), **_map_context()}
     return _respond(request, "atlas/home.html", data, context=context)
 

@@ -1,9 +1,13 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language changes nothing worth a CSRF token: without the token the public
+    # pages set no cookie, so a reverse proxy may keep them (core/freshness.py).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("api/v1/", include("coopatlas.api.urls")),
     path("admin/", admin.site.urls),
 ]

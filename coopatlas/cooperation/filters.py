@@ -7,6 +7,8 @@ add some); a known parameter with a bad value raises AppError naming it and what
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
@@ -46,6 +48,9 @@ class AtlasFilters:
     year_to: int | None = None
     page: int = 1
     page_size: int = PAGE_SIZE_DEFAULT
+    # Keyset cursor: the sort key of the last row seen (`next_after` of the page before).
+    # A deep page then costs what the first one does, where OFFSET reads every row before it.
+    after: str = ""
 
     @property
     def words(self) -> list[str]:
@@ -182,9 +187,44 @@ def filters_from_params(params: Mapping[str, str]) -> AtlasFilters:
             params, "page_size", low=1, high=PAGE_SIZE_MAX, hint=_("de 1 à %(max)s") % {"max": PAGE_SIZE_MAX}
         )
         or PAGE_SIZE_DEFAULT,
+        after=_after(params),
     )
     _check_codes_exist(filters)
     return filters
+
+
+AFTER_MAX_LENGTH = 400
+
+
+def _after(params: Mapping[str, str]) -> str:
+    raw = _text(params, "after")
+    if raw and (len(raw) > AFTER_MAX_LENGTH or cursor_decode(raw) is None):
+        raise AppError(
+            _(
+                "« after » : curseur « %(raw)s » illisible ; reprenez la valeur « next_after » "
+                "de la page précédente, ou retirez ce paramètre pour la première page."
+            )
+            % {"raw": raw[:40]},
+            field="after",
+        )
+    return raw
+
+
+def cursor_encode(values: list) -> str:
+    """The sort key of a row as a URL-safe token (JSON in base64, no padding)."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def cursor_decode(token: str) -> list | None:
+    """The values of a cursor, or None when it is not one of ours."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(values, list) or not all(v is None or isinstance(v, str | int) for v in values):
+        return None
+    return values
 
 
 def _check_codes_exist(filters: AtlasFilters) -> None:

@@ -6,9 +6,14 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete
 
+        from .freshness import install
+
         post_delete.connect(_forget_annotations, dispatch_uid="core-citations-cascade")
+        # Every committed write bumps the data-version stamp (core/freshness.py).
+        connection_created.connect(install, dispatch_uid="core-freshness-watch")
 
 
 def _forget_annotations(sender, instance, **kwargs) -> None:

@@ -281,3 +281,19 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.object_id} ({self.get_status_display()})"
+
+
+class DataVersion(models.Model):
+    """One row: a stamp bumped after every committed write (coopatlas.core.freshness).
+
+    Cached reads are keyed by it and public pages carry it as their ETag, so nothing
+    computed before a write is served after it. `token` changes when the row is recreated
+    (a flushed database), so a reused `version` number never matches an old cache entry.
+    """
+
+    version = models.BigIntegerField(default=0)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "core_dataversion"

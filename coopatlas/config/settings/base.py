@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "coopatlas.core.freshness.PublicCacheMiddleware",  # ETag/304 from the data stamp
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the request after the session, user and messages are set up.
     "coopatlas.core.middleware.ErrorBoundaryMiddleware",
@@ -93,7 +94,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # cache_size/mmap_size: a 64 MB page cache and 256 MB memory map instead of the
+            # 2 MB default, so the national store's indexes stay in memory between reads.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;",
         }
     )
 

@@ -22,3 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Whole public answers kept under the data stamp (core/freshness.py): off here, so tests
+# that change settings between two requests see the change; test_freshness turns it on.
+COOPATLAS_PAGE_CACHE = False

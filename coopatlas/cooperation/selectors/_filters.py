@@ -8,13 +8,16 @@ from django.db.models import (
     Case,
     CharField,
     F,
+    OrderBy,
     Q,
     QuerySet,
     When,
 )
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from coopatlas.cooperation.filters import AtlasFilters
+from coopatlas.cooperation.filters import AtlasFilters, cursor_decode, cursor_encode
+from coopatlas.core.errors import AppError
 from coopatlas.geo.models import (
     AuthorityAlias,
 )
@@ -110,8 +113,52 @@ EXPORT_CHUNK = 200
 FACET_ID_LIST_MAX = 500
 
 
+def _order_keys(qs: QuerySet) -> list[tuple[str, bool, bool]]:
+    """(field path, descending, nulls last) of each ORDER BY term of a list's queryset."""
+    keys = []
+    for term in qs.query.order_by:
+        if isinstance(term, str):
+            keys.append((term.lstrip("-"), term.startswith("-"), False))
+        elif isinstance(term, OrderBy) and isinstance(term.expression, F):
+            keys.append((term.expression.name, term.descending, bool(term.nulls_last)))
+        else:
+            raise TypeError(f"keyset pagination cannot follow {term!r}")
+    return keys
+
+
+def _row_value(row, path: str):
+    for part in path.split("__"):
+        row = getattr(row, part, None) if row is not None else None
+    return row
+
+
+def _keyset_q(keys: list[tuple[str, bool, bool]], values: list) -> Q:
+    """Rows strictly after `values` in the order `keys`: (k1 > v1) or (k1 = v1 and k2 > v2)…
+
+    A nulls-last key (start_year) sorts NULL after every value: after a value comes a
+    smaller value or NULL; after NULL only other NULLs (then the next keys decide)."""
+    out, equal = Q(pk__in=[]), Q()
+    for (path, desc, nulls_last), value in zip(keys, values, strict=True):
+        if value is None:
+            beyond, same = Q(pk__in=[]), Q(**{f"{path}__isnull": True})
+        else:
+            beyond = Q(**{f"{path}__{'lt' if desc else 'gt'}": value})
+            if nulls_last:
+                beyond |= Q(**{f"{path}__isnull": True})
+            same = Q(**{path: value})
+        out |= equal & beyond
+        equal &= same
+    return out
+
+
+def _cursor_of(row, keys) -> str:
+    return cursor_encode([_row_value(row, path) for path, _desc, _nulls in keys])
+
+
 def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list, dict]:
     count = qs.count()
+    if f.after and not all_rows:
+        return _paginate_keyset(qs, f, count)
     if all_rows:
         # In chunks: SQLite plans a prefetch with thousands of ids as a nested loop over
         # every authority (minutes at national scale); 200 ids keep the good plan.
@@ -123,7 +170,34 @@ def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list,
     offset = (f.page - 1) * f.page_size
     rows = list(qs[offset : offset + f.page_size]) if offset < count else []
     sources_for(rows)
-    return count, rows, {"page": f.page, "page_size": f.page_size, "num_pages": num_pages}
+    more = offset + len(rows) < count
+    next_after = _cursor_of(rows[-1], _order_keys(qs)) if rows and more else None
+    return (
+        count,
+        rows,
+        {"page": f.page, "page_size": f.page_size, "num_pages": num_pages, "next_after": next_after},
+    )
+
+
+def _paginate_keyset(qs: QuerySet, f: AtlasFilters, count: int) -> tuple[int, list, dict]:
+    keys = _order_keys(qs)
+    values = cursor_decode(f.after) or []
+    if len(values) != len(keys):
+        raise AppError(
+            _("« after » : ce curseur vient d'une autre liste ; retirez-le pour revenir à la première page."),
+            field="after",
+        )
+    rows = list(qs.filter(_keyset_q(keys, values))[: f.page_size + 1])
+    more = len(rows) > f.page_size
+    rows = rows[: f.page_size]
+    sources_for(rows)
+    num_pages = max(1, ceil(count / f.page_size))
+    next_after = _cursor_of(rows[-1], keys) if rows and more else None
+    return (
+        count,
+        rows,
+        {"page": f.page, "page_size": f.page_size, "num_pages": num_pages, "next_after": next_after},
+    )
 
 
 def _facet_ids(qs: QuerySet, count: int):
@@ -132,6 +206,11 @@ def _facet_ids(qs: QuerySet, count: int):
     if count <= FACET_ID_LIST_MAX:
         return list(qs.values_list("id", flat=True))
     return qs.values("id")
+
+
+def facet_key(f: AtlasFilters) -> str:
+    """Facets depend on the filters, not on the page: deep pages share them."""
+    return repr(sorted(f.replace(page=1, page_size=1, after="").as_params().items()))
 
 
 def _list_result(count, page_info, results, facets, f: AtlasFilters) -> dict:

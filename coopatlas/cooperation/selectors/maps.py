@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
+    CharField,
     F,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
 
+from coopatlas.core.freshness import cached_read
 from coopatlas.geo.models import (
     AdministrativeArea,
     Country,
@@ -21,7 +25,8 @@ from coopatlas.geo.models import (
 from ..models import (
     PartnershipParty,
 )
-from ._common import _url
+from ._common import _url, _url_maker
+from ._filters import _level1_area_code
 from .countries import country_get
 from .partnerships import _partnerships_base
 from .search import _rounded
@@ -31,6 +36,17 @@ from .search import _rounded
 MAP_DETAIL_LIMIT = 1500
 
 
+@dataclass(frozen=True)
+class _Spot:
+    """The partner end of an overview line: a country, or a region of one country."""
+
+    name: str
+    latitude: float | None
+    longitude: float | None
+    key: str  # slug of the country page, or code of the region page
+    iso2: str
+
+
 def partnerships_geojson(*, country: str | None = None, overview: bool | None = None) -> dict:
     """The partnership map's data: detailed per authority, or an overview at large scale.
 
@@ -38,11 +54,33 @@ def partnerships_geojson(*, country: str | None = None, overview: bool | None = 
     links are grouped by French région and partner country; each feature carries `w`, the
     number of partnerships it stands for, and links to the filtered list.
     """
+    return cached_read(
+        f"map:{country}:{overview}", lambda: _partnerships_geojson(country=country, overview=overview)
+    )
+
+
+def _partnerships_geojson(*, country: str | None, overview: bool | None) -> dict:
+    if country:
+        country_get(iso2=country)
+        country = country.upper()
     if overview is None:
-        overview = country is None and _partnerships_base().count() > MAP_DETAIL_LIMIT
-    if overview and country is None:
-        return _partnerships_geojson_overview()
+        overview = _partnership_ids(country).count() > MAP_DETAIL_LIMIT
+    if overview:
+        grouped = _partnerships_geojson_overview(country=country)
+        # A country whose partner authorities have no region with coordinates keeps the
+        # detailed map rather than an empty one.
+        if grouped["features"] or country is None:
+            return grouped
     return _partnerships_geojson_detail(country=country)
+
+
+def _partnership_ids(country: str | None):
+    qs = _partnerships_base()
+    if country:
+        qs = qs.filter(
+            id__in=PartnershipParty.objects.filter(authority__country_id=country).values("partnership_id")
+        )
+    return qs
 
 
 def _french_region_area():
@@ -53,20 +91,26 @@ def _french_region_area():
     )
 
 
-def _partnerships_geojson_overview() -> dict:
+def _partnerships_geojson_overview(*, country: str | None = None) -> dict:
+    """French région × partner country; for one country, French région × partner region
+    (its level-1 area), so a country of thousands of partnerships stays a small map."""
+    # The partner's region (three joins) only for one country's map.
+    partner_area = _level1_area_code("authority__area") if country else Value(None, CharField())
     rows = (
-        PartnershipParty.objects.filter(partnership_id__in=_partnerships_base().values("id"))
-        .annotate(region_area=_french_region_area())
-        .values_list("partnership_id", "authority__country_id", "region_area")
+        PartnershipParty.objects.filter(partnership_id__in=_partnership_ids(country).values("id"))
+        .annotate(region_area=_french_region_area(), partner_area=partner_area)
+        .values_list("partnership_id", "authority__country_id", "region_area", "partner_area")
     )
     french: dict[int, set] = defaultdict(set)
     foreign: dict[int, set] = defaultdict(set)
-    for pid, iso, region_area in rows.iterator(chunk_size=5000):
+    for pid, iso, region_area, partner_area in rows.iterator(chunk_size=5000):
         if iso == "FR":
             if region_area:
                 french[pid].add(region_area)
-        else:
+        elif country is None:
             foreign[pid].add(iso)
+        elif partner_area:
+            foreign[pid].add(partner_area)
     pairs: dict[tuple, int] = defaultdict(int)
     for pid, regions in french.items():
         for region in regions:
@@ -83,7 +127,18 @@ def _partnerships_geojson_overview() -> dict:
             country_id="FR", kind="region", area_id__in=areas, is_synthetic=False
         ).values_list("area_id", "insee_code")
     )
-    countries = {c.iso2: c for c in Country.objects.filter(iso2__in={i for _, i in pairs})}
+    if country is None:
+        countries = {
+            c.iso2: _Spot(c.name, c.latitude, c.longitude, c.slug, c.iso2)
+            for c in Country.objects.filter(iso2__in={i for _, i in pairs})
+        }
+        spot_url = _url_maker("atlas:country", "slug")
+    else:
+        countries = {
+            a.code: _Spot(a.display_name, a.latitude, a.longitude, a.code, country)
+            for a in AdministrativeArea.objects.filter(code__in={i for _, i in pairs})
+        }
+        spot_url = _url_maker("atlas:area", "code")
     list_url = _url("atlas:partnership_list")
     features, weights_fr, weights_xx = [], defaultdict(int), defaultdict(int)
     for (region, iso), n in sorted(pairs.items()):
@@ -92,7 +147,7 @@ def _partnerships_geojson_overview() -> dict:
             continue
         weights_fr[region] += n
         weights_xx[iso] += n
-        params = {"country": iso}
+        params = {"country": iso} if country is None else {"country": country, "area": iso}
         if region_codes.get(region):
             params["french_region"] = region_codes[region]
         features.append(
@@ -115,6 +170,9 @@ def _partnerships_geojson_overview() -> dict:
     for region, n in weights_fr.items():
         area = areas[region]
         code = region_codes.get(region)
+        region_params = {"french_region": code} if code else {}
+        if country:
+            region_params["country"] = country
         features.append(
             {
                 "type": "Feature",
@@ -126,7 +184,7 @@ def _partnerships_geojson_overview() -> dict:
                     "n": f"{area['name_fr'] or area['name']} ({n})",
                     "k": "fr",
                     "c": "FR",
-                    "u": list_url + ("?" + urlencode({"french_region": code}) if code else ""),
+                    "u": list_url + ("?" + urlencode(region_params) if region_params else ""),
                     "w": n,
                 },
             }
@@ -143,8 +201,8 @@ def _partnerships_geojson_overview() -> dict:
                 "properties": {
                     "n": f"{partner.name} ({n})",
                     "k": "partner",
-                    "c": iso,
-                    "u": _url("atlas:country", "slug", partner.slug),
+                    "c": partner.iso2,
+                    "u": spot_url(partner.key),
                     "w": n,
                 },
             }
@@ -171,14 +229,9 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
     f French authority, p partner; on points n name, u page, c country, k 'fr'|'partner',
     m number of partnerships. Coordinates are rounded to 4 decimals (about 11 m).
     """
-    qs = _partnerships_base()
-    if country:
-        country_get(iso2=country)
-        qs = qs.filter(
-            id__in=PartnershipParty.objects.filter(authority__country_id=country.upper()).values(
-                "partnership_id"
-            )
-        )
+    qs = _partnership_ids(country)
+    partnership_url = _url_maker("atlas:partnership", "slug")
+    authority_url = _url_maker("atlas:authority", "slug")
     rows = (
         PartnershipParty.objects.filter(partnership_id__in=qs.values("id"))
         .values_list(
@@ -199,7 +252,7 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
     points: dict[int, list] = {}
     for pid, title, slug, status, aid, name, aslug, iso, lat, lon in rows.iterator(chunk_size=5000):
         entry = partnerships.setdefault(
-            pid, {"t": title, "u": _url("atlas:partnership", "slug", slug), "s": status, "fr": [], "xx": []}
+            pid, {"t": title, "u": partnership_url(slug), "s": status, "fr": [], "xx": []}
         )
         if lat is None or lon is None:
             continue
@@ -233,7 +286,7 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
                 "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "properties": {
                     "n": name,
-                    "u": _url("atlas:authority", "slug", aslug),
+                    "u": authority_url(aslug),
                     "c": iso,
                     "k": "fr" if iso == "FR" else "partner",
                     "m": n,

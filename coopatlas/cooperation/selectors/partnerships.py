@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
+from coopatlas.core.freshness import cached_read
 from coopatlas.geo.models import (
     AuthorityKind,
     LocalAuthority,
@@ -52,7 +53,15 @@ from ._facets import (
     _facet_french,
     _facet_themes,
 )
-from ._filters import _authority_place_qs, _authority_word_q, _facet_ids, _list_result, _paginate, _period_q
+from ._filters import (
+    _authority_place_qs,
+    _authority_word_q,
+    _facet_ids,
+    _list_result,
+    _paginate,
+    _period_q,
+    facet_key,
+)
 from ._sources import _sources, sources_for
 from .projects import _project_rows, _project_summary
 
@@ -138,16 +147,25 @@ def _partnership_rows(qs: QuerySet) -> QuerySet:
     )
 
 
-def partnership_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
+def partnership_list(*, filters: AtlasFilters, all_rows: bool = False, facets: bool = True) -> dict:
     """Partnerships matching the filters, a page of them, and facet counts.
 
-    `all_rows=True` (CSV export) returns every match and no facets.
+    `all_rows=True` (CSV export) returns every match and no facets; `facets=False` (the
+    home page's latest partnerships) skips them too.
     """
     themes_by_id = _themes_by_id()
     qs = _partnership_filtered(filters, themes_by_id)
     count, rows, page = _paginate(_partnership_rows(qs), filters, all_rows)
     results = [_partnership_summary(p) for p in rows]
-    facets = {} if all_rows else _partnership_facets(qs, _facet_ids(qs, count), themes_by_id)
+    wanted = facets and not all_rows
+    facets = (
+        cached_read(
+            f"facets:partnership:{facet_key(filters)}",
+            lambda: _partnership_facets(qs, _facet_ids(qs, count), themes_by_id),
+        )
+        if wanted
+        else {}
+    )
     return _list_result(count, page, results, facets, filters)
 
 

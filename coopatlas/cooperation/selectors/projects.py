@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import (
+    F,
     Prefetch,
     Q,
     QuerySet,
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
+from coopatlas.core.freshness import cached_read
 from coopatlas.geo.models import (
     AuthorityKind,
 )
@@ -57,7 +59,15 @@ from ._facets import (
     _facet_sdg,
     _facet_themes,
 )
-from ._filters import _authority_place_qs, _authority_word_q, _facet_ids, _list_result, _paginate, _period_q
+from ._filters import (
+    _authority_place_qs,
+    _authority_word_q,
+    _facet_ids,
+    _list_result,
+    _paginate,
+    _period_q,
+    facet_key,
+)
 from ._sources import _sources, sources_for
 
 # --------------------------------------------------------------------------------------
@@ -140,7 +150,9 @@ def _project_rows(qs: QuerySet) -> QuerySet:
             "sdg_goals",
             Prefetch("partnerships", queryset=Partnership.objects.public().only("id", "slug", "title")),
         )
-        .order_by("-start_year", "title", "id")
+        # nulls_last: PostgreSQL puts NULL first in a descending order, SQLite last; both
+        # must give the same first page.
+        .order_by(F("start_year").desc(nulls_last=True), "title", "id")
     )
 
 
@@ -189,7 +201,14 @@ def project_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = _project_filtered(filters, themes_by_id)
     count, rows, page = _paginate(_project_rows(qs), filters, all_rows)
     results = [_project_summary(p) for p in rows]
-    facets = {} if all_rows else _project_facets(qs, _facet_ids(qs, count), themes_by_id)
+    facets = (
+        {}
+        if all_rows
+        else cached_read(
+            f"facets:project:{facet_key(filters)}",
+            lambda: _project_facets(qs, _facet_ids(qs, count), themes_by_id),
+        )
+    )
     return _list_result(count, page, results, facets, filters)
 
 

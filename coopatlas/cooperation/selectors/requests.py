@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import (
+    F,
     Q,
     QuerySet,
 )
@@ -40,7 +41,7 @@ def _request_rows(qs: QuerySet) -> QuerySet:
     return (
         qs.select_related("authority__country", "authority__area", "registered_by", "source__document")
         .prefetch_related("themes")
-        .order_by("-registered_year", "authority__name", "id")
+        .order_by(F("registered_year").desc(nulls_last=True), "authority__name", "id")
     )
 
 

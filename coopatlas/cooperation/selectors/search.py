@@ -9,9 +9,12 @@ from django.db.models import (
     When,
 )
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
+from coopatlas.core.freshness import cached_read
 from coopatlas.core.text import fold
 from coopatlas.geo.models import (
+    AdministrativeArea,
     AuthorityAlias,
     AuthorityKind,
     Country,
@@ -38,6 +41,15 @@ from .partnerships import _partnerships_base
 
 
 def headline_figures() -> dict:
+    """The home page's eight counts: cached under the data stamp (core/freshness.py).
+
+    Not a summary table: the counts depend on publication status, deletion and the parties
+    of every record, changed by a dozen write paths; one recount per committed write
+    (~0.1 s at national scale) is cheaper than keeping eight counters right everywhere."""
+    return cached_read("headline_figures", _headline_figures)
+
+
+def _headline_figures() -> dict:
     partnerships = _partnerships_base()
     parties = PartnershipParty.objects.filter(Partnership.public_q("partnership"))
     return {
@@ -63,69 +75,204 @@ def headline_figures() -> dict:
     }
 
 
-def search_suggest(*, q: str, limit: int = 10) -> list[dict]:
-    """Type-ahead over authorities (names, aliases, codes), countries, partnerships, actors.
+# Suggestion groups, in the order shown when no group has a better match than another.
+SUGGEST_GROUPS = {
+    "country": gettext_lazy("Pays"),
+    "french_authority": gettext_lazy("Collectivités françaises"),
+    "partner_authority": gettext_lazy("Autorités partenaires"),
+    "area": gettext_lazy("Territoires"),
+    "partnership": gettext_lazy("Partenariats"),
+    "organisation": gettext_lazy("Acteurs"),
+}
+# How many suggestions each group may give at most (the type-ahead shows ten).
+_GROUP_QUOTA = {
+    "country": 3,
+    "french_authority": 5,
+    "partner_authority": 5,
+    "area": 3,
+    "partnership": 3,
+    "organisation": 3,
+}
+EXACT, PREFIX, CONTAINS = 0, 1, 2
 
-    Names that start with the query come first; accents and case do not matter.
+
+def search_suggest(*, q: str, limit: int = 10) -> list[dict]:
+    """Type-ahead over countries, authorities (names, aliases, codes), partner territories,
+    partnerships and actors, grouped by kind.
+
+    Exact names come first, then names that start with the query: within each group, and
+    the groups themselves by their best match (so "Mali" puts the country first, "Montreuil"
+    the communes). Homonyms say where they are: "Montreuil (93 – Seine-Saint-Denis)".
+    Accents and case do not matter. Each suggestion carries `group` and `group_label`.
+    Cached under the data stamp: the same prefixes are typed again and again.
     """
     words = fold(q or "")[:100].split()
     if not words:
         return []
     limit = max(1, min(int(limit), 50))
-    out: list[dict] = []
-    authorities = LocalAuthority.objects.select_related("country", "area")
-    for word in words:
-        authorities = authorities.filter(_authority_name_or_code_q(word))
-    head = fold(q)
-    starts = Case(When(search_name__startswith=head, then=Value(0)), default=Value(1))
-    involved = Case(When(id__in=_involved_authorities().values("id"), then=Value(0)), default=Value(1))
-    for a in authorities.order_by(starts, involved, "name")[:limit]:
-        code = a.insee_code or a.siren or a.foreign_code or (a.area.code if a.area_id else "")
-        out.append(
-            {
-                "label": f"{a.name} ({_label(AuthorityKind, a.kind)}, {a.country.name})",
-                "kind": "authority",
-                "code": code,
-                "html_url": _url("atlas:authority", "slug", a.slug),
-            }
-        )
-    countries = Country.objects.all()
-    for word in words:
-        countries = countries.filter(Q(slug__contains=slugify(word)) | Q(iso2__iexact=word))
-    for c in countries[:3]:
-        out.append(
-            {
-                "label": c.name,
-                "kind": "country",
-                "code": c.iso2,
-                "html_url": _url("atlas:country", "slug", c.slug),
-            }
-        )
+    return cached_read(f"suggest:{limit}:{' '.join(words)}", lambda: _suggest(words, limit))
+
+
+def _match_rank(folded: str, head: str) -> int:
+    if folded == head:
+        return EXACT
+    return PREFIX if folded.startswith(head) else CONTAINS
+
+
+def _suggest(words: list[str], limit: int) -> list[dict]:
+    head = " ".join(words)
+    groups: dict[str, list[tuple[int, dict]]] = {g: [] for g in SUGGEST_GROUPS}
+    for item_rank, item in _country_suggestions(words, head):
+        groups["country"].append((item_rank, item))
+    for item_rank, item in _authority_suggestions(words, head):
+        groups[item["group"]].append((item_rank, item))
+    for item_rank, item in _area_suggestions(words, head):
+        groups["area"].append((item_rank, item))
     partnerships = _partnerships_base()
     for word in words:
         partnerships = partnerships.filter(slug__contains=slugify(word))
-    for p in partnerships.only("slug", "title")[:5]:
-        out.append(
-            {
-                "label": p.title,
-                "kind": "partnership",
-                "code": p.slug,
-                "html_url": _url("atlas:partnership", "slug", p.slug),
-            }
+    for p in partnerships.only("slug", "title").order_by("title")[: _GROUP_QUOTA["partnership"]]:
+        groups["partnership"].append(
+            (
+                _match_rank(fold(p.title), head),
+                {
+                    "label": p.title,
+                    "kind": "partnership",
+                    "code": p.slug,
+                    "html_url": _url("atlas:partnership", "slug", p.slug),
+                },
+            )
         )
     organisations = Organisation.objects.public()
     for word in words:
         organisations = organisations.filter(search_name__contains=word)
-    for o in organisations[:3]:
-        out.append(
-            {
-                "label": str(o),
-                "kind": "organisation",
-                "code": o.acronym or o.slug,
-                "html_url": _url("atlas:organisation", "slug", o.slug),
-            }
+    for o in organisations.order_by("name")[: _GROUP_QUOTA["organisation"]]:
+        groups["organisation"].append(
+            (
+                min(_match_rank(fold(o.name), head), _match_rank(fold(o.acronym or ""), head)),
+                {
+                    "label": str(o),
+                    "kind": "organisation",
+                    "code": o.acronym or o.slug,
+                    "html_url": _url("atlas:organisation", "slug", o.slug),
+                },
+            )
         )
+    order = list(SUGGEST_GROUPS)
+    ranked = sorted(
+        (g for g in order if groups[g]),
+        key=lambda g: (min(r for r, _ in groups[g]), order.index(g)),
+    )
+    out: list[dict] = []
+    for group in ranked:
+        items = sorted(groups[group], key=lambda pair: pair[0])  # stable: keeps each query's order
+        for _rank, item in items[: _GROUP_QUOTA[group]]:
+            item["group"] = group
+            item["group_label"] = str(SUGGEST_GROUPS[group])
+            out.append(item)
     return out[:limit]
+
+
+def _country_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
+    out = []
+    for c in Country.objects.all():
+        names = {fold(c.name_fr), fold(c.name_en)}
+        codes = {c.iso2.lower(), (c.iso3 or "").lower()}
+        if len(words) == 1 and words[0] in codes:
+            rank = EXACT
+        elif all(any(w in n for n in names) for w in words):
+            rank = min(_match_rank(n, head) for n in names)
+        else:
+            continue
+        out.append(
+            (
+                rank,
+                {
+                    "label": c.name,
+                    "kind": "country",
+                    "code": c.iso2,
+                    "html_url": _url("atlas:country", "slug", c.slug),
+                },
+            )
+        )
+    out.sort(key=lambda pair: (pair[0], pair[1]["label"]))
+    return out[: _GROUP_QUOTA["country"]]
+
+
+def _authority_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
+    authorities = LocalAuthority.objects.select_related("country", "area", "parent")
+    for word in words:
+        authorities = authorities.filter(_authority_name_or_code_q(word))
+    rank = Case(
+        When(search_name=head, then=Value(EXACT)),
+        When(search_name__startswith=head, then=Value(PREFIX)),
+        default=Value(CONTAINS),
+    )
+    involved = Case(When(id__in=_involved_authorities().values("id"), then=Value(0)), default=Value(1))
+    per_side = max(_GROUP_QUOTA["french_authority"], _GROUP_QUOTA["partner_authority"])
+    out = []
+    for is_french in (True, False):
+        side = authorities.filter(country_id="FR") if is_french else authorities.exclude(country_id="FR")
+        rows = side.annotate(rank=rank, involved=involved).order_by("rank", "involved", "name", "id")
+        for a in rows[:per_side]:
+            code = a.insee_code or a.siren or a.foreign_code or (a.area.code if a.area_id else "")
+            out.append(
+                (
+                    a.rank,
+                    {
+                        "label": authority_label(a),
+                        "kind": "authority",
+                        "group": "french_authority" if is_french else "partner_authority",
+                        "code": code,
+                        "html_url": _url("atlas:authority", "slug", a.slug),
+                    },
+                )
+            )
+    return out
+
+
+def authority_label(a: LocalAuthority) -> str:
+    """A name a person can tell from its homonyms: « Montreuil (93 – Seine-Saint-Denis) »,
+    « Bretagne (Région) », « Kayes (Cercle, Kayes, Mali) »."""
+    kind = _label(AuthorityKind, a.kind)
+    if a.country_id == "FR":
+        parent = a.parent if a.parent_id else None
+        if parent is not None and parent.kind == AuthorityKind.DEPARTEMENT:
+            where = f"{parent.insee_code} – {parent.name}"
+            return f"{a.name} ({where})" if a.kind == AuthorityKind.COMMUNE else f"{a.name} ({kind}, {where})"
+        if a.kind == AuthorityKind.DEPARTEMENT and a.insee_code:
+            return f"{a.name} ({kind}, {a.insee_code})"
+        return f"{a.name} ({kind})"
+    parts = [kind]
+    if a.area_id and a.area.display_name != a.name:
+        parts.append(a.area.display_name)
+    parts.append(a.country.name)
+    return f"{a.name} ({', '.join(parts)})"
+
+
+def _area_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
+    """Partner territories (ISO 3166-2 areas abroad): their page gathers their partnerships."""
+    areas = AdministrativeArea.objects.exclude(country_id="FR").select_related("country")
+    for word in words:
+        areas = areas.filter(search_name__contains=word)
+    rank = Case(
+        When(search_name=head, then=Value(EXACT)),
+        When(search_name__startswith=head, then=Value(PREFIX)),
+        default=Value(CONTAINS),
+    )
+    rows = areas.annotate(rank=rank).order_by("rank", "level", "code")[: _GROUP_QUOTA["area"]]
+    return [
+        (
+            a.rank,
+            {
+                "label": f"{a.display_name} ({a.country.name})",
+                "kind": "area",
+                "code": a.code,
+                "html_url": _url("atlas:area", "code", a.code),
+            },
+        )
+        for a in rows
+    ]
 
 
 def _authority_name_or_code_q(word: str) -> Q:

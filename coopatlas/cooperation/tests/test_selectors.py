@@ -363,4 +363,6 @@ def test_partnerships_geojson_overview_groups_by_french_region_and_partner_count
 def test_map_switches_to_the_overview_above_the_detail_limit(atlas, monkeypatch):
     monkeypatch.setattr(s.maps, "MAP_DETAIL_LIMIT", 0)
     assert s.partnerships_geojson().get("overview") is True
+    # One country is grouped by partner region too (issue 15), unless none of its partner
+    # authorities has a region with coordinates (QM's): then the detailed map stays.
     assert "overview" not in s.partnerships_geojson(country="QM")

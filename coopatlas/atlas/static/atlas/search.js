@@ -42,7 +42,18 @@
     function show(results) {
       items = results.filter(function (r) { return sitePath(r.html_url); });
       list.textContent = "";
+      var group = null;
       items.forEach(function (r, i) {
+        if (r.group_label && r.group_label !== group) {
+          // A heading per kind (pays, collectivités françaises…): not an option, so the
+          // arrows skip it; each option still names its kind in its meta line.
+          group = r.group_label;
+          var heading = document.createElement("li");
+          heading.setAttribute("role", "presentation");
+          heading.className = "atlas-suggest__group";
+          heading.textContent = group;
+          list.appendChild(heading);
+        }
         var li = document.createElement("li");
         li.id = list.id + "-" + i;
         li.setAttribute("role", "option");

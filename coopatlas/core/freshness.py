@@ -1,0 +1,318 @@
+"""The data-version stamp: bumped after every committed write, read by caches and ETags.
+
+Every write passes through one place whatever its path (services, the editing layer, bulk
+loaders, imports, `queryset.update`, raw SQL): the database connection. An execute wrapper
+installed on each connection sees INSERT/UPDATE/DELETE/TRUNCATE statements and registers,
+once per transaction, a `transaction.on_commit` callback that bumps the stamp. A rolled-back
+write bumps nothing; a committed one always does.
+
+Reads use it two ways:
+- `cached_read(key, compute)`: a value computed once per stamp and language in Django's
+  cache (whichever backend the settings configure, shared between processes or not: the key
+  carries the stamp, so an old entry is simply never asked for again);
+- `coopatlas.core.middleware.PublicCacheMiddleware`: ETag / Last-Modified from the stamp,
+  304 answers, a short public Cache-Control.
+
+While the current transaction has uncommitted writes (a service that writes then reads,
+a test inside its transaction), `cached_read` computes without the cache: a transaction
+always reads its own writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import get_language
+
+STAMP_TABLE = "core_dataversion"
+# Tables whose writes do not change what the public reads: the stamp itself, sessions,
+# the database cache, sign-in bookkeeping (last_login, throttle, tokens).
+_QUIET_PREFIXES = ("core_dataversion", "django_session", "django_cache", "auth_", "accounts_", "otp_")
+_WRITE = re.compile(
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+[\"`]?(\w+)", re.I
+)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    version: int
+    token: str
+    changed_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.token}.{self.version}"
+
+
+def _quiet_tables() -> tuple[str, ...]:
+    extra = tuple(
+        str(c.get("LOCATION"))
+        for c in getattr(settings, "CACHES", {}).values()
+        if "DatabaseCache" in str(c.get("BACKEND", ""))
+    )
+    return _QUIET_PREFIXES + extra
+
+
+def written_table(sql: str) -> str | None:
+    """The table a data-changing statement writes to, None for reads and quiet tables."""
+    if not sql or sql.lstrip()[:1].upper() not in ("I", "U", "D", "T"):
+        return None
+    match = _WRITE.match(sql)
+    if not match:
+        return None
+    table = match.group(1).lower()
+    return None if table.startswith(_quiet_tables()) else table
+
+
+def _bump_pending(connection) -> bool:
+    return any(func is _bump_callback for _sids, func, *_rest in connection.run_on_commit)
+
+
+def _bump_callback(using: str = DEFAULT_DB_ALIAS) -> None:
+    try:
+        stamp_bump(using=using)
+    except DatabaseError:
+        # Before `migrate` has made the stamp's table (the migrations' own writes): there
+        # is nothing cached yet to invalidate.
+        if STAMP_TABLE in connections[using].introspection.table_names():
+            raise
+
+
+class _WriteWatcher:
+    """Execute wrapper: after a successful write, make sure a bump waits for the commit."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if written_table(sql) is not None:
+            conn = self.connection
+            if not conn.in_atomic_block:
+                _bump_callback(conn.alias)
+            elif not _bump_pending(conn):
+                transaction.on_commit(_bump_callback, using=conn.alias)
+        return result
+
+
+def install(sender, connection, **kwargs) -> None:
+    """connection_created handler (core.apps): watch every connection's writes."""
+    if not any(isinstance(w, _WriteWatcher) for w in connection.execute_wrappers):
+        connection.execute_wrappers.append(_WriteWatcher(connection))
+
+
+def stamp_bump(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Move the stamp on (after a commit; also callable by hand after out-of-band writes).
+
+    No atomic block of its own: it may run in autocommit while the write's statement is
+    still open (SQLite refuses a COMMIT then); a single UPDATE is atomic anyway."""
+    from .models import DataVersion
+
+    now = timezone.now()
+    rows = DataVersion.objects.using(using).filter(pk=1)
+    if rows.update(version=F("version") + 1, changed_at=now):
+        return
+    try:
+        DataVersion(pk=1, version=1, token=uuid.uuid4().hex, changed_at=now).save(
+            using=using, force_insert=True
+        )
+    except IntegrityError:  # another process made it first: bump theirs
+        rows.update(version=F("version") + 1, changed_at=now)
+
+
+def stamp_get(*, using: str = DEFAULT_DB_ALIAS) -> Stamp:
+    """The current stamp (one primary-key read); created on first use."""
+    from .models import DataVersion
+
+    row = DataVersion.objects.using(using).filter(pk=1).values_list("version", "token", "changed_at").first()
+    if row is None:
+        stamp_bump(using=using)
+        row = (
+            DataVersion.objects.using(using)
+            .filter(pk=1)
+            .values_list("version", "token", "changed_at")
+            .first()
+        )
+    return Stamp(*row)
+
+
+def has_pending_writes(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    conn = connections[using]
+    return conn.in_atomic_block and _bump_pending(conn)
+
+
+CACHE_SECONDS = 24 * 3600  # an entry dies with its stamp; this only bounds the cache's size
+
+
+def cached_read(key: str, compute: Callable[[], Any], *, per_language: bool = True) -> Any:
+    """`compute()` once per stamp (and language): the reads that grow with the data."""
+    if has_pending_writes():
+        return compute()
+    lang = (get_language() or "fr")[:2] if per_language else "-"
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
+    full_key = f"coopatlas:reads:{stamp_get().key}:{lang}:{digest}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, CACHE_SECONDS)
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# Conditional answers for the public pages and the open API
+# --------------------------------------------------------------------------------------
+
+PUBLIC_NAMESPACES = frozenset({"atlas", "api"})
+
+
+def _public_request(request) -> bool:
+    """A GET of a public page or API answer by someone not signed in (no bearer token)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    match = getattr(request, "resolver_match", None)
+    if match is None or not PUBLIC_NAMESPACES.intersection(match.namespaces):
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    return "HTTP_AUTHORIZATION" not in request.META
+
+
+def _signed_in_public(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    return bool(
+        match is not None
+        and PUBLIC_NAMESPACES.intersection(match.namespaces)
+        and ((user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META)
+    )
+
+
+PAGE_MAX_BYTES = 4 * 1024 * 1024  # the 10x map overview fits; a full CSV export is not kept
+
+
+def _page_cache_on() -> bool:
+    # Off in the test settings: tests that change settings between two requests at one
+    # stamp would otherwise get the first page back (test_freshness turns it on).
+    return bool(getattr(settings, "COOPATLAS_PAGE_CACHE", True))
+
+
+def _no_session(request) -> bool:
+    """No session or messages cookie: a message waiting for this visitor is never skipped."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _storable(request, response) -> bool:
+    return (
+        request.method == "GET"
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and len(response.content) <= PAGE_MAX_BYTES
+    )
+
+
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+
+
+def _page_entry(response) -> dict:
+    return {
+        "content": response.content,
+        "headers": {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)},
+    }
+
+
+def _page_response(entry: dict):
+    from django.http import HttpResponse
+
+    response = HttpResponse(entry["content"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    return response
+
+
+def public_etag(request, stamp: Stamp) -> str:
+    """One stamp, one language, one URL (path and query): one representation."""
+    lang = getattr(request, "LANGUAGE_CODE", None) or get_language() or "fr"
+    digest = hashlib.sha1(f"{lang}|{request.get_full_path()}".encode(), usedforsecurity=False).hexdigest()[
+        :12
+    ]
+    return f'"{stamp.key}-{digest}"'
+
+
+class PublicCacheMiddleware:
+    """ETag / Last-Modified from the data stamp, 304 Not Modified, a short public cache.
+
+    Placed after the session, locale and authentication middleware: the answer depends on
+    the language (ETag and `Vary: Accept-Language, Cookie`) and signed-in pages are never
+    kept by a proxy (`private, no-cache`). The 304 is answered before the view runs: the
+    page is not rebuilt when nothing was written since the client's copy.
+    A response that sets a cookie (the CSRF cookie of a first visit) keeps its ETag but is
+    `private`: a shared cache must not hand one visitor's cookie to another.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        etag = getattr(request, "_coopatlas_etag", None)
+        if etag and response.status_code in (200, 304) and not response.has_header("ETag"):
+            self._headers(request, response, etag)
+            if getattr(request, "_coopatlas_page_key", None) and _storable(request, response):
+                cache.set(request._coopatlas_page_key, _page_entry(response), CACHE_SECONDS)
+        elif _signed_in_public(request):
+            patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not _public_request(request):
+            return None
+        stamp = stamp_get()
+        etag = public_etag(request, stamp)
+        request._coopatlas_etag = etag
+        request._coopatlas_stamp = stamp
+        not_modified = get_conditional_response(
+            request, etag=etag, last_modified=int(stamp.changed_at.timestamp())
+        )
+        if (
+            not_modified is not None
+            or not _page_cache_on()
+            or has_pending_writes()
+            or not _no_session(request)
+        ):
+            return not_modified
+        # The whole answer, kept under the stamp: a visitor without the page in their own
+        # cache gets it without the view running (lists, fiches and their JSON alike).
+        request._coopatlas_page_key = f"coopatlas:page:{etag}"
+        entry = cache.get(request._coopatlas_page_key)
+        if entry is None:
+            return None
+        request._coopatlas_page_key = None  # already stored
+        return _page_response(entry)
+
+    @staticmethod
+    def _headers(request, response, etag: str) -> None:
+        stamp = request._coopatlas_stamp
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(int(stamp.changed_at.timestamp()))
+        max_age = int(getattr(settings, "COOPATLAS_PUBLIC_MAX_AGE", 60))
+        if response.cookies:
+            patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
+        else:
+            patch_cache_control(response, public=True, max_age=max_age)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))

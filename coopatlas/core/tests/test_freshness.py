@@ -1,0 +1,358 @@
+"""Issue 15: the data-version stamp, reads cached under it, and conditional public answers.
+
+Tests run inside a transaction that never commits, so `commit()` below runs the on-commit
+callbacks the writes registered and then forgets them, as a real commit would: the state
+after it is the state every later request sees (data written, stamp bumped, nothing
+pending).
+"""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from coopatlas.cooperation import editing, selectors, services
+from coopatlas.cooperation.models import Partnership
+from coopatlas.cooperation.tests import factories as f
+from coopatlas.core import bulk, freshness
+from coopatlas.core.freshness import cached_read, has_pending_writes, stamp_get, written_table
+from coopatlas.reference.models import Theme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.COOPATLAS_PAGE_CACHE = True
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """A test's bumps are rolled back with it, its cache entries are not: without this a
+    later test at the same stamp number could read them. (In production a committed bump
+    is never rolled back.)"""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@contextmanager
+def commit(execute: bool = True):
+    """Commit, as far as the stamp can tell: run the on-commit callbacks registered so far
+    (execute=False: lose them, as if the bump were missing) and forget them."""
+    yield
+    pending = connection.run_on_commit[:]
+    del connection.run_on_commit[:]
+    if execute:
+        for _sids, func, _robust in pending:
+            func()
+
+
+def _version() -> int:
+    return stamp_get().version
+
+
+def _bumps(execute_block) -> int:
+    before = _version()
+    with commit():
+        execute_block()
+    return _version() - before
+
+
+def _published_pair():
+    return f.CommuneFactory(), f.ForeignAuthorityFactory(country=f.CountryFactory(iso2="QM"))
+
+
+def _create_partnership(slug="fresh-pair"):
+    french, foreign = _published_pair()
+    return services.partnership_create(
+        slug=slug, title="Fresh pair", kind="cooperation", parties=[french, foreign], source=f.SourceFactory()
+    )
+
+
+# --- which statements count as writes ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('INSERT INTO "cooperation_partnership" ("slug") VALUES (%s)', "cooperation_partnership"),
+        ('UPDATE "geo_localauthority" SET "name" = %s', "geo_localauthority"),
+        ('DELETE FROM "cooperation_project" WHERE id = 1', "cooperation_project"),
+        ('TRUNCATE "cooperation_project", "geo_country"', "cooperation_project"),
+        ('  insert or ignore into "reference_theme" VALUES (1)', "reference_theme"),
+        ('SELECT * FROM "cooperation_partnership"', None),
+        ('UPDATE "core_dataversion" SET "version" = 2', None),  # the stamp itself
+        ('UPDATE "django_session" SET "expire_date" = %s', None),
+        ('UPDATE "accounts_user" SET "last_login" = %s', None),
+        ('INSERT INTO "django_cache_table" VALUES (%s)', None),
+    ],
+)
+def test_written_table_sees_writes_and_ignores_reads_and_bookkeeping(sql, table):
+    assert written_table(sql) == table
+
+
+# --- every write path bumps the stamp once per committed transaction -----------------
+
+
+def test_a_service_write_bumps_the_stamp_once_after_commit():
+    assert _bumps(_create_partnership) == 1  # many INSERTs, one transaction, one bump
+
+
+def test_nothing_is_bumped_before_the_commit():
+    before = _version()
+    with commit(execute=False):
+        _create_partnership()
+        assert has_pending_writes()
+        assert _version() == before  # not yet: readers still see the old data
+    assert _version() == before
+
+
+def test_a_rolled_back_write_bumps_nothing():
+    before = _version()
+    with commit():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _create_partnership()
+            raise RuntimeError("rolled back")
+        assert not has_pending_writes()
+    assert _version() == before
+
+
+def test_the_editing_layer_bumps_the_stamp():
+    from coopatlas.accounts.tests.world import build_world
+
+    world = build_world()
+    with commit():
+        pass
+    admin, p1 = world["users"]["admin"], world["p1"]
+
+    def edit():
+        editing.partnership_update(actor=admin, partnership=p1, version=p1.version, description="Revue")
+
+    assert _bumps(edit) == 1
+
+
+def test_bulk_loaders_queryset_updates_and_raw_sql_bump_the_stamp():
+    theme = Theme.objects.first() or f.ThemeFactory()
+
+    def loader():
+        bulk.sync_rows(
+            Theme,
+            key=("slug",),
+            rows=[{"slug": theme.slug, "name_fr": theme.name_fr + " (modifié)"}],
+            fields=["name_fr"],
+        )
+
+    assert _bumps(loader) == 1
+    assert _bumps(lambda: Partnership.objects.filter(pk=-1).update(title="x")) == 1
+    with connection.cursor() as cursor:
+        assert (
+            _bumps(lambda: cursor.execute("UPDATE reference_theme SET position = position WHERE id = -1"))
+            == 1
+        )
+
+
+def test_an_import_bumps_the_stamp(tmp_path):
+    """A management command that writes (the reference loader) bumps like a service."""
+    from django.core.management import call_command
+
+    from coopatlas.reference.models import SdgGoal
+
+    goal = SdgGoal.objects.order_by("number").first() or f.SdgGoalFactory()
+    SdgGoal.objects.filter(pk=goal.pk).update(name_fr="à recharger")
+    with commit():
+        pass
+    before = _version()
+    with commit():
+        call_command("load_reference", verbosity=0)
+    assert _version() > before
+
+
+def test_the_stamp_reads_without_writing():
+    before = _version()
+    with commit():
+        selectors.headline_figures()
+        assert not has_pending_writes()
+    assert _version() == before
+
+
+# --- cached reads: computed once per stamp, never stale after a write -----------------
+
+
+def test_a_cached_read_is_computed_once_per_stamp(django_assert_num_queries):
+    with commit():
+        pass
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert cached_read("test:once", compute) == {"n": 1}
+    with django_assert_num_queries(1):  # the stamp only
+        assert cached_read("test:once", compute) == {"n": 1}
+    with commit():
+        _create_partnership()
+    assert cached_read("test:once", compute) == {"n": 2}
+
+
+def test_headline_figures_are_not_stale_after_a_committed_write():
+    with commit():
+        pass
+    before = selectors.headline_figures()
+    assert selectors.headline_figures() == before  # warm: from the cache
+    with commit():
+        _create_partnership()
+    after = selectors.headline_figures()
+    assert after["partnerships"] == before["partnerships"] + 1
+
+
+def test_without_the_bump_the_cache_would_serve_a_stale_count():
+    """What the stamp prevents: the same write with its bump lost leaves the old figure."""
+    with commit():
+        pass
+    before = selectors.headline_figures()
+    with commit(execute=False):
+        _create_partnership()
+    assert selectors.headline_figures() == before
+
+
+def test_a_transaction_reads_its_own_writes_without_the_cache():
+    with commit():
+        pass
+    before = selectors.headline_figures()["partnerships"]
+    with commit(execute=False):
+        _create_partnership()
+        assert selectors.headline_figures()["partnerships"] == before + 1
+
+
+def test_pages_facets_country_and_map_are_fresh_after_a_write(client):
+    with commit():
+        pass
+    pages = {
+        "home": "/?format=json",
+        "list": "/partenariats/?format=json",
+        "map": "/carte/partenariats.geojson?country=QM",
+    }
+    with commit():
+        f.CountryFactory(iso2="QM")
+    summary_url = reverse("api:country_summary", kwargs={"iso2": "QM"})
+    first = {name: client.get(url).json() for name, url in pages.items()}
+    summary = client.get(summary_url).json()
+    with commit():
+        _create_partnership()
+    second = {name: client.get(url).json() for name, url in pages.items()}
+    assert second["home"]["figures"]["partnerships"] == first["home"]["figures"]["partnerships"] + 1
+    assert second["list"]["count"] == first["list"]["count"] + 1
+    countries = {o["value"]: o["count"] for o in second["list"]["facets"]["country"]}
+    assert countries.get("QM") == 1
+    assert len(second["map"]["features"]) > len(first["map"]["features"])
+    assert client.get(summary_url).json() != summary
+
+
+# --- conditional answers ----------------------------------------------------------------
+
+
+def _home(client, **headers):
+    # A literal path: after a request to /en/ the test thread keeps English, and reverse()
+    # would give /en/.
+    return client.get("/", headers=headers)
+
+
+def test_a_public_page_carries_etag_last_modified_and_a_short_public_cache(client):
+    with commit():
+        pass
+    response = _home(client)
+    assert response.status_code == 200
+    assert response["ETag"].startswith('"') and response["Last-Modified"]
+    assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
+    vary = response["Vary"]
+    assert "Accept-Language" in vary and "Cookie" in vary
+    assert not response.cookies  # no CSRF cookie: a proxy may keep it
+
+
+def test_if_none_match_answers_304_until_a_write(client):
+    with commit():
+        pass
+    etag = _home(client)["ETag"]
+    again = _home(client, if_none_match=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag and "public" in again["Cache-Control"]
+    with commit():
+        _create_partnership()
+    fresh = _home(client, if_none_match=etag)
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
+
+
+def test_if_modified_since_answers_304(client):
+    with commit():
+        pass
+    last_modified = _home(client)["Last-Modified"]
+    assert _home(client, if_modified_since=last_modified).status_code == 304
+
+
+def test_the_api_answers_304_and_each_url_and_language_has_its_own_etag(client):
+    with commit():
+        pass
+    url = reverse("api:partnership_list")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert client.get(url, headers={"if_none_match": response["ETag"]}).status_code == 304
+    other = client.get(url, {"page_size": "5"})
+    assert other.status_code == 200, other.content
+    assert other["ETag"] != response["ETag"]
+    english, french = client.get("/en/"), _home(client)
+    assert english.status_code == french.status_code == 200
+    assert english["ETag"] != french["ETag"]
+
+
+def test_signed_in_and_token_requests_are_never_kept_by_a_proxy(client, django_user_model):
+    with commit():
+        pass
+    etag = _home(client)["ETag"]
+    user = django_user_model.objects.create_user(email="lecteur@example.org", password="x")
+    client.force_login(user)
+    response = _home(client, if_none_match=etag)
+    assert response.status_code == 200
+    assert "ETag" not in response
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    client.logout()
+    token = client.get(reverse("api:partnership_list"), headers={"authorization": "Bearer nope"})
+    assert "public" not in token.get("Cache-Control", "")
+
+
+def test_the_stamp_survives_a_recreated_row():
+    """A flushed database starts the counter again: the token keeps old cache keys apart."""
+    from coopatlas.core.models import DataVersion
+
+    with commit():
+        pass
+    old = stamp_get()
+    DataVersion.objects.all().delete()
+    freshness.stamp_bump()
+    new = stamp_get()
+    assert new.key != old.key
+
+
+def test_a_second_visitor_gets_the_kept_page_without_the_view(client, django_assert_max_num_queries):
+    with commit():
+        pass
+    first = client.get("/partenariats/")
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # the stamp: no list, count or facet query
+        second = client.get("/partenariats/")
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    assert "public" in second["Cache-Control"]
+
+
+def test_a_visitor_with_a_session_never_gets_a_kept_page(client):
+    with commit():
+        pass
+    client.get("/partenariats/")
+    client.cookies["sessionid"] = "anything"
+    response = client.get("/partenariats/")
+    assert response.status_code == 200
+    assert getattr(response.wsgi_request, "_coopatlas_page_key", None) is None  # neither read nor kept
