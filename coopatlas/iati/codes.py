@@ -38,6 +38,11 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
 
 
+@cache
+def organisations_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(DATA_DIR / "schemas" / "iati-organisations-schema.xsd")))
+
+
 def siren_identifier(siren: str | None) -> str | None:
     return f"{mappings()['registration_agency_siren']}-{siren}" if siren else None
 
@@ -47,6 +52,30 @@ def siren_from_identifier(ref: str) -> str | None:
     if ref.startswith(prefix) and re.fullmatch(r"\d{9}", ref[len(prefix) :]):
         return ref[len(prefix) :]
     return None
+
+
+@cache
+def _known_publishers() -> tuple[list[dict], dict[str, dict]]:
+    from coopatlas.core.text import fold
+
+    rows = json.loads((DATA_DIR / "known_publishers.json").read_text(encoding="utf-8"))["publishers"]
+    by_name = {}
+    for row in rows:
+        for name in [row["name"], *row.get("acronyms", [])]:
+            by_name[fold(name)] = row
+    return rows, by_name
+
+
+def known_publishers() -> list[dict]:
+    """Organisations whose IATI identifier the reference data gives (AFD FR-3, MEAE FR-6…)."""
+    return _known_publishers()[0]
+
+
+def known_publisher(name: str, acronym: str = "") -> dict | None:
+    from coopatlas.core.text import fold
+
+    by_name = _known_publishers()[1]
+    return by_name.get(fold(name)) or (by_name.get(fold(acronym)) if acronym else None)
 
 
 def unregistered_identifier(slug: str) -> str:

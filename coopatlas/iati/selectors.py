@@ -45,7 +45,7 @@ def projects_for_filters(*, filters) -> QuerySet:
 def project_export_rows(projects: QuerySet) -> Iterable[Project]:
     """The projects with what an activity shows; only public funding lines and actors."""
     return (
-        projects.select_related("source__document", "iati_import")
+        projects.select_related("source__document", "iati_import", "iati_published")
         .prefetch_related(
             "participants__authority",
             Prefetch(
@@ -64,6 +64,7 @@ def project_export_rows(projects: QuerySet) -> Iterable[Project]:
             "areas",
             "places",
             "sector_links",
+            "theme_links__theme__sectors",
             "sdg_goals",
             "sdg_targets",
             "marker_links",
@@ -71,6 +72,19 @@ def project_export_rows(projects: QuerySet) -> Iterable[Project]:
         .order_by("id")
         .iterator(chunk_size=EXPORT_CHUNK)
     )
+
+
+def known_publisher_ids() -> set[str]:
+    """Organisation identifiers known to be IATI publishers: the reference list and the
+    identifiers of publishers whose files were imported (the Validator's Registry list)."""
+    from .codes import known_publishers
+    from .models import ImportedActivity
+
+    ids = {row["ref"] for row in known_publishers()}
+    ids.update(
+        ImportedActivity.objects.exclude(reporting_ref="").values_list("reporting_ref", flat=True).distinct()
+    )
+    return ids
 
 
 def imported_activities_for(*, country: str | None, area: str | None, limit: int = 50) -> dict:
