@@ -471,6 +471,9 @@ def activity_element(
         )
     reporter = reporter_for(project, mode)
     imported = getattr(project, "iati_import", None) if project.is_imported else None
+    if imported is not None and imported.original:
+        # Another publisher's activity goes out as it was published: nothing it said is lost.
+        return etree.fromstring(imported.original)
     lang = (imported.language if imported is not None else "") or "fr"
     last_updated = imported.last_updated if imported is not None else None
     attrib = {

@@ -182,8 +182,9 @@ def iati_export(
                 )
             if rules is not None:
                 for finding in rules.findings(act):
-                    if finding.is_error:
+                    if finding.is_error and not project.is_imported:
                         raise _rule_error(finding, project.slug)
+                    # Another publisher's activity is republished as it is: its findings are theirs.
                     result.warnings.append(finding)
             if reporter.ref not in publishers:
                 publishers[reporter.ref] = (reporter, spool / f"{len(publishers)}.part", 0)
@@ -438,7 +439,9 @@ def iati_import(
     instead. A dry run does all the work and rolls it back.
     """
     path = Path(path)
-    if path.is_dir() or (path.exists() and not os.access(path, os.R_OK)):
+    if not path.exists():
+        raise AppError(_("%(path)s : fichier introuvable.") % {"path": path}, field="file")
+    if path.is_dir() or not os.access(path, os.R_OK):
         raise AppError(
             _(
                 "%(path)s : fichier illisible (un dossier, ou sans droit de lecture) ; donnez un fichier XML IATI."
