@@ -80,3 +80,14 @@ def known_publisher(name: str, acronym: str = "") -> dict | None:
 
 def unregistered_identifier(slug: str) -> str:
     return f"{mappings()['unregistered_prefix']}-{slug}"
+
+
+@cache
+def transaction_type_names() -> dict[str, str]:
+    """TransactionType code → its IATI name (the code list shipped in the reference data)."""
+    path = DATA_DIR.parent.parent / "reference" / "data" / "iati" / "TransactionType.xml"
+    tree = etree.parse(str(path))
+    return {
+        item.findtext("code"): (item.findtext("name/narrative") or "").strip()
+        for item in tree.iter("codelist-item")
+    }

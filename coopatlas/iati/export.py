@@ -346,7 +346,8 @@ def _classifications(act, project: Project) -> None:
     sectors = project_sectors(project)
     if not sectors:
         raise NotExportable(
-            "no DAC sector and no theme mapped to one (IATI rule 6.2.2): add a sector or a theme to the project"
+            "no DAC sector and no theme mapped to one (IATI rule 6.2.2): "
+            "add a sector or a theme to the project"
         )
     for code, pct in sectors:
         _sub(act, "sector", {"vocabulary": "1", "code": code, "percentage": _number(pct)})

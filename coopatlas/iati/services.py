@@ -48,7 +48,7 @@ from .codes import (
     organisations_schema,
     siren_from_identifier,
 )
-from .export import MODES, NotExportable, activity_element, reporter_for
+from .export import MODES, NotExportable, activity_element, ministry_actor, reporter_for
 from .models import ImportedActivity, ImportRun, PublishedActivity
 from .reading import ActivityRecord, OrgRef, Progress, activity_records, file_check
 from .rules import Finding, RulesetChecker
@@ -154,6 +154,7 @@ def iati_export(
     result = ExportResult(path=output, activities=0)
     spool = Path(tempfile.mkdtemp(prefix=".iati-", dir=folder))
     publishers: dict[str, tuple] = {}  # ref -> (actor, spool file, count)
+    ministry = ministry_actor()
     first_publications: list[tuple[int, str, str]] = []
     try:
         for project in project_export_rows(projects):
@@ -186,25 +187,34 @@ def iati_export(
                         raise _rule_error(finding, project.slug)
                     # Another publisher's activity is republished as it is: its findings are theirs.
                     result.warnings.append(finding)
-            if reporter.ref not in publishers:
-                publishers[reporter.ref] = (reporter, spool / f"{len(publishers)}.part", 0)
-            actor, part, count = publishers[reporter.ref]
+            # One file per publisher; the ministry's one file holds all (imported activities
+            # in it keep their own reporting-org).
+            key, owner = (reporter.ref, reporter) if mode == "publishers" else (ministry.ref, ministry)
+            if key not in publishers:
+                publishers[key] = (owner, spool / f"{len(publishers)}.part", 0)
+            actor, part, count = publishers[key]
             with open(part, "ab") as handle:
                 handle.write(b"\n" + etree.tostring(act, encoding="utf-8", pretty_print=True))
-            publishers[reporter.ref] = (actor, part, count + 1)
+            publishers[key] = (actor, part, count + 1)
             result.activities += 1
             if persist and not project.is_imported and getattr(project, "iati_published", None) is None:
                 first_publications.append((project.pk, ident, reporter.ref))
             if progress:
                 progress.update(result.activities, result.activities)
         if result.activities == 0:
-            raise AppError(
-                _(
-                    "aucun projet à exporter avec ces filtres (un fichier IATI "
-                    "contient au moins une activité) ; rien n'a été écrit."
-                ),
-                field="output",
+            message = _(
+                "aucun projet à exporter avec ces filtres (un fichier IATI "
+                "contient au moins une activité) ; rien n'a été écrit."
             )
+            if result.skipped:
+                message += " " + _(
+                    "%(count)s projets ne peuvent pas être publiés, par exemple « %(slug)s » : %(reason)s"
+                ) % {
+                    "count": len(result.skipped),
+                    "slug": result.skipped[0][0],
+                    "reason": result.skipped[0][1],
+                }
+            raise AppError(message, field="output")
         ready: list[tuple[Path, Path]] = []  # (assembled file, final name)
         org_schema = organisations_schema()
         for ref, (actor, part, _count) in sorted(publishers.items()):
@@ -228,7 +238,8 @@ def iati_export(
                 if not org_schema.validate(root):
                     raise AppError(
                         _(
-                            "organisation %(ref)s : fichier d'organisation IATI invalide : %(message)s ; rien n'a été écrit."
+                            "organisation %(ref)s : fichier d'organisation IATI invalide : "
+                            "%(message)s ; rien n'a été écrit."
                         )
                         % {"ref": ref, "message": org_schema.error_log[0].message},
                         field="output",
@@ -324,6 +335,11 @@ class _Actors:
             if siren:
                 self.org_by_siren[siren] = pk
             self.org_by_name.setdefault(fold(name), pk)
+        for row in known_publishers():  # AFD is FR-3 even where the atlas did not store it
+            for name in [row["name"], *row.get("acronyms", [])]:
+                if fold(name) in self.org_by_name:
+                    self.org_by_ref.setdefault(row["ref"], self.org_by_name[fold(name)])
+                    break
         self.types = set(OrganisationType.objects.values_list("code", flat=True))
         self.authority_by_name: dict[tuple[str, tuple], int | None] = {}
         self.slugs = set(Organisation.objects.values_list("slug", flat=True))
@@ -444,7 +460,8 @@ def iati_import(
     if path.is_dir() or not os.access(path, os.R_OK):
         raise AppError(
             _(
-                "%(path)s : fichier illisible (un dossier, ou sans droit de lecture) ; donnez un fichier XML IATI."
+                "%(path)s : fichier illisible (un dossier, ou sans droit de lecture) ; "
+                "donnez un fichier XML IATI."
             )
             % {"path": path},
             field="file",

@@ -121,7 +121,8 @@ def test_standard_ruleset_passes_a_good_activity():
             "11.1.1",
         ),
         (
-            '<sector vocabulary="1" code="14030" percentage="60"/>\n  <sector vocabulary="1" code="14050" percentage="40"/>',
+            '<sector vocabulary="1" code="14030" percentage="60"/>\n  '
+            '<sector vocabulary="1" code="14050" percentage="40"/>',
             "",
             "6.2.2",
         ),
