@@ -116,11 +116,12 @@ def imported_activities_for(*, country: str | None, area: str | None, limit: int
     return {"count": qs.count(), "results": results}
 
 
-def _narratives(el) -> list[dict]:
+def _narratives(el, lang: str = "") -> list[dict]:
+    """Each narrative with its language (the activity's default when it names none)."""
     if el is None:
         return []
     return [
-        {"lang": n.get(XML_LANG) or "", "text": (n.text or "").strip()}
+        {"lang": n.get(XML_LANG) or lang, "text": (n.text or "").strip()}
         for n in el.findall("narrative")
         if (n.text or "").strip()
     ]
@@ -156,6 +157,7 @@ def published_activity(*, project) -> dict | None:
     if imported is None or not imported.original:
         return None
     act = etree.fromstring(imported.original)
+    lang = act.get(XML_LANG) or imported.language or ""
     default_currency = act.get("default-currency")
     codes = transaction_type_names()
     transactions = []
@@ -212,9 +214,10 @@ def published_activity(*, project) -> dict | None:
         "publisher": imported.reporting_name,
         "publisher_ref": imported.reporting_ref,
         "last_updated": imported.last_updated,
-        "titles": _narratives(act.find("title")),
+        "titles": _narratives(act.find("title"), lang),
         "descriptions": [
-            {"type": d.get("type") or "1", "narratives": _narratives(d)} for d in act.findall("description")
+            {"type": d.get("type") or "1", "narratives": _narratives(d, lang)}
+            for d in act.findall("description")
         ],
         "recipient_countries": [
             {"code": c.get("code"), "percentage": c.get("percentage")}

@@ -78,6 +78,7 @@ def test_the_project_page_shows_what_the_publisher_published(imported, client):
         "Versement prévu",
         "Support to sanitation in the city of Mopti (test)",  # every language
         'lang="en"',
+        '<li lang="fr"><strong>fr</strong>',  # the activity's default language, for narratives that name none
         "Personnes raccordées",  # results
         "https://example.org/afd/CML1234-fiche.pdf",  # documents
         "FR-3-CML1200",  # related activities
