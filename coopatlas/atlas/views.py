@@ -266,7 +266,13 @@ def partnership(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @atlas_page
 def project(request: HttpRequest, slug: str) -> HttpResponse:
-    return _detail(request, selector="project_detail", slug=slug, template="atlas/project.html")
+    from coopatlas.iati.selectors import published_activity_for
+
+    data = _selectors().project_detail(slug=slug)
+    if data.get("iati_identifier"):  # imported from another publisher
+        # all that the other publisher published (transactions, yearly budgets, results…)
+        data["iati_published"] = published_activity_for(slug=slug)
+    return _respond(request, "atlas/project.html", data, context={"title": data.get("title") or ""})
 
 
 @require_GET

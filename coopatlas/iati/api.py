@@ -45,7 +45,7 @@ def activities(request: HttpRequest):
     folder = Path(tempfile.mkdtemp(prefix="coopatlas-iati-"))
     output = folder / "activities.xml"
     try:
-        iati_export(projects=projects_for_filters(filters=filters), output=output)
+        iati_export(projects=projects_for_filters(filters=filters), output=output, persist=False)
     except Exception:
         output.unlink(missing_ok=True)
         os.rmdir(folder)

@@ -38,6 +38,11 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
 
 
+@cache
+def organisations_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(DATA_DIR / "schemas" / "iati-organisations-schema.xsd")))
+
+
 def siren_identifier(siren: str | None) -> str | None:
     return f"{mappings()['registration_agency_siren']}-{siren}" if siren else None
 
@@ -49,5 +54,40 @@ def siren_from_identifier(ref: str) -> str | None:
     return None
 
 
+@cache
+def _known_publishers() -> tuple[list[dict], dict[str, dict]]:
+    from coopatlas.core.text import fold
+
+    rows = json.loads((DATA_DIR / "known_publishers.json").read_text(encoding="utf-8"))["publishers"]
+    by_name = {}
+    for row in rows:
+        for name in [row["name"], *row.get("acronyms", [])]:
+            by_name[fold(name)] = row
+    return rows, by_name
+
+
+def known_publishers() -> list[dict]:
+    """Organisations whose IATI identifier the reference data gives (AFD FR-3, MEAE FR-6…)."""
+    return _known_publishers()[0]
+
+
+def known_publisher(name: str, acronym: str = "") -> dict | None:
+    from coopatlas.core.text import fold
+
+    by_name = _known_publishers()[1]
+    return by_name.get(fold(name)) or (by_name.get(fold(acronym)) if acronym else None)
+
+
 def unregistered_identifier(slug: str) -> str:
     return f"{mappings()['unregistered_prefix']}-{slug}"
+
+
+@cache
+def transaction_type_names() -> dict[str, str]:
+    """TransactionType code → its IATI name (the code list shipped in the reference data)."""
+    path = DATA_DIR.parent.parent / "reference" / "data" / "iati" / "TransactionType.xml"
+    tree = etree.parse(str(path))
+    return {
+        item.findtext("code"): (item.findtext("name/narrative") or "").strip()
+        for item in tree.iter("codelist-item")
+    }

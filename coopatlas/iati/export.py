@@ -6,10 +6,12 @@ another database and exporting again gives the same activities.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from lxml import etree
 
 from coopatlas.cooperation.models import FundingContribution, Project
@@ -17,12 +19,13 @@ from coopatlas.cooperation.models import FundingContribution, Project
 from .codes import (
     NS,
     SRS_WGS84,
-    UNDATED_NARRATIVE,
     XML_LANG,
+    known_publisher,
     mappings,
     siren_identifier,
-    unregistered_identifier,
 )
+
+MODES = ("ministry", "publishers")
 
 ATLAS_NAME = "Atlas de la coopération décentralisée"
 
@@ -54,9 +57,23 @@ def authority_actor(authority) -> Actor:
 
 
 def organisation_actor(org) -> Actor:
-    ref = org.iati_identifier or siren_identifier(org.siren)
+    known = known_publisher(org.name, org.acronym)
+    ref = org.iati_identifier or siren_identifier(org.siren) or (known["ref"] if known else None)
     kind_type = mappings()["organisation_kind_type"].get(org.kind)
     return Actor(ref=ref, type=org.iati_type_id or kind_type, name=org.name, organisation_id=org.pk)
+
+
+def ministry_actor() -> Actor:
+    m = mappings()["ministry"]
+    return Actor(ref=m["ref"], type=m["type"], name=m["name"])
+
+
+def _no_identifier(what: str, name: str) -> NotExportable:
+    return NotExportable(
+        f"{what} « {name} » publishes this project but has no registered identifier: enter its SIREN "
+        "(9 digits, published as FR-RCS-<SIREN>) or its IATI organisation identifier on its fiche, "
+        "or publish through the ministry (--mode ministry)"
+    )
 
 
 def _reporter(project: Project) -> Actor:
@@ -75,11 +92,9 @@ def _reporter(project: Project) -> Actor:
     )
     if chosen is not None:
         actor = authority_actor(chosen)
-        return (
-            actor
-            if actor.ref
-            else Actor(unregistered_identifier(chosen.slug), actor.type, actor.name, authority_id=chosen.pk)
-        )
+        if not actor.ref:
+            raise _no_identifier("the authority", chosen.name)
+        return actor
     operators = sorted(
         project.operator_links.all(),
         key=lambda o: (
@@ -92,26 +107,57 @@ def _reporter(project: Project) -> Actor:
     if operators:
         org = operators[0].organisation
         actor = organisation_actor(org)
-        return (
-            actor
-            if actor.ref
-            else Actor(
-                unregistered_identifier(f"org-{org.slug}"), actor.type, actor.name, organisation_id=org.pk
-            )
-        )
+        if not actor.ref:
+            raise _no_identifier("the organisation", org.name)
+        return actor
     if participants:
-        return Actor(
-            unregistered_identifier(participants[0].authority.slug),
-            mappings()["authority_type"],
-            participants[0].authority.name,
-            authority_id=participants[0].authority_id,
-        )
-    return Actor(unregistered_identifier("atlas"), None, ATLAS_NAME)
+        raise _no_identifier("the authority", participants[0].authority.name)
+    raise NotExportable("no authority or organisation carries this project: add its lead authority")
+
+
+def principal(project: Project) -> Actor:
+    """The organisation whose activity it is (the lead authority…), identifier or not: the
+    side from which transactions are told when the ministry reports as secondary reporter."""
+    try:
+        return _reporter(project)
+    except NotExportable:
+        pass
+    participants = sorted(
+        project.participants.all(), key=lambda p: (p.role != "lead", p.authority.country_id != "FR", p.pk)
+    )
+    if participants:
+        return authority_actor(participants[0].authority)
+    operators = sorted(project.operator_links.all(), key=lambda o: o.pk)
+    if operators:
+        return organisation_actor(operators[0].organisation)
+    return ministry_actor()
+
+
+def reporter_for(project: Project, mode: str = "ministry") -> Actor:
+    """Who publishes the activity: the ministry (secondary reporter) or the project's own publisher.
+
+    Imported activities always keep their own publisher.
+    """
+    imported = getattr(project, "iati_import", None) if project.is_imported else None
+    if mode == "ministry" and imported is None:
+        return ministry_actor()
+    return _reporter(project)
+
+
+def _stored(project: Project):
+    try:
+        return project.iati_published
+    except ObjectDoesNotExist:
+        return None
 
 
 def activity_identifier(project: Project, reporter: Actor | None = None) -> str:
+    """The identifier stored at first publication, else the one it would get now."""
     if project.iati_identifier:
         return project.iati_identifier
+    stored = _stored(project)
+    if stored is not None:
+        return stored.identifier
     return f"{(reporter or _reporter(project)).ref}-{project.slug}"
 
 
@@ -130,21 +176,6 @@ def _end(project: Project) -> date | None:
     if project.end_date:
         return project.end_date
     return date(project.end_year, 12, 31) if project.end_year else None
-
-
-def undated_stand_in(project: Project) -> date:
-    """The date an undated project is published under (marked as such in the file)."""
-    imported = getattr(project, "iati_import", None) if project.is_imported else None
-    if imported is not None and imported.extra.get("undated"):
-        return date.fromisoformat(imported.extra["undated"])
-    document = project.source.document if project.source_id else None
-    if document is not None and document.published_on:
-        return document.published_on
-    return project.created_at.date()
-
-
-def _reference_date(project: Project) -> date:
-    return _start(project) or undated_stand_in(project)
 
 
 def _sub(parent, tag: str, attrib: dict | None = None, text: str | None = None):
@@ -189,26 +220,77 @@ def _descriptions(act, project: Project) -> None:
         _narrative(_sub(act, "description", {"type": code}), text)
 
 
-def _dates(act, project: Project) -> None:
+def activity_dates(project: Project, today: date) -> list[tuple[str, date]]:
+    """(ActivityDateType code, date): actual only when it has happened, else planned.
+
+    A year without a day is published as 1 January / 31 December of that year (the atlas
+    knows the year only); nothing stands in for an unknown date.
+    """
     start, end = _start(project), _end(project)
     began = project.status in ("ongoing", "completed", "dormant")
+    finished = project.status in ("completed", "cancelled")
+    out = []
     if start:
-        _sub(act, "activity-date", {"type": "2" if began else "1", "iso-date": start.isoformat()})
+        out.append(("2" if began and start <= today else "1", start))
     if end:
-        finished = project.status in ("completed", "cancelled")
-        _sub(act, "activity-date", {"type": "4" if finished else "3", "iso-date": end.isoformat()})
-    if not start and not end:
-        el = _sub(
-            act,
-            "activity-date",
-            {"type": "2" if began else "1", "iso-date": undated_stand_in(project).isoformat()},
+        out.append(("4" if finished and end <= today else "3", end))
+    return out
+
+
+def _dates(act, project: Project, today: date) -> None:
+    dates = activity_dates(project, today)
+    if not any(code in ("1", "2") for code, _d in dates):
+        raise NotExportable(
+            "no start year or date (IATI needs a planned or actual start date; the atlas invents "
+            "none): enter the project's start year"
         )
-        _narrative(el, UNDATED_NARRATIVE)
+    for code, when in dates:
+        _sub(act, "activity-date", {"type": code, "iso-date": when.isoformat()})
+
+
+def split_percentages(n: int) -> list[Decimal]:
+    """n shares of 100 with two decimals that add up to exactly 100 (the first take the cents)."""
+    if n <= 0:
+        return []
+    base = (Decimal(100) / n).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    extra = int((Decimal(100) - base * n) / Decimal("0.01"))
+    return [base + (Decimal("0.01") if i < extra else 0) for i in range(n)]
+
+
+def _rescale(values: list[Decimal]) -> list[Decimal]:
+    """Percentages rescaled to add up to exactly 100 (two decimals; the largest takes the rest)."""
+    total = sum(values, Decimal(0))
+    if total == 100 or total <= 0:
+        return values
+    out = [(v * 100 / total).quantize(Decimal("0.01"), rounding=ROUND_DOWN) for v in values]
+    largest = max(range(len(out)), key=lambda i: out[i])
+    out[largest] += Decimal(100) - sum(out, Decimal(0))
+    return out
+
+
+def recipient_countries(project: Project) -> list[str]:
+    """The project's countries, else those of its foreign partner authorities."""
+    codes = sorted(c.iso2 for c in project.countries.all())
+    if not codes:
+        codes = sorted(
+            {p.authority.country_id for p in project.participants.all() if p.authority.country_id != "FR"}
+        )
+    return codes
 
 
 def _geography(act, project: Project) -> None:
-    for country in sorted(project.countries.all(), key=lambda c: c.iso2):
-        _sub(act, "recipient-country", {"code": country.iso2})
+    codes = recipient_countries(project)
+    if not codes:
+        raise NotExportable(
+            "no recipient country (mandatory for IATI's rules 3.7): add the project's country"
+        )
+    shares = split_percentages(len(codes)) if len(codes) > 1 else [None]
+    for code, share in zip(codes, shares, strict=True):
+        _sub(
+            act,
+            "recipient-country",
+            {"code": code, "percentage": _number(share) if share is not None else None},
+        )
     for area in sorted(project.areas.all(), key=lambda a: a.code):
         loc = _sub(act, "location", {"ref": area.code})
         _narrative(_sub(loc, "name"), area.name_fr or area.name)
@@ -237,11 +319,38 @@ def _geography(act, project: Project) -> None:
         _sub(loc, "feature-designation", {"code": "PPL"})
 
 
-def _classifications(act, project: Project) -> None:
-    for link in sorted(project.sector_links.all(), key=lambda s: s.sector_id):
-        _sub(
-            act, "sector", {"vocabulary": "1", "code": link.sector_id, "percentage": _number(link.percentage)}
+def project_sectors(project: Project) -> list[tuple[str, Decimal]]:
+    """DAC sectors with percentages adding up to 100: the project's own, else its themes' mapping.
+
+    Own percentages that do not add up to 100 are rescaled (the proportions are kept); a
+    theme's sectors share equally (main theme first when it maps to a sector).
+    """
+    links = sorted(project.sector_links.all(), key=lambda s: s.sector_id)
+    if links:
+        return list(
+            zip(
+                [link.sector_id for link in links], _rescale([link.percentage for link in links]), strict=True
+            )
         )
+    themes = sorted(project.theme_links.all(), key=lambda t: (not t.is_main, t.priority, t.theme_id))
+    codes: list[str] = []
+    for link in themes:
+        for sector in sorted(link.theme.sectors.all(), key=lambda s: s.code):
+            if sector.code not in codes:
+                codes.append(sector.code)
+    codes.sort()
+    return list(zip(codes, split_percentages(len(codes)), strict=True))
+
+
+def _classifications(act, project: Project) -> None:
+    sectors = project_sectors(project)
+    if not sectors:
+        raise NotExportable(
+            "no DAC sector and no theme mapped to one (IATI rule 6.2.2): "
+            "add a sector or a theme to the project"
+        )
+    for code, pct in sectors:
+        _sub(act, "sector", {"vocabulary": "1", "code": code, "percentage": _number(pct)})
     for goal in sorted(project.sdg_goals.all(), key=lambda g: g.number):
         _narrative(_sub(act, "tag", {"vocabulary": "2", "code": str(goal.number)}), goal.name_fr)
     for target in sorted(project.sdg_targets.all(), key=lambda t: t.code):
@@ -254,17 +363,54 @@ def _classifications(act, project: Project) -> None:
         )
 
 
+def _crs_defaults(act) -> None:
+    defaults = mappings()["crs_defaults"]
+    for tag in (
+        "collaboration-type",
+        "default-flow-type",
+        "default-finance-type",
+        "default-aid-type",
+        "default-tied-status",
+    ):
+        _sub(act, tag, {"code": defaults[tag]})
+
+
+def yearly_budgets(project: Project) -> list[tuple[date, date, str, Decimal]]:
+    """(period start, period end, currency, value) per calendar year of the financing plan.
+
+    From the funding lines that give a year (an annual line counts for every year of the
+    project), each period clipped to the project's dates: never more than one year (rule
+    7.5.3). A project done within one year with no dated line takes its whole budget.
+    """
+    start, end = _start(project), _end(project)
+    sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for line in project.funding.all():
+        years = []
+        if line.is_annual and project.start_year and project.end_year:
+            years = range(project.start_year, project.end_year + 1)
+        elif line.year:
+            years = [line.year]
+        for year in years:
+            sums[(year, line.currency)] += line.amount
+    out = []
+    for (year, currency), value in sorted(sums.items()):
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        if start and first < start <= last:
+            first = start
+        if end and first <= end < last:
+            last = end
+        out.append((first, last, currency, value))
+    if not out and project.budget is not None and start and end and 0 <= (end - start).days <= 365:
+        out.append((start, end, project.currency, project.budget))
+    return out
+
+
 def _budget(act, project: Project) -> None:
-    if project.budget is None:
-        return
-    start = _reference_date(project)
-    end = _end(project) or start
-    el = _sub(act, "budget", {"type": "1", "status": "1"})
-    _sub(el, "period-start", {"iso-date": start.isoformat()})
-    _sub(el, "period-end", {"iso-date": max(end, start).isoformat()})
-    _sub(
-        el, "value", {"currency": project.currency, "value-date": start.isoformat()}, _number(project.budget)
-    )
+    for first, last, currency, value in yearly_budgets(project):
+        el = _sub(act, "budget", {"type": "1", "status": "1"})
+        _sub(el, "period-start", {"iso-date": first.isoformat()})
+        _sub(el, "period-end", {"iso-date": last.isoformat()})
+        _sub(el, "value", {"currency": currency, "value-date": first.isoformat()}, _number(value))
 
 
 def _funding_actor(line: FundingContribution) -> Actor:
@@ -273,16 +419,21 @@ def _funding_actor(line: FundingContribution) -> Actor:
     return organisation_actor(line.funder_organisation)
 
 
-def _transactions(act, project: Project, reporter: Actor) -> None:
+def _transactions(act, project: Project, reporter: Actor, today: date) -> None:
+    """Commitments of the financing plan that have happened (a line of a future year is a
+    budget, not a transaction: rule 11.2.1)."""
     codes = mappings()
     rows = []
+    start = _start(project)
     for line in project.funding.all():
         funder = _funding_actor(line)
         own = (funder.authority_id and funder.authority_id == reporter.authority_id) or (
             funder.organisation_id and funder.organisation_id == reporter.organisation_id
         )
         kind = codes["transaction_own_commitment"] if own else codes["transaction_incoming_commitment"]
-        when = date(line.year, 1, 1) if line.year else _reference_date(project)
+        when = date(line.year, 1, 1) if line.year else start
+        if when is None or when > today:
+            continue
         rows.append((when, kind, funder, line))
     rows.sort(
         key=lambda r: (r[0], int(r[1]), r[2].name, r[3].amount, r[3].instrument, r[3].nature, r[3].note)
@@ -304,36 +455,63 @@ def _transactions(act, project: Project, reporter: Actor) -> None:
             _org(tr, "receiver-org", reporter)
 
 
-def activity_element(project: Project) -> etree._Element:
-    """Build the activity. Raises NotExportable when a mandatory fact is unknown."""
+def activity_element(
+    project: Project, *, mode: str = "ministry", today: date | None = None
+) -> etree._Element:
+    """Build the activity. Raises NotExportable when a mandatory fact is unknown.
+
+    `mode`: "ministry" — the ministry publishes on behalf of the authorities
+    (reporting-org FR-6, secondary-reporter="1", the authorities as participating
+    organisations); "publishers" — each project under its own publisher's identifier.
+    """
+    today = today or date.today()
     status = mappings()["activity_status"].get(project.status)
     if status is None:
         raise NotExportable(
             f"status « {project.status} » has no IATI activity-status (mandatory): set the project's status"
         )
-    reporter = _reporter(project)
+    reporter = reporter_for(project, mode)
     imported = getattr(project, "iati_import", None) if project.is_imported else None
+    if imported is not None and imported.original:
+        # Another publisher's activity goes out as it was published: nothing it said is lost.
+        return etree.fromstring(imported.original)
     lang = (imported.language if imported is not None else "") or "fr"
     last_updated = imported.last_updated if imported is not None else None
-    act = etree.Element(
-        "iati-activity",
-        {
-            XML_LANG: lang,
-            "default-currency": project.currency,
-            "last-updated-datetime": last_updated or project.updated_at.replace(microsecond=0).isoformat(),
-        },
-        nsmap={"coopatlas": NS},
+    attrib = {
+        XML_LANG: lang,
+        "default-currency": project.currency,
+        "last-updated-datetime": last_updated or project.updated_at.replace(microsecond=0).isoformat(),
+    }
+    if project.budget is not None and imported is None:
+        attrib[f"{{{NS}}}budget"] = _number(project.budget)  # the total, beside the yearly budgets
+    act = etree.Element("iati-activity", attrib, nsmap={"coopatlas": NS})
+    identifier = activity_identifier(project, reporter)
+    _sub(act, "iati-identifier", None, identifier)
+    _org(
+        act,
+        "reporting-org",
+        reporter,
+        {"secondary-reporter": "1"} if mode == "ministry" and imported is None else None,
     )
-    _sub(act, "iati-identifier", None, activity_identifier(project, reporter))
-    _org(act, "reporting-org", reporter)
     _narrative(_sub(act, "title"), project.title)
     _descriptions(act, project)
     for role, actor in _participating(project, reporter):
         _org(act, "participating-org", actor, {"role": role})
+    if imported is None:
+        _sub(act, "other-identifier", {"ref": project.slug, "type": "A1"})
+        stored = _stored(project)
+        previous = stored.reporting_ref if stored is not None else None
+        if previous and previous != reporter.ref:
+            # The identifier keeps its first publisher's prefix (never changed): say whose it was.
+            _sub(act, "other-identifier", {"ref": previous, "type": "B1"})
     _sub(act, "activity-status", {"code": status})
-    _dates(act, project)
+    _dates(act, project, today)
     _geography(act, project)
     _classifications(act, project)
+    if imported is None:
+        _crs_defaults(act)
     _budget(act, project)
-    _transactions(act, project, reporter)
+    _transactions(
+        act, project, principal(project) if reporter.ref == ministry_actor().ref else reporter, today
+    )
     return act

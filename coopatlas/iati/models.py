@@ -53,6 +53,29 @@ class ImportedActivity(models.Model):
     extra = models.JSONField(
         default=dict, blank=True, help_text="Stand-in date of an undated activity, and the like"
     )
+    original = models.TextField(
+        blank=True,
+        help_text="The <iati-activity> as published: everything the atlas model cannot hold "
+        "(all transactions, yearly budgets, regions, results, documents, narratives in every "
+        "language) is kept, shown and exported again unchanged",
+    )
 
     def __str__(self) -> str:
         return f"{self.reporting_ref}: {self.project_id}"
+
+
+class PublishedActivity(models.Model):
+    """The identifier a project was first published under: kept for ever (IATI identifiers
+    never change). `reporting_ref` is the publisher's identifier at that first publication:
+    when the project is later published by another (an authority that got a SIREN, the
+    ministry instead of the authority), the file names it as other-identifier type B1."""
+
+    project = models.OneToOneField(
+        "cooperation.Project", on_delete=models.CASCADE, related_name="iati_published"
+    )
+    identifier = models.CharField(max_length=200, unique=True)
+    reporting_ref = models.CharField(max_length=200)
+    first_published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.identifier

@@ -68,6 +68,7 @@ class ActivityRecord:
     locations: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     sectors: list[tuple[str, str, Decimal | None]] = field(default_factory=list)
     tags: list[tuple[str, str]] = field(default_factory=list)
+    original: str = ""  # the activity as published (kept whole: the atlas model holds a part)
     markers: list[tuple[str, str, str | None]] = field(default_factory=list)
     budgets: list[tuple[str, Decimal | None, str | None]] = field(default_factory=list)
     transactions: list[Transaction] = field(default_factory=list)
@@ -302,12 +303,23 @@ def _check_root(path: Path, root: etree._Element) -> None:
         )
 
 
-def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, int]:
-    """Check the whole file against the 2.03 schema. Returns (version, activity count).
+@dataclass
+class FileCheck:
+    version: str
+    count: int
+    invalid: dict[int, list[str]] = field(default_factory=dict)  # position → problems
 
-    Raises AppError listing the first problems (line, element path, schema's complaint).
+
+def file_check(path: Path, *, progress: Progress | None = None, strict: bool = True) -> FileCheck:
+    """Check the file against the 2.03 schema, activity by activity.
+
+    `strict`: any invalid activity refuses the whole file (AppError listing the first
+    problems). Otherwise the invalid activities are returned, each with its problems
+    (line, element path, schema's complaint, identifier), for the import to leave out;
+    a file with no valid activity is still refused.
     """
     problems: list[str] = []
+    invalid: dict[int, list[str]] = {}
     checker, version, count = None, "", 0
     for el, position, root in _activities(path, progress):
         count = position
@@ -315,10 +327,12 @@ def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, in
             checker = ActivityChecker(attrib=dict(root.attrib), nsmap=dict(root.nsmap))
             version = root.get("version").strip()
         found = checker.problems(el, position=position)
-        if found and len(problems) < MAX_REPORTED:
+        if found:
             ident = (el.findtext("iati-identifier") or "").strip() or "(no iati-identifier)"
-            problems.extend(f"{p} [activity {ident}]" for p in found[: MAX_REPORTED - len(problems)])
-    if problems:
+            invalid[position] = [f"{p} [activity {ident}]" for p in found[:5]]
+            if len(problems) < MAX_REPORTED:
+                problems.extend(f"{p} [activity {ident}]" for p in found[: MAX_REPORTED - len(problems)])
+    if problems and (strict or len(invalid) == count):
         note = (
             ""
             if version == "2.03"
@@ -332,7 +346,7 @@ def file_check(path: Path, *, progress: Progress | None = None) -> tuple[str, in
             % {"path": path, "note": note, "problems": "\n  ".join(problems)},
             field="file",
         )
-    return version, count
+    return FileCheck(version=version, count=count, invalid=invalid)
 
 
 # --- records -------------------------------------------------------------------------
@@ -426,7 +440,16 @@ def activity_record(el: etree._Element, default_lang: str) -> ActivityRecord:
     return rec
 
 
-def activity_records(path: Path, *, progress: Progress | None = None) -> Iterator[ActivityRecord]:
-    """Yield each activity of an already checked file, in file order, in flat memory."""
-    for el, _position, root in _activities(path, progress):
-        yield activity_record(el, root.get(XML_LANG) or "en")
+def activity_records(
+    path: Path, *, progress: Progress | None = None, skip: frozenset[int] | set[int] = frozenset()
+) -> Iterator[ActivityRecord]:
+    """Yield each activity of an already checked file, in file order, in flat memory
+    (except the positions in `skip`: the activities the schema refused)."""
+    for el, position, root in _activities(path, progress):
+        if position in skip:
+            continue
+        rec = activity_record(el, root.get(XML_LANG) or "en")
+        if el.get(XML_LANG) is None and root.get(XML_LANG):
+            el.set(XML_LANG, root.get(XML_LANG))  # the file's default language, made explicit
+        rec.original = etree.tostring(el, encoding="unicode")
+        yield rec

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
+from lxml import etree
 
 from coopatlas.cooperation.models import (
     FundingContribution,
@@ -13,6 +14,8 @@ from coopatlas.cooperation.models import (
     ProjectOperator,
 )
 from coopatlas.geo.selectors import authority_get, country_get
+
+from .codes import XML_LANG, transaction_type_names
 
 EXPORT_CHUNK = 500
 
@@ -45,7 +48,7 @@ def projects_for_filters(*, filters) -> QuerySet:
 def project_export_rows(projects: QuerySet) -> Iterable[Project]:
     """The projects with what an activity shows; only public funding lines and actors."""
     return (
-        projects.select_related("source__document", "iati_import")
+        projects.select_related("source__document", "iati_import", "iati_published")
         .prefetch_related(
             "participants__authority",
             Prefetch(
@@ -64,6 +67,7 @@ def project_export_rows(projects: QuerySet) -> Iterable[Project]:
             "areas",
             "places",
             "sector_links",
+            "theme_links__theme__sectors",
             "sdg_goals",
             "sdg_targets",
             "marker_links",
@@ -71,6 +75,19 @@ def project_export_rows(projects: QuerySet) -> Iterable[Project]:
         .order_by("id")
         .iterator(chunk_size=EXPORT_CHUNK)
     )
+
+
+def known_publisher_ids() -> set[str]:
+    """Organisation identifiers known to be IATI publishers: the reference list and the
+    identifiers of publishers whose files were imported (the Validator's Registry list)."""
+    from .codes import known_publishers
+    from .models import ImportedActivity
+
+    ids = {row["ref"] for row in known_publishers()}
+    ids.update(
+        ImportedActivity.objects.exclude(reporting_ref="").values_list("reporting_ref", flat=True).distinct()
+    )
+    return ids
 
 
 def imported_activities_for(*, country: str | None, area: str | None, limit: int = 50) -> dict:
@@ -97,3 +114,151 @@ def imported_activities_for(*, country: str | None, area: str | None, limit: int
         for p in rows
     ]
     return {"count": qs.count(), "results": results}
+
+
+def _narratives(el, lang: str = "") -> list[dict]:
+    """Each narrative with its language (the activity's default when it names none)."""
+    if el is None:
+        return []
+    return [
+        {"lang": n.get(XML_LANG) or lang, "text": (n.text or "").strip()}
+        for n in el.findall("narrative")
+        if (n.text or "").strip()
+    ]
+
+
+def _value(el) -> dict:
+    value = el.find("value") if el is not None else None
+    if value is None:
+        return {"value": None, "currency": None, "value_date": None}
+    return {
+        "value": (value.text or "").strip(),
+        "currency": value.get("currency"),
+        "value_date": value.get("value-date"),
+    }
+
+
+def _org_name(el) -> dict | None:
+    if el is None:
+        return None
+    names = _narratives(el)
+    return {
+        "ref": el.get("ref"),
+        "name": names[0]["text"] if names else (el.get("ref") or ""),
+        "activity_id": el.get("provider-activity-id") or el.get("receiver-activity-id"),
+    }
+
+
+def published_activity(*, project) -> dict | None:
+    """What another publisher published about an imported project, read from the activity
+    kept whole at import: every transaction, yearly budget, planned disbursement, region,
+    location, result, document, related activity and narrative in each language."""
+    imported = getattr(project, "iati_import", None) if project.is_imported else None
+    if imported is None or not imported.original:
+        return None
+    act = etree.fromstring(imported.original)
+    lang = act.get(XML_LANG) or imported.language or ""
+    default_currency = act.get("default-currency")
+    codes = transaction_type_names()
+    transactions = []
+    for t in act.findall("transaction"):
+        kind = t.find("transaction-type")
+        code = kind.get("code") if kind is not None else ""
+        when = t.find("transaction-date")
+        money = _value(t)
+        transactions.append(
+            {
+                "type": code,
+                "type_name": codes.get(code, code),
+                "date": when.get("iso-date") if when is not None else None,
+                **money,
+                "currency": money["currency"] or default_currency,
+                "provider": _org_name(t.find("provider-org")),
+                "receiver": _org_name(t.find("receiver-org")),
+            }
+        )
+
+    def periods(tag: str) -> list[dict]:
+        out = []
+        for b in act.findall(tag):
+            money = _value(b)
+            out.append(
+                {
+                    "type": b.get("type"),
+                    "status": b.get("status"),
+                    "start": b.find("period-start").get("iso-date")
+                    if b.find("period-start") is not None
+                    else None,
+                    "end": b.find("period-end").get("iso-date") if b.find("period-end") is not None else None,
+                    **money,
+                    "currency": money["currency"] or default_currency,
+                }
+            )
+        return out
+
+    locations = []
+    for loc in act.findall("location"):
+        pos = loc.findtext("point/pos")
+        locations.append(
+            {
+                "ref": loc.get("ref"),
+                "name": (_narratives(loc.find("name")) or [{"text": ""}])[0]["text"],
+                "point": pos.strip() if pos else None,
+                "administrative": [
+                    {"vocabulary": a.get("vocabulary"), "level": a.get("level"), "code": a.get("code")}
+                    for a in loc.findall("administrative")
+                ],
+            }
+        )
+    return {
+        "publisher": imported.reporting_name,
+        "publisher_ref": imported.reporting_ref,
+        "last_updated": imported.last_updated,
+        "titles": _narratives(act.find("title"), lang),
+        "descriptions": [
+            {"type": d.get("type") or "1", "narratives": _narratives(d, lang)}
+            for d in act.findall("description")
+        ],
+        "recipient_countries": [
+            {"code": c.get("code"), "percentage": c.get("percentage")}
+            for c in act.findall("recipient-country")
+        ],
+        "recipient_regions": [
+            {
+                "code": r.get("code"),
+                "vocabulary": r.get("vocabulary") or "1",
+                "percentage": r.get("percentage"),
+            }
+            for r in act.findall("recipient-region")
+        ],
+        "locations": locations,
+        "budgets": periods("budget"),
+        "planned_disbursements": periods("planned-disbursement"),
+        "transactions": transactions,
+        "results": [
+            {
+                "type": r.get("type"),
+                "titles": _narratives(r.find("title")),
+                "indicators": [
+                    (_narratives(i.find("title")) or [{"text": ""}])[0]["text"]
+                    for i in r.findall("indicator")
+                ],
+            }
+            for r in act.findall("result")
+        ],
+        "documents": [
+            {
+                "url": d.get("url"),
+                "format": d.get("format"),
+                "title": (_narratives(d.find("title")) or [{"text": d.get("url") or ""}])[0]["text"],
+                "categories": [c.get("code") for c in d.findall("category")],
+            }
+            for d in act.findall("document-link")
+        ],
+        "related": [{"ref": r.get("ref"), "type": r.get("type")} for r in act.findall("related-activity")],
+    }
+
+
+def published_activity_for(*, slug: str) -> dict | None:
+    project = Project.objects.public().filter(slug=slug).select_related("iati_import").first()
+    return published_activity(project=project) if project is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -36,11 +37,22 @@ from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority, Pl
 from coopatlas.reference.models import OrganisationType, PolicyMarker, SdgGoal, SdgTarget, Sector
 
 from .checking import ActivityChecker
-from .codes import NSMAP, UNDATED_NARRATIVE, VERSION, mappings, siren_from_identifier
-from .export import NotExportable, activity_element
-from .models import ImportedActivity, ImportRun
+from .codes import (
+    NS,
+    NSMAP,
+    UNDATED_NARRATIVE,
+    VERSION,
+    XML_LANG,
+    known_publishers,
+    mappings,
+    organisations_schema,
+    siren_from_identifier,
+)
+from .export import MODES, NotExportable, activity_element, ministry_actor, reporter_for
+from .models import ImportedActivity, ImportRun, PublishedActivity
 from .reading import ActivityRecord, OrgRef, Progress, activity_records, file_check
-from .selectors import project_export_rows
+from .rules import Finding, RulesetChecker
+from .selectors import known_publisher_ids, project_export_rows
 
 CHUNK = 500
 
@@ -53,81 +65,220 @@ class ExportResult:
     path: Path
     activities: int
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (project slug, reason)
+    files: list[Path] = field(default_factory=list)  # activity files then organisation files
+    warnings: list[Finding] = field(default_factory=list)  # the rulesets' warning-level findings
+    publishers: int = 0
+    identifiers_recorded: int = 0
+
+
+def _safe_name(ref: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ref)
+
+
+def _organisation_element(actor, generated: datetime) -> etree._Element:
+    org = etree.Element(
+        "iati-organisation",
+        {XML_LANG: "fr", "default-currency": "EUR", "last-updated-datetime": generated.isoformat()},
+    )
+    etree.SubElement(org, "organisation-identifier").text = actor.ref
+    etree.SubElement(etree.SubElement(org, "name"), "narrative").text = actor.name
+    rep = etree.SubElement(
+        org, "reporting-org", {"ref": actor.ref, **({"type": actor.type} if actor.type else {})}
+    )
+    etree.SubElement(rep, "narrative").text = actor.name
+    return org
+
+
+def _rule_error(finding: Finding, slug: str) -> AppError:
+    return AppError(
+        _(
+            "activité %(value)s (projet « %(slug)s ») : enfreint la règle IATI %(rule)s en "
+            "%(element)s : %(message)s ; rien n'a été écrit."
+        )
+        % {
+            "value": finding.activity,
+            "slug": slug,
+            "rule": finding.rule,
+            "element": finding.element,
+            "message": finding.message,
+        },
+        field="output",
+    )
 
 
 def iati_export(
     *,
     projects: QuerySet,
     output: Path,
+    mode: str = "ministry",
     generated_at: datetime | None = None,
     progress: Progress | None = None,
+    check_rules: bool = True,
+    persist: bool = True,
+    organisation_file: bool | None = None,
+    today: date | None = None,
 ) -> ExportResult:
-    """Write `projects` as one IATI 2.03 file; every activity is schema-checked first.
+    """Write `projects` as IATI 2.03: every activity is checked against the schema and IATI's
+    rulesets (error level) before any file is written.
 
-    The file is written beside `output` under a temporary name and renamed only when every
-    activity passed: an invalid activity raises AppError naming it and the element, and
-    leaves `output` as it was.
+    mode "ministry" (the default, what the ministry publishes): one file `output`, the
+    ministry as secondary reporter (reporting-org FR-6, secondary-reporter="1"), the
+    authorities as participating organisations. mode "publishers": `output` is a folder;
+    one activities file per publisher (`<identifier>-activities.xml`, reporting-org its
+    registered identifier) and its organisation file (`<identifier>-organisation.xml`); a
+    project whose publisher has no registered identifier is listed in `skipped` with what
+    to enter. Files are assembled under temporary names and renamed only when every activity
+    passed: an invalid one raises AppError naming it, the element and the rule, and leaves
+    the previous files as they were. With `persist`, each project's identifier is recorded
+    at its first publication and reused for ever after.
     """
+    if mode not in MODES:
+        raise AppError(
+            _("mode « %(mode)s » inconnu : choisissez « ministry » ou « publishers ».") % {"mode": mode},
+            field="mode",
+        )
     output = Path(output)
-    if not output.parent.exists():
+    folder = output if mode == "publishers" else output.parent
+    if not folder.is_dir():
         raise AppError(
             _("%(parent)s : dossier introuvable ; créez-le ou choisissez un autre --output.")
-            % {"parent": output.parent},
+            % {"parent": folder},
             field="output",
         )
+    if organisation_file is None:
+        organisation_file = mode == "publishers"
     generated = (generated_at or datetime.now(UTC)).replace(microsecond=0)
+    today = today or date.today()
     checker = ActivityChecker(nsmap=NSMAP)
-    handle, tmp_name = tempfile.mkstemp(prefix=".iati-", suffix=".xml.part", dir=output.parent)
-    os.close(handle)
+    rules = RulesetChecker(known_ids=known_publisher_ids()) if check_rules else None
     result = ExportResult(path=output, activities=0)
+    spool = Path(tempfile.mkdtemp(prefix=".iati-", dir=folder))
+    publishers: dict[str, tuple] = {}  # ref -> (actor, spool file, count)
+    ministry = ministry_actor()
+    first_publications: list[tuple[int, str, str]] = []
     try:
-        with etree.xmlfile(tmp_name, encoding="utf-8") as xf:
-            xf.write_declaration()
-            with xf.element(
-                "iati-activities",
-                {"version": VERSION, "generated-datetime": generated.isoformat()},
-                nsmap=NSMAP,
-            ):
-                xf.write("\n")
-                for project in project_export_rows(projects):
-                    try:
-                        act = activity_element(project)
-                    except NotExportable as exc:
-                        result.skipped.append((project.slug, exc.reason))
-                        continue
-                    problems = checker.problems(act, position=result.activities + 1)
-                    if problems:
-                        first = problems[0]
-                        raise AppError(
-                            _(
-                                "activité %(value)s (projet « %(slug)s ») : IATI 2.03 invalide "
-                                "en %(value2)s : %(first_message)s ; rien n'a été écrit."
-                            )
-                            % {
-                                "value": act.findtext("iati-identifier"),
-                                "slug": project.slug,
-                                "value2": first.path.split("]", 1)[-1] or "/iati-activity",
-                                "first_message": first.message,
-                            },
-                            field="output",
-                        )
-                    xf.write("\n")
-                    xf.write(act, pretty_print=True)
-                    result.activities += 1
-                    if progress:
-                        progress.update(result.activities, result.activities)
+        for project in project_export_rows(projects):
+            try:
+                act = activity_element(project, mode=mode, today=today)
+            except NotExportable as exc:
+                result.skipped.append((project.slug, exc.reason))
+                continue
+            reporter = reporter_for(project, mode)
+            ident = act.findtext("iati-identifier")
+            problems = checker.problems(act, position=result.activities + 1)
+            if problems:
+                first = problems[0]
+                raise AppError(
+                    _(
+                        "activité %(value)s (projet « %(slug)s ») : IATI 2.03 invalide "
+                        "en %(value2)s : %(first_message)s ; rien n'a été écrit."
+                    )
+                    % {
+                        "value": ident,
+                        "slug": project.slug,
+                        "value2": first.path.split("]", 1)[-1] or "/iati-activity",
+                        "first_message": first.message,
+                    },
+                    field="output",
+                )
+            if rules is not None:
+                for finding in rules.findings(act):
+                    if finding.is_error and not project.is_imported:
+                        raise _rule_error(finding, project.slug)
+                    # Another publisher's activity is republished as it is: its findings are theirs.
+                    result.warnings.append(finding)
+            # One file per publisher; the ministry's one file holds all (imported activities
+            # in it keep their own reporting-org).
+            key, owner = (reporter.ref, reporter) if mode == "publishers" else (ministry.ref, ministry)
+            if key not in publishers:
+                publishers[key] = (owner, spool / f"{len(publishers)}.part", 0)
+            actor, part, count = publishers[key]
+            with open(part, "ab") as handle:
+                handle.write(b"\n" + etree.tostring(act, encoding="utf-8", pretty_print=True))
+            publishers[key] = (actor, part, count + 1)
+            result.activities += 1
+            if persist and not project.is_imported and getattr(project, "iati_published", None) is None:
+                first_publications.append((project.pk, ident, reporter.ref))
+            if progress:
+                progress.update(result.activities, result.activities)
         if result.activities == 0:
-            raise AppError(
-                _(
-                    "aucun projet à exporter avec ces filtres (un fichier IATI "
-                    "contient au moins une activité) ; rien n'a été écrit."
-                ),
-                field="output",
+            message = _(
+                "aucun projet à exporter avec ces filtres (un fichier IATI "
+                "contient au moins une activité) ; rien n'a été écrit."
             )
-        os.replace(tmp_name, output)
+            if result.skipped:
+                message += " " + _(
+                    "%(count)s projets ne peuvent pas être publiés, par exemple « %(slug)s » : %(reason)s"
+                ) % {
+                    "count": len(result.skipped),
+                    "slug": result.skipped[0][0],
+                    "reason": result.skipped[0][1],
+                }
+            raise AppError(message, field="output")
+        ready: list[tuple[Path, Path]] = []  # (assembled file, final name)
+        org_schema = organisations_schema()
+        for ref, (actor, part, _count) in sorted(publishers.items()):
+            target = output if mode == "ministry" else folder / f"{_safe_name(ref)}-activities.xml"
+            assembled = spool / (target.name + ".ready")
+            with open(assembled, "wb") as out, open(part, "rb") as body:
+                out.write(b"<?xml version='1.0' encoding='utf-8'?>\n")
+                out.write(
+                    f'<iati-activities xmlns:coopatlas="{NS}" version="{VERSION}" '
+                    f'generated-datetime="{generated.isoformat()}">\n'.encode()
+                )
+                shutil.copyfileobj(body, out)
+                out.write(b"</iati-activities>\n")
+            ready.append((assembled, target))
+            if organisation_file:
+                org = _organisation_element(actor, generated)
+                root = etree.Element(
+                    "iati-organisations", {"version": VERSION, "generated-datetime": generated.isoformat()}
+                )
+                root.append(org)
+                if not org_schema.validate(root):
+                    raise AppError(
+                        _(
+                            "organisation %(ref)s : fichier d'organisation IATI invalide : "
+                            "%(message)s ; rien n'a été écrit."
+                        )
+                        % {"ref": ref, "message": org_schema.error_log[0].message},
+                        field="output",
+                    )
+                if rules is not None:
+                    for finding in rules.findings(org):
+                        if finding.is_error:
+                            raise _rule_error(finding, ref)
+                        result.warnings.append(finding)
+                name = (
+                    f"{_safe_name(ref)}-organisation.xml"
+                    if mode == "publishers"
+                    else f"{output.stem}-organisation.xml"
+                )
+                assembled = spool / (name + ".ready")
+                etree.ElementTree(root).write(
+                    str(assembled), encoding="utf-8", xml_declaration=True, pretty_print=True
+                )
+                ready.append((assembled, folder / name))
+        for assembled, target in ready:
+            os.replace(assembled, target)
+        result.files = [target for _a, target in ready]
+        result.publishers = len(publishers)
     finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        shutil.rmtree(spool, ignore_errors=True)
+    if first_publications:
+        with transaction.atomic():
+            stamp = timezone.now()
+            PublishedActivity.objects.bulk_create(
+                [
+                    PublishedActivity(
+                        project_id=pk, identifier=ident, reporting_ref=ref, first_published_at=stamp
+                    )
+                    for pk, ident, ref in first_publications
+                ],
+                batch_size=CHUNK,
+                ignore_conflicts=True,
+            )
+        result.identifiers_recorded = len(first_publications)
     return result
 
 
@@ -144,10 +295,29 @@ class ImportResult:
     organisations_created: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    rejected: list[str] = field(
+        default_factory=list
+    )  # invalid activities: identifier, line, element, message
+    older: int = 0  # activities older than the version already imported (kept as they were)
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < 200:
             self.warnings.append(message)
+
+
+NAME_MAX = Organisation._meta.get_field("name").max_length
+
+
+def _valid_org_ref(ref: str) -> bool:
+    """An identifier worth matching and storing: a known publisher's, or prefixed by a
+    registration agency of IATI's code list, without spaces (never our old stand-ins)."""
+    from .rules import registration_agencies
+
+    if ref != ref.strip() or " " in ref or ref.startswith(mappings()["unregistered_prefix"] + "-"):
+        return False
+    if ref in {row["ref"] for row in known_publishers()}:
+        return True
+    return "-".join(ref.split("-")[:2]) in registration_agencies() and len(ref.split("-")) > 2
 
 
 class _Actors:
@@ -165,6 +335,11 @@ class _Actors:
             if siren:
                 self.org_by_siren[siren] = pk
             self.org_by_name.setdefault(fold(name), pk)
+        for row in known_publishers():  # AFD is FR-3 even where the atlas did not store it
+            for name in [row["name"], *row.get("acronyms", [])]:
+                if fold(name) in self.org_by_name:
+                    self.org_by_ref.setdefault(row["ref"], self.org_by_name[fold(name)])
+                    break
         self.types = set(OrganisationType.objects.values_list("code", flat=True))
         self.authority_by_name: dict[tuple[str, tuple], int | None] = {}
         self.slugs = set(Organisation.objects.values_list("slug", flat=True))
@@ -172,20 +347,23 @@ class _Actors:
     def resolve(self, org: OrgRef | None, countries: list[str]) -> tuple[str, int] | None:
         if org is None or not (org.ref or org.name):
             return None
-        if org.ref:
+        if org.ref and _valid_org_ref(org.ref):
             siren = siren_from_identifier(org.ref)
             if siren and siren in self.authority_by_siren:
                 return "authority", self.authority_by_siren[siren]
             if siren and siren in self.org_by_siren:
                 return "organisation", self.org_by_siren[siren]
-            if org.ref in self.org_by_ref:
-                return "organisation", self.org_by_ref[org.ref]
+            if org.ref[:100] in self.org_by_ref:
+                return "organisation", self.org_by_ref[org.ref[:100]]
         if org.name:
             authority = self._authority_named(org.name, tuple(countries))
             if authority:
                 return "authority", authority
-            if fold(org.name) in self.org_by_name:
-                return "organisation", self.org_by_name[fold(org.name)]
+            stored_name = fold(org.name[:NAME_MAX])  # a longer name is matched on what is stored
+            if stored_name in self.org_by_name:
+                return "organisation", self.org_by_name[stored_name]
+        elif org.ref and fold(org.ref[:NAME_MAX]) in self.org_by_name:
+            return "organisation", self.org_by_name[fold(org.ref[:NAME_MAX])]
         return "organisation", self._create(org)
 
     def _authority_named(self, name: str, countries: tuple) -> int | None:
@@ -202,7 +380,7 @@ class _Actors:
         return self.authority_by_name[key]
 
     def _create(self, org: OrgRef) -> int:
-        name = (org.name or org.ref)[:300]
+        name = (org.name or org.ref)[:NAME_MAX]
         base = slugify(name)[:180] or "organisation"
         slug, n = base, 1
         while slug in self.slugs:
@@ -210,7 +388,7 @@ class _Actors:
             slug = f"{base}-{n}"
         siren = siren_from_identifier(org.ref) if org.ref else None
         # Our stand-in identifiers name no register: never store one as an official identifier.
-        registered = org.ref and not siren and not org.ref.startswith(mappings()["unregistered_prefix"] + "-")
+        registered = org.ref and not siren and _valid_org_ref(org.ref)
         kind = mappings()["organisation_type_kind"].get(org.type or "", "other")
         created = Organisation(
             name=name,
@@ -228,7 +406,7 @@ class _Actors:
             self.org_by_ref[created.iati_identifier] = created.pk
         if siren:
             self.org_by_siren[siren] = created.pk
-        self.org_by_name.setdefault(fold(org.name or ""), created.pk)
+        self.org_by_name.setdefault(fold(name), created.pk)
         self.result.organisations_created += 1
         return created.pk
 
@@ -242,6 +420,20 @@ class _Reference:
         self.targets = set(SdgTarget.objects.values_list("code", flat=True))
         self.markers = set(PolicyMarker.objects.values_list("code", flat=True))
         self.own = dict(Project.objects.filter(is_imported=False).values_list("slug", "id"))
+        self.published = set(PublishedActivity.objects.values_list("identifier", flat=True))
+        self.last_updated = dict(
+            ImportedActivity.objects.exclude(last_updated="").values_list(
+                "project__iati_identifier", "last_updated"
+            )
+        )
+
+
+def _is_older(new: str, stored: str) -> bool:
+    """Is last-updated-datetime `new` strictly before `stored`? (unreadable: not older)"""
+    from .rules import _datetime
+
+    a, b = _datetime(new), _datetime(stored)
+    return a is not None and b is not None and a < b
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -251,16 +443,34 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = None) -> ImportResult:
-    """Check `path` against the schema, then store it in one transaction.
+def iati_import(
+    *, path: Path, dry_run: bool = False, progress: bool | None = None, strict: bool = False
+) -> ImportResult:
+    """Check `path` against the schema activity by activity, then store it in one transaction.
 
     Activities become imported projects of their reporting organisation, keyed on their
-    iati-identifier: importing the same file again updates them. A dry run does all the
-    work and rolls it back.
+    iati-identifier: importing the same file again updates them, except with an older
+    last-updated-datetime than the stored one. Invalid activities are left out and listed in
+    `rejected` (identifier, line, element, message); `strict` refuses the whole file
+    instead. A dry run does all the work and rolls it back.
     """
     path = Path(path)
-    version, count = file_check(path, progress=Progress(path, "checking", progress))
+    if not path.exists():
+        raise AppError(_("%(path)s : fichier introuvable.") % {"path": path}, field="file")
+    if path.is_dir() or not os.access(path, os.R_OK):
+        raise AppError(
+            _(
+                "%(path)s : fichier illisible (un dossier, ou sans droit de lecture) ; "
+                "donnez un fichier XML IATI."
+            )
+            % {"path": path},
+            field="file",
+        )
+    checked = file_check(path, progress=Progress(path, "checking", progress), strict=strict)
+    version, count = checked.version, checked.count
     result = ImportResult(version=version, dry_run=dry_run)
+    for position in sorted(checked.invalid):
+        result.rejected.extend(checked.invalid[position])
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -279,7 +489,9 @@ def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = No
             )
             writer = _Writer(run, source, result)
             chunk: list[ActivityRecord] = []
-            for record in activity_records(path, progress=Progress(path, "importing", progress)):
+            for record in activity_records(
+                path, progress=Progress(path, "importing", progress), skip=set(checked.invalid)
+            ):
                 chunk.append(record)
                 if len(chunk) >= CHUNK:
                     writer.write(chunk)
@@ -288,7 +500,8 @@ def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = No
                 writer.write(chunk)
             for name in ("activities", "created", "updated", "skipped", "organisations_created"):
                 setattr(run, name, getattr(result, name))
-            run.warnings = result.warnings
+            run.skipped += len(checked.invalid)
+            run.warnings = result.rejected[:100] + result.warnings
             run.save()
             if dry_run:
                 transaction.set_rollback(True)
@@ -298,7 +511,7 @@ def iati_import(*, path: Path, dry_run: bool = False, progress: bool | None = No
             % {"path": path, "exc": exc},
             field="file",
         ) from None
-    assert result.activities + result.skipped == count
+    assert result.activities + result.skipped + len(checked.invalid) == count
     return result
 
 
@@ -344,18 +557,49 @@ class _Writer:
             )
             return False
         self.seen.add(r.identifier)
-        own_slug = (
-            r.identifier[len(r.reporting.ref) + 1 :]
-            if r.reporting.ref and r.identifier.startswith(r.reporting.ref + "-")
-            else None
-        )
-        if own_slug in self.ref.own or (r.identifier in found and not found[r.identifier][2]):
+        if self._is_ours(r) or (r.identifier in found and not found[r.identifier][2]):
             self.result.skipped += 1
             self.result.warn(
                 _("%(where)s : est l'un des projets de l'atlas lui-même ; non importé.") % {"where": where}
             )
             return False
+        stored = self.ref.last_updated.get(r.identifier)
+        if stored and _is_older(r.last_updated, stored):
+            self.result.skipped += 1
+            self.result.older += 1
+            self.result.warn(
+                _(
+                    "%(where)s : last-updated-datetime %(new)s est plus ancien que la version "
+                    "déjà importée (%(old)s) ; celle-ci est gardée."
+                )
+                % {"where": where, "new": r.last_updated, "old": stored}
+            )
+            return False
         return True
+
+    def _is_ours(self, r: ActivityRecord) -> bool:
+        """One of the atlas's own projects, as we published it: its recorded identifier, or
+        ours by construction (our publisher's prefix + one of our project's slugs, the
+        publisher being the ministry or one of that project's own authorities or
+        organisations). Another publisher's identifier that merely ends like ours is not."""
+        if r.identifier in self.ref.published:
+            return True
+        ref = r.reporting.ref
+        if not ref or not r.identifier.startswith(ref + "-"):
+            return False
+        pk = self.ref.own.get(r.identifier[len(ref) + 1 :])
+        if pk is None:
+            return False
+        if ref == mappings()["ministry"]["ref"]:
+            return True
+        siren = siren_from_identifier(ref)
+        if siren and ProjectParticipant.objects.filter(project_id=pk, authority__siren=siren).exists():
+            return True
+        return (
+            ProjectOperator.objects.filter(project_id=pk)
+            .filter(Q(organisation__iati_identifier=ref) | Q(organisation__siren=siren or "-"))
+            .exists()
+        )
 
     def _project(self, r: ActivityRecord, known: tuple | None) -> Project:
         pk, slug = (known[0], known[1]) if known else (None, None)
@@ -499,6 +743,7 @@ class _Writer:
                 last_updated=r.last_updated[:40],
                 language=r.lang[:10],
                 extra={"undated": p._undated} if p._undated else {},
+                original=r.original,
             )
         )
         roles = {v: k for k, v in mappings()["operator_role"].items()}

@@ -57,6 +57,11 @@ def world(db, settings, tmp_path):
     PartnerRequest.objects.filter(pk=w["request"].pk).update(description="demande-fictive-qm")
     w["line"] = FundingContribution.objects.get(pk=line.pk)
     w["convention"] = Convention.objects.get(partnership=w["p1"])
+    # IATI publishes a project only with a DAC sector (rule 6.2.2, issue 12): give them one.
+    from coopatlas.cooperation.models import ProjectSector
+
+    for key in ("project", "project2"):
+        ProjectSector.objects.create(project=w[key], sector_id="15112", percentage=Decimal("100"))
     return w
 
 

@@ -145,14 +145,64 @@ def test_broken_files_are_refused(db, tmp_path, case):
     assert db_counts() == before
 
 
-def test_invalid_activity_after_valid_ones_writes_nothing(db, tmp_path):
+def test_invalid_activity_after_valid_ones_strict_writes_nothing(db, tmp_path):
     good = [ACTIVITY.replace("ML-1<", f"ML-{i}<") for i in range(2, 30)]
     bad = swap('percentage="100"', 'percentage="x"')
     path = iati_file(tmp_path, "\n".join([*good, bad]))
     before = db_counts()
     with pytest.raises(AppError, match=r"iati-activity\[29\]/sector"):
-        iati_import(path=path)
+        iati_import(path=path, strict=True)
     assert db_counts() == before
+
+
+def test_invalid_activities_are_reported_the_valid_ones_imported(db, tmp_path):
+    """Activity by activity: the bad one is named (identifier, line, element, message)."""
+    good = [ACTIVITY.replace("ML-1<", f"ML-{i}<") for i in range(2, 6)]
+    bad = swap('percentage="100"', 'percentage="x"').replace("ML-1<", "ML-BAD<")
+    path = iati_file(tmp_path, "\n".join([good[0], bad, *good[1:]]))
+    result = iati_import(path=path)
+    assert result.created == 4 and not Project.objects.filter(iati_identifier="XM-DAC-41114-ML-BAD").exists()
+    assert len(result.rejected) == 1
+    (problem,) = result.rejected
+    assert "XM-DAC-41114-ML-BAD" in problem and "line " in problem
+    assert "iati-activity[2]/sector" in problem and "'x' is not a valid value" in problem
+
+
+def test_missing_or_unreadable_file_is_a_message(db, tmp_path):
+    with pytest.raises(AppError, match="fichier introuvable"):
+        iati_import(path=tmp_path / "nowhere.xml")
+    with pytest.raises(AppError, match="illisible"):
+        iati_import(path=tmp_path)
+
+
+def test_older_activity_never_overwrites_a_newer_one(db, tmp_path):
+    newer = swap("De l'eau pour Mopti", "De l'eau pour Mopti (récent)")
+    iati_import(path=iati_file(tmp_path, newer, name="new.xml"))
+    older = swap("2024-05-01T10:00:00Z", "2023-01-01T10:00:00Z")
+    result = iati_import(path=iati_file(tmp_path, older, name="old.xml"))
+    assert (result.updated, result.older) == (0, 1)
+    assert Project.objects.get(iati_identifier="XM-DAC-41114-ML-1").title.endswith("(récent)")
+    assert any("plus ancien" in w for w in result.warnings)
+
+
+def test_another_publishers_activity_ending_like_ours_is_imported(fixed_project, tmp_path):
+    """FR-3's activity « FR-3-iati-test-eau-sevare » is not our project of that slug."""
+    body = ACTIVITY.replace("XM-DAC-41114-ML-1", "FR-3-iati-test-eau-sevare").replace(
+        'reporting-org ref="XM-DAC-41114"', 'reporting-org ref="FR-3"'
+    )
+    assert 'reporting-org ref="FR-3"' in body
+    result = iati_import(path=iati_file(tmp_path, body))
+    assert result.created == 1 and result.skipped == 0
+
+
+def test_long_organisation_names_are_not_duplicated_on_reimport(db, tmp_path):
+    long_name = "Association test au nom très long " + "x" * 400
+    body = swap("<narrative>ONG test malienne</narrative>", f"<narrative>{long_name}</narrative>")
+    path = iati_file(tmp_path, body)
+    iati_import(path=path)
+    first = Organisation.objects.count()
+    iati_import(path=path)
+    assert Organisation.objects.count() == first
 
 
 def test_import_creates_other_actor(db, tmp_path):
@@ -212,7 +262,7 @@ def test_participating_org_matched_by_identifier_then_name(db, tmp_path):
     assert Organisation.objects.filter(search_name__startswith="agence francaise de dev").count() == 1
 
 
-def test_own_projects_are_not_imported_twice(db, tmp_path):
+def test_own_projects_are_not_imported_twice(fixed_project, tmp_path):
     out = tmp_path / "own.xml"
     iati_export(projects=projects_for_export(), output=out)
     before = db_counts()
