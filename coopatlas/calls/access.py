@@ -27,7 +27,8 @@ def require_ministry(user) -> None:
     if not is_ministry(user):
         raise PermissionDenied(
             _(
-                "user : %(who)s n'est pas administrateur du ministère ; seule la DAECT gère les appels et décide."
+                "user : %(who)s n'est pas administrateur du ministère ; seule la DAECT "
+                "gère les appels et décide."
             )
             % {"who": _who(user)},
             field="user",
@@ -58,7 +59,8 @@ def require_applicant(user, project):
     if not ours:
         raise PermissionDenied(
             _(
-                "project : %(who)s ne rédige pour aucune collectivité française participant à « %(project)s » ; "
+                "project : %(who)s ne rédige pour aucune collectivité française "
+                "participant à « %(project)s » ; "
                 "seules celles-ci peuvent candidater avec ce projet."
             )
             % {"who": _who(user), "project": project.title[:80]},

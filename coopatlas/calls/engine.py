@@ -248,7 +248,8 @@ def check_in_kind(rules: dict, snap: Snapshot) -> Check | None:
             "in_kind",
             None,
             _(
-                "aucun apport des collectivités françaises : la valorisation ne peut être rapportée à leur part"
+                "aucun apport des collectivités françaises : la valorisation ne peut "
+                "être rapportée à leur part"
             ),
         )
     part = share(kind, total)
@@ -443,7 +444,8 @@ def one_percent(rules: dict, snap: Snapshot) -> list[Check]:
                     service,
                     True,
                     _(
-                        "secteur %(code)s : jusqu'à %(rate)s du budget du service %(name)s peut financer ce projet (même secteur)"
+                        "secteur %(code)s : jusqu'à %(rate)s du budget du service %(name)s "
+                        "peut financer ce projet (même secteur)"
                     )
                     % {"code": hits[0], "rate": pct(Decimal(op["max_rate"])), "name": name},
                     hits[0],
@@ -455,7 +457,8 @@ def one_percent(rules: dict, snap: Snapshot) -> list[Check]:
                     service,
                     False,
                     _(
-                        "aucun secteur CAD du projet dans le domaine %(name)s : le « 1 %% » %(name)s ne s'applique qu'au même secteur"
+                        "aucun secteur CAD du projet dans le domaine %(name)s : le « 1 %% » "
+                        "%(name)s ne s'applique qu'au même secteur"
                     )
                     % {"name": name},
                 )

@@ -74,7 +74,7 @@ def _pct(value, key: str) -> Decimal | None:
     except BadNumber as exc:
         raise _err(
             key, _("un pourcentage entre 0 et 100 est attendu (%(detail)s).") % {"detail": exc.message}
-        )
+        ) from None
     if number > 100:
         raise _err(
             key, _("%(value)s %% dépasse 100 %% ; donnez un pourcentage entre 0 et 100.") % {"value": number}
@@ -88,7 +88,9 @@ def _money(value, key: str) -> Decimal | None:
     try:
         return parse_decimal(value, field=key, max_digits=16, decimal_places=2, minimum=0)
     except BadNumber as exc:
-        raise _err(key, _("un montant en euros positif est attendu (%(detail)s).") % {"detail": exc.message})
+        raise _err(
+            key, _("un montant en euros positif est attendu (%(detail)s).") % {"detail": exc.message}
+        ) from None
 
 
 def _int(value, key: str, *, minimum: int = 0) -> int | None:
@@ -97,7 +99,7 @@ def _int(value, key: str, *, minimum: int = 0) -> int | None:
     try:
         return parse_int(value, field=key, minimum=minimum, maximum=10**6)
     except BadNumber as exc:
-        raise _err(key, exc.message)
+        raise _err(key, exc.message) from None
 
 
 def _mapping(value, key: str) -> dict:
@@ -172,14 +174,16 @@ def ruleset_validate(data) -> dict:
         raise _err(
             "ministry_share.flat_rate",
             _(
-                "un taux unique et des plafonds par catégorie de pays se contredisent ; gardez l'un ou l'autre."
+                "un taux unique et des plafonds par catégorie de pays se contredisent "
+                "; gardez l'un ou l'autre."
             ),
         )
     if caps and "not_eligible" not in caps and "oda_eligible" not in caps:
         raise _err(
             "ministry_share.caps_by_category",
             _(
-                "donnez au moins un plafond pour oda_eligible ou not_eligible (les pays hors de ces catégories ne seraient couverts par aucun plafond)."
+                "donnez au moins un plafond pour oda_eligible ou not_eligible (les "
+                "pays hors de ces catégories ne seraient couverts par aucun plafond)."
             ),
         )
     out["ministry_share"] = {
@@ -193,7 +197,8 @@ def ruleset_validate(data) -> dict:
         raise _err(
             "grant.min",
             _(
-                "le minimum (%(min)s €) dépasse le maximum (%(max)s €) : aucune subvention ne pourrait être accordée ; corrigez l'un des deux."
+                "le minimum (%(min)s €) dépasse le maximum (%(max)s €) : aucune "
+                "subvention ne pourrait être accordée ; corrigez l'un des deux."
             )
             % {"min": gmin, "max": gmax},
         )
@@ -210,14 +215,17 @@ def ruleset_validate(data) -> dict:
         raise _err(
             "authorities.in_kind_max_of_share",
             _(
-                "un plafond de valorisation rapporté à la part des collectivités demande cette part (authorities.min_share) ; ajoutez-la ou retirez ce plafond."
+                "un plafond de valorisation rapporté à la part des collectivités "
+                "demande cette part (authorities.min_share) ; ajoutez-la ou retirez ce "
+                "plafond."
             ),
         )
     if min_share == 100 and (caps or flat or multi):
         raise _err(
             "authorities.min_share",
             _(
-                "des collectivités à 100 % du budget ne laissent aucune part au ministère, ce que contredisent ses plafonds ; baissez ce minimum."
+                "des collectivités à 100 % du budget ne laissent aucune part au "
+                "ministère, ce que contredisent ses plafonds ; baissez ce minimum."
             ),
         )
     out["cofunders_min_share"] = None if cofunders is None else str(cofunders)
@@ -307,3 +315,67 @@ def ruleset_read(path: Path) -> dict:
 
 def as_json(rules: dict) -> str:
     return json.dumps(rules, ensure_ascii=False, sort_keys=True)
+
+
+def rules_in_words(rules: dict) -> list[str]:
+    """The rules of a set in plain French, for the public page of a call."""
+    from .engine import euros, pct
+
+    out = []
+    ms = rules["ministry_share"]
+    if ms.get("flat_rate"):
+        out.append(
+            _("Subvention jusqu'à %(rate)s du coût total du projet.")
+            % {"rate": pct(Decimal(ms["flat_rate"]))}
+        )
+    for cat, cap in sorted(ms["caps_by_category"].items(), key=lambda kv: Decimal(kv[1])):
+        out.append(
+            _("Part du ministère jusqu'à %(cap)s du budget pour un %(label)s.")
+            % {"cap": pct(Decimal(cap)), "label": CATEGORIES[cat]}
+        )
+    if ms.get("multi_country_rate"):
+        out.append(
+            _("Projet multi-pays : taux unique de %(rate)s.")
+            % {"rate": pct(Decimal(ms["multi_country_rate"]))}
+        )
+    auth = rules["authorities"]
+    if auth.get("min_share"):
+        out.append(
+            _("Collectivités françaises : au moins %(min)s du budget.")
+            % {"min": pct(Decimal(auth["min_share"]))}
+        )
+    if auth.get("in_kind_max_of_share"):
+        out.append(
+            _("Valorisation (apports en nature) : au plus %(max)s de la part des collectivités.")
+            % {"max": pct(Decimal(auth["in_kind_max_of_share"]))}
+        )
+    if rules.get("cofunders_min_share"):
+        out.append(
+            _("Autres financeurs : au moins %(min)s du coût total.")
+            % {"min": pct(Decimal(rules["cofunders_min_share"]))}
+        )
+    low, high = rules["grant"]["min"], rules["grant"]["max"]
+    if low or high:
+        out.append(
+            _("Subvention entre %(min)s et %(max)s.")
+            % {"min": euros(Decimal(low)) if low else "0 €", "max": euros(Decimal(high)) if high else "…"}
+        )
+    else:
+        out.append(_("Pas de montant plancher ni plafond de subvention."))
+    if rules.get("max_duration_months"):
+        out.append(_("Durée : %(n)s mois au plus.") % {"n": rules["max_duration_months"]})
+    if (rules.get("min_french_authorities") or 1) > 1:
+        out.append(
+            _("Au moins %(n)s collectivités françaises candidates.") % {"n": rules["min_french_authorities"]}
+        )
+    if rules["required_documents"]:
+        out.append(
+            _("Pièces : %(docs)s.")
+            % {"docs": ", ".join(str(DOCUMENTS[d]) for d in rules["required_documents"])}
+        )
+    if rules["prerequisites"]:
+        out.append(
+            _("Prérequis : %(items)s.")
+            % {"items": ", ".join(str(PREREQUISITES[p]) for p in rules["prerequisites"])}
+        )
+    return out

@@ -300,3 +300,69 @@ def call_counts() -> dict:
 
 def today_paris() -> date:
     return timezone.now().astimezone(PARIS).date()
+
+
+# --------------------------------------------------------------------------- simulator
+
+
+def simulate(*, project: Project) -> dict:
+    """Every open call and every instrument kept as a rule set (FICOL, the "1 %" laws),
+    checked against the project as it stands; the grant asked is what the plan leaves to
+    fund (budget minus the other lines), the most a funder could be asked for."""
+    from .models import RuleSet
+
+    answers = []
+    for call in calls_open():
+        result = eligibility(project=project, call=call, requested=None)
+        snap = result["snapshot"]
+        if snap.requested is None and snap.total_budget:
+            gap = snap.total_budget - sum((x.amount for x in snap.lines), Decimal(0))
+            result = eligibility(project=project, call=call, requested=max(gap, Decimal(0)))
+        answers.append(_answer(call.title, "call", call.get_absolute_url(), result))
+    latest: dict[str, RuleSet] = {}
+    for rs in RuleSet.objects.exclude(instrument="daect_call").order_by("key", "version"):
+        latest[rs.key] = rs
+    for rs in latest.values():
+        dummy = Call(opens_at=timezone.now(), ruleset=rs)
+        snap = snapshot_of(project=project, call=dummy, requested=None)
+        if rs.rules.get("one_percent"):
+            checks = engine.one_percent(rs.rules, snap)
+            verdict = "eligible" if any(c.ok for c in checks) else "ineligible"
+            answers.append(
+                {
+                    "title": rs.title,
+                    "kind": "instrument",
+                    "url": "",
+                    "verdict": verdict,
+                    "checks": [c.as_dict() for c in checks],
+                    "source": rs.source,
+                }
+            )
+            continue
+        gap = None
+        if snap.total_budget:
+            gap = max(snap.total_budget - sum((x.amount for x in snap.lines), Decimal(0)), Decimal(0))
+        snap = engine.Snapshot(**{**snap.__dict__, "requested": gap})
+        checks = engine.evaluate(rs.rules, snap)
+        answers.append(
+            {
+                "title": rs.title,
+                "kind": "instrument",
+                "url": "",
+                "verdict": engine.verdict(checks),
+                "checks": [c.as_dict() for c in checks],
+                "source": rs.source,
+            }
+        )
+    return {"project": project.title, "results": answers}
+
+
+def _answer(title: str, kind: str, url: str, result: dict) -> dict:
+    return {
+        "title": title,
+        "kind": kind,
+        "url": url,
+        "verdict": result["verdict"],
+        "checks": result["checks"],
+        "source": "",
+    }

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from coopatlas.core.errors import AppError, Conflict
 from coopatlas.core.parse import BadNumber, parse_decimal
 
-from . import access, engine, rules as rules_mod, selectors
+from . import access, engine, selectors
+from . import rules as rules_mod
 from .models import (
     Application,
     ApplicationStatus,
@@ -116,7 +117,8 @@ def _check_dates(*, opens_at, deadline_at, opinion_deadline_at) -> None:
     if deadline_at <= opens_at:
         raise AppError(
             _(
-                "deadline_at : la date limite (%(deadline)s) doit suivre l'ouverture (%(opens)s) ; corrigez l'une des deux."
+                "deadline_at : la date limite (%(deadline)s) doit suivre l'ouverture "
+                "(%(opens)s) ; corrigez l'une des deux."
             )
             % {"deadline": _when(deadline_at), "opens": _when(opens_at)},
             field="deadline_at",
@@ -124,7 +126,8 @@ def _check_dates(*, opens_at, deadline_at, opinion_deadline_at) -> None:
     if opinion_deadline_at is not None and opinion_deadline_at <= deadline_at:
         raise AppError(
             _(
-                "opinion_deadline_at : la date limite des avis doit suivre celle des candidatures (%(deadline)s)."
+                "opinion_deadline_at : la date limite des avis doit suivre celle des "
+                "candidatures (%(deadline)s)."
             )
             % {"deadline": _when(deadline_at)},
             field="opinion_deadline_at",
@@ -186,8 +189,9 @@ def call_update(*, actor, call: Call, **fields) -> Call:
         if name in FROZEN_CALL_FIELDS and opened:
             raise Conflict(
                 _(
-                    "%(field)s : l'appel « %(title)s » est ouvert depuis le %(when)s ; ses règles, dates et "
-                    "pays sont figés. Créez un nouvel appel (ou une nouvelle version des règles) pour en changer."
+                    "%(field)s : l'appel « %(title)s » est ouvert depuis le %(when)s ; "
+                    "ses règles, dates et pays sont figés. Créez un nouvel appel (ou une "
+                    "nouvelle version des règles) pour en changer."
                 )
                 % {"field": name, "title": call.title, "when": _when(call.opens_at)},
                 field=name,
@@ -311,6 +315,9 @@ def application_start(
 @transaction.atomic
 def application_update(*, actor, application: Application, requested: Decimal | str | None) -> Application:
     access.require_application_author(actor, application)
+    application = (
+        Application.objects.select_for_update().select_related("call__ruleset").get(pk=application.pk)
+    )
     _editable(application)
     application.requested = _amount(requested, field="requested")
     project = selectors.project_for_snapshot(application.project_id)
@@ -359,7 +366,8 @@ def application_submit(*, actor, application: Application, now: datetime | None 
     if waiting:
         raise AppError(
             _(
-                "coapplicants : en attente de la confirmation de %(names)s ; chaque collectivité co-candidate confirme avant le dépôt."
+                "coapplicants : en attente de la confirmation de %(names)s ; chaque "
+                "collectivité co-candidate confirme avant le dépôt."
             )
             % {"names": ", ".join(waiting)},
             field="coapplicants",
@@ -427,6 +435,7 @@ def _send_receipt(application: Application, version: ApplicationVersion, email: 
 def application_return(*, actor, application: Application, comment: str) -> Application:
     """The ministry returns a submitted application for completion, with its comment."""
     access.require_ministry(actor)
+    application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != ApplicationStatus.SUBMITTED:
         raise Conflict(
             _("status : seule une candidature déposée se renvoie pour complément."), field="status"
@@ -572,7 +581,7 @@ def decision_record(
     call) through the cooperation services, with its payment schedule."""
     from coopatlas.cooperation.models import FundingContribution
     from coopatlas.cooperation.services import funding_add, funding_update
-    from coopatlas.core.services import source_cite
+    from coopatlas.core.services import source_cite, source_document_get_or_create
 
     now = now or timezone.now()
     access.require_ministry(actor)
@@ -617,9 +626,11 @@ def decision_record(
                 field="granted",
             )
     project = application.project
+    decisions = source_document_get_or_create(
+        key=f"appel-{call.pk}", title=f"Décisions de l'appel « {call.title} »"[:300], publisher="MEAE – DAECT"
+    )
     source = source_cite(
-        quote=f"Décision de l'appel « {call.title} », candidature n° {application.pk}",
-        note="calls: decision_record",
+        document=decisions, quote=f"Candidature n° {application.pk} : {engine.euros(value)} accordés"
     )
     existing = (
         FundingContribution.objects.filter(

@@ -88,7 +88,10 @@ def check(rules, s, key):
             R2020,
             snap(100000, 55000, countries=(ML, MA)),
             False,
-            "part du ministère 55 % > plafond 50 % pour un pays éligible à l'APD non prioritaire (Maroc, plafond le plus strict des pays du projet)",
+            (
+                "part du ministère 55 % > plafond 50 % pour un pays éligible à l'APD "
+                "non prioritaire (Maroc, plafond le plus strict des pays du projet)"
+            ),
         ),
         # 2025 example: multi-country flat 60 %; 60 000 / 100 000.
         (
@@ -214,7 +217,10 @@ def test_budget_must_add_up():
     c = check(R2020, s, "budget")
     assert (c.ok, c.reason) == (
         False,
-        "ressources 90 000 € ≠ budget 100 000 € (écart 10 000 €) : le plan de financement doit être équilibré",
+        (
+            "ressources 90 000 € ≠ budget 100 000 € (écart 10 000 €) : le plan de "
+            "financement doit être équilibré"
+        ),
     )
     assert engine.verdict(engine.evaluate(R2020, s)) == "ineligible"
 
@@ -273,9 +279,9 @@ def test_an_eligible_application():
 def test_one_percent_same_sector_only():
     water = {c.key: c for c in engine.one_percent(ONE_PCT, Snapshot(None, None, sectors=("14030",)))}
     assert water["water_1pct"].ok is True
-    assert (
-        water["water_1pct"].reason
-        == "secteur 14030 : jusqu'à 1 % du budget du service eau et assainissement peut financer ce projet (même secteur)"
+    assert water["water_1pct"].reason == (
+        "secteur 14030 : jusqu'à 1 % du budget du service eau et "
+        "assainissement peut financer ce projet (même secteur)"
     )
     assert water["energy_1pct"].ok is False
 
