@@ -8,6 +8,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
@@ -70,7 +71,7 @@ def call_list(request):
 def call_detail(request, slug: str):
     call = selectors.call_get(slug=slug)
     if not call.is_published:
-        raise NotFound(f"call : aucun appel « {slug[:80]} » publié.", field="call")
+        raise NotFound(_("call : aucun appel « %(slug)s » publié.") % {"slug": slug[:80]}, field="call")
     return _json(
         {**_call(call), "rules": call.ruleset.rules, "rules_in_words": rules_in_words(call.ruleset.rules)}
     )
@@ -99,7 +100,8 @@ def eligibility(request, pk: str, requested: str = ""):
     )
     if app is None or not access.may_see_application(request.auth, app):
         raise NotFound(
-            f"application : aucune candidature n° {pk[:20]} parmi les vôtres.", field="application"
+            _("application : aucune candidature n° %(pk)s parmi les vôtres.") % {"pk": pk[:20]},
+            field="application",
         )
     amount = services._amount(requested, field="requested") if requested else app.requested
     project = selectors.project_for_snapshot(app.project_id)

@@ -13,6 +13,7 @@ _SUBST = str.maketrans(
 
 
 def _text(value) -> str:
+    # the core fonts are Latin-1: "€" and the comparison signs are spelt out
     return str(value).translate(_SUBST).encode("cp1252", "replace").decode("cp1252")
 
 

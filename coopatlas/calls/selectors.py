@@ -33,11 +33,16 @@ def calls_past(*, at: datetime | None = None) -> QuerySet[Call]:
 
 
 def call_get(*, slug: str) -> Call:
+    from django.utils.translation import gettext as _
+
     from coopatlas.core.errors import NotFound
 
     call = Call.objects.select_related("ruleset").filter(slug=slug).first()
     if call is None:
-        raise NotFound(f"call : aucun appel « {slug[:80]} » ; voyez la liste des appels.", field="call")
+        raise NotFound(
+            _("call : aucun appel « %(slug)s » ; voyez la liste des appels.") % {"slug": slug[:80]},
+            field="call",
+        )
     return call
 
 

@@ -700,3 +700,53 @@ def tranche_approve(*, actor, tranche: Tranche) -> Tranche:
     tranche.released_at = tranche.released_at or now
     tranche.save(update_fields=["approved_at", "released_at"])
     return tranche
+
+
+def opinions_remind(*, actor, call: Call, now: datetime | None = None) -> int:
+    """E-mail the embassy agents of each country whose opinions are still awaited (before
+    the opinion deadline); returns how many opinions were reminded."""
+    from coopatlas.accounts.models import Membership, Role
+
+    access.require_ministry(actor)
+    now = now or timezone.now()
+    if call.opinion_deadline_at is not None and now >= call.opinion_deadline_at:
+        raise AppError(
+            _("opinion_deadline_at : la date limite des avis est passée (%(when)s).")
+            % {"when": _when(call.opinion_deadline_at)},
+            field="opinion_deadline_at",
+        )
+    pending = Opinion.objects.filter(application__call=call, verdict="").select_related("country")
+    by_country: dict[str, list[Opinion]] = {}
+    for opinion in pending:
+        by_country.setdefault(opinion.country_id, []).append(opinion)
+    emails = dict(
+        Membership.objects.filter(
+            role=Role.EMBASSY, country_id__in=list(by_country), user__is_active=True
+        ).values_list("country_id", "user__email")
+    )
+    sent = 0
+    with transaction.atomic():
+        for country, opinions in by_country.items():
+            if country not in emails:
+                continue
+            Opinion.objects.filter(pk__in=[o.pk for o in opinions]).update(reminded_at=now)
+            sent += len(opinions)
+            message = _(
+                "%(n)s candidature(s) à l'appel « %(title)s » attendent l'avis de l'ambassade "
+                "(%(country)s) avant le %(when)s."
+            ) % {
+                "n": len(opinions),
+                "title": call.title,
+                "country": opinions[0].country.name_fr,
+                "when": _when(call.opinion_deadline_at) if call.opinion_deadline_at else "—",
+            }
+            address = emails[country]
+            transaction.on_commit(
+                lambda m=message, a=address: send_mail(
+                    subject=_("Avis attendus : %(title)s") % {"title": call.title},
+                    message=m,
+                    from_email=None,
+                    recipient_list=[a],
+                )
+            )
+    return sent

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -121,6 +122,7 @@ def call_detail(request, slug: str):
 
 
 class CallsFeed(Feed):
+    feed_type = Atom1Feed
     title = gettext_lazy("Appels à projets – coopatlas")
     description = gettext_lazy(
         "Les nouveaux appels à projets du ministère pour les collectivités territoriales."
@@ -284,9 +286,12 @@ def application_action(request, pk: int, action: str):
         services.application_confirm(actor=user, application=app, authority=authority)
         messages.success(request, _("Participation confirmée."))
     elif action == "submit":
-        if post.get("requested"):
-            services.application_update(actor=user, application=app, requested=post.get("requested"))
-        services.application_submit(actor=user, application=app)
+        from django.db import transaction
+
+        with transaction.atomic():  # a refused submission keeps the amount it had, too
+            if post.get("requested"):
+                services.application_update(actor=user, application=app, requested=post.get("requested"))
+            services.application_submit(actor=user, application=app)
         messages.success(request, _("Candidature déposée : l'accusé de réception vous a été envoyé."))
     elif action == "return":
         services.application_return(actor=user, application=app, comment=post.get("comment", ""))

@@ -275,3 +275,34 @@ def test_call_dates_must_follow_each_other(world):
         )
     assert exc.value.field == "deadline_at"
     assert_nothing_written(before)
+
+
+def test_embassies_are_reminded_of_awaited_opinions(world, django_capture_on_commit_callbacks):
+    app = start(world)
+    services.application_submit(actor=world["users"]["editor"], application=app, now=BEFORE)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.opinions_remind(actor=world["admin"], call=world["call"], now=BEFORE) == 1
+    assert mail.outbox[0].to == ["embassy@example.org"] and "Pays fictif QM" in mail.outbox[0].body
+    with pytest.raises(AppError):
+        services.opinions_remind(actor=world["users"]["editor"], call=world["call"], now=BEFORE)
+
+
+def test_the_grant_reaches_the_atlas_and_iati(world):
+    from lxml import etree
+
+    from coopatlas.cooperation.selectors.projects import project_detail
+    from coopatlas.iati.export import activity_element
+
+    app = start(world)
+    services.application_submit(actor=world["users"]["editor"], application=app, now=BEFORE)
+    services.decision_record(actor=world["admin"], application=app, granted=True, amount="960000", now=BEFORE)
+    lines = project_detail(slug="puits-quimbe")["funding"]
+    grant = next(x for x in lines if x["instrument"] == "daect_call")
+    assert (grant["amount"], grant["funder"]["name"]) == (
+        "960000.00",
+        "Délégation pour l'action extérieure des collectivités territoriales",
+    )
+    xml = etree.tostring(activity_element(world["project"]), encoding="unicode")
+    assert "Délégation pour l'action extérieure des collectivités territoriales" in xml
+    assert 'instrument="daect_call"' in xml and "960000" in xml

@@ -38,8 +38,9 @@ def test_public_list_json_csv_feed(client, world, live_call):
     assert data["open"][0]["rules_origin"] == "example"
     csv = client.get(reverse("calls:list"), {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv") and "AAP ouvert" in csv.content.decode("utf-8-sig")
-    bad = client.get(reverse("calls:list"), {"format": "xml"})
-    assert bad.status_code == 422 and bad.json()["errors"] == {"format": [bad.json()["detail"]]}
+    bad = client.get(reverse("calls:list"), {"format": "xml"}, HTTP_ACCEPT="application/json")
+    assert bad.status_code == 422 and list(bad.json()["errors"]) == ["format"]
+    assert "valeurs acceptées html, json, csv" in bad.json()["detail"]
     feed = client.get(reverse("calls:feed"))
     assert feed.status_code == 200 and b"<feed" in feed.content and b"AAP ouvert" in feed.content
 
@@ -65,7 +66,9 @@ def test_apply_then_live_eligibility_then_submit_without_js(client, world, live_
     share = next(c for c in live["checks"] if c["key"] == "ministry_share")
     # QM is an LDC (geo data): 70 % in the 2025 example rules; 1 000 000 / 2 000 000 = 50 %.
     assert share["reason"] == "part du ministère 50 % ≤ plafond 70 % pour un pays moins avancé"
-    bad = client.get(reverse("calls:eligibility", args=[app.pk]), {"requested": "beaucoup"})
+    bad = client.get(
+        reverse("calls:eligibility", args=[app.pk]), {"requested": "beaucoup"}, HTTP_ACCEPT="application/json"
+    )
     assert bad.status_code == 422 and bad.json()["errors"].keys() == {"requested"}
     before = table_counts()
     refused = client.post(
@@ -73,6 +76,8 @@ def test_apply_then_live_eligibility_then_submit_without_js(client, world, live_
     )
     assert refused.status_code == 422 and "budget" in refused.content.decode()
     assert_nothing_written(before)
+    app.refresh_from_db()
+    assert app.requested == 960000  # the refused submission did not keep its amount either
     ok = client.post(reverse("calls:action", args=[app.pk, "submit"]), {"requested": "960000"})
     assert ok.status_code == 302
     app.refresh_from_db()
@@ -103,6 +108,10 @@ def test_committee_ranks_and_sums(client, world, live_call):
     assert data["totals"]["requested"] == "960000.00"
     page = client.get(reverse("calls:committee", args=["ouvert"]))
     assert page.status_code == 200 and "Puits de Quimbé" in page.content.decode()
+    services.decision_record(actor=world["admin"], application=app, granted=True, amount="900000")
+    letter = client.get(reverse("calls:letter", args=[app.pk]))
+    assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF")
+    assert "Sur rapport final approuvé" in client.get(app.get_absolute_url()).content.decode()
 
 
 def test_simulator_answers_for_every_open_call_and_instrument(client, world, live_call):

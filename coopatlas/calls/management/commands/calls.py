@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, exit_code_of
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         load.add_argument("files", nargs="*", help="files to load (default: calls/data/rulesets/*.yaml)")
         load.add_argument("--as", dest="actor", help="e-mail of a ministry administrator (for files given)")
         sub.add_parser("list", help="list the calls")
+        remind = sub.add_parser("remind", help="remind embassies of awaited opinions")
+        remind.add_argument("slug")
+        remind.add_argument("--as", dest="actor", required=True, help="e-mail of a ministry administrator")
         synth = sub.add_parser("synth", help="a synthetic campaign (marked synthetic)")
         synth.add_argument("--applications", type=int, default=2000)
         synth.add_argument("--calls", type=int, default=3)
@@ -44,6 +48,10 @@ class Command(BaseCommand):
         from coopatlas.accounts.models import User
 
         user = User.objects.filter(email__iexact=opts["actor"] or "").first()
+        if user is None and opts["actor"]:
+            raise AppError(
+                _("--as : aucun compte « %(email)s ».") % {"email": opts["actor"][:80]}, field="--as"
+            )
         if user is None:
             raise AppError(
                 "--as : donnez l'e-mail d'un administrateur du ministère (--as admin@example.org).",
@@ -52,9 +60,23 @@ class Command(BaseCommand):
         for name in opts["files"]:
             path = Path(name)
             if not path.is_file():
-                raise AppError(f"{name} : fichier introuvable ; vérifiez le chemin.", field=name)
+                raise AppError(
+                    _("%(name)s : fichier introuvable ; vérifiez le chemin.") % {"name": name}, field=name
+                )
             rs = services.ruleset_load(actor=user, text=path.read_text(encoding="utf-8"), name=path.name)
             self.stdout.write(f"{rs.key} v{rs.version} : {rs.title}")
+
+    def _remind(self, opts):
+        from coopatlas.accounts.models import User
+        from coopatlas.calls import selectors, services
+
+        user = User.objects.filter(email__iexact=opts["actor"]).first()
+        if user is None:
+            raise AppError(
+                _("--as : aucun compte « %(email)s ».") % {"email": opts["actor"][:80]}, field="--as"
+            )
+        n = services.opinions_remind(actor=user, call=selectors.call_get(slug=opts["slug"]))
+        self.stdout.write(f"{n} avis relancés.")
 
     def _list(self, opts):
         from coopatlas.calls.models import Call
