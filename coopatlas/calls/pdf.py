@@ -8,13 +8,25 @@ from . import engine
 from .selectors import paris
 
 _SUBST = str.maketrans(
-    {"≤": "<=", "≥": ">=", "≠": "!=", "\u202f": " ", "\u00a0": " ", "’": "'", "–": "-", "…": "..."}
+    {
+        "≤": "<=",
+        "≥": ">=",
+        "≠": "!=",
+        "\u202f": " ",
+        "\u00a0": " ",
+        "’": "'",
+        "–": "-",
+        "…": "...",
+        "€": "EUR",
+        "œ": "oe",
+        "Œ": "OE",
+    }
 )
 
 
 def _text(value) -> str:
     # the core fonts are Latin-1: "€" and the comparison signs are spelt out
-    return str(value).translate(_SUBST).encode("cp1252", "replace").decode("cp1252")
+    return str(value).translate(_SUBST).encode("latin-1", "replace").decode("latin-1")
 
 
 def _doc(title: str) -> FPDF:
