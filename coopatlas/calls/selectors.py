@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from coopatlas.cooperation.models import FundingContribution, Project
@@ -90,33 +90,102 @@ def _months(project: Project) -> int | None:
     return None
 
 
-def project_countries(project: Project) -> list[str]:
-    iso = {c.iso2 for c in project.countries.all()}
-    iso |= {p.authority.country_id for p in project.participants.all() if p.authority.country_id != "FR"}
-    return sorted(iso)
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What the engine reads of a project, in a few narrow queries (no model instances:
+    the eligibility of one application must stay well under 50 ms, bench/calls.py)."""
+
+    pk: int
+    title: str
+    budget: Decimal | None
+    start_date: date | None
+    end_date: date | None
+    start_year: int | None
+    end_year: int | None
+    confirmed_at: datetime | None
+    countries: tuple[str, ...]  # ISO2, partner countries (the project's, its foreign participants')
+    french: tuple[int, ...]  # French participating authorities, the lead first
+    funding: tuple[dict, ...]
+    documents: frozenset[str]
+    sectors: tuple[str, ...]
 
 
-def french_authorities(project: Project) -> list:
-    return [p.authority for p in project.participants.all() if p.authority.country_id == "FR"]
+def project_for_snapshot(pk: int) -> ProjectFacts:
+    from coopatlas.cooperation.models import Convention, ProjectParticipant, ProjectSector
+    from coopatlas.documents.models import Document
+
+    row = (
+        Project.objects.filter(pk=pk)
+        .values("pk", "title", "budget", "start_date", "end_date", "start_year", "end_year", "confirmed_at")
+        .get()
+    )
+    parts = list(
+        ProjectParticipant.objects.filter(project_id=pk)
+        .order_by("pk")
+        .values_list("authority_id", "authority__country_id", "role")
+    )
+    countries = set(
+        Project.countries.through.objects.filter(project_id=pk).values_list("country_id", flat=True)
+    )
+    countries |= {c for _a, c, _r in parts if c != "FR"}
+    french = [a for a, c, r in parts if c == "FR" and r == "lead"] + [
+        a for a, c, r in parts if c == "FR" and r != "lead"
+    ]
+    funding = tuple(
+        FundingContribution.objects.filter(
+            project_id=pk, deleted_at__isnull=True, is_annual=False, currency="EUR"
+        )
+        .order_by("pk")
+        .values(
+            "instrument",
+            "amount",
+            "nature",
+            "funder_authority_id",
+            "funder_authority__country_id",
+            "funder_authority__name",
+            "funder_organisation_id",
+            "funder_organisation__name",
+        )
+    )
+    titles = " ".join(
+        (t or n).lower()
+        for t, n in Document.objects.filter(project_id=pk).values_list("title", "original_name")
+    )
+    votes = list(
+        Convention.objects.filter(partnership__projects=pk, deleted_at__isnull=True).values_list(
+            "council_vote_on", flat=True
+        )
+    )
+    documents = set()
+    if row["budget"]:
+        documents.add("budget")
+    if votes or "convention" in titles:
+        documents.add("convention")
+    if any(votes) or "délibération" in titles or "deliberation" in titles:
+        documents.add("deliberation")
+    sectors = tuple(ProjectSector.objects.filter(project_id=pk).values_list("sector__code", flat=True))
+    return ProjectFacts(
+        **row,
+        countries=tuple(sorted(countries)),
+        french=tuple(french),
+        funding=funding,
+        documents=frozenset(documents),
+        sectors=sectors,
+    )
 
 
-def _documents(project: Project) -> frozenset[str]:
-    have = set()
-    if project.budget:
-        have.add("budget")
-    titles = " ".join((d.title or d.original_name).lower() for d in project.documents.all())
-    conventions = [c for p in project.partnerships.all() for c in p.conventions.all() if c.deleted_at is None]
-    if conventions or "convention" in titles:
-        have.add("convention")
-    if any(c.council_vote_on for c in conventions) or "délibération" in titles or "deliberation" in titles:
-        have.add("deliberation")
-    return frozenset(have)
+def project_countries(project: ProjectFacts) -> list[str]:
+    return list(project.countries)
 
 
-def _prerequisites(project: Project, *, year: int, authorities: list) -> dict:
+def french_authorities(project: ProjectFacts) -> list[int]:
+    return list(project.french)
+
+
+def _prerequisites(project: ProjectFacts, *, year: int) -> dict:
     from coopatlas.declarations.models import DeclarationVersion
 
-    ids = [a.pk for a in authorities]
+    ids = list(project.french)
     declared = set(
         DeclarationVersion.objects.filter(
             declaration__authority_id__in=ids,
@@ -127,14 +196,16 @@ def _prerequisites(project: Project, *, year: int, authorities: list) -> dict:
     confirmed = project.confirmed_at is not None and project.confirmed_at >= timezone.now() - timedelta(
         days=365
     )
-    earlier = Application.objects.filter(lead_id__in=ids, status=ApplicationStatus.GRANTED).exclude(
-        project=project
+    reports_missing = (
+        Application.objects.filter(lead_id__in=ids, status=ApplicationStatus.GRANTED)
+        .exclude(project_id=project.pk)
+        .filter(
+            tranches__condition__in=["interim", "final"],
+            tranches__approved_at__isnull=True,
+            tranches__year__lt=year,
+        )
+        .exists()
     )
-    reports_missing = earlier.filter(
-        tranches__condition__in=["interim", "final"],
-        tranches__approved_at__isnull=True,
-        tranches__year__lt=year,
-    ).exists()
     return {
         "aid_declared_previous_year": bool(ids) and set(ids) <= declared,
         "records_confirmed_12_months": confirmed,
@@ -142,51 +213,35 @@ def _prerequisites(project: Project, *, year: int, authorities: list) -> dict:
     }
 
 
-def project_for_snapshot(pk: int) -> Project:
-    return Project.objects.prefetch_related(
-        "countries",
-        "participants__authority",
-        "documents",
-        "partnerships__conventions",
-        Prefetch(
-            "funding",
-            queryset=FundingContribution.objects.select_related("funder_authority", "funder_organisation"),
-        ),
-        "sector_links__sector",
-    ).get(pk=pk)
-
-
-def snapshot_of(*, project: Project, call: Call, requested: Decimal | None) -> engine.Snapshot:
+def snapshot_of(*, project: ProjectFacts, call: Call, requested: Decimal | None) -> engine.Snapshot:
     """The application as the engine sees it, prefilled from the project: its budget, its
     financing plan (the call's own line, if any, is the amount asked), partners, dates,
     documents. Everything it reads is listed in `missing_of`."""
     lines, own = [], None
-    for f in project.funding.all():
-        if f.deleted_at is not None or f.is_annual or f.currency != "EUR":
+    for f in project.funding:
+        if f["instrument"] == "daect_call" and own is None and f["funder_organisation_id"]:
+            own = f["amount"]
             continue
-        if f.instrument == "daect_call" and own is None and f.funder_organisation_id:
-            own = f.amount
-            continue
-        if f.funder_authority_id and f.funder_authority.country_id == "FR":
+        if f["funder_authority_id"] and f["funder_authority__country_id"] == "FR":
             who = engine.FRENCH
-        elif f.funder_authority_id:
+        elif f["funder_authority_id"]:
             who = engine.FOREIGN
         else:
             who = engine.OTHER
-        lines.append(engine.Line(funder=who, amount=f.amount, nature=f.nature, label=str(f.funder)))
+        label = f["funder_authority__name"] or f["funder_organisation__name"] or ""
+        lines.append(engine.Line(funder=who, amount=f["amount"], nature=f["nature"], label=label))
     year = call.opens_at.year
-    cats = country_categories(iso2s=project_countries(project), year=year)
-    french = french_authorities(project)
+    cats = country_categories(iso2s=list(project.countries), year=year)
     return engine.Snapshot(
         total_budget=project.budget,
         requested=requested if requested is not None else own,
         lines=tuple(lines),
         countries=tuple(cats[i] for i in sorted(cats)),
         duration_months=_months(project),
-        french_authorities=len(french),
-        documents=_documents(project),
-        prerequisites=_prerequisites(project, year=year, authorities=french),
-        sectors=tuple(s.sector.code for s in project.sector_links.all()),
+        french_authorities=len(project.french),
+        documents=project.documents,
+        prerequisites=_prerequisites(project, year=year),
+        sectors=project.sectors,
     )
 
 
@@ -224,22 +279,16 @@ def missing_of(result: dict) -> list[str]:
 # --------------------------------------------------------------------------- committee
 
 
-@dataclass
-class CommitteeRow:
-    application: Application
-    rank: int
-    opinions: dict
-    score: Decimal | None
-
-
 def committee(*, call: Call) -> dict:
     """The ranked list: eligible first, then by score (highest), then by amount asked.
-    Two queries: the applications (with project and lead) and their opinions."""
-    apps = list(
+    Two narrow queries (applications with project and lead names, their opinions) and plain
+    rows: 2,000 model instances and per-row `reverse()` cost more than the SQL (bench/calls.py)."""
+    from django.urls import reverse
+
+    rows = list(
         Application.objects.filter(call=call)
         .exclude(status=ApplicationStatus.DRAFT)
-        .select_related("project", "lead")
-        .only(
+        .values(
             "id",
             "status",
             "requested",
@@ -248,10 +297,7 @@ def committee(*, call: Call) -> dict:
             "verdict",
             "score",
             "project__title",
-            "project__slug",
             "lead__name",
-            "call_id",
-            "submitted_at",
         )
     )
     opinions: dict[int, dict] = {}
@@ -260,15 +306,28 @@ def committee(*, call: Call) -> dict:
     ):
         opinions.setdefault(app_id, {})[country] = verdict
     order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
-    apps.sort(key=lambda a: (order.get(a.verdict, 3), -(a.score or 0), a.requested or 0, a.pk))
-    granted = sum((a.granted or 0 for a in apps if a.status == ApplicationStatus.GRANTED), Decimal(0))
-    proposed = sum((a.proposed or 0 for a in apps), Decimal(0))
-    requested = sum((a.requested or 0 for a in apps), Decimal(0))
-    rows = [CommitteeRow(a, i + 1, opinions.get(a.pk, {}), a.score) for i, a in enumerate(apps)]
+    rows.sort(key=lambda a: (order.get(a["verdict"], 3), -(a["score"] or 0), a["requested"] or 0, a["id"]))
+    url = reverse("calls:application", kwargs={"pk": 999999999}).replace("999999999", "%d")
+    labels = dict(ApplicationStatus.choices)
+    verdicts = dict(Opinion.Verdict.choices)
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+        row["url"] = url % row["id"]
+        row["status_label"] = str(labels.get(row["status"], row["status"]))
+        row["opinions"] = opinions.get(row["id"], {})
+        row["opinions_text"] = ", ".join(
+            f"{c} : {verdicts.get(v, '…') if v else '…'}" for c, v in sorted(row["opinions"].items())
+        )
+    granted = sum((r["granted"] or 0 for r in rows if r["status"] == ApplicationStatus.GRANTED), Decimal(0))
     return {
         "call": call,
         "rows": rows,
-        "totals": {"requested": requested, "proposed": proposed, "granted": granted, "budget": call.budget},
+        "totals": {
+            "requested": sum((r["requested"] or 0 for r in rows), Decimal(0)),
+            "proposed": sum((r["proposed"] or 0 for r in rows), Decimal(0)),
+            "granted": granted,
+            "budget": call.budget,
+        },
         "consumed_pct": (granted * 100 / call.budget) if call.budget else None,
     }
 

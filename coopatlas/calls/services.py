@@ -291,22 +291,22 @@ def application_start(
     application = Application(
         call=call, project=project, lead=lead, requested=_amount(requested, field="requested")
     )
-    project = selectors.project_for_snapshot(project.pk)
-    result = selectors.eligibility(project=project, call=call, requested=application.requested)
+    facts = selectors.project_for_snapshot(project.pk)
+    result = selectors.eligibility(project=facts, call=call, requested=application.requested)
     application.requested = result["snapshot"].requested
     application.verdict = result["verdict"]
     application.save()
-    authorities = selectors.french_authorities(project)
+    ids = list(dict.fromkeys([lead.pk, *selectors.french_authorities(facts)]))
     CoApplicant.objects.bulk_create(
         [
             CoApplicant(
                 application=application,
-                authority=a,
-                is_lead=a.pk == lead.pk,
-                confirmed_at=now if a.pk == lead.pk else None,
-                confirmed_by=actor if a.pk == lead.pk else None,
+                authority_id=pk,
+                is_lead=pk == lead.pk,
+                confirmed_at=now if pk == lead.pk else None,
+                confirmed_by=actor if pk == lead.pk else None,
             )
-            for a in {a.pk: a for a in [lead, *authorities]}.values()
+            for pk in ids
         ]
     )
     return application

@@ -385,17 +385,12 @@ def committee(request, slug: str):
                 "consumed_pct": data["consumed_pct"],
                 "results": [
                     {
-                        "rank": r.rank,
-                        "id": r.application.pk,
-                        "project": r.application.project.title,
-                        "lead": r.application.lead.name,
-                        "verdict": r.application.verdict,
-                        "opinions": r.opinions,
-                        "score": r.score,
-                        "requested": r.application.requested,
-                        "proposed": r.application.proposed,
-                        "granted": r.application.granted,
-                        "status": r.application.status,
+                        "rank": r["rank"],
+                        "id": r["id"],
+                        "project": r["project__title"],
+                        "lead": r["lead__name"],
+                        **{k: r[k] for k in ("verdict", "opinions", "score", "requested", "proposed")},
+                        **{k: r[k] for k in ("granted", "status")},
                     }
                     for r in data["rows"]
                 ],
