@@ -130,7 +130,7 @@ def test_call_application_opinion_grant_schedule_atlas(server, chromium):
     admin.get_by_role("button", name="Enregistrer la décision").click()
     admin.wait_for_load_state()
     schedule = _text(admin, "[data-schedule]")
-    assert "Sur rapport final approuvé" in schedule and "21000.00 €" in schedule, schedule
+    assert "Sur rapport final approuvé" in schedule and re.search(r"21 ?000[,.]00 €", schedule), schedule
 
     # 5. The public project page shows the grant in the financing plan.
     public = chromium.new_page()

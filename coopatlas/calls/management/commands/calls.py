@@ -43,7 +43,8 @@ class Command(BaseCommand):
 
         if not opts["files"]:
             for rs in services.rulesets_load_shipped():
-                self.stdout.write(f"{rs.key} v{rs.version} ({rs.get_origin_display()}) : {rs.title}")
+                line = f"{rs.key} v{rs.version} ({rs.get_origin_display()}) : {rs.title}"
+                self.stdout.write(line)  # i18n: not user-facing (a data listing: key, version, title)
             return
         from coopatlas.accounts.models import User
 
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             )
         if user is None:
             raise AppError(
-                "--as : donnez l'e-mail d'un administrateur du ministère (--as admin@example.org).",
+                _("--as : donnez l'e-mail d'un administrateur du ministère (--as admin@example.org)."),
                 field="--as",
             )
         for name in opts["files"]:
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                     _("%(name)s : fichier introuvable ; vérifiez le chemin.") % {"name": name}, field=name
                 )
             rs = services.ruleset_load(actor=user, text=path.read_text(encoding="utf-8"), name=path.name)
-            self.stdout.write(f"{rs.key} v{rs.version} : {rs.title}")
+            self.stdout.write(f"{rs.key} v{rs.version} : {rs.title}")  # i18n: not user-facing (data listing)
 
     def _remind(self, opts):
         from coopatlas.accounts.models import User
@@ -76,15 +77,15 @@ class Command(BaseCommand):
                 _("--as : aucun compte « %(email)s ».") % {"email": opts["actor"][:80]}, field="--as"
             )
         n = services.opinions_remind(actor=user, call=selectors.call_get(slug=opts["slug"]))
-        self.stdout.write(f"{n} avis relancés.")
+        self.stdout.write(_("%(n)s avis relancés.") % {"n": n})
 
     def _list(self, opts):
         from coopatlas.calls.models import Call
         from coopatlas.calls.selectors import paris
 
         for call in Call.objects.select_related("ruleset").order_by("-opens_at"):
-            state = "ouvert" if call.is_open() else ("publié" if call.is_published else "brouillon")
-            self.stdout.write(
+            state = _("ouvert") if call.is_open() else (_("publié") if call.is_published else _("brouillon"))
+            self.stdout.write(  # i18n: not user-facing (a data listing, tab-separated)
                 f"{call.slug}\t{state}\t{paris(call.deadline_at):%Y-%m-%d %H:%M:%S}\t"
                 f"{call.ruleset.key} v{call.ruleset.version}"
             )
@@ -94,7 +95,7 @@ class Command(BaseCommand):
 
         if not 1 <= opts["applications"] <= 100_000 or not 1 <= opts["calls"] <= 50:
             raise AppError(
-                "--applications : entre 1 et 100 000 ; --calls : entre 1 et 50.", field="--applications"
+                _("--applications : entre 1 et 100 000 ; --calls : entre 1 et 50."), field="--applications"
             )
         campaign_synth(
             applications=opts["applications"], calls=opts["calls"], seed=opts["seed"], log=self.stdout.write
