@@ -116,9 +116,8 @@ def call_detail(request, slug: str):
         "results": laureates,
         "results_published": call.results_published_at is not None,
     }
-    return _respond(
-        request, "calls/detail.html", data, csv_name=f"laureats-{call.slug}", context={"call": call}
-    )
+    context = {"call": call, "is_ministry": access.is_ministry(request.user)}
+    return _respond(request, "calls/detail.html", data, csv_name=f"laureats-{call.slug}", context=context)
 
 
 class CallsFeed(Feed):

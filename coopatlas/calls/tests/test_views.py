@@ -50,6 +50,20 @@ def test_call_page_states_the_rules_in_plain_french(client, world, live_call):
     assert "Part du ministère jusqu&#x27;à 70 % du budget pour un pays moins avancé." in page
     assert "Projet multi-pays : taux unique de 60 %." in page
     assert "exemple de règles, hors des documents" in page
+    assert "Ouvrir l" not in page  # the ministry's buttons are the ministry's
+    login(client, world, "admin")
+    draft = services.call_create(
+        actor=world["admin"],
+        slug="brouillon",
+        title="Brouillon",
+        ruleset=world["rulesets"]["daect-generaliste-v1"],
+        opens_at=timezone.now(),
+        deadline_at=timezone.now() + timedelta(days=3),
+    )
+    assert "fige ses règles" in client.get(draft.get_absolute_url()).content.decode()
+    client.post(reverse("calls:call_action", args=["brouillon", "open"]))
+    draft.refresh_from_db()
+    assert draft.is_published and draft.ruleset.frozen_at is not None
 
 
 def test_apply_then_live_eligibility_then_submit_without_js(client, world, live_call):
