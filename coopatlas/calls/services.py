@@ -7,6 +7,7 @@ after commit. Times are compared in UTC; the messages show them in Europe/Paris.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
@@ -32,6 +33,7 @@ from .models import (
     Tranche,
 )
 
+logger = logging.getLogger(__name__)
 FROZEN_CALL_FIELDS = ("ruleset", "opens_at", "deadline_at", "eligible_countries")
 
 
@@ -411,6 +413,15 @@ def application_submit(*, actor, application: Application, now: datetime | None 
 
 
 def _send_receipt(application: Application, version: ApplicationVersion, email: str) -> None:
+    """After commit: the submission is recorded whatever the mail server does (the PDF
+    receipt stays on the application's page), so a failure is logged, not raised."""
+    try:
+        _receipt_mail(application, version, email)
+    except OSError:
+        logger.exception("calls: receipt e-mail for application %s not sent", application.pk)
+
+
+def _receipt_mail(application: Application, version: ApplicationVersion, email: str) -> None:
     send_mail(
         subject=_("Accusé de réception : candidature n° %(pk)s à l'appel « %(title)s »")
         % {"pk": application.pk, "title": application.call.title},
