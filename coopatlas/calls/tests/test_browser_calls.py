@@ -95,7 +95,7 @@ def test_call_application_opinion_grant_schedule_atlas(server, chromium):
     )
     admin.get_by_role("button", name="Ouvrir l'appel (fige ses règles)").click()
     admin.wait_for_load_state()
-    assert "ouvert" in _text(admin)
+    assert "ouvert" in _text(admin).lower()
 
     # 2. The département applies from its project's editor page.
     editor = _signed_in(chromium, base, "ri-calls@ille-et-vilaine.example", f"/espace/projets/{pk}/")
