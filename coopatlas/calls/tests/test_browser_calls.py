@@ -118,7 +118,7 @@ def test_call_application_opinion_grant_schedule_atlas(server, chromium):
 
     # 3. The embassy in Mali gives its opinion.
     embassy = _signed_in(chromium, base, "scac-calls@bamako.example", application_url.replace(base, ""))
-    embassy.check("input[name=verdict][value=favourable]")
+    embassy.locator("label[for=v-ML-favourable]").click()  # DSFR draws the radio on its label
     embassy.fill("textarea[name=comment]", "Projet suivi par le SCAC, partenariat solide.")
     embassy.get_by_role("button", name="Enregistrer l'avis").click()
     embassy.wait_for_load_state()
