@@ -204,6 +204,9 @@ def main() -> int:
     if os.environ.get("BENCH_GAZETTEER", "1") != "0":
         print("\n== Gazetteer type-ahead ==")
         subprocess.run([sys.executable, "-m", "bench.gazetteer"], cwd=ROOT, check=True)
+    if os.environ.get("BENCH_CALLS", "1") != "0":
+        print("\n== Calls for proposals ==")
+        subprocess.run([sys.executable, "-m", "bench.calls"], cwd=ROOT, check=True)
     if os.environ.get("BENCH_10X", "1") != "0":
         big = OUT / "10x"
         big.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,11 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
     "synth-declarations": ("synth_declarations", "Synthetic aid declarations for scale (marked synthetic)."),
     "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
     "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
+    "calls": (
+        "calls",
+        "Calls for proposals: `calls load-rules [FILE ...] [--as EMAIL]`, `calls list`, "
+        "`calls synth [--applications 2000] [--calls 3]` (synthetic).",
+    ),
     "partners": (
         "partners",
         "Foreign partners: `partners search Q [--country ML]`, `partners add "

@@ -264,3 +264,4 @@ from coopatlas.iati.api import router as _iati_router  # noqa: E402
 api.add_router("/iati/", _iati_router)
 api.add_router("/declarations", "coopatlas.declarations.api.router")
 api.add_router("/partners", "coopatlas.api.partners.router")
+api.add_router("/calls", "coopatlas.calls.api.router")

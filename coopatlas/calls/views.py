@@ -1,0 +1,529 @@
+"""Pages of the calls: public lists (HTML/JSON/CSV, Atom), the application page with its
+live eligibility, the committee, PDFs. AppErrors raised here reach the one error boundary
+(core.middleware.ErrorBoundaryMiddleware); every write goes through services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from coopatlas.accounts.permissions import PermissionDenied
+from coopatlas.cooperation.models import Project
+from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.parse import parse_id
+
+from . import access, pdf, selectors, services
+from .models import Application, ApplicationStatus, Call, Opinion, Tranche
+from .rules import rules_in_words
+
+FORMATS = ("html", "json", "csv")
+
+
+def _format(request, *, csv: bool = True) -> str:
+    fmt = request.GET.get("format", "html") or "html"
+    allowed = FORMATS if csv else ("html", "json")
+    if fmt not in allowed:
+        raise AppError(
+            _("Le paramètre « format » vaut « %(value)s » : valeurs acceptées %(allowed)s.")
+            % {"value": fmt[:20], "allowed": ", ".join(allowed)},
+            field="format",
+        )
+    return fmt
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(
+        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _respond(request, template: str, data: dict, *, csv_name: str | None = None, context: dict | None = None):
+    fmt = _format(request, csv=csv_name is not None)
+    if fmt == "json":
+        return _json(data)
+    if fmt == "csv":
+        from coopatlas.core.export import rows_to_csv
+
+        response = HttpResponse(rows_to_csv(data.get("results", [])), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
+        return response
+    return render(request, template, {"data": data, **(context or {})})
+
+
+# --------------------------------------------------------------------------- public
+
+
+def _call_row(call: Call) -> dict:
+    return {
+        "slug": call.slug,
+        "title": call.title,
+        "kind": call.get_kind_display(),
+        "opens_at": selectors.paris(call.opens_at).isoformat(),
+        "deadline_at": selectors.paris(call.deadline_at).isoformat(),
+        "budget": call.budget,
+        "rules": f"{call.ruleset.key} v{call.ruleset.version}",
+        "rules_origin": call.ruleset.origin,
+        "url": call.get_absolute_url(),
+    }
+
+
+def call_list(request):
+    now = timezone.now()
+    open_calls = [_call_row(c) for c in selectors.calls_open(at=now)]
+    past = [_call_row(c) for c in selectors.calls_past(at=now).select_related("ruleset")[:200]]
+    for row in open_calls:
+        row["state"] = "open"
+    for row in past:
+        row["state"] = "past"
+    data = {"open": open_calls, "past": past, "results": open_calls + past}
+    return _respond(request, "calls/list.html", data, csv_name="appels")
+
+
+def call_detail(request, slug: str):
+    call = selectors.call_get(slug=slug)
+    if not call.is_published and not access.is_ministry(request.user):
+        raise NotFound(_("call : aucun appel « %(slug)s » publié.") % {"slug": slug[:80]}, field="call")
+    laureates = [
+        {
+            "project": a.project.title,
+            "lead": a.lead.name,
+            "granted": a.granted,
+            "url": a.project.get_absolute_url(),
+        }
+        for a in selectors.laureates(call=call)
+    ]
+    data = {
+        **_call_row(call),
+        "summary": call.summary,
+        "text": call.text,
+        "rules_in_words": rules_in_words(call.ruleset.rules),
+        "rules_source": call.ruleset.source,
+        "rules_data": call.ruleset.rules,
+        "is_open": call.is_open(),
+        "laureates": laureates,
+        "results": laureates,
+        "results_published": call.results_published_at is not None,
+    }
+    context = {"call": call, "is_ministry": access.is_ministry(request.user)}
+    return _respond(request, "calls/detail.html", data, csv_name=f"laureats-{call.slug}", context=context)
+
+
+class CallsFeed(Feed):
+    feed_type = Atom1Feed
+    title = gettext_lazy("Appels à projets – coopatlas")
+    description = gettext_lazy(
+        "Les nouveaux appels à projets du ministère pour les collectivités territoriales."
+    )
+
+    def link(self):
+        return reverse("calls:list")
+
+    def items(self):
+        return Call.objects.published().select_related("ruleset").order_by("-opens_at")[:50]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        deadline = selectors.paris(item.deadline_at).strftime("%d/%m/%Y %H:%M")
+        return f"{item.summary} — " + _("date limite : %(deadline)s (heure de Paris)") % {
+            "deadline": deadline
+        }
+
+    def item_pubdate(self, item):
+        return item.opens_at
+
+
+# --------------------------------------------------------------------------- authority
+
+
+def _project(pk) -> Project:
+    project = Project.objects.filter(pk=parse_id(pk, field="project"), deleted_at__isnull=True).first()
+    if project is None:
+        raise NotFound(_("project : aucun projet n° %(pk)s.") % {"pk": pk}, field="project")
+    return project
+
+
+@login_required
+def apply(request, project: int):
+    """ "Candidater" from the project's editor page: each open call, its eligibility now."""
+    project = _project(project)
+    access.require_applicant(request.user, project)
+    if request.method == "POST":
+        call = selectors.call_get(slug=str(request.POST.get("call", ""))[:120])
+        application = services.application_start(
+            actor=request.user, call=call, project=project, requested=request.POST.get("requested") or None
+        )
+        messages.success(request, _("Candidature préparée : vérifiez-la puis déposez-la."))
+        return redirect(application.get_absolute_url())
+    snapshot_project = selectors.project_for_snapshot(project.pk)
+    rows = []
+    existing = dict(Application.objects.filter(project=project).values_list("call_id", "pk"))
+    for call in selectors.calls_open():
+        result = selectors.eligibility(project=snapshot_project, call=call, requested=None)
+        rows.append(
+            {
+                "call": call,
+                "result": result,
+                "missing": selectors.missing_of(result),
+                "existing": existing.get(call.pk),
+            }
+        )
+    return render(request, "calls/apply.html", {"project": project, "rows": rows})
+
+
+def _application(request, pk) -> Application:
+    app = (
+        Application.objects.select_related("call__ruleset", "project", "lead")
+        .filter(pk=parse_id(pk, field="application"))
+        .first()
+    )
+    if app is None or not access.may_see_application(request.user, app):
+        # someone else's application answers as an unknown one
+        raise NotFound(
+            _("application : aucune candidature n° %(pk)s parmi les vôtres.") % {"pk": pk},
+            field="application",
+        )
+    return app
+
+
+def _live(app: Application, requested) -> dict:
+    project = selectors.project_for_snapshot(app.project_id)
+    result = selectors.eligibility(project=project, call=app.call, requested=requested)
+    snap = result["snapshot"]
+    return {
+        "verdict": result["verdict"],
+        "checks": result["checks"],
+        "missing": selectors.missing_of(result),
+        "requested": snap.requested,
+        "total_budget": snap.total_budget,
+        "countries": [c.name for c in snap.countries],
+    }
+
+
+@login_required
+def application_page(request, pk: int):
+    app = _application(request, pk)
+    user = request.user
+    live = _live(app, app.requested)
+    from coopatlas.accounts.permissions import scope_of
+
+    scope = scope_of(user)
+    scope_countries = scope.countries
+    opinions = list(app.opinions.select_related("country"))
+    context = {
+        "app": app,
+        "live": live,
+        "is_ministry": scope.admin,
+        "is_author": scope.admin
+        or app.coapplicants.filter(authority_id__in=scope.editor_authorities).exists(),
+        "my_opinions": [o for o in opinions if scope.admin or o.country_id in scope_countries],
+        "opinions": opinions,
+        "coapplicants": list(app.coapplicants.select_related("authority")),
+        "my_authorities": scope.editor_authorities,
+        "versions": list(app.versions.all()),
+        "tranches": list(app.tranches.select_related("report")),
+        "grid": (app.call.ruleset.rules.get("grid") or {}),
+        "scores": dict(app.scores.values_list("criterion", "value")),
+        "editable": app.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED),
+        "verdicts": Opinion.Verdict.choices,
+    }
+    if request.GET.get("format") == "json":
+        return _json({"id": app.pk, "status": app.status, **live})
+    return render(request, "calls/application.html", context)
+
+
+@login_required
+def application_eligibility(request, pk: int):
+    """The live check: `?requested=` as typed (core.parse), the checks as JSON."""
+    app = _application(request, pk)
+    raw = request.GET.get("requested")
+    requested = services._amount(raw, field="requested") if raw not in (None, "") else app.requested
+    return _json(_live(app, requested))
+
+
+ACTIONS = {
+    "update",
+    "confirm",
+    "submit",
+    "return",
+    "opinion",
+    "score",
+    "propose",
+    "decide",
+    "report",
+    "approve",
+}
+
+
+@login_required
+@require_POST
+def application_action(request, pk: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    app = _application(request, pk)
+    user, post = request.user, request.POST
+    if action == "update":
+        services.application_update(actor=user, application=app, requested=post.get("requested"))
+        messages.success(request, _("Montant enregistré."))
+    elif action == "confirm":
+        from coopatlas.geo.models import LocalAuthority
+
+        authority = get_object_or_404(LocalAuthority, pk=parse_id(post.get("authority"), field="authority"))
+        services.application_confirm(actor=user, application=app, authority=authority)
+        messages.success(request, _("Participation confirmée."))
+    elif action == "submit":
+        from django.db import transaction
+
+        with transaction.atomic():  # a refused submission keeps the amount it had, too
+            if post.get("requested"):
+                services.application_update(actor=user, application=app, requested=post.get("requested"))
+            services.application_submit(actor=user, application=app)
+        messages.success(request, _("Candidature déposée : l'accusé de réception vous a été envoyé."))
+    elif action == "return":
+        services.application_return(actor=user, application=app, comment=post.get("comment", ""))
+        messages.success(request, _("Candidature renvoyée pour complément."))
+    elif action == "opinion":
+        from coopatlas.geo.models import Country
+
+        country = get_object_or_404(Country, pk=str(post.get("country", ""))[:2])
+        services.opinion_give(
+            actor=user,
+            application=app,
+            country=country,
+            verdict=post.get("verdict", ""),
+            comment=post.get("comment", ""),
+        )
+        messages.success(request, _("Avis enregistré."))
+    elif action == "score":
+        grid = app.call.ruleset.rules.get("grid") or {"criteria": []}
+        values = {c["key"]: post.get(f"score_{c['key']}", "") for c in grid["criteria"]}
+        services.scores_set(actor=user, application=app, values={k: v for k, v in values.items() if v != ""})
+        messages.success(request, _("Notes enregistrées."))
+    elif action == "propose":
+        services.application_propose(actor=user, application=app, amount=post.get("proposed"))
+    elif action == "decide":
+        granted = post.get("decision") == "grant"
+        services.decision_record(
+            actor=user,
+            application=app,
+            granted=granted,
+            amount=post.get("granted"),
+            reason=post.get("reason", ""),
+        )
+        messages.success(request, _("Décision enregistrée."))
+    elif action in ("report", "approve"):
+        tranche = get_object_or_404(
+            Tranche, pk=parse_id(post.get("tranche"), field="tranche"), application=app
+        )
+        if action == "report":
+            file = request.FILES.get("file")
+            if file is None:
+                raise AppError(_("file : choisissez le rapport (PDF) à déposer."), field="file")
+            services.report_attach(actor=user, tranche=tranche, file=file)
+            messages.success(request, _("Rapport déposé."))
+        else:
+            services.tranche_approve(actor=user, tranche=tranche)
+            messages.success(request, _("Rapport approuvé : tranche versée."))
+    return redirect(app.get_absolute_url())
+
+
+@login_required
+def receipt(request, pk: int):
+    app = _application(request, pk)
+    version = app.versions.order_by("-number").first()
+    if version is None:
+        raise NotFound(_("receipt : la candidature n'a pas encore été déposée."), field="receipt")
+    response = HttpResponse(pdf.receipt_pdf(app, version), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="accuse-reception-{app.pk}.pdf"'
+    return response
+
+
+@login_required
+def letter(request, pk: int):
+    app = _application(request, pk)
+    if app.status not in (ApplicationStatus.GRANTED, ApplicationStatus.REFUSED):
+        raise NotFound(_("letter : aucune décision n'est encore prise."), field="letter")
+    response = HttpResponse(pdf.letter_pdf(app), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="notification-{app.pk}.pdf"'
+    return response
+
+
+@login_required
+def mine(request):
+    apps = selectors.applications_visible(user=request.user).order_by("-created_at")[:200]
+    return render(request, "calls/mine.html", {"applications": apps})
+
+
+# --------------------------------------------------------------------------- ministry
+
+
+@login_required
+def committee(request, slug: str):
+    if not access.is_ministry(request.user):
+        raise PermissionDenied(_("user : le comité est réservé au ministère."), field="user")
+    call = selectors.call_get(slug=slug)
+    data = selectors.committee(call=call)
+    if _format(request, csv=False) == "json":
+        return _json(
+            {
+                "call": call.slug,
+                "totals": data["totals"],
+                "consumed_pct": data["consumed_pct"],
+                "results": [
+                    {
+                        "rank": r["rank"],
+                        "id": r["id"],
+                        "project": r["project__title"],
+                        "lead": r["lead__name"],
+                        **{k: r[k] for k in ("verdict", "opinions", "score", "requested", "proposed")},
+                        **{k: r[k] for k in ("granted", "status")},
+                    }
+                    for r in data["rows"]
+                ],
+            }
+        )
+    return render(request, "calls/committee.html", {"data": data, "call": call})
+
+
+# --------------------------------------------------------------------------- simulator
+
+
+def simulate(request, slug: str):
+    """ "Qu'est-ce qui peut financer ce projet ?": every open call and the other
+    instruments kept as rule sets (FICOL, the "1 %" laws), each answer with its reasons."""
+    project = Project.objects.filter(Project.public_q(), slug=slug[:200]).first()
+    if project is None:
+        raise NotFound(
+            _("project : aucun projet public « %(slug)s ».") % {"slug": slug[:80]}, field="project"
+        )
+    data = selectors.simulate(project=selectors.project_for_snapshot(project.pk))
+    if _format(request, csv=False) == "json":
+        return _json(data)
+    return render(request, "calls/simulate.html", {"data": data, "project": project})
+
+
+def _now_paris() -> datetime:
+    return selectors.paris(timezone.now())
+
+
+# --------------------------------------------------------------------------- ministry: calls
+
+
+def _paris_datetime(value, *, field: str, required: bool = True):
+    """A `datetime-local` field ("2026-03-29T12:00" or with seconds), read in Europe/Paris."""
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            raise AppError(
+                _("%(field)s : donnez la date et l'heure (heure de Paris).") % {"field": field}, field=field
+            )
+        return None
+    try:
+        naive = datetime.fromisoformat(text[:19])
+    except ValueError:
+        raise AppError(
+            _("%(field)s : « %(value)s » n'est pas une date et heure ; écrivez 2026-03-29T12:00:00.")
+            % {"field": field, "value": text[:30]},
+            field=field,
+        ) from None
+    if naive.tzinfo is not None:
+        return naive
+    # fold=0: an ambiguous autumn hour is the first (summer-time) one
+    return naive.replace(tzinfo=selectors.PARIS)
+
+
+@login_required
+def call_new(request):
+    """The ministry creates a call: its rules pasted as YAML/JSON (a new version) or an
+    existing rule-set version, its dates in Paris time. Opening is a separate step."""
+    from .models import CallKind, RuleSet
+
+    if not access.is_ministry(request.user):
+        raise PermissionDenied(_("user : seule la DAECT crée des appels."), field="user")
+    rulesets = RuleSet.objects.filter(instrument="daect_call").order_by("key", "-version")
+    error = None
+    if request.method == "POST":
+        post = request.POST
+        try:
+            call = _call_create_from_post(request.user, post, rulesets)
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Appel créé ; vérifiez-le puis ouvrez-le."))
+            return redirect(call.get_absolute_url())
+    return render(
+        request,
+        "calls/call_new.html",
+        {"rulesets": rulesets, "kinds": CallKind.choices, "error": error, "post": request.POST},
+        status=422 if error else 200,
+    )
+
+
+def _call_create_from_post(user, post, rulesets):
+    from django.db import transaction
+
+    from coopatlas.geo.models import Country
+
+    with transaction.atomic():
+        text = (post.get("rules_text") or "").strip()
+        if text:
+            ruleset = services.ruleset_load(actor=user, text=text, name="rules_text")
+        else:
+            ruleset = rulesets.filter(pk=parse_id(post.get("ruleset") or "0", field="ruleset")).first()
+            if ruleset is None:
+                raise AppError(
+                    _("ruleset : choisissez des règles ou collez-les (YAML ou JSON)."), field="ruleset"
+                )
+        codes = [
+            c.strip().upper() for c in (post.get("countries") or "").replace(",", " ").split() if c.strip()
+        ]
+        countries = list(Country.objects.filter(iso2__in=codes))
+        unknown = sorted(set(codes) - {c.iso2 for c in countries})
+        if unknown:
+            raise AppError(
+                _("countries : code pays inconnu « %(code)s » (ISO 3166, ex. ML SN).") % {"code": unknown[0]},
+                field="countries",
+            )
+        return services.call_create(
+            actor=user,
+            slug=(post.get("slug") or "").strip()[:120],
+            title=(post.get("title") or "").strip()[:300],
+            kind=post.get("kind") or "generalist",
+            ruleset=ruleset,
+            opens_at=_paris_datetime(post.get("opens_at"), field="opens_at"),
+            deadline_at=_paris_datetime(post.get("deadline_at"), field="deadline_at"),
+            opinion_deadline_at=_paris_datetime(
+                post.get("opinion_deadline_at"), field="opinion_deadline_at", required=False
+            ),
+            budget=post.get("budget") or None,
+            summary=(post.get("summary") or "").strip(),
+            eligible_countries=countries,
+        )
+
+
+@login_required
+@require_POST
+def call_action(request, slug: str, action: str):
+    call = selectors.call_get(slug=slug)
+    if action == "open":
+        services.call_open(actor=request.user, call=call)
+        messages.success(request, _("Appel ouvert : ses règles sont figées."))
+    elif action == "publish-results":
+        services.call_publish_results(actor=request.user, call=call)
+        messages.success(request, _("Lauréats publiés."))
+    else:
+        raise Http404
+    return redirect(call.get_absolute_url())
