@@ -35,6 +35,10 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
     "synth-declarations": ("synth_declarations", "Synthetic aid declarations for scale (marked synthetic)."),
     "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
     "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
+    "import-atlas": (
+        "import_atlas",
+        "Import fiches of the state's atlas: `import-atlas PATH… [--dry-run] [--report FILE] [--strict]`.",
+    ),
     "partners": (
         "partners",
         "Foreign partners: `partners search Q [--country ML]`, `partners add "

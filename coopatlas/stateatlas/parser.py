@@ -191,7 +191,11 @@ def html_lines(content: str) -> tuple[list[Line], str, bool]:
     has_dl = False
 
     def text_of(el) -> str:
-        return " ".join(t.strip() for t in "".join(el.itertext()).split("\n") if t.strip()) if el is not None else ""
+        return (
+            " ".join(t.strip() for t in "".join(el.itertext()).split("\n") if t.strip())
+            if el is not None
+            else ""
+        )
 
     def lines_of(el) -> list[str]:
         return [" ".join(t.split()) for t in "".join(el.itertext()).split("\n") if t.strip()]
@@ -213,7 +217,8 @@ def html_lines(content: str) -> tuple[list[Line], str, bool]:
             out.append(Line(el.sourceline or 0, ["Intitulé", text_of(el)], True))
             return
         if tag in BLOCKS and not any(
-            isinstance(c.tag, str) and (c.tag in BLOCKS or c.tag in ("table", "dl", "ul")) for c in el.iter()
+            isinstance(c.tag, str) and (c.tag in BLOCKS or c.tag in ("table", "dl", "ul"))
+            for c in el.iter()
             if c is not el
         ):
             for i, t in enumerate(lines_of(el)):
@@ -302,7 +307,8 @@ def _table_like(name: str, text: str) -> bool:
 
 
 EMAIL = re.compile(
-    r"([A-Za-z0-9._%+\-]+)\s*(?:@|\[at\]|\(at\)|\[arobase\]| at )\s*([A-Za-z0-9\-]+(?:\s*(?:\.|\[dot\]|\(dot\))\s*[A-Za-z0-9\-]+)+)",
+    r"([A-Za-z0-9._%+\-]+)\s*(?:@|\[at\]|\(at\)|\[arobase\]| at )\s*"
+    r"([A-Za-z0-9\-]+(?:\s*(?:\.|\[dot\]|\(dot\))\s*[A-Za-z0-9\-]+)+)",
     re.IGNORECASE,
 )
 YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -331,7 +337,12 @@ def _year(text: str, path: str, number: int, name: str, problems: list[Problem])
         return parse_int(match.group(1) if match else text.strip(), field=name, minimum=1900, maximum=2100)
     except BadNumber:
         problems.append(
-            Problem(path, number, name, _("année illisible « %(value)s » (attendu : 1998).") % {"value": text[:40]})
+            Problem(
+                path,
+                number,
+                name,
+                _("année illisible « %(value)s » (attendu : 1998).") % {"value": text[:40]},
+            )
         )
         return None
 
@@ -470,7 +481,12 @@ def build(raw: _Raw, *, path: str, layout: str, problems: list[Problem]) -> Fich
                     fiche.other_themes.append((path_, priority))
                     if priority is None:
                         problems.append(
-                            Problem(path, n, name, _("priorité absente pour « %(theme)s ».") % {"theme": " › ".join(path_)})
+                            Problem(
+                                path,
+                                n,
+                                name,
+                                _("priorité absente pour « %(theme)s ».") % {"theme": " › ".join(path_)},
+                            )
                         )
         elif name == "sdgs":
             rows = [cs for _n, cs in found if cs]
@@ -482,7 +498,13 @@ def build(raw: _Raw, *, path: str, layout: str, problems: list[Problem]) -> Fich
                     fiche.sdgs.append(sdg)
                 else:
                     problems.append(
-                        Problem(path, number, name, _("ODD illisible « %(value)s » (attendu : ODD 1 à 17).") % {"value": " ".join(row)[:40]})
+                        Problem(
+                            path,
+                            number,
+                            name,
+                            _("ODD illisible « %(value)s » (attendu : ODD 1 à 17).")
+                            % {"value": " ".join(row)[:40]},
+                        )
                     )
     fiche.theme = [t for t in fiche.theme]
     while fiche.theme and not fiche.theme[-1]:
@@ -522,13 +544,17 @@ def _finish(fiche: Fiche, *, first_line: str, problems: list[Problem]) -> None:
                 fiche.file,
                 None,
                 "prj_id",
-                _("identifiant prjId introuvable : ni adresse de la fiche en première ligne, ni "
-                  "numéro dans le nom du fichier (fiche_12345.txt)."),
+                _(
+                    "identifiant prjId introuvable : ni adresse de la fiche en première ligne, ni "
+                    "numéro dans le nom du fichier (fiche_12345.txt)."
+                ),
                 fatal=True,
             )
         )
-    fiche.url = url if url.startswith(("http://", "https://")) else (
-        s.fiche_url.format(prj_id=fiche.prj_id) if fiche.prj_id else ""
+    fiche.url = (
+        url
+        if url.startswith(("http://", "https://"))
+        else (s.fiche_url.format(prj_id=fiche.prj_id) if fiche.prj_id else "")
     )
     fiche.url = fiche.url[:1000]
     for name in s.required:
@@ -555,15 +581,23 @@ def parse_lines(
                 path,
                 None,
                 "fiche",
-                _("ce fichier n'est pas une fiche projet de l'atlas (aucun de ses libellés trouvé) : "
-                  "retirez-le de la liste."),
+                _(
+                    "ce fichier n'est pas une fiche projet de l'atlas (aucun de ses libellés trouvé) : "
+                    "retirez-le de la liste."
+                ),
                 fatal=True,
             )
         ] + problems
     fiche = build(raw, path=path, layout=layout, problems=problems)
     if not complete:
-        problems.append(Problem(path, lines[-1].number if lines else None, "fiche",
-                                _("page coupée : la fin du fichier manque ; les champs présents sont importés.")))
+        problems.append(
+            Problem(
+                path,
+                lines[-1].number if lines else None,
+                "fiche",
+                _("page coupée : la fin du fichier manque ; les champs présents sont importés."),
+            )
+        )
     _finish(fiche, first_line=first_line, problems=problems)
     if any(p.fatal for p in problems):
         return None, problems
@@ -597,11 +631,31 @@ def _rows_to_fiches(header: list[str], rows, *, path: str) -> list[tuple[Fiche |
         fields.append(hit[0] if hit and not hit[1] else None)
         if (not hit or hit[1]) and str(h or "").strip():
             problems_head.append(
-                Problem(path, 1, str(h)[:80], _("colonne inconnue « %(label)s » : elle n'a pas été lue.") % {"label": str(h)[:80]})
+                Problem(
+                    path,
+                    1,
+                    str(h)[:80],
+                    _("colonne inconnue « %(label)s » : elle n'a pas été lue.") % {"label": str(h)[:80]},
+                )
             )
     if sum(1 for f in fields if f) < 2:
-        return [(None, [Problem(path, 1, "fiche", _("ce tableau n'a pas les colonnes de l'atlas (Intitulé, "
-                                                     "Collectivité française…) : vérifiez la ligne d'en-tête."), fatal=True)])]
+        return [
+            (
+                None,
+                [
+                    Problem(
+                        path,
+                        1,
+                        "fiche",
+                        _(
+                            "ce tableau n'a pas les colonnes de l'atlas (Intitulé, "
+                            "Collectivité française…) : vérifiez la ligne d'en-tête."
+                        ),
+                        fatal=True,
+                    )
+                ],
+            )
+        ]
     out = []
     for number, row in rows:
         if not any(str(c or "").strip() for c in row):
@@ -640,7 +694,20 @@ def parse_xlsx(file_path: Path, *, path: str):
     try:
         book = openpyxl.load_workbook(file_path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        return [(None, [Problem(path, None, "fiche", _("classeur XLSX illisible (%(exc)s).") % {"exc": exc}, fatal=True)])]
+        return [
+            (
+                None,
+                [
+                    Problem(
+                        path,
+                        None,
+                        "fiche",
+                        _("classeur XLSX illisible (%(exc)s).") % {"exc": exc},
+                        fatal=True,
+                    )
+                ],
+            )
+        ]
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
@@ -660,8 +727,9 @@ def parse_path(file_path: Path) -> list[tuple[Fiche | None, list[Problem]]]:
     try:
         data = file_path.read_bytes()
     except OSError as exc:
-        raise AppError(_("%(path)s : fichier illisible (%(exc)s).") % {"path": path, "exc": exc.strerror},
-                       field=path) from exc
+        raise AppError(
+            _("%(path)s : fichier illisible (%(exc)s).") % {"path": path, "exc": exc.strerror}, field=path
+        ) from exc
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:  # an old save in Windows-1252; latin-1 never fails
