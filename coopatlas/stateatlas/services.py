@@ -390,10 +390,14 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
     embassies: dict[str, Organisation] = {}
     items: list[_Item] = []
     sources = {}
+    countries: dict[tuple[str, str], Country | None] = {}
     for fiche in fiches:
         note = "synthétique (bench)" if synthetic else ""
         sources[fiche.prj_id] = source_cite(document=document, url=fiche.url, note=note)
-        item = _Item(fiche=fiche, country=country_from(fiche.country, poste=fiche.poste))
+        where = (fiche.country, fiche.poste)
+        if where not in countries:
+            countries[where] = country_from(fiche.country, poste=fiche.poste)
+        item = _Item(fiche=fiche, country=countries[where])
         if item.country is None:
             report.problems.append(
                 Problem(
@@ -419,6 +423,8 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
     _review_items_write(resolver.pending.values(), report)
 
     groups = _groups(items, report)
+    # one query for all fiches instead of one per fiche
+    known = set(Project.objects.filter(legacy_id__isnull=False).values_list("legacy_id", flat=True))
     for group in groups:
         partnership = (
             _partnership_write(group, report, sources, themes)
@@ -426,7 +432,9 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
             else None
         )
         for item in group:
-            _project_write(item, partnership, report, sources[item.fiche.prj_id], themes, goals, embassies)
+            _project_write(
+                item, partnership, report, sources[item.fiche.prj_id], themes, goals, embassies, known
+            )
         if partnership is not None and len(group) > 1:
             report.grouped += 1
 
@@ -550,7 +558,9 @@ def _partnership_write(group: list[_Item], report: Report, sources: dict, themes
     return partnership
 
 
-def _project_write(item: _Item, partnership, report, source, themes: _Themes, goals, embassies) -> None:
+def _project_write(
+    item: _Item, partnership, report, source, themes: _Themes, goals, embassies, known: set[str]
+) -> None:
     fiche = item.fiche
     theme_links = []
     main, missing = themes.get(fiche.theme)
@@ -611,7 +621,9 @@ def _project_write(item: _Item, partnership, report, source, themes: _Themes, go
     }
     try:
         with transaction.atomic():
-            project = Project.objects.filter(legacy_id=fiche.prj_id).first()
+            project = (
+                Project.objects.filter(legacy_id=fiche.prj_id).first() if fiche.prj_id in known else None
+            )
             if project is not None:
                 # A page cut short never blanks what an earlier import read: only what
                 # this fiche states is written over.

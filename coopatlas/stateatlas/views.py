@@ -40,7 +40,10 @@ def review(request):
         else:
             messages.success(
                 request,
-                _("« %(label)s » est tranché ; relancez l'import (coopatlas import-atlas …) pour l'appliquer.")
+                _(
+                    "« %(label)s » est tranché ; relancez l'import (coopatlas import-atlas …) "
+                    "pour l'appliquer."
+                )
                 % {"label": item.label},
             )
         return redirect("stateatlas:review")

@@ -64,7 +64,9 @@ def test_import_places_every_field():
     assert Project.objects.get(legacy_id="10003").status == "dormant"
     assert Project.objects.get(legacy_id="10007").end_date.isoformat() == "2017-06-30"
     # embassy linked to its country, contacts dated by the fiche, "none" kept
-    c = AtlasContact.objects.select_related("contact__organisation").get(record__prj_id="10002", role="correspondent")
+    c = AtlasContact.objects.select_related("contact__organisation").get(
+        record__prj_id="10002", role="correspondent"
+    )
     assert c.contact.email == "claire.bernard@diplomatie.gouv.fr" and c.as_of.isoformat() == "2019-03-15"
     assert c.contact.organisation.kind == "embassy" and c.contact.organisation.country_id == "ML"
     assert AtlasContact.objects.get(record__prj_id="10004", role="correspondent").is_none

@@ -16,7 +16,9 @@ def _user(role):
     from coopatlas.accounts import services
 
     extra = {"authorities": ["35238"]} if role == "editor" else {}
-    return services.user_add(email=f"{role}-view@example.org", role=role, password="x-Very-long-1", **extra)[0]
+    return services.user_add(email=f"{role}-view@example.org", role=role, password="x-Very-long-1", **extra)[
+        0
+    ]
 
 
 def test_review_page_admin_only_and_settles(client):
