@@ -206,6 +206,7 @@ class _Resolver:
         self.french_cache: dict[str, Resolution] = {}
         self.partner_cache: dict[tuple[str, str], LocalAuthority | Resolution] = {}
         self.pending: dict[tuple[str, str], dict] = {}
+        self.resolved: set[tuple[str, str]] = set()  # keys answered without a review item
 
     def french(self, name: str, fiche: Fiche) -> LocalAuthority | None:
         key = fold(name)
@@ -228,6 +229,7 @@ class _Resolver:
         self.report.french_names += 1
         if res.authority is not None:
             self.report.french_resolved += 1
+            self.resolved.add(("french", f"fr:{key}"))
             return res.authority
         self._pending("french", f"fr:{key}", name, None, fiche, res.candidates)
         return None
@@ -235,6 +237,7 @@ class _Resolver:
     def partner(self, name: str, fiche: Fiche, country: Country, source) -> LocalAuthority | None:
         key = (country.iso2, fold(name))
         cached = self.partner_cache.get(key)
+        self.resolved.add(("partner", f"{key[0]}:{key[1]}"))
         if isinstance(cached, LocalAuthority):
             return cached
         res = cached if isinstance(cached, Resolution) else None
@@ -259,6 +262,7 @@ class _Resolver:
                 Problem(fiche.file, fiche.lines.get("partner"), "partner", res.refusal)
             )
             return None
+        self.resolved.discard(("partner", f"{key[0]}:{key[1]}"))
         self._pending("partner", f"{key[0]}:{key[1]}", name, country, fiche, res.candidates)
         return None
 
@@ -421,6 +425,10 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
                     item.partner.append(a)
         items.append(item)
     _review_items_write(resolver.pending.values(), report)
+    # a name an earlier run could not settle and this one could (a gazetteer addition, an
+    # alias): its open item is no longer a question
+    for kind, key in resolver.resolved - set(resolver.pending):
+        ReviewItem.objects.filter(kind=kind, key=key, status=ReviewItem.Status.OPEN).delete()
 
     groups = _groups(items, report)
     # one query for all fiches instead of one per fiche
