@@ -159,7 +159,7 @@ def run() -> None:
     data = json.loads(report.read_text(encoding="utf-8"))
     print(
         f"state atlas import, {FICHES} synthetic fiches: {seconds:6.1f} s (target < 300 s), peak RSS "
-        f"{rss:4.0f} MB (target < 600 MB); re-run (all updates) {again:6.1f} s, {rss2:4.0f} MB | "
+        f"{rss:4.0f} MB (target < 600 MB); re-run (nothing changed) {again:6.1f} s, {rss2:4.0f} MB | "
         f"parse alone {parse:5.1f} s, raw SQL insert {insert:5.2f} s"
     )
     print(

@@ -10,6 +10,7 @@ all the work and rolls it back.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -76,6 +77,7 @@ class Report:
     read: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # fiches read as on the last run: nothing written
     partnerships_created: int = 0
     partnerships_updated: int = 0
     grouped: int = 0  # partnerships holding two periods or more
@@ -103,7 +105,8 @@ class Report:
         lines = [
             _(
                 "%(files)s fichier(s), %(read)s fiche(s) lue(s) ; projets : %(created)s créé(s), "
-                "%(updated)s mis à jour ; partenariats : %(pc)s créé(s), %(pu)s mis à jour, "
+                "%(updated)s mis à jour, %(unchanged)s inchangé(s) ; partenariats : %(pc)s créé(s), "
+                "%(pu)s mis à jour, "
                 "%(grouped)s regroupant plusieurs périodes ; %(partners)s collectivité(s) "
                 "partenaire(s) créée(s) « à vérifier »."
             )
@@ -112,6 +115,7 @@ class Report:
                 "read": self.read,
                 "created": self.created,
                 "updated": self.updated,
+                "unchanged": self.unchanged,
                 "pc": self.partnerships_created,
                 "pu": self.partnerships_updated,
                 "grouped": self.grouped,
@@ -433,7 +437,16 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
     groups = _groups(items, report)
     # one query for all fiches instead of one per fiche
     known = set(Project.objects.filter(legacy_id__isnull=False).values_list("legacy_id", flat=True))
+    stored = {
+        r["prj_id"]: r
+        for r in AtlasRecord.objects.filter(prj_id__in=[i.fiche.prj_id for i in items]).values(
+            "prj_id", "data", "project_id", "partnership_id"
+        )
+    }
     for group in groups:
+        if _unchanged(group, stored):
+            report.unchanged += len(group)
+            continue
         partnership = (
             _partnership_write(group, report, sources, themes)
             if group[0].french and group[0].partner
@@ -502,6 +515,29 @@ def _groups(items: list[_Item], report: Report) -> list[list[_Item]]:
 
 def _status(fiche: Fiche, target: str) -> str:
     return spec().statuses[fiche.status][target] if fiche.status else "unknown"
+
+
+def _record_data(item: _Item) -> dict:
+    """What a fiche read as, with what its names resolved to: the same on a re-run means
+    nothing to write."""
+    data = item.fiche.as_dict()
+    data.pop("lines", None)
+    data.pop("file", None)
+    data["_resolved"] = {
+        "french": [a.pk for a in item.french],
+        "partner": [a.pk for a in item.partner],
+        "country": item.country.iso2 if item.country else None,
+    }
+    return json.loads(json.dumps(data, default=str))
+
+
+def _unchanged(group: list[_Item], stored: dict) -> bool:
+    rows = [stored.get(i.fiche.prj_id) for i in group]
+    if any(r is None or r["project_id"] is None for r in rows):
+        return False
+    if len({r["partnership_id"] for r in rows}) != 1:
+        return False
+    return all(r["data"] == _record_data(i) for r, i in zip(rows, group, strict=True))
 
 
 def _partnership_write(group: list[_Item], report: Report, sources: dict, themes: _Themes):
@@ -644,7 +680,7 @@ def _project_write(
                     slug=f"atlas-etat-{fiche.prj_id}", source=source, links=links, **fields
                 )
                 report.created += 1
-            record = _record_write(fiche, project, partnership)
+            record = _record_write(item, project, partnership)
             AtlasSdg.objects.filter(record=record).delete()
             AtlasSdg.objects.bulk_create(
                 AtlasSdg(record=record, goal=g, level=lvl) for g, lvl in dict(sdgs).items()
@@ -656,9 +692,9 @@ def _project_write(
         )
 
 
-def _record_write(fiche: Fiche, project, partnership) -> AtlasRecord:
-    data = fiche.as_dict()
-    data.pop("lines", None)
+def _record_write(item: _Item, project, partnership) -> AtlasRecord:
+    fiche = item.fiche
+    data = _record_data(item)
     record, _created = AtlasRecord.objects.update_or_create(
         prj_id=fiche.prj_id,
         defaults={

@@ -105,7 +105,22 @@ def test_second_run_updates_and_never_duplicates():
     atlas_import(paths=[PAGES])
     before = _counts()
     report = atlas_import(paths=[PAGES])
-    assert report.created == 0 and report.updated == 24 and report.partnerships_created == 0
+    assert report.created == 0 and report.unchanged == 24 and report.partnerships_created == 0
+    assert _counts() == before
+
+
+def test_changed_fiche_is_updated_in_place(tmp_path):
+    import shutil
+
+    folder = tmp_path / "pages"
+    shutil.copytree(PAGES, folder)
+    atlas_import(paths=[folder])
+    page = folder / "atlas-10003.txt"
+    page.write_text(page.read_text(encoding="utf-8").replace("En sommeil", "Terminé"), encoding="utf-8")
+    before = _counts()
+    report = atlas_import(paths=[folder])
+    assert report.updated == 1 and report.unchanged == 23 and report.created == 0
+    assert Project.objects.get(legacy_id="10003").status == "completed"
     assert _counts() == before
 
 
