@@ -4,7 +4,8 @@ Not a test: it prints figures. It builds its own SQLite database under var/bench
 + demo + synthetic national dataset), serves it with DEBUG off on a free local port, times
 each page and API call over real HTTP (warm), reads the server's resident memory, then
 generates the 10x dataset into a second database and times that. BENCH_10X=0,
-BENCH_IATI=0, BENCH_DECLARATIONS=0 and BENCH_GAZETTEER=0 skip those parts.
+BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0 and BENCH_STATEATLAS=0 skip those
+parts.
 """
 
 from __future__ import annotations
@@ -207,6 +208,9 @@ def main() -> int:
     if os.environ.get("BENCH_CALLS", "1") != "0":
         print("\n== Calls for proposals ==")
         subprocess.run([sys.executable, "-m", "bench.calls"], cwd=ROOT, check=True)
+    if os.environ.get("BENCH_STATEATLAS", "1") != "0":
+        print("\n== State atlas import ==")
+        subprocess.run([sys.executable, "-m", "bench.stateatlas"], cwd=ROOT, check=True)
     if os.environ.get("BENCH_10X", "1") != "0":
         big = OUT / "10x"
         big.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,10 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
         "Calls for proposals: `calls load-rules [FILE ...] [--as EMAIL]`, `calls list`, "
         "`calls synth [--applications 2000] [--calls 3]` (synthetic).",
     ),
+    "import-atlas": (
+        "import_atlas",
+        "Import fiches of the state's atlas: `import-atlas PATH… [--dry-run] [--report FILE] [--strict]`.",
+    ),
     "partners": (
         "partners",
         "Foreign partners: `partners search Q [--country ML]`, `partners add "

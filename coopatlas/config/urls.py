@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("compte/", include("coopatlas.accounts.urls")),
     path("documents/", include("coopatlas.documents.urls")),
     path("conformite/", include("coopatlas.compliance.urls")),
+    path("espace/atlas-etat/", include("coopatlas.stateatlas.urls")),
     path("espace/", include("coopatlas.editor.urls")),
     path("appels/", include("coopatlas.calls.urls")),
     path("sources/", include("coopatlas.core.urls")),

@@ -311,6 +311,9 @@ class Project(Record):
     results = models.TextField(blank=True)
     is_imported = models.BooleanField(default=False, help_text="Imported from another publisher")
     iati_identifier = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # The state atlas's own identifier (prjId) of an imported fiche (stateatlas): what makes a
+    # re-run update instead of duplicate. Shown in the API and the admin only.
+    legacy_id = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
 
     class Meta:

@@ -637,6 +637,7 @@ class ProjectFields(TypedDict, total=False):
     beneficiaries: str
     beneficiaries_count: int | None
     results: str
+    legacy_id: str | None  # an importer's identifier of the source record (stateatlas: prjId)
 
 
 PROJECT_FIELDS = set(ProjectFields.__annotations__)
@@ -649,7 +650,9 @@ class ProjectLinks(TypedDict, total=False):
     countries: list[Country]
     areas: list[AdministrativeArea]
     places: list[Place]
-    themes: list[tuple[Theme, bool]]
+    # (theme, is_main) or (theme, is_main, priority): an explicit priority (the state's
+    # atlas gives one) wins over the position in the list.
+    themes: list[tuple[Theme, bool] | tuple[Theme, bool, int | None]]
     sectors: list[tuple[Sector, Decimal]]
     sdg_goals: list[SdgGoal]
     sdg_targets: list[SdgTarget]
@@ -702,7 +705,7 @@ def _project_check_links(project: Project, links: ProjectLinks) -> None:
                 field="sectors",
             )
     themes = links.get("themes") or []
-    if sum(1 for _theme, main in themes if main) > 1:
+    if sum(1 for item in themes if item[1]) > 1:
         raise AppError(
             _("themes : un seul thème peut être le thème principal ; gardez-en un seul comme principal."),
             field="themes",
@@ -804,8 +807,8 @@ def _project_set_links(project: Project, links: ProjectLinks) -> None:
             base=base,
             key=("theme_id",),
             rows=[
-                {"theme_id": t.pk, "is_main": bool(main), "priority": i + 1}
-                for i, (t, main) in enumerate(links["themes"])
+                {"theme_id": item[0].pk, "is_main": bool(item[1]), "priority": _priority(item, i)}
+                for i, item in enumerate(links["themes"])
             ],
         )
     if "sectors" in links:
@@ -824,6 +827,10 @@ def _project_set_links(project: Project, links: ProjectLinks) -> None:
             key=("marker_id",),
             rows=[{"marker_id": m.pk, "significance": v} for m, v in links["markers"]],
         )
+
+
+def _priority(item: tuple, position: int) -> int:
+    return item[2] if len(item) > 2 and item[2] else position + 1
 
 
 def _project_save(project: Project, *, source: Source, fields: dict, links: ProjectLinks) -> Project:

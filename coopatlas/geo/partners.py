@@ -290,8 +290,12 @@ def foreign_authority_create(
     place: int | None = None,
     alternate_names: list[str] | tuple[str, ...] = (),
     confirm_new: bool = False,
+    source=None,
 ) -> LocalAuthority:
     """Add a foreign local authority the gazetteer lacks, in one step.
+
+    `source`: an importer's record naming it (stateatlas: the fiche's address) instead of a
+    user's word; `user` may then be None and the authority always stays "à vérifier".
 
     Refuses (AppError naming the field, nothing written): an unknown country, France, a
     State, an unknown kind, a duplicate in the same country and parent, a parent in another
@@ -336,7 +340,7 @@ def foreign_authority_create(
             % {"kind": kind, "allowed": allowed},
             field="kind",
         )
-    confirmed = _require_contributor(user, iso2)
+    confirmed = _require_contributor(user, iso2) if source is None else False
     _check_coordinates(country_obj, latitude, longitude)
     place_obj = None
     if place:
@@ -406,10 +410,15 @@ def foreign_authority_create(
         if lat is None and parent_obj is not None:
             lat, lon = parent_obj.latitude, parent_obj.longitude
         now = timezone.now()
-        document = source_document_get_or_create(
-            key="coopatlas-contributions", title="Ajouts des utilisateurs de coopatlas", publisher="coopatlas"
-        )
-        source = source_cite(document=document, quote=f"Ajoutée par {user.email} le {now:%Y-%m-%d %H:%M} UTC")
+        if source is None:
+            document = source_document_get_or_create(
+                key="coopatlas-contributions",
+                title="Ajouts des utilisateurs de coopatlas",
+                publisher="coopatlas",
+            )
+            source = source_cite(
+                document=document, quote=f"Ajoutée par {user.email} le {now:%Y-%m-%d %H:%M} UTC"
+            )
         authority = LocalAuthority(
             name=name,
             kind=kind,

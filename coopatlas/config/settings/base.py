@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "coopatlas.declarations",
     "coopatlas.editor",
     "coopatlas.calls",
+    "coopatlas.stateatlas",
 ]
 
 MIDDLEWARE = [

@@ -312,6 +312,8 @@ def project_detail(*, slug: str) -> dict:
             "beneficiaries_count": p.beneficiaries_count,
             "results": p.results,
             "iati_identifier": p.iati_identifier,
+            # the state atlas's prjId of an imported fiche: in the API (and the admin), never on a page
+            "legacy_id": p.legacy_id,
         }
     )
     return out

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from coopatlas.core.bulk import WRITE_LOG
 from coopatlas.core.datafiles import DataFiles
+from coopatlas.geo.former_names import former_names_load
 from coopatlas.geo.gazetteer import gazetteer_load
 from coopatlas.geo.services import GEO_DATA_DIR, geography_load
 from coopatlas.reference.services import REFERENCE_DATA_DIR, codelists_load
@@ -28,6 +29,7 @@ def reference_load(*, data_dir: Path | None = None, stdout: IO[str] | None = Non
         counts = codelists_load(files=files)
         counts.update(geography_load(files=files, stdout=stdout))
         counts.update(gazetteer_load(files=files, stdout=stdout))  # after areas and places
+        counts.update(former_names_load(files=files))  # after the authorities they alias
     if stdout is not None:
         created = sum(c for _, c, _ in WRITE_LOG)
         updated = sum(u for _, _, u in WRITE_LOG)
