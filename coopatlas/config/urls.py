@@ -13,6 +13,7 @@ urlpatterns += i18n_patterns(
     path("documents/", include("coopatlas.documents.urls")),
     path("conformite/", include("coopatlas.compliance.urls")),
     path("espace/", include("coopatlas.editor.urls")),
+    path("mise-en-relation/", include("coopatlas.matchmaking.urls")),
     path("sources/", include("coopatlas.core.urls")),
     path("", include("coopatlas.atlas.urls")),
     prefix_default_language=False,

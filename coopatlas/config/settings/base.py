@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "coopatlas.iati",
     "coopatlas.declarations",
     "coopatlas.editor",
+    "coopatlas.matchmaking",
 ]
 
 MIDDLEWARE = [
