@@ -35,6 +35,11 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
     "synth-declarations": ("synth_declarations", "Synthetic aid declarations for scale (marked synthetic)."),
     "export-iati": ("export_iati", "Write projects as an IATI 2.03 file (validated first)."),
     "import-iati": ("import_iati", "Import an IATI 2.01–2.03 file (validated first, one transaction)."),
+    "evaluate-suggestions": (
+        "evaluate_suggestions",
+        "Matchmaking: hide known partnerships and report recall of the suggestions "
+        "(`evaluate-suggestions [--share 0.1] [--limit 1000] [--seed 1] [--json]`).",
+    ),
     "partners": (
         "partners",
         "Foreign partners: `partners search Q [--country ML]`, `partners add "

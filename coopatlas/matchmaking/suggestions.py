@@ -13,6 +13,7 @@ partnerships hidden (evaluate.py).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -240,31 +241,42 @@ def graph() -> Graph:
 # --------------------------------------------------------------------------- ranking
 
 
-def _shares(counter: Counter | None) -> dict[str, float]:
-    if not counter:
-        return {}
-    total = sum(counter.values())
-    return {k: v / total for k, v in counter.items() if v > 0}
+LEVELS = ("similar", "region", "departement", "own")
 
 
 def country_scores(g: Graph, fr: int) -> dict[str, tuple[float, dict[str, float]]]:
-    """Per country: its score and the contribution of each feature."""
-    w = weights()["country"]
+    """Per country: the probability that the French authority's next partner is there, and
+    the evidence behind it (each level's share of partnerships in the country).
+
+    Hierarchical smoothing, from the widest circle to the closest: all French authorities,
+    then those like it (kind and size), its région (its regional network), its
+    département (its neighbours), itself. Each level's counts are added to the level
+    above's probabilities weighted by that level's `concentration` (data file): few own
+    partnerships move the estimate a little, many move it a lot."""
+    alpha = weights()["country"]
     own = Counter(g.auths[fx].country for fx in g.fr_partners.get(fr, ()))
-    features = {
-        "own": _shares(own),
-        "departement": _shares(_minus(g.by_dept.get(g.dept(fr)), own)),
-        "region": _shares(_minus(g.by_region.get(g.region(fr)), own)),
-        "similar": _shares(_minus(g.by_group.get(g.group(fr)), own)),
-        "prior": _shares(g.prior),
+    counts = {
+        "similar": _minus(g.by_group.get(g.group(fr)), own),
+        "region": _minus(g.by_region.get(g.region(fr)), own),
+        "departement": _minus(g.by_dept.get(g.dept(fr)), own),
+        "own": own,
     }
-    out: dict[str, tuple[float, dict]] = {}
-    for name, shares in features.items():
-        for country, share in shares.items():
-            score, parts = out.get(country, (0.0, {}))
-            parts[name] = w[name] * share
-            out[country] = (score + w[name] * share, parts)
-    return out
+    countries = list(g.prior)
+    total = sum(g.prior.values()) or 1
+    smooth = alpha["prior"]
+    p = {c: (g.prior[c] + smooth) / (total + smooth * len(countries)) for c in countries}
+    parts: dict[str, dict[str, float]] = {c: {"prior": g.prior[c] / total} for c in countries}
+    for name in LEVELS:
+        level = counts[name]
+        n = sum(level.values())
+        if not n:
+            continue
+        a = alpha[name]
+        p = {c: (level.get(c, 0) + a * p[c]) / (n + a) for c in countries}
+        for c, k in level.items():
+            if k > 0 and c in parts:
+                parts[c][name] = k / n
+    return {c: (p[c], parts[c]) for c in countries}
 
 
 def _minus(counter: Counter | None, own: Counter) -> Counter:
@@ -274,13 +286,6 @@ def _minus(counter: Counter | None, own: Counter) -> Counter:
     return counter - own
 
 
-def _workable(a: Auth, b: Auth) -> bool:
-    r = weights()["size_ratio"]
-    if not a.population or not b.population:
-        return False
-    return r["low"] <= b.population / a.population <= r["high"]
-
-
 @dataclass
 class Scored:
     id: int
@@ -288,17 +293,43 @@ class Scored:
     parts: dict[str, float]
 
 
+def _candidate_rows(g: Graph) -> list[tuple]:
+    """Per candidate, what the ranking reads, computed once per graph."""
+    rows = getattr(g, "_rows", None)
+    if rows is None:
+        log_max = math.log1p(g.max_degree)
+        rows = [
+            (
+                fx,
+                g.auths[fx].country,
+                g.auths[fx].area,
+                g.auths[fx].kind,
+                g.auths[fx].population,
+                g.themes.get(fx, frozenset()),
+                math.log1p(len(g.fx_partners.get(fx, ()))) / log_max,
+                fx in g.requests,
+            )
+            for fx in g.candidates
+            if fx in g.auths
+        ]
+        g._rows = rows
+    return rows
+
+
 def rank_partners(g: Graph, fr: int, *, limit: int | None = None, exclude_known: bool = True) -> list[Scored]:
-    """Foreign authorities for the French authority `fr`, best first."""
+    """Foreign authorities for the French authority `fr`, best first: the country's
+    probability (`country_scores`) times the authority's share within its country, a
+    softmax of its features (same region as partners, neighbours' partner, themes, kind,
+    size, open request, experience) weighted by the data file."""
     w = weights()["partner"]
+    ratio = weights()["size_ratio"]
     limit = limit or weights()["limits"]["partners"]
     me = g.auths[fr]
     countries = country_scores(g, fr)
-    best = max((s for s, _p in countries.values()), default=0.0) or 1.0
     known = g.fr_partners.get(fr, set()) if exclude_known else set()
     own_areas = {g.auths[fx].area for fx in g.fr_partners.get(fr, ()) if g.auths[fx].area is not None}
-    near_areas = Counter()
-    near_foreign = Counter()
+    near_areas: Counter = Counter()
+    near_foreign: Counter = Counter()
     for key, areas, foreign in (
         (g.dept(fr), g.dept_areas, g.dept_foreign),
         (g.region(fr), g.region_areas, g.region_foreign),
@@ -306,47 +337,98 @@ def rank_partners(g: Graph, fr: int, *, limit: int | None = None, exclude_known:
         if key is not None:
             near_areas.update(areas.get(key, {}))
             near_foreign.update(foreign.get(key, {}))
-    for fx in g.fr_partners.get(fr, ()):  # not its own: they are "known"
-        near_foreign.pop(fx, None)
     my_themes = g.themes.get(fr, set())
     kinds = set(weights()["kind_pairs"].get(me.kind, ()))
-    log_max = math.log1p(g.max_degree)
+    low = me.population * ratio["low"] if me.population else None
+    high = me.population * ratio["high"] if me.population else None
+    w_area_own, w_area_near, w_neigh = w["area_own"], w["area_near"], w["neighbour_partner"]
+    w_themes, w_kind, w_size, w_req, w_pop = (
+        w["themes"],
+        w["kind"],
+        w["size"],
+        w["open_request"],
+        w["popularity"],
+    )
+    exp = math.exp
+    weights_by_country: dict[str, float] = defaultdict(float)
     scored = []
-    for fx in g.candidates:
-        if fx in known:
+    for fx, country, area, kind, population, themes, logdeg, has_request in _candidate_rows(g):
+        if fx in known or country not in countries:
             continue
-        b = g.auths[fx]
-        cs = countries.get(b.country)
-        parts = {"country": w["country"] * (cs[0] / best)} if cs else {}
-        if b.area is not None:
-            if b.area in own_areas:
-                parts["area_own"] = w["area_own"]
-            elif near_areas.get(b.area):
-                parts["area_near"] = w["area_near"]
-        if near_foreign.get(fx):
-            parts["neighbour_partner"] = w["neighbour_partner"]
-        if my_themes:
-            shared = len(my_themes & g.themes.get(fx, set()))
+        x = w_pop * logdeg
+        if area is not None:
+            if area in own_areas:
+                x += w_area_own
+            elif area in near_areas:
+                x += w_area_near
+        if fx in near_foreign:
+            x += w_neigh
+        if my_themes and themes:
+            shared = len(my_themes & themes)
             if shared:
-                parts["themes"] = w["themes"] * min(shared, 3) / 3
-        if b.kind in kinds:
-            parts["kind"] = w["kind"]
-        if _workable(me, b):
-            parts["size"] = w["size"]
-        if fx in g.requests:
-            parts["open_request"] = w["open_request"]
-        degree = len(g.fx_partners.get(fx, ()))
-        if degree:
-            parts["popularity"] = w["popularity"] * math.log1p(degree) / log_max
-        scored.append(Scored(fx, sum(parts.values()), parts))
-    scored.sort(key=lambda s: (-s.score, s.id))
-    return scored[:limit]
+                x += w_themes * min(shared, 3) / 3
+        if kind in kinds:
+            x += w_kind
+        if low is not None and population and low <= population <= high:
+            x += w_size
+        if has_request:
+            x += w_req
+        e = exp(x)
+        weights_by_country[country] += e
+        scored.append((e, fx, country))
+    best = heapq.nlargest(
+        limit, scored, key=lambda t: (countries[t[2]][0] * t[0] / weights_by_country[t[2]], -t[1])
+    )
+    return [
+        Scored(fx, countries[c][0] * e / weights_by_country[c], _parts(g, fr, fx, countries[c]))
+        for e, fx, c in best
+    ]
+
+
+def _parts(g: Graph, fr: int, fx: int, country: tuple[float, dict]) -> dict[str, float]:
+    """The features of one suggested authority (for its reasons), as contributions."""
+    w = weights()["partner"]
+    me, b = g.auths[fr], g.auths[fx]
+    parts: dict[str, float] = {}
+    own_areas = {g.auths[x].area for x in g.fr_partners.get(fr, ()) if g.auths[x].area is not None}
+    near_areas, near_foreign = set(), set()
+    for key, areas, foreign in (
+        (g.dept(fr), g.dept_areas, g.dept_foreign),
+        (g.region(fr), g.region_areas, g.region_foreign),
+    ):
+        if key is not None:
+            near_areas |= set(areas.get(key, {}))
+            near_foreign |= set(foreign.get(key, {}))
+    if b.area is not None and b.area in own_areas:
+        parts["area_own"] = w["area_own"]
+    elif b.area is not None and b.area in near_areas:
+        parts["area_near"] = w["area_near"]
+    if fx in near_foreign:
+        parts["neighbour_partner"] = w["neighbour_partner"]
+    shared = len(g.themes.get(fr, set()) & g.themes.get(fx, set()))
+    if shared:
+        parts["themes"] = w["themes"] * min(shared, 3) / 3
+    if b.kind in weights()["kind_pairs"].get(me.kind, ()):
+        parts["kind"] = w["kind"]
+    ratio = weights()["size_ratio"]
+    if me.population and b.population and ratio["low"] <= b.population / me.population <= ratio["high"]:
+        parts["size"] = w["size"]
+    if fx in g.requests:
+        parts["open_request"] = w["open_request"]
+    degree = len(g.fx_partners.get(fx, ()))
+    if degree:
+        parts["popularity"] = w["popularity"] * math.log1p(degree) / math.log1p(g.max_degree)
+    # The country's evidence counts as much as the strongest of its levels.
+    parts["country"] = max(
+        (v * weights()["reason_scale"].get(k, 1.0) for k, v in country[1].items()), default=0.0
+    )
+    return parts
 
 
 def rank_countries(g: Graph, fr: int, *, limit: int | None = None) -> list[tuple[str, float, dict]]:
     limit = limit or weights()["limits"]["countries"]
-    rows = sorted(country_scores(g, fr).items(), key=lambda kv: (-kv[1][0], kv[0]))
-    return [(c, s, p) for c, (s, p) in rows[:limit]]
+    rows = heapq.nsmallest(limit, country_scores(g, fr).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [(c, s, p) for c, (s, p) in rows]
 
 
 def rank_french(
@@ -419,7 +501,8 @@ def _partner_reasons(g: Graph, fr: int, s: Scored, country_parts: dict, country_
     }
     items = [(v, texts[k]) for k, v in s.parts.items() if k in texts]
     if "country" in s.parts and country_parts:
-        top = max(country_parts.items(), key=lambda kv: kv[1])
+        scale = weights()["reason_scale"]
+        top = max(country_parts.items(), key=lambda kv: kv[1] * scale.get(kv[0], 1.0))
         items.append((s.parts["country"], country_texts[top[0]] % {"country": country_name}))
     items.sort(key=lambda kv: -kv[0])
     del b
