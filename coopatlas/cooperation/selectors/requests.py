@@ -6,6 +6,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
@@ -64,7 +65,7 @@ def _partner_request_summary(r: PartnerRequest) -> dict:
         "sources": _sources(r),
         "is_synthetic": r.is_synthetic,
         # Its own page (issue 14: matchmaking), with the embassy contact and the answers.
-        "html_url": _url("matchmaking:request", "pk", r.id),
+        "html_url": reverse("matchmaking:request", kwargs={"pk": r.id}),
         "partnership": _url("atlas:partnership", "slug", r.partnership.slug)
         if r.partnership_id and r.partnership.is_public
         else None,
