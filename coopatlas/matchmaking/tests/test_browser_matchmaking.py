@@ -52,7 +52,8 @@ def test_request_answered_conversation_seen_by_both_then_matched(server, chromiu
     public.wait_for_load_state()
     url = public.url
     assert WISH in _text(public, "main")
-    assert "Ouverte" in _text(public, "main")
+    assert public.locator("[data-status]").get_attribute("data-status") == "open"
+    assert "ouverte" in _text(public, "[data-status]").lower()
 
     # 2. The officer of Rennes answers.
     editor = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -63,7 +64,7 @@ def test_request_answered_conversation_seen_by_both_then_matched(server, chromiu
     editor.wait_for_load_state()
     text = _text(editor, "main")
     assert "Votre intérêt est transmis" in text and HELLO in text, text[:2000]
-    assert "En discussion" in text
+    assert editor.locator("[data-status]").get_attribute("data-status") == "in_talks"
 
     # 3. The embassy sees it (notified in its space) and replies; Rennes sees the reply.
     embassy.goto(server + "/mise-en-relation/notifications/")
@@ -94,5 +95,6 @@ def test_request_answered_conversation_seen_by_both_then_matched(server, chromiu
     embassy.wait_for_load_state()
     public.goto(url)
     text = _text(public, "main")
-    assert "Partenaire trouvé" in text, text[:2000]
+    assert public.locator("[data-status]").get_attribute("data-status") == "matched", text[:2000]
+    assert "partenaire trouvé" in _text(public, "[data-status]").lower()
     assert public.locator("[data-testid=matched-partnership]").inner_text() == title
