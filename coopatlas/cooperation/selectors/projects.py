@@ -316,7 +316,7 @@ def project_overlaps(*, project: Project, limit: int = OVERLAP_LIMIT) -> list[di
     where = Q(areas__in=area_ids) | Q(areas__parent__in=area_ids) | Q(places__in=places)
     sector_q = Q()
     for category in sorted(categories):
-        sector_q |= Q(sector_id__startswith=category)
+        sector_q |= Q(sector__code__startswith=category)
     qs = (
         Project.objects.public()
         .exclude(pk=project.pk)
