@@ -4,8 +4,8 @@ Not a test: it prints figures. It builds its own SQLite database under var/bench
 + demo + synthetic national dataset), serves it with DEBUG off on a free local port, times
 each page and API call over real HTTP (warm), reads the server's resident memory, then
 generates the 10x dataset into a second database and times that. BENCH_10X=0,
-BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0 and BENCH_STATEATLAS=0 skip those
-parts.
+BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0, BENCH_STATEATLAS=0 and
+BENCH_MATCHMAKING=0 skip those parts.
 """
 
 from __future__ import annotations
@@ -202,6 +202,9 @@ def main() -> int:
 
         print("\n== Aid declarations: national report ==")
         declarations.run()
+    if os.environ.get("BENCH_MATCHMAKING", "1") != "0":
+        print("\n== Matchmaking: suggestions and their evaluation ==")
+        subprocess.run([sys.executable, "-m", "bench.matchmaking", str(db)], cwd=ROOT, check=True)
     if os.environ.get("BENCH_GAZETTEER", "1") != "0":
         print("\n== Gazetteer type-ahead ==")
         subprocess.run([sys.executable, "-m", "bench.gazetteer"], cwd=ROOT, check=True)

@@ -44,6 +44,11 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
         "import_atlas",
         "Import fiches of the state's atlas: `import-atlas PATH… [--dry-run] [--report FILE] [--strict]`.",
     ),
+    "evaluate-suggestions": (
+        "evaluate_suggestions",
+        "Matchmaking: hide known partnerships and report recall of the suggestions "
+        "(`evaluate-suggestions [--share 0.1] [--limit 1000] [--seed 1] [--json]`).",
+    ),
     "partners": (
         "partners",
         "Foreign partners: `partners search Q [--country ML]`, `partners add "

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("espace/atlas-etat/", include("coopatlas.stateatlas.urls")),
     path("espace/", include("coopatlas.editor.urls")),
     path("appels/", include("coopatlas.calls.urls")),
+    path("mise-en-relation/", include("coopatlas.matchmaking.urls")),
     path("sources/", include("coopatlas.core.urls")),
     path("", include("coopatlas.atlas.urls")),
     prefix_default_language=False,

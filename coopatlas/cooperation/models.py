@@ -517,6 +517,14 @@ class Programme(Record):
     start_year = models.PositiveSmallIntegerField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     is_open = models.BooleanField(default=True, help_text="Open to new members")
+    # What a joining authority needs to know (issue 14): how long, how many members are
+    # needed to start, what it costs a member per year (a range), what it brings and gets.
+    duration_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_members = models.PositiveSmallIntegerField(null=True, blank=True)
+    cost_min = models.DecimalField(**MONEY, null=True, blank=True, help_text="Per member and per year")
+    cost_max = models.DecimalField(**MONEY, null=True, blank=True, help_text="Per member and per year")
+    member_brings = models.TextField(blank=True)
+    member_gets = models.TextField(blank=True)
     members = models.ManyToManyField(
         "geo.LocalAuthority", through="ProgrammeMembership", related_name="programmes"
     )
@@ -529,6 +537,11 @@ class Programme(Record):
                 name="programme_budget_non_negative",
                 condition=(Q(budget_per_member__isnull=True) | Q(budget_per_member__gte=0))
                 & (Q(budget_total__isnull=True) | Q(budget_total__gte=0)),
+            ),
+            models.CheckConstraint(
+                name="programme_cost_range",
+                condition=(Q(cost_min__isnull=True) | Q(cost_min__gte=0))
+                & (Q(cost_min__isnull=True) | Q(cost_max__isnull=True) | Q(cost_min__lte=F("cost_max"))),
             ),
         ]
 
@@ -553,6 +566,7 @@ class PartnerRequest(Record):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Ouverte")
+        IN_TALKS = "in_talks", _("En discussion")
         MATCHED = "matched", _("Partenaire trouvé")
         CLOSED = "closed", _("Close")
 
@@ -567,6 +581,14 @@ class PartnerRequest(Record):
     themes = models.ManyToManyField("reference.Theme", blank=True, related_name="partner_requests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     registered_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Issue 14: the partnership that answered it (set when the partnership between the
+    # parties is recorded) and the embassy contact people should write to.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.SET_NULL, null=True, blank=True, related_name="answered_requests"
+    )
+    contact = models.ForeignKey(
+        "Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="partner_requests"
+    )
 
     class Meta:
         verbose_name = _("demande de partenariat")
@@ -574,6 +596,9 @@ class PartnerRequest(Record):
 
     def __str__(self) -> str:
         return f"{self.authority}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("matchmaking:request", kwargs={"pk": self.pk})
 
 
 class Contact(Record):

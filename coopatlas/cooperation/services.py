@@ -14,7 +14,7 @@ from typing import TypedDict, Unpack
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
@@ -471,14 +471,31 @@ def _partnership_save(
         wanted = {a.pk for a in parties}
         PartnershipParty.objects.filter(partnership=partnership).exclude(authority_id__in=wanted).delete()
         have = set(partnership.party_links.values_list("authority_id", flat=True))
+        added = wanted - have
         PartnershipParty.objects.bulk_create(
-            PartnershipParty(partnership=partnership, authority_id=pk) for pk in wanted - have
+            PartnershipParty(partnership=partnership, authority_id=pk) for pk in added
         )
     if themes is not None:
         partnership.themes.set(themes)
     if organisations is not None:
         partnership.organisations.set(organisations)
+        _partner_requests_answer(partnership, [a for a in parties if a.pk in added and not a.is_french])
     return partnership
+
+
+def _partner_requests_answer(partnership: Partnership, joined: list[LocalAuthority]) -> None:
+    """Issue 14: recording a partnership with a requesting foreign authority (a French
+    party is always there: `_partnership_check_parties`) marks its open or in-talks
+    requests matched, linked to the partnership. Only parties just added count, so saving
+    an old partnership again (the demo loader) leaves requests alone. The version moves
+    on, so an editor's form read before is refused rather than reopening the request."""
+    if not joined:
+        return
+    PartnerRequest.objects.filter(
+        authority__in=joined,
+        deleted_at__isnull=True,
+        status__in=(PartnerRequest.Status.OPEN, PartnerRequest.Status.IN_TALKS),
+    ).update(status=PartnerRequest.Status.MATCHED, partnership=partnership, version=F("version") + 1)
 
 
 @transaction.atomic
@@ -1011,6 +1028,12 @@ class ProgrammeFields(TypedDict, total=False):
     start_year: int | None
     end_year: int | None
     is_open: bool
+    duration_months: int | None
+    min_members: int | None
+    cost_min: Decimal | str | None
+    cost_max: Decimal | str | None
+    member_brings: str
+    member_gets: str
 
 
 PROGRAMME_FIELDS = set(ProgrammeFields.__annotations__)
@@ -1026,10 +1049,23 @@ def _programme_save(
     members: list[tuple[LocalAuthority, int | None]] | None,
 ) -> Programme:
     _check_source(source)
-    for name in ("budget_per_member", "budget_total"):
+    for name in ("budget_per_member", "budget_total", "cost_min", "cost_max"):
         if name in fields:
             fields[name] = _money(fields[name], field=name)
     _set_fields(programme, fields, PROGRAMME_FIELDS)
+    if (
+        programme.cost_min is not None
+        and programme.cost_max is not None
+        and programme.cost_min > programme.cost_max
+    ):
+        raise AppError(
+            _(
+                "cost_max : le coût annuel maximal par membre (%(max)s) est inférieur au "
+                "minimal (%(min)s) ; donnez une fourchette du plus bas au plus haut."
+            )
+            % {"min": programme.cost_min, "max": programme.cost_max},
+            field="cost_max",
+        )
     programme.source = source
     if programme.carrier_organisation_id and programme.carrier_authority_id:
         raise AppError(
@@ -1109,6 +1145,7 @@ class PartnerRequestFields(TypedDict, total=False):
     wishes: str
     status: str
     registered_year: int | None
+    contact: Contact | None
 
 
 PARTNER_REQUEST_FIELDS = set(PartnerRequestFields.__annotations__)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "coopatlas.editor",
     "coopatlas.calls",
     "coopatlas.stateatlas",
+    "coopatlas.matchmaking",
 ]
 
 MIDDLEWARE = [

@@ -74,6 +74,18 @@ def _programme_summary(p: Programme) -> dict:
         "is_open": p.is_open,
         "status": "open" if p.is_open else "closed",
         "member_count": getattr(p, "member_count", None),
+        # Issue 14: what joining means, and whether it still lacks members to start.
+        "duration_months": p.duration_months,
+        "min_members": p.min_members,
+        "cost_min": _money(p.cost_min),
+        "cost_max": _money(p.cost_max),
+        "member_brings": p.member_brings,
+        "member_gets": p.member_gets,
+        "members_missing": (
+            max(0, p.min_members - p.member_count)
+            if p.min_members and getattr(p, "member_count", None) is not None
+            else 0
+        ),
         "sources": _sources(p),
         "is_synthetic": p.is_synthetic,
         "html_url": _url("atlas:programme", "slug", p.slug),

@@ -316,7 +316,50 @@ def project_detail(*, slug: str) -> dict:
             "legacy_id": p.legacy_id,
         }
     )
+    out["overlaps"] = project_overlaps(project=p)
     return out
+
+
+OVERLAP_LIMIT = 20
+
+
+def project_overlaps(*, project: Project, limit: int = OVERLAP_LIMIT) -> list[dict]:
+    """Coordination (issue 14): other published projects, ours or other donors' imported
+    from IATI, in the same place (an area, its parent or children, or a place) and the same
+    sector (a DAC sector of the same 3-digit category) whose periods meet this one's."""
+    areas = list(project.areas.values_list("id", "parent_id"))
+    area_ids = {a for a, _p in areas} | {p for _a, p in areas if p}
+    places = list(project.places.values_list("pk", flat=True))
+    codes = ProjectSector.objects.filter(project=project).values_list("sector_id", flat=True)
+    categories = {code[:3] for code in codes}
+    if not (area_ids or places) or not categories:
+        return []
+    where = Q(areas__in=area_ids) | Q(areas__parent__in=area_ids) | Q(places__in=places)
+    sector_q = Q()
+    for category in sorted(categories):
+        sector_q |= Q(sector__code__startswith=category)
+    qs = (
+        Project.objects.public()
+        .exclude(pk=project.pk)
+        .filter(where)
+        .filter(id__in=ProjectSector.objects.filter(sector_q).values("project_id"))
+    )
+    if project.start_year:
+        qs = qs.filter(Q(end_year__isnull=True) | Q(end_year__gte=project.start_year))
+    if project.end_year:
+        qs = qs.filter(Q(start_year__isnull=True) | Q(start_year__lte=project.end_year))
+    rows = qs.distinct().order_by("-is_imported", "-start_year", "title")[:limit]
+    return [
+        {
+            "title": x.title,
+            "slug": x.slug,
+            "is_imported": x.is_imported,
+            "start_year": x.start_year,
+            "end_year": x.end_year,
+            "html_url": _url("atlas:project", "slug", x.slug),
+        }
+        for x in rows
+    ]
 
 
 def _funding_dict(x: FundingContribution) -> dict:

@@ -7,6 +7,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
@@ -39,14 +40,15 @@ from ._sources import _sources, source_dict
 
 def _request_rows(qs: QuerySet) -> QuerySet:
     return (
-        qs.select_related("authority__country", "authority__area", "registered_by", "source__document")
+        qs.select_related(
+            "authority__country", "authority__area", "registered_by", "source__document", "partnership"
+        )
         .prefetch_related("themes")
         .order_by(F("registered_year").desc(nulls_last=True), "authority__name", "id")
     )
 
 
 def _partner_request_summary(r: PartnerRequest) -> dict:
-    page = _url("atlas:authority", "slug", r.authority.slug)
     return {
         "id": r.id,
         "title": f"{r.authority.name} ({r.authority.country.name})",
@@ -63,8 +65,11 @@ def _partner_request_summary(r: PartnerRequest) -> dict:
         "registered_year": r.registered_year,
         "sources": _sources(r),
         "is_synthetic": r.is_synthetic,
-        # A request has no page of its own: it shows on the foreign authority's fiche.
-        "html_url": f"{page}#demande-{r.id}" if page else None,
+        # Its own page (issue 14: matchmaking), with the embassy contact and the answers.
+        "html_url": reverse("matchmaking:request", kwargs={"pk": r.id}),
+        "partnership": _url("atlas:partnership", "slug", r.partnership.slug)
+        if r.partnership_id and r.partnership.is_public
+        else None,
         "api_url": _url("api:partner_request_detail", "pk", r.id),
     }
 

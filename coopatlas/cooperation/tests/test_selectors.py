@@ -263,7 +263,7 @@ def test_authority_list_and_detail(atlas):
     assert {a["value"] for a in d["aliases"]} == {"96999", "Vieux-Zorglub"}
     cercle = s.authority_detail(slug=atlas["cercle"].slug)
     assert cercle["partner_requests"][0]["status"] == "open"
-    assert cercle["partner_requests"][0]["html_url"].endswith(f"#demande-{atlas['request'].id}")
+    assert cercle["partner_requests"][0]["html_url"] == f"/mise-en-relation/demandes/{atlas['request'].id}/"
 
 
 def test_organisation_programme_and_request_lists(atlas):

@@ -1,0 +1,35 @@
+"""`coopatlas evaluate-suggestions`: recall of the suggestions on hidden partnerships."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from coopatlas.core.errors import AppError
+from coopatlas.matchmaking import evaluate
+
+
+class Command(BaseCommand):
+    help = (
+        "Hide a share of the known partnerships (real and synthetic, apart), suggest for their "
+        "French side, report recall@10 of the true partner and recall@3/10 of the true country."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--share", type=float, default=0.1, help="share hidden at once (default 0.1)")
+        parser.add_argument(
+            "--limit", type=int, default=1000, help="partnerships hidden per set (default 1000)"
+        )
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    def handle(self, *args, **opts):
+        try:
+            result = evaluate.report(share=opts["share"], limit=opts["limit"], seed=opts["seed"])
+        except AppError as exc:
+            raise CommandError(exc.message) from exc
+        if opts["json"]:
+            self.stdout.write(json.dumps(result, indent=2))
+        else:
+            self.stdout.write(evaluate.format_report(result))

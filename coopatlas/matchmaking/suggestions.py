@@ -1,0 +1,692 @@
+"""Suggestions that explain themselves (issue 14).
+
+For a French authority: foreign authorities (those with open requests first among equals),
+countries, programmes to join and open calls; for a foreign authority's request: the French
+authorities most likely to answer. Every suggestion carries its reasons.
+
+The ranking is a weighted sum of a few features, each between 0 and 1, whose weights live
+in data/suggestion_weights.yaml. It reads one in-memory `Graph` of who works with whom
+(live partnerships), built from a handful of flat queries and cached per process until a
+partnership or a request changes; the offline evaluation builds the same graph with some
+partnerships hidden (evaluate.py).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
+
+from coopatlas.cooperation.models import PartnerRequest, Partnership, PartnershipParty, Programme
+from coopatlas.core.errors import AppError
+from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority
+
+WEIGHTS_FILE = Path(__file__).parent / "data" / "suggestion_weights.yaml"
+
+
+@cache
+def weights() -> dict:
+    with WEIGHTS_FILE.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+@dataclass
+class Auth:
+    id: int
+    name: str
+    slug: str
+    country: str
+    area: int | None
+    kind: str
+    population: int | None
+
+
+@dataclass
+class Graph:
+    """Who works with whom, and the counts the features read. French-side aggregates are
+    keyed by département (`dept`), région (`region`) and "kind and size" group (`group`)."""
+
+    auths: dict[int, Auth]
+    pairs: list[tuple[int, int]]  # (French, foreign)
+    themes: dict[int, set[int]]  # authority -> root theme ids (its partnerships, its requests)
+    requests: dict[int, list[int]]  # foreign authority -> open request ids
+    request_themes: dict[int, set[int]]
+    area_parent: dict[int, int | None]
+    area_level: dict[int, int]
+    candidates: list[int] = field(default_factory=list)  # foreign authorities one may suggest
+    fr_partners: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    fx_partners: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_dept: dict = field(default_factory=lambda: defaultdict(Counter))  # dept -> Counter(country)
+    by_region: dict = field(default_factory=lambda: defaultdict(Counter))
+    by_group: dict = field(default_factory=lambda: defaultdict(Counter))
+    prior: Counter = field(default_factory=Counter)
+    dept_areas: dict = field(default_factory=lambda: defaultdict(Counter))  # dept -> Counter(foreign area)
+    region_areas: dict = field(default_factory=lambda: defaultdict(Counter))
+    dept_foreign: dict = field(default_factory=lambda: defaultdict(Counter))  # dept -> Counter(foreign id)
+    region_foreign: dict = field(default_factory=lambda: defaultdict(Counter))
+    fr_by_country: dict = field(default_factory=lambda: defaultdict(Counter))  # country -> Counter(French)
+    fr_by_area: dict = field(default_factory=lambda: defaultdict(Counter))
+
+    def __post_init__(self) -> None:
+        for fr, fx in self.pairs:
+            self._add(fr, fx)
+        cands = {fx for _fr, fx in self.pairs} | set(self.requests)
+        self.candidates = sorted(cands)
+        self.max_degree = max((len(v) for v in self.fx_partners.values()), default=1) or 1
+        self.max_fr_degree = max((len(v) for v in self.fr_partners.values()), default=1) or 1
+
+    # French side: département and région from the authority's area (a commune lies in
+    # a département, level 2; a région is level 1).
+    def dept(self, fr: int) -> int | None:
+        area = self.auths[fr].area
+        return area if area is not None and self.area_level.get(area) == 2 else None
+
+    def region(self, fr: int) -> int | None:
+        area = self.auths[fr].area
+        if area is None:
+            return None
+        return self.area_parent.get(area) if self.area_level.get(area) == 2 else area
+
+    def group(self, fr: int) -> tuple:
+        a = self.auths[fr]
+        return (a.kind, int(math.log10(a.population)) if a.population else None)
+
+    def _add(self, fr: int, fx: int) -> None:
+        if fr not in self.auths or fx not in self.auths:
+            return
+        country, area = self.auths[fx].country, self.auths[fx].area
+        self.fr_partners[fr].add(fx)
+        self.fx_partners[fx].add(fr)
+        self.prior[country] += 1
+        self.by_group[self.group(fr)][country] += 1
+        self.fr_by_country[country][fr] += 1
+        if area is not None:
+            self.fr_by_area[area][fr] += 1
+        for key, countries, areas, foreign in (
+            (self.dept(fr), self.by_dept, self.dept_areas, self.dept_foreign),
+            (self.region(fr), self.by_region, self.region_areas, self.region_foreign),
+        ):
+            if key is None:
+                continue
+            countries[key][country] += 1
+            foreign[key][fx] += 1
+            if area is not None:
+                areas[key][area] += 1
+
+
+def _root_theme(theme_id: int, parents: dict[int, int | None]) -> int:
+    seen = 0
+    while parents.get(theme_id) and seen < 5:
+        theme_id, seen = parents[theme_id], seen + 1
+    return theme_id
+
+
+def graph_rows(*, synthetic: bool | None = None) -> dict:
+    """The flat rows a graph is built from (live partnerships with a French and a foreign
+    party). `synthetic` keeps only synthetic (True) or only real (False) partnerships."""
+    from coopatlas.reference.models import Theme
+
+    # Only what the public may see feeds the ranking (its reasons must not reveal drafts).
+    parties = PartnershipParty.objects.filter(Partnership.public_q("partnership"))
+    if synthetic is not None:
+        parties = parties.filter(partnership__is_synthetic=synthetic)
+    rows = list(parties.values_list("partnership_id", "authority_id", "authority__country_id"))
+    by_partnership: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for pid, aid, country in rows:
+        by_partnership[pid][0 if country == "FR" else 1].append(aid)
+    open_requests = PartnerRequest.objects.public().filter(
+        status__in=(PartnerRequest.Status.OPEN, PartnerRequest.Status.IN_TALKS)
+    )
+    if synthetic is not None:
+        open_requests = open_requests.filter(is_synthetic=synthetic)
+    requests: dict[int, list[int]] = defaultdict(list)
+    for rid, aid in open_requests.values_list("id", "authority_id"):
+        requests[aid].append(rid)
+    auths = {
+        r[0]: Auth(*r)
+        for r in LocalAuthority.objects.filter(
+            Q(pk__in=parties.values("authority_id")) | Q(pk__in=open_requests.values("authority_id"))
+        ).values_list("id", "name", "slug", "country_id", "area_id", "kind", "population")
+    }
+    parents = dict(Theme.objects.values_list("id", "parent_id"))
+    partnership_themes: dict[int, set[int]] = defaultdict(set)
+    qs = Partnership.themes.through.objects.filter(Partnership.public_q("partnership"))
+    if synthetic is not None:
+        qs = qs.filter(partnership__is_synthetic=synthetic)
+    for pid, tid in qs.values_list("partnership_id", "theme_id"):
+        partnership_themes[pid].add(_root_theme(tid, parents))
+    # Themes per pair, so that hiding a partnership hides its themes too.
+    pair_themes: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for pid, (fr_list, fx_list) in by_partnership.items():
+        for fr in fr_list:
+            for fx in fx_list:
+                pair_themes[(fr, fx)] |= partnership_themes.get(pid, set())
+    request_themes: dict[int, set[int]] = defaultdict(set)
+    for rid, tid in PartnerRequest.themes.through.objects.filter(
+        partnerrequest_id__in=open_requests.values("id")
+    ).values_list("partnerrequest_id", "theme_id"):
+        request_themes[rid].add(_root_theme(tid, parents))
+    area_parent, area_level = {}, {}
+    for aid, parent, level in AdministrativeArea.objects.filter(
+        pk__in=LocalAuthority.objects.filter(pk__in=parties.values("authority_id")).values("area_id")
+    ).values_list("id", "parent_id", "level"):
+        area_parent[aid], area_level[aid] = parent, level
+    return {
+        "auths": auths,
+        "pairs": sorted(pair_themes),
+        "pair_themes": dict(pair_themes),
+        "requests": dict(requests),
+        "request_themes": dict(request_themes),
+        "area_parent": area_parent,
+        "area_level": area_level,
+    }
+
+
+def graph_build(rows: dict, *, hidden: Iterable[tuple[int, int]] = ()) -> Graph:
+    """The graph of `rows` without the `hidden` pairs (their themes hidden too); a hidden
+    partner stays a candidate, as a known authority of the atlas."""
+    hidden = set(hidden)
+    pairs = [p for p in rows["pairs"] if p not in hidden]
+    themes: dict[int, set[int]] = defaultdict(set)
+    for pair in pairs:
+        t = rows["pair_themes"].get(pair)
+        if t:
+            themes[pair[0]] |= t
+            themes[pair[1]] |= t
+    for aid, rids in rows["requests"].items():
+        for rid in rids:
+            themes[aid] |= rows["request_themes"].get(rid, set())
+    graph = Graph(
+        auths=rows["auths"],
+        pairs=pairs,
+        themes=themes,
+        requests=rows["requests"],
+        request_themes=rows["request_themes"],
+        area_parent=rows["area_parent"],
+        area_level=rows["area_level"],
+    )
+    if hidden:
+        graph.candidates = sorted(set(graph.candidates) | {fx for _fr, fx in hidden if fx in rows["auths"]})
+    return graph
+
+
+_graph_cache: dict = {}
+
+
+def _stamp() -> tuple:
+    p = Partnership.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    r = PartnerRequest.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    return (p["n"], p["t"], r["n"], r["t"], PartnershipParty.objects.count())
+
+
+def graph() -> Graph:
+    """The live graph, rebuilt when a partnership or a request changed."""
+    stamp = _stamp()
+    if _graph_cache.get("stamp") != stamp:
+        _graph_cache.update(stamp=stamp, graph=graph_build(graph_rows()))
+    return _graph_cache["graph"]
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+LEVELS = ("similar", "region", "departement", "own")
+
+
+def country_scores(g: Graph, fr: int) -> dict[str, tuple[float, dict[str, float]]]:
+    """Per country: the probability that the French authority's next partner is there, and
+    the evidence behind it (each level's share of partnerships in the country).
+
+    Hierarchical smoothing, from the widest circle to the closest: all French authorities,
+    then those like it (kind and size), its région (its regional network), its
+    département (its neighbours), itself. Each level's counts are added to the level
+    above's probabilities weighted by that level's `concentration` (data file): few own
+    partnerships move the estimate a little, many move it a lot."""
+    alpha = weights()["country"]
+    own = Counter(g.auths[fx].country for fx in g.fr_partners.get(fr, ()))
+    counts = {
+        "similar": _minus(g.by_group.get(g.group(fr)), own),
+        "region": _minus(g.by_region.get(g.region(fr)), own),
+        "departement": _minus(g.by_dept.get(g.dept(fr)), own),
+        "own": own,
+    }
+    countries = list(g.prior)
+    total = sum(g.prior.values()) or 1
+    smooth = alpha["prior"]
+    p = {c: (g.prior[c] + smooth) / (total + smooth * len(countries)) for c in countries}
+    parts: dict[str, dict[str, float]] = {c: {"prior": g.prior[c] / total} for c in countries}
+    for name in LEVELS:
+        level = counts[name]
+        n = sum(level.values())
+        if not n:
+            continue
+        a = alpha[name]
+        p = {c: (level.get(c, 0) + a * p[c]) / (n + a) for c in countries}
+        for c, k in level.items():
+            if k > 0 and c in parts:
+                parts[c][name] = k / n
+    return {c: (p[c], parts[c]) for c in countries}
+
+
+def _minus(counter: Counter | None, own: Counter) -> Counter:
+    """A group's counts without the authority's own partnerships (they are `own`)."""
+    if not counter:
+        return Counter()
+    return counter - own
+
+
+@dataclass
+class Scored:
+    id: int
+    score: float
+    parts: dict[str, float]
+
+
+def _candidate_rows(g: Graph) -> list[tuple]:
+    """Per candidate, what the ranking reads, computed once per graph."""
+    rows = getattr(g, "_rows", None)
+    if rows is None:
+        log_max = math.log1p(g.max_degree)
+        rows = [
+            (
+                fx,
+                g.auths[fx].country,
+                g.auths[fx].area,
+                g.auths[fx].kind,
+                g.auths[fx].population,
+                g.themes.get(fx, frozenset()),
+                math.log1p(len(g.fx_partners.get(fx, ()))) / log_max,
+                fx in g.requests,
+            )
+            for fx in g.candidates
+            if fx in g.auths
+        ]
+        g._rows = rows
+    return rows
+
+
+def rank_partners(g: Graph, fr: int, *, limit: int | None = None, exclude_known: bool = True) -> list[Scored]:
+    """Foreign authorities for the French authority `fr`, best first: the country's
+    probability (`country_scores`) times the authority's share within its country, a
+    softmax of its features (same region as partners, neighbours' partner, themes, kind,
+    size, open request, experience) weighted by the data file."""
+    w = weights()["partner"]
+    ratio = weights()["size_ratio"]
+    limit = limit or weights()["limits"]["partners"]
+    me = g.auths[fr]
+    countries = country_scores(g, fr)
+    known = g.fr_partners.get(fr, set()) if exclude_known else set()
+    own_areas = {g.auths[fx].area for fx in g.fr_partners.get(fr, ()) if g.auths[fx].area is not None}
+    near_areas: Counter = Counter()
+    near_foreign: Counter = Counter()
+    for key, areas, foreign in (
+        (g.dept(fr), g.dept_areas, g.dept_foreign),
+        (g.region(fr), g.region_areas, g.region_foreign),
+    ):
+        if key is not None:
+            near_areas.update(areas.get(key, {}))
+            near_foreign.update(foreign.get(key, {}))
+    my_themes = g.themes.get(fr, set())
+    kinds = set(weights()["kind_pairs"].get(me.kind, ()))
+    low = me.population * ratio["low"] if me.population else None
+    high = me.population * ratio["high"] if me.population else None
+    w_area_own, w_area_near, w_neigh = w["area_own"], w["area_near"], w["neighbour_partner"]
+    w_themes, w_kind, w_size, w_req, w_pop = (
+        w["themes"],
+        w["kind"],
+        w["size"],
+        w["open_request"],
+        w["popularity"],
+    )
+    exp = math.exp
+    weights_by_country: dict[str, float] = defaultdict(float)
+    scored = []
+    for fx, country, area, kind, population, themes, logdeg, has_request in _candidate_rows(g):
+        if fx in known or country not in countries:
+            continue
+        x = w_pop * logdeg
+        if area is not None:
+            if area in own_areas:
+                x += w_area_own
+            elif area in near_areas:
+                x += w_area_near
+        if fx in near_foreign:
+            x += w_neigh
+        if my_themes and themes:
+            shared = len(my_themes & themes)
+            if shared:
+                x += w_themes * min(shared, 3) / 3
+        if kind in kinds:
+            x += w_kind
+        if low is not None and population and low <= population <= high:
+            x += w_size
+        if has_request:
+            x += w_req
+        e = exp(x)
+        weights_by_country[country] += e
+        scored.append((e, fx, country))
+    best = heapq.nlargest(
+        limit, scored, key=lambda t: (countries[t[2]][0] * t[0] / weights_by_country[t[2]], -t[1])
+    )
+    return [
+        Scored(fx, countries[c][0] * e / weights_by_country[c], _parts(g, fr, fx, countries[c]))
+        for e, fx, c in best
+    ]
+
+
+def _parts(g: Graph, fr: int, fx: int, country: tuple[float, dict]) -> dict[str, float]:
+    """The features of one suggested authority (for its reasons), as contributions."""
+    w = weights()["partner"]
+    me, b = g.auths[fr], g.auths[fx]
+    parts: dict[str, float] = {}
+    own_areas = {g.auths[x].area for x in g.fr_partners.get(fr, ()) if g.auths[x].area is not None}
+    near_areas, near_foreign = set(), set()
+    for key, areas, foreign in (
+        (g.dept(fr), g.dept_areas, g.dept_foreign),
+        (g.region(fr), g.region_areas, g.region_foreign),
+    ):
+        if key is not None:
+            near_areas |= set(areas.get(key, {}))
+            near_foreign |= set(foreign.get(key, {}))
+    if b.area is not None and b.area in own_areas:
+        parts["area_own"] = w["area_own"]
+    elif b.area is not None and b.area in near_areas:
+        parts["area_near"] = w["area_near"]
+    if fx in near_foreign:
+        parts["neighbour_partner"] = w["neighbour_partner"]
+    shared = len(g.themes.get(fr, set()) & g.themes.get(fx, set()))
+    if shared:
+        parts["themes"] = w["themes"] * min(shared, 3) / 3
+    if b.kind in weights()["kind_pairs"].get(me.kind, ()):
+        parts["kind"] = w["kind"]
+    ratio = weights()["size_ratio"]
+    if me.population and b.population and ratio["low"] <= b.population / me.population <= ratio["high"]:
+        parts["size"] = w["size"]
+    if fx in g.requests:
+        parts["open_request"] = w["open_request"]
+    degree = len(g.fx_partners.get(fx, ()))
+    if degree:
+        parts["popularity"] = w["popularity"] * math.log1p(degree) / math.log1p(g.max_degree)
+    # The country's evidence counts as much as the strongest of its levels.
+    parts["country"] = max(
+        (v * weights()["reason_scale"].get(k, 1.0) for k, v in country[1].items()), default=0.0
+    )
+    return parts
+
+
+def rank_countries(g: Graph, fr: int, *, limit: int | None = None) -> list[tuple[str, float, dict]]:
+    limit = limit or weights()["limits"]["countries"]
+    rows = heapq.nsmallest(limit, country_scores(g, fr).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [(c, s, p) for c, (s, p) in rows]
+
+
+def rank_french(
+    g: Graph, fx: int, *, themes: set[int] | None = None, limit: int | None = None
+) -> list[Scored]:
+    """French authorities most likely to answer the foreign authority `fx`'s request."""
+    w = weights()["french"]
+    limit = limit or weights()["limits"]["french"]
+    b = g.auths[fx]
+    themes = themes if themes is not None else g.themes.get(fx, set())
+    known = g.fx_partners.get(fx, set())
+    in_country = g.fr_by_country.get(b.country, Counter())
+    in_area = g.fr_by_area.get(b.area, Counter()) if b.area is not None else Counter()
+    depts_there = Counter()
+    for fr in in_country:
+        d = g.dept(fr)
+        if d is not None:
+            depts_there[d] += 1
+    log_max = math.log1p(g.max_fr_degree)
+    scored = []
+    for fr in g.fr_partners:
+        if fr in known:
+            continue
+        a = g.auths[fr]
+        parts = {}
+        if in_country.get(fr):
+            parts["own_country"] = w["own_country"]
+        if in_area.get(fr):
+            parts["own_area"] = w["own_area"]
+        d = g.dept(fr)
+        if d is not None and depts_there.get(d, 0) - (1 if in_country.get(fr) else 0) > 0:
+            parts["neighbour"] = w["neighbour"]
+        if themes:
+            shared = len(themes & g.themes.get(fr, set()))
+            if shared:
+                parts["themes"] = w["themes"] * min(shared, 3) / 3
+        if b.kind in weights()["kind_pairs"].get(a.kind, ()):
+            parts["kind"] = w["kind"]
+        parts["activity"] = w["activity"] * math.log1p(len(g.fr_partners[fr])) / log_max
+        scored.append(Scored(fr, sum(parts.values()), parts))
+    scored.sort(key=lambda s: (-s.score, s.id))
+    return scored[:limit]
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def _country_names(codes: Iterable[str]) -> dict[str, str]:
+    return {c.iso2: c.name for c in Country.objects.filter(iso2__in=set(codes))}
+
+
+def _partner_reasons(g: Graph, fr: int, s: Scored, country_parts: dict, country_name: str) -> list[str]:
+    b = g.auths[s.id]
+    texts = {
+        "area_own": _("dans la même région que l'un de vos partenaires"),
+        "area_near": _("dans une région où travaillent des collectivités de votre territoire"),
+        "neighbour_partner": _("déjà partenaire d'une collectivité de votre département ou de votre région"),
+        "themes": _("des thèmes en commun avec vos partenariats"),
+        "kind": _("un niveau de collectivité comparable au vôtre"),
+        "size": _("une population dans un rapport jugé praticable (rapport déduit, non donné par le guide)"),
+        "open_request": _("elle cherche un partenaire français en ce moment"),
+        "popularity": _("elle a déjà l'expérience de partenaires français"),
+    }
+    country_texts = {
+        "own": _("vous travaillez déjà au pays (%(country)s)"),
+        "departement": _("des collectivités de votre département travaillent au pays (%(country)s)"),
+        "region": _("votre réseau régional travaille au pays (%(country)s)"),
+        "similar": _("des collectivités comme la vôtre travaillent au pays (%(country)s)"),
+        "prior": _("un pays où la coopération décentralisée française est très présente (%(country)s)"),
+    }
+    items = [(v, texts[k]) for k, v in s.parts.items() if k in texts]
+    if "country" in s.parts and country_parts:
+        scale = weights()["reason_scale"]
+        top = max(country_parts.items(), key=lambda kv: kv[1] * scale.get(kv[0], 1.0))
+        items.append((s.parts["country"], country_texts[top[0]] % {"country": country_name}))
+    items.sort(key=lambda kv: -kv[0])
+    del b
+    return [t for _v, t in items[: weights()["limits"]["reasons"]]]
+
+
+def _ref(a: Auth, country_names: dict) -> dict:
+    from coopatlas.cooperation.selectors._common import _url
+
+    return {
+        "id": a.id,
+        "name": a.name,
+        "country": a.country,
+        "country_name": country_names.get(a.country, a.country),
+        "url": _url("atlas:authority", "slug", a.slug),
+    }
+
+
+# Other sources of suggestions (open calls: coopatlas/calls, wired by the lead). Each takes
+# the French authority and the ranked countries and returns suggestion dicts with reasons.
+SOURCES: dict[str, Callable[..., list[dict]]] = {}
+
+
+def register_source(name: str, fn: Callable[..., list[dict]]) -> None:
+    SOURCES[name] = fn
+
+
+def _programmes_for(authority: LocalAuthority, countries: list[str], themes: set[int], parents) -> list[dict]:
+    limit = weights()["limits"]["programmes"]
+    rank = {c: i for i, c in enumerate(countries)}
+    out = []
+    qs = (
+        Programme.objects.public()
+        .filter(is_open=True)
+        .exclude(memberships__authority=authority)
+        .prefetch_related("countries", "themes")
+        .annotate(member_count=Count("memberships", distinct=True))
+    )
+    for p in qs:
+        pc = [c.iso2 for c in p.countries.all()]
+        shared_c = [c for c in pc if c in rank]
+        shared_t = {_root_theme(t.pk, parents) for t in p.themes.all()} & themes
+        reasons = []
+        score = 0.0
+        if shared_c:
+            best = min(rank[c] for c in shared_c)
+            score += 2.0 / (1 + best)
+            reasons.append(
+                _("dans un pays où vous travaillez ou que l'on vous suggère (%(c)s)")
+                % {"c": ", ".join(shared_c)}
+            )
+        if shared_t:
+            score += 0.5 * len(shared_t)
+            reasons.append(_("des thèmes en commun avec vos partenariats"))
+        if p.min_members and p.member_count < p.min_members:
+            score += 0.3
+            reasons.append(
+                _("il lui manque %(n)s membre(s) pour démarrer") % {"n": p.min_members - p.member_count}
+            )
+        if score:
+            out.append(
+                {
+                    "slug": p.slug,
+                    "title": p.title,
+                    "url": p.get_absolute_url(),
+                    "score": round(score, 3),
+                    "reasons": reasons,
+                }
+            )
+    out.sort(key=lambda r: (-r["score"], r["title"]))
+    return out[:limit]
+
+
+def suggestions_for_authority(*, authority: LocalAuthority) -> dict:
+    """Everything suggested to a French authority, each with its reasons (the page's data)."""
+    from coopatlas.reference.models import Theme
+
+    if authority is None or not authority.is_french:
+        raise AppError(
+            _("authority : les suggestions de partenaires se demandent pour une collectivité française."),
+            field="authority",
+        )
+    g = graph()
+    if authority.pk not in g.auths:
+        g.auths[authority.pk] = Auth(
+            authority.pk,
+            authority.name,
+            authority.slug,
+            "FR",
+            authority.area_id,
+            authority.kind,
+            authority.population,
+        )
+    fr = authority.pk
+    countries = rank_countries(g, fr, limit=weights()["limits"]["countries"])
+    partners = rank_partners(g, fr)
+    all_countries = country_scores(g, fr)
+    names = _country_names([c for c, _s, _p in countries] + [g.auths[s.id].country for s in partners])
+    parents = dict(Theme.objects.values_list("id", "parent_id"))
+    out = {
+        "authority": {"id": authority.pk, "name": authority.name},
+        "partners": [
+            {
+                **_ref(g.auths[s.id], names),
+                "score": round(s.score, 3),
+                "open_requests": [
+                    {"id": rid, "url": PartnerRequest(pk=rid).get_absolute_url()}
+                    for rid in g.requests.get(s.id, ())
+                ],
+                "reasons": _partner_reasons(
+                    g,
+                    fr,
+                    s,
+                    all_countries.get(g.auths[s.id].country, (0, {}))[1],
+                    names.get(g.auths[s.id].country, ""),
+                ),
+            }
+            for s in partners
+        ],
+        "countries": [
+            {
+                "iso2": c,
+                "name": names.get(c, c),
+                "score": round(score, 3),
+                "reasons": _country_reasons(parts, names.get(c, c)),
+            }
+            for c, score, parts in countries
+        ],
+        "programmes": _programmes_for(
+            authority,
+            [c for c, _s, _p in countries]
+            + sorted({g.auths[fx].country for fx in g.fr_partners.get(fr, ())}),
+            g.themes.get(fr, set()),
+            parents,
+        ),
+    }
+    for name, fn in SOURCES.items():
+        out[name] = fn(authority=authority, countries=[c for c, _s, _p in countries])
+    out.setdefault("calls", [])
+    return out
+
+
+def _country_reasons(parts: dict, name: str) -> list[str]:
+    texts = {
+        "own": _("vous y travaillez déjà"),
+        "departement": _("des collectivités de votre département y travaillent"),
+        "region": _("votre réseau régional y travaille"),
+        "similar": _("des collectivités comme la vôtre y travaillent"),
+        "prior": _("la coopération décentralisée française y est très présente"),
+    }
+    return [
+        texts[k] for k, _v in sorted(parts.items(), key=lambda kv: -kv[1])[: weights()["limits"]["reasons"]]
+    ]
+
+
+def suggestions_for_request(*, request: PartnerRequest) -> dict:
+    """The French authorities most likely to answer a foreign authority's request."""
+    from coopatlas.reference.models import Theme
+
+    g = graph()
+    a = request.authority
+    if a.pk not in g.auths:
+        g.auths[a.pk] = Auth(a.pk, a.name, a.slug, a.country_id, a.area_id, a.kind, a.population)
+    parents = dict(Theme.objects.values_list("id", "parent_id"))
+    themes = {_root_theme(t.pk, parents) for t in request.themes.all()} or g.themes.get(a.pk, set())
+    texts = {
+        "own_country": _("travaille déjà dans le pays"),
+        "own_area": _("travaille déjà dans la même région"),
+        "neighbour": _("des collectivités de son département travaillent dans le pays"),
+        "themes": _("des thèmes en commun avec la demande"),
+        "kind": _("un niveau de collectivité comparable"),
+        "activity": _("une collectivité active en coopération"),
+    }
+    rows = rank_french(g, a.pk, themes=themes)
+    return {
+        "request": request.pk,
+        "french": [
+            {
+                **_ref(g.auths[s.id], {"FR": "France"}),
+                "score": round(s.score, 3),
+                "reasons": [texts[k] for k, _v in sorted(s.parts.items(), key=lambda kv: -kv[1])][
+                    : weights()["limits"]["reasons"]
+                ],
+            }
+            for s in rows
+        ],
+    }

@@ -1,0 +1,100 @@
+"""End to end in headless Chromium (issue 14): the embassy in Mali registers and publishes
+a partner request of the commune of Bandiagara, an officer of Rennes answers « Je suis
+intéressé·e », both see the conversation (the public does not), and the request is marked
+matched when the partnership is recorded."""
+
+import pytest
+
+from coopatlas.editor.tests.test_browser_editing import PASSWORD, _second_factor, _sign_in, _text
+
+pytestmark = pytest.mark.browser
+
+SLUG = "ml-commune-bandiagara"
+WISH = "Une commune française pour l'eau potable et l'état civil (test navigateur)."
+HELLO = "Bonjour de Rennes : notre service des eaux peut accueillir deux techniciens."
+REPLY = "Merci, la mairie de Bandiagara propose une visite en mars."
+
+
+@pytest.fixture(scope="module")
+def server(coopatlas_site):
+    coopatlas_site.cli(
+        "users", "add", "--email", "ri-match@rennes.example", "--role", "editor", "--authority", "35238",
+        "--password", PASSWORD,
+    )  # fmt: skip
+    coopatlas_site.cli(
+        "users", "add", "--email", "scac-match@bamako.example", "--role", "embassy", "--country", "ML",
+        "--password", PASSWORD,
+    )  # fmt: skip
+    return coopatlas_site.base
+
+
+def test_request_answered_conversation_seen_by_both_then_matched(server, chromium):
+    # 1. The embassy registers the request and publishes it.
+    embassy = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    _sign_in(embassy, server, "scac-match@bamako.example", "/espace/demandes/nouveau/")
+    if embassy.locator(".atlas-secret").count():
+        _second_factor(embassy)
+    embassy.goto(server + "/espace/demandes/nouveau/")
+    embassy.fill("#id_authority", SLUG)
+    embassy.fill("#id_wishes", WISH)
+    embassy.get_by_role("button", name="Soumettre pour publication").click()
+    embassy.wait_for_load_state()
+    assert "soumis" in _text(embassy, "main").lower(), _text(embassy, "main")[:2000]
+    embassy.goto(server + "/espace/validation/")
+    embassy.locator("tr", has_text="Bandiagara").get_by_role("button", name="Publier").click()
+    embassy.wait_for_load_state()
+    assert "est publié" in _text(embassy, "main"), _text(embassy, "main")[:2000]
+
+    # The request's page, from the public list of requests.
+    public = chromium.new_context().new_page()
+    public.goto(server + "/collectivites/" + SLUG + "/")
+    public.locator("a[href*='/mise-en-relation/demandes/']").first.click()
+    public.wait_for_load_state()
+    url = public.url
+    assert WISH in _text(public, "main")
+    assert public.locator("[data-status]").get_attribute("data-status") == "open"
+    assert "ouverte" in _text(public, "[data-status]").lower()
+
+    # 2. The officer of Rennes answers.
+    editor = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    _sign_in(editor, server, "ri-match@rennes.example", url.replace(server, ""))
+    editor.goto(url)
+    editor.fill("#interest-message", HELLO)
+    editor.get_by_role("button", name="Envoyer mon intérêt").click()
+    editor.wait_for_load_state()
+    text = _text(editor, "main")
+    assert "Votre intérêt est transmis" in text and HELLO in text, text[:2000]
+    assert editor.locator("[data-status]").get_attribute("data-status") == "in_talks"
+
+    # 3. The embassy sees it (notified in its space) and replies; Rennes sees the reply.
+    embassy.goto(server + "/mise-en-relation/notifications/")
+    assert "Rennes est intéressée" in _text(embassy, "main")
+    embassy.locator("a", has_text="Rennes est intéressée").first.click()
+    embassy.wait_for_load_state()
+    assert HELLO in _text(embassy, "main")
+    embassy.locator("textarea[name=body]").first.fill(REPLY)
+    embassy.get_by_role("button", name="Envoyer", exact=True).first.click()
+    embassy.wait_for_load_state()
+    editor.goto(url)
+    assert REPLY in _text(editor, "main") and HELLO in _text(editor, "main")
+
+    # The public never sees the conversation.
+    public.goto(url)
+    assert HELLO not in _text(public, "main") and REPLY not in _text(public, "main")
+
+    # 4. Rennes records the partnership; the embassy publishes it; the request is matched.
+    title = "Coopération Rennes – Bandiagara (test navigateur)"
+    editor.goto(server + "/espace/partenariats/nouveau/")
+    editor.fill("#id_title", title)
+    editor.select_option("#id_kind", "cooperation")
+    editor.fill("#id_parties", f"35238\n{SLUG}")
+    editor.get_by_role("button", name="Soumettre pour publication").click()
+    editor.wait_for_load_state()
+    embassy.goto(server + "/espace/validation/")
+    embassy.locator("tr", has_text=title).get_by_role("button", name="Publier").click()
+    embassy.wait_for_load_state()
+    public.goto(url)
+    text = _text(public, "main")
+    assert public.locator("[data-status]").get_attribute("data-status") == "matched", text[:2000]
+    assert "partenaire trouvé" in _text(public, "[data-status]").lower()
+    assert public.locator("[data-testid=matched-partnership]").inner_text() == title
