@@ -160,3 +160,42 @@ def deleted_records(*, user) -> list[dict]:
             for record in qs.order_by("-deleted_at")[:200]
         ]
     return rows
+
+
+RETURNED_LIMIT = 20
+
+
+def returned_records(*, user) -> list[dict]:
+    """What a reviewer sent back to the person, with the comment: drafts returned within
+    the person's scope, and the person's own returned changes to published records (the
+    latest per record, unless a newer change is pending)."""
+    scope = scope_of(user)
+    rows = []
+    for kind in KINDS:
+        qs = (
+            _scoped(kind, scope)
+            .filter(deleted_at__isnull=True, publication_status=PublicationStatus.DRAFT)
+            .exclude(returned_comment="")
+            .order_by("-updated_at")[:RETURNED_LIMIT]
+        )
+        rows += [{"kind": kind, "record": r, "comment": r.returned_comment, "at": r.updated_at} for r in qs]
+    for kind, model in KINDS.items():
+        label = model._meta.label_lower
+        revisions = list(
+            Revision.objects.filter(model=label, created_by=user, status=Revision.Status.RETURNED)
+            .exclude(
+                object_id__in=Revision.objects.filter(model=label, status=Revision.Status.PENDING).values(
+                    "object_id"
+                )
+            )
+            .order_by("-decided_at", "-id")[:RETURNED_LIMIT]
+        )
+        records = model.objects.filter(deleted_at__isnull=True).in_bulk({r.object_id for r in revisions})
+        seen = set()
+        for r in revisions:
+            if r.object_id in records and r.object_id not in seen:
+                seen.add(r.object_id)
+                rows.append(
+                    {"kind": kind, "record": records[r.object_id], "comment": r.comment, "at": r.decided_at}
+                )
+    return rows

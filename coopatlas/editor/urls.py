@@ -6,6 +6,7 @@ app_name = "editor"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("declaration/", views.declaration_due, name="declaration"),
     path("validation/", views.review, name="review"),
     path("validation/<str:kind>/<int:pk>/", views.review_decide, name="review_decide"),
     path("supprimes/", views.deleted, name="deleted"),

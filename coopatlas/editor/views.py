@@ -14,6 +14,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +33,7 @@ from coopatlas.cooperation.models import FundingContribution, Project, Publicati
 from coopatlas.cooperation.partner_side import partner_invitable_for
 from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.core.parse import parse_id
+from coopatlas.declarations.selectors import declarations_due
 from coopatlas.documents.selectors import documents_for
 from coopatlas.documents.services import document_upload
 from coopatlas.geo.models import LocalAuthority
@@ -122,6 +125,19 @@ def _compliance_warnings(record) -> list:
 
 # --------------------------------------------------------------------------- dashboard
 
+# The calls app (another part of the project) provides this include; the dashboard shows
+# it when it exists and works without it.
+OPEN_CALLS_TEMPLATE = "calls/_open_calls.html"
+
+
+def _optional_template(name: str) -> str | None:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
 
 @guarded
 def dashboard(request):
@@ -138,6 +154,10 @@ def dashboard(request):
         {
             **data,
             "campaign": campaign,
+            "to_confirm": sum(len(item["rows"]) for item in campaign),
+            "returned": selectors.returned_records(user=request.user),
+            "declarations_due": declarations_due(user=request.user),
+            "open_calls_template": _optional_template(OPEN_CALLS_TEMPLATE),
             "kinds": SPECS,
             "pending_revisions": selectors.pending_revisions(user=request.user),
             "can_review": data["scope"].admin or bool(data["scope"].countries),
@@ -145,6 +165,18 @@ def dashboard(request):
             "title": _("Mon espace"),
         },
     )
+
+
+@guarded
+def declaration_due(request):
+    """The header's « Déclaration d'APD »: straight to the due declaration when the person
+    declares for one authority, else the dashboard's list of them."""
+    rows = declarations_due(user=request.user)["rows"]
+    if len(rows) == 1:
+        return redirect(rows[0]["url"])
+    if not rows and scope_of(request.user).admin:
+        return redirect("declarations:index")
+    return redirect(f"{reverse('editor:dashboard')}#due-title")
 
 
 @guarded

@@ -1,0 +1,169 @@
+"""Issue 13, the part-time officer's path: the dashboard lists what is due (the year's aid
+declaration, returned records with the reviewer's comment, records to confirm, open calls),
+links to the declaration (header, dashboard, the authority's fiche), and every form page
+shows one error summary."""
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from coopatlas.accounts.tests.world import build_world
+from coopatlas.cooperation.models import Project
+from coopatlas.declarations.models import Campaign, Declaration, DeclarationVersion
+from coopatlas.declarations.selectors import declarations_due, due_year
+from coopatlas.editor import views
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def _client(world, role) -> Client:
+    client = Client()
+    client.force_login(world["users"][role])
+    return client
+
+
+def _campaign(year=2025):
+    return Campaign.objects.create(year=year, opens_on=date(year + 1, 4, 15), closes_on=date(year + 1, 5, 31))
+
+
+def _due_section(body: str) -> str:
+    return body.split('id="due-title"', 1)[1].split("</section>", 1)[0]
+
+
+def test_due_year_is_the_latest_open_campaign():
+    _campaign(2024)
+    _campaign(2025)
+    assert due_year(today=date(2026, 12, 1)) == 2025
+    assert due_year(today=date(2026, 1, 1)) == 2024  # 2025's campaign opens in April 2026
+
+
+def test_dashboard_lists_the_declaration_to_do_then_returned_then_validated(world):
+    _campaign()
+    editor = _client(world, "editor")
+    commune = world["commune"]
+    body = _due_section(editor.get(reverse("editor:dashboard")).content.decode())
+    assert 'data-declaration-state="todo"' in body and commune.name in body
+    assert reverse("declarations:authority", kwargs={"slug": commune.slug}) in body
+
+    declaration = Declaration.objects.create(authority=commune, year=2025)
+    version = DeclarationVersion.objects.create(
+        declaration=declaration, state="returned", return_comment="Ajoutez les bourses versées."
+    )
+    body = _due_section(editor.get(reverse("editor:dashboard")).content.decode())
+    assert 'data-declaration-state="returned"' in body and "Ajoutez les bourses versées." in body
+    assert reverse("declarations:declaration", kwargs={"pk": declaration.pk}) in body
+
+    DeclarationVersion.objects.filter(pk=version.pk).update(state="validated")
+    body = _due_section(editor.get(reverse("editor:dashboard")).content.decode())
+    assert 'data-declaration-state="validated"' in body and "Ajoutez les bourses" not in body
+
+
+def test_declarations_due_lists_only_the_persons_authorities(world):
+    _campaign()
+    assert declarations_due(user=world["users"]["admin"])["rows"] == []  # not every authority
+    rows = declarations_due(user=world["users"]["editor"])["rows"]
+    assert [r["authority"] for r in rows] == [world["commune"]]
+
+
+def test_header_link_goes_to_the_due_declaration(world):
+    _campaign()
+    editor = _client(world, "editor")
+    page = editor.get(reverse("editor:dashboard")).content.decode()
+    assert f'href="{reverse("editor:declaration")}"' in page
+    response = editor.get(reverse("editor:declaration"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("declarations:authority", kwargs={"slug": world["commune"].slug})
+    # Nobody to declare for: the dashboard; the ministry: the declarations' list.
+    assert _client(world, "nobody").get(reverse("editor:declaration"))["Location"].startswith(
+        reverse("editor:dashboard")
+    )
+    assert _client(world, "admin").get(reverse("editor:declaration"))["Location"] == reverse(
+        "declarations:index"
+    )
+    assert Client().get(reverse("editor:declaration")).status_code == 302  # sign in first
+
+
+def test_authority_fiche_links_its_officers_to_the_declaration(world):
+    commune = world["commune"]
+    url = reverse("atlas:authority", kwargs={"slug": commune.slug})
+    declare = reverse("declarations:authority", kwargs={"slug": commune.slug})
+    assert declare in _client(world, "editor").get(url).content.decode()
+    assert declare not in Client().get(url).content.decode()
+    assert declare not in _client(world, "embassy").get(url).content.decode()
+
+
+def test_returned_record_listed_with_the_comment(world):
+    editor = _client(world, "editor")
+    Project.objects.filter(pk=world["project"].pk).update(
+        publication_status="draft", returned_comment="Précisez le nombre de puits."
+    )
+    body = _due_section(editor.get(reverse("editor:dashboard")).content.decode())
+    assert "Précisez le nombre de puits." in body
+    assert reverse("editor:edit", args=["projets", world["project"].pk]) in body
+
+
+def test_open_calls_slot_shows_the_calls_include_when_it_exists(world, monkeypatch):
+    editor = _client(world, "editor")
+    assert "data-open-calls" not in editor.get(reverse("editor:dashboard")).content.decode()
+    monkeypatch.setattr(views, "OPEN_CALLS_TEMPLATE", "editor/_picker_urls.html")
+    body = _due_section(editor.get(reverse("editor:dashboard")).content.decode())
+    assert "data-open-calls" in body and 'id="editor-pickers"' in body
+
+
+# --------------------------------------------------------------------------- error summary
+
+
+def _form_data(response) -> dict:
+    form = response.context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if field.disabled or value is None:
+            continue
+        data[name] = [str(getattr(v, "pk", v)) for v in value] if isinstance(value, list) else str(value)
+    return data
+
+
+def test_record_form_errors_summarised_at_the_top_with_links_and_title(world):
+    editor = _client(world, "editor")
+    project = world["project"]
+    url = reverse("editor:edit", args=["projets", project.pk])
+    data = _form_data(editor.get(url))
+    assert "Erreur –" not in editor.get(url).content.decode()
+    response = editor.post(url, {**data, "title": "", "start_year": "1700", "beneficiaries_count": "x"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    title = re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+    assert title.strip().startswith("Erreur –")
+    summary = body.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "autofocus" in body.split('id="error-summary"', 1)[1][:80]
+    assert "3 erreurs" in summary  # all the form's errors at once
+    for field in ("title", "start_year", "beneficiaries_count"):
+        assert f'href="#id_{field}"' in summary
+    assert body.index('id="error-summary"') < body.index("<form method=\"post\" novalidate data-editor-form")
+    project.refresh_from_db()
+    assert project.version == 1
+
+
+def test_service_error_lands_in_the_summary_too(world):
+    editor = _client(world, "editor")
+    url = reverse("editor:edit", args=["projets", world["project"].pk])
+    data = _form_data(editor.get(url))
+    body = editor.post(url, {**data, "sectors": "14030 ; 60\n14031 ; 30"}).content.decode()
+    summary = body.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_sectors"' in summary and "100" in summary
+
+
+def test_signin_errors_use_the_same_summary(world):
+    response = Client().post(reverse("accounts:signin"), {"email": "editor@example.org", "password": "no"})
+    body = response.content.decode()
+    assert 'id="error-summary"' in body
+    assert re.search(r"<title>\s*Erreur –", body)
