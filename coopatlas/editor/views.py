@@ -246,7 +246,7 @@ def record_edit(request, kind: str, pk: int | None = None):
     conflict = None
     status = 200
     if request.method == "POST":
-        form = build_form(kind, record=record, data=request.POST)
+        form = build_form(kind, record=record, data=request.POST, user=request.user)
         if form.is_valid():
             try:
                 saved = _save(request, kind, record, form)
@@ -273,7 +273,7 @@ def record_edit(request, kind: str, pk: int | None = None):
         if status == 200 and form.errors:
             status = 422
     else:
-        form = build_form(kind, record=record)
+        form = build_form(kind, record=record, user=request.user)
     return _record_page(request, kind, record, form, conflict=conflict, status=status)
 
 

@@ -167,3 +167,79 @@ def test_signin_errors_use_the_same_summary(world):
     body = response.content.decode()
     assert 'id="error-summary"' in body
     assert re.search(r"<title>\s*Erreur –", body)
+
+
+# --------------------------------------------------------------------------- forms in plain words
+
+CODE_SYNTAX = re.compile(r"; ?lead|commune:|siren:|iso:|org:|gaz:|14030|2253354|ML-5|« ; ")
+
+
+def test_no_code_syntax_in_any_help_text(world):
+    from coopatlas.editor.forms import FundingLineForm
+    from coopatlas.editor.specs import SPECS
+
+    forms_ = [spec.form() for spec in SPECS.values()] + [FundingLineForm()]
+    seen = 0
+    for form in forms_:
+        for name, field in form.fields.items():
+            seen += 1
+            assert not CODE_SYNTAX.search(str(field.help_text)), (type(form).__name__, name, field.help_text)
+    assert seen > 50
+
+
+def test_sector_picker_finds_the_dac_sector_from_its_description(world):
+    editor = _client(world, "editor")
+    url = reverse("editor:pick_sectors")
+    for q in ("état civil", "etat civil", "ÉTAT CIVIL"):
+        codes = [r["code"] for r in editor.get(url, {"q": q}).json()["results"]]
+        assert "13096" in codes, q  # « … l'état civil … » is in its description only
+    codes = [r["code"] for r in editor.get(url, {"q": "eau potable"}).json()["results"]]
+    assert codes and codes[0].startswith("140")  # names before descriptions
+    assert [r["code"] for r in editor.get(url, {"q": "1403"}).json()["results"]][0].startswith("1403")
+
+
+def test_organisations_picker_answers_slugs_the_text_field_takes(world):
+    org = world["org"]
+    rows = _client(world, "editor").get(reverse("editor:pick_organisations"), {"q": org.name[:5]}).json()
+    assert org.slug in [r["code"] for r in rows["results"]]
+
+
+def test_new_project_names_the_officers_authority_as_lead(world):
+    editor = _client(world, "editor")
+    commune = world["commune"]
+    page = editor.get(reverse("editor:create", args=["projets"]))
+    initial = page.context["form"]["participants"].value()
+    assert commune.name in initial and "chef de file" in initial
+    body = page.content.decode()
+    assert 'data-picker-extra="role"' in body and "Chef de file" in body
+    # Without JavaScript: the prefilled text is posted as it is, plus a partner typed by hand.
+    response = editor.post(
+        reverse("editor:create", args=["projets"]),
+        {
+            "title": "Bibliothèque de Quimbé",
+            "status": "planned",
+            "currency": "EUR",
+            "participants": f"{initial}\n{world['cercle'].slug}",
+            "sectors": "14030 — Eau potable ; 60\n14031 ; 40",
+            "save": "1",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    project = Project.objects.get(title="Bibliothèque de Quimbé")
+    assert dict(project.participants.values_list("authority_id", "role")) == {
+        commune.pk: "lead",
+        world["cercle"].pk: "partner",
+    }
+    # A facilitator of several authorities gets no guess.
+    other = Client()
+    other.force_login(world["users"]["admin"])
+    assert not other.get(reverse("editor:create", args=["projets"])).context["form"]["participants"].value()
+
+
+def test_policy_markers_under_advanced_with_their_meaning(world):
+    body = _client(world, "editor").get(reverse("editor:edit", args=["projets", world["project"].pk]))
+    body = body.content.decode()
+    advanced = body.split("data-advanced>", 1)[1].split("</details>", 1)[0]
+    assert "id_marker_gender" in advanced and "2 – Objectif principal" in advanced
+    assert "0 – non ciblé" in advanced
+    assert "id_marker_gender" not in body.split("data-advanced>", 1)[0]
