@@ -432,7 +432,7 @@ class FundingLineForm(forms.Form):
         min_value=0,
         decimal_places=2,
         max_digits=16,
-        widget=forms.NumberInput(attrs={"step": "0.01", "data-funding-amount": "1"}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "data-funding-amount": "1", "size": 14}),
     )
     currency = forms.CharField(
         label=_("Devise"),

@@ -436,7 +436,17 @@ def _funding_apply_line(actor, project, form, line) -> None:
         return
     if cd.get("amount") is None:
         raise AppError(_("Donnez le montant, ou cochez « Retirer » pour enlever la ligne."), field="amount")
-    if (cd["amount"], cd["nature"], cd.get("note") or "") == (line.amount, line.nature, line.note):
+    funder = form.funder_kwargs()
+    changed = {
+        "amount": cd["amount"] != line.amount,
+        "nature": cd["nature"] != line.nature,
+        "note": (cd.get("note") or "") != line.note,
+        "funder": (funder.get("funder_authority"), funder.get("funder_organisation"))
+        != (line.funder_authority, line.funder_organisation),
+        "instrument": cd["instrument"] != line.instrument,
+        "year": cd.get("year") != line.year,
+    }
+    if not any(changed.values()):
         return
     editing.funding_update(
         actor=actor,
@@ -445,17 +455,29 @@ def _funding_apply_line(actor, project, form, line) -> None:
         amount=cd["amount"],
         nature=cd["nature"],
         note=cd.get("note") or "",
+        instrument=cd["instrument"],
+        year=cd.get("year"),
+        **(funder if changed["funder"] else {}),
     )
 
 
 def _funding_formset(data=None, lines=()):
-    formset = FundingFormSet(
-        data=data, initial=[FundingLineForm.initial_from(x) for x in lines], prefix="lines"
-    )
+    initial = [FundingLineForm.initial_from(x) for x in lines]
+    if data is not None:
+        # An existing line's funder, instrument or year left out of the request (an older
+        # page, a script) keeps its value; sent empty, it is read as typed.
+        data = data.copy()
+        for i, values in enumerate(initial):
+            for name in ("funder", "instrument", "year"):
+                key = f"lines-{i}-{name}"
+                if key not in data and data.get(f"lines-{i}-id") == str(values["id"]):
+                    data[key] = "" if values[name] is None else str(values[name])
+    formset = FundingFormSet(data=data, initial=initial, prefix="lines")
     for form in formset.forms:
         if form.initial.get("id"):
-            for name in ("funder", "instrument", "currency", "year"):
-                form.fields[name].disabled = True
+            # Funder, instrument and year can be corrected; the currency stays (the plan's
+            # totals and the budget check are per currency).
+            form.fields["currency"].disabled = True
     return formset
 
 
@@ -534,7 +556,10 @@ def review(request):
         request,
         "editor/review.html",
         {
-            "rows": selectors.review_queue(user=request.user),
+            "rows": [
+                {**selectors.review_details(row), "warnings": _compliance_warnings(row["record"])}
+                for row in selectors.review_queue(user=request.user)
+            ],
             "return_form": ReturnForm(),
             "title": _("Publications à valider"),
         },

@@ -82,8 +82,10 @@ def test_header_link_goes_to_the_due_declaration(world):
     assert response.status_code == 302
     assert response["Location"] == reverse("declarations:authority", kwargs={"slug": world["commune"].slug})
     # Nobody to declare for: the dashboard; the ministry: the declarations' list.
-    assert _client(world, "nobody").get(reverse("editor:declaration"))["Location"].startswith(
-        reverse("editor:dashboard")
+    assert (
+        _client(world, "nobody")
+        .get(reverse("editor:declaration"))["Location"]
+        .startswith(reverse("editor:dashboard"))
     )
     assert _client(world, "admin").get(reverse("editor:declaration"))["Location"] == reverse(
         "declarations:index"
@@ -148,7 +150,7 @@ def test_record_form_errors_summarised_at_the_top_with_links_and_title(world):
     assert "3 erreurs" in summary  # all the form's errors at once
     for field in ("title", "start_year", "beneficiaries_count"):
         assert f'href="#id_{field}"' in summary
-    assert body.index('id="error-summary"') < body.index("<form method=\"post\" novalidate data-editor-form")
+    assert body.index('id="error-summary"') < body.index('<form method="post" novalidate data-editor-form')
     project.refresh_from_db()
     assert project.version == 1
 
@@ -243,3 +245,118 @@ def test_policy_markers_under_advanced_with_their_meaning(world):
     assert "id_marker_gender" in advanced and "2 – Objectif principal" in advanced
     assert "0 – non ciblé" in advanced
     assert "id_marker_gender" not in body.split("data-advanced>", 1)[0]
+
+
+# --------------------------------------------------------------------------- financing line
+
+
+def _funding_post(project, lines, **changes) -> dict:
+    from coopatlas.editor.forms import FundingLineForm
+
+    data = {
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": str(len(lines)),
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
+    for i, line in enumerate(lines):
+        for name, value in FundingLineForm.initial_from(line).items():
+            data[f"lines-{i}-{name}"] = "" if value is None else str(value)
+    data.update(changes)
+    return data
+
+
+def test_financing_line_funder_instrument_and_year_can_be_corrected(world):
+    editor = _client(world, "editor")
+    project = world["project"]
+    # A draft project and its lines (a published line's change waits for validation).
+    Project.objects.filter(pk=project.pk).update(publication_status="draft")
+    project.funding.update(publication_status="draft")
+    lines = list(project.funding.order_by("pk"))
+    assert lines[0].funder_organisation is not None and lines[0].year is None
+    url = reverse("editor:funding", args=[project.pk])
+    page = editor.get(url)
+    form = page.context["formset"].forms[0]
+    assert not form.fields["funder"].disabled and not form.fields["instrument"].disabled
+    assert form.fields["currency"].disabled
+    body = page.content.decode()
+    assert "700\u00a0000,00" in body  # amounts shown the French way, in the field too
+    amount_input = re.search(r'<input[^>]*name="lines-0-amount"[^>]*>', body).group(0)
+    assert 'type="text"' in amount_input and 'inputmode="decimal"' in amount_input
+    data = _funding_post(
+        project,
+        lines,
+        **{
+            "lines-0-funder": f"commune:{world['commune'].insee_code}",
+            "lines-0-instrument": "other",
+            "lines-0-year": "2024",
+            "lines-0-amount": "48 000,00 €",
+        },
+    )
+    response = editor.post(url, data)
+    assert response.status_code == 302, response.context["formset"].errors
+    line = lines[0]
+    line.refresh_from_db()
+    assert (line.funder_organisation, line.funder_authority, line.instrument, line.year) == (
+        None,
+        world["commune"],
+        "other",
+        2024,
+    )
+    assert str(line.amount) == "48000.00"
+    # The change is in the line's history (what the reviewer's diff reads).
+    from coopatlas.core.models import Change
+
+    last = Change.objects.filter(model="cooperation.fundingcontribution", object_id=line.pk).latest("at")
+    assert last.after.get("instrument") == "other" and last.after.get("year") == 2024
+    assert last.after.get("funder_authority_id") == world["commune"].pk
+
+
+def test_financing_line_bad_amount_said_on_the_field_nothing_written(world):
+    editor = _client(world, "editor")
+    project = world["project"]
+    lines = list(project.funding.order_by("pk"))
+    before = [(x.amount, x.instrument, x.year) for x in lines]
+    url = reverse("editor:funding", args=[project.pk])
+    response = editor.post(
+        url, _funding_post(project, lines, **{"lines-0-amount": "48 000,00,1", "lines-1-instrument": "grant"})
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'href="#id_lines-0-amount"' in body and re.search(r"<title>\s*Erreur –", body)
+    assert [(x.amount, x.instrument, x.year) for x in project.funding.order_by("pk")] == before
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+def test_review_queue_shows_authority_submitter_changes_and_warnings(world, monkeypatch):
+    from coopatlas.cooperation import editing
+
+    editor, embassy = world["users"]["editor"], _client(world, "embassy")
+    project = world["project"]  # published: an editor's change waits as a revision
+    editing.project_update(actor=editor, project=project, version=project.version, summary="Trois forages")
+    monkeypatch.setattr(
+        views, "_compliance_warnings", lambda record: ["Convention à joindre (plus de 23 000 €)"]
+    )
+    body = embassy.get(reverse("editor:review")).content.decode()
+    row = body.split("data-review-row", 1)[1].split("</article>", 1)[0]
+    assert world["commune"].name in row.split("data-review-authorities", 1)[1].split("</dd>", 1)[0]
+    assert "editor@example.org" in row.split("data-review-submitted-by", 1)[1].split("</dd>", 1)[0]
+    changes = row.split("data-review-changes", 1)[1].split("</table>", 1)[0]
+    assert "Trois forages" in changes
+    assert "Convention à joindre" in row.split("data-review-warnings", 1)[1]
+    assert 'name="confirmed"' in row and "required" in row.split('name="confirmed"', 1)[1][:40]
+    assert "data-confirm=" in row
+
+
+def test_review_queue_new_record_says_never_published(world):
+    from coopatlas.cooperation import editing
+
+    project = world["project"]
+    Project.objects.filter(pk=project.pk).update(publication_status="draft")
+    project.refresh_from_db()
+    editing.record_submit(actor=world["users"]["editor"], record=project)
+    body = _client(world, "embassy").get(reverse("editor:review")).content.decode()
+    row = body.split("data-review-row", 1)[1].split("</article>", 1)[0]
+    assert "jamais publiée" in row and "editor@example.org" in row

@@ -209,7 +209,13 @@
     return isFinite(n) ? n : 0;
   }
 
-  function money(n) { return n.toFixed(2); }
+  // « 48 000,00 » (« 48 000.00 » in English): as the server writes it (core/parse.py amount_display).
+  var decimalMark = (document.documentElement.lang || "fr").slice(0, 2) === "en" ? "." : ",";
+  function money(n) {
+    var parts = Math.abs(n).toFixed(2).split(".");
+    var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
+    return (n < 0 ? "-" : "") + whole + decimalMark + parts[1];
+  }
 
   function recompute() {
     var currency = totals.dataset.currency;
