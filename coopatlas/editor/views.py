@@ -31,6 +31,7 @@ from coopatlas.accounts.permissions import (
 from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
 from coopatlas.cooperation.partner_side import partner_invitable_for
+from coopatlas.cooperation.selectors.maps import project_map_status
 from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.core.parse import parse_id
 from coopatlas.declarations.selectors import declarations_due
@@ -313,6 +314,9 @@ def _record_page(
                 )
             ),
             "is_project": kind == "projets",
+            "map_status": (
+                project_map_status(project=record) if kind == "projets" and record is not None else None
+            ),
             "documents": documents,
             "pending_revision": editing.pending_revision(record) if record is not None else None,
         },

@@ -360,3 +360,21 @@ def test_review_queue_new_record_says_never_published(world):
     body = _client(world, "embassy").get(reverse("editor:review")).content.decode()
     row = body.split("data-review-row", 1)[1].split("</article>", 1)[0]
     assert "jamais publiée" in row and "editor@example.org" in row
+
+
+# --------------------------------------------------------------------------- not on the map
+
+
+def test_project_not_on_the_map_says_why_and_offers_a_partnership(world):
+    from coopatlas.cooperation.selectors.maps import project_map_status
+
+    project = world["project"]
+    assert project_map_status(project=project)["on_map"]
+    editor = _client(world, "editor")
+    url = reverse("editor:edit", args=["projets", project.pk])
+    assert "data-map-status" not in editor.get(url).content.decode()
+    project.partnerships.clear()
+    body = editor.get(url).content.decode()
+    assert 'data-map-status="no_partnership"' in body and 'href="#id_partnerships"' in body
+    Project.objects.filter(pk=project.pk).update(publication_status="draft")
+    assert project_map_status(project=project)["reason"] == "not_public"
