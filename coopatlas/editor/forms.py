@@ -471,8 +471,8 @@ class FundingLineForm(forms.Form):
 
             raise AppError(
                 _(
-                    "Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
-                    "acteur (org:identifiant)."
+                    "Donnez le financeur : tapez le nom d'une collectivité ou d'un acteur et "
+                    "choisissez-le dans la liste."
                 ),
                 field="funder",
             )

@@ -117,7 +117,7 @@ def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server
     assert "Ille-et-Vilaine" in row.locator("[data-review-authorities]").inner_text()
     assert "redaction@ille-et-vilaine.example" in row.locator("[data-review-submitted-by]").inner_text()
     admin.on("dialog", lambda dialog: dialog.accept())  # « Publier cette version ? »
-    row.get_by_role("checkbox").check()
+    row.locator("label[for^=confirm-]").click()  # DSFR draws the box on the label
     row.get_by_role("button", name="Publier").click()
     admin.wait_for_load_state()
     assert "est publié" in _text(admin, "main")

@@ -88,7 +88,7 @@ def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(se
     embassy.goto(server + "/espace/validation/")
     row = embassy.locator("[data-review-row]", has_text=TITLE)
     embassy.on("dialog", lambda dialog: dialog.accept())  # « Publier cette version ? »
-    row.get_by_role("checkbox").check()
+    row.locator("label[for^=confirm-]").click()  # DSFR draws the box on the label
     row.get_by_role("button", name="Publier").click()
     embassy.wait_for_load_state()
     assert "est publié" in _text(embassy, "main")
