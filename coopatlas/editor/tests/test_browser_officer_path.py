@@ -56,6 +56,7 @@ def test_officer_path(server, chromium, viewport):
     rows = page.locator("[data-picker-rows=participants] li")
     assert rows.count() == 1 and "Ille-et-Vilaine" in rows.first.inner_text()
     assert rows.first.locator("select").input_value() == "lead"
+    assert not page.locator("#id_participants-text").is_visible()  # the rows replace the text
     page.locator("#id_participants").type("Mopti")
     option = page.locator("#id_participants-options [role=option]", has_text="Mopti")
     option.first.wait_for(timeout=10_000)
