@@ -139,7 +139,6 @@ def _optional_template(name: str) -> str | None:
     return name
 
 
-
 @guarded
 def dashboard(request):
     data = selectors.dashboard(user=request.user)
