@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -47,7 +48,7 @@ def _next_url(request: HttpRequest, value: str | None) -> str:
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return value
-    return reverse("atlas:home")
+    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def _pending(request: HttpRequest) -> tuple[User | None, str]:

@@ -281,7 +281,24 @@ def authority(request: HttpRequest, slug: str) -> HttpResponse:
     from coopatlas.atlas.selectors import authority_page
 
     data = authority_page(slug=slug)
-    return _respond(request, "atlas/authority.html", data, context={"title": data["name"]})
+    return _respond(
+        request,
+        "atlas/authority.html",
+        data,
+        context={"title": data["name"], "officer_of": _officer_of(request, data)},
+    )
+
+
+def _officer_of(request: HttpRequest, data: dict) -> bool:
+    """The fiche's own officers get links to their declaration and editing space (the
+    declarations app's rule of who declares for an authority)."""
+    if not request.user.is_authenticated or data.get("country") != "FR":
+        return False
+    from coopatlas.declarations.access import can_edit
+    from coopatlas.geo.models import LocalAuthority
+
+    found = LocalAuthority.objects.filter(slug=data.get("slug")).first()
+    return found is not None and can_edit(user=request.user, authority=found)
 
 
 @require_GET

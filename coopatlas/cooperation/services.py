@@ -983,6 +983,10 @@ def funding_add(
     return line
 
 
+# A keyword left out of an update, where None is a value (a year cleared).
+UNCHANGED = object()
+
+
 @transaction.atomic
 def funding_update(
     *,
@@ -991,17 +995,36 @@ def funding_update(
     source: Source,
     nature: str | None = None,
     note: str | None = None,
+    funder_authority: LocalAuthority | None = None,
+    funder_organisation: Organisation | None = None,
+    instrument: str | None = None,
+    year: int | None | object = UNCHANGED,
 ) -> FundingContribution:
+    """Amount, nature, note; and, when given, the funder (one of the two), the instrument
+    and the year (None clears it; UNCHANGED, the default, keeps it)."""
     value = _money(amount, field="amount")
     if value is None:
         raise AppError(
             _("amount : une ligne de financement doit avoir un montant ; saisissez-le."), field="amount"
+        )
+    if funder_authority is not None and funder_organisation is not None:
+        raise AppError(
+            _("funder : indiquez exactement un financeur, une collectivité ou une organisation."),
+            field="funder",
         )
     line.amount, line.source = value, source
     if nature is not None:
         line.nature = nature
     if note is not None:
         line.note = note
+    if funder_authority is not None:
+        line.funder_authority, line.funder_organisation = funder_authority, None
+    if funder_organisation is not None:
+        line.funder_authority, line.funder_organisation = None, funder_organisation
+    if instrument is not None:
+        line.instrument = instrument
+    if year is not UNCHANGED:
+        line.year = year
     _clean(line)
     if not line.is_annual:
         _funding_check_total(line.project, adding=value, currency=line.currency, excluding=line.pk)

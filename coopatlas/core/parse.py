@@ -239,9 +239,32 @@ class AsciiIntegerField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
+def amount_display(value: Decimal, *, places: int = 2) -> str:
+    """48000 → « 48 000,00 » (« 48 000.00 » in English): grouped by no-break spaces, the
+    page language's decimal mark; what `_to_decimal(grouping=True)` reads back in either."""
+    from django.utils.formats import get_format
+
+    sign = "-" if value < 0 else ""
+    whole, _, cents = f"{abs(value):.{places}f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    text = "\u00a0".join(groups) or "0"
+    return f"{sign}{text}{get_format('DECIMAL_SEPARATOR')}{cents}" if places else f"{sign}{text}"
+
+
 class AmountField(forms.DecimalField):
     """A DecimalField that takes French amounts ("1 145 000,50") and refuses NaN, Infinity,
-    exponents and unicode digits; `max_digits`/`decimal_places` keep Django's messages."""
+    exponents and unicode digits; `max_digits`/`decimal_places` keep Django's messages.
+    A text input (a number input refuses « 48 000,00 »), showing amounts the French way."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return amount_display(value, places=self.decimal_places or 0)
+        return value
 
     def to_python(self, value):
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):

@@ -36,6 +36,14 @@ def editable_authority_ids(user) -> set[int] | None:
     return None if scope.admin else set(scope.editor_authorities)
 
 
+def declaring_authority_ids(user) -> set[int]:
+    """The authorities the person declares for (as their editor), the ministry included:
+    what « Mon espace » lists as due, never every authority."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(_scope(user).editor_authorities)
+
+
 def can_edit(*, user, authority) -> bool:
     scope = _scope(user)
     return scope.admin or authority.pk in scope.editor_authorities

@@ -7,10 +7,12 @@ only renames and ranks the few grouped rows. Amounts leave as decimal strings ("
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, NotFound
@@ -636,6 +638,53 @@ def authority_declarations(*, authority, user) -> dict:
         "can_declare": access.can_edit(user=user, authority=authority),
         "declarations": years,
     }
+
+
+def due_year(*, today: date | None = None) -> int | None:
+    """The year whose declaration is due: the latest campaign already open (the aid of
+    year N is declared in N+1), else the latest year with rules loaded."""
+    today = today or timezone.localdate()
+    campaign = Campaign.objects.filter(opens_on__lte=today).order_by("-year").first()
+    if campaign is not None:
+        return campaign.year
+    return RuleSet.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+def declarations_due(*, user, today: date | None = None) -> dict:
+    """« Mon espace »: the due year's declaration of each authority the person declares for,
+    with its state (to do, draft, submitted, returned with the comment, validated)."""
+    year = due_year(today=today)
+    ids = access.declaring_authority_ids(user)
+    if year is None or not ids:
+        return {"year": year, "campaign": None, "rows": []}
+    from coopatlas.geo.models import LocalAuthority
+
+    latest: dict[int, DeclarationVersion] = {}
+    for v in (
+        DeclarationVersion.objects.filter(declaration__year=year, declaration__authority_id__in=ids)
+        .select_related("declaration")
+        .order_by("number")
+    ):
+        latest[v.declaration.authority_id] = v
+    rows = []
+    for authority in LocalAuthority.objects.filter(pk__in=ids).order_by("name"):
+        version = latest.get(authority.pk)
+        rows.append(
+            {
+                "authority": authority,
+                "state": version.state if version else "todo",
+                "state_label": str(version.get_state_display()) if version else _("À faire"),
+                "return_comment": (
+                    version.return_comment if version and version.state == State.RETURNED else ""
+                ),
+                "url": (
+                    reverse("declarations:declaration", kwargs={"pk": version.declaration_id})
+                    if version
+                    else reverse("declarations:authority", kwargs={"slug": authority.slug})
+                ),
+            }
+        )
+    return {"year": year, "campaign": Campaign.objects.filter(year=year).first(), "rows": rows}
 
 
 def campaign_status(*, year: int, user) -> dict:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django import forms
@@ -16,6 +17,8 @@ from coopatlas.cooperation.models import (
     PartnerRequest,
     PartnershipKind,
     PartnershipStatus,
+    ProjectOperator,
+    ProjectParticipant,
     ProjectPolicyMarker,
     ProjectStatus,
 )
@@ -25,7 +28,7 @@ from coopatlas.reference.models import PolicyMarker, Theme
 from . import resolve
 
 TEXTAREA = {"rows": 3}
-LIST_HELP = _("Une entrée par ligne ; tapez un nom ou un code pour chercher.")
+LIST_HELP = _("Tapez quelques lettres du nom pour choisir dans la liste ; une entrée par ligne.")
 
 
 def _year(label):
@@ -38,8 +41,19 @@ def _date(label):
     )
 
 
-def _picker(label, kind, *, help_text=LIST_HELP, many=True, required=False):
+def _picker(
+    label, kind, *, help_text=LIST_HELP, many=True, required=False, extra=None, choices=None, default=None
+):
+    """A plain text field the picker script (static/editor/editor.js) turns into a search
+    box and a list of chosen entries; `extra` adds a control per entry (its role from
+    `choices`, or its percentage). Without the script the text is read line by line."""
     attrs = {"data-picker": kind, "autocomplete": "off"}
+    if extra:
+        attrs["data-picker-extra"] = extra
+    if default:
+        attrs["data-picker-default"] = default
+    if choices:
+        attrs["data-picker-choices"] = json.dumps([[str(c), str(lbl)] for c, lbl in choices])
     if many:
         attrs["rows"] = 3
         attrs["data-picker-many"] = "1"
@@ -123,8 +137,8 @@ class PartnershipForm(RecordForm):
         "authorities",
         required=True,
         help_text=_(
-            "Une collectivité par ligne (nom, code INSEE, SIREN ou "
-            "iso:ML-5) : au moins une française et une étrangère."
+            "Tapez le nom d'une collectivité pour la choisir dans la liste : au moins une "
+            "française et une étrangère."
         ),
     )
     start_year = _year(_("Année de début"))
@@ -166,6 +180,17 @@ class PartnershipForm(RecordForm):
         return kw
 
 
+def authority_line(authority) -> str:
+    return _authority_code(authority)
+
+
+def participant_line(authority, role: str) -> str:
+    """`code — name`, and « ; chef de file » for the lead, as the picker writes it."""
+    if role != ProjectParticipant.Role.LEAD:
+        return _authority_code(authority)
+    return f"{_authority_code(authority)} ; {str(ProjectParticipant.Role(role).label).lower()}"
+
+
 def _authority_code(authority) -> str:
     """The code a person would type (commune:35238, siren:…), else the unique slug."""
     if authority.insee_code and authority.kind in ("commune", "departement", "region"):
@@ -204,43 +229,57 @@ class ProjectForm(RecordForm):
     partnerships = _picker(
         _("Partenariats servis"),
         "partnerships",
-        help_text=_("Un partenariat par ligne (identifiant de sa fiche)."),
+        help_text=_("Tapez quelques mots de l'intitulé du partenariat pour le choisir."),
     )
     participants = _picker(
         _("Collectivités participantes"),
         "authorities",
         help_text=_(
-            "Une collectivité par ligne ; ajoutez « ; chef de file » pour la collectivité qui mène le projet."
+            "Tapez le nom d'une collectivité pour l'ajouter, puis choisissez son rôle : chef de "
+            "file (celle qui mène le projet) ou partenaire."
         ),
+        extra="role",
+        choices=ProjectParticipant.Role.choices,
+        default=ProjectParticipant.Role.PARTNER,
     )
-    operators = forms.CharField(
-        label=_("Opérateurs"),
-        required=False,
-        widget=forms.Textarea(attrs=TEXTAREA),
+    operators = _picker(
+        _("Opérateurs"),
+        "organisations",
         help_text=_(
-            "Un acteur par ligne (identifiant) ; ajoutez son rôle "
-            "après « ; » : « ; Responsable », « ; Financeur »…"
+            "Tapez le nom d'une association, d'une ONG ou d'un opérateur pour l'ajouter, puis "
+            "choisissez son rôle."
         ),
+        extra="role",
+        choices=ProjectOperator.Role.choices,
+        default=ProjectOperator.Role.IMPLEMENTING,
     )
     countries = forms.CharField(
-        label=_("Pays bénéficiaires"), required=False, help_text=_("Codes ISO à deux lettres : ML, SN…")
+        label=_("Pays bénéficiaires"),
+        required=False,
+        help_text=_("Le code à deux lettres de chaque pays, séparés par des espaces : ML pour le Mali."),
     )
     areas = _picker(
-        _("Territoires"), "areas", help_text=_("Un territoire par ligne (nom ou code ISO 3166-2 : ML-5).")
+        _("Territoires"),
+        "areas",
+        help_text=_("Tapez le nom d'une région ou d'une province pour la choisir ; une par ligne."),
     )
     places = _picker(
         _("Lieux"),
         "places",
-        help_text=_("Un lieu par ligne : identifiant GeoNames (2253354) ; tapez un nom pour chercher."),
+        help_text=_("Tapez le nom d'une ville ou d'un village pour le choisir ; un par ligne."),
     )
     themes = _themes_field()
     main_theme = forms.ModelChoiceField(
         label=_("Thématique principale"), required=False, queryset=Theme.objects.all()
     )
     sectors = _picker(
-        _("Secteurs CAD et pourcentages"),
+        _("Secteurs d'intervention (OCDE)"),
         "sectors",
-        help_text=_("Un secteur par ligne : « 14030 ; 60 ». Les pourcentages font 100."),
+        help_text=_(
+            "Tapez un mot (eau potable, santé, état civil…) pour choisir un secteur, puis donnez "
+            "la part du projet qui lui revient ; les parts font 100 %."
+        ),
+        extra="percent",
     )
     sdg_goals = forms.CharField(
         label=_("Objectifs de développement durable"),
@@ -248,7 +287,9 @@ class ProjectForm(RecordForm):
         help_text=_("Numéros de 1 à 17 : 6, 11"),
     )
     sdg_targets = _picker(
-        _("Cibles ODD"), "sdg", help_text=_("Une cible par ligne (6.1) ; son objectif est ajouté.")
+        _("Cibles ODD"),
+        "sdg",
+        help_text=_("Tapez un mot ou le numéro d'une cible pour la choisir ; son objectif est ajouté."),
     )
     budget = AmountField(
         label=_("Budget total"), required=False, min_value=0, decimal_places=2, max_digits=16
@@ -280,17 +321,23 @@ class ProjectForm(RecordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Policy markers: one 0/1/2 choice per OECD marker, from the reference table.
+        # Shown under « Avancé » (record_form.html), each value with its number and meaning.
+        choices = [("", _("Non renseigné"))] + [
+            (value, f"{value} – {label}") for value, label in ProjectPolicyMarker.Significance.choices
+        ]
         for marker in PolicyMarker.objects.order_by("code"):
             self.fields[f"marker_{marker.slug}"] = forms.TypedChoiceField(
-                label=marker.name,
-                required=False,
-                coerce=int,
-                empty_value=None,
-                choices=[("", _("Non renseigné")), *ProjectPolicyMarker.Significance.choices],
+                label=marker.name, required=False, coerce=int, empty_value=None, choices=choices
             )
 
     def marker_fields(self):
         return [self[name] for name in self.fields if name.startswith("marker_")]
+
+    def markers_have_errors(self) -> bool:
+        return any(f.errors for f in self.marker_fields())
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("marker_")]
 
     def clean_currency(self):
         return self.cleaned_data["currency"].strip().upper()
@@ -303,9 +350,7 @@ class ProjectForm(RecordForm):
             "version": record.version,
             "partnerships": resolve.as_lines(p.slug for p in record.partnerships.all()),
             "participants": resolve.as_lines(
-                f"{_authority_code(p.authority)}"
-                + (f" ; {str(p.get_role_display()).lower()}" if p.role == "lead" else "")
-                for p in record.participants.select_related("authority")
+                participant_line(p.authority, p.role) for p in record.participants.select_related("authority")
             ),
             "operators": resolve.as_lines(
                 f"{o.organisation.slug} ; {o.get_role_display()}"
@@ -376,7 +421,7 @@ class FundingLineForm(forms.Form):
         label=_("Financeur"),
         required=False,
         widget=forms.TextInput(attrs={"data-picker": "funders", "autocomplete": "off"}),
-        help_text=_("Collectivité (code INSEE, SIREN) ou acteur (org:identifiant)."),
+        help_text=_("Tapez le nom d'une collectivité ou d'un acteur (AFD, association…) pour le choisir."),
     )
     instrument = forms.ChoiceField(
         label=_("Instrument"), choices=FundingInstrument.choices, initial=FundingInstrument.OWN_FUNDS
@@ -387,7 +432,7 @@ class FundingLineForm(forms.Form):
         min_value=0,
         decimal_places=2,
         max_digits=16,
-        widget=forms.NumberInput(attrs={"step": "0.01", "data-funding-amount": "1"}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "data-funding-amount": "1", "size": 14}),
     )
     currency = forms.CharField(
         label=_("Devise"),
@@ -426,8 +471,8 @@ class FundingLineForm(forms.Form):
 
             raise AppError(
                 _(
-                    "Donnez le financeur : une collectivité (code INSEE, SIREN) ou un "
-                    "acteur (org:identifiant)."
+                    "Donnez le financeur : tapez le nom d'une collectivité ou d'un acteur et "
+                    "choisissez-le dans la liste."
                 ),
                 field="funder",
             )
@@ -548,9 +593,17 @@ class ContactForm(RecordForm):
     role = forms.CharField(label=_("Fonction ou service"), max_length=300)
     name = forms.CharField(label=_("Nom de la personne"), required=False, max_length=200)
     authority = _picker(
-        _("Collectivité"), "authorities", many=False, help_text=_("Nom, code INSEE, SIREN ou iso:ML-5.")
+        _("Collectivité"),
+        "authorities",
+        many=False,
+        help_text=_("Tapez le nom de la collectivité pour la choisir."),
     )
-    organisation = forms.CharField(label=_("Ou acteur (identifiant)"), required=False)
+    organisation = _picker(
+        _("Ou acteur"),
+        "organisations",
+        many=False,
+        help_text=_("Tapez le nom d'une association, d'une ONG ou d'un opérateur."),
+    )
     email = forms.EmailField(label=_("Adresse électronique"), required=False)
     phone = forms.CharField(label=_("Téléphone"), required=False, max_length=40)
     country = forms.CharField(label=_("Pays"), required=False, max_length=2)
@@ -582,13 +635,13 @@ class ConventionForm(RecordForm):
         _("Partenariat"),
         "partnerships",
         many=False,
-        help_text=_("Identifiant du partenariat (fixé à la création)."),
+        help_text=_("Tapez quelques mots de l'intitulé du partenariat ; fixé à la création."),
     )
     title = forms.CharField(label=_("Intitulé"), max_length=500)
     parties = _picker(
         _("Signataires"),
         "authorities",
-        help_text=_("Une collectivité par ligne, parmi les parties du partenariat."),
+        help_text=_("Tapez le nom de chaque collectivité signataire, parmi les parties du partenariat."),
     )
     purpose = forms.CharField(label=_("Objet"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
     signed_on = _date(_("Date de signature"))
@@ -643,9 +696,14 @@ class PartnerRequestForm(RecordForm):
         _("Collectivité étrangère"),
         "authorities",
         many=False,
-        help_text=_("Nom ou code (iso:ML-5) ; fixée à la création."),
+        help_text=_("Tapez le nom de la collectivité étrangère pour la choisir ; fixée à la création."),
     )
-    registered_by = forms.CharField(label=_("Enregistrée par (identifiant de l'acteur)"), required=False)
+    registered_by = _picker(
+        _("Enregistrée par"),
+        "organisations",
+        many=False,
+        help_text=_("Tapez le nom de l'acteur (ambassade, réseau…) qui l'a enregistrée."),
+    )
     description = forms.CharField(
         label=_("Présentation"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
     )

@@ -11,7 +11,8 @@ from coopatlas.cooperation.models import Organisation, Partnership
 from coopatlas.core.parse import is_ascii_digits
 from coopatlas.core.text import fold
 from coopatlas.geo import selectors as geo
-from coopatlas.reference.models import SdgTarget, Sector
+from coopatlas.reference.lookups import sector_search
+from coopatlas.reference.models import SdgTarget
 
 from .forms import _authority_code
 
@@ -64,6 +65,17 @@ def funders(request):
 
 
 @login_required
+def organisations(request):
+    """Actors (associations, NGOs, operators…) by name or acronym; the code is the slug the
+    plain text field accepts."""
+    text = fold(_q(request))
+    if not text:
+        return _answer([])
+    qs = Organisation.objects.live().filter(search_name__contains=text).order_by("name")
+    return _answer([{"code": o.slug, "label": str(o)} for o in qs[:LIMIT]])
+
+
+@login_required
 def areas(request):
     q = _q(request)
     rows = [
@@ -83,16 +95,9 @@ def places(request):
 
 @login_required
 def sectors(request):
-    q = _q(request)
-    if not q:
-        return _answer([])
-    qs = Sector.objects.filter(withdrawn=False)
-    qs = (
-        qs.filter(code__startswith=q)
-        if is_ascii_digits(q)
-        else qs.filter(Q(name_fr__icontains=q) | Q(name_en__icontains=q))
-    )
-    return _answer([{"code": s.code, "label": f"{s.code} {s.name}"} for s in qs.order_by("code")[:LIMIT]])
+    """By code, name or description, accents folded (reference.lookups.sector_search)."""
+    found = sector_search(_q(request), limit=LIMIT)
+    return _answer([{"code": s.code, "label": f"{s.code} {s.name}"} for s in found])
 
 
 @login_required

@@ -160,3 +160,120 @@ def deleted_records(*, user) -> list[dict]:
             for record in qs.order_by("-deleted_at")[:200]
         ]
     return rows
+
+
+RETURNED_LIMIT = 20
+
+
+def returned_records(*, user) -> list[dict]:
+    """What a reviewer sent back to the person, with the comment: drafts returned within
+    the person's scope, and the person's own returned changes to published records (the
+    latest per record, unless a newer change is pending)."""
+    scope = scope_of(user)
+    rows = []
+    for kind in KINDS:
+        qs = (
+            _scoped(kind, scope)
+            .filter(deleted_at__isnull=True, publication_status=PublicationStatus.DRAFT)
+            .exclude(returned_comment="")
+            .order_by("-updated_at")[:RETURNED_LIMIT]
+        )
+        rows += [{"kind": kind, "record": r, "comment": r.returned_comment, "at": r.updated_at} for r in qs]
+    for kind, model in KINDS.items():
+        label = model._meta.label_lower
+        revisions = list(
+            Revision.objects.filter(model=label, created_by=user, status=Revision.Status.RETURNED)
+            .exclude(
+                object_id__in=Revision.objects.filter(model=label, status=Revision.Status.PENDING).values(
+                    "object_id"
+                )
+            )
+            .order_by("-decided_at", "-id")[:RETURNED_LIMIT]
+        )
+        records = model.objects.filter(deleted_at__isnull=True).in_bulk({r.object_id for r in revisions})
+        seen = set()
+        for r in revisions:
+            if r.object_id in records and r.object_id not in seen:
+                seen.add(r.object_id)
+                rows.append(
+                    {"kind": kind, "record": records[r.object_id], "comment": r.comment, "at": r.decided_at}
+                )
+    return rows
+
+
+# --------------------------------------------------------------------------- review details
+
+
+def record_authorities(record) -> list[LocalAuthority]:
+    """The local authorities a record is about, lead first (what the reviewer reads as
+    « whose record »): a project's participants, a partnership's or convention's parties,
+    a contact's or partner request's authority."""
+    if isinstance(record, Project):
+        links = record.participants.select_related("authority").order_by("role", "authority__name")
+        return [p.authority for p in sorted(links, key=lambda p: p.role != "lead")]
+    if isinstance(record, Partnership):
+        return list(record.parties.order_by("country_id", "name"))
+    if isinstance(record, Convention):
+        return list(record.partnership.parties.order_by("country_id", "name"))
+    authority = getattr(record, "authority", None)
+    return [authority] if authority is not None else []
+
+
+def _field_label(model, key: str) -> str:
+    try:
+        return str(model._meta.get_field(key.removesuffix("_id")).verbose_name)
+    except Exception:  # noqa: BLE001 - a child list (sector_links…) has no model field
+        return key
+
+
+def _changed_rows(model, before: dict, after: dict) -> list[dict]:
+    keys = [k for k in {**before, **after} if k not in ("publication_status", "returned_comment")]
+    return [
+        {"field": _field_label(model, k), "before": before.get(k), "after": after.get(k)}
+        for k in keys
+        if before.get(k) != after.get(k)
+    ]
+
+
+def review_details(row: dict) -> dict:
+    """One queue row completed for the reviewer: whose record, who submitted it and when,
+    and what changed since the published version (a pending revision's own before/after;
+    a submitted record's changes since its last published version, else « never
+    published »), from core.Revision and core.Change."""
+    from coopatlas.core import history
+    from coopatlas.core.models import Change
+
+    record, revision = row["record"], row["revision"]
+    model = type(record)
+    out = {**row, "authorities": record_authorities(record)}
+    if revision is not None:
+        out.update(
+            submitted_by=revision.created_by_email,
+            submitted_at=revision.created_at,
+            never_published=False,
+            changes=_changed_rows(model, revision.before, revision.after),
+        )
+        return out
+    changes = Change.objects.filter(model=history.model_label(record), object_id=record.pk).order_by(
+        "-at", "-id"
+    )
+    submitted = next(
+        (
+            c
+            for c in changes
+            if c.action == Change.Action.STATUS and c.after.get("publication_status") == "submitted"
+        ),
+        None,
+    )
+    published = next((c for c in changes if c.snapshot.get("publication_status") == "published"), None)
+    out.update(
+        submitted_by=submitted.user_email if submitted else "",
+        submitted_at=submitted.at if submitted else record.updated_at,
+        never_published=published is None,
+        changes=(
+            _changed_rows(model, published.snapshot, history.snapshot(record))
+            if published is not None
+            else []
+        ),
+    )
+    return out

@@ -73,9 +73,31 @@ SPECS: dict[str, Spec] = {
 }
 
 
-def build_form(kind: str, *, record=None, data=None) -> f.RecordForm:
+def _own_authority(user):
+    """The one authority the person edits for (an officer's own), else None."""
+    if user is None:
+        return None
+    from coopatlas.accounts.permissions import scope_of
+    from coopatlas.geo.models import LocalAuthority
+
+    ids = scope_of(user).editor_authorities
+    return LocalAuthority.objects.filter(pk=next(iter(ids))).first() if len(ids) == 1 else None
+
+
+def new_record_initial(kind: str, *, user) -> dict | None:
+    """A new project names the officer's own authority as its lead, a new partnership as a
+    party: the entry a part-time officer would otherwise type first every time."""
+    own = _own_authority(user) if kind in ("projets", "partenariats") else None
+    if own is None:
+        return None
+    if kind == "projets":
+        return {"participants": f.participant_line(own, "lead")}
+    return {"parties": f.authority_line(own)}
+
+
+def build_form(kind: str, *, record=None, data=None, user=None) -> f.RecordForm:
     spec = SPECS[kind]
-    initial = spec.form.initial_from(record) if record is not None else None
+    initial = spec.form.initial_from(record) if record is not None else new_record_initial(kind, user=user)
     form = spec.form(data=data, initial=initial)
     if record is not None:
         for name in spec.fixed_on_update:

@@ -6,6 +6,7 @@ app_name = "editor"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("declaration/", views.declaration_due, name="declaration"),
     path("validation/", views.review, name="review"),
     path("validation/<str:kind>/<int:pk>/", views.review_decide, name="review_decide"),
     path("supprimes/", views.deleted, name="deleted"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("projets/<int:pk>/financement/", views.funding_edit, name="funding"),
     path("choix/collectivites/", pickers.authorities, name="pick_authorities"),
     path("choix/financeurs/", pickers.funders, name="pick_funders"),
+    path("choix/acteurs/", pickers.organisations, name="pick_organisations"),
     path("choix/territoires/", pickers.areas, name="pick_areas"),
     path("choix/lieux/", pickers.places, name="pick_places"),
     path("choix/secteurs/", pickers.sectors, name="pick_sectors"),

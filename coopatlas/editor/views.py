@@ -14,6 +14,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,8 +31,10 @@ from coopatlas.accounts.permissions import (
 from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
 from coopatlas.cooperation.partner_side import french_confirmations_due, partner_invitable_for
+from coopatlas.cooperation.selectors.maps import project_map_status
 from coopatlas.core.errors import AppError, Conflict, NotFound
 from coopatlas.core.parse import parse_id
+from coopatlas.declarations.selectors import declarations_due
 from coopatlas.documents.selectors import documents_for
 from coopatlas.documents.services import document_upload
 from coopatlas.geo.models import LocalAuthority
@@ -122,6 +126,18 @@ def _compliance_warnings(record) -> list:
 
 # --------------------------------------------------------------------------- dashboard
 
+# The calls app (another part of the project) provides this include; the dashboard shows
+# it when it exists and works without it.
+OPEN_CALLS_TEMPLATE = "calls/_open_calls.html"
+
+
+def _optional_template(name: str) -> str | None:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
 
 @guarded
 def dashboard(request):
@@ -138,6 +154,10 @@ def dashboard(request):
         {
             **data,
             "campaign": campaign,
+            "to_confirm": sum(len(item["rows"]) for item in campaign),
+            "returned": selectors.returned_records(user=request.user),
+            "declarations_due": declarations_due(user=request.user),
+            "open_calls_template": _optional_template(OPEN_CALLS_TEMPLATE),
             "kinds": SPECS,
             "pending_revisions": selectors.pending_revisions(user=request.user),
             "can_review": data["scope"].admin or bool(data["scope"].countries),
@@ -146,6 +166,18 @@ def dashboard(request):
             "title": _("Mon espace"),
         },
     )
+
+
+@guarded
+def declaration_due(request):
+    """The header's « Déclaration d'APD »: straight to the due declaration when the person
+    declares for one authority, else the dashboard's list of them."""
+    rows = declarations_due(user=request.user)["rows"]
+    if len(rows) == 1:
+        return redirect(rows[0]["url"])
+    if not rows and scope_of(request.user).admin:
+        return redirect("declarations:index")
+    return redirect(f"{reverse('editor:dashboard')}#due-title")
 
 
 @guarded
@@ -215,7 +247,7 @@ def record_edit(request, kind: str, pk: int | None = None):
     conflict = None
     status = 200
     if request.method == "POST":
-        form = build_form(kind, record=record, data=request.POST)
+        form = build_form(kind, record=record, data=request.POST, user=request.user)
         if form.is_valid():
             try:
                 saved = _save(request, kind, record, form)
@@ -242,7 +274,7 @@ def record_edit(request, kind: str, pk: int | None = None):
         if status == 200 and form.errors:
             status = 422
     else:
-        form = build_form(kind, record=record)
+        form = build_form(kind, record=record, user=request.user)
     return _record_page(request, kind, record, form, conflict=conflict, status=status)
 
 
@@ -282,6 +314,9 @@ def _record_page(
                 )
             ),
             "is_project": kind == "projets",
+            "map_status": (
+                project_map_status(project=record) if kind == "projets" and record is not None else None
+            ),
             "documents": documents,
             "pending_revision": editing.pending_revision(record) if record is not None else None,
         },
@@ -405,7 +440,17 @@ def _funding_apply_line(actor, project, form, line) -> None:
         return
     if cd.get("amount") is None:
         raise AppError(_("Donnez le montant, ou cochez « Retirer » pour enlever la ligne."), field="amount")
-    if (cd["amount"], cd["nature"], cd.get("note") or "") == (line.amount, line.nature, line.note):
+    funder = form.funder_kwargs()
+    changed = {
+        "amount": cd["amount"] != line.amount,
+        "nature": cd["nature"] != line.nature,
+        "note": (cd.get("note") or "") != line.note,
+        "funder": (funder.get("funder_authority"), funder.get("funder_organisation"))
+        != (line.funder_authority, line.funder_organisation),
+        "instrument": cd["instrument"] != line.instrument,
+        "year": cd.get("year") != line.year,
+    }
+    if not any(changed.values()):
         return
     editing.funding_update(
         actor=actor,
@@ -414,17 +459,29 @@ def _funding_apply_line(actor, project, form, line) -> None:
         amount=cd["amount"],
         nature=cd["nature"],
         note=cd.get("note") or "",
+        instrument=cd["instrument"],
+        year=cd.get("year"),
+        **(funder if changed["funder"] else {}),
     )
 
 
 def _funding_formset(data=None, lines=()):
-    formset = FundingFormSet(
-        data=data, initial=[FundingLineForm.initial_from(x) for x in lines], prefix="lines"
-    )
+    initial = [FundingLineForm.initial_from(x) for x in lines]
+    if data is not None:
+        # An existing line's funder, instrument or year left out of the request (an older
+        # page, a script) keeps its value; sent empty, it is read as typed.
+        data = data.copy()
+        for i, values in enumerate(initial):
+            for name in ("funder", "instrument", "year"):
+                key = f"lines-{i}-{name}"
+                if key not in data and data.get(f"lines-{i}-id") == str(values["id"]):
+                    data[key] = "" if values[name] is None else str(values[name])
+    formset = FundingFormSet(data=data, initial=initial, prefix="lines")
     for form in formset.forms:
         if form.initial.get("id"):
-            for name in ("funder", "instrument", "currency", "year"):
-                form.fields[name].disabled = True
+            # Funder, instrument and year can be corrected; the currency stays (the plan's
+            # totals and the budget check are per currency).
+            form.fields["currency"].disabled = True
     return formset
 
 
@@ -503,7 +560,10 @@ def review(request):
         request,
         "editor/review.html",
         {
-            "rows": selectors.review_queue(user=request.user),
+            "rows": [
+                {**selectors.review_details(row), "warnings": _compliance_warnings(row["record"])}
+                for row in selectors.review_queue(user=request.user)
+            ],
             "return_form": ReturnForm(),
             "title": _("Publications à valider"),
         },

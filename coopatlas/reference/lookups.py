@@ -71,3 +71,28 @@ def marker_by_code(code) -> PolicyMarker | None:
 def theme_by_slug(slug) -> Theme | None:
     value = _clean(slug).lower()
     return Theme.objects.filter(slug=value).first() if value else None
+
+
+def sector_search(q: str, *, limit: int = 12) -> list[Sector]:
+    """DAC sectors for a picker: by code prefix (digits), else every word of `q` found in
+    the sector's names or description, accents and case folded (« etat civil » finds 13096
+    through its description « … l'état civil … »). Names matches first. The list is a few
+    hundred rows read once per query: folding in Python keeps SQLite and PostgreSQL alike."""
+    from coopatlas.core.parse import is_ascii_digits
+    from coopatlas.core.text import fold
+
+    q = (q or "").strip()
+    live = Sector.objects.filter(withdrawn=False).order_by("code")
+    if not q:
+        return []
+    if is_ascii_digits(q):
+        return list(live.filter(code__startswith=q)[:limit])
+    words = fold(q).split()
+    by_name, by_description = [], []
+    for sector in live.only("code", "name_fr", "name_en", "description"):
+        names = fold(f"{sector.name_fr} {sector.name_en}")
+        if all(w in names for w in words):
+            by_name.append(sector)
+        elif all(w in names or w in fold(sector.description) for w in words):
+            by_description.append(sector)
+    return (by_name + by_description)[:limit]

@@ -89,7 +89,13 @@ def test_signin_with_csrf_token_works_for_an_editor(editor):
 
 def test_signin_never_redirects_off_site(client, editor):
     response = _signin(client, editor.email, next="https://evil.example/")
-    assert response["Location"] == "/"
+    assert response["Location"] == reverse("editor:dashboard")
+
+
+def test_signin_without_next_lands_on_the_editing_space(client, editor):
+    """Issue 13: the officer lands on what is due, not on the public map."""
+    response = _signin(client, editor.email)
+    assert response.status_code == 302 and response["Location"] == reverse("editor:dashboard")
 
 
 def test_wrong_password_message_and_no_session(client, editor):

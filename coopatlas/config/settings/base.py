@@ -131,7 +131,7 @@ MEDIA_ROOT = VAR_DIR / "media"  # uploads: outside static files, served only by 
 
 # Accounts (issue 3): sign-in pages, password reset by e-mail.
 LOGIN_URL = "accounts:signin"
-LOGIN_REDIRECT_URL = "atlas:home"
+LOGIN_REDIRECT_URL = "editor:dashboard"  # the officer lands on what is due
 LOGOUT_REDIRECT_URL = "atlas:home"
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")

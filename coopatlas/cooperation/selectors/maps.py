@@ -308,3 +308,56 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
             "m": "partnerships",
         },
     }
+
+
+def project_map_status(*, project) -> dict:
+    """Whether a project shows on the map (drawn through the partnerships it serves) and,
+    if not, why: {"on_map": bool, "reason": code, "message": text}. The first missing link
+    in the chain is named: published project, a partnership, a published partnership, a
+    party with coordinates (its own, its territory's or its country's, as the map reads)."""
+    from django.utils.translation import gettext as _
+
+    from ..models import Project
+
+    def answer(reason: str, message: str) -> dict:
+        return {"on_map": reason == "", "reason": reason, "message": message}
+
+    if not Project.objects.public().filter(pk=project.pk).exists():
+        return answer(
+            "not_public",
+            _(
+                "Ce projet n'est pas sur la carte : il n'est pas encore publié (la carte ne montre "
+                "que les fiches publiées)."
+            ),
+        )
+    links = list(project.partnerships.values_list("pk", flat=True))
+    if not links:
+        return answer(
+            "no_partnership",
+            _(
+                "Ce projet n'est pas sur la carte : il n'est lié à aucun partenariat, et la carte "
+                "dessine les partenariats."
+            ),
+        )
+    public = _partnerships_base().filter(pk__in=links)
+    if not public.exists():
+        return answer(
+            "partnership_not_public",
+            _("Ce projet n'est pas sur la carte : aucun des partenariats qu'il sert n'est publié."),
+        )
+    placed = (
+        PartnershipParty.objects.filter(partnership_id__in=public.values("id"))
+        .annotate(
+            lat=Coalesce("authority__latitude", "authority__area__latitude", "authority__country__latitude")
+        )
+        .filter(lat__isnull=False)
+    )
+    if not placed.exists():
+        return answer(
+            "no_coordinates",
+            _(
+                "Ce projet n'est pas sur la carte : aucune collectivité de ses partenariats n'a de "
+                "position connue (ni la sienne, ni celle de son territoire ou de son pays)."
+            ),
+        )
+    return answer("", "")

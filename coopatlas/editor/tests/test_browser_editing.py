@@ -73,13 +73,19 @@ def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server
     editor.fill("#id_title", TITLE)
     editor.fill("#id_budget", "50000")
     editor.fill("#id_countries", "ML")
+    # The officer's own authority is already there as lead; the partner is searched by name
+    # and added as a row with its role (issue 13).
+    rows = editor.locator("[data-picker-rows=participants] li")
+    assert rows.count() == 1 and "Ille-et-Vilaine" in rows.first.inner_text()
+    assert rows.first.locator("select").input_value() == "lead"
     participants = editor.locator("#id_participants")
     participants.click()
-    participants.type("departement:35 ; lead\nMopti")
+    participants.type("Mopti")
     option = editor.locator("#id_participants-options [role=option]", has_text="Mopti")
     option.first.wait_for(timeout=10_000)
     option.first.click()
-    assert "Mopti" in participants.input_value()
+    assert rows.count() == 2 and rows.nth(1).locator("select").input_value() == "partner"
+    assert "Mopti" in editor.locator("#id_participants-text").input_value()
     editor.get_by_role("button", name="Enregistrer le brouillon").click()
     editor.wait_for_load_state()
     assert "brouillon" in _text(editor, "main").lower()
@@ -92,13 +98,13 @@ def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server
     editor.fill("#id_lines-1-funder", "departement:35")
     editor.select_option("#id_lines-1-nature", "in_kind")
     editor.fill("#id_lines-1-amount", "4500.50")
-    assert editor.locator("[data-total]").inner_text() == "34500.50"
-    assert editor.locator("[data-gap]").inner_text() == "15499.50"
+    assert _text(editor, "[data-total]") == "34 500,50"
+    assert _text(editor, "[data-gap]") == "15 499,50"
     editor.screenshot(path=str(tmp_path / "financing.png"), full_page=True)
     editor.get_by_role("button", name="Soumettre pour publication").click()
     editor.wait_for_load_state()
     body = _text(editor, "main")
-    assert "soumis" in body.lower() and "34500.50" in body, body[:2000]
+    assert "soumis" in body.lower() and "34 500,50 €" in body, body[:2000]
 
     # The ministry validates.
     admin = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -107,7 +113,11 @@ def test_editor_fills_financing_plan_admin_publishes_public_page_shows_it(server
         _second_factor(admin)
     if "/espace/validation/" not in admin.url:
         admin.goto(server + "/espace/validation/")
-    row = admin.locator("tr", has_text=TITLE)
+    row = admin.locator("[data-review-row]", has_text=TITLE)
+    assert "Ille-et-Vilaine" in row.locator("[data-review-authorities]").inner_text()
+    assert "redaction@ille-et-vilaine.example" in row.locator("[data-review-submitted-by]").inner_text()
+    admin.on("dialog", lambda dialog: dialog.accept())  # « Publier cette version ? »
+    row.locator("label[for^=confirm-]").click()  # DSFR draws the box on the label
     row.get_by_role("button", name="Publier").click()
     admin.wait_for_load_state()
     assert "est publié" in _text(admin, "main")

@@ -65,7 +65,13 @@ def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(se
     editor.goto(server + "/espace/partenariats/nouveau/")
     editor.fill("#id_title", TITLE)
     editor.select_option("#id_kind", "twinning")
-    editor.fill("#id_parties", f"35238\n{slug}")
+    # Rennes is prefilled (the officer's authority); the commune is searched by name.
+    assert "Rennes" in editor.locator("[data-picker-rows=parties]").inner_text()
+    editor.locator("#id_parties").type("Kérouané")
+    option = editor.locator("#id_parties-options [role=option]", has_text=COMMUNE)
+    option.first.wait_for(timeout=10_000)
+    option.first.click()
+    assert slug in editor.locator("#id_parties-text").input_value()
     editor.get_by_role("button", name="Soumettre pour publication").click()
     editor.wait_for_load_state()
     assert "soumis" in _text(editor, "main").lower(), _text(editor, "main")[:2000]
@@ -80,7 +86,10 @@ def test_partner_added_confirmed_by_embassy_and_partner_fiche_shows_all_three(se
     embassy.wait_for_load_state()
     assert "confirmée" in _text(embassy, "main")
     embassy.goto(server + "/espace/validation/")
-    embassy.locator("tr", has_text=TITLE).get_by_role("button", name="Publier").click()
+    row = embassy.locator("[data-review-row]", has_text=TITLE)
+    embassy.on("dialog", lambda dialog: dialog.accept())  # « Publier cette version ? »
+    row.locator("label[for^=confirm-]").click()  # DSFR draws the box on the label
+    row.get_by_role("button", name="Publier").click()
     embassy.wait_for_load_state()
     assert "est publié" in _text(embassy, "main")
 
