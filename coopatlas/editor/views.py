@@ -14,8 +14,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +26,7 @@ from coopatlas.accounts.permissions import (
     require,
     scope_of,
 )
+from coopatlas.calls.selectors import calls_open
 from coopatlas.cooperation import editing, editing_selectors
 from coopatlas.cooperation.models import FundingContribution, Project, PublicationStatus
 from coopatlas.cooperation.partner_side import french_confirmations_due, partner_invitable_for
@@ -126,17 +125,6 @@ def _compliance_warnings(record) -> list:
 
 # --------------------------------------------------------------------------- dashboard
 
-# The calls app (another part of the project) provides this include; the dashboard shows
-# it when it exists and works without it.
-OPEN_CALLS_TEMPLATE = "calls/_open_calls.html"
-
-
-def _optional_template(name: str) -> str | None:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
 
 
 @guarded
@@ -157,7 +145,7 @@ def dashboard(request):
             "to_confirm": sum(len(item["rows"]) for item in campaign),
             "returned": selectors.returned_records(user=request.user),
             "declarations_due": declarations_due(user=request.user),
-            "open_calls_template": _optional_template(OPEN_CALLS_TEMPLATE),
+            "open_calls": list(calls_open()[:5]),
             "kinds": SPECS,
             "pending_revisions": selectors.pending_revisions(user=request.user),
             "can_review": data["scope"].admin or bool(data["scope"].countries),

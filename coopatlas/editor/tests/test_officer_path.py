@@ -112,12 +112,16 @@ def test_returned_record_listed_with_the_comment(world):
     assert reverse("editor:edit", args=["projets", world["project"].pk]) in body
 
 
-def test_open_calls_slot_shows_the_calls_include_when_it_exists(world, monkeypatch):
+def test_open_calls_are_listed_on_the_dashboard_when_a_call_is_open(world, monkeypatch):
+    from coopatlas.calls.models import Call
+
     editor = _client(world, "editor")
+    monkeypatch.setattr(views, "calls_open", lambda: Call.objects.none())
     assert "data-open-calls" not in editor.get(reverse("editor:dashboard")).content.decode()
-    monkeypatch.setattr(views, "OPEN_CALLS_TEMPLATE", "editor/_picker_urls.html")
+    fake = type("FakeCall", (), {"title": "Appel généraliste 2027", "slug": "ag-2027"})
+    monkeypatch.setattr(views, "calls_open", lambda: [fake()])
     body = _due_section(editor.get(reverse("editor:dashboard")).content.decode())
-    assert "data-open-calls" in body and 'id="editor-pickers"' in body
+    assert "data-open-calls" in body
 
 
 # --------------------------------------------------------------------------- error summary
