@@ -21,4 +21,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
 
+# pytest-django replaces EMAIL_BACKEND by locmem; tests of the outbox put the recording
+# backend back, which then delivers to locmem too.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+COOPATLAS_EMAIL_DELIVERY = "django.core.mail.backends.locmem.EmailBackend"
