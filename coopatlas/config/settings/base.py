@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_prometheus",
     "django_structlog",
+    "health_check",  # its templates (the /healthz page)
 ]
 
 MIDDLEWARE = [

@@ -96,6 +96,7 @@ class Command(BaseCommand):
             "child_exit": child_exit,
             "on_exit": on_exit,
             "proc_name": "coopatlas",
+            "control_socket_disable": True,  # several servers may run on one machine
         }
 
         class Server(BaseApplication):
