@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                 help="TCP port on 127.0.0.1 (default: $PORT or 8000)",
             )
             p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-            p.add_argument("--dev", action="store_true", help="Django's development server (reloads on change)")
+            p.add_argument(
+                "--dev", action="store_true", help="Django's development server (reloads on change)"
+            )
             p.add_argument(
                 "--workers",
                 type=int,

@@ -165,7 +165,9 @@ def _read_checked(path: Path) -> tuple[dict, dict[str, bytes]]:
         with tar:
             for info in tar:
                 if not info.isfile() or info.name.startswith("/") or ".." in Path(info.name).parts:
-                    raise _refuse(_("archive : membre inattendu %(name)s ; archive refusée.") % {"name": info.name})
+                    raise _refuse(
+                        _("archive : membre inattendu %(name)s ; archive refusée.") % {"name": info.name}
+                    )
                 members[info.name] = tar.extractfile(info).read()
     except (OSError, tarfile.TarError, EOFError) as exc:
         raise _refuse(
@@ -177,7 +179,9 @@ def _read_checked(path: Path) -> tuple[dict, dict[str, bytes]]:
     except (KeyError, ValueError):
         raise _refuse(_("archive : pas de manifest.json lisible ; rien n'a été restauré.")) from None
     if manifest.get("format") != FORMAT:
-        raise _refuse(_("archive : format %(f)s inconnu ; rien n'a été restauré.") % {"f": manifest.get("format")})
+        raise _refuse(
+            _("archive : format %(f)s inconnu ; rien n'a été restauré.") % {"f": manifest.get("format")}
+        )
     expected = manifest.get("files") or {}
     if set(expected) != set(members):
         missing = sorted(set(expected) - set(members))[:3]
@@ -189,7 +193,10 @@ def _read_checked(path: Path) -> tuple[dict, dict[str, bytes]]:
     for name, digest in expected.items():
         if _sha256(members[name]) != digest:
             raise _refuse(
-                _("archive : la somme de contrôle de %(name)s ne correspond pas (archive abîmée) ; rien n'a été restauré.")
+                _(
+                    "archive : la somme de contrôle de %(name)s ne correspond pas (archive abîmée) ; "
+                    "rien n'a été restauré."
+                )
                 % {"name": name}
             )
     return manifest, members
@@ -241,23 +248,35 @@ def restore(*, path: Path) -> dict:
     tables = manifest.get("tables") or {}
     unknown = sorted(set(tables) - set(by_label))
     if unknown:
-        raise _refuse(_("archive : tables inconnues de ce code %(t)s ; rien n'a été restauré.") % {"t": unknown[:5]})
+        raise _refuse(
+            _("archive : tables inconnues de ce code %(t)s ; rien n'a été restauré.") % {"t": unknown[:5]}
+        )
     for label, table in tables.items():
         if table["columns"] != _columns(by_label[label]):
             raise _refuse(
-                _("archive : les colonnes de %(t)s diffèrent de ce code ; restaurez avec la version qui l'a écrite.")
+                _(
+                    "archive : les colonnes de %(t)s diffèrent de ce code ; "
+                    "restaurez avec la version qui l'a écrite."
+                )
                 % {"t": label}
             )
     if manifest.get("migrations") != _applied_migrations():
         raise _refuse(
-            _("archive : écrite sous d'autres migrations que celles de cette base ; lancez `coopatlas setup` "
-              "avec la version du code qui l'a écrite, puis restaurez."),
+            _(
+                "archive : écrite sous d'autres migrations que celles de cette base ; "
+                "lancez `coopatlas setup` "
+                "avec la version du code qui l'a écrite, puis restaurez."
+            ),
         )
     busy = _database_is_empty()
     if busy:
         raise _refuse(
-            _("archive : la base n'est pas vide (la table %(t)s a des lignes) ; restaurez dans une base neuve "
-              "(migrée, sans données).") % {"t": busy}
+            _(
+                "archive : la base n'est pas vide (la table %(t)s a des lignes) ; "
+                "restaurez dans une base neuve "
+                "(migrée, sans données)."
+            )
+            % {"t": busy}
         )
     written: list[str] = []
     rows = 0
@@ -292,7 +311,8 @@ def restore(*, path: Path) -> dict:
                 written.append(saved)
                 if saved != name:
                     raise _refuse(
-                        _("archive : le document %(n)s existe déjà dans le stockage ; videz-le d'abord.") % {"n": name}
+                        _("archive : le document %(n)s existe déjà dans le stockage ; videz-le d'abord.")
+                        % {"n": name}
                     )
     except BaseException:
         for name in written:

@@ -23,7 +23,9 @@ class MigrationsApplied(HealthCheck):
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
         if pending:
             names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in pending[:5])
-            raise ServiceUnavailable(f"{len(pending)} migration(s) not applied: {names} (run `coopatlas setup`)")
+            raise ServiceUnavailable(
+                f"{len(pending)} migration(s) not applied: {names} (run `coopatlas setup`)"
+            )
 
 
 @dataclasses.dataclass

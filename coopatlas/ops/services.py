@@ -71,7 +71,9 @@ def job_start(*, job: Job) -> None:
     job.status = Job.Status.RUNNING
 
 
-def job_finish(*, job: Job, result_name: str = "", filename: str = "", content_type: str = "", message: str = ""):
+def job_finish(
+    *, job: Job, result_name: str = "", filename: str = "", content_type: str = "", message: str = ""
+):
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.DONE,
@@ -86,5 +88,7 @@ def job_finish(*, job: Job, result_name: str = "", filename: str = "", content_t
 
 
 def job_fail(*, job: Job, message: str) -> None:
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(), message=message)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.FAILED, finished_at=timezone.now(), message=message
+    )
     job.refresh_from_db()

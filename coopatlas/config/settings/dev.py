@@ -15,4 +15,6 @@ WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
 
 # E-mails are printed in the terminal of `make run` (and kept in "Mes messages").
-COOPATLAS_EMAIL_DELIVERY = os.environ.get("COOPATLAS_EMAIL_DELIVERY") or "django.core.mail.backends.console.EmailBackend"
+COOPATLAS_EMAIL_DELIVERY = (
+    os.environ.get("COOPATLAS_EMAIL_DELIVERY") or "django.core.mail.backends.console.EmailBackend"
+)

@@ -45,7 +45,17 @@ def servers(tmp_path_factory):
             port = _free_port()
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port), "--workers", "1", "--no-worker"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "coopatlas.cli",
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        "1",
+                        "--no-worker",
+                    ],
                     cwd=ROOT,
                     env=_env(var),
                     stdout=subprocess.DEVNULL,
@@ -74,9 +84,7 @@ class Client:
 
     def __init__(self):
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
 
     def get(self, url):
         try:

@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
-
 METRICS_DIR_PREFIX = "coopatlas-metrics-"  # made by cli.py for this server only
 
 

@@ -13,4 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval: float, max_tasks: int | None, **options):
         extra = {"max_tasks": max_tasks} if max_tasks else {}
-        call_command("db_worker", interval=interval, no_startup_delay=True, verbosity=options["verbosity"], **extra)
+        call_command(
+            "db_worker", interval=interval, no_startup_delay=True, verbosity=options["verbosity"], **extra
+        )
