@@ -10,10 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from health_check.checks import Cache, Database, Storage
 from health_check.views import HealthCheckView
 
@@ -100,3 +100,28 @@ def job_download(request, pk: int):
         filename=job.result_filename or job.result_name.rsplit("/", 1)[-1],
         content_type=job.result_type or "application/octet-stream",
     )
+
+
+@login_required
+@require_POST
+def export_start(request, authority: int, fmt: str):
+    """The authority export as a background job: answers at once with its progress page."""
+    from coopatlas.accounts.permissions import can_export
+    from coopatlas.geo.models import LocalAuthority
+
+    from .jobs import job_enqueue
+
+    found = LocalAuthority.objects.filter(pk=authority).first()
+    if found is None or fmt not in ("json", "csv"):
+        raise Http404
+    if not can_export(user=request.user, authority=found):
+        return HttpResponseForbidden(
+            _("Export réservé aux rédacteurs de la collectivité et aux administrateurs.")
+        )
+    job = job_enqueue(
+        kind="authority_export",
+        label=_("Export %(fmt)s des enregistrements de %(name)s") % {"fmt": fmt.upper(), "name": found.name},
+        params={"authority": found.pk, "fmt": fmt},
+        created_by=request.user,
+    )
+    return redirect("ops:job", pk=job.pk)
