@@ -28,6 +28,8 @@ if not ALLOWED_HOSTS:
     )
 DEBUG = False
 SECURE_SSL_REDIRECT = True
+# Probes and the metrics scraper speak plain HTTP to the app server itself (docs/operations.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
