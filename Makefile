@@ -21,9 +21,10 @@ $(BIN)/coopatlas: pyproject.toml
 install: $(BIN)/coopatlas
 
 ## Prepare the SQLite database (reference + demo data) and serve on http://127.0.0.1:$(PORT)
+## (development server, with one background worker beside it for the long jobs)
 run: install
 	$(DEV) $(BIN)/coopatlas setup
-	$(DEV) $(BIN)/coopatlas serve --port $(PORT)
+	$(DEV) $(BIN)/coopatlas serve --dev --port $(PORT)
 
 ## The whole suite: lint, migrations check, tests on SQLite, then on PostgreSQL if reachable
 test: install lint test-sqlite test-postgres

@@ -4,8 +4,8 @@ Not a test: it prints figures. It builds its own SQLite database under var/bench
 + demo + synthetic national dataset), serves it with DEBUG off on a free local port, times
 each page and API call over real HTTP (warm), reads the server's resident memory, then
 generates the 10x dataset into a second database and times that. BENCH_10X=0,
-BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0, BENCH_STATEATLAS=0 and
-BENCH_MATCHMAKING=0 skip those parts.
+BENCH_LOAD=0, BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0, BENCH_STATEATLAS=0
+and BENCH_MATCHMAKING=0 skip those parts.
 """
 
 from __future__ import annotations
@@ -192,6 +192,11 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait()
+    if os.environ.get("BENCH_LOAD", "1") != "0":
+        from bench import load
+
+        print("\n== Load: 50 readers for 60 s (locust, gunicorn) ==")
+        load.run(national)
     if os.environ.get("BENCH_IATI", "1") != "0":
         from bench import iati
 

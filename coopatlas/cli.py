@@ -13,7 +13,14 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     # subcommand: (management command, help)
     "setup": ("coopatlas_setup", "Migrate, load reference data and demo data (idempotent)."),
-    "serve": ("runserver", "Serve the atlas on http://127.0.0.1:PORT (development server)."),
+    "serve": (
+        "coopatlas_serve",
+        "Serve the atlas on http://127.0.0.1:PORT: gunicorn, or Django's development server with --dev; "
+        "a background worker runs beside it unless --no-worker.",
+    ),
+    "worker": ("coopatlas_worker", "Run the background jobs (exports, imports, reminder e-mails)."),
+    "backup": ("coopatlas_backup", "Write database and documents to one archive with a checksum manifest."),
+    "restore": ("coopatlas_restore", "Restore an archive of `coopatlas backup` into an empty database."),
     "load-reference": ("load_reference", "Load geography and code lists from the shipped data."),
     "load-demo": ("load_demo", "Load the sourced demo data taken from the seed documents."),
     "synth": ("synth", "Generate a synthetic dataset for scale (marked synthetic)."),
@@ -74,6 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
                 help="TCP port on 127.0.0.1 (default: $PORT or 8000)",
             )
             p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+            p.add_argument(
+                "--dev", action="store_true", help="Django's development server (reloads on change)"
+            )
+            p.add_argument(
+                "--workers",
+                type=int,
+                default=int(os.environ["WEB_CONCURRENCY"]) if os.environ.get("WEB_CONCURRENCY") else None,
+                help="gunicorn processes (default: $WEB_CONCURRENCY or cores + 1)",
+            )
+            p.add_argument("--no-worker", action="store_true", help="do not start a background worker")
+        elif name == "worker":
+            p.add_argument("--max-tasks", type=int, help="stop after this many jobs")
+        elif name == "backup":
+            p.add_argument("archive", help="the archive to write (.tar)")
+        elif name == "restore":
+            p.add_argument("archive", help="an archive written by `coopatlas backup`")
         elif name == "synth":
             p.add_argument(
                 "--scale",
@@ -98,7 +121,18 @@ def _management_args(args: argparse.Namespace) -> list[str]:
     if args.command == "serve":
         if not 0 < args.port < 65536:
             raise SystemExit(f"coopatlas serve: --port must be between 1 and 65535, not {args.port}")
-        return [f"{args.host}:{args.port}"]
+        if args.workers is not None and not 0 < args.workers <= 64:
+            raise SystemExit(f"coopatlas serve: --workers must be between 1 and 64, not {args.workers}")
+        out = ["--host", args.host, "--port", str(args.port)]
+        if args.workers:
+            out += ["--workers", str(args.workers)]
+        return out + (["--dev"] if args.dev else []) + (["--no-worker"] if args.no_worker else [])
+    if args.command == "worker":
+        if args.max_tasks is not None and args.max_tasks < 1:
+            raise SystemExit(f"coopatlas worker: --max-tasks must be 1 or more, not {args.max_tasks}")
+        return ["--max-tasks", str(args.max_tasks)] if args.max_tasks else []
+    if args.command in ("backup", "restore"):
+        return [args.archive]
     if args.command == "synth":
         return ["--scale", args.scale, "--seed", str(args.seed)]
     if args.command in ("load-reference", "load-demo") and args.data_dir:
@@ -168,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    if args.command == "serve" and not args.dev and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # gunicorn's processes add their metrics up through files (prometheus_client's
+        # multiprocess mode); it must be set before prometheus_client is first imported.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coopatlas-metrics-")
     _setup_django()
     from django.core.management import call_command
     from django.core.management.base import CommandError

@@ -21,7 +21,7 @@ from coopatlas.core.middleware import app_error_response
 from coopatlas.core.parse import parse_id, parse_optional_int
 
 from . import access, exports, selectors, services
-from .models import MARKER_KEYS, LineType, RecipientRegion
+from .models import MARKER_KEYS, Campaign, LineType, RecipientRegion
 
 
 def _json(data, status: int = 200) -> JsonResponse:
@@ -293,16 +293,26 @@ def declaration_new(request: HttpRequest, slug: str) -> HttpResponse:
 @page
 def campaign(request: HttpRequest, year: int) -> HttpResponse:
     if request.method == "POST":
+        # The reminders go out from the background worker (ops.jobs), followed on the job's page;
+        # who may send them is checked here too, so a refusal is said at once.
+        from coopatlas.ops.jobs import job_enqueue
+
         try:
-            result = services.campaign_remind(actor=request.user, year=year)
-            messages.success(
-                request,
-                _("Relance envoyée à %(reminded)s collectivité(s) (%(with_email)s avec une adresse).")
-                % {"reminded": result["reminded"], "with_email": result["with_email"]},
+            access.require_decide(user=request.user)
+            if not Campaign.objects.filter(year=year).exists():
+                raise NotFound(
+                    _("year : aucune campagne de déclaration pour %(year)s.") % {"year": year}, field="year"
+                )
+            job = job_enqueue(
+                kind="campaign_remind",
+                label=_("Relance de la campagne de déclaration %(year)s") % {"year": year},
+                params={"year": year},
+                created_by=request.user,
             )
         except AppError as exc:
             messages.error(request, exc.message)
-        return redirect(reverse("declarations:campaign", kwargs={"year": year}))
+            return redirect(reverse("declarations:campaign", kwargs={"year": year}))
+        return redirect(reverse("ops:job", kwargs={"pk": job.pk}))
     data = selectors.campaign_status(year=year, user=request.user)
     if request.GET.get("format") == "json":
         return _json(data)

@@ -42,9 +42,19 @@ INSTALLED_APPS = [
     "coopatlas.calls",
     "coopatlas.stateatlas",
     "coopatlas.matchmaking",
+    "coopatlas.ops",
+    "django_tasks",
+    "django_tasks_db",
+    "django_prometheus",
+    "django_structlog",
+    "health_check",  # its templates (the /healthz page)
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # ops: first and last (timing)
+    "coopatlas.ops.middleware.RequestIdMiddleware",  # ops: X-Request-ID, JSON logs
+    "django_structlog.middlewares.RequestMiddleware",
+    "coopatlas.ops.routing.PrimaryPinMiddleware",  # ops: read-your-writes with replicas
     "django.middleware.security.SecurityMiddleware",
     "coopatlas.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -59,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the request after the session, user and messages are set up.
     "coopatlas.core.middleware.ErrorBoundaryMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "coopatlas.config.urls"
@@ -133,8 +144,19 @@ MEDIA_ROOT = VAR_DIR / "media"  # uploads: outside static files, served only by 
 LOGIN_URL = "accounts:signin"
 LOGIN_REDIRECT_URL = "editor:dashboard"  # the officer lands on what is due
 LOGOUT_REDIRECT_URL = "atlas:home"
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Every message goes through the recording backend (ops/mail.py: a copy per recipient in the
+# outbox, shown in "Mes messages"), which hands it to COOPATLAS_EMAIL_DELIVERY.
+EMAIL_BACKEND = "coopatlas.ops.mail.RecordingEmailBackend"
+COOPATLAS_EMAIL_DELIVERY = os.environ.get("COOPATLAS_EMAIL_DELIVERY") or os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("DJANGO_EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "atlas@localhost")
 # The site's public address, for links in e-mails sent outside a request (notifications).
 COOPATLAS_SITE_URL = os.environ.get("COOPATLAS_SITE_URL", "http://127.0.0.1:8000")
@@ -164,9 +186,74 @@ COOPATLAS_CSP_EXTRA = json.loads(os.environ.get("COOPATLAS_CSP_EXTRA") or "{}")
 COOPATLAS_SIGNIN_MAX_FAILURES = int(os.environ.get("COOPATLAS_SIGNIN_MAX_FAILURES") or 5)
 COOPATLAS_SIGNIN_LOCK_MINUTES = int(os.environ.get("COOPATLAS_SIGNIN_LOCK_MINUTES") or 15)
 
+
+# --------------------------------------------------------------------------- operations (issue 15)
+# Several app servers share nothing but the database: cache, sessions and the sign-in
+# throttle (accounts.SignInFailure rows) all live there. The cache table is created by the
+# ops migrations (and `createcachetable`), so `migrate` is enough on a new database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "coopatlas_cache",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Read replicas (docs/operations.md): comma-separated database URLs; reads go to them, writes
+# and the reads of a request that wrote (and of the next COOPATLAS_REPLICA_PIN_SECONDS, by a
+# cookie) to the primary.
+COOPATLAS_REPLICA_URLS = [u for u in os.environ.get("COOPATLAS_REPLICA_URLS", "").split(",") if u.strip()]
+COOPATLAS_REPLICA_PIN_SECONDS = int(os.environ.get("COOPATLAS_REPLICA_PIN_SECONDS") or 10)
+for _i, _url in enumerate(COOPATLAS_REPLICA_URLS, start=1):
+    DATABASES[f"replica{_i}"] = dj_database_url.parse(_url.strip(), conn_max_age=60)
+if COOPATLAS_REPLICA_URLS:
+    DATABASE_ROUTERS = ["coopatlas.ops.routing.PrimaryReplicaRouter"]
+
+# Uploaded documents: the filesystem (MEDIA_ROOT) or an S3-compatible store (django-storages).
+COOPATLAS_STORAGE = os.environ.get("COOPATLAS_STORAGE", "filesystem")
+if COOPATLAS_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("COOPATLAS_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("COOPATLAS_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("COOPATLAS_S3_ACCESS_KEY", ""),
+            "secret_key": os.environ.get("COOPATLAS_S3_SECRET_KEY", ""),
+            "region_name": os.environ.get("COOPATLAS_S3_REGION") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+# Background jobs (django-tasks, database backend): `coopatlas worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# /metrics (Prometheus): with a token, only `Authorization: Bearer <token>`; without one,
+# only direct requests from the machine itself (loopback, no proxy header).
+COOPATLAS_METRICS_TOKEN = os.environ.get("COOPATLAS_METRICS_TOKEN", "")
+# /healthz fails when the disk holding COOPATLAS_VAR_DIR is fuller than this (percent).
+COOPATLAS_HEALTH_MAX_DISK_PERCENT = float(os.environ.get("COOPATLAS_HEALTH_MAX_DISK_PERCENT") or 95)
+
+# Structured logs: one JSON object per line on stderr, with the request id (django-structlog).
+COOPATLAS_LOG_FORMAT = os.environ.get("COOPATLAS_LOG_FORMAT", "json")
+COOPATLAS_LOG_LEVEL = os.environ.get("COOPATLAS_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "structured": {
+            "()": "structlog.stdlib.ProcessorFormatter",
+            "processor": "ext://coopatlas.ops.logs.RENDERER",
+            "foreign_pre_chain": "ext://coopatlas.ops.logs.PRE_CHAIN",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django_structlog": {"level": COOPATLAS_LOG_LEVEL},
+        "coopatlas": {"level": COOPATLAS_LOG_LEVEL},
+    },
 }

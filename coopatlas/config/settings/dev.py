@@ -1,5 +1,7 @@
 """Local development: `make run`. Not for production."""
 
+import os
+
 from .base import *  # noqa: F401,F403
 from .base import SECRET_KEY
 
@@ -12,5 +14,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
 
-# Password-reset e-mails are printed in the terminal of `make run`.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# E-mails are printed in the terminal of `make run` (and kept in "Mes messages").
+COOPATLAS_EMAIL_DELIVERY = (
+    os.environ.get("COOPATLAS_EMAIL_DELIVERY") or "django.core.mail.backends.console.EmailBackend"
+)

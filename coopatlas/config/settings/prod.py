@@ -28,9 +28,34 @@ if not ALLOWED_HOSTS:
     )
 DEBUG = False
 SECURE_SSL_REDIRECT = True
+# Probes and the metrics scraper speak plain HTTP to the app server itself (docs/operations.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# PostgreSQL, the production database (docs/postgresql.md). What differs from SQLite:
+# - connections: psycopg's pool (COOPATLAS_DB_POOL=1, pool size per process) or persistent
+#   connections (CONN_MAX_AGE seconds) — not both, Django refuses the pair;
+# - a statement timeout, so that one runaway query cannot hold a worker (and locks) forever.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _timeout_ms = int(os.environ.get("COOPATLAS_DB_STATEMENT_TIMEOUT_MS") or 30000)
+    _options["options"] = f"-c statement_timeout={_timeout_ms}"
+    if os.environ.get("COOPATLAS_DB_POOL", "") == "1":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+        _options["pool"] = {
+            "min_size": int(os.environ.get("COOPATLAS_DB_POOL_MIN") or 2),
+            "max_size": int(os.environ.get("COOPATLAS_DB_POOL_MAX") or 10),
+            "timeout": 10,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("COOPATLAS_DB_CONN_MAX_AGE") or 60)  # noqa: F405
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+    for _alias, _db in DATABASES.items():  # noqa: F405
+        if _alias.startswith("replica"):
+            _db.setdefault("OPTIONS", {})["options"] = _options["options"]
+            _db["CONN_HEALTH_CHECKS"] = True

@@ -21,8 +21,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None  # nothing collected outside production
 
+# pytest-django replaces EMAIL_BACKEND by locmem; tests of the outbox put the recording
+# backend back, which then delivers to locmem too.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Whole public answers kept under the data stamp (core/freshness.py): off here, so tests
 # that change settings between two requests see the change; test_freshness turns it on.
 COOPATLAS_PAGE_CACHE = False
+COOPATLAS_EMAIL_DELIVERY = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,39 @@
+"""Campaign reminders leave the request: queued as a background job (ops.jobs), sent by
+`coopatlas worker`, and every reminder e-mail lands in its recipient's "Mes messages"."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from coopatlas.declarations.models import Reminder
+from coopatlas.ops.models import Job, OutboxMessage
+
+from .conftest import YEAR
+
+
+def test_reminders_are_sent_by_the_worker_and_kept_in_the_outbox(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "coopatlas.ops.mail.RecordingEmailBackend"
+    client.force_login(world["users"]["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("declarations:campaign", kwargs={"year": YEAR}))
+    job = Job.objects.get(kind="campaign_remind")
+    assert answer.status_code == 302 and answer.url == reverse("ops:job", kwargs={"pk": job.pk})
+    assert not Reminder.objects.exists()  # nothing sent inside the request
+
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes after the commit
+        call_command("coopatlas_worker", max_tasks=1, verbosity=0)
+
+    job.refresh_from_db()
+    assert job.status == "done" and "Relance envoyée" in job.message, job.message
+    assert Reminder.objects.filter(authority=world["b"]).exists()
+    kept = OutboxMessage.objects.filter(to="editor-b@example.org").get()
+    assert kept.user == world["users"]["b"] and str(YEAR) in kept.subject
+
+
+def test_an_editor_may_not_queue_reminders(client, world):
+    client.force_login(world["users"]["a"])
+    answer = client.post(reverse("declarations:campaign", kwargs={"year": YEAR}), follow=True)
+    assert not Job.objects.exists() and "administrateurs du ministère" in answer.content.decode()

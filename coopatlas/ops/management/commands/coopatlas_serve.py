@@ -1,0 +1,113 @@
+"""`coopatlas serve`: gunicorn (production) or Django's development server (`--dev`).
+
+Both start one background worker (`coopatlas worker`) beside them unless `--no-worker`
+(a deployment runs its workers as their own services)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.utils.translation import gettext as _
+
+METRICS_DIR_PREFIX = "coopatlas-metrics-"  # made by cli.py for this server only
+
+
+def default_workers() -> int:
+    """gunicorn's advice is 2 × cores + 1; each worker holds the app (~100 MB), so on a small
+    machine cores + 1 keeps memory in bounds while every core stays busy."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores + 1
+
+
+class Command(BaseCommand):
+    help = "Serve the atlas: gunicorn on 127.0.0.1:PORT, or the development server with --dev."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--dev", action="store_true")
+        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument("--no-worker", action="store_true")
+
+    def handle(self, *args, port: int, host: str, dev: bool, workers: int | None, no_worker: bool, **options):
+        if not 0 < port < 65536:
+            raise CommandError(_("--port : un numéro entre 1 et 65535, pas %(port)s.") % {"port": port})
+        if workers is not None and not 0 < workers <= 64:
+            raise CommandError(_("--workers : un nombre entre 1 et 64, pas %(n)s.") % {"n": workers})
+        if not no_worker and os.environ.get("RUN_MAIN") != "true":  # not again in runserver's child
+            self._start_task_worker()
+        if dev:
+            from django.core.management import call_command
+
+            call_command("runserver", f"{host}:{port}")
+            return
+        self._gunicorn(host=host, port=port, workers=workers or default_workers())
+
+    def _start_task_worker(self) -> None:
+        worker = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "worker"], env=os.environ.copy())
+
+        def stop():
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+        atexit.register(stop)
+
+    def _gunicorn(self, *, host: str, port: int, workers: int) -> None:
+        from django.core.wsgi import get_wsgi_application
+        from gunicorn.app.base import BaseApplication
+
+        application = get_wsgi_application()
+        connections.close_all()  # nothing opened before the fork is shared by the workers
+        metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+        def child_exit(server, worker):
+            if metrics_dir:
+                from prometheus_client import multiprocess
+
+                multiprocess.mark_process_dead(worker.pid)
+
+        def on_exit(server):
+            if metrics_dir and os.path.basename(metrics_dir).startswith(METRICS_DIR_PREFIX):
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+
+        options = {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "sync",
+            "preload_app": True,  # one copy of the code, shared by the workers (copy-on-write)
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "max_requests": 5000,  # recycle a worker now and then: memory stays flat
+            "max_requests_jitter": 500,
+            "accesslog": None,  # django-structlog logs each request (JSON, with its id)
+            "errorlog": "-",
+            "child_exit": child_exit,
+            "on_exit": on_exit,
+            "proc_name": "coopatlas",
+            "control_socket_disable": True,  # several servers may run on one machine
+        }
+
+        class Server(BaseApplication):
+            def load_config(self):
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self):
+                return application
+
+        self.stdout.write(
+            _("coopatlas sur http://%(host)s:%(port)s (gunicorn, %(n)s processus)")
+            % {"host": host, "port": port, "n": workers}
+        )
+        Server().run()
