@@ -97,7 +97,8 @@ def run(base: str) -> None:
         f" < {TARGETS['first_kb']} KB, return < {TARGETS['return_kb']} KB, first content"
         f" < {TARGETS['fcp_s']} s, usable < {TARGETS['usable_s']} s"
     )
-    print(f"{'page':24} {'first':>9} {'return':>9} {'content':>8} {'usable':>8}   before (first/return/content/usable)")
+    head = f"{'page':24} {'first':>9} {'return':>9} {'content':>8} {'usable':>8}"
+    print(f"{head}   before (first/return/content/usable)")
     for label, first, again, fcp, usable in measure(base):
         over = (
             first / 1024 > TARGETS["first_kb"]
