@@ -204,7 +204,10 @@ def main() -> int:
         encoding="utf-8",
     )
     size = (OUT / "dsfr.atlas.css").stat().st_size
-    print(f"{stats['kept']} of {stats['rules']} rules kept, dsfr.atlas.css {size / 1024:.0f} KB", file=sys.stderr)
+    print(
+        f"{stats['kept']} of {stats['rules']} rules kept, dsfr.atlas.css {size / 1024:.0f} KB",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -28,6 +28,9 @@ SETUP_IGNORE = [  # full paths (fnmatch's * crosses folders); a folder's name al
     "django-dsfr/icon-picker/*",
     "css/dsfr-django-overrides.css",
     "leaflet/draw/*",
-    *(f"leaflet/{f}*" for f in ("leaflet-src", "proj4", "Control.MiniMap", "leaflet.extras", "leaflet.forms")),
+    *(
+        f"leaflet/{f}*"
+        for f in ("leaflet-src", "proj4", "Control.MiniMap", "leaflet.extras", "leaflet.forms")
+    ),
     "leaflet/leaflet_django.css",
 ]
