@@ -384,5 +384,10 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     return _respond(request, "atlas/area.html", data, context=context, csv_name=f"partenariats-{found.code}")
 
 
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (RGAA), with the result of the automated checks."""
+    return render(request, "atlas/accessibility.html", {"title": _("Déclaration d’accessibilité")})
+
+
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "atlas/about.html", {"title": _("Données, licence et sources")})
