@@ -214,7 +214,8 @@
     // Overview markers count partnerships; detailed ones count authorities.
     var count = this.overview ? c.w : c.n;
     var unit = this.overview ? this.labels.labelLinks : this.labels.labelAuthorities;
-    var size = count === 1 ? 14 : Math.min(22 + Math.sqrt(count) * 3, 56);
+    // 24 px at least: the WCAG 2.2 target size on a phone (axe target-size).
+    var size = count === 1 ? 24 : Math.min(26 + Math.sqrt(count) * 3, 56);
     var body = el("span", "atlas-cluster__count", count > 1 ? count : "");
     var title = c.n === 1 ? c.items[0].name : count + " " + unit;
     var marker = L.marker(c.latlng, {
