@@ -54,14 +54,14 @@ def _violations(page) -> list[dict]:
     )
     found = []
     for v in result:
-        nodes = [n["target"] for n in v["nodes"]]
+        nodes = v["nodes"]
         if v["id"] == "target-size":
             # Map markers that overlap when zoomed out fall under WCAG 2.5.8's "equivalent"
             # exception: the partnership list after the map links the same records with
             # full-size targets (and is what the low-bandwidth mode shows).
-            nodes = [t for t in nodes if "leaflet-marker-icon" not in str(t)]
+            nodes = [n for n in nodes if "leaflet-marker-icon" not in n.get("html", "")]
         if v["impact"] in ("serious", "critical") and nodes:
-            found.append({"id": v["id"], "impact": v["impact"], "nodes": nodes[:3]})
+            found.append({"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in nodes][:3]})
     return found
 
 
