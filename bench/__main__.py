@@ -4,8 +4,8 @@ Not a test: it prints figures. It builds its own SQLite database under var/bench
 + demo + synthetic national dataset), serves it with DEBUG off on a free local port, times
 each page and API call over real HTTP (warm), reads the server's resident memory, then
 generates the 10x dataset into a second database and times that. BENCH_10X=0,
-BENCH_LOAD=0, BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0, BENCH_STATEATLAS=0
-and BENCH_MATCHMAKING=0 skip those parts.
+BENCH_LOAD=0, BENCH_IATI=0, BENCH_DECLARATIONS=0, BENCH_GAZETTEER=0, BENCH_STATEATLAS=0,
+BENCH_MATCHMAKING=0 and BENCH_PAGEWEIGHT=0 skip those parts.
 """
 
 from __future__ import annotations
@@ -189,6 +189,11 @@ def main() -> int:
         )
         rss, peak = rss_mb(proc.pid)
         print(f"server resident memory: {rss:.0f} MB now, {peak:.0f} MB peak (target < 500 MB)")
+        if os.environ.get("BENCH_PAGEWEIGHT", "1") != "0":
+            from bench import pageweight
+
+            print("\n== page weight on a throttled phone (issue 13) ==")
+            pageweight.run(base)
     finally:
         proc.terminate()
         proc.wait()

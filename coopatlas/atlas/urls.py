@@ -15,6 +15,7 @@ urlpatterns = [
     path("recherche/suggestions.json", views.suggest, name="suggest"),
     path("carte/partenariats.geojson", views.map_data, name="map_data"),
     path("a-propos/", views.about, name="about"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     _list("partenariats/", "partnership_list"),
     _list("projets/", "project_list"),
     _list("collectivites/", "authority_list"),

@@ -76,12 +76,33 @@ def _respond(
     if fmt == "json":
         return _json(data)
     if fmt == "csv":
-        from coopatlas.core.export import rows_to_csv
-
-        response = HttpResponse(rows_to_csv(data.get("results", [])), content_type="text/csv; charset=utf-8")
+        rows = data.get("results", [])
+        response = HttpResponse(_csv(request, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
         return response
     return render(request, template, {"data": data, **(context or {})})
+
+
+def _csv(request: HttpRequest, rows: list[dict]) -> str:
+    """CSV for people (French headers, labels, absolute URLs, decimal commas); `dialect=machine`
+    keeps the JSON's field names and values, as the CSV was before issue 13."""
+    from coopatlas.core.export import people_csv, rows_to_csv
+    from coopatlas.geo.models import AdministrativeArea
+
+    dialect = request.GET.get("dialect", "people") or "people"
+    if dialect not in ("people", "machine"):
+        raise AppError(
+            _("dialect : « %(value)s » non reconnu ; valeurs : people (par défaut), machine.")
+            % {"value": dialect[:20]},
+            field="dialect",
+        )
+    if dialect == "machine":
+        return rows_to_csv(rows)
+    codes = {p.get("area") for r in rows for p in (r.get("parties") or []) if isinstance(p, dict)}
+    names = {a.code: a.display_name for a in AdministrativeArea.objects.filter(code__in=codes - {None})}
+    return people_csv(
+        rows, absolute=request.build_absolute_uri, area_label=lambda code: names.get(code, code)
+    )
 
 
 # --- Lists -----------------------------------------------------------------------------
@@ -405,6 +426,11 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         "page": LISTS["partnership_list"],
     }
     return _respond(request, "atlas/area.html", data, context=context, csv_name=f"partenariats-{found.code}")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (RGAA), with the result of the automated checks."""
+    return render(request, "atlas/accessibility.html", {"title": _("Déclaration d’accessibilité")})
 
 
 def about(request: HttpRequest) -> HttpResponse:

@@ -13,10 +13,12 @@ Choices, made for the atlas's first users (French officers opening the file in E
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 BOM = "\ufeff"
 DELIMITER = ";"
@@ -84,3 +86,54 @@ def rows_to_csv(rows: Iterable[dict], *, delimiter: str = DELIMITER, bom: bool =
     for r in flat:
         writer.writerow([neutralise(r.get(c, "")) for c in columns])
     return (BOM if bom else "") + buffer.getvalue()
+
+
+# --- The CSV for people (issue 13) ---------------------------------------------------------
+# French headers, labels rather than codes, the partner's country and region, absolute URLs
+# and decimal commas; `?format=csv&dialect=machine` keeps rows_to_csv's columns for scripts.
+
+AMOUNT_FIELDS = ("budget", "amount", "total", "amount_eur")
+
+
+@functools.cache
+def _headers() -> dict[str, str]:
+    data = json.loads((Path(__file__).parent / "data" / "csv_headers.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def _people_row(row: dict, *, absolute, area_label) -> dict:
+    out: dict = {}
+    for key, value in row.items():
+        if key.endswith("_label") and key[: -len("_label")] in row:
+            continue  # its label replaces the code below
+        if f"{key}_label" in row and row[f"{key}_label"] not in (None, ""):
+            value = row[f"{key}_label"]
+        elif key.endswith("_url") and isinstance(value, str) and value.startswith("/"):
+            value = absolute(value)
+        elif isinstance(value, dict) and value.get("label"):
+            value = value["label"]  # main_theme: one cell, by its name
+        elif key in AMOUNT_FIELDS and value not in (None, ""):
+            value = str(value).replace(".", ",")
+        out[key] = value
+    parties = row.get("parties") or row.get("participants")
+    if isinstance(parties, list):
+        foreign = [p for p in parties if isinstance(p, dict) and p.get("country") not in (None, "FR")]
+        if foreign or "parties" in row:
+            out["partner_country"] = " | ".join(dict.fromkeys(p.get("country_name") or "" for p in foreign))
+            out["partner_region"] = " | ".join(
+                dict.fromkeys(area_label(p["area"]) for p in foreign if p.get("area"))
+            )
+    return out
+
+
+def people_csv(rows: Iterable[dict], *, absolute, area_label=lambda code: code) -> str:
+    """The rows as CSV for a person opening it in a spreadsheet.
+
+    `absolute(path)` makes a site path a full URL (request.build_absolute_uri);
+    `area_label(code)` names a partner region ("ML-5" → "Région de Mopti").
+    """
+    headers = _headers()
+    people = [_people_row(r, absolute=absolute, area_label=area_label) for r in rows]
+    flat = [flatten(r) for r in people]
+    renamed = [{headers.get(k, k): v for k, v in r.items()} for r in flat]
+    return rows_to_csv(renamed)

@@ -43,14 +43,40 @@ def page(view):
     return wrapper
 
 
-def _bars(rows: list[dict], limit: int | None = None) -> list[dict]:
-    """Rows with `pct`, the width of their bar relative to the largest (charts in HTML)."""
+# Bar chart geometry, in SVG user units (the chart scales to its column): each row is its
+# label on one line and its bar with the amount after it on the next.
+BAR_ROW, BAR_MAX, CHART_WIDTH = 44, 440, 600
+
+
+def _svg_number(value: float) -> str:
+    """A plain SVG number ("11.5"): never the page's locale ("11,5" draws every bar at 0)."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _bars(rows: list[dict], limit: int | None = None) -> dict:
+    """The rows with their bar geometry as SVG strings (computed here, never localised)."""
+    from coopatlas.atlas.templatetags.atlas_tags import money
+
     rows = rows[:limit] if limit else rows
     top = max((r["cents"] for r in rows), default=0) or 1
-    return [
-        {**r, "pct": max(round(100 * r["cents"] / top, 1), 0.3), "y": 10 * i + 1.5}
-        for i, r in enumerate(rows)
-    ]
+    drawn = []
+    for i, r in enumerate(rows):
+        width = max(BAR_MAX * r["cents"] / top, 1.5)
+        drawn.append(
+            {
+                **r,
+                "label_y": _svg_number(BAR_ROW * i + 16),
+                "bar_y": _svg_number(BAR_ROW * i + 22),
+                "bar_width": _svg_number(width),
+                "value_x": _svg_number(width + 6),
+                "value_y": _svg_number(BAR_ROW * i + 34),
+                "value": money(r["amount"]),
+            }
+        )
+    return {
+        "rows": drawn,
+        "view_box": f"0 0 {CHART_WIDTH} {_svg_number(BAR_ROW * len(drawn) + 4)}",
+    }
 
 
 @page

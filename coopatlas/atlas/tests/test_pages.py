@@ -68,6 +68,38 @@ def test_lists_answer_html_json_and_csv(client, world, name):
     assert len(rows) == data["count"] + 1 or len(rows) >= 2
 
 
+def test_csv_for_people_and_for_machines(client, world):
+    """Issue 13: French headers, labels, the partner's country, absolute URLs; dialect=machine
+    keeps the JSON's field names."""
+    url = reverse("atlas:partnership_list")
+    people = list(
+        csv.DictReader(
+            io.StringIO(client.get(url, {"format": "csv"}).content.decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    row = next(r for r in people if r["Titre"] == world["partnership"].title)
+    assert {"Identifiant", "Statut", "Collectivités", "Pays partenaire", "Région partenaire", "Page"} <= set(
+        row
+    )
+    assert "status_label" not in row and row["Statut"] == world["partnership"].get_status_display()
+    assert row["Page"].startswith("http://testserver/partenariats/")
+    assert row["Pays partenaire"]
+    machine = client.get(url, {"format": "csv", "dialect": "machine"}).content.decode("utf-8-sig")
+    assert machine.splitlines()[0].startswith("slug;title;kind;kind_label;status;status_label")
+    bad = client.get(url, {"format": "csv", "dialect": "excel"})
+    assert bad.status_code == 422 and "dialect" in bad.content.decode()
+
+
+def test_people_csv_writes_amounts_with_a_decimal_comma():
+    from coopatlas.core.export import people_csv
+
+    text = people_csv(
+        [{"title": "x", "budget": "48000.50", "html_url": "/p/"}], absolute=lambda p: "https://a.fr" + p
+    )
+    header, line = text.lstrip("\ufeff").splitlines()
+    assert header == "Titre;Budget;Page" and line == "x;48000,50;https://a.fr/p/"
+
+
 def test_partnership_list_json_is_the_selector_dict(client, world):
     params = {"country": "ZZ"}
     expected = selectors.partnership_list(filters=filters_from_params(params))

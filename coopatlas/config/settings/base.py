@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # `coopatlas serve` serves the collected files, as prod does
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "dsfr",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "coopatlas.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed too (Django's BREACH mitigation pads them); static files are already.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "coopatlas.api.middleware.ApiLanguageMiddleware",  # the API follows Accept-Language
@@ -136,7 +139,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "coopatlas.core.staticfiles.AtlasStaticStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"  # uploads: outside static files, served only by documents' view
 

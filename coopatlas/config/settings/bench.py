@@ -8,7 +8,5 @@ DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "bench-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
-# Static files straight from the apps and packages (no collectstatic needed outside production).
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
-STATIC_ROOT = None  # nothing collected outside production
+# Static files as in production: hashed, compressed, collected by `coopatlas setup` into
+# var/static (run it again after editing a CSS or JS file).

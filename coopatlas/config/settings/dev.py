@@ -9,10 +9,8 @@ DEBUG = True
 SECRET_KEY = SECRET_KEY or "dev-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
-# Static files straight from the apps and packages (no collectstatic needed outside production).
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
-STATIC_ROOT = None  # nothing collected outside production
+# Static files as in production: hashed, compressed, collected by `coopatlas setup` into
+# var/static (run it again after editing a CSS or JS file).
 
 # E-mails are printed in the terminal of `make run` (and kept in "Mes messages").
 COOPATLAS_EMAIL_DELIVERY = (

@@ -122,6 +122,13 @@ def country_summary(*, iso2: str) -> dict:
         "active_partnerships_list_url": _list_url(
             "atlas:partnership_list", country=country.iso2, status="active"
         ),
+        # Who works here, with whom: every public partnership whatever its status (issue 13;
+        # the fiche listed only the active ones and its "all" link filtered on them).
+        "partnerships": [
+            _partnership_summary(p)
+            for p in sources_for(_partnership_rows(all_partnerships)[:COUNTRY_LIST_LIMIT])
+        ],
+        "partnerships_list_url": _list_url("atlas:partnership_list", country=country.iso2),
         "partner_requests": [
             _partner_request_summary(r)
             for r in sources_for(

@@ -286,6 +286,18 @@ def test_organisation_programme_and_request_lists(atlas):
 # --- country fiche, home, map ----------------------------------------------------------
 
 
+def test_country_fiche_lists_every_partnership_whatever_its_status(atlas):
+    """Issue 13: the fiche listed only active partnerships and its "all" link kept status=active."""
+    for status in ("ended", "dormant", "planned"):
+        parties = [atlas["commune"], atlas["cercle"]]
+        f.PartnershipFactory(slug=f"ancien-{status}", status=status, parties=parties)
+    d = s.country_summary(iso2="QM")
+    listed = {p["slug"]: p["status"] for p in d["partnerships"]}
+    assert {"zorglub-quimbe", "ancien-ended", "ancien-dormant", "ancien-planned"} <= set(listed)
+    assert "status=" not in d["partnerships_list_url"] and "country=QM" in d["partnerships_list_url"]
+    assert d["figures"]["partnerships"] == len(d["partnerships"])
+
+
 def test_country_summary_puts_published_beside_counted(atlas):
     d = s.country_summary(iso2="qm")
     figures = d["figures"]

@@ -214,7 +214,8 @@
     // Overview markers count partnerships; detailed ones count authorities.
     var count = this.overview ? c.w : c.n;
     var unit = this.overview ? this.labels.labelLinks : this.labels.labelAuthorities;
-    var size = count === 1 ? 14 : Math.min(22 + Math.sqrt(count) * 3, 56);
+    // 24 px at least: the WCAG 2.2 target size on a phone (axe target-size).
+    var size = count === 1 ? 24 : Math.min(26 + Math.sqrt(count) * 3, 56);
     var body = el("span", "atlas-cluster__count", count > 1 ? count : "");
     var title = c.n === 1 ? c.items[0].name : count + " " + unit;
     var marker = L.marker(c.latlng, {
@@ -272,10 +273,48 @@
     return box;
   };
 
-  function start() {
-    if (typeof L === "undefined") { return; }
-    document.querySelectorAll("[data-atlas-map]").forEach(function (node) {
+  // Leaflet (40 KB) and the basemap are fetched only when a map comes near the screen, and
+  // never in low-bandwidth mode (light.js): the list below the map says the same (issue 13).
+  var leafletLoading = null;
+
+  function loadLeaflet(src) {
+    if (typeof L !== "undefined") { return Promise.resolve(); }
+    if (!leafletLoading) {
+      leafletLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return leafletLoading;
+  }
+
+  function draw(node) {
+    if (node.atlasMap || node.dataset.pending) { return; }
+    node.dataset.pending = "1";
+    loadLeaflet(node.dataset.leafletUrl).then(function () {
       node.atlasMap = new AtlasMap(node);
+    }).catch(function () {
+      node.appendChild(el("p", "fr-p-2w", node.dataset.labelError));
+    });
+  }
+
+  function start() {
+    var light = document.documentElement.hasAttribute("data-atlas-light");
+    document.querySelectorAll("[data-atlas-map]").forEach(function (node) {
+      if (light) {
+        node.setAttribute("hidden", "");
+        return;
+      }
+      if (!("IntersectionObserver" in window)) { draw(node); return; }
+      var observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) { observer.disconnect(); draw(node); }
+        });
+      }, {rootMargin: "200px"});
+      observer.observe(node);
     });
   }
 
