@@ -16,6 +16,10 @@ class Command(BaseCommand):
         call_command("load_reference")
         call_command("load_declaration_rules")
         call_command("load_compliance", verbosity=0)
+        # the calls' rule sets shipped as data (seed 001's rules, FICOL, the "1 %" laws)
+        from coopatlas.calls.services import rulesets_load_shipped
+
+        rulesets_load_shipped()
         call_command("load_demo")
         # SQLite plans joins badly without statistics (facet queries went from 7 s to 50 ms).
         with connection.cursor() as cursor:
