@@ -126,7 +126,6 @@ def _compliance_warnings(record) -> list:
 # --------------------------------------------------------------------------- dashboard
 
 
-
 @guarded
 def dashboard(request):
     data = selectors.dashboard(user=request.user)
