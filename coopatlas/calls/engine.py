@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from .figures import euros, pct  # noqa: F401  (re-exported: engine.pct, engine.euros)
 from .rules import CATEGORIES, DOCUMENTS, PREREQUISITES
 
 HUNDRED = Decimal(100)
@@ -65,26 +66,6 @@ class Check:
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def pct(value: Decimal) -> str:
-    """62 %, 62,5 %, 33,33 % (French: comma, space before %)."""
-    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
-    text = f"{q:f}".replace(".", ",")
-    return f"{text} %"
-
-
-def euros(value: Decimal) -> str:
-    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    units, cents = f"{q:f}".split(".")
-    sign = "-" if units.startswith("-") else ""
-    units = units.lstrip("-")
-    groups = []
-    while units:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    text = sign + " ".join(groups)
-    return f"{text},{cents} €" if cents != "00" else f"{text} €"
 
 
 def pct_against(value: Decimal, limit: Decimal) -> str:

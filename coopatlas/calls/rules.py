@@ -319,7 +319,7 @@ def as_json(rules: dict) -> str:
 
 def rules_in_words(rules: dict) -> list[str]:
     """The rules of a set in plain French, for the public page of a call."""
-    from .engine import euros, pct
+    from .figures import euros, pct
 
     out = []
     ms = rules["ministry_share"]

@@ -188,6 +188,10 @@ COOPATLAS_CSP_EXTRA = json.loads(os.environ.get("COOPATLAS_CSP_EXTRA") or "{}")
 # Sign-in throttling: failures in a row before the account is locked, and for how long.
 COOPATLAS_SIGNIN_MAX_FAILURES = int(os.environ.get("COOPATLAS_SIGNIN_MAX_FAILURES") or 5)
 COOPATLAS_SIGNIN_LOCK_MINUTES = int(os.environ.get("COOPATLAS_SIGNIN_LOCK_MINUTES") or 15)
+# Public answers (core/freshness.py): kept whole under the data stamp for visitors without a
+# session, and how long a proxy or CDN may keep them (seconds).
+COOPATLAS_PAGE_CACHE = os.environ.get("COOPATLAS_PAGE_CACHE", "1") != "0"
+COOPATLAS_PUBLIC_MAX_AGE = int(os.environ.get("COOPATLAS_PUBLIC_MAX_AGE") or 60)
 
 
 # --------------------------------------------------------------------------- operations (issue 15)
