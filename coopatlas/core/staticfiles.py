@@ -7,12 +7,18 @@ Django hands out unhashed names when DEBUG is on; the atlas wants the same URLs 
 the hashed name is always used. `coopatlas setup` runs collectstatic.
 """
 
+from django.core.files.storage import FileSystemStorage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class AtlasStaticStorage(CompressedManifestStaticFilesStorage):
     def url(self, name, force=False):
-        return super().url(name, force=True)
+        try:
+            return super().url(name, force=True)
+        except ValueError:
+            # Not collected yet (a fresh var/ served before `coopatlas setup`, a file added
+            # since): its plain name, served by the finders in development, not a 500.
+            return FileSystemStorage.url(self, name)
 
 
 # What `coopatlas setup` does not collect: the DSFR's sources, replaced by the reduced build in

@@ -49,7 +49,7 @@ BATCH = 2000
 # Rows that a new database gets from `migrate` itself: replaced by the archive's.
 REPLACED_ON_RESTORE = {"contenttypes.contenttype", "auth.permission"}
 # Never dumped: the cache is rebuilt on demand.
-SKIPPED = {"django_cache"}
+SKIPPED = {"django_cache", "core_dataversion"}  # a cache, and the stamp of what was cached
 
 
 def _models() -> list[type[models.Model]]:

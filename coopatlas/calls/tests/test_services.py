@@ -303,6 +303,14 @@ def test_the_grant_reaches_the_atlas_and_iati(world):
         "960000.00",
         "Délégation pour l'action extérieure des collectivités territoriales",
     )
+    from decimal import Decimal
+
+    from coopatlas.cooperation.models import ProjectSector
+
+    # IATI publishes no activity without a DAC sector (rule 6.2.2): give the project one
+    ProjectSector.objects.get_or_create(
+        project=world["project"], sector_id="14030", defaults={"percentage": Decimal("100")}
+    )
     xml = etree.tostring(activity_element(world["project"]), encoding="unicode")
     assert "Délégation pour l'action extérieure des collectivités territoriales" in xml
     assert 'instrument="daect_call"' in xml and "960000" in xml

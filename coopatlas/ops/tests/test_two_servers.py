@@ -94,7 +94,10 @@ class Client:
 
     def signin(self, base: str, email: str, password: str):
         page = self.get(base + "/compte/connexion/").read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"', page)
+        where = page.find('exception_value">')
+        assert found, f"no CSRF token on {base}/compte/connexion/: {page[where:][:400]!r}"
+        token = found.group(1)
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": email, "password": password})
         request = urllib.request.Request(
             base + "/compte/connexion/", data=body.encode(), headers={"Referer": base + "/compte/connexion/"}
