@@ -28,6 +28,15 @@ def server(coopatlas_site):
     return coopatlas_site.base
 
 
+def _publish(page, text: str) -> None:
+    """The review queue asks to confirm: tick « J'ai relu… » (DSFR draws the box on its
+    label), then accept the « Publier cette version ? » dialog."""
+    row = page.locator("[data-review-row]", has_text=text).first
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("label[for^=confirm-]").click()
+    row.get_by_role("button", name="Publier").click()
+
+
 def test_request_answered_conversation_seen_by_both_then_matched(server, chromium):
     # 1. The embassy registers the request and publishes it.
     embassy = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
@@ -41,7 +50,7 @@ def test_request_answered_conversation_seen_by_both_then_matched(server, chromiu
     embassy.wait_for_load_state()
     assert "soumis" in _text(embassy, "main").lower(), _text(embassy, "main")[:2000]
     embassy.goto(server + "/espace/validation/")
-    embassy.locator("tr", has_text="Bandiagara").get_by_role("button", name="Publier").click()
+    _publish(embassy, "Bandiagara")
     embassy.wait_for_load_state()
     assert "est publié" in _text(embassy, "main"), _text(embassy, "main")[:2000]
 
@@ -87,11 +96,16 @@ def test_request_answered_conversation_seen_by_both_then_matched(server, chromiu
     editor.goto(server + "/espace/partenariats/nouveau/")
     editor.fill("#id_title", title)
     editor.select_option("#id_kind", "cooperation")
-    editor.fill("#id_parties", f"35238\n{SLUG}")
+    # Rennes is prefilled (the officer's own authority); the partner is picked by its name
+    editor.locator("#id_parties").type("Bandiagara")
+    option = editor.locator("#id_parties-options [role=option]", has_text=SLUG)
+    option.first.wait_for(timeout=15_000)
+    option.first.click()
+    assert SLUG in editor.locator("#id_parties-text").input_value()
     editor.get_by_role("button", name="Soumettre pour publication").click()
     editor.wait_for_load_state()
     embassy.goto(server + "/espace/validation/")
-    embassy.locator("tr", has_text=title).get_by_role("button", name="Publier").click()
+    _publish(embassy, title)
     embassy.wait_for_load_state()
     public.goto(url)
     text = _text(public, "main")
