@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -10,6 +11,15 @@ from coopatlas.declarations.models import Reminder
 from coopatlas.ops.models import Job, OutboxMessage
 
 from .conftest import YEAR
+
+
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch):
+    """The worker calls close_old_connections() between tasks; on PostgreSQL (CONN_MAX_AGE 0)
+    that closes the test's own connection, inside its transaction. In production it is right."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
 
 def test_reminders_are_sent_by_the_worker_and_kept_in_the_outbox(

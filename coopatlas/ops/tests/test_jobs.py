@@ -18,6 +18,15 @@ def world(db):
     return build_world()
 
 
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch):
+    """The worker calls close_old_connections() between tasks; on PostgreSQL (CONN_MAX_AGE 0)
+    that closes the test's own connection, inside its transaction. In production it is right."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+
 def test_export_runs_in_the_worker_with_a_progress_page(client, world, django_capture_on_commit_callbacks):
     editor, commune = world["users"]["editor"], world["commune"]
     client.force_login(editor)
