@@ -9,8 +9,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from coopatlas.accounts.permissions import PermissionDenied
+
+# One way a page answers HTML, JSON or CSV (people's CSV, ?dialect=machine), as every atlas list.
+from coopatlas.atlas.views import _json, _respond  # noqa: E402
+from coopatlas.atlas.views import _requested_format as _format  # noqa: E402
 from coopatlas.cooperation.models import Project
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.parse import parse_id
@@ -27,40 +30,6 @@ from coopatlas.core.parse import parse_id
 from . import access, pdf, selectors, services
 from .models import Application, ApplicationStatus, Call, Opinion, Tranche
 from .rules import rules_in_words
-
-FORMATS = ("html", "json", "csv")
-
-
-def _format(request, *, csv: bool = True) -> str:
-    fmt = request.GET.get("format", "html") or "html"
-    allowed = FORMATS if csv else ("html", "json")
-    if fmt not in allowed:
-        raise AppError(
-            _("Le paramètre « format » vaut « %(value)s » : valeurs acceptées %(allowed)s.")
-            % {"value": fmt[:20], "allowed": ", ".join(allowed)},
-            field="format",
-        )
-    return fmt
-
-
-def _json(data, status: int = 200) -> JsonResponse:
-    return JsonResponse(
-        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
-    )
-
-
-def _respond(request, template: str, data: dict, *, csv_name: str | None = None, context: dict | None = None):
-    fmt = _format(request, csv=csv_name is not None)
-    if fmt == "json":
-        return _json(data)
-    if fmt == "csv":
-        from coopatlas.core.export import rows_to_csv
-
-        response = HttpResponse(rows_to_csv(data.get("results", [])), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
-        return response
-    return render(request, template, {"data": data, **(context or {})})
-
 
 # --------------------------------------------------------------------------- public
 
