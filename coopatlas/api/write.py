@@ -690,7 +690,7 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         return _answer(record, 201)
 
     create.__doc__ = f"Create a {single} (a draft, in the token owner's scope)."
-    api.post(f"/{res.name}", url_name=f"{single}_create", response={201: dict, **WRITE_ERRORS}, **opts)(
+    api.post(f"/{res.name}", url_name=f"{single}_create", operation_id=f"{single}_create", response={201: dict, **WRITE_ERRORS}, **opts)(
         create
     )
 
@@ -705,7 +705,7 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         "(or its ETag in If-Match): without either, 428. Lists given replace "
         "the current ones."
     )
-    api.patch(item, url_name=f"{single}_update", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.patch(item, url_name=f"{single}_update", operation_id=f"{single}_update", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(update, res.key)
     )
 
@@ -716,7 +716,7 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         )
 
     delete.__doc__ = f"Delete a {single} (reversible: POST …/undelete)."
-    api.delete(item, url_name=f"{single}_delete", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.delete(item, url_name=f"{single}_delete", operation_id=f"{single}_delete", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(delete, res.key)
     )
     if res.name in ("contacts", "conventions"):
@@ -736,7 +736,7 @@ def _register_read(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
         return _answer(record)
 
     read.__doc__ = f"A {single} as the write API answers it, with `version` and `ETag`."
-    api.get(item, url_name=f"{single}_read", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.get(item, url_name=f"{single}_read", operation_id=f"{single}_read", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(read, res.key)
     )
 
@@ -749,7 +749,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         return editing_selectors.record_history(actor=request.auth, record=_get(res, key, deleted=True))
 
     api.get(
-        f"{item}/history", url_name=f"{single}_history", response={200: list[dict], **WRITE_ERRORS}, **opts
+        f"{item}/history", url_name=f"{single}_history", operation_id=f"{single}_history", response={200: list[dict], **WRITE_ERRORS}, **opts
     )(_with_key(changes, res.key))
 
     def status(request, key: str, payload: StatusIn):
@@ -765,7 +765,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
             )
         )
 
-    api.post(f"{item}/status", url_name=f"{single}_status", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.post(f"{item}/status", url_name=f"{single}_status", operation_id=f"{single}_status", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(status, res.key)
     )
 
@@ -785,7 +785,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         editing.revision_return(actor=request.auth, revision=pending, comment=payload.comment)
         return _answer(type(record).objects.get(pk=record.pk))
 
-    api.post(f"{item}/revision", url_name=f"{single}_revision", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.post(f"{item}/revision", url_name=f"{single}_revision", operation_id=f"{single}_revision", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(revision, res.key)
     )
 
@@ -793,7 +793,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         """The yearly "still true" confirmation."""
         return _answer(editing.record_confirm(actor=request.auth, record=_get(res, key)))
 
-    api.post(f"{item}/confirm", url_name=f"{single}_confirm", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.post(f"{item}/confirm", url_name=f"{single}_confirm", operation_id=f"{single}_confirm", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(confirm, res.key)
     )
 
@@ -802,7 +802,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         record = _get(res, key, deleted=True)
         return _answer(editing.record_undelete(actor=request.auth, record=record))
 
-    api.post(f"{item}/undelete", url_name=f"{single}_undelete", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.post(f"{item}/undelete", url_name=f"{single}_undelete", operation_id=f"{single}_undelete", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(undelete, res.key)
     )
 
@@ -818,7 +818,7 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
             )
         )
 
-    api.post(f"{item}/restore", url_name=f"{single}_restore", response={200: dict, **WRITE_ERRORS}, **opts)(
+    api.post(f"{item}/restore", url_name=f"{single}_restore", operation_id=f"{single}_restore", response={200: dict, **WRITE_ERRORS}, **opts)(
         _with_key(restore, res.key)
     )
 

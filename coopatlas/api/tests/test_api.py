@@ -230,3 +230,13 @@ def test_openapi_and_local_docs(client):
         assert f"/api/v1/docs/assets/{asset}" in html
         assert client.get(f"/api/v1/docs/assets/{asset}").status_code == 200
     assert client.get("/api/v1/docs/assets/..%2Fsettings.py").status_code == 404
+
+
+def test_openapi_operation_ids_are_unique(client):
+    """Client generators name methods after operationId: the write API registered the same
+    handler names for every resource, so ninja reused ids (contact_confirm and project_confirm
+    were both "coopatlas_api_write_confirm")."""
+    schema = client.get("/api/v1/openapi.json").json()
+    ids = [op["operationId"] for path in schema["paths"].values() for op in path.values()]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, duplicates
