@@ -33,6 +33,7 @@ DETAIL_LIST_LIMIT = 200  # related lists on a fiche; the count is always given i
 COUNTRY_LIST_LIMIT = 100
 _CODE_WORD = re.compile(r"^[0-9][0-9ab]{1,8}$")
 _PLACEHOLDER = "zzkeyzz"
+_INT_PLACEHOLDER = 987654321987654321
 
 # --------------------------------------------------------------------------------------
 # Small formatting helpers
@@ -41,14 +42,27 @@ _PLACEHOLDER = "zzkeyzz"
 _url_cache: dict[tuple, str | None] = {}
 
 
+def _template(name: str, kwarg: str | None) -> str | None:
+    """The route with _PLACEHOLDER where its argument goes; `<int:…>` routes refuse a
+    string, so they are reversed with a number and the number swapped for the placeholder."""
+    if not kwarg:
+        try:
+            return reverse(name)
+        except NoReverseMatch:  # a page another part has not built yet
+            return None
+    for sample in (_PLACEHOLDER, _INT_PLACEHOLDER):
+        try:
+            return reverse(name, kwargs={kwarg: sample}).replace(str(sample), _PLACEHOLDER)
+        except NoReverseMatch:
+            continue
+    return None
+
+
 def _url(name: str, kwarg: str | None = None, value: str | None = None) -> str | None:
     """reverse() once per route and language, then fill in: the map has 20,000 links."""
     key = (name, kwarg, get_language(), get_script_prefix())
     if key not in _url_cache:
-        try:
-            _url_cache[key] = reverse(name, kwargs={kwarg: _PLACEHOLDER} if kwarg else None)
-        except NoReverseMatch:  # a page another part has not built yet
-            _url_cache[key] = None
+        _url_cache[key] = _template(name, kwarg)
     template = _url_cache[key]
     if template is None:
         return None

@@ -378,3 +378,17 @@ def test_map_switches_to_the_overview_above_the_detail_limit(atlas, monkeypatch)
     # One country is grouped by partner region too (issue 15), unless none of its partner
     # authorities has a region with coordinates (QM's): then the detailed map stays.
     assert "overview" not in s.partnerships_geojson(country="QM")
+
+
+def test_url_helpers_fill_integer_routes():
+    """`_url` reversed every route with a string placeholder, so a `<int:…>` route (a
+    declaration, a document download) silently gave None instead of its link."""
+    from django.urls import reverse
+
+    from coopatlas.cooperation.selectors._common import _url, _url_maker
+
+    assert _url("declarations:declaration", "pk", 42) == reverse("declarations:declaration", kwargs={"pk": 42})
+    make = _url_maker("documents:download", "pk")
+    assert make(7) == reverse("documents:download", kwargs={"pk": 7})
+    assert _url("atlas:country", "slug", "mali") == reverse("atlas:country", kwargs={"slug": "mali"})
+    assert _url("no-such-route", "pk", 1) is None
