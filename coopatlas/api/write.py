@@ -690,9 +690,13 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         return _answer(record, 201)
 
     create.__doc__ = f"Create a {single} (a draft, in the token owner's scope)."
-    api.post(f"/{res.name}", url_name=f"{single}_create", operation_id=f"{single}_create", response={201: dict, **WRITE_ERRORS}, **opts)(
-        create
-    )
+    api.post(
+        f"/{res.name}",
+        url_name=f"{single}_create",
+        operation_id=f"{single}_create",
+        response={201: dict, **WRITE_ERRORS},
+        **opts,
+    )(create)
 
     def update(request, key: str, payload: res.patch_schema):
         data = payload.dict(exclude_unset=True)
@@ -705,9 +709,13 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         "(or its ETag in If-Match): without either, 428. Lists given replace "
         "the current ones."
     )
-    api.patch(item, url_name=f"{single}_update", operation_id=f"{single}_update", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(update, res.key)
-    )
+    api.patch(
+        item,
+        url_name=f"{single}_update",
+        operation_id=f"{single}_update",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(update, res.key))
 
     def delete(request, key: str, version: int | None = None):
         record = _get(res, key)
@@ -716,9 +724,13 @@ def _register_resource(api: NinjaAPI, res: Resource) -> None:
         )
 
     delete.__doc__ = f"Delete a {single} (reversible: POST …/undelete)."
-    api.delete(item, url_name=f"{single}_delete", operation_id=f"{single}_delete", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(delete, res.key)
-    )
+    api.delete(
+        item,
+        url_name=f"{single}_delete",
+        operation_id=f"{single}_delete",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(delete, res.key))
     if res.name in ("contacts", "conventions"):
         _register_read(api, res, item, opts)
     _register_record_actions(api, res, item, opts)
@@ -736,9 +748,13 @@ def _register_read(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
         return _answer(record)
 
     read.__doc__ = f"A {single} as the write API answers it, with `version` and `ETag`."
-    api.get(item, url_name=f"{single}_read", operation_id=f"{single}_read", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(read, res.key)
-    )
+    api.get(
+        item,
+        url_name=f"{single}_read",
+        operation_id=f"{single}_read",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(read, res.key))
 
 
 def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict) -> None:
@@ -749,7 +765,11 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         return editing_selectors.record_history(actor=request.auth, record=_get(res, key, deleted=True))
 
     api.get(
-        f"{item}/history", url_name=f"{single}_history", operation_id=f"{single}_history", response={200: list[dict], **WRITE_ERRORS}, **opts
+        f"{item}/history",
+        url_name=f"{single}_history",
+        operation_id=f"{single}_history",
+        response={200: list[dict], **WRITE_ERRORS},
+        **opts,
     )(_with_key(changes, res.key))
 
     def status(request, key: str, payload: StatusIn):
@@ -765,9 +785,13 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
             )
         )
 
-    api.post(f"{item}/status", url_name=f"{single}_status", operation_id=f"{single}_status", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(status, res.key)
-    )
+    api.post(
+        f"{item}/status",
+        url_name=f"{single}_status",
+        operation_id=f"{single}_status",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(status, res.key))
 
     def revision(request, key: str, payload: RevisionIn):
         """Reviewers: publish (`apply`) or `return` (with a comment) the edit waiting for
@@ -785,26 +809,38 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
         editing.revision_return(actor=request.auth, revision=pending, comment=payload.comment)
         return _answer(type(record).objects.get(pk=record.pk))
 
-    api.post(f"{item}/revision", url_name=f"{single}_revision", operation_id=f"{single}_revision", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(revision, res.key)
-    )
+    api.post(
+        f"{item}/revision",
+        url_name=f"{single}_revision",
+        operation_id=f"{single}_revision",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(revision, res.key))
 
     def confirm(request, key: str):
         """The yearly "still true" confirmation."""
         return _answer(editing.record_confirm(actor=request.auth, record=_get(res, key)))
 
-    api.post(f"{item}/confirm", url_name=f"{single}_confirm", operation_id=f"{single}_confirm", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(confirm, res.key)
-    )
+    api.post(
+        f"{item}/confirm",
+        url_name=f"{single}_confirm",
+        operation_id=f"{single}_confirm",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(confirm, res.key))
 
     def undelete(request, key: str):
         """Bring back a deleted record."""
         record = _get(res, key, deleted=True)
         return _answer(editing.record_undelete(actor=request.auth, record=record))
 
-    api.post(f"{item}/undelete", url_name=f"{single}_undelete", operation_id=f"{single}_undelete", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(undelete, res.key)
-    )
+    api.post(
+        f"{item}/undelete",
+        url_name=f"{single}_undelete",
+        operation_id=f"{single}_undelete",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(undelete, res.key))
 
     def restore(request, key: str, payload: RestoreIn):
         """Administrators: bring back the content of an earlier version."""
@@ -818,9 +854,13 @@ def _register_record_actions(api: NinjaAPI, res: Resource, item: str, opts: dict
             )
         )
 
-    api.post(f"{item}/restore", url_name=f"{single}_restore", operation_id=f"{single}_restore", response={200: dict, **WRITE_ERRORS}, **opts)(
-        _with_key(restore, res.key)
-    )
+    api.post(
+        f"{item}/restore",
+        url_name=f"{single}_restore",
+        operation_id=f"{single}_restore",
+        response={200: dict, **WRITE_ERRORS},
+        **opts,
+    )(_with_key(restore, res.key))
 
 
 FUNDING = Resource("funding", FundingContribution, "pk", FundingCreate, FundingPatch, None, None)

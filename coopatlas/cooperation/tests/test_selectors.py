@@ -387,7 +387,9 @@ def test_url_helpers_fill_integer_routes():
 
     from coopatlas.cooperation.selectors._common import _url, _url_maker
 
-    assert _url("declarations:declaration", "pk", 42) == reverse("declarations:declaration", kwargs={"pk": 42})
+    assert _url("declarations:declaration", "pk", 42) == reverse(
+        "declarations:declaration", kwargs={"pk": 42}
+    )
     make = _url_maker("documents:download", "pk")
     assert make(7) == reverse("documents:download", kwargs={"pk": 7})
     assert _url("atlas:country", "slug", "mali") == reverse("atlas:country", kwargs={"slug": "mali"})
