@@ -239,19 +239,53 @@ class AsciiIntegerField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
-def amount_display(value: Decimal, *, places: int = 2) -> str:
-    """48000 → « 48 000,00 » (« 48 000.00 » in English): grouped by no-break spaces, the
-    page language's decimal mark; what `_to_decimal(grouping=True)` reads back in either."""
-    from django.utils.formats import get_format
+def _separators() -> tuple[str, str]:
+    """(thousands, decimal) of the active language: French groups with narrow no-break
+    spaces and writes a decimal comma (« 21 000,00 »); English « 21,000.00 »."""
+    from django.utils.translation import get_language
 
+    if (get_language() or "fr").startswith("en"):
+        return ",", "."
+    return "\u202f", ","
+
+
+def amount_display(value: Decimal, *, places: int | None = 2, for_input: bool = False) -> str:
+    """48000 → « 48 000,00 » in French, « 48,000.00 » in English. `places=None`: cents
+    only when there are some (« 600 », « 1 340,11 »). `for_input`: the value of an input,
+    grouped by narrow no-break spaces in every language (what `_to_decimal(grouping=True)`
+    reads back: a comma there would read as a decimal mark)."""
+    value = Decimal(value)
+    if places is None:
+        places = 0 if value == value.to_integral_value() else 2
+    thousands, decimal_mark = _separators()
+    if for_input:
+        thousands = "\u202f"
     sign = "-" if value < 0 else ""
     whole, _, cents = f"{abs(value):.{places}f}".partition(".")
     groups = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
-    text = "\u00a0".join(groups) or "0"
-    return f"{sign}{text}{get_format('DECIMAL_SEPARATOR')}{cents}" if places else f"{sign}{text}"
+    text = thousands.join(groups) or "0"
+    return f"{sign}{text}{decimal_mark}{cents}" if places else f"{sign}{text}"
+
+
+def money_display(value, currency: str = "EUR", *, places: int | None = 2) -> str:
+    """The one way an amount of money is written for people (pages, messages, letters):
+    « 21 000,00 € » in French, « €21,000.00 » in English; another currency by its code
+    (« 1 200,00 XOF »). A no-break space keeps the symbol with its number. `None` or ""
+    gives "" (an empty cell)."""
+    if value is None or value == "":
+        return ""
+    from django.utils.translation import get_language
+
+    text = amount_display(Decimal(str(value)), places=places)
+    currency = currency or "EUR"
+    if currency == "EUR":
+        if (get_language() or "fr").startswith("en"):
+            return f"€{text}"
+        return f"{text}\u00a0€"
+    return f"{text}\u00a0{currency}"
 
 
 class AmountField(forms.DecimalField):
@@ -263,7 +297,7 @@ class AmountField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal) and value.is_finite():
-            return amount_display(value, places=self.decimal_places or 0)
+            return amount_display(value, places=self.decimal_places or 0, for_input=True)
         return value
 
     def to_python(self, value):
