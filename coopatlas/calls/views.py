@@ -420,8 +420,9 @@ def _committee_rows(rows: list[dict]) -> str:
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
-    from coopatlas.core.parse import money_display
+    from coopatlas.core.parse import money_formatter
 
+    money_display = money_formatter()  # the language read once, not 8,000 times
     out = []
     for r in rows:
         granted = f" {money_display(r['granted'])}" if r["granted"] else ""
