@@ -78,6 +78,8 @@ def may_see_application(user, application) -> bool:
         and application.coapplicants.filter(authority_id__in=scope.editor_authorities).exists()
     ):
         return True
+    if scope.organisations and application.opinions.filter(network_id__in=scope.organisations).exists():
+        return True
     return bool(scope.countries) and application.opinions.filter(country_id__in=scope.countries).exists()
 
 
@@ -106,5 +108,18 @@ def require_embassy(user, country) -> None:
     raise PermissionDenied(
         _("user : %(who)s n'est pas agent de l'ambassade pour %(country)s.")
         % {"who": _who(user), "country": country},
+        field="user",
+    )
+
+
+def require_network(user, network) -> None:
+    """A regional network's opinion is given by a facilitator of that network (a member
+    whose organisation it is), or by the ministry."""
+    _signed_in(user)
+    scope = scope_of(user)
+    if scope.admin or network.pk in scope.organisations:
+        return
+    raise PermissionDenied(
+        _("user : %(who)s n'anime pas le réseau %(network)s.") % {"who": _who(user), "network": network.name},
         field="user",
     )

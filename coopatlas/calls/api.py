@@ -114,3 +114,105 @@ def eligibility(request, pk: str, requested: str = ""):
             "missing": selectors.missing_of(result),
         }
     )
+
+
+class CallIn(Schema):
+    """A call and its rules (ministry). Dates: ISO 8601 with an offset, or without one read
+    in Europe/Paris. Rules: `rules_text` (YAML/JSON), `rules` (an object), or an existing
+    version by `ruleset_key` + `ruleset_version`."""
+
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(..., max_length=120)
+    title: str = Field(..., max_length=300)
+    kind: str = Field("generalist", max_length=12)
+    opens_at: str = Field(..., max_length=40)
+    deadline_at: str = Field(..., max_length=40)
+    opinion_deadline_at: str | None = Field(None, max_length=40)
+    budget: str | None = Field(None, max_length=40)
+    summary: str = Field("", max_length=5000)
+    text: str = Field("", max_length=100_000)
+    countries: list[str] = Field(default_factory=list, max_length=250)
+    rules_text: str | None = Field(None, max_length=200_000)
+    rules: dict | None = None
+    ruleset_key: str | None = Field(None, max_length=80)
+    ruleset_version: int | None = None
+
+
+class CallPatch(Schema):
+    """Fields to change; once the call is open its rules, dates and countries are frozen (409)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, max_length=300)
+    kind: str | None = Field(None, max_length=12)
+    summary: str | None = Field(None, max_length=5000)
+    text: str | None = Field(None, max_length=100_000)
+    budget: str | None = Field(None, max_length=40)
+    opens_at: str | None = Field(None, max_length=40)
+    deadline_at: str | None = Field(None, max_length=40)
+    opinion_deadline_at: str | None = Field(None, max_length=40)
+    eligible_countries: list[str] | None = Field(None, max_length=250)
+    ruleset: int | None = None
+
+
+class ProposedIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    proposed: str | None = Field(None, max_length=40, description="Euros; empty or null withdraws it")
+
+
+def _call_out(call) -> dict:
+    return {
+        **_call(call),
+        "is_published": call.is_published,
+        "opinion_deadline_at": selectors.paris(call.opinion_deadline_at).isoformat()
+        if call.opinion_deadline_at
+        else None,
+        "countries": sorted(call.eligible_countries.values_list("iso2", flat=True)),
+        "rules": call.ruleset.rules,
+        "url": call.get_absolute_url(),
+    }
+
+
+@router.post("", url_name="calls_create", auth=AUTH, response={201: dict, **ERR})
+def call_create(request, payload: CallIn):
+    """Create a call and its rule set in one unit: a self-contradictory rule set (422,
+    naming its key) or a bad date writes nothing."""
+    call = services.call_create_from_fields(actor=request.auth, fields=payload.dict())
+    return _json(_call_out(call), 201)
+
+
+@router.patch("/{slug}", url_name="calls_update", auth=AUTH, response={200: dict, **ERR})
+def call_update(request, slug: str, payload: CallPatch):
+    call = selectors.call_get(slug=slug)
+    fields = payload.dict(exclude_unset=True)
+    call = services.call_update_from_fields(actor=request.auth, call=call, fields=fields, names=list(fields))
+    return _json(_call_out(call))
+
+
+@router.post("/{slug}/open", url_name="calls_open", auth=AUTH, response={200: dict, **ERR})
+def call_open(request, slug: str):
+    """Open the call: its rule-set version is frozen from now on."""
+    call = services.call_open(actor=request.auth, call=selectors.call_get(slug=slug))
+    return _json(_call_out(call))
+
+
+@router.post(
+    "/applications/{pk}/proposed", url_name="calls_proposed", auth=AUTH, response={200: dict, **ERR}
+)
+def proposed(request, pk: str, payload: ProposedIn):
+    """The amount the ministry proposes to the committee (≤ asked, within the call's grant
+    bounds); beyond the remaining budget it is kept with a `warning`."""
+    access.require_ministry(request.auth)
+    app = Application.objects.filter(pk=parse_id(pk, field="application")).first()
+    if app is None:
+        raise NotFound(
+            _("application : aucune candidature n° %(pk)s.") % {"pk": pk[:20]}, field="application"
+        )
+    answer = services.application_propose(actor=request.auth, application=app, amount=payload.proposed)
+    return _json(
+        {
+            "id": app.pk,
+            "proposed": answer["application"].proposed,
+            "budget": answer["budget"],
+            "warning": answer["warning"],
+        }
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from coopatlas.core.parse import money_display
+
 
 def pct(value: Decimal) -> str:
     """62 %, 62,5 %, 33,33 % (French: comma, space before %)."""
@@ -13,13 +15,5 @@ def pct(value: Decimal) -> str:
 
 
 def euros(value: Decimal) -> str:
-    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    units, cents = f"{q:f}".split(".")
-    sign = "-" if units.startswith("-") else ""
-    units = units.lstrip("-")
-    groups = []
-    while units:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    text = sign + " ".join(groups)
-    return f"{text},{cents} €" if cents != "00" else f"{text} €"
+    """« 21 000 € », « 21 000,50 € » (core.parse.money_display, cents only when there are some)."""
+    return money_display(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), places=None)

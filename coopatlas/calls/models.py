@@ -194,7 +194,16 @@ class Opinion(models.Model):
         UNFAVOURABLE = "unfavourable", _("Défavorable")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="opinions")
-    country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, related_name="+")
+    # Either the embassy of a partner country (asked at submission) or a regional
+    # multi-actor network (RRMA), asked by the ministry for an optional opinion.
+    country = models.ForeignKey(
+        "geo.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    network = models.ForeignKey(
+        "cooperation.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A network's own deadline (the embassies follow the call's opinion deadline).
+    due_at = models.DateTimeField(null=True, blank=True)
     verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True)
     comment = models.TextField(blank=True)
     by = models.ForeignKey(
@@ -205,8 +214,21 @@ class Opinion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["application", "country"], name="opinion_one_per_country")
+            models.UniqueConstraint(fields=["application", "country"], name="opinion_one_per_country"),
+            models.UniqueConstraint(fields=["application", "network"], name="opinion_one_per_network"),
+            models.CheckConstraint(
+                name="opinion_country_or_network",
+                condition=Q(country__isnull=False, network__isnull=True)
+                | Q(country__isnull=True, network__isnull=False),
+            ),
         ]
+
+    @property
+    def giver(self) -> str:
+        """Who gives it, in words: the country's embassy or the network."""
+        if self.network_id:
+            return self.network.acronym or self.network.name
+        return self.country.name_fr
 
 
 class Score(models.Model):

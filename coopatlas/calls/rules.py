@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import AppError
-from coopatlas.core.parse import BadNumber, parse_decimal, parse_int
+from coopatlas.core.parse import BadNumber, money_display, parse_decimal, parse_int
 
 DATA_DIR = Path(__file__).parent / "data" / "rulesets"
 
@@ -197,10 +197,10 @@ def ruleset_validate(data) -> dict:
         raise _err(
             "grant.min",
             _(
-                "le minimum (%(min)s €) dépasse le maximum (%(max)s €) : aucune "
+                "le minimum (%(min)s) dépasse le maximum (%(max)s) : aucune "
                 "subvention ne pourrait être accordée ; corrigez l'un des deux."
             )
-            % {"min": gmin, "max": gmax},
+            % {"min": money_display(gmin, places=None), "max": money_display(gmax, places=None)},
         )
     out["grant"] = {"min": None if gmin is None else str(gmin), "max": None if gmax is None else str(gmax)}
     auth = _mapping(data.get("authorities"), "authorities")

@@ -279,10 +279,41 @@ def missing_of(result: dict) -> list[str]:
 # --------------------------------------------------------------------------- committee
 
 
+def call_budget(*, call: Call) -> dict:
+    """The call's budget consumed: granted, then granted plus what is proposed for the
+    applications still waiting for a decision (one aggregate query)."""
+    from django.db.models import Sum
+
+    waiting = [ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED]
+    agg = Application.objects.filter(call=call).aggregate(
+        granted=Sum("granted", filter=Q(status=ApplicationStatus.GRANTED)),
+        proposed=Sum("proposed", filter=Q(status__in=waiting)),
+        requested=Sum("requested", filter=~Q(status=ApplicationStatus.DRAFT)),
+    )
+    cents = Decimal("0.01")  # SQLite's SUM drops the places of a decimal column
+    granted = (agg["granted"] or Decimal(0)).quantize(cents)
+    proposed = (agg["proposed"] or Decimal(0)).quantize(cents)
+    committed = granted + proposed
+    budget = call.budget
+    return {
+        "budget": budget,
+        "requested": (agg["requested"] or Decimal(0)).quantize(cents),
+        "granted": granted,
+        "proposed": proposed,
+        "committed": committed,
+        "left": None if budget is None else budget - granted,
+        "proposed_left": None if budget is None else budget - committed,
+        "consumed_pct": (granted * 100 / budget) if budget else None,
+        "committed_pct": (committed * 100 / budget) if budget else None,
+    }
+
+
 def committee(*, call: Call) -> dict:
     """The ranked list: eligible first, then by score (highest), then by amount asked.
     Two narrow queries (applications with project and lead names, their opinions) and plain
-    rows: 2,000 model instances and per-row `reverse()` cost more than the SQL (bench/calls.py)."""
+    rows: 2,000 model instances and per-row `reverse()` cost more than the SQL (bench/calls.py).
+    Each row carries the budget consumed down to it (granted, else proposed), so the
+    committee sees where the budget runs out."""
     from django.urls import reverse
 
     rows = list(
@@ -301,34 +332,45 @@ def committee(*, call: Call) -> dict:
         )
     )
     opinions: dict[int, dict] = {}
-    for app_id, country, verdict in Opinion.objects.filter(application__call=call).values_list(
-        "application_id", "country_id", "verdict"
+    for app_id, country, acronym, name, verdict in Opinion.objects.filter(application__call=call).values_list(
+        "application_id", "country_id", "network__acronym", "network__name", "verdict"
     ):
-        opinions.setdefault(app_id, {})[country] = verdict
+        opinions.setdefault(app_id, {})[country or acronym or name] = verdict
     order = {"eligible": 0, "incomplete": 1, "ineligible": 2}
     rows.sort(key=lambda a: (order.get(a["verdict"], 3), -(a["score"] or 0), a["requested"] or 0, a["id"]))
     url = reverse("calls:application", kwargs={"pk": 999999999}).replace("999999999", "%d")
-    labels = dict(ApplicationStatus.choices)
-    verdicts = dict(Opinion.Verdict.choices)
+    labels = {k: str(v) for k, v in ApplicationStatus.choices}
+    verdicts = {k: str(v) for k, v in Opinion.Verdict.choices}
+    pending = "…"
+    running = Decimal(0)
+    budget = call.budget
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
         row["url"] = url % row["id"]
-        row["status_label"] = str(labels.get(row["status"], row["status"]))
-        row["opinions"] = opinions.get(row["id"], {})
+        row["status_label"] = labels.get(row["status"], row["status"])
+        mine = opinions.get(row["id"], {})
+        row["opinions"] = mine
         row["opinions_text"] = ", ".join(
-            f"{c} : {verdicts.get(v, '…') if v else '…'}" for c, v in sorted(row["opinions"].items())
+            f"{c} : {verdicts.get(v, pending) if v else pending}" for c, v in sorted(mine.items())
         )
-    granted = sum((r["granted"] or 0 for r in rows if r["status"] == ApplicationStatus.GRANTED), Decimal(0))
+        if row["status"] == ApplicationStatus.GRANTED:
+            running += row["granted"] or 0
+        elif row["status"] != ApplicationStatus.REFUSED:
+            running += row["proposed"] or 0
+        row["cumulated"] = running
+        row["over_budget"] = budget is not None and running > budget
+    money = call_budget(call=call)
     return {
         "call": call,
         "rows": rows,
         "totals": {
-            "requested": sum((r["requested"] or 0 for r in rows), Decimal(0)),
-            "proposed": sum((r["proposed"] or 0 for r in rows), Decimal(0)),
-            "granted": granted,
-            "budget": call.budget,
+            "requested": money["requested"],
+            "proposed": money["proposed"],
+            "granted": money["granted"],
+            "budget": budget,
         },
-        "consumed_pct": (granted * 100 / call.budget) if call.budget else None,
+        "budget": money,
+        "consumed_pct": money["consumed_pct"],
     }
 
 
@@ -345,6 +387,8 @@ def applications_visible(*, user) -> QuerySet[Application]:
         cond |= Q(coapplicants__authority_id__in=scope.editor_authorities)
     if scope.countries:
         cond |= Q(opinions__country_id__in=scope.countries)
+    if scope.organisations:
+        cond |= Q(opinions__network_id__in=scope.organisations)
     return qs.filter(cond).distinct()
 
 

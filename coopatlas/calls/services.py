@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, Conflict
-from coopatlas.core.parse import BadNumber, parse_decimal
+from coopatlas.core.parse import BadNumber, parse_decimal, parse_id, parse_int
 
 from . import access, engine, selectors
 from . import rules as rules_mod
@@ -178,6 +178,125 @@ def call_create(
     if eligible_countries:
         call.eligible_countries.set(eligible_countries)
     return call
+
+
+def paris_datetime(value, *, field: str, required: bool = True) -> datetime | None:
+    """A date and time as typed in a `datetime-local` field ("2026-03-29T12:00", seconds
+    optional) read in Europe/Paris, or ISO 8601 with its offset (the API)."""
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            raise AppError(
+                _("%(field)s : donnez la date et l'heure (heure de Paris).") % {"field": field}, field=field
+            )
+        return None
+    try:
+        parsed = datetime.fromisoformat(text[:40])
+    except ValueError:
+        raise AppError(
+            _("%(field)s : « %(value)s » n'est pas une date et heure ; écrivez 2026-03-29T12:00:00.")
+            % {"field": field, "value": text[:30]},
+            field=field,
+        ) from None
+    if parsed.tzinfo is not None:
+        return parsed
+    # fold=0: an ambiguous autumn hour is the first (summer-time) one
+    return parsed.replace(tzinfo=selectors.PARIS)
+
+
+def _countries(value) -> list:
+    """ISO codes as typed ("ML SN", "ML, SN") or a list (the API); an unknown one is named."""
+    from coopatlas.geo.models import Country
+
+    items = value if isinstance(value, list | tuple) else str(value or "").replace(",", " ").split()
+    codes = [str(c).strip().upper()[:3] for c in items if str(c).strip()]
+    countries = list(Country.objects.filter(iso2__in=codes))
+    unknown = sorted(set(codes) - {c.iso2 for c in countries})
+    if unknown:
+        raise AppError(
+            _("countries : code pays inconnu « %(code)s » (ISO 3166, ex. ML SN).") % {"code": unknown[0]},
+            field="countries",
+        )
+    return countries
+
+
+def _text_field(fields, name: str, limit: int) -> str:
+    return str(fields.get(name) or "").strip()[:limit]
+
+
+@transaction.atomic
+def call_create_from_fields(*, actor, fields) -> Call:
+    """A call and, if given, its rule set, as typed in the page's form or posted to the API
+    (`rules_text`: YAML/JSON, or `rules`: an object, or `ruleset`: an existing version's id,
+    or `ruleset_key` + `ruleset_version`). One unit: a rule set that contradicts itself or a
+    bad date writes neither."""
+    access.require_ministry(actor)
+    text = str(fields.get("rules_text") or "").strip()
+    rules = fields.get("rules")
+    if text:
+        ruleset = ruleset_load(actor=actor, text=text, name="rules_text")
+    elif isinstance(rules, dict) and rules:
+        ruleset = ruleset_load(actor=actor, data=rules)
+    elif fields.get("ruleset_key"):
+        ruleset = RuleSet.objects.filter(
+            key=str(fields.get("ruleset_key"))[:80],
+            version=parse_int(fields.get("ruleset_version") or "1", field="ruleset_version", minimum=1),
+        ).first()
+    else:
+        ruleset = RuleSet.objects.filter(pk=parse_id(fields.get("ruleset") or "0", field="ruleset")).first()
+    if ruleset is None:
+        raise AppError(_("ruleset : choisissez des règles ou collez-les (YAML ou JSON)."), field="ruleset")
+    return call_create(
+        actor=actor,
+        slug=_text_field(fields, "slug", 120),
+        title=_text_field(fields, "title", 300),
+        kind=str(fields.get("kind") or "generalist"),
+        ruleset=ruleset,
+        opens_at=paris_datetime(fields.get("opens_at"), field="opens_at"),
+        deadline_at=paris_datetime(fields.get("deadline_at"), field="deadline_at"),
+        opinion_deadline_at=paris_datetime(
+            fields.get("opinion_deadline_at"), field="opinion_deadline_at", required=False
+        ),
+        budget=fields.get("budget") or None,
+        summary=_text_field(fields, "summary", 5000),
+        text=_text_field(fields, "text", 100_000),
+        eligible_countries=_countries(fields.get("countries")),
+    )
+
+
+def call_update_from_fields(*, actor, call: Call, fields, names) -> Call:
+    """The fields `names` of a call as typed in its edit form or patched through the API;
+    after opening, only its texts, budget and opinion deadline change (call_update)."""
+    values: dict = {}
+    for name in names:
+        raw = fields.get(name)
+        if name in ("opens_at", "deadline_at"):
+            values[name] = paris_datetime(raw, field=name)
+        elif name == "opinion_deadline_at":
+            values[name] = paris_datetime(raw, field=name, required=False)
+        elif name == "eligible_countries":
+            values[name] = _countries(raw)
+        elif name == "ruleset":
+            found = RuleSet.objects.filter(pk=parse_id(raw or "0", field="ruleset")).first()
+            if found is None:
+                raise AppError(
+                    _("ruleset : aucune version de règles n° %(pk)s.") % {"pk": raw}, field="ruleset"
+                )
+            values[name] = found
+        elif name == "budget":
+            values[name] = raw if raw not in ("", None) else None
+        else:
+            values[name] = str(raw or "").strip()
+    # A form sends every field: a frozen one sent back unchanged is not an edit.
+    for name in [n for n in values if n in FROZEN_CALL_FIELDS]:
+        current = getattr(call, name) if name != "eligible_countries" else None
+        if name == "eligible_countries":
+            same = {c.pk for c in values[name]} == set(call.eligible_countries.values_list("pk", flat=True))
+        else:
+            same = values[name] == current
+        if same:
+            del values[name]
+    return call_update(actor=actor, call=call, **values)
 
 
 @transaction.atomic
@@ -465,21 +584,44 @@ def application_return(*, actor, application: Application, comment: str) -> Appl
 
 @transaction.atomic
 def opinion_give(
-    *, actor, application: Application, country, verdict: str, comment: str = "", now: datetime | None = None
+    *,
+    actor,
+    application: Application,
+    verdict: str,
+    country=None,
+    network=None,
+    comment: str = "",
+    now: datetime | None = None,
 ) -> Opinion:
-    """The embassy of a partner country gives its opinion, before the opinion deadline."""
+    """The embassy of a partner country (`country`), or a regional network asked by the
+    ministry (`network`), gives its opinion before its deadline: the network's own, else
+    the call's opinion deadline."""
     now = now or timezone.now()
-    access.require_embassy(actor, country)
-    opinion = Opinion.objects.filter(application=application, country=country).first()
-    if opinion is None:
+    if (country is None) == (network is None):
         raise AppError(
-            _("country : cette candidature n'a pas été adressée à l'ambassade pour %(country)s.")
-            % {"country": country},
-            field="country",
+            _("country : dites pour quel pays (ou quel réseau) l'avis est donné."), field="country"
         )
+    if network is not None:
+        access.require_network(actor, network)
+        opinion = Opinion.objects.filter(application=application, network=network).first()
+        if opinion is None:
+            raise AppError(
+                _("network : le ministère n'a pas demandé l'avis de %(network)s sur cette candidature.")
+                % {"network": network.name},
+                field="network",
+            )
+    else:
+        access.require_embassy(actor, country)
+        opinion = Opinion.objects.filter(application=application, country=country).first()
+        if opinion is None:
+            raise AppError(
+                _("country : cette candidature n'a pas été adressée à l'ambassade pour %(country)s.")
+                % {"country": country},
+                field="country",
+            )
     if verdict not in Opinion.Verdict.values:
         raise AppError(_("verdict : favourable, reserved ou unfavourable."), field="verdict")
-    deadline = application.call.opinion_deadline_at
+    deadline = opinion.due_at or application.call.opinion_deadline_at
     if deadline is not None and now >= deadline:
         raise AppError(
             _("opinion_deadline_at : la date limite des avis était le %(when)s.") % {"when": _when(deadline)},
@@ -489,6 +631,54 @@ def opinion_give(
         raise AppError(_("comment : un avis réservé ou défavorable dit pourquoi."), field="comment")
     opinion.verdict, opinion.comment, opinion.by, opinion.at = verdict, (comment or "").strip(), actor, now
     opinion.save()
+    return opinion
+
+
+@transaction.atomic
+def network_opinion_request(
+    *, actor, application: Application, network, due_at: datetime | None = None, now: datetime | None = None
+) -> Opinion:
+    """The ministry asks a regional multi-actor network (RRMA) for its opinion, optionally,
+    with a deadline (the call's opinion deadline by default). Asking again moves the
+    deadline of an opinion not yet given."""
+    from coopatlas.cooperation.models import Organisation
+
+    access.require_ministry(actor)
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    if network is None or network.kind != Organisation.Kind.NETWORK:
+        raise AppError(
+            _("network : choisissez un réseau régional multi-acteurs (acteur de type « réseau »)."),
+            field="network",
+        )
+    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
+        raise Conflict(
+            _(
+                "status : l'avis d'un réseau se demande sur une candidature déposée "
+                "(celle-ci est « %(status)s »)."
+            )
+            % {"status": application.get_status_display()},
+            field="status",
+        )
+    due_at = due_at or application.call.opinion_deadline_at
+    if due_at is not None and due_at <= now:
+        raise AppError(
+            _("due_at : la date limite de l'avis (%(when)s) est déjà passée ; donnez une date à venir.")
+            % {"when": _when(due_at)},
+            field="due_at",
+        )
+    opinion, created = Opinion.objects.get_or_create(
+        application=application, network=network, defaults={"due_at": due_at}
+    )
+    if not created:
+        if opinion.verdict:
+            raise Conflict(
+                _("network : %(network)s a déjà donné son avis (%(verdict)s).")
+                % {"network": network.name, "verdict": opinion.get_verdict_display()},
+                field="network",
+            )
+        opinion.due_at = due_at
+        opinion.save(update_fields=["due_at"])
     return opinion
 
 
@@ -534,11 +724,67 @@ def scores_set(*, actor, application: Application, values: dict) -> Decimal:
 
 
 @transaction.atomic
-def application_propose(*, actor, application: Application, amount) -> Application:
+def application_propose(*, actor, application: Application, amount) -> dict:
+    """The ministry proposes an amount before the committee: at most the amount asked,
+    within the call's minimum and maximum grant. Proposals beyond the call's remaining
+    budget are kept (the committee arbitrates) with a warning in the answer."""
     access.require_ministry(actor)
-    application.proposed = _amount(amount, field="proposed")
+    application = (
+        Application.objects.select_for_update().select_related("call__ruleset").get(pk=application.pk)
+    )
+    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
+        raise Conflict(
+            _("status : on propose un montant pour une candidature déposée (celle-ci est « %(status)s »).")
+            % {"status": application.get_status_display()},
+            field="proposed",
+        )
+    value = _amount(amount, field="proposed")
+    if value is not None:
+        if value <= 0:
+            raise AppError(
+                _("proposed : donnez un montant positif, ou laissez vide pour retirer la proposition."),
+                field="proposed",
+            )
+        if application.requested is not None and value > application.requested:
+            raise AppError(
+                _(
+                    "proposed : %(amount)s dépasse le montant demandé (%(asked)s) ; "
+                    "proposez au plus %(asked)s."
+                )
+                % {"amount": engine.euros(value), "asked": engine.euros(application.requested)},
+                field="proposed",
+            )
+        grant = application.call.ruleset.rules.get("grant") or {}
+        low, high = grant.get("min"), grant.get("max")
+        if low is not None and value < Decimal(str(low)):
+            raise AppError(
+                _(
+                    "proposed : %(amount)s est sous la subvention minimale de l'appel (%(min)s) ; "
+                    "proposez au moins %(min)s ou refusez la candidature."
+                )
+                % {"amount": engine.euros(value), "min": engine.euros(Decimal(str(low)))},
+                field="proposed",
+            )
+        if high is not None and value > Decimal(str(high)):
+            raise AppError(
+                _("proposed : %(amount)s dépasse la subvention maximale de l'appel (%(max)s).")
+                % {"amount": engine.euros(value), "max": engine.euros(Decimal(str(high)))},
+                field="proposed",
+            )
+    application.proposed = value
     application.save(update_fields=["proposed", "updated_at"])
-    return application
+    budget = selectors.call_budget(call=application.call)
+    warning = ""
+    if budget["budget"] is not None and budget["proposed_left"] < 0:
+        warning = _(
+            "Les montants proposés (%(proposed)s, subventions accordées comprises) dépassent de "
+            "%(over)s le budget de l'appel (%(budget)s) : le comité devra arbitrer."
+        ) % {
+            "proposed": engine.euros(budget["committed"]),
+            "over": engine.euros(-budget["proposed_left"]),
+            "budget": engine.euros(budget["budget"]),
+        }
+    return {"application": application, "budget": budget, "warning": warning}
 
 
 def _daect():
@@ -713,51 +959,68 @@ def tranche_approve(*, actor, tranche: Tranche) -> Tranche:
     return tranche
 
 
+@transaction.atomic
 def opinions_remind(*, actor, call: Call, now: datetime | None = None) -> int:
-    """E-mail the embassy agents of each country whose opinions are still awaited (before
-    the opinion deadline); returns how many opinions were reminded."""
+    """E-mail the embassy agents of each country, and the facilitators of each regional
+    network asked, whose opinions are still awaited (before their deadline); returns how
+    many opinions were reminded."""
     from coopatlas.accounts.models import Membership, Role
 
     access.require_ministry(actor)
     now = now or timezone.now()
-    if call.opinion_deadline_at is not None and now >= call.opinion_deadline_at:
+    embassies_late = call.opinion_deadline_at is not None and now >= call.opinion_deadline_at
+    pending = list(
+        Opinion.objects.filter(application__call=call, verdict="").select_related("country", "network")
+    )
+    networks_open = [o for o in pending if o.network_id and (o.due_at is None or now < o.due_at)]
+    if embassies_late and not networks_open:
         raise AppError(
             _("opinion_deadline_at : la date limite des avis est passée (%(when)s).")
             % {"when": _when(call.opinion_deadline_at)},
             field="opinion_deadline_at",
         )
-    pending = Opinion.objects.filter(application__call=call, verdict="").select_related("country")
-    by_country: dict[str, list[Opinion]] = {}
+    groups: dict[tuple[str, object], list[Opinion]] = {}
     for opinion in pending:
-        by_country.setdefault(opinion.country_id, []).append(opinion)
-    emails = dict(
-        Membership.objects.filter(
-            role=Role.EMBASSY, country_id__in=list(by_country), user__is_active=True
-        ).values_list("country_id", "user__email")
-    )
+        if opinion.network_id:
+            if opinion in networks_open:
+                groups.setdefault(("network", opinion.network_id), []).append(opinion)
+        elif not embassies_late:
+            groups.setdefault(("country", opinion.country_id), []).append(opinion)
+    emails: dict[tuple[str, object], list[str]] = {}
+    for country_id, email in Membership.objects.filter(
+        role=Role.EMBASSY, country_id__in=[k for t, k in groups if t == "country"], user__is_active=True
+    ).values_list("country_id", "user__email"):
+        emails.setdefault(("country", country_id), []).append(email)
+    for org_id, email in Membership.objects.filter(
+        role=Role.FACILITATOR,
+        organisation_id__in=[k for t, k in groups if t == "network"],
+        user__is_active=True,
+    ).values_list("organisation_id", "user__email"):
+        emails.setdefault(("network", org_id), []).append(email)
     sent = 0
-    with transaction.atomic():
-        for country, opinions in by_country.items():
-            if country not in emails:
-                continue
-            Opinion.objects.filter(pk__in=[o.pk for o in opinions]).update(reminded_at=now)
-            sent += len(opinions)
-            message = _(
-                "%(n)s candidature(s) à l'appel « %(title)s » attendent l'avis de l'ambassade "
-                "(%(country)s) avant le %(when)s."
-            ) % {
-                "n": len(opinions),
-                "title": call.title,
-                "country": opinions[0].country.name_fr,
-                "when": _when(call.opinion_deadline_at) if call.opinion_deadline_at else "—",
-            }
-            address = emails[country]
-            transaction.on_commit(
-                lambda m=message, a=address: send_mail(
-                    subject=_("Avis attendus : %(title)s") % {"title": call.title},
-                    message=m,
-                    from_email=None,
-                    recipient_list=[a],
-                )
+    for key, opinions in groups.items():
+        if key not in emails:
+            continue
+        Opinion.objects.filter(pk__in=[o.pk for o in opinions]).update(reminded_at=now)
+        sent += len(opinions)
+        first = opinions[0]
+        deadline = first.due_at or call.opinion_deadline_at
+        message = _(
+            "%(n)s candidature(s) à l'appel « %(title)s » attendent votre avis "
+            "(%(giver)s) avant le %(when)s."
+        ) % {
+            "n": len(opinions),
+            "title": call.title,
+            "giver": first.giver,
+            "when": _when(deadline) if deadline else "—",
+        }
+        addresses = sorted(set(emails[key]))
+        transaction.on_commit(
+            lambda m=message, a=addresses: send_mail(
+                subject=_("Avis attendus : %(title)s") % {"title": call.title},
+                message=m,
+                from_email=None,
+                recipient_list=a,
             )
+        )
     return sent

@@ -18,5 +18,6 @@ urlpatterns = [
     path("candidatures/<int:pk>/<str:action>/", views.application_action, name="action"),
     path("<slug:slug>/", views.call_detail, name="detail"),
     path("<slug:slug>/comite/", views.committee, name="committee"),
+    path("<slug:slug>/modifier/", views.call_edit, name="edit"),
     path("<slug:slug>/<str:action>/", views.call_action, name="call_action"),
 ]

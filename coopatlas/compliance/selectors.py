@@ -297,8 +297,9 @@ def _groupement_warnings(
 
 
 def _money(value: Decimal, currency: str) -> str:
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",").removesuffix(",00")
-    return f"{text} {'€' if currency == 'EUR' else currency}"
+    from coopatlas.core.parse import money_display
+
+    return money_display(value, currency, places=None)
 
 
 def _subsidy_warnings(tables: Tables, project: Project, *, only=None) -> list[dict | None]:

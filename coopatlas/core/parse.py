@@ -239,19 +239,61 @@ class AsciiIntegerField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
-def amount_display(value: Decimal, *, places: int = 2) -> str:
-    """48000 → « 48 000,00 » (« 48 000.00 » in English): grouped by no-break spaces, the
-    page language's decimal mark; what `_to_decimal(grouping=True)` reads back in either."""
-    from django.utils.formats import get_format
+_FRENCH = str.maketrans({",": "\u202f", ".": ","})
+_INPUT_EN = str.maketrans({",": "\u202f"})
 
-    sign = "-" if value < 0 else ""
-    whole, _, cents = f"{abs(value):.{places}f}".partition(".")
-    groups = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    text = "\u00a0".join(groups) or "0"
-    return f"{sign}{text}{get_format('DECIMAL_SEPARATOR')}{cents}" if places else f"{sign}{text}"
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "fr").startswith("en")
+
+
+def _grouped(value: Decimal, places: int | None, table) -> str:
+    if places is None:
+        places = 0 if value == value.to_integral_value() else 2
+    # Python groups by "," and marks decimals by "."; one C-level translate gives the
+    # language's marks (the committee writes 2,000 rows × 4 amounts with it).
+    text = format(value, f",.{places}f")
+    return text.translate(table) if table is not None else text
+
+
+def amount_display(value: Decimal, *, places: int | None = 2, for_input: bool = False) -> str:
+    """48000 → « 48 000,00 » in French (narrow no-break spaces, decimal comma), « 48,000.00 »
+    in English. `places=None`: cents only when there are some (« 600 », « 1 340,11 »).
+    `for_input`: the value of an input, grouped by narrow no-break spaces in every language
+    (what `_to_decimal(grouping=True)` reads back: a comma there would read as decimals)."""
+    english = _english()
+    table = (_INPUT_EN if for_input else None) if english else _FRENCH
+    return _grouped(Decimal(value), places, table)
+
+
+def money_formatter(currency: str = "EUR", *, places: int | None = 2):
+    """`money_display` with the language read once: for lists of many amounts."""
+    currency = currency or "EUR"
+    english = _english()
+    table = None if english else _FRENCH
+    if english and currency == "EUR":
+        head, tail = "€", ""
+    else:
+        head, tail = "", "\u00a0" + ("€" if currency == "EUR" else currency)
+
+    def write(value) -> str:
+        if value is None or value == "":
+            return ""
+        return f"{head}{_grouped(Decimal(value), places, table)}{tail}"
+
+    return write
+
+
+def money_display(value, currency: str = "EUR", *, places: int | None = 2) -> str:
+    """The one way an amount of money is written for people (pages, messages, letters):
+    « 21 000,00 € » in French (narrow no-break spaces between thousands, a no-break space
+    before the symbol), « €21,000.00 » in English; another currency by its code
+    (« 1 200,00 XOF »). `None` or "" gives "" (an empty cell)."""
+    if value is None or value == "":
+        return ""
+    return money_formatter(currency, places=places)(Decimal(str(value)))
 
 
 class AmountField(forms.DecimalField):
@@ -263,7 +305,7 @@ class AmountField(forms.DecimalField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal) and value.is_finite():
-            return amount_display(value, places=self.decimal_places or 0)
+            return amount_display(value, places=self.decimal_places or 0, for_input=True)
         return value
 
     def to_python(self, value):

@@ -201,6 +201,9 @@ def report(*, year: int, authority=None) -> dict:
     top10 = sum(r["cents"] for r in by_country[:10])
     markers = MarkerRule.objects.filter(ruleset=ruleset)
     kinds = dict(AuthorityKind.choices)
+    received = (
+        _received_lines(year=year, authority=authority, public=True).aggregate(t=Sum("amount"))["t"] or 0
+    )
     data = {
         "year": year,
         "scope": "authority" if authority is not None else "national",
@@ -265,6 +268,9 @@ def report(*, year: int, authority=None) -> dict:
         "declarants_nothing": decl["nothing"],
         "pending": {"declarations": pending.count(), "amount": cents_str(pending_cents)},
         "oda_list_year": ruleset.oda_list_year,
+        # Co-funding the authorities' projects received that year (State calls, AFD, EU):
+        # the funders' aid, reported by them; shown beside the total, never added to it.
+        "received_cofunding": cents_str(int(received * 100)),
         "api_url": reverse("api:declarations_report") + f"?year={year}",
     }
     return data
@@ -297,6 +303,7 @@ def report_csv_rows(data: dict) -> list[dict]:
             "refugees",
             "awareness",
             "top10_amount",
+            "received_cofunding",
         )
     ]
     rows.append(
@@ -565,6 +572,10 @@ def declaration_detail(*, declaration: Declaration, user, number: int | None = N
         "total": cents_str(agg["t"]),
         "total_oda": cents_str(agg["o"]),
         "warnings": project_warnings(version=version) if see_all else [],
+        # Shown, never counted (rules.yaml `received_instruments`): the funder's aid.
+        "received_cofunding": received_cofunding(
+            authority=authority, year=declaration.year, public=not see_all
+        ),
         "can_edit": editable,
         "can_decide": access.is_ministry(user) and version.state == State.SUBMITTED,
         "can_correct": see_all and version.state == State.VALIDATED,
@@ -779,6 +790,76 @@ def paid_by_project(*, authority, year: int, instruments: list[str] | None = Non
     return qs
 
 
+def _received_lines(*, year: int, authority=None, public: bool = False):
+    """Co-funding received for French authorities' projects that year (instruments listed
+    in rules.yaml `received_instruments`: the ministry's calls, AFD, the EU), never funded
+    by the authority itself: the funder's aid, shown beside the declaration, not counted."""
+    from coopatlas.cooperation.models import FundingContribution, ProjectParticipant
+
+    from .services import received_instruments
+
+    participants = ProjectParticipant.objects.filter(authority__country_id="FR")
+    if authority is not None:
+        participants = participants.filter(authority=authority)
+    lines = FundingContribution.objects.public() if public else FundingContribution.objects.live()
+    qs = lines.filter(
+        instrument__in=received_instruments(),
+        year=year,
+        currency="EUR",
+        project_id__in=participants.values("project_id"),
+    )
+    if authority is not None:
+        qs = qs.exclude(funder_authority=authority)
+    return qs
+
+
+def received_cofunding(*, authority, year: int, project_ids=None, public: bool = False) -> dict:
+    """What an authority's projects received that year from the State (a granted call
+    becomes a `daect_call` line), AFD or the EU: one row per line, and the total. Not the
+    authority's own aid (rules.yaml, `received_instruments`): shown, never counted."""
+    from coopatlas.cooperation.models import FundingInstrument
+
+    qs = _received_lines(year=year, authority=authority, public=public)
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=list(project_ids))
+    labels = {k: str(v) for k, v in FundingInstrument.choices}
+    rows = []
+    total = 0
+    for r in qs.order_by("project_id", "pk").values(
+        "pk",
+        "project_id",
+        "project__title",
+        "project__slug",
+        "instrument",
+        "amount",
+        "nature",
+        "note",
+        "funder_organisation__name",
+        "funder_organisation__acronym",
+        "funder_authority__name",
+    ):
+        cents = int(Decimal(r["amount"]) * 100)
+        total += cents
+        rows.append(
+            {
+                "project": r["project__slug"],
+                "project_id": r["project_id"],
+                "project_title": r["project__title"],
+                "funder": r["funder_organisation__acronym"]
+                or r["funder_organisation__name"]
+                or r["funder_authority__name"]
+                or "",
+                "instrument": r["instrument"],
+                "instrument_label": labels.get(r["instrument"], r["instrument"]),
+                "amount": cents_str(cents),
+                "nature": r["nature"],
+                "note": r["note"],
+                "counted": False,
+            }
+        )
+    return {"lines": rows, "total": cents_str(total), "total_cents": total}
+
+
 def project_warnings(*, version: DeclarationVersion) -> list[dict]:
     """Project lines above what the authority recorded as paid to the project that year."""
     declaration = version.declaration
@@ -800,24 +881,34 @@ def project_warnings(*, version: DeclarationVersion) -> list[dict]:
     from coopatlas.cooperation.models import Project
 
     titles = dict(Project.objects.filter(pk__in=list(declared)).values_list("pk", "title"))
+    received = dict(
+        _received_lines(year=declaration.year, authority=declaration.authority)
+        .filter(project_id__in=list(declared))
+        .values("project_id")
+        .annotate(t=Sum("amount"))
+        .values_list("project_id", "t")
+    )
     warnings = []
     for project_id, cents in sorted(declared.items()):
         paid_cents = int(Decimal(paid.get(project_id) or 0) * 100)
         if cents > paid_cents:
-            warnings.append(
-                {
-                    "field": "project",
-                    "project": project_id,
-                    "message": (
-                        f"Projet « {titles.get(project_id, project_id)[:80]} » : {_euros(cents)} déclarés "
-                        f"pour {declaration.year}, plus que les {_euros(paid_cents)} enregistrés comme "
-                        "versés par la collectivité cette année-là. Vérifiez le montant ou complétez le "
-                        "plan de financement du projet."
-                    ),
-                }
+            message = (
+                f"Projet « {titles.get(project_id, project_id)[:80]} » : {_euros(cents)} déclarés "
+                f"pour {declaration.year}, plus que les {_euros(paid_cents)} enregistrés comme "
+                "versés par la collectivité cette année-là. Vérifiez le montant ou complétez le "
+                "plan de financement du projet."
             )
+            got = int(Decimal(received.get(project_id) or 0) * 100)
+            if got:
+                message += (
+                    f" Le projet a reçu {_euros(got)} de cofinancement (État, AFD ou UE) cette "
+                    "année-là : ce n'est pas l'aide propre de la collectivité, ne l'ajoutez pas."
+                )
+            warnings.append({"field": "project", "project": project_id, "message": message})
     return warnings
 
 
 def _euros(cents: int) -> str:
-    return f"{cents // 100:,}".replace(",", "\u202f") + f",{cents % 100:02d} €"
+    from coopatlas.core.parse import money_display
+
+    return money_display(Decimal(cents) / 100)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, Conflict, NotFound
-from coopatlas.core.parse import BadNumber, is_ascii_digits, parse_decimal
+from coopatlas.core.parse import BadNumber, is_ascii_digits, money_display, parse_decimal
 from coopatlas.reference import lookups
 
 from . import access
@@ -36,7 +36,7 @@ from .models import (
     RuleSet,
     State,
 )
-from .selectors import paid_by_project
+from .selectors import paid_by_project, received_cofunding
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CENTS = 10**14  # a trillion euros: anything above is a typing error
@@ -95,6 +95,17 @@ def rules_load(*, data_dir: Path | None = None) -> dict:
 
     data_dir = Path(data_dir or DATA_DIR)
     data = _read_rules(data_dir / "rules.yaml")
+    both = sorted(set(data.get("prepare_instruments") or []) & set(data.get("received_instruments") or []))
+    if both:
+        raise AppError(
+            _(
+                "rules.yaml, received_instruments : « %(instrument)s » y figure et dans "
+                "prepare_instruments ; un financement est soit l'aide propre de la collectivité, "
+                "soit un cofinancement reçu : retirez-le de l'une des deux listes."
+            )
+            % {"instrument": both[0]},
+            field="received_instruments",
+        )
     regions = _load_regions(data_dir / "Region.xml")
     markers = {m.code: m for m in PolicyMarker.objects.all()}
     rechecked = 0
@@ -171,6 +182,15 @@ def rules_load(*, data_dir: Path | None = None) -> dict:
         "lines_rechecked": rechecked,
         "prepare_instruments": data.get("prepare_instruments", []),
     }
+
+
+def received_instruments(*, data_dir: Path | None = None) -> list[str]:
+    """Instruments of co-funding the authority receives (shown, never counted): rules.yaml."""
+    return list(
+        _read_rules(Path(data_dir or DATA_DIR) / "rules.yaml").get(
+            "received_instruments", ["daect_call", "afd_ficol", "afd_other", "eu"]
+        )
+    )
 
 
 def prepare_instruments(*, data_dir: Path | None = None) -> list[str]:
@@ -745,6 +765,11 @@ def declaration_prepare(*, actor, declaration: Declaration) -> dict:
     )
     present = set(version.lines.filter(project__isnull=False).values_list("project_id", flat=True))
     markers = {m.marker_id: m.key for m in MarkerRule.objects.filter(ruleset=rules.ruleset)}
+    # Co-funding the projects received (a granted call, AFD, EU) stays out of the amounts
+    # (rules.yaml `received_instruments`); each prepared line says how much it left out.
+    received: dict[int, int] = {}
+    for r in received_cofunding(authority=declaration.authority, year=declaration.year)["lines"]:
+        received[r["project_id"]] = received.get(r["project_id"], 0) + int(Decimal(r["amount"]) * 100)
     created, skipped = [], []
     for row in paid:
         if row["project_id"] in present or not row["total"]:
@@ -771,6 +796,11 @@ def declaration_prepare(*, actor, declaration: Declaration) -> dict:
             "channel_id": rules.types["project"].crs_channel or None,
             "comment": "Préparée depuis les financements enregistrés dans l'atlas.",
         }
+        if received.get(project_id):
+            values["comment"] += (
+                f" Cofinancement reçu non compté (aide de l'État, de l'AFD ou de l'UE) : "
+                f"{money_display(Decimal(received[project_id]) / 100)}."
+            )
         for m in ProjectPolicyMarker.objects.filter(project_id=project_id, marker_id__in=list(markers)):
             values[f"marker_{markers[m.marker_id]}"] = m.significance
         created.append(_save_line(rules=rules, line=DeclarationLine(version=version), values=values))

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from coopatlas.cooperation import models as coop
+from coopatlas.core.parse import money_display
 from coopatlas.geo import models as geo
 
 register = template.Library()
@@ -97,17 +98,27 @@ def safe_href(url):
 
 @register.filter
 def money(value, currency="EUR"):
-    """1145000 → « 1 145 000 € » (grouping by the active language)."""
+    """1145000 → « 1 145 000 € » (core.parse.money_display: the one rule; cents only when
+    there are some)."""
     if value in (None, ""):
         return ""
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         return value
-    places = 0 if amount == amount.to_integral_value() else 2
-    text = number_format(amount, decimal_pos=places, force_grouping=True)
-    symbol = "€" if (currency or "EUR") == "EUR" else currency
-    return f"{text}\u00a0{symbol}"  # no line break between amount and currency
+    return money_display(amount, currency or "EUR", places=None)
+
+
+@register.filter
+def euros(value, currency="EUR"):
+    """Always two decimals: « 21 000,00 € » (amounts asked, proposed and granted)."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return value
+    return money_display(amount, currency or "EUR")
 
 
 @register.filter

@@ -139,7 +139,7 @@ def test_partnership_fiche(client, world):
 def test_project_fiche_shows_financing_plan_with_totals(client, world):
     html = client.get(world["project"].get_absolute_url()).content.decode()
     assert "Plan de financement" in html
-    assert "600\xa0€" in html and "400\xa0€" in html and "1\xa0000\xa0€" in html
+    assert "600\xa0€" in html and "400\xa0€" in html and "1\u202f000\xa0€" in html
     assert "dont valorisation" in html and "Chef de file" in html
 
 

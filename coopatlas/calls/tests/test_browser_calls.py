@@ -1,8 +1,10 @@
 """End to end in headless Chromium (issue 10): the ministry creates and opens a call, the
 Département d'Ille-et-Vilaine applies with SOLSOMATI (demo project, seed 003) from its
 editor page, the eligibility updates as the amount is typed, the embassy in Mali gives its
-opinion, the committee grants, the payment schedule appears, and the public project page
-shows the grant in the financing plan."""
+opinion, the ministry proposes an amount and sees the budget consumed on the committee page,
+the committee grants, the payment schedule appears, the public project page shows the grant
+in the financing plan, and the département's aid declaration shows it as co-funding received
+(not counted in its own aid)."""
 
 import re
 import sqlite3
@@ -62,6 +64,17 @@ def _project_pk(site) -> tuple[int, str]:
         return con.execute(
             "SELECT id, slug FROM cooperation_project WHERE title LIKE 'SOLSOMATI%'"
         ).fetchone()
+
+
+def _lead_slug(site, project_pk: int) -> str:
+    db = Path(site.env["COOPATLAS_VAR_DIR"]) / "coopatlas.sqlite3"
+    with sqlite3.connect(db) as con:
+        return con.execute(
+            "SELECT a.slug FROM cooperation_projectparticipant p JOIN geo_localauthority a "
+            "ON a.id = p.authority_id WHERE p.project_id = ? AND a.country_id = 'FR' "
+            "ORDER BY p.role = 'lead' DESC, p.id LIMIT 1",
+            (project_pk,),
+        ).fetchone()[0]
 
 
 def _signed_in(browser, base, email, path):
@@ -124,7 +137,23 @@ def test_call_application_opinion_grant_schedule_atlas(server, chromium):
     embassy.wait_for_load_state()
     assert "Mali : Favorable" in _text(embassy)
 
-    # 4. The committee grants; the payment schedule appears.
+    # 4. The ministry proposes an amount: more than asked is refused, then the committee
+    # page shows it with the budget consumed, grouped the French way.
+    admin.goto(application_url)
+    admin.fill("#proposed", "200000")
+    admin.get_by_role("button", name="Enregistrer la proposition").click()
+    admin.wait_for_load_state()
+    assert "dépasse le montant demandé" in _text(admin), _text(admin)[:1500]
+    admin.goto(application_url)
+    admin.fill("#proposed", "105 000")
+    admin.get_by_role("button", name="Enregistrer la proposition").click()
+    admin.wait_for_load_state()
+    assert "Montant proposé enregistré." in _text(admin)
+    admin.goto(f"{base}/appels/aap-navigateur/comite/")
+    committee = _text(admin)
+    assert "accordé et proposé : 105 000,00 € (10,5 %)" in committee, committee[:2000]
+
+    # 5. The committee grants; the payment schedule appears.
     admin.goto(application_url)
     admin.fill("#granted", "105000")
     admin.get_by_role("button", name="Enregistrer la décision").click()
@@ -132,8 +161,20 @@ def test_call_application_opinion_grant_schedule_atlas(server, chromium):
     schedule = _text(admin, "[data-schedule]")
     assert "Sur rapport final approuvé" in schedule and re.search(r"21 ?000[,.]00 €", schedule), schedule
 
-    # 5. The public project page shows the grant in the financing plan.
+    # 6. The public project page shows the grant in the financing plan.
     public = chromium.new_page()
     public.goto(f"{base}/projets/{slug}/")
     plan = _text(public)
     assert "Appel à projets DAECT (MEAE)" in plan and "105 000" in plan, plan[:3000]
+
+    # 7. The département's aid declaration for the year of the grant shows it as co-funding
+    # received for SOLSOMATI, beside (not inside) its own aid.
+    year = str(now.year)
+    editor.goto(f"{base}/declarations/collectivite/{_lead_slug(server, pk)}/")
+    editor.select_option("#year", year)
+    editor.get_by_role("button", name="Commencer la déclaration").click()
+    editor.wait_for_load_state()
+    received = _text(editor, "[data-received-cofunding]")
+    assert "Cofinancements reçus pour vos projets (non comptés)" in received, _text(editor)[:2000]
+    assert "SOLSOMATI" in received and "105 000 €" in received and "DAECT" in received, received
+    assert "Total déclaré : 0 €" in _text(editor), _text(editor)[:2000]

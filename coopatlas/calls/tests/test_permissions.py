@@ -39,6 +39,34 @@ def draft(world):
     )
 
 
+def _network(world):
+    """The facilitator's organisation, made a regional network (RRMA)."""
+    from coopatlas.cooperation.models import Organisation
+
+    Organisation.objects.filter(pk=world["org"].pk).update(kind=Organisation.Kind.NETWORK)
+    world["org"].refresh_from_db()
+    return world["org"]
+
+
+def submitted_to_network(world):
+    app = submitted(world)
+    _network(world)
+    services.network_opinion_request(
+        actor=world["admin"],
+        application=app,
+        network=world["org"],
+        due_at=paris(2026, 4, 1, 0, 0, 0),
+        now=NOW,
+    )
+    return app
+
+
+def submitted_with_network(world):
+    app = submitted(world)
+    _network(world)
+    return app
+
+
 ACTIONS = {
     "call_create": (
         None,
@@ -82,6 +110,20 @@ ACTIONS = {
         submitted,
         lambda w, u, a: services.decision_record(actor=u, application=a, granted=False, reason="Non."),
     ),
+    "propose": (
+        submitted,
+        lambda w, u, a: services.application_propose(actor=u, application=a, amount="500000"),
+    ),
+    "network_request": (
+        submitted_with_network,
+        lambda w, u, a: services.network_opinion_request(actor=u, application=a, network=w["org"], now=NOW),
+    ),
+    "network_opinion": (
+        submitted_to_network,
+        lambda w, u, a: services.opinion_give(
+            actor=u, application=a, network=w["org"], verdict="favourable", now=NOW
+        ),
+    ),
 }
 ALLOWED = {
     "call_create": {"admin"},
@@ -92,6 +134,10 @@ ALLOWED = {
     "opinion": {"embassy", "admin"},
     "score": {"admin"},
     "decide": {"admin"},
+    "propose": {"admin"},
+    "network_request": {"admin"},
+    # the network's facilitator (its Membership.organisation), or the ministry
+    "network_opinion": {"facilitator", "admin"},
 }
 
 

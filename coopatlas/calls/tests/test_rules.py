@@ -53,7 +53,7 @@ def changed(path: str, value):
         (
             changed("grant.min", 500000),
             "grant.min",
-            "le minimum (500000.00 €) dépasse le maximum (400000.00 €)",
+            "le minimum (500\u202f000\u00a0€) dépasse le maximum (400\u202f000\u00a0€)",
         ),
         (changed("ministry_share.flat_rate", 60), "ministry_share.flat_rate", "se contredisent"),
         (

@@ -117,7 +117,8 @@ def test_a_budget_that_does_not_add_up_is_refused(world):
     with pytest.raises(AppError) as exc:
         services.application_submit(actor=world["users"]["editor"], application=app, now=BEFORE)
     assert exc.value.field == "budget"
-    assert "ressources 1 540 000 € ≠ budget 2 000 000 € (écart 460 000 €)" in exc.value.message
+    message = exc.value.message.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "ressources 1 540 000 € ≠ budget 2 000 000 € (écart 460 000 €)" in message
     assert_nothing_written(before)
 
 

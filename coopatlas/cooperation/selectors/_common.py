@@ -80,6 +80,8 @@ def _url_maker(name: str, kwarg: str):
 
 
 def _money(value: Decimal | None) -> str | None:
+    # The machine form of the JSON and CSV ("342405.50"), read back by programs; people
+    # read amounts through core.parse.money_display.
     return None if value is None else f"{value:.2f}"
 
 

@@ -175,7 +175,7 @@ def test_exports_parse(client, declared):
 
 def test_pages(client, world, declared):
     r = client.get(reverse("declarations:report", kwargs={"year": YEAR}))
-    assert r.status_code == 200 and "1\xa0340,11\xa0€</span> d’APD déclarée" in r.content.decode()
+    assert r.status_code == 200 and "1\u202f340,11\xa0€</span> d’APD déclarée" in r.content.decode()
     assert (
         client.get(reverse("declarations:report", kwargs={"year": YEAR}), {"format": "json"}).json()["total"]
         == "1340.11"

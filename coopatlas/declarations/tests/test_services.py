@@ -114,7 +114,7 @@ def test_project_above_recorded_payment_warns(world, decl):
     assert selectors.project_warnings(version=decl.versions.get()) == []
     add(world, decl, type="project", amount="0.01", project=project.slug)
     warnings = selectors.project_warnings(version=decl.versions.get())
-    assert len(warnings) == 1 and "100,01 € déclarés" in warnings[0]["message"]
+    assert len(warnings) == 1 and "100,01\u00a0€ déclarés" in warnings[0]["message"]
     other = f.ProjectFactory(participants=[world["b"]])
     err = rejected(world, decl, type="project", amount="1", project=other.slug)
     assert "parmi ceux de" in err.errors["project"][0]

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from coopatlas.core.parse import amount_display
+from coopatlas.core.parse import amount_display, money_display
 
 register = template.Library()
 
@@ -20,7 +20,6 @@ def amount(value, currency: str = "") -> str:
         number = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    text = amount_display(number)
     if not currency:
-        return text
-    return f"{text}\u00a0{'€' if currency == 'EUR' else currency}"
+        return amount_display(number)
+    return money_display(number, currency)

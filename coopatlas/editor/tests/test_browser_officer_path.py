@@ -105,7 +105,7 @@ def test_officer_path(server, chromium, viewport):
     page.wait_for_load_state()
     assert "48 000,00 €" in _text(page, "[data-funding-totals]")
     # The line is corrected afterwards: its year (and funder, instrument) are editable.
-    assert page.locator("#id_lines-0-amount").input_value().replace("\u00a0", " ") == "48 000,00"
+    assert page.locator("#id_lines-0-amount").input_value().replace("\u202f", " ") == "48 000,00"
     page.fill("#id_lines-0-year", "2025")
     page.select_option("#id_lines-0-instrument", "grant")
     page.get_by_role("button", name="Enregistrer le brouillon").click()

@@ -288,7 +288,7 @@ def test_financing_line_funder_instrument_and_year_can_be_corrected(world):
     assert not form.fields["funder"].disabled and not form.fields["instrument"].disabled
     assert form.fields["currency"].disabled
     body = page.content.decode()
-    assert "700\u00a0000,00" in body  # amounts shown the French way, in the field too
+    assert "700\u202f000,00" in body  # amounts shown the French way, in the field too
     amount_input = re.search(r'<input[^>]*name="lines-0-amount"[^>]*>', body).group(0)
     assert 'type="text"' in amount_input and 'inputmode="decimal"' in amount_input
     data = _funding_post(
