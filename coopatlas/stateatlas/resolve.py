@@ -18,7 +18,7 @@ import yaml
 
 from coopatlas.core.errors import NotFound
 from coopatlas.core.text import fold
-from coopatlas.geo.gazetteer import core_name, split_lead, state_named
+from coopatlas.geo.gazetteer import bare_lead, core_name, split_lead, state_named
 from coopatlas.geo.gazetteer import partner_search as gazetteer_partner_search
 from coopatlas.geo.models import AuthorityAlias, Country, LocalAuthority
 from coopatlas.geo.selectors import authority_get, authority_search
@@ -315,6 +315,16 @@ def resolve_partner(name: str, *, country: Country, index: NameIndex | None = No
         else ()
     )
     exact = [r for r in results if wanted in _result_names(r["label"]) or r["code"] in other]
+    if not exact:
+        # « Région Atsinanana »: a kind word right before the name (no « de »), which
+        # core_name keeps (« Province Orientale » is a name); taken only when the kind agrees.
+        bare_kind, bare = bare_lead(name)
+        if bare:
+            exact = [
+                r
+                for r in results
+                if bare in _result_names(r["label"]) and _result_kind(r["label"]) == bare_kind
+            ]
     if hint:
         exact = [r for r in exact if _result_kind(r["label"]) == hint] or exact
     if len(exact) == 1:

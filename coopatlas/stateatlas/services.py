@@ -344,22 +344,21 @@ def atlas_import(
     files = atlas_files(paths)
     report = Report(files=len(files), dry_run=dry_run)
     fiches: dict[str, Fiche] = {}
-    for path in files:
-        for fiche, problems in parse_path(path):
-            report.problems += problems
-            if fiche is None:
-                continue
-            if fiche.prj_id in fiches:
-                report.problems.append(
-                    Problem(
-                        fiche.file,
-                        None,
-                        "prj_id",
-                        _("prjId %(id)s déjà lu dans %(other)s : cette version-ci est gardée.")
-                        % {"id": fiche.prj_id, "other": fiches[fiche.prj_id].file},
-                    )
+    for fiche, problems in _parse_all(files):
+        report.problems += problems
+        if fiche is None:
+            continue
+        if fiche.prj_id in fiches:
+            report.problems.append(
+                Problem(
+                    fiche.file,
+                    None,
+                    "prj_id",
+                    _("prjId %(id)s déjà lu dans %(other)s : cette version-ci est gardée.")
+                    % {"id": fiche.prj_id, "other": fiches[fiche.prj_id].file},
                 )
-            fiches[fiche.prj_id] = fiche
+            )
+        fiches[fiche.prj_id] = fiche
     report.read = len(fiches)
     with transaction.atomic():
         _write(list(fiches.values()), report, synthetic=synthetic)
@@ -379,6 +378,34 @@ def atlas_import(
         if dry_run:
             transaction.set_rollback(True)
     return report
+
+
+PARALLEL_FROM = 1000  # files: below, a pool costs more than it saves
+
+
+def _parse_one(path: Path) -> list[tuple[Fiche | None, list[Problem]]]:
+    return list(parse_path(path))
+
+
+def _parse_all(files: list[Path]):
+    """Every file's fiches, in the files' order. A large run parses in a pool of processes
+    (one per core, at most 2: parsing 12,000 pages alone takes ~1 min on one core), only
+    outside a transaction: the pool's processes are forked, and the database connections
+    are closed first so that none is shared with them."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connection, connections
+
+    workers = min(2, os.cpu_count() or 1)
+    if len(files) < PARALLEL_FROM or workers < 2 or connection.in_atomic_block:
+        for path in files:
+            yield from parse_path(path)
+        return
+    connections.close_all()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for parsed in pool.map(_parse_one, files, chunksize=200):
+            yield from parsed
 
 
 def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:

@@ -236,3 +236,15 @@ def test_fiches_of_twenty_countries_land_in_place_and_resolve():
         == "eau-et-assainissement"
     )
     assert any(p.field == "partner" and "désigne un État" in p.message for p in report.problems)
+
+
+def test_bulk_import_moves_the_data_stamp_and_fills_the_search(django_capture_on_commit_callbacks):
+    """What the services' save() gave and bulk writes skip: the search text; the stamp
+    (caches, ETags) still moves on after the commit."""
+    from coopatlas.core.freshness import stamp_get
+
+    before = stamp_get().version
+    with django_capture_on_commit_callbacks(execute=True):
+        atlas_import(paths=[PAGES])
+    assert stamp_get().version > before
+    assert Project.objects.get(legacy_id="10001").search_text.startswith("filiere lait et energies")

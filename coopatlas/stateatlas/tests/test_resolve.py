@@ -97,3 +97,11 @@ def test_partner_created_from_the_gazetteer_is_found_again():
     created = foreign_authority_from_entry(code=first.code)
     again = resolve_partner("Municipalité de Bethléem", country=ps)
     assert again.code == created.slug and created.kind == "municipalite"
+
+
+def test_kind_word_right_before_the_name():
+    """« Région Atsinanana » (no « de »): was left to review with its one candidate."""
+    found = resolve_partner("Région Atsinanana", country=country_from("Madagascar"))
+    assert found.code == "gaz:gn1:MG.31"
+    # the kind must agree: « Province Orientale » stays a name
+    assert not resolve_partner("Province Atsinanana", country=country_from("Madagascar")).code
