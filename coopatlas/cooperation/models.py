@@ -338,8 +338,12 @@ class Project(Record):
             ),
         ]
 
-    def save(self, *args, **kwargs):
+    def set_search_text(self) -> None:
+        """What the search reads; also called by bulk writes, which skip save()."""
         self.search_text = fold(" ".join([self.title, self.summary]))
+
+    def save(self, *args, **kwargs):
+        self.set_search_text()
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

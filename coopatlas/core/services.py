@@ -160,3 +160,91 @@ def published_figure_set(
         defaults={"label": label, "value": Decimal(value), "unit": unit, "source": source},
     )
     return figure
+
+
+# --------------------------------------------------------------------------- in bulk (importers)
+
+
+def source_cite_many(*, document: SourceDocument, urls: list[str], note: str = "") -> dict[str, Source]:
+    """`source_cite(document=…, url=…)` for many addresses at once: {url: Source}, the
+    missing ones created in bulk (an importer cites one fiche address per record)."""
+    wanted = list(dict.fromkeys(urls))
+    found: dict[str, Source] = {}
+    for i in range(0, len(wanted), 1000):
+        for s in Source.objects.filter(
+            document=document, line_start=None, line_end=None, quote="", url__in=wanted[i : i + 1000]
+        ):
+            found.setdefault(s.url, s)
+    new = []
+    for url in wanted:
+        if url not in found:
+            source = Source(document=document, url=url, note=note)
+            source.full_clean(validate_unique=False, validate_constraints=False)
+            new.append(source)
+    Source.objects.bulk_create(new, batch_size=1000)
+    if any(s.pk is None for s in new):  # backends that return no ids
+        return source_cite_many(document=document, urls=wanted, note=note)
+    found.update({s.url: s for s in new})
+    return found
+
+
+def record_citations_set_many(*, records: list[tuple[models.Model, list[Source]]]) -> None:
+    """`record_citations_set` for many records of one model: current citations read once,
+    those that differ replaced."""
+    if not records:
+        return
+    content_type = ContentType.objects.get_for_model(records[0][0], for_concrete_model=False)
+    current: dict = {}
+    ids = [r.pk for r, _s in records]
+    for i in range(0, len(ids), 1000):
+        for c in Citation.objects.filter(content_type=content_type, object_id__in=ids[i : i + 1000]).order_by(
+            "position"
+        ):
+            current.setdefault(c.object_id, []).append(c.source_id)
+    stale, new = [], []
+    for record, sources in records:
+        main_id = getattr(record, "source_id", None)
+        extra: list[int] = []
+        for s in sources:
+            if s.pk != main_id and s.pk not in extra:
+                extra.append(s.pk)
+        if current.get(record.pk, []) == extra:
+            continue
+        stale.append(record.pk)
+        new += [
+            Citation(content_type=content_type, object_id=record.pk, position=i, source_id=pk)
+            for i, pk in enumerate(extra, start=1)
+        ]
+    for i in range(0, len(stale), 1000):
+        Citation.objects.filter(content_type=content_type, object_id__in=stale[i : i + 1000]).delete()
+    Citation.objects.bulk_create(new, batch_size=1000)
+
+
+def record_inferences_set_many(*, records: list[models.Model], inferences: dict[str, str]) -> None:
+    """`record_inferences_set` with the same deduced values on many records of one model."""
+    if not records:
+        return
+    for name, reasoning in inferences.items():
+        if not str(reasoning).strip():
+            raise AppError(
+                _("%(name)s : dites de quoi la valeur est déduite (raisonnement vide).") % {"name": name},
+                field="inferred",
+            )
+    wanted = {str(k): str(v).strip() for k, v in inferences.items()}
+    content_type = ContentType.objects.get_for_model(records[0], for_concrete_model=False)
+    current: dict = {}
+    ids = [r.pk for r in records]
+    for i in range(0, len(ids), 1000):
+        for inf in Inference.objects.filter(content_type=content_type, object_id__in=ids[i : i + 1000]):
+            current.setdefault(inf.object_id, {})[inf.field] = inf.reasoning
+    stale = [pk for pk in ids if current.get(pk, {}) != wanted]
+    for i in range(0, len(stale), 1000):
+        Inference.objects.filter(content_type=content_type, object_id__in=stale[i : i + 1000]).delete()
+    Inference.objects.bulk_create(
+        [
+            Inference(content_type=content_type, object_id=pk, field=k, reasoning=v)
+            for pk in stale
+            for k, v in sorted(wanted.items())
+        ],
+        batch_size=1000,
+    )

@@ -571,27 +571,41 @@ STATE_REFUSAL = gettext_lazy(
 def state_named(q: str):
     """The Country a text names as a State ('Mali', 'République du Mali'), else None."""
 
-    text = fold(q or "")
+    text = fold(q or "").replace("'", " ")
     if not text:
         return None
-    words = text.split()
-    while words and words[0] in STATE_WORDS + ("du", "de", "d", "des", "la", "le", "l", "of", "the"):
-        words = words[1:]
-    rest = " ".join(words).replace("'", " ").strip()
-    if not rest:
-        return None
-    iso2 = _state_names().get(rest)
+    names = _state_names()
+    # The name as written first: « Royaume-Uni », « République du Congo » are names, not
+    # « royaume » or « république » before one.
+    iso2 = names.get(" ".join(text.split()))
+    if iso2 is None:
+        words = text.split()
+        while words and words[0] in STATE_WORDS + ("du", "de", "d", "des", "la", "le", "l", "of", "the"):
+            words = words[1:]
+        rest = " ".join(words).strip()
+        iso2 = names.get(rest) if rest else None
     return Country.objects.filter(iso2=iso2).first() if iso2 else None
+
+
+COUNTRY_NAMES = Path(__file__).resolve().parent / "data" / "country_names.yaml"
 
 
 @functools.lru_cache(maxsize=1)
 def _state_names() -> dict[str, str]:
-    """Folded French and English country names -> ISO code (France excluded)."""
+    """Folded French and English country names -> ISO code (France excluded), with the
+    names records use where ISO's differ (data/country_names.yaml)."""
+    import yaml
 
+    with open(COUNTRY_NAMES, encoding="utf-8") as fh:
+        usual = yaml.safe_load(fh)["names"]
     out = {}
     for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr", "name_en"):
         out[fold(fr).replace("'", " ")] = iso2
         out[fold(en).replace("'", " ")] = iso2
+    known = set(out.values())
+    for name, iso2 in usual.items():
+        if iso2 in known:  # a country the table lacks stays unknown rather than half-known
+            out.setdefault(fold(name).replace("'", " "), iso2)
     return out
 
 

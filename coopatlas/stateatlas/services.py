@@ -21,20 +21,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from coopatlas.cooperation.models import Contact, Organisation, PartnershipKind, Project
-from coopatlas.cooperation.services import (
-    contact_create,
-    organisation_create,
-    partnership_create,
-    partnership_update,
-    project_create,
-    project_update,
-)
+from coopatlas.cooperation.bulk import PartnershipRow, ProjectRow, partnerships_bulk_save, projects_bulk_save
+from coopatlas.cooperation.models import Contact, Organisation, Partnership, PartnershipKind, Project
+from coopatlas.cooperation.services import contact_create, organisation_create
 from coopatlas.core.errors import AppError, NotFound
 from coopatlas.core.services import (
-    record_citations_set,
-    record_inferences_set,
-    source_cite,
+    record_citations_set_many,
+    record_inferences_set_many,
+    source_cite_many,
     source_document_get_or_create,
 )
 from coopatlas.core.text import fold
@@ -45,7 +39,7 @@ from coopatlas.reference.models import SdgGoal, Theme
 
 from .models import AtlasContact, AtlasRecord, AtlasSdg, ReviewItem
 from .parser import Fiche, Problem, parse_path, spec
-from .resolve import Resolution, country_from, resolve_french, resolve_partner
+from .resolve import NameIndex, Resolution, country_from, resolve_french, resolve_partner
 from .selectors import settled_choices
 
 SUFFIXES = {".html", ".htm", ".txt", ".csv", ".xlsx"}
@@ -207,6 +201,7 @@ class _Resolver:
         self.report = report
         self.synthetic = synthetic
         self.choices = settled_choices()
+        self.index = NameIndex()
         self.french_cache: dict[str, Resolution] = {}
         self.partner_cache: dict[tuple[str, str], LocalAuthority | Resolution] = {}
         self.pending: dict[tuple[str, str], dict] = {}
@@ -220,7 +215,7 @@ class _Resolver:
             if choice:
                 res = Resolution(name=name, authority=_chosen_french(choice))
             else:
-                res = resolve_french(name)
+                res = resolve_french(name, index=self.index)
             self.french_cache[key] = res
             if res.via and res.authority is not None:
                 self.report.successors.append(
@@ -249,7 +244,7 @@ class _Resolver:
             choice = self.choices.get(("partner", f"{key[0]}:{key[1]}"))
             res = Resolution(name=name, code=choice, create=choice == "new") if choice else None
             if res is None:
-                res = resolve_partner(name, country=country)
+                res = resolve_partner(name, country=country, index=self.index)
             if res.code and res.code != "new":
                 found = _partner_from_code(res.code)
                 if found is not None:
@@ -349,22 +344,21 @@ def atlas_import(
     files = atlas_files(paths)
     report = Report(files=len(files), dry_run=dry_run)
     fiches: dict[str, Fiche] = {}
-    for path in files:
-        for fiche, problems in parse_path(path):
-            report.problems += problems
-            if fiche is None:
-                continue
-            if fiche.prj_id in fiches:
-                report.problems.append(
-                    Problem(
-                        fiche.file,
-                        None,
-                        "prj_id",
-                        _("prjId %(id)s déjà lu dans %(other)s : cette version-ci est gardée.")
-                        % {"id": fiche.prj_id, "other": fiches[fiche.prj_id].file},
-                    )
+    for fiche, problems in _parse_all(files):
+        report.problems += problems
+        if fiche is None:
+            continue
+        if fiche.prj_id in fiches:
+            report.problems.append(
+                Problem(
+                    fiche.file,
+                    None,
+                    "prj_id",
+                    _("prjId %(id)s déjà lu dans %(other)s : cette version-ci est gardée.")
+                    % {"id": fiche.prj_id, "other": fiches[fiche.prj_id].file},
                 )
-            fiches[fiche.prj_id] = fiche
+            )
+        fiches[fiche.prj_id] = fiche
     report.read = len(fiches)
     with transaction.atomic():
         _write(list(fiches.values()), report, synthetic=synthetic)
@@ -386,6 +380,34 @@ def atlas_import(
     return report
 
 
+PARALLEL_FROM = 1000  # files: below, a pool costs more than it saves
+
+
+def _parse_one(path: Path) -> list[tuple[Fiche | None, list[Problem]]]:
+    return list(parse_path(path))
+
+
+def _parse_all(files: list[Path]):
+    """Every file's fiches, in the files' order. A large run parses in a pool of processes
+    (one per core, at most 2: parsing 12,000 pages alone takes ~1 min on one core), only
+    outside a transaction: the pool's processes are forked, and the database connections
+    are closed first so that none is shared with them."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connection, connections
+
+    workers = min(2, os.cpu_count() or 1)
+    if len(files) < PARALLEL_FROM or workers < 2 or connection.in_atomic_block:
+        for path in files:
+            yield from parse_path(path)
+        return
+    connections.close_all()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for parsed in pool.map(_parse_one, files, chunksize=200):
+            yield from parsed
+
+
 def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
     document = source_document_get_or_create(
         key=DOCUMENT_KEY,
@@ -395,13 +417,14 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
     resolver = _Resolver(report, synthetic=synthetic)
     themes = _Themes()
     goals = SdgGoal.objects.in_bulk()
-    embassies: dict[str, Organisation] = {}
     items: list[_Item] = []
-    sources = {}
+    # one Source per fiche address, read and created in bulk
+    cited = source_cite_many(
+        document=document, urls=[f.url for f in fiches], note="synthétique (bench)" if synthetic else ""
+    )
+    sources = {f.prj_id: cited[f.url] for f in fiches}
     countries: dict[tuple[str, str], Country | None] = {}
     for fiche in fiches:
-        note = "synthétique (bench)" if synthetic else ""
-        sources[fiche.prj_id] = source_cite(document=document, url=fiche.url, note=note)
         where = (fiche.country, fiche.poste)
         if where not in countries:
             countries[where] = country_from(fiche.country, poste=fiche.poste)
@@ -435,29 +458,29 @@ def _write(fiches: list[Fiche], report: Report, *, synthetic: bool) -> None:
         ReviewItem.objects.filter(kind=kind, key=key, status=ReviewItem.Status.OPEN).delete()
 
     groups = _groups(items, report)
-    # one query for all fiches instead of one per fiche
-    known = set(Project.objects.filter(legacy_id__isnull=False).values_list("legacy_id", flat=True))
+    prj_ids = [i.fiche.prj_id for i in items]
     stored = {
         r["prj_id"]: r
-        for r in AtlasRecord.objects.filter(prj_id__in=[i.fiche.prj_id for i in items]).values(
+        for chunk in _chunks(prj_ids)
+        for r in AtlasRecord.objects.filter(prj_id__in=chunk).values(
             "prj_id", "data", "project_id", "partnership_id"
         )
     }
+    changed = []
     for group in groups:
         if _unchanged(group, stored):
             report.unchanged += len(group)
-            continue
-        partnership = (
-            _partnership_write(group, report, sources, themes)
-            if group[0].french and group[0].partner
-            else None
-        )
-        for item in group:
-            _project_write(
-                item, partnership, report, sources[item.fiche.prj_id], themes, goals, embassies, known
-            )
-        if partnership is not None and len(group) > 1:
-            report.grouped += 1
+        else:
+            changed.append(group)
+    # Everything below is written in bulk (cooperation.bulk: the services' checks, row by
+    # row, then one statement per batch): the per-fiche services cost ~0.2 s a fiche.
+    partnerships = _partnerships_write(changed, report, sources, themes, stored)
+    _projects_write(changed, partnerships, report, sources, themes, goals)
+
+
+def _chunks(values: list, size: int = 900):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
 def _groups(items: list[_Item], report: Report) -> list[list[_Item]]:
@@ -540,15 +563,9 @@ def _unchanged(group: list[_Item], stored: dict) -> bool:
     return all(r["data"] == _record_data(i) for r, i in zip(rows, group, strict=True))
 
 
-def _partnership_write(group: list[_Item], report: Report, sources: dict, themes: _Themes):
+def _partnership_fields(group: list[_Item], themes: _Themes) -> tuple[dict, list, list[_Item]]:
     by_start = sorted(group, key=lambda i: (i.fiche.start_year or 0, i.fiche.prj_id))
     first, last = by_start[0], by_start[-1]
-    existing = (
-        AtlasRecord.objects.filter(prj_id__in=[i.fiche.prj_id for i in group], partnership__isnull=False)
-        .select_related("partnership")
-        .order_by("prj_id")
-        .first()
-    )
     first_year = min(
         (i.fiche.first_convention_year for i in group if i.fiche.first_convention_year), default=None
     )
@@ -565,46 +582,75 @@ def _partnership_write(group: list[_Item], report: Report, sources: dict, themes
         "history": first.fiche.context,
         "description": last.fiche.objective,
     }
-    parties = first.french + first.partner
-    source = sources[first.fiche.prj_id]
-    try:
-        with transaction.atomic():
-            if existing is not None:
-                partnership = partnership_update(
-                    partnership=existing.partnership,
-                    source=source,
-                    parties=parties,
-                    themes=list(dict.fromkeys(main_themes)),
-                    **fields,
-                )
-                report.partnerships_updated += 1
-            else:
-                partnership = partnership_create(
-                    slug=f"atlas-etat-{first.fiche.prj_id}",
-                    parties=parties,
-                    source=source,
-                    themes=list(dict.fromkeys(main_themes)),
-                    **fields,
-                )
-                report.partnerships_created += 1
-            record_citations_set(record=partnership, sources=[sources[i.fiche.prj_id] for i in by_start[1:]])
-            record_inferences_set(
-                record=partnership,
-                inferences={
-                    "kind": "L'atlas de l'État ne dit pas la nature du lien : « convention de coopération "
-                    "décentralisée » est déduit de son libellé « Année de première signature de la "
-                    "convention »."
-                },
+    return fields, list(dict.fromkeys(main_themes)), by_start
+
+
+KIND_INFERENCE = (
+    "L'atlas de l'État ne dit pas la nature du lien : « convention de coopération "
+    "décentralisée » est déduit de son libellé « Année de première signature de la "
+    "convention »."
+)
+
+
+def _partnerships_write(groups, report: Report, sources: dict, themes: _Themes, stored: dict) -> dict:
+    """{group index: Partnership} for the groups with both sides resolved."""
+    rows: dict[int, tuple[PartnershipRow, list[_Item]]] = {}
+    ids: dict[int, int] = {}
+    for n, group in enumerate(groups):
+        if not (group[0].french and group[0].partner):
+            continue
+        linked = sorted(
+            (i.fiche.prj_id, stored[i.fiche.prj_id]["partnership_id"])
+            for i in group
+            if stored.get(i.fiche.prj_id, {}).get("partnership_id")
+        )
+        if linked:
+            ids[n] = linked[0][1]
+    current = Partnership.objects.in_bulk(list(set(ids.values())))
+    for n, group in enumerate(groups):
+        if not (group[0].french and group[0].partner):
+            continue
+        fields, main_themes, by_start = _partnership_fields(group, themes)
+        first = by_start[0]
+        partnership = current.get(ids.get(n)) or Partnership(slug=f"atlas-etat-{first.fiche.prj_id}")
+        row = PartnershipRow(
+            partnership=partnership,
+            source=sources[first.fiche.prj_id],
+            fields=fields,
+            parties=first.french + first.partner,
+            themes=main_themes,
+        )
+        rows[n] = (row, by_start)
+    new = {n for n, (row, _b) in rows.items() if row.partnership.pk is None}
+    partnerships_bulk_save(rows=[row for row, _b in rows.values()])
+    out = {}
+    for n, (row, by_start) in rows.items():
+        if row.error is not None:
+            report.problems.append(
+                Problem(by_start[0].fiche.file, None, row.error.field or "partnership", row.error.message)
             )
-    except AppError as exc:
-        report.problems.append(Problem(first.fiche.file, None, exc.field or "partnership", exc.message))
-        return None
-    return partnership
+            continue
+        out[n] = row.partnership
+        if n in new:
+            report.partnerships_created += 1
+        else:
+            report.partnerships_updated += 1
+        if len(groups[n]) > 1:
+            report.grouped += 1
+    record_citations_set_many(
+        records=[
+            (out[n], [sources[i.fiche.prj_id] for i in by_start[1:]])
+            for n, (_row, by_start) in rows.items()
+            if n in out
+        ]
+    )
+    record_inferences_set_many(records=list(out.values()), inferences={"kind": KIND_INFERENCE})
+    return out
 
 
-def _project_write(
-    item: _Item, partnership, report, source, themes: _Themes, goals, embassies, known: set[str]
-) -> None:
+def _project_fields(
+    item: _Item, partnership, report: Report, themes: _Themes, goals
+) -> tuple[dict, dict, list]:
     fiche = item.fiche
     theme_links = []
     main, missing = themes.get(fiche.theme)
@@ -663,50 +709,95 @@ def _project_write(
         "end_date": end_date,
         "legacy_id": fiche.prj_id,
     }
-    try:
-        with transaction.atomic():
-            project = (
-                Project.objects.filter(legacy_id=fiche.prj_id).first() if fiche.prj_id in known else None
-            )
+    return fields, links, sdgs
+
+
+def _projects_write(
+    groups, partnerships: dict, report: Report, sources: dict, themes: _Themes, goals
+) -> None:
+    prj_ids = [i.fiche.prj_id for g in groups for i in g]
+    current = {
+        p.legacy_id: p for chunk in _chunks(prj_ids) for p in Project.objects.filter(legacy_id__in=chunk)
+    }
+    rows: list[tuple[_Item, ProjectRow, list, Partnership | None]] = []
+    for n, group in enumerate(groups):
+        partnership = partnerships.get(n)
+        for item in group:
+            fields, links, sdgs = _project_fields(item, partnership, report, themes, goals)
+            project = current.get(item.fiche.prj_id)
             if project is not None:
                 # A page cut short never blanks what an earlier import read: only what
                 # this fiche states is written over.
                 fields = {k: v for k, v in fields.items() if v not in (None, "", "unknown")}
                 links = {k: v for k, v in links.items() if v}
-                project = project_update(project=project, source=source, links=links, **fields)
-                report.updated += 1
             else:
-                project = project_create(
-                    slug=f"atlas-etat-{fiche.prj_id}", source=source, links=links, **fields
+                project = Project(slug=f"atlas-etat-{item.fiche.prj_id}")
+            row = ProjectRow(project=project, source=sources[item.fiche.prj_id], fields=fields, links=links)
+            rows.append((item, row, sdgs, partnership))
+    projects_bulk_save(rows=[row for _i, row, _s, _p in rows])
+    written = []
+    for item, row, sdgs, partnership in rows:
+        if row.error is not None:
+            fiche = item.fiche
+            report.problems.append(
+                Problem(
+                    fiche.file,
+                    fiche.lines.get(row.error.field or ""),
+                    row.error.field or "fiche",
+                    row.error.message,
                 )
-                report.created += 1
-            record = _record_write(item, project, partnership)
-            AtlasSdg.objects.filter(record=record).delete()
-            AtlasSdg.objects.bulk_create(
-                AtlasSdg(record=record, goal=g, level=lvl) for g, lvl in dict(sdgs).items()
             )
-            _contacts_write(fiche, record, item.country, source, embassies)
-    except AppError as exc:
-        report.problems.append(
-            Problem(fiche.file, fiche.lines.get(exc.field or ""), exc.field or "fiche", exc.message)
-        )
-
-
-def _record_write(item: _Item, project, partnership) -> AtlasRecord:
-    fiche = item.fiche
-    data = _record_data(item)
-    record, _created = AtlasRecord.objects.update_or_create(
-        prj_id=fiche.prj_id,
-        defaults={
-            "url": fiche.url,
-            "file": fiche.file[:1000],
-            "project": project,
-            "partnership": partnership,
-            "title_looks_cut": fiche.title_looks_cut,
-            "data": data,
-        },
+            continue
+        if item.fiche.prj_id in current:
+            report.updated += 1
+        else:
+            report.created += 1
+        written.append((item, row.project, partnership, sdgs))
+    records = _records_write(written)
+    for chunk in _chunks([r.pk for r in records.values()]):
+        AtlasSdg.objects.filter(record_id__in=chunk).delete()
+    AtlasSdg.objects.bulk_create(
+        [
+            AtlasSdg(record=records[item.fiche.prj_id], goal=g, level=lvl)
+            for item, _p, _pa, sdgs in written
+            for g, lvl in dict(sdgs).items()
+        ],
+        batch_size=1000,
     )
-    return record
+    _contacts_write(written, records, report, sources)
+
+
+def _records_write(written) -> dict[str, AtlasRecord]:
+    """AtlasRecord per fiche written: updated in place (by prjId) or created, in bulk."""
+    prj_ids = [item.fiche.prj_id for item, *_rest in written]
+    current = {
+        r.prj_id: r for chunk in _chunks(prj_ids) for r in AtlasRecord.objects.filter(prj_id__in=chunk)
+    }
+    now = timezone.now()
+    new, old = [], []
+    for item, project, partnership, _sdgs in written:
+        fiche = item.fiche
+        record = current.get(fiche.prj_id) or AtlasRecord(prj_id=fiche.prj_id)
+        record.url = fiche.url
+        record.file = fiche.file[:1000]
+        record.project = project
+        record.partnership = partnership
+        record.title_looks_cut = fiche.title_looks_cut
+        record.data = _record_data(item)
+        record.imported_at = now
+        (old if record.pk else new).append(record)
+    AtlasRecord.objects.bulk_update(
+        old,
+        ["url", "file", "project", "partnership", "title_looks_cut", "data", "imported_at"],
+        batch_size=500,
+    )
+    AtlasRecord.objects.bulk_create(new, batch_size=500)
+    if any(r.pk is None for r in new):  # backends that return no ids
+        current = {
+            r.prj_id: r for chunk in _chunks(prj_ids) for r in AtlasRecord.objects.filter(prj_id__in=chunk)
+        }
+        return current
+    return {r.prj_id: r for r in old + new}
 
 
 def _embassy(name: str, country: Country | None, source, embassies: dict) -> Organisation | None:
@@ -730,36 +821,61 @@ def _embassy(name: str, country: Country | None, source, embassies: dict) -> Org
     return found
 
 
-def _contacts_write(fiche: Fiche, record: AtlasRecord, country, source, embassies: dict) -> None:
-    embassy = _embassy(fiche.poste, country, source, embassies)
-    AtlasContact.objects.filter(record=record).delete()
-    as_of = fiche.updated_on or timezone.localdate()
-    for role, person in (
-        (AtlasContact.Role.CORRESPONDENT, fiche.correspondent),
-        (AtlasContact.Role.COUNSELLOR, fiche.counsellor),
-    ):
-        if person is None:
-            continue
-        if person.none:
-            AtlasContact.objects.create(record=record, role=role, is_none=True, as_of=as_of)
-            continue
-        if embassy is None or not (person.name or person.email):
-            continue
-        contact = (
-            Contact.objects.filter(organisation=embassy, email=person.email).first()
-            if person.email
-            else Contact.objects.filter(organisation=embassy, name=person.name[:200]).first()
-        )
-        if contact is None:
-            contact = contact_create(
-                role=str(role.label),
-                name=person.name[:200],
-                email=person.email,
-                organisation=embassy,
-                country=country,
-                source=source,
-            )
-        AtlasContact.objects.create(record=record, role=role, contact=contact, as_of=as_of)
+def _contacts_write(written, records: dict, report: Report, sources: dict) -> None:
+    """The embassy contacts of each fiche written, dated by the fiche; embassies and their
+    contacts read once, new ones through the services."""
+    embassies: dict[str, Organisation | None] = {}
+    people: dict[int, dict[tuple[str, str], Contact]] = {}
+    rows = []
+    for item, _project, _partnership, _sdgs in written:
+        fiche = item.fiche
+        record = records[fiche.prj_id]
+        as_of = fiche.updated_on or timezone.localdate()
+        source = sources[fiche.prj_id]
+        try:
+            embassy = _embassy(fiche.poste, item.country, source, embassies)
+        except AppError as exc:
+            report.problems.append(Problem(fiche.file, fiche.lines.get("poste"), "poste", exc.message))
+            embassy = None
+        for role, person in (
+            (AtlasContact.Role.CORRESPONDENT, fiche.correspondent),
+            (AtlasContact.Role.COUNSELLOR, fiche.counsellor),
+        ):
+            if person is None:
+                continue
+            if person.none:
+                rows.append(AtlasContact(record=record, role=role, is_none=True, as_of=as_of))
+                continue
+            if embassy is None or not (person.name or person.email):
+                continue
+            known = people.get(embassy.pk)
+            if known is None:
+                known = people[embassy.pk] = {}
+                for c in Contact.objects.filter(organisation=embassy).order_by("pk"):
+                    known.setdefault(("email", c.email), c) if c.email else None
+                    known.setdefault(("name", c.name), c)
+            key = ("email", person.email) if person.email else ("name", person.name[:200])
+            contact = known.get(key)
+            if contact is None:
+                try:
+                    contact = contact_create(
+                        role=str(role.label),
+                        name=person.name[:200],
+                        email=person.email,
+                        organisation=embassy,
+                        country=item.country,
+                        source=source,
+                    )
+                except AppError as exc:
+                    report.problems.append(
+                        Problem(fiche.file, fiche.lines.get(role.value), exc.field or role.value, exc.message)
+                    )
+                    continue
+                known[key] = contact
+            rows.append(AtlasContact(record=record, role=role, contact=contact, as_of=as_of))
+    for chunk in _chunks([r.pk for r in records.values()]):
+        AtlasContact.objects.filter(record_id__in=chunk).delete()
+    AtlasContact.objects.bulk_create(rows, batch_size=1000)
 
 
 # --------------------------------------------------------------------------- review queue

@@ -248,6 +248,24 @@ def test_a_state_is_refused_with_the_reason(q):
     assert "Guide opérationnel de la coopération décentralisée" in found["refusal"]
 
 
+@pytest.mark.parametrize(
+    "q, iso2",
+    [
+        # names whose first word was stripped as « royaume » / « république » before one
+        ("Royaume-Uni", "GB"),
+        ("République démocratique du Congo", "CD"),
+        ("République du Congo", "CG"),
+        # names records use where ISO's French name differs (data/country_names.yaml)
+        ("Territoires palestiniens", "PS"),
+        ("Viet Nam", "VN"),
+        ("Russie", "RU"),
+        ("République du Mali", "ML"),
+    ],
+)
+def test_state_named_as_records_write_it(q, iso2):
+    assert state_named(q).iso2 == iso2
+
+
 @pytest.mark.parametrize("q", ["Mopti", "Kayes", "Sikasso", "Malinké"])
 def test_not_a_state(q):
     assert state_named(q) is None
