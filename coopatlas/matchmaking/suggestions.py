@@ -551,20 +551,23 @@ def top_partners(g: Graph, ctx: Context, w: dict, k: int) -> list[tuple[float, i
             if len(heap) == k:
                 cs = country_score if country_score is not None else ctx.countries[g.auths[fx].country][0]
                 bound = w_country * cs + w_pop * math.log1p(len(g.fx_partners.get(fx, ()))) + dense_max
-                if bound < heap[0][0] and country_score is not None and w_pop >= 0:
+                worst = heap[0]
+                if bound < worst[0] and country_score is not None and w_pop >= 0:
                     break  # the rest of this country has fewer partners: lower bounds still
-                if bound < heap[0][0]:
-                    continue
+                if bound < worst[0] or (bound == worst[0] and -fx < worst[1]):
+                    continue  # cannot beat the k-th best, even on a tie (lower id first)
             consider(fx)
     return [(score, fx, f) for score, _neg, fx, f in sorted(heap, key=lambda t: (-t[0], t[2]))]
 
 
-def rank_partners(g: Graph, fr: int, *, limit: int | None = None, exclude_known: bool = True) -> list[Scored]:
+def rank_partners(
+    g: Graph, fr: int, *, limit: int | None = None, exclude_known: bool = True, ctx: Context | None = None
+) -> list[Scored]:
     """Foreign authorities for the French authority `fr`, best first; each `Scored.parts`
     holds the weighted contribution of each feature (its reasons)."""
     w = weights()["partner"]
     limit = limit or weights()["limits"]["partners"]
-    ctx = partner_context(g, fr, exclude_known=exclude_known)
+    ctx = ctx or partner_context(g, fr, exclude_known=exclude_known)
     out = []
     for score, fx, f in top_partners(g, ctx, w, limit):
         parts = {k: w.get(k, 0.0) * v for k, v in f.items() if k != "country" and w.get(k, 0.0) * v > 0}
@@ -572,9 +575,12 @@ def rank_partners(g: Graph, fr: int, *, limit: int | None = None, exclude_known:
     return out
 
 
-def rank_countries(g: Graph, fr: int, *, limit: int | None = None) -> list[tuple[str, float, dict]]:
+def rank_countries(
+    g: Graph, fr: int, *, limit: int | None = None, scores: dict | None = None
+) -> list[tuple[str, float, dict]]:
     limit = limit or weights()["limits"]["countries"]
-    rows = heapq.nsmallest(limit, country_scores(g, fr).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    scores = scores if scores is not None else country_scores(g, fr)
+    rows = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return [(c, math.exp(s), p) for c, (s, p) in rows]
 
 
@@ -756,9 +762,10 @@ def suggestions_for_authority(*, authority: LocalAuthority) -> dict:
             authority.population,
         )
     fr = authority.pk
-    countries = rank_countries(g, fr, limit=weights()["limits"]["countries"])
-    partners = rank_partners(g, fr)
-    all_countries = country_scores(g, fr)
+    ctx = partner_context(g, fr)  # the countries' scores, computed once for both lists
+    countries = rank_countries(g, fr, limit=weights()["limits"]["countries"], scores=ctx.countries)
+    partners = rank_partners(g, fr, ctx=ctx)
+    all_countries = ctx.countries
     names = _country_names([c for c, _s, _p in countries] + [g.auths[s.id].country for s in partners])
     parents = dict(Theme.objects.values_list("id", "parent_id"))
     out = {

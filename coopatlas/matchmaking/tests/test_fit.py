@@ -90,9 +90,10 @@ def test_write_keeps_comments_and_records_what_it_was_fitted_on(tmp_path):
     data = yaml.safe_load(text)
     assert data["country"] == result["country"] and data["partner"] == result["partner"]
     assert data["_fitted"]["set"] == "synthetic" and text.count("_fitted:") == 1
-    assert "# its neighbours" in text and data["kind_pairs"] == yaml.safe_load(s.WEIGHTS_FILE.read_text())[
-        "kind_pairs"
-    ]
+    assert (
+        "# its neighbours" in text
+        and data["kind_pairs"] == yaml.safe_load(s.WEIGHTS_FILE.read_text())["kind_pairs"]
+    )
 
 
 def test_too_few_pairs_to_fit_names_the_set():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
 from coopatlas.matchmaking import fit
@@ -28,7 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if not 0 < opts["share"] <= 0.5:
-            raise CommandError("share : donnez une part entre 0 et 0,5 (0,1 cache un partenariat sur dix).")
+            raise CommandError(
+                _("share : donnez une part entre 0 et 0,5 (0,1 cache un partenariat sur dix à la fois).")
+            )
         try:
             result = fit.fit(synthetic=opts["set"] == "synthetic", seed=opts["seed"], share=opts["share"])
         except AppError as exc:
