@@ -158,7 +158,7 @@ def test_partner_officer_registers_its_request_follows_it_and_answers(server, co
     if embassy.locator(".atlas-secret").count():
         _second_factor(embassy)
     embassy.goto(server + "/espace/validation/")
-    _publish(embassy, "maraîchage")
+    _publish(embassy, "Diéma")
     embassy.wait_for_load_state()
     assert public.goto(url).status == 200 and PARTNER_WISH in _text(public, "main")
 
