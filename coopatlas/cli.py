@@ -54,7 +54,12 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
     "evaluate-suggestions": (
         "evaluate_suggestions",
         "Matchmaking: hide known partnerships and report recall of the suggestions "
-        "(`evaluate-suggestions [--share 0.1] [--limit 1000] [--seed 1] [--json]`).",
+        "(`evaluate-suggestions [--share 0.1] [--limit 1000] [--seed 1] [--refit] [--json]`).",
+    ),
+    "fit-suggestions": (
+        "fit_suggestions",
+        "Matchmaking: fit the ranking's weights on a training split of the known partnerships "
+        "(`fit-suggestions [--set real|synthetic] [--seed 1] [--write] [--json]`).",
     ),
     "partners": (
         "partners",

@@ -181,7 +181,12 @@ def editable_q(scope: Scope, model) -> Q | None:
     if kind == "organisation":
         return Q(pk__in=list(scope.organisations)) if scope.organisations else NONE
     if kind == "programme":
-        return Q(pk__in=list(scope.programmes)) if scope.programmes else NONE
+        cond = Q(pk__in=list(scope.programmes)) if scope.programmes else NONE
+        if scope.editor_authorities:
+            cond |= Q(carrier_authority_id__in=list(scope.editor_authorities))
+        if scope.organisations:
+            cond |= Q(carrier_organisation_id__in=list(scope.organisations))
+        return cond
     cond = NONE
     if kind in AUTHORITY_SCOPED:
         cond |= authority_records_q(model, scope.editor_authorities)
@@ -243,8 +248,24 @@ def can_edit(*, user, record: Model) -> bool:
     if kind == "organisation":
         return record.pk in scope.organisations
     if kind == "programme":
-        return record.pk in scope.programmes
+        return _carries_programme(scope, record)
     return _in_authority_scope(scope, record) or _in_embassy_scope(scope, record, EMBASSY_EDITS)
+
+
+def _carries_programme(scope: Scope, programme) -> bool:
+    """A programme is edited by its carrier (issue 14): the editors of its lead authority,
+    the members of its carrying organisation, and the facilitators it was granted to."""
+    return (
+        programme.pk in scope.programmes
+        or (
+            programme.carrier_authority_id is not None
+            and programme.carrier_authority_id in scope.editor_authorities
+        )
+        or (
+            programme.carrier_organisation_id is not None
+            and programme.carrier_organisation_id in scope.organisations
+        )
+    )
 
 
 def can_delete(*, user, record: Model) -> bool:

@@ -415,6 +415,8 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         **listing,
         # who else works there: other donors' activities imported from IATI
         "other_actors": imported_activities_for(country=None, area=found.code),
+        # coordination: projects side by side in the same sector (ours and IATI's)
+        "overlaps": _selectors().area_overlaps(area_ids={found.pk}),
     }
     facets = _facet_fields(
         request, {k: v for k, v in (listing.get("facets") or {}).items() if k not in ("area", "country")}

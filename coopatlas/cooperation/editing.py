@@ -539,6 +539,18 @@ def partner_request_update(*, actor, request: PartnerRequest, version, **kwargs)
     )
 
 
+def programme_update(*, actor, programme, version, **kwargs):
+    """Its carrier edits a programme (countries, themes, duration, members, costs, what a
+    member brings and gets); `accounts.permissions.can_edit` says who carries it."""
+    return _update(
+        actor=actor,
+        record=programme,
+        version=version,
+        kwargs=kwargs,
+        save=lambda r: services.programme_update(programme=r, **kwargs),
+    )
+
+
 def contact_create(*, actor, **kwargs) -> Contact:
     source = _source(kwargs)
     return _create(

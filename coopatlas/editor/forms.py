@@ -766,3 +766,88 @@ class DocumentUploadForm(forms.Form):
         max_length=300,
         help_text=_("Par exemple : convention signée, rapport 2023."),
     )
+
+
+# --------------------------------------------------------------------------- programme
+
+
+class CountryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class ProgrammeForm(RecordForm):
+    """A programme to join, edited by its carrier (issue 14); created by the ministry or
+    its carrier's administrator, so the form only updates."""
+
+    title = forms.CharField(label=_("Titre"), max_length=500)
+    description = forms.CharField(
+        label=_("Présentation"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    countries = CountryChoiceField(
+        label=_("Pays"),
+        required=False,
+        queryset=None,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Les pays où le programme agit ; plusieurs choix possibles (Ctrl ou Cmd)."),
+    )
+    themes = _themes_field()
+    duration_months = AsciiIntegerField(label=_("Durée (mois)"), required=False, min_value=1, max_value=600)
+    start_year = _year(_("Année de début"))
+    end_year = _year(_("Année de fin"))
+    min_members = AsciiIntegerField(
+        label=_("Nombre minimal de membres pour démarrer"), required=False, min_value=1, max_value=10_000
+    )
+    cost_min = AmountField(
+        label=_("Coût annuel par membre : de (€)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text=_("Montant en euros par collectivité et par an, par exemple « 2 500 » ou « 2 500,50 »."),
+    )
+    cost_max = AmountField(
+        label=_("à (€)"), required=False, max_digits=14, decimal_places=2, min_value=0
+    )
+    member_brings = forms.CharField(
+        label=_("Ce qu'apporte un membre"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    member_gets = forms.CharField(
+        label=_("Ce que reçoit un membre"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+    is_open = forms.BooleanField(label=_("Ouvert aux adhésions"), required=False)
+    plain = (
+        "title",
+        "description",
+        "duration_months",
+        "start_year",
+        "end_year",
+        "min_members",
+        "cost_min",
+        "cost_max",
+        "member_brings",
+        "member_gets",
+        "is_open",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from coopatlas.geo.models import Country
+
+        super().__init__(*args, **kwargs)
+        self.fields["countries"].queryset = Country.objects.exclude(iso2="FR").order_by("name_fr")
+
+    @staticmethod
+    def initial_from(record) -> dict:
+        return {
+            **{n: getattr(record, n) for n in ProgrammeForm.plain},
+            "version": record.version,
+            "countries": list(record.countries.all()),
+            "themes": list(record.themes.all()),
+        }
+
+    def to_kwargs(self, *, creating: bool) -> dict:
+        cd = self.cleaned_data
+        kw = self.empty_to_blank(self.plain_kwargs(), ("description", "member_brings", "member_gets"))
+        kw["countries"] = list(cd["countries"])
+        kw["themes"] = list(cd["themes"])
+        return kw

@@ -19,6 +19,7 @@ from coopatlas.cooperation.models import (
     Organisation,
     PartnerRequest,
     Partnership,
+    Programme,
     Project,
     PublicationStatus,
 )
@@ -33,6 +34,7 @@ KINDS: dict[str, type[Model]] = {
     "acteurs": Organisation,
     "contacts": Contact,
     "demandes": PartnerRequest,
+    "programmes": Programme,
 }
 KIND_OF_MODEL = {model: kind for kind, model in KINDS.items()}
 STATES = [

@@ -70,7 +70,27 @@ SPECS: dict[str, Spec] = {
         _("Nouvelle demande de partenariat"),
         ("authority",),
     ),
+    "programmes": Spec(
+        f.ProgrammeForm,
+        lambda a, kw: _programme_create(a, kw),
+        lambda a, r, v, kw: editing.programme_update(actor=a, programme=r, version=v, **kw),
+        _("Nouveau programme"),
+    ),
 }
+
+
+def _programme_create(actor, kw):
+    from coopatlas.core.errors import AppError
+
+    # A programme needs its carrier, set by the ministry when it registers it; its carrier
+    # then completes it here.
+    raise AppError(
+        _(
+            "programme : un programme est enregistré avec son porteur par la DAECT ; "
+            "son porteur le complète ensuite ici."
+        ),
+        field="programme",
+    )
 
 
 def _own_authority(user):

@@ -3,7 +3,7 @@ the embassy only, the conversations), notifications, programme joining state."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -195,3 +195,33 @@ def join_requests_pending(*, programme: Programme) -> list[JoinRequest]:
         .select_related("authority")
         .order_by("created_at")
     )
+
+
+def partner_requests_of(*, user) -> list[dict]:
+    """The requests of the foreign authorities a partner officer answers for, whatever their
+    publication state (its own, awaiting the embassy's validation, included), with their
+    conversations' counts: the officer's page to follow them."""
+    scope = scope_of(user)
+    rows = (
+        PartnerRequest.objects.live()
+        .filter(authority_id__in=scope.partner_authorities)
+        .select_related("authority__country")
+        .annotate(n_interests=Count("interests", distinct=True), last=Max("interests__messages__at"))
+        .order_by("-created_at")
+    )
+    return [
+        {
+            "id": r.pk,
+            "url": r.get_absolute_url(),
+            "authority": r.authority.name,
+            "country": r.authority.country.name,
+            "description": r.description,
+            "status": r.status,
+            "status_label": r.get_status_display(),
+            "publication_status": r.publication_status,
+            "publication_label": r.get_publication_status_display(),
+            "interests": r.n_interests,
+            "last_message_at": r.last,
+        }
+        for r in rows
+    ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopatlas.accounts.models import Membership, Role
-from coopatlas.accounts.permissions import PermissionDenied, scope_of
+from coopatlas.accounts.permissions import PermissionDenied, can_edit, scope_of
 from coopatlas.cooperation import services as cooperation
 from coopatlas.cooperation.models import PartnerRequest, Programme, ProgrammeMembership, PublicationStatus
 from coopatlas.core import history
@@ -271,19 +271,8 @@ def partner_request_submit(
 
 
 def _carries(actor, programme: Programme) -> bool:
-    scope = scope_of(actor)
-    return (
-        scope.admin
-        or programme.pk in scope.programmes
-        or (
-            programme.carrier_authority_id is not None
-            and programme.carrier_authority_id in scope.editor_authorities
-        )
-        or (
-            programme.carrier_organisation_id is not None
-            and programme.carrier_organisation_id in scope.organisations
-        )
-    )
+    # one rule: who carries a programme is who may edit it
+    return can_edit(user=actor, record=programme)
 
 
 def _carrier_users(programme: Programme):

@@ -77,10 +77,15 @@ class Graph:
     region_foreign: dict = field(default_factory=lambda: defaultdict(Counter))
     fr_by_country: dict = field(default_factory=lambda: defaultdict(Counter))  # country -> Counter(French)
     fr_by_area: dict = field(default_factory=lambda: defaultdict(Counter))
+    pair_themes: dict = field(default_factory=dict)  # (French, foreign) -> root themes
+    theme_country: dict = field(default_factory=lambda: defaultdict(Counter))  # theme -> Counter(country)
 
     def __post_init__(self) -> None:
         for fr, fx in self.pairs:
             self._add(fr, fx)
+            if fx in self.auths:
+                for t in self.pair_themes.get((fr, fx), ()):
+                    self.theme_country[t][self.auths[fx].country] += 1
         cands = {fx for _fr, fx in self.pairs} | set(self.requests)
         self.candidates = sorted(cands)
         self.max_degree = max((len(v) for v in self.fx_partners.values()), default=1) or 1
@@ -215,6 +220,7 @@ def graph_build(rows: dict, *, hidden: Iterable[tuple[int, int]] = ()) -> Graph:
         request_themes=rows["request_themes"],
         area_parent=rows["area_parent"],
         area_level=rows["area_level"],
+        pair_themes={p: rows["pair_themes"][p] for p in pairs if p in rows["pair_themes"]},
     )
     if hidden:
         graph.candidates = sorted(set(graph.candidates) | {fx for _fr, fx in hidden if fx in rows["auths"]})
@@ -239,44 +245,113 @@ def graph() -> Graph:
 
 
 # --------------------------------------------------------------------------- ranking
+#
+# Both rankings are log-linear: a score is the sum of weight × feature, the weights are in
+# the data file, fitted by `coopatlas fit-suggestions` (fit.py) on a training split of the
+# known partnerships. The popularity baseline is one of the features (weight 1 for the
+# national spread of countries, `popularity` for an authority's French partners); every
+# other weight is ≥ 0 and starts at 0, so the fitting starts from the baseline and only
+# keeps what adds to it on the training split.
+
+COUNTRY_FEATURES = ("own", "departement", "region", "similar", "co_partners", "themes")
+PARTNER_FEATURES = (
+    "country",
+    "popularity",
+    "area_own",
+    "area_near",
+    "neighbour_partner",
+    "co_partner",
+    "themes",
+    "kind",
+    "size",
+    "open_request",
+)
 
 
-LEVELS = ("similar", "region", "departement", "own")
+def _lift(level: Counter, c: str, p: float, a: float) -> float:
+    """How much more often than nationally a circle works in country `c`: the log of its
+    smoothed share over the national share (0 for a circle with no partnership)."""
+    n = sum(level.values())
+    if not n:
+        return 0.0
+    return math.log((level.get(c, 0) + a * p) / (n + a)) - math.log(p)
 
 
-def country_scores(g: Graph, fr: int) -> dict[str, tuple[float, dict[str, float]]]:
-    """Per country: the probability that the French authority's next partner is there, and
-    the evidence behind it (each level's share of partnerships in the country).
+def co_partners(g: Graph, fr: int) -> set[int]:
+    """French authorities sharing at least one foreign partner with `fr` (its partners'
+    other French partners: "authorities like you")."""
+    out: set[int] = set()
+    for fx in g.fr_partners.get(fr, ()):
+        out |= g.fx_partners.get(fx, set())
+    out.discard(fr)
+    return out
 
-    Hierarchical smoothing, from the widest circle to the closest: all French authorities,
-    then those like it (kind and size), its région (its regional network), its
-    département (its neighbours), itself. Each level's counts are added to the level
-    above's probabilities weighted by that level's `concentration` (data file): few own
-    partnerships move the estimate a little, many move it a lot."""
-    alpha = weights()["country"]
+
+def country_features(g: Graph, fr: int) -> dict[str, dict[str, float]]:
+    """Per country, the features of the country ranking: `prior` (log of the national share
+    of French partnerships there, the popularity baseline), `own` (log 1 + its own
+    partnerships there), and the lift of each circle around it: its département
+    (neighbours), its région (its regional network's territory), the authorities of its
+    kind and size, its co-partners, the partnerships sharing its themes."""
+    a = weights()["smoothing"]["circle"]
     own = Counter(g.auths[fx].country for fx in g.fr_partners.get(fr, ()))
-    counts = {
-        "similar": _minus(g.by_group.get(g.group(fr)), own),
-        "region": _minus(g.by_region.get(g.region(fr)), own),
+    co = Counter()
+    for other in co_partners(g, fr):
+        for fx in g.fr_partners.get(other, ()):
+            if fx not in g.fr_partners.get(fr, ()):
+                co[g.auths[fx].country] += 1
+    my_themes = g.themes.get(fr, set())
+    by_theme = Counter()
+    for t in my_themes:
+        by_theme.update(g.theme_country.get(t, {}))
+    for fx in g.fr_partners.get(fr, ()):
+        # its own partnerships are `own`, not evidence from others
+        for t in g.pair_themes.get((fr, fx), ()):
+            if t in my_themes:
+                by_theme[g.auths[fx].country] -= 1
+    circles = {
         "departement": _minus(g.by_dept.get(g.dept(fr)), own),
-        "own": own,
+        "region": _minus(g.by_region.get(g.region(fr)), own),
+        "similar": _minus(g.by_group.get(g.group(fr)), own),
+        "co_partners": co,
+        "themes": +by_theme,
     }
-    countries = list(g.prior)
     total = sum(g.prior.values()) or 1
-    smooth = alpha["prior"]
-    p = {c: (g.prior[c] + smooth) / (total + smooth * len(countries)) for c in countries}
-    parts: dict[str, dict[str, float]] = {c: {"prior": g.prior[c] / total} for c in countries}
-    for name in LEVELS:
-        level = counts[name]
-        n = sum(level.values())
-        if not n:
-            continue
-        a = alpha[name]
-        p = {c: (level.get(c, 0) + a * p[c]) / (n + a) for c in countries}
-        for c, k in level.items():
-            if k > 0 and c in parts:
-                parts[c][name] = k / n
-    return {c: (p[c], parts[c]) for c in countries}
+    smooth = weights()["smoothing"]["prior"]
+    out = {}
+    # Every candidate's country, even one without a visible partnership (a request only).
+    countries = set(g.prior) | set(_by_country(g))
+    for c in countries:
+        p = (g.prior.get(c, 0) + smooth) / (total + smooth * len(countries))
+        f = {"prior": math.log(p)}
+        if own.get(c):
+            f["own"] = math.log1p(own[c])
+        for name, level in circles.items():
+            v = _lift(level, c, p, a)
+            if v:
+                f[name] = v
+        out[c] = f
+    return out
+
+
+def _dot(w: dict[str, float], f: dict[str, float]) -> float:
+    return sum(w.get(k, 0.0) * v for k, v in f.items())
+
+
+def country_scores(g: Graph, fr: int, *, w: dict | None = None) -> dict[str, tuple[float, dict[str, float]]]:
+    """Per country: its score (the log of a probability, normalised over the countries) and
+    the weighted contribution of each feature (its reasons)."""
+    w = w or weights()["country"]
+    feats = country_features(g, fr)
+    raw = {c: _dot(w, f) for c, f in feats.items()}
+    top = max(raw.values(), default=0.0)
+    log_z = top + math.log(sum(math.exp(v - top) for v in raw.values()) or 1.0)
+    out = {}
+    for c, f in feats.items():
+        parts = {k: w.get(k, 0.0) * v for k, v in f.items() if k != "prior" and w.get(k, 0.0) * v > 0}
+        parts["prior"] = math.exp(f["prior"])  # the national share, for the popularity reason
+        out[c] = (raw[c] - log_z, parts)
+    return out
 
 
 def _minus(counter: Counter | None, own: Counter) -> Counter:
@@ -293,104 +368,43 @@ class Scored:
     parts: dict[str, float]
 
 
-def _candidate_rows(g: Graph) -> list[tuple]:
-    """Per candidate, what the ranking reads, computed once per graph."""
-    rows = getattr(g, "_rows", None)
-    if rows is None:
-        log_max = math.log1p(g.max_degree)
-        rows = [
-            (
-                fx,
-                g.auths[fx].country,
-                g.auths[fx].area,
-                g.auths[fx].kind,
-                g.auths[fx].population,
-                g.themes.get(fx, frozenset()),
-                math.log1p(len(g.fx_partners.get(fx, ()))) / log_max,
-                fx in g.requests,
-            )
-            for fx in g.candidates
-            if fx in g.auths
-        ]
-        g._rows = rows
-    return rows
+def _by_country(g: Graph) -> dict[str, list[int]]:
+    """Candidates per country, most partnered first (computed once per graph)."""
+    cached = getattr(g, "_by_country", None)
+    if cached is None:
+        cached = defaultdict(list)
+        for fx in sorted(g.candidates, key=lambda x: (-len(g.fx_partners.get(x, ())), x)):
+            if fx in g.auths:
+                cached[g.auths[fx].country].append(fx)
+        g._by_country = cached
+        g._by_degree = sorted(
+            (fx for fx in g.candidates if fx in g.auths), key=lambda x: (-len(g.fx_partners.get(x, ())), x)
+        )
+    return cached
 
 
-def rank_partners(g: Graph, fr: int, *, limit: int | None = None, exclude_known: bool = True) -> list[Scored]:
-    """Foreign authorities for the French authority `fr`, best first: the country's
-    probability (`country_scores`) times the authority's share within its country, a
-    softmax of its features (same region as partners, neighbours' partner, themes, kind,
-    size, open request, experience) weighted by the data file."""
-    w = weights()["partner"]
-    ratio = weights()["size_ratio"]
-    limit = limit or weights()["limits"]["partners"]
+@dataclass
+class Context:
+    """What the partner features of one French authority read, computed once."""
+
+    fr: int
+    countries: dict[str, tuple[float, dict]]
+    known: set[int]
+    own_areas: set
+    near_areas: set
+    near_foreign: set
+    co_foreign: set
+    themes: set
+    kinds: set
+    low: float | None
+    high: float | None
+
+
+def partner_context(
+    g: Graph, fr: int, *, country_w: dict | None = None, exclude_known: bool = True
+) -> Context:
     me = g.auths[fr]
-    countries = country_scores(g, fr)
-    known = g.fr_partners.get(fr, set()) if exclude_known else set()
-    own_areas = {g.auths[fx].area for fx in g.fr_partners.get(fr, ()) if g.auths[fx].area is not None}
-    near_areas: Counter = Counter()
-    near_foreign: Counter = Counter()
-    for key, areas, foreign in (
-        (g.dept(fr), g.dept_areas, g.dept_foreign),
-        (g.region(fr), g.region_areas, g.region_foreign),
-    ):
-        if key is not None:
-            near_areas.update(areas.get(key, {}))
-            near_foreign.update(foreign.get(key, {}))
-    my_themes = g.themes.get(fr, set())
-    kinds = set(weights()["kind_pairs"].get(me.kind, ()))
-    low = me.population * ratio["low"] if me.population else None
-    high = me.population * ratio["high"] if me.population else None
-    w_area_own, w_area_near, w_neigh = w["area_own"], w["area_near"], w["neighbour_partner"]
-    w_themes, w_kind, w_size, w_req, w_pop = (
-        w["themes"],
-        w["kind"],
-        w["size"],
-        w["open_request"],
-        w["popularity"],
-    )
-    exp = math.exp
-    weights_by_country: dict[str, float] = defaultdict(float)
-    scored = []
-    for fx, country, area, kind, population, themes, logdeg, has_request in _candidate_rows(g):
-        if fx in known or country not in countries:
-            continue
-        x = w_pop * logdeg
-        if area is not None:
-            if area in own_areas:
-                x += w_area_own
-            elif area in near_areas:
-                x += w_area_near
-        if fx in near_foreign:
-            x += w_neigh
-        if my_themes and themes:
-            shared = len(my_themes & themes)
-            if shared:
-                x += w_themes * min(shared, 3) / 3
-        if kind in kinds:
-            x += w_kind
-        if low is not None and population and low <= population <= high:
-            x += w_size
-        if has_request:
-            x += w_req
-        e = exp(x)
-        weights_by_country[country] += e
-        scored.append((e, fx, country))
-    best = heapq.nlargest(
-        limit, scored, key=lambda t: (countries[t[2]][0] * t[0] / weights_by_country[t[2]], -t[1])
-    )
-    return [
-        Scored(fx, countries[c][0] * e / weights_by_country[c], _parts(g, fr, fx, countries[c]))
-        for e, fx, c in best
-    ]
-
-
-def _parts(g: Graph, fr: int, fx: int, country: tuple[float, dict]) -> dict[str, float]:
-    """The features of one suggested authority (for its reasons), as contributions."""
-    w = weights()["partner"]
-    me, b = g.auths[fr], g.auths[fx]
-    parts: dict[str, float] = {}
-    own_areas = {g.auths[x].area for x in g.fr_partners.get(fr, ()) if g.auths[x].area is not None}
+    ratio = weights()["size_ratio"]
     near_areas, near_foreign = set(), set()
     for key, areas, foreign in (
         (g.dept(fr), g.dept_areas, g.dept_foreign),
@@ -399,36 +413,175 @@ def _parts(g: Graph, fr: int, fx: int, country: tuple[float, dict]) -> dict[str,
         if key is not None:
             near_areas |= set(areas.get(key, {}))
             near_foreign |= set(foreign.get(key, {}))
-    if b.area is not None and b.area in own_areas:
-        parts["area_own"] = w["area_own"]
-    elif b.area is not None and b.area in near_areas:
-        parts["area_near"] = w["area_near"]
-    if fx in near_foreign:
-        parts["neighbour_partner"] = w["neighbour_partner"]
-    shared = len(g.themes.get(fr, set()) & g.themes.get(fx, set()))
-    if shared:
-        parts["themes"] = w["themes"] * min(shared, 3) / 3
-    if b.kind in weights()["kind_pairs"].get(me.kind, ()):
-        parts["kind"] = w["kind"]
-    ratio = weights()["size_ratio"]
-    if me.population and b.population and ratio["low"] <= b.population / me.population <= ratio["high"]:
-        parts["size"] = w["size"]
-    if fx in g.requests:
-        parts["open_request"] = w["open_request"]
+    mine = g.fr_partners.get(fr, set())
+    co_foreign = set()
+    for other in co_partners(g, fr):
+        co_foreign |= g.fr_partners.get(other, set())
+    return Context(
+        fr=fr,
+        countries=country_scores(g, fr, w=country_w),
+        known=set(mine) if exclude_known else set(),
+        own_areas={g.auths[fx].area for fx in mine if g.auths[fx].area is not None},
+        near_areas=near_areas,
+        near_foreign=near_foreign,
+        co_foreign=co_foreign - mine,
+        themes=g.themes.get(fr, set()),
+        kinds=set(weights()["kind_pairs"].get(me.kind, ())),
+        low=me.population * ratio["low"] if me.population else None,
+        high=me.population * ratio["high"] if me.population else None,
+    )
+
+
+def partner_features(g: Graph, ctx: Context, fx: int) -> dict[str, float]:
+    b = g.auths[fx]
+    f = {"country": ctx.countries[b.country][0]}
     degree = len(g.fx_partners.get(fx, ()))
     if degree:
-        parts["popularity"] = w["popularity"] * math.log1p(degree) / math.log1p(g.max_degree)
-    # The country's evidence counts as much as the strongest of its levels.
-    parts["country"] = max(
-        (v * weights()["reason_scale"].get(k, 1.0) for k, v in country[1].items()), default=0.0
+        f["popularity"] = math.log1p(degree)
+    if b.area is not None:
+        if b.area in ctx.own_areas:
+            f["area_own"] = 1.0
+        elif b.area in ctx.near_areas:
+            f["area_near"] = 1.0
+    if fx in ctx.near_foreign:
+        f["neighbour_partner"] = 1.0
+    if fx in ctx.co_foreign:
+        f["co_partner"] = 1.0
+    if ctx.themes:
+        shared = len(ctx.themes & g.themes.get(fx, set()))
+        if shared:
+            f["themes"] = min(shared, 3) / 3
+    if b.kind in ctx.kinds:
+        f["kind"] = 1.0
+    if ctx.low is not None and b.population and ctx.low <= b.population <= ctx.high:
+        f["size"] = 1.0
+    if fx in g.requests:
+        f["open_request"] = 1.0
+    return f
+
+
+def _pool_parts(g: Graph, ctx: Context) -> tuple[list[str], list[int]]:
+    """The pool's countries (the best `pool_countries`) and the most partnered candidates
+    overall (the popularity baseline's own list), both for `ctx`."""
+    n = weights()["limits"]["pool_countries"]
+    best = heapq.nsmallest(n, ctx.countries.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    _by_country(g)
+    extra = []
+    for fx in g._by_degree:
+        if len(extra) >= 20:
+            break
+        if fx not in ctx.known:
+            extra.append(fx)
+    return [c for c, _v in best], extra
+
+
+def partner_pool(g: Graph, ctx: Context) -> list[int]:
+    """The candidates worth scoring: every candidate of the pool's countries (most
+    partnered first) and the most partnered ones overall."""
+    by_country = _by_country(g)
+    countries, extra = _pool_parts(g, ctx)
+    pool = [fx for c in countries for fx in by_country.get(c, ())]
+    seen = set(pool)
+    pool += [fx for fx in extra if fx not in seen]
+    return [fx for fx in pool if fx not in ctx.known]
+
+
+SPARSE = ("area_own", "area_near", "neighbour_partner", "co_partner", "open_request")
+DENSE = ("themes", "kind", "size")
+
+
+def _by_area(g: Graph) -> dict:
+    cached = getattr(g, "_by_area", None)
+    if cached is None:
+        cached = defaultdict(list)
+        for fx in g.candidates:
+            if fx in g.auths and g.auths[fx].area is not None:
+                cached[g.auths[fx].area].append(fx)
+        g._by_area = cached
+    return cached
+
+
+def top_partners(g: Graph, ctx: Context, w: dict, k: int) -> list[tuple[float, int, dict]]:
+    """The `k` best of `partner_pool` under the weights `w`, without scoring all of it: the
+    few candidates a sparse feature names (neighbours' partners, co-partners, same areas,
+    open requests) are scored, then each pool country's candidates in order of French
+    partners, stopping when even every dense feature (themes, kind, size) could not lift the
+    next one above the k-th best. Same result as scoring the whole pool."""
+    by_country = _by_country(g)
+    countries, extra = _pool_parts(g, ctx)
+    allowed = set(countries)
+    extra_set = set(extra)
+    sparse: set[int] = set()
+    if w.get("neighbour_partner"):
+        sparse |= ctx.near_foreign
+    if w.get("co_partner"):
+        sparse |= ctx.co_foreign
+    if w.get("open_request"):
+        sparse |= set(g.requests)
+    areas = (ctx.own_areas if w.get("area_own") else set()) | (
+        ctx.near_areas if w.get("area_near") else set()
     )
-    return parts
+    if areas:
+        index = _by_area(g)
+        for area in areas:
+            sparse.update(index.get(area, ()))
+    heap: list[tuple] = []  # (score, -fx, fx, features): the k best so far, worst first
+    done: set[int] = set()
+
+    def consider(fx: int) -> None:
+        done.add(fx)
+        f = partner_features(g, ctx, fx)
+        item = (_dot(w, f), -fx, fx, f)
+        if len(heap) < k:
+            heapq.heappush(heap, item)
+        elif item[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, item)
+
+    for fx in sparse:
+        if fx in g.auths and fx not in ctx.known and (g.auths[fx].country in allowed or fx in extra_set):
+            consider(fx)
+    dense_max = sum(max(w.get(name, 0.0), 0.0) for name in DENSE)
+    w_country, w_pop = w.get("country", 0.0), w.get("popularity", 0.0)
+    lists = [(ctx.countries[c][0], by_country.get(c, ())) for c in countries]
+    lists.append((None, extra))
+    for country_score, fxs in lists:
+        for fx in fxs:
+            if fx in done or fx in ctx.known:
+                continue
+            if len(heap) == k:
+                cs = country_score if country_score is not None else ctx.countries[g.auths[fx].country][0]
+                bound = w_country * cs + w_pop * math.log1p(len(g.fx_partners.get(fx, ()))) + dense_max
+                worst = heap[0]
+                if bound < worst[0] and country_score is not None and w_pop >= 0:
+                    break  # the rest of this country has fewer partners: lower bounds still
+                if bound < worst[0] or (bound == worst[0] and -fx < worst[1]):
+                    continue  # cannot beat the k-th best, even on a tie (lower id first)
+            consider(fx)
+    return [(score, fx, f) for score, _neg, fx, f in sorted(heap, key=lambda t: (-t[0], t[2]))]
 
 
-def rank_countries(g: Graph, fr: int, *, limit: int | None = None) -> list[tuple[str, float, dict]]:
+def rank_partners(
+    g: Graph, fr: int, *, limit: int | None = None, exclude_known: bool = True, ctx: Context | None = None
+) -> list[Scored]:
+    """Foreign authorities for the French authority `fr`, best first; each `Scored.parts`
+    holds the weighted contribution of each feature (its reasons)."""
+    w = weights()["partner"]
+    limit = limit or weights()["limits"]["partners"]
+    ctx = ctx or partner_context(g, fr, exclude_known=exclude_known)
+    out = []
+    for score, fx, f in top_partners(g, ctx, w, limit):
+        parts = {k: w.get(k, 0.0) * v for k, v in f.items() if k != "country" and w.get(k, 0.0) * v > 0}
+        out.append(Scored(fx, score, parts))
+    return out
+
+
+def rank_countries(
+    g: Graph, fr: int, *, limit: int | None = None, scores: dict | None = None
+) -> list[tuple[str, float, dict]]:
     limit = limit or weights()["limits"]["countries"]
-    rows = heapq.nsmallest(limit, country_scores(g, fr).items(), key=lambda kv: (-kv[1][0], kv[0]))
-    return [(c, s, p) for c, (s, p) in rows]
+    scores = scores if scores is not None else country_scores(g, fr)
+    rows = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [(c, math.exp(s), p) for c, (s, p) in rows]
 
 
 def rank_french(
@@ -480,12 +633,22 @@ def _country_names(codes: Iterable[str]) -> dict[str, str]:
     return {c.iso2: c.name for c in Country.objects.filter(iso2__in=set(codes))}
 
 
+def _country_reason_items(parts: dict, name: str, *, texts: dict) -> list[tuple[float, str]]:
+    """A country's reasons: its circles' contributions, strongest first, then the
+    popularity prior (the national share) last."""
+    items = [(v, texts[k] % {"country": name}) for k, v in parts.items() if k in texts and k != "prior"]
+    items.sort(key=lambda kv: -kv[0])
+    if parts.get("prior"):
+        items.append((0.0, texts["prior"] % {"country": name}))
+    return items
+
+
 def _partner_reasons(g: Graph, fr: int, s: Scored, country_parts: dict, country_name: str) -> list[str]:
-    b = g.auths[s.id]
     texts = {
         "area_own": _("dans la même région que l'un de vos partenaires"),
         "area_near": _("dans une région où travaillent des collectivités de votre territoire"),
         "neighbour_partner": _("déjà partenaire d'une collectivité de votre département ou de votre région"),
+        "co_partner": _("partenaire de collectivités qui partagent déjà un partenaire avec vous"),
         "themes": _("des thèmes en commun avec vos partenariats"),
         "kind": _("un niveau de collectivité comparable au vôtre"),
         "size": _("une population dans un rapport jugé praticable (rapport déduit, non donné par le guide)"),
@@ -497,16 +660,18 @@ def _partner_reasons(g: Graph, fr: int, s: Scored, country_parts: dict, country_
         "departement": _("des collectivités de votre département travaillent au pays (%(country)s)"),
         "region": _("votre réseau régional travaille au pays (%(country)s)"),
         "similar": _("des collectivités comme la vôtre travaillent au pays (%(country)s)"),
-        "prior": _("un pays où la coopération décentralisée française est très présente (%(country)s)"),
+        "co_partners": _(
+            "des collectivités qui partagent un partenaire avec vous travaillent au pays (%(country)s)"
+        ),
+        "themes": _("des partenariats sur vos thèmes y sont nombreux (%(country)s)"),
+        "prior": _("beaucoup de collectivités françaises travaillent déjà avec ce pays (%(country)s)"),
     }
     items = [(v, texts[k]) for k, v in s.parts.items() if k in texts]
-    if "country" in s.parts and country_parts:
-        scale = weights()["reason_scale"]
-        top = max(country_parts.items(), key=lambda kv: kv[1] * scale.get(kv[0], 1.0))
-        items.append((s.parts["country"], country_texts[top[0]] % {"country": country_name}))
     items.sort(key=lambda kv: -kv[0])
-    del b
-    return [t for _v, t in items[: weights()["limits"]["reasons"]]]
+    # The country's first reason goes with the authority's own ones.
+    country = _country_reason_items(country_parts, country_name, texts=country_texts)[:1]
+    limit = weights()["limits"]["reasons"]
+    return [t for _v, t in items[: limit - len(country)]] + [t for _v, t in country]
 
 
 def _ref(a: Auth, country_names: dict) -> dict:
@@ -597,9 +762,10 @@ def suggestions_for_authority(*, authority: LocalAuthority) -> dict:
             authority.population,
         )
     fr = authority.pk
-    countries = rank_countries(g, fr, limit=weights()["limits"]["countries"])
-    partners = rank_partners(g, fr)
-    all_countries = country_scores(g, fr)
+    ctx = partner_context(g, fr)  # the countries' scores, computed once for both lists
+    countries = rank_countries(g, fr, limit=weights()["limits"]["countries"], scores=ctx.countries)
+    partners = rank_partners(g, fr, ctx=ctx)
+    all_countries = ctx.countries
     names = _country_names([c for c, _s, _p in countries] + [g.auths[s.id].country for s in partners])
     parents = dict(Theme.objects.values_list("id", "parent_id"))
     out = {
@@ -651,11 +817,12 @@ def _country_reasons(parts: dict, name: str) -> list[str]:
         "departement": _("des collectivités de votre département y travaillent"),
         "region": _("votre réseau régional y travaille"),
         "similar": _("des collectivités comme la vôtre y travaillent"),
-        "prior": _("la coopération décentralisée française y est très présente"),
+        "co_partners": _("des collectivités qui partagent un partenaire avec vous y travaillent"),
+        "themes": _("des partenariats sur vos thèmes y sont nombreux"),
+        "prior": _("beaucoup de collectivités françaises travaillent déjà avec ce pays"),
     }
-    return [
-        texts[k] for k, _v in sorted(parts.items(), key=lambda kv: -kv[1])[: weights()["limits"]["reasons"]]
-    ]
+    items = _country_reason_items(parts, name, texts=texts)
+    return [t for _v, t in items[: weights()["limits"]["reasons"]]]
 
 
 def suggestions_for_request(*, request: PartnerRequest) -> dict:

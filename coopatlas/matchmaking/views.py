@@ -156,3 +156,69 @@ def programme_members(request, slug: str):
             "title": programme.title,
         },
     )
+
+
+@guarded
+def my_requests(request):
+    """A foreign authority's own officer (role partner): its requests and their state,
+    and a form to register a new one, which waits for the embassy's validation."""
+    from coopatlas.reference.models import Theme
+
+    scope = scope_of(request.user)
+    if not scope.partner_authorities:
+        raise PermissionDenied(
+            _(
+                "Cette page est celle des agents de collectivités partenaires étrangères (invités "
+                "par l'ambassade) ; une ambassade enregistre une demande depuis l'espace de saisie."
+            ),
+            field="user",
+        )
+    authorities = LocalAuthority.objects.filter(pk__in=scope.partner_authorities).order_by("name")
+    themes = Theme.objects.filter(parent__parent__isnull=True)
+    values = {"authority": "", "description": "", "wishes": "", "themes": []}
+    failed = False
+    if request.method == "POST":
+        values = {
+            "authority": request.POST.get("authority", ""),
+            "description": request.POST.get("description", ""),
+            "wishes": request.POST.get("wishes", ""),
+            "themes": request.POST.getlist("themes"),
+        }
+        key = values["authority"] if values["authority"].isdigit() else 0
+        authority = authorities.filter(pk=key).first()
+        chosen = list(themes.filter(pk__in=[t for t in values["themes"] if t.isdigit()]))
+        try:
+            if authority is None:
+                raise AppError(
+                    _("authority : choisissez la collectivité pour laquelle vous déposez la demande."),
+                    field="authority",
+                )
+            record = services.partner_request_submit(
+                actor=request.user,
+                authority=authority,
+                description=values["description"],
+                wishes=values["wishes"],
+                themes=chosen,
+            )
+            messages.success(
+                request,
+                _("Demande enregistrée : l'ambassade la validera avant sa publication."),
+            )
+            return redirect(record.get_absolute_url())
+        except PermissionDenied:
+            raise
+        except AppError as exc:
+            messages.error(request, exc.message)
+            failed = True
+    return render(
+        request,
+        "matchmaking/my_requests.html",
+        {
+            "data": {"requests": selectors.partner_requests_of(user=request.user)},
+            "authorities": authorities,
+            "themes": themes,
+            "values": values,
+            "title": _("Mes demandes de partenariat"),
+        },
+        status=400 if failed else 200,
+    )

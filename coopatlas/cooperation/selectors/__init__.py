@@ -28,7 +28,7 @@ from .maps import MAP_DETAIL_LIMIT, partnerships_geojson
 from .organisations import organisation_detail, organisation_list
 from .partnerships import partnership_detail, partnership_list
 from .programmes import programme_detail, programme_list
-from .projects import project_detail, project_list, project_queryset
+from .projects import area_overlaps, project_detail, project_list, project_queryset
 from .requests import partner_request_detail, partner_request_list
 from .search import headline_figures, search_suggest
 
@@ -57,6 +57,7 @@ __all__ = [
     "partnerships_geojson",
     "programme_detail",
     "programme_list",
+    "area_overlaps",
     "project_detail",
     "project_list",
     "project_queryset",

@@ -196,6 +196,16 @@ def authority_detail(*, slug: str) -> dict:
                 for x in PublishedFigure.objects.filter(authority=a).select_related("source__document")
             ],
             "sources": _sources(a),
+            # coordination on a foreign authority's page: its area's projects side by side
+            "overlaps": _area_overlaps(a),
         }
     )
     return out
+
+
+def _area_overlaps(a: LocalAuthority) -> list[dict]:
+    from .projects import area_overlaps
+
+    if a.is_french or a.area_id is None:
+        return []
+    return area_overlaps(area_ids={a.area_id})

@@ -362,6 +362,65 @@ def project_overlaps(*, project: Project, limit: int = OVERLAP_LIMIT) -> list[di
     ]
 
 
+def area_overlaps(*, area_ids: set[int], limit: int = OVERLAP_LIMIT) -> list[dict]:
+    """Coordination on an area's page (issue 14): the published projects in the area (or
+    its sub-areas), ours and other donors' imported from IATI, grouped by sector category
+    (3-digit DAC code, as `project_overlaps`), keeping the categories where at least two
+    projects whose periods meet work side by side. Largest groups first."""
+    from coopatlas.reference.models import SectorCategory
+
+    if not area_ids:
+        return []
+    rows = (
+        ProjectSector.objects.filter(
+            project__in=Project.objects.public().filter(
+                Q(areas__in=area_ids) | Q(areas__parent__in=area_ids)
+            )
+        )
+        .values_list(
+            "sector_id", "project_id", "project__title", "project__slug", "project__is_imported",
+            "project__start_year", "project__end_year",
+        )
+        .distinct()
+    )  # fmt: skip
+    groups: dict[str, dict[int, tuple]] = defaultdict(dict)
+    for code, pid, title, slug, imported, start, end in rows:
+        groups[code[:3]][pid] = (title, slug, imported, start, end)
+    names = {c.code: c.name for c in SectorCategory.objects.filter(code__in=list(groups))}
+    out = []
+    for category, projects in groups.items():
+        items = sorted(projects.values(), key=lambda x: (not x[2], -(x[3] or 0), x[0]))
+        # periods that meet: some pair whose years overlap (unknown years count as open)
+        meets = any(
+            (a[3] or 0) <= (b[4] or 9999) and (b[3] or 0) <= (a[4] or 9999)
+            for i, a in enumerate(items)
+            for b in items[i + 1 :]
+        )
+        if len(items) < 2 or not meets:
+            continue
+        out.append(
+            {
+                "sector_category": category,
+                "sector_name": names.get(category, category),
+                "count": len(items),
+                "imported_count": sum(1 for x in items if x[2]),
+                "projects": [
+                    {
+                        "title": t,
+                        "slug": sl,
+                        "is_imported": imp,
+                        "start_year": st,
+                        "end_year": en,
+                        "html_url": _url("atlas:project", "slug", sl),
+                    }
+                    for t, sl, imp, st, en in items[:limit]
+                ],
+            }
+        )
+    out.sort(key=lambda g: (-g["count"], g["sector_category"]))
+    return out
+
+
 def _funding_dict(x: FundingContribution) -> dict:
     if x.funder_authority_id:
         funder = authority_ref(x.funder_authority)

@@ -112,3 +112,73 @@ def test_request_answered_conversation_seen_by_both_then_matched(server, chromiu
     assert public.locator("[data-status]").get_attribute("data-status") == "matched", text[:2000]
     assert "partenaire trouvé" in _text(public, "[data-status]").lower()
     assert public.locator("[data-testid=matched-partnership]").inner_text() == title
+
+
+PARTNER_WISH = "Une commune française pour le maraîchage des femmes (test navigateur, côté partenaire)."
+PARTNER_REPLY = "Le maire de Diéma vous remercie : écrivons la convention ensemble."
+
+
+def _partner_officer(site, email: str, slug: str) -> None:
+    """An officer of the foreign authority (role partner): in real life invited by the
+    embassy (editor/partner_invite); here created directly in the served database."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup()\n"
+        "from coopatlas.accounts.models import Membership, Role, User\n"
+        "from coopatlas.geo.models import LocalAuthority\n"
+        f"u = User.objects.create_user(email={email!r}, password={PASSWORD!r})\n"
+        "m = Membership.objects.create(user=u, role=Role.PARTNER)\n"
+        f"m.authorities.add(LocalAuthority.objects.get(slug={slug!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=site.env, cwd=site.root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_partner_officer_registers_its_request_follows_it_and_answers(server, coopatlas_site, chromium):
+    _partner_officer(coopatlas_site, "maire@diema.example", "ml-commune-diema")
+    # 1. The officer of Diéma registers its own request: it waits for the embassy.
+    partner = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    _sign_in(partner, server, "maire@diema.example", "/mise-en-relation/mes-demandes/")
+    partner.goto(server + "/mise-en-relation/mes-demandes/")
+    partner.fill("#id_description", PARTNER_WISH)
+    partner.get_by_role("button", name="Envoyer à l'ambassade").click()
+    partner.wait_for_load_state()
+    url = partner.url
+    assert "l'ambassade la validera" in _text(partner, "main") and PARTNER_WISH in _text(partner, "main")
+    public = chromium.new_context().new_page()
+    assert public.goto(url).status == 404  # not public before the embassy validates it
+
+    # 2. The embassy validates it from its review queue.
+    embassy = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    _sign_in(embassy, server, "scac-match@bamako.example", "/espace/validation/")
+    if embassy.locator(".atlas-secret").count():
+        _second_factor(embassy)
+    embassy.goto(server + "/espace/validation/")
+    _publish(embassy, "Diéma")
+    embassy.wait_for_load_state()
+    assert public.goto(url).status == 200 and PARTNER_WISH in _text(public, "main")
+
+    # 3. Rennes answers; the officer sees it on its page and replies; Rennes reads the reply.
+    editor = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    _sign_in(editor, server, "ri-match@rennes.example", url.replace(server, ""))
+    editor.goto(url)
+    editor.fill("#interest-message", HELLO)
+    editor.get_by_role("button", name="Envoyer mon intérêt").click()
+    editor.wait_for_load_state()
+    partner.goto(server + "/mise-en-relation/mes-demandes/")
+    row = partner.locator("tr", has_text="maraîchage").first
+    assert row.locator("[data-status]").get_attribute("data-status") == "in_talks"
+    row.locator("a").first.click()
+    partner.wait_for_load_state()
+    assert HELLO in _text(partner, "main")
+    partner.locator("textarea[name=body]").first.fill(PARTNER_REPLY)
+    partner.get_by_role("button", name="Envoyer", exact=True).first.click()
+    partner.wait_for_load_state()
+    editor.goto(url)
+    assert PARTNER_REPLY in _text(editor, "main")
+    public.goto(url)
+    assert PARTNER_REPLY not in _text(public, "main")

@@ -265,8 +265,17 @@ def test_programme_cost_range_and_missing_members(world):
     assert (data["cost_min"], data["cost_max"], data["members_missing"]) == ("1000.00", "5000.00", 2)
 
 
-def test_suggestions_explain_neighbours_partner(world):
+def test_suggestions_explain_neighbours_partner(world, monkeypatch):
+    import copy
+
     from coopatlas.geo.models import AdministrativeArea
+
+    # The reasons follow the weights: with the neighbours' partners weighed (the fitted file
+    # may leave it at 0 on the demo), it is the first suggestion and says why.
+    w = copy.deepcopy(suggestions.weights())
+    w["partner"]["neighbour_partner"] = 2.0
+    w["country"]["departement"] = 1.0
+    monkeypatch.setattr(suggestions, "weights", lambda: w)
 
     fr_region = AdministrativeArea.objects.create(country_id="FR", code="FR-QZ", name="Région test", level=1)
     fr_dept = AdministrativeArea.objects.create(
@@ -328,3 +337,147 @@ def test_project_overlaps_in_place_and_sector_ours_and_iati(world, client):
     assert "puits-quimbe" in [o["slug"] for o in project_detail(slug="forage-iati")["overlaps"]]
     html = client.get("/projets/puits-quimbe/").content.decode()
     assert "Forage d&#x27;un autre bailleur" in html or "Forage d'un autre bailleur" in html
+
+
+def test_area_page_and_foreign_authority_page_show_the_overlaps(world, client):
+    """Coordination on the area's page, not only on the project fiche: the projects of the
+    area side by side in one sector category, ours and another donor's (IATI)."""
+    from coopatlas.cooperation.models import ProjectSector
+    from coopatlas.cooperation.selectors import area_overlaps
+    from coopatlas.reference.models import Sector
+
+    water = Sector.objects.filter(code__startswith="140")[:1].get()
+    ProjectSector.objects.create(project=world["project"], sector=water)
+    theirs = f.ProjectFactory(
+        title="Forage d'un autre bailleur", slug="forage-iati", start_year=2017, areas=[world["qm11"]],
+        is_imported=True,
+    )  # fmt: skip
+    ProjectSector.objects.create(project=theirs, sector=water)
+    lonely = f.ProjectFactory(title="Seul dans son secteur", slug="seul-qm", areas=[world["qm11"]])
+    ProjectSector.objects.create(
+        project=lonely, sector=Sector.objects.filter(code__startswith="151")[:1].get()
+    )
+    groups = area_overlaps(area_ids={world["qm11"].pk})
+    assert [g["sector_category"] for g in groups] == ["140"]
+    assert {p["slug"] for p in groups[0]["projects"]} == {"puits-quimbe", "forage-iati"}
+    assert groups[0]["imported_count"] == 1
+    for url in (world["qm11"].get_absolute_url(), f"/collectivites/{world['cercle'].slug}/"):
+        html = client.get(url).content.decode()
+        assert 'id="coordination"' in html, url
+        coordination = html.split('id="coordination"')[1]
+        assert "forage-iati" in coordination and "seul-qm" not in coordination
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [("partner", 200), ("editor", 403), ("embassy", 403), ("admin", 403), (None, 302)],
+)
+def test_my_requests_page_permission_matrix(world, client, role, status):
+    if role:
+        client.force_login(world["users"][role])
+    response = client.get("/mise-en-relation/mes-demandes/")
+    assert response.status_code == status
+    if status == 200:
+        assert "Cercle de Quimbé" in response.content.decode()
+
+
+def test_partner_officer_creates_follows_and_answers_its_request(world, client):
+    from coopatlas.cooperation import editing
+
+    partner = world["users"]["partner"]
+    client.force_login(partner)
+    # bad input: the message names the field, nothing is written
+    before = PartnerRequest.objects.count()
+    response = client.post(
+        "/mise-en-relation/mes-demandes/", {"authority": world["cercle"].pk, "description": "  "}
+    )
+    assert response.status_code == 400 and "description" in response.content.decode()
+    response = client.post(
+        "/mise-en-relation/mes-demandes/", {"authority": world["ville"].pk, "description": "Pas la mienne"}
+    )
+    assert response.status_code == 400 and PartnerRequest.objects.count() == before
+    response = client.post(
+        "/mise-en-relation/mes-demandes/",
+        {"authority": world["cercle"].pk, "description": "Nous cherchons une commune pour l'eau.",
+         "themes": [world["child"].pk]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    record = PartnerRequest.objects.get(description="Nous cherchons une commune pour l'eau.")
+    assert record.publication_status == PublicationStatus.SUBMITTED and list(record.themes.all()) == [
+        world["child"]
+    ]
+    page = client.get("/mise-en-relation/mes-demandes/").content.decode()
+    assert f'data-request="{record.pk}"' in page and 'data-publication="submitted"' in page
+    assert client.get(record.get_absolute_url()).status_code == 200  # its own, not yet public
+    client.logout()
+    assert client.get(record.get_absolute_url()).status_code == 404  # moderated: not public yet
+    # the embassy validates it from its review queue, a French officer answers
+    editing.record_publish(actor=world["users"]["embassy"], record=record)
+    interest = services.interest_express(
+        actor=world["users"]["editor"], request=record, authority=world["commune"], message="Intéressés !"
+    )
+    client.force_login(partner)
+    html = client.get(record.get_absolute_url()).content.decode()
+    assert "Intéressés !" in html
+    response = client.post(
+        record.get_absolute_url(), {"action": "message", "interest": interest.pk, "body": "Avec plaisir."}
+    )
+    assert response.status_code == 302
+    assert Message.objects.filter(interest=interest, side="partner", body="Avec plaisir.").exists()
+    assert Notification.objects.filter(user=world["users"]["editor"]).exists()
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [("facilitator", 200), ("carrier_editor", 200), ("admin", 200), ("editor", 403), ("embassy", 403),
+     ("partner", 403), (None, 302)],
+)  # fmt: skip
+def test_programme_form_permission_matrix(world, client, role, status):
+    """Its carrier edits a programme in the editing space: the members of its carrying
+    organisation (the facilitator), the editors of a lead authority, the administrator."""
+    programme = world["programme"]
+    if role == "carrier_editor":
+        programme.carrier_organisation = None
+        programme.carrier_authority = world["other"]
+        programme.save()
+        user = world["users"]["other_editor"]
+    else:
+        user = world["users"].get(role)
+    if user:
+        client.force_login(user)
+    response = client.get(f"/espace/programmes/{programme.pk}/")
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        assert 'name="cost_min"' in html and 'name="member_brings"' in html and 'name="countries"' in html
+
+
+def test_programme_form_saves_french_amounts_and_refuses_a_bad_range(world, client):
+    programme = world["programme"]
+    client.force_login(world["users"]["facilitator"])
+    url = f"/espace/programmes/{programme.pk}/"
+    base = {
+        "version": programme.version,
+        "title": programme.title,
+        "countries": [world["qm"].pk],
+        "themes": [world["root"].pk, world["child"].pk],
+        "duration_months": "36",
+        "min_members": "4",
+        "member_brings": "Une cotisation et un agent référent.",
+        "member_gets": "Un appui technique et des échanges.",
+        "is_open": "on",
+    }
+    response = client.post(url, {**base, "cost_min": "5 000", "cost_max": "1 000"})
+    assert response.status_code == 422 and "coût annuel maximal" in response.content.decode()
+    programme.refresh_from_db()
+    assert programme.cost_min is None and programme.member_brings == ""  # nothing written
+    response = client.post(url, {**base, "cost_min": "2 500", "cost_max": "4 000,50"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    programme.refresh_from_db()
+    assert (str(programme.cost_min), str(programme.cost_max), programme.duration_months) == (
+        "2500.00", "4000.50", 36,
+    )  # fmt: skip
+    assert programme.min_members == 4 and programme.member_gets.startswith("Un appui")
+    assert set(programme.themes.all()) == {world["root"], world["child"]}
+    client.force_login(world["users"]["editor"])
+    assert client.post(url, {**base, "version": programme.version, "cost_min": "1"}).status_code == 403

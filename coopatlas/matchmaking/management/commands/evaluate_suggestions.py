@@ -13,7 +13,8 @@ from coopatlas.matchmaking import evaluate
 class Command(BaseCommand):
     help = (
         "Hide a share of the known partnerships (real and synthetic, apart), suggest for their "
-        "French side, report recall@10 of the true partner and recall@3/10 of the true country."
+        "French side, report recall@10 of the true partner and recall@3/10 of the true country, on "
+        "the held-out split (the weights are fitted on the other part: fit-suggestions)."
     )
 
     def add_arguments(self, parser):
@@ -22,11 +23,18 @@ class Command(BaseCommand):
             "--limit", type=int, default=1000, help="partnerships hidden per set (default 1000)"
         )
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--refit",
+            action="store_true",
+            help="also fit weights on each set's training split and measure them on its held-out split",
+        )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, **opts):
         try:
-            result = evaluate.report(share=opts["share"], limit=opts["limit"], seed=opts["seed"])
+            result = evaluate.report(
+                share=opts["share"], limit=opts["limit"], seed=opts["seed"], refit=opts["refit"]
+            )
         except AppError as exc:
             raise CommandError(exc.message) from exc
         if opts["json"]:
