@@ -86,8 +86,9 @@ def _selector(expression: str):
     Most of the rulesets' paths are plain child steps and an attribute ("reporting-org/@ref",
     "narrative", "@iso-date"): an attribute is read with `get` (ten times faster than an
     XPath call), child steps with `iterchildren`; anything else is a compiled XPath. With
-    the per-activity memo and the flattened plan (RulesetChecker), the CPU time of checking
-    3,000 exported activities went from 3.3 s to 2.2 s."""
+    the per-activity memo and the flattened plan (RulesetChecker), CPU time went from 3.3 s
+    to 2.2 s on 3,000 activities rich in transactions, from 9.1 s to 8.3 s on the national
+    export's 12,131 activities (lxml evaluating the same paths with no rule logic: 4.8 s)."""
     m = _SIMPLE.match(expression.strip())
     if m is None or expression.strip() in ("text", "node"):
         compiled = _xpath(expression)
