@@ -48,7 +48,7 @@ from coopatlas.cooperation.models import (
 )
 from coopatlas.core import history
 from coopatlas.core.errors import AppError, NotFound
-from coopatlas.core.parse import is_ascii_digits
+from coopatlas.core.parse import is_ascii_digits, parse_id
 from coopatlas.reference import lookups
 
 from .schemas import ErrorOut
@@ -192,6 +192,25 @@ class FundingPatch(Versioned):
     note: str | None = Field(None, max_length=500)
     source_url: str | None = None
     source_quote: str | None = None
+
+
+class PaymentCreate(Sourced):
+    kind: Literal["1", "3", "4", "11"] = Field(
+        "3",
+        description="IATI TransactionType: 1 incoming funds, 3 disbursement, 4 expenditure, "
+        "11 incoming commitment",
+    )
+    paid_on: date
+    amount: str = Field(..., max_length=30, description="Amount, as « 48000.00 » or « 48 000,00 »")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="Default: the line's")
+    value_date: date | None = None
+    provider_authority: str | None = None
+    provider_organisation: str | None = None
+    receiver_authority: str | None = None
+    receiver_organisation: str | None = None
+    provider_activity_id: str = Field("", max_length=200)
+    is_planned: bool = False
+    note: str = Field("", max_length=500)
 
 
 class OrganisationData(Sourced):
@@ -918,11 +937,48 @@ def _register_funding(api: NinjaAPI) -> None:
         )
 
 
+def _register_payments(api: NinjaAPI) -> None:
+    """Payments of a financing line (issue 12): added and removed, never edited in place."""
+    from coopatlas.cooperation.models import Payment
+    from coopatlas.cooperation.services import payment_warning
+
+    opts = {"auth": AUTH, "tags": ["projects (write)"]}
+
+    @api.post(
+        "/funding/{pk}/payments", url_name="payment_create", response={201: dict, **WRITE_ERRORS}, **opts
+    )
+    def payment_create(request, pk: str, payload: PaymentCreate):
+        """Record a disbursement, expenditure or incoming funds on a financing line; the body's
+        `warning` says when more is disbursed than the line commits."""
+        line = _get(FUNDING, pk)
+        data = payload.dict(exclude_unset=True)
+        kwargs = _source(data)
+        for name in ("provider_organisation", "receiver_organisation"):
+            if name in kwargs:
+                kwargs[name] = _organisation(kwargs[name], name) if kwargs[name] else None
+        for name in ("provider_authority", "receiver_authority"):
+            if name in kwargs:
+                kwargs[name] = _authority(kwargs[name], name) if kwargs[name] else None
+        payment = editing.payment_add(actor=request.auth, line=line, **kwargs)
+        body = {**record_out(payment), "warning": payment_warning(line)}
+        text = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False)
+        return HttpResponse(text, status=201, content_type="application/json")
+
+    @api.delete("/payments/{pk}", url_name="payment_delete", response={200: dict, **WRITE_ERRORS}, **opts)
+    def payment_delete(request, pk: str):
+        payment = Payment.objects.filter(pk=parse_id(pk, field="pk"), deleted_at__isnull=True).first()
+        if payment is None:
+            raise NotFound(_("payment : aucun paiement n'a cet identifiant."), field="pk")
+        editing.payment_remove(actor=request.auth, payment=payment)
+        return HttpResponse(json.dumps({"id": int(pk), "deleted": True}), content_type="application/json")
+
+
 def register(api: NinjaAPI) -> None:
     """Add the write operations to the open API (call once, after its GET routes)."""
     for res in RESOURCES:
         _register_resource(api, res)
     _register_funding(api)
+    _register_payments(api)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

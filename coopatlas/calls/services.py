@@ -953,10 +953,48 @@ def tranche_approve(*, actor, tranche: Tranche) -> Tranche:
             field="report",
         )
     now = timezone.now()
+    released = tranche.released_at is None
     tranche.approved_at = tranche.approved_at or now
     tranche.released_at = tranche.released_at or now
     tranche.save(update_fields=["approved_at", "released_at"])
+    if released:
+        _tranche_disbursement(tranche, selectors.paris(now).date())
     return tranche
+
+
+def _tranche_disbursement(tranche: Tranche, paid_on) -> None:
+    """A released tranche is a disbursement from the ministry on the grant's funding line
+    (IATI transaction type 3, issue 12); recorded once per tranche (its `origin`)."""
+    from coopatlas.cooperation.models import Payment
+    from coopatlas.cooperation.services import payment_add
+    from coopatlas.core.services import source_cite, source_document_get_or_create
+
+    application = tranche.application
+    line = application.funding_line
+    origin = f"calls.tranche:{tranche.pk}"
+    if line is None or Payment.objects.filter(line=line, origin=origin).exists():
+        return
+    call = application.call
+    decisions = source_document_get_or_create(
+        key=f"appel-{call.pk}", title=f"Décisions de l'appel « {call.title} »"[:300], publisher="MEAE – DAECT"
+    )
+    payment_add(
+        line=line,
+        kind=Payment.Kind.DISBURSEMENT,
+        paid_on=paid_on,
+        amount=tranche.amount,
+        source=source_cite(
+            document=decisions,
+            quote=(
+                f"Candidature n° {application.pk}, tranche {tranche.number} : "
+                f"{engine.euros(tranche.amount)} versés"
+            ),
+        ),
+        provider_organisation=line.funder_organisation,
+        origin=origin,
+        note=f"Tranche {tranche.number} ({tranche.get_condition_display()})"[:500],
+        today=paid_on,
+    )
 
 
 @transaction.atomic
@@ -1006,8 +1044,7 @@ def opinions_remind(*, actor, call: Call, now: datetime | None = None) -> int:
         first = opinions[0]
         deadline = first.due_at or call.opinion_deadline_at
         message = _(
-            "%(n)s candidature(s) à l'appel « %(title)s » attendent votre avis "
-            "(%(giver)s) avant le %(when)s."
+            "%(n)s candidature(s) à l'appel « %(title)s » attendent votre avis (%(giver)s) avant le %(when)s."
         ) % {
             "n": len(opinions),
             "title": call.title,

@@ -503,6 +503,28 @@ def funding_update(*, actor, line: FundingContribution, version, amount, **kwarg
     )
 
 
+def payment_add(*, actor, line: FundingContribution, **kwargs):
+    """A payment on a financing line (disbursement, expenditure…): whoever may edit the
+    line's project records it; it follows the project's publication like the line."""
+    source = _source(kwargs)
+    with transaction.atomic():
+        require("edit", user=actor, record=line.project)
+        payment = services.payment_add(line=line, source=_cite(source) or declared_source(), **kwargs)
+        after = history.snapshot(payment)
+        history.change_record(record=payment, action=Change.Action.CREATE, user=actor, before={}, after=after)
+    return payment
+
+
+def payment_remove(*, actor, payment) -> None:
+    with transaction.atomic():
+        require("edit", user=actor, record=payment.line.project)
+        before = history.snapshot(payment)
+        history.change_record(
+            record=payment, action=Change.Action.DELETE, user=actor, before=before, after={}
+        )
+        services.payment_remove(payment=payment)
+
+
 def organisation_create(*, actor, **kwargs) -> Organisation:
     source = _source(kwargs)
     return _create(

@@ -497,6 +497,70 @@ class FundingContribution(Record):
         return self.funder_authority or self.funder_organisation
 
 
+class Payment(Record):
+    """Money that moved (or is planned to) on a financing line: IATI's transactions beyond
+    the commitment the line itself is (issue 12). `kind` values are IATI TransactionType
+    codes, so the export and the import need no second mapping."""
+
+    PUBLIC_PARENTS = ("line",)
+
+    class Kind(models.TextChoices):
+        INCOMING_FUNDS = "1", _("Fonds reçus")
+        DISBURSEMENT = "3", _("Décaissement")
+        EXPENDITURE = "4", _("Dépense")
+        INCOMING_COMMITMENT = "11", _("Engagement reçu")
+
+    line = models.ForeignKey(FundingContribution, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(max_length=2, choices=Kind.choices, default=Kind.DISBURSEMENT)
+    is_planned = models.BooleanField(default=False, help_text="Planned (not yet paid)")
+    paid_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="EUR")
+    value_date = models.DateField(null=True, blank=True, help_text="Exchange-rate date, if not paid_on")
+    provider_authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    provider_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    receiver_authority = models.ForeignKey(
+        "geo.LocalAuthority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    receiver_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The funder's own IATI activity this money comes from, when it publishes one.
+    provider_activity_id = models.CharField(max_length=200, blank=True)
+    # Where the payment came from in another system (a call's tranche…): recorded once.
+    origin = models.CharField(max_length=100, blank=True, db_index=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(name="payment_currency_iso", condition=Q(currency__regex=r"^[A-Z]{3}$")),
+            models.CheckConstraint(
+                name="payment_one_provider",
+                condition=~Q(provider_authority__isnull=False, provider_organisation__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="payment_one_receiver",
+                condition=~Q(receiver_authority__isnull=False, receiver_organisation__isnull=False),
+            ),
+        ]
+
+    @property
+    def provider(self):
+        return self.provider_authority or self.provider_organisation
+
+    @property
+    def receiver(self):
+        return self.receiver_authority or self.receiver_organisation
+
+
 class Programme(Record):
     """A turnkey or pooled programme that authorities can join, with a budget per member."""
 

@@ -9,6 +9,7 @@ per entity, so the demo loader (and later the editing forms) can update a record
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
@@ -40,6 +41,7 @@ from .models import (
     PartnerRequest,
     Partnership,
     PartnershipParty,
+    Payment,
     Programme,
     ProgrammeMembership,
     Project,
@@ -1035,6 +1037,146 @@ def funding_update(
 @transaction.atomic
 def funding_remove(*, line: FundingContribution) -> None:
     line.delete()
+
+
+# --------------------------------------------------------------------------- payments
+
+# Kinds where money comes from the line's funder to the project (the funder provides it).
+_FROM_FUNDER = frozenset(
+    {Payment.Kind.INCOMING_FUNDS, Payment.Kind.DISBURSEMENT, Payment.Kind.INCOMING_COMMITMENT}
+)
+
+
+def _project_lead(project: Project) -> LocalAuthority | None:
+    links = project.participants.select_related("authority").order_by("pk")
+    link = links.filter(role="lead").first() or links.filter(authority__country_id="FR").first()
+    return link.authority if link is not None else None
+
+
+def payment_warning(line: FundingContribution) -> str | None:
+    """Disbursed more than committed on this line (actual payments in its currency): said, not refused
+    (a line may have been raised late, or a tranche paid in advance)."""
+    paid = sum(
+        (
+            p.amount
+            for p in line.payments.filter(
+                kind=Payment.Kind.DISBURSEMENT,
+                is_planned=False,
+                currency=line.currency,
+                deleted_at__isnull=True,
+            )
+        ),
+        Decimal(0),
+    )
+    if paid <= line.amount:
+        return None
+    return _(
+        "amount : les décaissements de cette ligne (%(paid)s %(currency)s) dépassent le montant "
+        "engagé (%(committed)s %(currency)s) ; vérifiez le montant de la ligne ou des paiements."
+    ) % {"paid": paid, "committed": line.amount, "currency": line.currency}
+
+
+def _payment_party(authority, organisation, *, field: str) -> tuple:
+    if authority is not None and organisation is not None:
+        raise AppError(
+            _("%(field)s : indiquez une collectivité ou une organisation, pas les deux.") % {"field": field},
+            field=field,
+        )
+    return authority, organisation
+
+
+@transaction.atomic
+def payment_add(
+    *,
+    line: FundingContribution,
+    kind: str,
+    paid_on: dt.date | None,
+    amount: Decimal | str,
+    source: Source,
+    currency: str | None = None,
+    value_date: dt.date | None = None,
+    provider_authority: LocalAuthority | None = None,
+    provider_organisation: Organisation | None = None,
+    receiver_authority: LocalAuthority | None = None,
+    receiver_organisation: Organisation | None = None,
+    provider_activity_id: str = "",
+    is_planned: bool = False,
+    origin: str = "",
+    note: str = "",
+    today: dt.date | None = None,
+) -> Payment:
+    """A disbursement, expenditure, incoming funds… on a financing line (IATI transaction).
+
+    Provider and receiver default from the line: money from the funder goes to the project's
+    lead authority; an expenditure is the lead authority's. An actual payment cannot be dated
+    in the future (a planned one can). More disbursed than committed is `payment_warning`."""
+    _check_source(source)
+    if kind not in Payment.Kind.values:
+        raise AppError(
+            _("kind : « %(kind)s » n'est pas un type de paiement ; types possibles : %(kinds)s.")
+            % {"kind": str(kind)[:20], "kinds": ", ".join(f"{k} ({v})" for k, v in Payment.Kind.choices)},
+            field="kind",
+        )
+    value = _money(amount, field="amount")
+    if value is None or value <= 0:
+        raise AppError(
+            _("amount : un paiement a un montant supérieur à zéro ; saisissez-le."), field="amount"
+        )
+    if paid_on is None:
+        raise AppError(_("paid_on : donnez la date du paiement (jj/mm/aaaa)."), field="paid_on")
+    if is_planned and kind != Payment.Kind.DISBURSEMENT:
+        raise AppError(
+            _(
+                "is_planned : seul un décaissement peut être prévu (IATI : planned-disbursement) ; "
+                "décochez « prévu » ou choisissez « Décaissement »."
+            ),
+            field="is_planned",
+        )
+    today = today or dt.date.today()
+    if not is_planned and paid_on > today:
+        raise AppError(
+            _(
+                "paid_on : le %(date)s est dans le futur ; un paiement effectué a une date passée, "
+                "sinon cochez « prévu »."
+            )
+            % {"date": paid_on.strftime("%d/%m/%Y")},
+            field="paid_on",
+        )
+    provider = _payment_party(provider_authority, provider_organisation, field="provider")
+    receiver = _payment_party(receiver_authority, receiver_organisation, field="receiver")
+    lead = _project_lead(line.project)
+    if provider == (None, None):
+        provider = (
+            (line.funder_authority, line.funder_organisation) if kind in _FROM_FUNDER else (lead, None)
+        )
+    if receiver == (None, None) and kind in _FROM_FUNDER and lead is not None and provider[0] != lead:
+        receiver = (lead, None)
+    payment = Payment(
+        line=line,
+        kind=kind,
+        is_planned=is_planned,
+        paid_on=paid_on,
+        amount=value,
+        currency=(currency or line.currency).strip().upper(),
+        value_date=value_date,
+        provider_authority=provider[0],
+        provider_organisation=provider[1],
+        receiver_authority=receiver[0],
+        receiver_organisation=receiver[1],
+        provider_activity_id=(provider_activity_id or "").strip(),
+        origin=origin,
+        note=note,
+        source=source,
+        publication_status=line.publication_status,
+    )
+    _clean(payment)
+    payment.save()
+    return payment
+
+
+@transaction.atomic
+def payment_remove(*, payment: Payment) -> None:
+    payment.delete()
 
 
 # --------------------------------------------------------------------------- programmes

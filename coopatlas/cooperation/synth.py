@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -32,6 +33,7 @@ from .models import (
     PartnershipKind,
     PartnershipParty,
     PartnershipStatus,
+    Payment,
     Project,
     ProjectParticipant,
     ProjectSector,
@@ -77,6 +79,7 @@ def synth_clear() -> int:
     """Delete every synthetic row, children first. Returns the number of projects removed."""
     projects = Project.objects.filter(is_synthetic=True)
     removed = projects.count()
+    Payment.objects.filter(line__project__is_synthetic=True).delete()
     FundingContribution.objects.filter(project__is_synthetic=True).delete()
     for model in (ProjectParticipant, ProjectSector, ProjectTheme):
         model.objects.filter(project__is_synthetic=True).delete()
@@ -350,7 +353,41 @@ class _Generator:
         ProjectSector.objects.bulk_create(sectors, batch_size=BATCH)
         Project.sdg_goals.through.objects.bulk_create(sdgs, batch_size=BATCH)
         FundingContribution.objects.bulk_create(funding, batch_size=BATCH)
+        self._payments(funding, {r.pk: r for r in Project.objects.filter(id__in=ids).only("status")})
         return len(ids)
+
+    def _payments(self, funding: list, projects: dict) -> None:
+        """Issue 12: each begun project's own-funds line is partly disbursed to its foreign
+        partner in the year it starts (a synthetic disbursement, as the rest)."""
+        today = date.today()
+        partner = {}
+        for line in funding:
+            if line.instrument == "partner":
+                partner[line.project_id] = line.funder_authority_id
+        payments = []
+        for line in funding:
+            project = projects.get(line.project_id)
+            if line.instrument != "own_funds" or project is None or project.status == "planned":
+                continue
+            paid_on = date(line.year, 6, 30)
+            if paid_on > today:
+                continue
+            payments.append(
+                Payment(
+                    line_id=line.pk,
+                    kind=Payment.Kind.DISBURSEMENT,
+                    paid_on=paid_on,
+                    amount=(line.amount * Decimal(self.rng.choice([50, 75, 100])) / 100).quantize(
+                        Decimal("0.01")
+                    ),
+                    currency=line.currency,
+                    provider_authority_id=line.funder_authority_id,
+                    receiver_authority_id=partner.get(line.project_id),
+                    is_synthetic=True,
+                    source=self.source,
+                )
+            )
+        Payment.objects.bulk_create(payments, batch_size=BATCH)
 
 
 def synth_generate(*, scale: str, seed: int = 1, log=print, size: Scale | None = None) -> dict[str, int]:

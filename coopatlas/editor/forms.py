@@ -412,6 +412,19 @@ class ProjectForm(RecordForm):
 # --------------------------------------------------------------------------- financing plan
 
 
+def party_from_text(text: str, *, field: str) -> dict:
+    """What the funders' picker sent ("org:<slug> — name", or an authority's code) as
+    {"organisation": …} or {"authority": …}; {} when empty."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    if text.lower().startswith("org:"):
+        return {"organisation": resolve.organisation(text[4:], field=field)}
+    if Organisation.objects.filter(slug=resolve._head(text)).exists():
+        return {"organisation": resolve.organisation(text, field=field)}
+    return {"authority": resolve.authority(text, field=field)}
+
+
 class FundingLineForm(forms.Form):
     """An existing line (id + version) or a new one (funder given)."""
 
@@ -476,11 +489,7 @@ class FundingLineForm(forms.Form):
                 ),
                 field="funder",
             )
-        if text.lower().startswith("org:"):
-            return {"funder_organisation": resolve.organisation(text[4:], field="funder")}
-        if Organisation.objects.filter(slug=resolve._head(text)).exists():
-            return {"funder_organisation": resolve.organisation(text, field="funder")}
-        return {"funder_authority": resolve.authority(text, field="funder")}
+        return {f"funder_{kind}": found for kind, found in party_from_text(text, field="funder").items()}
 
     @staticmethod
     def initial_from(line) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import partners, pickers, views
+from . import partners, payments, pickers, views
 
 app_name = "editor"
 
@@ -30,3 +30,4 @@ urlpatterns = [
 ]
 # Foreign partners (editor/partners.py), before the generic <kind>/<pk>/ patterns.
 urlpatterns = partners.urlpatterns + urlpatterns
+urlpatterns = payments.urlpatterns + urlpatterns  # issue 12: payments of the financing lines

@@ -304,6 +304,8 @@ def _geography(act, project: Project) -> None:
         _sub(loc, "exactness", {"code": "2"})  # approximate: the area's centre
         _sub(loc, "location-class", {"code": "1"})  # administrative region
         _sub(loc, "feature-designation", {"code": f"ADM{min(area.level, 5)}"})
+    for authority in partner_authorities(project):
+        _authority_location(act, authority)
     for place in sorted(project.places.all(), key=lambda p: p.geonames_id):
         loc = _sub(act, "location", {"ref": f"geonames:{place.geonames_id}"})
         _sub(loc, "location-id", {"vocabulary": "G1", "code": str(place.geonames_id)})
@@ -317,6 +319,67 @@ def _geography(act, project: Project) -> None:
         _sub(loc, "exactness", {"code": "1"})
         _sub(loc, "location-class", {"code": "2"})  # populated place
         _sub(loc, "feature-designation", {"code": "PPL"})
+
+
+def partner_authorities(project: Project) -> list:
+    """Foreign partner authorities known to the gazetteer (or with coordinates): a location each."""
+    out = {}
+    for link in project.participants.all():
+        a = link.authority
+        if a.country_id == "FR":
+            continue
+        entry = getattr(a, "gazetteer_entry", None) if _has_entry(a) else None
+        if entry is not None or (a.latitude is not None and a.longitude is not None):
+            out[a.pk] = a
+    return sorted(out.values(), key=lambda a: (a.country_id, a.name, a.slug))
+
+
+def _has_entry(authority) -> bool:
+    try:
+        return authority.gazetteer_entry is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+def administrative_codes(authority) -> list[tuple[str, int, str]]:
+    """(GeographicVocabulary, level, code) for an authority: its country (A4, ISO 3166-1, level 0),
+    then each GeoNames division of the gazetteer (G1) from the top down. IATI has no ISO 3166-2
+    vocabulary, so an ISO-only subdivision is not given a code it does not have."""
+    codes = [("A4", 0, authority.country_id)]
+    chain = []
+    entry = authority.gazetteer_entry if _has_entry(authority) else None
+    seen = set()
+    while entry is not None and entry.pk not in seen and len(chain) < 6:
+        seen.add(entry.pk)
+        if entry.code.startswith("gn:") and entry.code[3:].isdigit():
+            chain.append(("G1", entry.level, entry.code[3:]))
+        entry = entry.parent
+    codes.extend(sorted(chain, key=lambda c: c[1]))
+    return codes
+
+
+def _authority_location(act, authority) -> None:
+    loc = _sub(act, "location", {"ref": f"authority:{authority.slug}"})
+    _sub(loc, "location-reach", {"code": "1"})  # the activity happens here
+    codes = administrative_codes(authority)
+    finest = codes[-1]
+    if finest[0] == "G1":
+        _sub(loc, "location-id", {"vocabulary": "G1", "code": finest[2]})
+    _narrative(_sub(loc, "name"), authority.name)
+    for vocabulary, level, code in codes:
+        _sub(loc, "administrative", {"vocabulary": vocabulary, "level": str(level), "code": code})
+    if authority.latitude is not None and authority.longitude is not None:
+        _sub(
+            _sub(loc, "point", {"srsName": SRS_WGS84}),
+            "pos",
+            None,
+            f"{authority.latitude:.5f} {authority.longitude:.5f}",
+        )
+        _sub(loc, "exactness", {"code": "2"})  # approximate: the authority's seat or centre
+    _sub(loc, "location-class", {"code": "1"})  # administrative region
+    level = next((lv for _v, lv, _c in reversed(codes) if lv), None)
+    if level:
+        _sub(loc, "feature-designation", {"code": f"ADM{min(level, 5)}"})
 
 
 def project_sectors(project: Project) -> list[tuple[str, Decimal]]:
@@ -405,8 +468,18 @@ def yearly_budgets(project: Project) -> list[tuple[date, date, str, Decimal]]:
     return out
 
 
+def budget_not_provided() -> str | None:
+    """The BudgetNotProvided code an activity without a yearly budget carries, if the
+    mapping names one (see mappings.json: none of the three reasons says 'not recorded')."""
+    code = mappings().get("budget_not_provided")
+    return str(code) if code else None
+
+
 def _budget(act, project: Project) -> None:
-    for first, last, currency, value in yearly_budgets(project):
+    budgets = yearly_budgets(project)
+    if not budgets and budget_not_provided():
+        act.set("budget-not-provided", budget_not_provided())
+    for first, last, currency, value in budgets:
         el = _sub(act, "budget", {"type": "1", "status": "1"})
         _sub(el, "period-start", {"iso-date": first.isoformat()})
         _sub(el, "period-end", {"iso-date": last.isoformat()})
@@ -419,13 +492,24 @@ def _funding_actor(line: FundingContribution) -> Actor:
     return organisation_actor(line.funder_organisation)
 
 
+def _payment_actor(authority, organisation) -> Actor | None:
+    if authority is not None:
+        return authority_actor(authority)
+    if organisation is not None:
+        return organisation_actor(organisation)
+    return None
+
+
 def _transactions(act, project: Project, reporter: Actor, today: date) -> None:
     """Commitments of the financing plan that have happened (a line of a future year is a
-    budget, not a transaction: rule 11.2.1)."""
+    budget, not a transaction: rule 11.2.1), then the payments recorded on the lines
+    (disbursements, expenditures, incoming funds), each with its provider and receiver."""
     codes = mappings()
     rows = []
     start = _start(project)
+    payments = []
     for line in project.funding.all():
+        payments.extend(p for p in line.payments.all() if not p.is_planned and p.paid_on <= today)
         funder = _funding_actor(line)
         own = (funder.authority_id and funder.authority_id == reporter.authority_id) or (
             funder.organisation_id and funder.organisation_id == reporter.organisation_id
@@ -453,6 +537,39 @@ def _transactions(act, project: Project, reporter: Actor, today: date) -> None:
         _org(tr, "provider-org", funder)
         if kind != codes["transaction_own_commitment"]:
             _org(tr, "receiver-org", reporter)
+    for pay in sorted(payments, key=_payment_key):
+        tr = _sub(act, "transaction")
+        _sub(tr, "transaction-type", {"code": pay.kind})
+        _sub(tr, "transaction-date", {"iso-date": pay.paid_on.isoformat()})
+        _payment_value_and_parties(tr, pay)
+
+
+def _payment_key(pay) -> tuple:
+    provider = _payment_actor(pay.provider_authority, pay.provider_organisation)
+    return (pay.paid_on, int(pay.kind), provider.name if provider else "", pay.amount, pay.note)
+
+
+def _payment_value_and_parties(parent, pay) -> None:
+    when = pay.value_date or pay.paid_on
+    _sub(parent, "value", {"currency": pay.currency, "value-date": when.isoformat()}, _number(pay.amount))
+    if parent.tag == "transaction" and pay.note:
+        _narrative(_sub(parent, "description"), pay.note)
+    provider = _payment_actor(pay.provider_authority, pay.provider_organisation)
+    receiver = _payment_actor(pay.receiver_authority, pay.receiver_organisation)
+    if provider is not None:
+        _org(parent, "provider-org", provider, {"provider-activity-id": pay.provider_activity_id or None})
+    if receiver is not None:
+        _org(parent, "receiver-org", receiver)
+
+
+def _planned_disbursements(act, project: Project) -> None:
+    """Planned payments (a call's coming tranches…): planned-disbursement, dated to the day."""
+    planned = [p for line in project.funding.all() for p in line.payments.all() if p.is_planned]
+    for pay in sorted(planned, key=_payment_key):
+        el = _sub(act, "planned-disbursement", {"type": "1"})
+        _sub(el, "period-start", {"iso-date": pay.paid_on.isoformat()})
+        _sub(el, "period-end", {"iso-date": pay.paid_on.isoformat()})
+        _payment_value_and_parties(el, pay)
 
 
 def activity_element(
@@ -511,6 +628,7 @@ def activity_element(
     if imported is None:
         _crs_defaults(act)
     _budget(act, project)
+    _planned_disbursements(act, project)
     _transactions(
         act, project, principal(project) if reporter.ref == ministry_actor().ref else reporter, today
     )

@@ -10,8 +10,10 @@ from lxml import etree
 from coopatlas.cooperation.models import (
     FundingContribution,
     Organisation,
+    Payment,
     Project,
     ProjectOperator,
+    ProjectParticipant,
 )
 from coopatlas.geo.selectors import authority_get, country_get
 
@@ -50,7 +52,12 @@ def project_export_rows(projects: QuerySet) -> Iterable[Project]:
     return (
         projects.select_related("source__document", "iati_import", "iati_published")
         .prefetch_related(
-            "participants__authority",
+            Prefetch(
+                "participants",
+                queryset=ProjectParticipant.objects.select_related(
+                    "authority__gazetteer_entry__parent__parent__parent"
+                ),
+            ),
             Prefetch(
                 "operator_links",
                 queryset=ProjectOperator.objects.filter(Organisation.public_q("organisation")).select_related(
@@ -59,8 +66,18 @@ def project_export_rows(projects: QuerySet) -> Iterable[Project]:
             ),
             Prefetch(
                 "funding",
-                queryset=FundingContribution.objects.public().select_related(
-                    "funder_authority", "funder_organisation"
+                queryset=FundingContribution.objects.public()
+                .select_related("funder_authority", "funder_organisation")
+                .prefetch_related(
+                    Prefetch(
+                        "payments",
+                        queryset=Payment.objects.public().select_related(
+                            "provider_authority",
+                            "provider_organisation",
+                            "receiver_authority",
+                            "receiver_organisation",
+                        ),
+                    )
                 ),
             ),
             "countries",

@@ -27,6 +27,7 @@ from ..models import (
     FundingInstrument,
     Organisation,
     Partnership,
+    Payment,
     Project,
     ProjectOperator,
     ProjectParticipant,
@@ -308,6 +309,7 @@ def project_detail(*, slug: str) -> dict:
             ],
             "funding": [_funding_dict(x) for x in sources_for(funding)],
             "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
+            "payments": project_payments(project=p),
             "beneficiaries": p.beneficiaries,
             "beneficiaries_count": p.beneficiaries_count,
             "results": p.results,
@@ -419,6 +421,47 @@ def area_overlaps(*, area_ids: set[int], limit: int = OVERLAP_LIMIT) -> list[dic
         )
     out.sort(key=lambda g: (-g["count"], g["sector_category"]))
     return out
+
+
+def _party_ref(authority, organisation) -> dict | None:
+    if authority is not None:
+        return authority_ref(authority)
+    return _organisation_ref(organisation) if organisation is not None else None
+
+
+def project_payments(*, project: Project) -> list[dict]:
+    """Payments of the project's public financing lines (disbursements, expenditures…), by date."""
+    rows = (
+        Payment.objects.public()
+        .filter(line__project=project)
+        .select_related(
+            "provider_authority__country",
+            "provider_authority__area",
+            "provider_organisation",
+            "receiver_authority__country",
+            "receiver_authority__area",
+            "receiver_organisation",
+        )
+        .order_by("paid_on", "id")
+    )
+    return [
+        {
+            "id": x.pk,
+            "line": x.line_id,
+            "kind": x.kind,
+            "kind_label": _label(Payment.Kind, x.kind),
+            "is_planned": x.is_planned,
+            "date": _iso(x.paid_on),
+            "amount": _money(x.amount),
+            "currency": x.currency,
+            "value_date": _iso(x.value_date),
+            "provider": _party_ref(x.provider_authority, x.provider_organisation),
+            "receiver": _party_ref(x.receiver_authority, x.receiver_organisation),
+            "provider_activity_id": x.provider_activity_id,
+            "note": x.note,
+        }
+        for x in rows
+    ]
 
 
 def _funding_dict(x: FundingContribution) -> dict:
