@@ -11,7 +11,6 @@ BENCH_MATCHMAKING=0 and BENCH_PAGEWEIGHT=0 skip those parts.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -20,16 +19,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import server
+from bench.server import env_for, free_port  # noqa: F401 - the other benches import them here
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 RUNS = int(os.environ.get("BENCH_RUNS", 40))
-
-
-def env_for(var_dir: Path) -> dict:
-    env = dict(os.environ)
-    env.update(COOPATLAS_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench")
-    env.pop("DATABASE_URL", None)
-    return env
 
 
 def coopatlas(var_dir: Path, *args: str) -> float:
@@ -42,12 +37,6 @@ def coopatlas(var_dir: Path, *args: str) -> float:
         stdout=subprocess.DEVNULL,
     )
     return time.monotonic() - started
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -131,23 +120,7 @@ def targets(base: str) -> list[tuple[str, str, float, str]]:
 
 
 def serve(var_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
-        cwd=ROOT,
-        env=env_for(var_dir),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
-            return proc, base
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("bench: the server did not start")
+    return server.start(var_dir, kind="dev")
 
 
 def main() -> int:
@@ -195,8 +168,7 @@ def main() -> int:
             print("\n== page weight on a throttled phone (issue 13) ==")
             pageweight.run(base)
     finally:
-        proc.terminate()
-        proc.wait()
+        server.stop(proc)
     if os.environ.get("BENCH_LOAD", "1") != "0":
         from bench import load
 
