@@ -20,8 +20,11 @@ idempotently, and rebuilt from its table whenever its triggers had to be made ag
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from django.apps import apps
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import CharField, TextField
 from django.db.models.lookups import Contains
 
@@ -33,7 +36,10 @@ INDEXED = (
     ("cooperation.Organisation", "search_name"),
     ("cooperation.Project", "search_text"),
 )
+logger = logging.getLogger(__name__)
 TRIGRAM = 3  # shortest word an index can answer
+# FTS5's trigram tokenizer came with SQLite 3.34 (2020): older libraries scan, as before.
+SQLITE_TRIGRAM = sqlite3.sqlite_version_info >= (3, 34)
 
 
 def _tables() -> list[tuple[str, str, str]]:
@@ -74,7 +80,7 @@ def search_indexes_ensure(*, using: str = "default", rebuild: bool = False) -> l
             if table not in existing:
                 continue  # a partial migrate (tests of one migration): made on the next one
             fts = fts_table(table, column)
-            if connection.vendor == "sqlite":
+            if connection.vendor == "sqlite" and SQLITE_TRIGRAM:
                 cursor.execute(
                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
                     [f"{fts}_ai", f"{fts}_ad", f"{fts}_au"],
@@ -91,7 +97,14 @@ def search_indexes_ensure(*, using: str = "default", rebuild: bool = False) -> l
                     cursor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
                     done.append(fts)
             elif connection.vendor == "postgresql":
-                cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                try:
+                    with transaction.atomic(using=using):
+                        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                except DatabaseError as exc:
+                    # A role that may not create it (PostgreSQL < 13, or not the owner): the
+                    # searches still answer, by scan; an administrator can create it later.
+                    logger.warning("search indexes: pg_trgm unavailable (%s); searches scan", exc)
+                    return done
                 cursor.execute(
                     f'CREATE INDEX IF NOT EXISTS "{fts}" ON "{table}" USING gin ("{column}" gin_trgm_ops)'
                 )
@@ -125,7 +138,13 @@ class IndexedContains(Contains):
     def as_sqlite(self, compiler, connection):
         field = getattr(self.lhs, "target", None)
         word = self.rhs if isinstance(self.rhs, str) else None
-        if word is None or len(word) < TRIGRAM or not _indexed(field) or self.lhs.alias is None:
+        if (
+            not SQLITE_TRIGRAM
+            or word is None
+            or len(word) < TRIGRAM
+            or not _indexed(field)
+            or self.lhs.alias is None
+        ):
             return self.as_sql(compiler, connection)
         model = field.model
         table, pk = model._meta.db_table, model._meta.pk.column
