@@ -14,30 +14,15 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import psutil
 
+from bench import server as bench_server
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"p95_ms": 500, "rps": 150, "rss_mb": 500}
-
-
-def _env(var_dir: Path) -> dict:
-    env = dict(os.environ)
-    env.update(COOPATLAS_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench")
-    env.pop("DATABASE_URL", None)
-    env.setdefault("COOPATLAS_LOG_LEVEL", "WARNING")  # one log line per request would cost CPU here
-    return env
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pages(db: Path) -> str:
@@ -75,15 +60,7 @@ def _rss_mb(pid: int) -> float:
 def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) -> dict:
     users = users or int(os.environ.get("LOAD_USERS") or 50)
     seconds = seconds or int(os.environ.get("LOAD_SECONDS") or 60)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port), "--no-worker"],
-        cwd=ROOT,
-        env=_env(var_dir),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, base = bench_server.start(var_dir, kind="prod")
     peak = [0.0]
     stop = threading.Event()
 
@@ -92,14 +69,6 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
             peak[0] = max(peak[0], _rss_mb(server.pid))
 
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise SystemExit("bench.load: the server did not answer /healthz")
         for path in ("/", "/partenariats/", "/projets/"):  # warm the workers once
             urllib.request.urlopen(base + path, timeout=60)
         threading.Thread(target=watch, daemon=True).start()
@@ -138,8 +107,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
     finally:
         stop.set()
         rss_now = _rss_mb(server.pid)
-        server.terminate()
-        server.wait(timeout=30)
+        bench_server.stop(server)
     total = next(r for r in rows if r["Name"] == "Aggregated")
     figures = {
         "users": users,

@@ -143,6 +143,7 @@ def _list(request: HttpRequest, selector: Callable, filename: str, editable=None
         data = selector(filters=filters)
         return with_versions(data, *editable) if editable else data
     data = selector(filters=filters, all_rows=True)
+    data["results"] = list(data["results"])  # each row gets its version below
     if editable:
         with_versions(data, *editable)
     response = HttpResponse(rows_to_csv(data["results"]), content_type="text/csv; charset=utf-8")

@@ -5,17 +5,18 @@ parameters (AppError) and unknown records (NotFound) are mapped to pages in one 
 `atlas_page` below.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from coopatlas.core.errors import AppError, NotFound
@@ -77,16 +78,30 @@ def _respond(
         return _json(data)
     if fmt == "csv":
         rows = data.get("results", [])
-        response = HttpResponse(_csv(request, rows), content_type="text/csv; charset=utf-8")
+        chunks = _csv(request, rows)
+        if isinstance(rows, _selectors().StreamedRows):
+            # A full export, streamed: it holds one chunk of rows, not the list (issue 15).
+            response = StreamingHttpResponse(
+                _in_language(get_language(), chunks), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse("".join(chunks), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{csv_name}.csv"'
         return response
     return render(request, template, {"data": data, **(context or {})})
 
 
-def _csv(request: HttpRequest, rows: list[dict]) -> str:
+def _in_language(language: str, chunks):
+    """The rows' labels are translated while the server sends them, after the view returned."""
+    with translation.override(language):
+        yield from chunks
+
+
+def _csv(request: HttpRequest, rows) -> Iterator[str]:
     """CSV for people (French headers, labels, absolute URLs, decimal commas); `dialect=machine`
-    keeps the JSON's field names and values, as the CSV was before issue 13."""
-    from coopatlas.core.export import people_csv, rows_to_csv
+    keeps the JSON's field names and values, as the CSV was before issue 13. The dialect is
+    checked here, before the response starts: an error mid-stream could not be a 422."""
+    from coopatlas.core.export import people_csv_stream, rows_to_csv_stream
     from coopatlas.geo.models import AdministrativeArea
 
     dialect = request.GET.get("dialect", "people") or "people"
@@ -97,12 +112,12 @@ def _csv(request: HttpRequest, rows: list[dict]) -> str:
             field="dialect",
         )
     if dialect == "machine":
-        return rows_to_csv(rows)
-    codes = {p.get("area") for r in rows for p in (r.get("parties") or []) if isinstance(p, dict)}
-    names = {a.code: a.display_name for a in AdministrativeArea.objects.filter(code__in=codes - {None})}
-    return people_csv(
-        rows, absolute=request.build_absolute_uri, area_label=lambda code: names.get(code, code)
-    )
+        return rows_to_csv_stream(rows)
+
+    def area_names(codes: set) -> dict:
+        return {a.code: a.display_name for a in AdministrativeArea.objects.filter(code__in=codes)}
+
+    return people_csv_stream(rows, absolute=request.build_absolute_uri, area_names=area_names)
 
 
 # --- Lists -----------------------------------------------------------------------------

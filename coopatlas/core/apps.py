@@ -7,13 +7,17 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_migrate
 
+        from . import search
         from .freshness import install
 
         post_delete.connect(_forget_annotations, dispatch_uid="core-citations-cascade")
         # Every committed write bumps the data-version stamp (core/freshness.py).
         connection_created.connect(install, dispatch_uid="core-freshness-watch")
+        # Substring search on trigram indexes (core/search.py), remade after each migrate.
+        search.register()
+        post_migrate.connect(search.ensure_after_migrate, dispatch_uid="core-search-indexes")
 
 
 def _forget_annotations(sender, instance, **kwargs) -> None:

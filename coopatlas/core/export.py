@@ -16,8 +16,10 @@ import csv
 import functools
 import io
 import json
+import pickle
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 BOM = "\ufeff"
@@ -76,16 +78,59 @@ def flatten(row: dict, prefix: str = "") -> dict[str, str]:
 
 def rows_to_csv(rows: Iterable[dict], *, delimiter: str = DELIMITER, bom: bool = True) -> str:
     """The rows as CSV text; columns in order of first appearance over all rows."""
-    flat = [flatten(r) for r in rows]
+    return "".join(rows_to_csv_stream(rows, delimiter=delimiter, bom=bom))
+
+
+def rows_to_csv_stream(
+    rows: Iterable[dict], *, delimiter: str = DELIMITER, bom: bool = True
+) -> Iterator[str]:
+    """rows_to_csv in pieces of about CHUNK_CHARS, holding one row at a time (see _csv_stream)."""
+    return _csv_stream(rows, columns_of=flatten, cells_of=flatten, delimiter=delimiter, bom=bom)
+
+
+CHUNK_CHARS = 64 * 1024
+SPOOL_MEMORY = 1024 * 1024  # rows beyond this many bytes wait on disk, not in memory
+
+
+def _csv_stream(
+    rows: Iterable,
+    *,
+    columns_of: Callable[[object], dict],
+    cells_of: Callable[[object], dict],
+    between: Callable[[], None] = lambda: None,
+    delimiter: str = DELIMITER,
+    bom: bool = True,
+) -> Iterator[str]:
+    """CSV whose header is the union of every row's columns, in constant memory.
+
+    The header needs all rows, the rows come one chunk at a time from the database: a first
+    pass gathers the columns and spools each row (pickled, exact values) to a temporary file,
+    `between()` runs once (the people's CSV names the partner regions met), a second pass
+    writes the rows from the spool. Memory holds the columns, one row and one piece of text."""
     columns: dict[str, None] = {}
-    for r in flat:
-        columns.update(dict.fromkeys(r))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(list(columns))
-    for r in flat:
-        writer.writerow([neutralise(r.get(c, "")) for c in columns])
-    return (BOM if bom else "") + buffer.getvalue()
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as spool:
+        for row in rows:
+            columns.update(dict.fromkeys(columns_of(row)))
+            pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        between()
+        spool.seek(0)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+        if bom:
+            buffer.write(BOM)
+        writer.writerow(list(columns))
+        while True:
+            try:
+                row = pickle.load(spool)  # noqa: S301 - our own spool, written just above
+            except EOFError:
+                break
+            cells = cells_of(row)
+            writer.writerow([neutralise(cells.get(c, "")) for c in columns])
+            if buffer.tell() >= CHUNK_CHARS:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
 
 
 # --- The CSV for people (issue 13) ---------------------------------------------------------
@@ -132,8 +177,38 @@ def people_csv(rows: Iterable[dict], *, absolute, area_label=lambda code: code) 
     `absolute(path)` makes a site path a full URL (request.build_absolute_uri);
     `area_label(code)` names a partner region ("ML-5" → "Région de Mopti").
     """
+    return "".join(
+        people_csv_stream(rows, absolute=absolute, area_names=lambda codes: {}, area_label=area_label)
+    )
+
+
+def people_csv_stream(
+    rows: Iterable[dict],
+    *,
+    absolute,
+    area_names: Callable[[set], dict],
+    area_label: Callable[[str], str] | None = None,
+) -> Iterator[str]:
+    """people_csv in pieces, in constant memory: `area_names(codes)` is asked once, after the
+    first pass, for the partner regions met (a region's name never changes a column)."""
     headers = _headers()
-    people = [_people_row(r, absolute=absolute, area_label=area_label) for r in rows]
-    flat = [flatten(r) for r in people]
-    renamed = [{headers.get(k, k): v for k, v in r.items()} for r in flat]
-    return rows_to_csv(renamed)
+    codes: set = set()
+    names: dict = {}
+
+    def label(code):
+        return area_label(code) if area_label else names.get(code, code)
+
+    def shaped(row: dict, region) -> dict:
+        flat = flatten(_people_row(row, absolute=absolute, area_label=region))
+        return {headers.get(k, k): v for k, v in flat.items()}
+
+    def columns_of(row: dict) -> dict:
+        parties = row.get("parties") or []
+        codes.update(p.get("area") for p in parties if isinstance(p, dict) and p.get("area"))
+        return shaped(row, lambda code: code)
+
+    def between() -> None:
+        if area_label is None:
+            names.update(area_names(codes))
+
+    return _csv_stream(rows, columns_of=columns_of, cells_of=lambda row: shaped(row, label), between=between)

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -40,7 +41,17 @@ from django.utils.translation import get_language
 STAMP_TABLE = "core_dataversion"
 # Tables whose writes do not change what the public reads: the stamp itself, sessions,
 # the database cache, sign-in bookkeeping (last_login, throttle, tokens).
-_QUIET_PREFIXES = ("core_dataversion", "django_session", "django_cache", "auth_", "accounts_", "otp_")
+# The task queue's rows (django_tasks…) are the worker's bookkeeping: a job starting or
+# finishing changed no public answer (and the warm-up queued after a write must not bump).
+_QUIET_PREFIXES = (
+    "core_dataversion",
+    "django_session",
+    "django_cache",
+    "auth_",
+    "accounts_",
+    "otp_",
+    "django_tasks",
+)
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+[\"`]?(\w+)", re.I
 )
@@ -81,6 +92,10 @@ def _bump_pending(connection) -> bool:
     return any(func is _bump_callback for _sids, func, *_rest in connection.run_on_commit)
 
 
+# Sent after each bump, i.e. after each committed write (ops/warm.py queues a warm-up).
+data_changed = Signal()
+
+
 def _bump_callback(using: str = DEFAULT_DB_ALIAS) -> None:
     try:
         stamp_bump(using=using)
@@ -89,6 +104,8 @@ def _bump_callback(using: str = DEFAULT_DB_ALIAS) -> None:
         # is nothing cached yet to invalidate.
         if STAMP_TABLE in connections[using].introspection.table_names():
             raise
+        return
+    data_changed.send(sender=_bump_callback, using=using)
 
 
 class _WriteWatcher:

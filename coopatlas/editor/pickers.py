@@ -59,7 +59,7 @@ def funders(request):
     rows = _authority_rows(q) if q else []
     text = fold(q)
     if text:
-        for o in Organisation.objects.live().filter(search_name__contains=text)[:6]:
+        for o in Organisation.objects.live().filter(search_name__indexed_contains=text)[:6]:
             rows.append({"code": f"org:{o.slug}", "label": str(o)})
     return _answer(rows)
 
@@ -71,7 +71,7 @@ def organisations(request):
     text = fold(_q(request))
     if not text:
         return _answer([])
-    qs = Organisation.objects.live().filter(search_name__contains=text).order_by("name")
+    qs = Organisation.objects.live().filter(search_name__indexed_contains=text).order_by("name")
     return _answer([{"code": o.slug, "label": str(o)} for o in qs[:LIMIT]])
 
 

@@ -171,7 +171,7 @@ def foreign_authority_similar(
             models.Q(parent=parent) | models.Q(pk=parent.pk) | models.Q(parent__isnull=True)
         )
     candidates = authorities.filter(
-        models.Q(search_name__contains=head) | models.Q(aliases__search_value__contains=head)
+        models.Q(search_name__indexed_contains=head) | models.Q(aliases__search_value__indexed_contains=head)
     ).distinct()[:400]
     for a in candidates:
         ratio = _ratio(wanted, a.name)

@@ -144,7 +144,7 @@ def authority_search(*, q: str, country: str | None = None, limit: int = 10) -> 
     for a in base.filter(pk__in=list(alias_ids)):
         found.setdefault(a.pk, a)
     if len(found) < limit:  # then words inside the name: "saint denis" in "La Plaine-Saint-Denis"
-        for a in base.filter(search_name__contains=text)[:pool]:
+        for a in base.filter(search_name__indexed_contains=text)[:pool]:
             found.setdefault(a.pk, a)
     return _ranked(list(found.values()), text)[:limit]
 
@@ -185,7 +185,7 @@ def area_search(*, q: str, country: str | None = None, limit: int = 10) -> list[
     qs = AdministrativeArea.objects.select_related("country")
     if country:
         qs = qs.filter(country_id=country.strip().upper())
-    hits = list(qs.filter(Q(code__iexact=q.strip()) | Q(search_name__contains=text))[:200])
+    hits = list(qs.filter(Q(code__iexact=q.strip()) | Q(search_name__indexed_contains=text))[:200])
     return sorted(hits, key=lambda a: (not a.search_name.startswith(text), a.level, a.code))[:limit]
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
+from coopatlas.atlas.views import LISTS
 from coopatlas.cooperation import selectors
 from coopatlas.cooperation.filters import filters_from_params
 
@@ -64,8 +65,61 @@ def test_lists_answer_html_json_and_csv(client, world, name):
     response = client.get(url, {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert response.streaming == (name in LISTS)  # a list's full export is streamed (issue 15)
+    rows = list(csv.reader(io.StringIO(_body(response)), delimiter=";"))
     assert len(rows) == data["count"] + 1 or len(rows) >= 2
+
+
+def _body(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("dialect", ["people", "machine"])
+def test_streamed_csv_is_the_csv_built_from_the_whole_list(client, world, dialect):
+    """Issue 15: the full export is streamed, chunk by chunk, with the same text as the CSV
+    built at once from the selector's whole list (as it was before streaming)."""
+    from coopatlas.core.export import people_csv, rows_to_csv
+    from coopatlas.geo.models import AdministrativeArea
+
+    response = client.get(reverse("atlas:partnership_list"), {"format": "csv", "dialect": dialect})
+    assert response.streaming
+    rows = list(selectors.partnership_list(filters=filters_from_params({}), all_rows=True)["results"])
+    assert len(rows) > 1
+    if dialect == "machine":
+        expected = rows_to_csv(rows)
+    else:
+        names = {a.code: a.display_name for a in AdministrativeArea.objects.all()}
+        expected = people_csv(
+            rows, absolute=lambda path: "http://testserver" + path, area_label=lambda c: names.get(c, c)
+        )
+    assert "\ufeff" + _body(response) == expected
+
+
+def test_csv_stream_holds_one_row_and_writes_the_union_of_columns(monkeypatch):
+    """Constant memory: the rows come from a generator, pieces leave before the last row is
+    read, and a column first met in the last row still heads the file."""
+    from coopatlas.core import export
+
+    monkeypatch.setattr(export, "CHUNK_CHARS", 100)
+    monkeypatch.setattr(export, "SPOOL_MEMORY", 1000)  # spooled to disk beyond 1 kB
+    made = []
+
+    def rows():
+        for i in range(2000):
+            made.append(i)
+            yield {"n": i, "name": f"ligne {i}", **({"late": "=1+1"} if i == 1999 else {})}
+
+    pieces = export.rows_to_csv_stream(rows())
+    first = next(pieces)
+    assert len(made) == 2000  # the first pass read every row (one at a time) for the header
+    rest = list(pieces)
+    assert len(rest) > 100 and all(len(p) < 200 for p in rest)
+    text = first + "".join(rest)
+    assert text.splitlines()[0] == "\ufeffn;name;late"
+    assert text.splitlines()[-1] == "1999;ligne 1999;'=1+1"
+    made.clear()
+    assert text == export.rows_to_csv(rows())
 
 
 def test_csv_for_people_and_for_machines(client, world):
@@ -74,7 +128,7 @@ def test_csv_for_people_and_for_machines(client, world):
     url = reverse("atlas:partnership_list")
     people = list(
         csv.DictReader(
-            io.StringIO(client.get(url, {"format": "csv"}).content.decode("utf-8-sig")), delimiter=";"
+            io.StringIO(_body(client.get(url, {"format": "csv"}))), delimiter=";"
         )
     )
     row = next(r for r in people if r["Titre"] == world["partnership"].title)
@@ -84,7 +138,7 @@ def test_csv_for_people_and_for_machines(client, world):
     assert "status_label" not in row and row["Statut"] == world["partnership"].get_status_display()
     assert row["Page"].startswith("http://testserver/partenariats/")
     assert row["Pays partenaire"]
-    machine = client.get(url, {"format": "csv", "dialect": "machine"}).content.decode("utf-8-sig")
+    machine = _body(client.get(url, {"format": "csv", "dialect": "machine"}))
     assert machine.splitlines()[0].startswith("slug;title;kind;kind_label;status;status_label")
     bad = client.get(url, {"format": "csv", "dialect": "excel"})
     assert bad.status_code == 422 and "dialect" in bad.content.decode()

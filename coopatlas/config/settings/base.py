@@ -191,6 +191,9 @@ COOPATLAS_SIGNIN_LOCK_MINUTES = int(os.environ.get("COOPATLAS_SIGNIN_LOCK_MINUTE
 # Public answers (core/freshness.py): kept whole under the data stamp for visitors without a
 # session, and how long a proxy or CDN may keep them (seconds).
 COOPATLAS_PAGE_CACHE = os.environ.get("COOPATLAS_PAGE_CACHE", "1") != "0"
+# After each committed write the worker renders the most-read public pages again
+# (ops/warm.py, ops/data/warm_paths.json): the first visitor after a write gets a kept page.
+COOPATLAS_WARM_AFTER_WRITE = os.environ.get("COOPATLAS_WARM_AFTER_WRITE", "1") != "0"
 COOPATLAS_PUBLIC_MAX_AGE = int(os.environ.get("COOPATLAS_PUBLIC_MAX_AGE") or 60)
 
 

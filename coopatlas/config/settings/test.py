@@ -29,3 +29,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # that change settings between two requests see the change; test_freshness turns it on.
 COOPATLAS_PAGE_CACHE = False
 COOPATLAS_EMAIL_DELIVERY = "django.core.mail.backends.locmem.EmailBackend"
+COOPATLAS_WARM_AFTER_WRITE = False  # on in ops/tests/test_warm.py

@@ -20,7 +20,7 @@ from ._common import (
     authority_ref,
     is_lookup_key,
 )
-from ._filters import EXPORT_CHUNK, FACET_ID_LIST_MAX
+from ._filters import EXPORT_CHUNK, FACET_ID_LIST_MAX, StreamedRows
 from ._sources import source_dict
 from .authorities import authority_detail, authority_get, authority_list
 from .countries import country_get, country_summary
@@ -40,6 +40,7 @@ __all__ = [
     "FACET_LIMIT",
     "MAP_DETAIL_LIMIT",
     "PUBLISHED",
+    "StreamedRows",
     "authority_detail",
     "authority_get",
     "authority_list",

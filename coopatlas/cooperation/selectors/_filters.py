@@ -42,9 +42,9 @@ def _authority_word_q(word: str, prefix: str = "") -> Q:
             | Q(**{_p(prefix, "siren"): word})
             | Q(**{_p(prefix, "id__in"): aliases})
         )
-    aliases = AuthorityAlias.objects.filter(search_value__contains=word).values("authority_id")
+    aliases = AuthorityAlias.objects.filter(search_value__indexed_contains=word).values("authority_id")
     return (
-        Q(**{_p(prefix, "search_name__contains"): word})
+        Q(**{_p(prefix, "search_name__indexed_contains"): word})
         | Q(**{_p(prefix, "id__in"): aliases})
         | Q(**{_p(prefix, "country__slug__contains"): slugify(word)})
     )
@@ -155,17 +155,39 @@ def _cursor_of(row, keys) -> str:
     return cursor_encode([_row_value(row, path) for path, _desc, _nulls in keys])
 
 
+class StreamedRows:
+    """Every match of a list, read EXPORT_CHUNK rows at a time each time it is iterated:
+    a full CSV export holds one chunk in memory, not the list (issue 15).
+
+    In chunks also because SQLite plans a prefetch with thousands of ids as a nested loop
+    over every authority (minutes at national scale); 200 ids keep the good plan."""
+
+    def __init__(self, qs: QuerySet, count: int, shape=None):
+        self.qs, self.count, self.shape = qs, count, shape
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        for offset in range(0, self.count, EXPORT_CHUNK):
+            for row in sources_for(self.qs[offset : offset + EXPORT_CHUNK]):
+                yield self.shape(row) if self.shape else row
+
+    def map(self, shape) -> StreamedRows:
+        return StreamedRows(self.qs, self.count, shape)
+
+
+def summaries(shape, rows):
+    """A page's rows shaped into their summaries: a list, or a StreamedRows for an export."""
+    return rows.map(shape) if isinstance(rows, StreamedRows) else [shape(row) for row in rows]
+
+
 def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list, dict]:
     count = qs.count()
     if f.after and not all_rows:
         return _paginate_keyset(qs, f, count)
     if all_rows:
-        # In chunks: SQLite plans a prefetch with thousands of ids as a nested loop over
-        # every authority (minutes at national scale); 200 ids keep the good plan.
-        rows = []
-        for offset in range(0, count, EXPORT_CHUNK):
-            rows.extend(sources_for(qs[offset : offset + EXPORT_CHUNK]))
-        return count, rows, {"page": 1, "page_size": count, "num_pages": 1}
+        return count, StreamedRows(qs, count), {"page": 1, "page_size": count, "num_pages": 1}
     num_pages = max(1, ceil(count / f.page_size))
     offset = (f.page - 1) * f.page_size
     rows = list(qs[offset : offset + f.page_size]) if offset < count else []

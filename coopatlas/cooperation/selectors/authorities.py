@@ -42,7 +42,15 @@ from ._common import (
     authority_ref,
 )
 from ._facets import _facet_areas, _facet_authority_kinds, _facet_countries, _facet_french
-from ._filters import _authority_place_qs, _authority_word_q, _facet_ids, _list_result, _paginate, facet_key
+from ._filters import (
+    _authority_place_qs,
+    _authority_word_q,
+    _facet_ids,
+    _list_result,
+    _paginate,
+    facet_key,
+    summaries,
+)
 from ._sources import _sources, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
@@ -124,7 +132,7 @@ def authority_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
         .order_by("name", "id")
     )
     count, rows, page = _paginate(rows_qs, filters, all_rows)
-    results = [_authority_summary(a) for a in rows]
+    results = summaries(_authority_summary, rows)
     facets = {}
     if not all_rows:
         facets = cached_read(f"facets:authority:{facet_key(filters)}", lambda: _authority_facets(qs, count))

@@ -25,7 +25,7 @@ from ..models import (
 )
 from ._common import DETAIL_LIST_LIMIT, _organisation_ref, is_lookup_key
 from ._facets import _facet_choice
-from ._filters import _list_result, _paginate
+from ._filters import _list_result, _paginate, summaries
 from ._sources import _sources, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
@@ -41,14 +41,14 @@ def organisation_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = Organisation.objects.public()
     check_choice(field="kind", value=filters.kind, choices=Organisation.Kind.choices)
     for word in filters.words:
-        qs = qs.filter(Q(search_name__contains=word) | Q(slug__contains=slugify(word)))
+        qs = qs.filter(Q(search_name__indexed_contains=word) | Q(slug__contains=slugify(word)))
     if filters.country:
         qs = qs.filter(_organisation_country_q(filters.country))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     rows_qs = qs.select_related("country", "source__document").order_by("name", "id")
     count, rows, page = _paginate(rows_qs, filters, all_rows)
-    results = [_organisation_summary(o) for o in rows]
+    results = summaries(_organisation_summary, rows)
     # No country facet: an actor's countries are a union over five relations (see below),
     # which a GROUP BY cannot count without double counting.
     facets = {} if all_rows else {"kind": _facet_choice(qs, "kind", Organisation.Kind)}

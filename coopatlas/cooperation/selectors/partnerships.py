@@ -61,6 +61,7 @@ from ._filters import (
     _paginate,
     _period_q,
     facet_key,
+    summaries,
 )
 from ._sources import _sources, sources_for
 from .projects import _project_rows, _project_summary
@@ -156,7 +157,7 @@ def partnership_list(*, filters: AtlasFilters, all_rows: bool = False, facets: b
     themes_by_id = _themes_by_id()
     qs = _partnership_filtered(filters, themes_by_id)
     count, rows, page = _paginate(_partnership_rows(qs), filters, all_rows)
-    results = [_partnership_summary(p) for p in rows]
+    results = summaries(_partnership_summary, rows)
     wanted = facets and not all_rows
     facets = (
         cached_read(

@@ -29,7 +29,7 @@ from ._common import (
     is_lookup_key,
 )
 from ._facets import _facet_countries, _facet_themes
-from ._filters import _list_result, _paginate, _period_q
+from ._filters import _list_result, _paginate, _period_q, summaries
 from ._sources import _sources
 
 # --------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
                 Programme.themes.through.objects.filter(programme_id__in=ids), "programme_id", themes_by_id
             ),
         }
-    return _list_result(count, page, [_programme_summary(p) for p in rows], facets, filters)
+    return _list_result(count, page, summaries(_programme_summary, rows), facets, filters)
 
 
 def programme_detail(*, slug: str) -> dict:

@@ -68,6 +68,7 @@ from ._filters import (
     _paginate,
     _period_q,
     facet_key,
+    summaries,
 )
 from ._sources import _sources, sources_for
 
@@ -89,7 +90,7 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     for word in f.words:
         people = ProjectParticipant.objects.filter(_authority_word_q(word, "authority"))
         qs = qs.filter(
-            Q(search_text__contains=word)
+            Q(search_text__indexed_contains=word)
             | Q(slug__contains=slugify(word))
             | Q(id__in=people.values("project_id"))
         )
@@ -201,7 +202,7 @@ def project_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     themes_by_id = _themes_by_id()
     qs = _project_filtered(filters, themes_by_id)
     count, rows, page = _paginate(_project_rows(qs), filters, all_rows)
-    results = [_project_summary(p) for p in rows]
+    results = summaries(_project_summary, rows)
     facets = (
         {}
         if all_rows

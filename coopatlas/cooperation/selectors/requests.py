@@ -30,7 +30,7 @@ from ._common import (
     authority_ref,
 )
 from ._facets import _facet_areas, _facet_choice, _facet_countries, _facet_themes
-from ._filters import _authority_place_qs, _authority_word_q, _list_result, _paginate
+from ._filters import _authority_place_qs, _authority_word_q, _list_result, _paginate, summaries
 from ._sources import _sources, source_dict
 
 # --------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def partner_request_list(*, filters: AtlasFilters, all_rows: bool = False) -> di
                 themes_by_id,
             ),
         }
-    results = [_partner_request_summary(r) for r in rows]
+    results = summaries(_partner_request_summary, rows)
     return _list_result(count, page, results, facets, filters)
 
 

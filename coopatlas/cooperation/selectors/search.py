@@ -145,7 +145,7 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
         )
     organisations = Organisation.objects.public()
     for word in words:
-        organisations = organisations.filter(search_name__contains=word)
+        organisations = organisations.filter(search_name__indexed_contains=word)
     for o in organisations.order_by("name")[: _GROUP_QUOTA["organisation"]]:
         groups["organisation"].append(
             (
@@ -254,7 +254,7 @@ def _area_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
     """Partner territories (ISO 3166-2 areas abroad): their page gathers their partnerships."""
     areas = AdministrativeArea.objects.exclude(country_id="FR").select_related("country")
     for word in words:
-        areas = areas.filter(search_name__contains=word)
+        areas = areas.filter(search_name__indexed_contains=word)
     rank = Case(
         When(search_name=head, then=Value(EXACT)),
         When(search_name__startswith=head, then=Value(PREFIX)),
@@ -280,8 +280,8 @@ def _authority_name_or_code_q(word: str) -> Q:
     q = _authority_word_q(word)
     if _CODE_WORD.match(word):
         return q
-    aliases = AuthorityAlias.objects.filter(search_value__contains=word).values("authority_id")
-    return Q(search_name__contains=word) | Q(id__in=aliases)
+    aliases = AuthorityAlias.objects.filter(search_value__indexed_contains=word).values("authority_id")
+    return Q(search_name__indexed_contains=word) | Q(id__in=aliases)
 
 
 def _rounded(value: float | None) -> float | None:

@@ -196,7 +196,8 @@ def test_query_count_does_not_grow_with_page_size(atlas, django_assert_max_num_q
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(12) as ctx:  # CSV export: no facets, all rows
         rows = s.partnership_list(filters=filters_from_params(filters), all_rows=True)
-    assert rows["count"] == 30 == len(rows["results"])
+        listed = list(rows["results"])  # streamed: read while iterated
+    assert rows["count"] == 30 == len(rows["results"]) == len(listed)
 
 
 # --- details -------------------------------------------------------------------------

@@ -58,7 +58,9 @@ def _tables(db: Path) -> dict[str, list[tuple]]:
         names = [
             row[0]
             for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-            if not row[0].startswith("sqlite_") and row[0] not in ("django_cache", "core_dataversion")
+            if not row[0].startswith("sqlite_")
+            and row[0] not in ("django_cache", "core_dataversion")
+            and "_trgm" not in row[0]  # search indexes (core/search.py): rebuilt from the rows
         ]
         return {name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
 

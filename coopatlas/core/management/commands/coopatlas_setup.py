@@ -21,6 +21,10 @@ class Command(BaseCommand):
 
         rulesets_load_shipped()
         call_command("load_demo")
+        # Triggers keep the search indexes during the loads; a rebuild leaves them compact.
+        from coopatlas.core.search import search_indexes_ensure
+
+        search_indexes_ensure(rebuild=True)
         # SQLite plans joins badly without statistics (facet queries went from 7 s to 50 ms).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

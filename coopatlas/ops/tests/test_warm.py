@@ -1,0 +1,80 @@
+"""Issue 15: after a committed write the worker renders the most-read public pages again, so
+that the first visitor after the write gets a kept page (ops/warm.py); one warm-up queued
+per burst of writes; the queue's own rows bump nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from coopatlas.cooperation.tests import factories as f
+from coopatlas.core.freshness import stamp_get, written_table
+from coopatlas.ops.warm import warm_urls
+
+pytestmark = pytest.mark.django_db
+WARM_TASK = "coopatlas.ops.warm.warm_public_pages"
+
+
+@pytest.fixture(autouse=True)
+def _warm_on(settings, monkeypatch):
+    from django.core.cache import cache
+    from django_tasks_db.management.commands import db_worker
+
+    settings.COOPATLAS_PAGE_CACHE = True
+    settings.COOPATLAS_WARM_AFTER_WRITE = True
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)  # as in test_jobs
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _commit():
+    """Run the on-commit callbacks the writes registered (the test's transaction never commits)."""
+    pending = connection.run_on_commit[:]
+    del connection.run_on_commit[:]
+    for _sids, func, _robust in pending:
+        func()
+
+
+def _queued() -> int:
+    return DBTaskResult.objects.filter(task_path=WARM_TASK, status="READY").count()
+
+
+def test_a_burst_of_writes_queues_one_warm_up():
+    f.PartnershipFactory()
+    _commit()
+    assert _queued() == 1
+    f.PartnershipFactory()
+    _commit()
+    assert _queued() == 1  # one is already waiting: it will warm the latest stamp
+
+
+def test_the_queue_rows_bump_nothing():
+    assert written_table('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (1)') is None
+    before = stamp_get().version
+    f.PartnershipFactory()
+    _commit()
+    assert stamp_get().version == before + 1  # the write's bump only, not the queued warm-up's
+
+
+def test_the_first_visitor_after_a_write_gets_the_page_the_worker_kept(client, django_assert_max_num_queries):
+    partnership = f.PartnershipFactory(title="Jumelage chaud de Quimperlé-Fictif")
+    _commit()
+    call_command("coopatlas_worker", max_tasks=1, verbosity=0)
+    result = DBTaskResult.objects.get(task_path=WARM_TASK)
+    assert result.status == "SUCCESSFUL", result.traceback
+    assert result.return_value["failed"] == 0
+    assert result.return_value["warmed"] == len(warm_urls()) >= 16  # both languages
+    with django_assert_max_num_queries(2):  # the stamp and the cache row: no count, no facet
+        page = client.get("/partenariats/")
+    assert page.status_code == 200 and partnership.title in page.content.decode()
+    with django_assert_max_num_queries(2):
+        assert client.get("/en/").status_code == 200
+
+
+def test_every_warm_route_is_a_public_page_in_both_languages():
+    urls = warm_urls()
+    assert ("/", "fr") in urls and ("/en/", "en") in urls
+    assert all(url.startswith(("/", "/en/")) for url, _lang in urls)
