@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .test_english_pages import english_path
+
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "core" / "tests" / "vendor" / "axe.min.js"
@@ -73,7 +75,9 @@ def test_every_public_page_type_has_no_serious_axe_violation(coopatlas_site, chr
         context.add_cookies([{"name": "django_language", "value": lang, "url": coopatlas_site.base}])
         page = context.new_page()
         for name, path in page_types(coopatlas_site.base).items():
-            page.goto(coopatlas_site.base + path)
+            # English pages live under /en/: the cookie alone left them in French.
+            page.goto(coopatlas_site.base + (english_path(path) if lang == "en" else path))
+            assert page.locator("html").get_attribute("lang") == lang, (name, path)
             page.wait_for_load_state("networkidle")
             violations = _violations(page)
             if violations:
