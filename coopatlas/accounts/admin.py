@@ -1,13 +1,12 @@
 """The Django admin signs people in through the atlas's own page, so the throttling and
-the second factor required of administrators apply there too."""
+the second factor required of administrators apply there too. A lost phone: delete
+the person's TOTP device (django-otp's admin); they enrol again at next sign-in."""
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-
-from .models import TotpDevice
 
 
 def _admin_login(request, extra_context=None):
@@ -20,15 +19,3 @@ def _admin_login(request, extra_context=None):
 
 
 admin.site.login = _admin_login
-
-
-@admin.register(TotpDevice)
-class TotpDeviceAdmin(admin.ModelAdmin):
-    """Delete a user's device when their phone is lost: they enrol again at next sign-in."""
-
-    list_display = ["user", "confirmed_at", "created_at"]
-    fields = ["user", "confirmed_at", "created_at"]
-    readonly_fields = ["user", "confirmed_at", "created_at"]
-
-    def has_add_permission(self, request):
-        return False

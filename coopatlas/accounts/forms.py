@@ -29,6 +29,20 @@ class CodeForm(forms.Form):
     )
 
 
+class VerifyForm(CodeForm):
+    """At sign-in: the app's code, or one of the recovery codes given at enrolment."""
+
+    code = forms.CharField(
+        label=_("Code à 6 chiffres ou code de secours"),
+        max_length=20,
+        help_text=_(
+            "Affiché par votre application d'authentification. Sans votre téléphone, "
+            "saisissez l'un de vos codes de secours (8 caractères, par exemple abcd-efgh)."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
 class InvitationAcceptForm(forms.Form):
     password = forms.CharField(
         label=_("Mot de passe (au moins 12 caractères)"),

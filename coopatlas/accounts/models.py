@@ -128,23 +128,6 @@ class SignInFailure(models.Model):
         return f"{self.email} {self.ip} {self.at:%Y-%m-%d %H:%M}"
 
 
-class TotpDevice(models.Model):
-    """A user's authenticator app (second factor, RFC 6238). Required for administrators
-    and embassy agents; optional for the others. The secret must be readable to check
-    codes, so it is stored as is: database access is already full compromise."""
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="Set once a first code was checked")
-    last_step = models.BigIntegerField(
-        null=True, blank=True, help_text="Time step of the last code used (no replay)"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"TOTP {self.user}"
-
-
 class PartnerInvitation(models.Model):
     """An invitation for an officer of a foreign authority to answer for it (role partner).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import timedelta
@@ -13,11 +14,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.parse import is_ascii_digits
 
-from . import totp
-from .models import ApiToken, Membership, PartnerInvitation, Role, SignInFailure, TotpDevice, User
+from .models import ApiToken, Membership, PartnerInvitation, Role, SignInFailure, User
 
 TOKEN_PREFIX = "cat_"
 MIN_PASSWORD = 12
@@ -298,9 +302,13 @@ def signin(*, email: str, password: str, ip: str, request=None) -> User:
 
 
 # --------------------------------------------------------------------------- second factor
+# On django-otp: a TOTPDevice (the authenticator app, RFC 6238) and a StaticDevice holding
+# one-use recovery codes. Both are checked behind the sign-in counter (`_attempt_take`).
 
 SECOND_FACTOR_ROLES = (Role.ADMIN, Role.EMBASSY)
-TOTP_ISSUER = "Atlas coopération décentralisée"
+TOTP_DIGITS = 6
+RECOVERY_CODES = 10
+DEVICE_NAME = "default"
 
 
 def second_factor_required(*, user: User) -> bool:
@@ -309,78 +317,142 @@ def second_factor_required(*, user: User) -> bool:
 
 
 def second_factor_enrolled(*, user: User) -> bool:
-    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
-
-
-@transaction.atomic
-def totp_enrolment_start(*, user: User) -> TotpDevice:
-    """The device being enrolled: the same secret until confirmed, so a reload shows the
-    same one; a confirmed device is never replaced from here (an administrator deletes it
-    when a phone is lost)."""
-    device, _ = TotpDevice.objects.get_or_create(user=user, defaults={"secret": totp.secret_new()})
-    return device
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def totp_enrolment_secret(*, user: User) -> str:
-    """The secret the enrolment page shows, without writing (a GET must not write): the
-    unconfirmed device's, or a new one that `totp_confirm` stores with the first code."""
-    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
-    return device.secret if device is not None else totp.secret_new()
+    """The secret (hex, as django-otp keeps it) the enrolment page shows, without writing
+    (a GET must not write): an unconfirmed device's, or a new one that `totp_confirm`
+    stores with the first code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device.key if device is not None else random_hex(20)
 
 
-def totp_uri(*, device: TotpDevice | None = None, user: User | None = None, secret: str | None = None) -> str:
-    if device is not None:
-        secret, user = device.secret, device.user
-    return totp.provisioning_uri(secret=secret, account=user.email, issuer=TOTP_ISSUER)
+def totp_device_for(*, user: User, secret: str) -> TOTPDevice:
+    """An unsaved device for `secret`, to draw its otpauth:// URI and QR code."""
+    return TOTPDevice(user=user, name=DEVICE_NAME, key=secret, confirmed=False)
 
 
-def _totp_use(*, user: User, code: str, ip: str, confirming: bool, secret: str | None = None) -> TotpDevice:
+def totp_secret_shown(secret: str) -> str:
+    """The hex key as authenticator apps take it typed in: base32, without padding."""
+    return base64.b32encode(bytes.fromhex(secret)).decode("ascii").rstrip("=")
+
+
+def _wrong_code() -> AppError:
+    return AppError(
+        _(
+            "Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
+            "maintenant par votre application d'authentification, ou un code de secours."
+        ),
+        field="code",
+    )
+
+
+def _no_device() -> AppError:
+    return AppError(
+        _(
+            "Aucune application d'authentification n'est enregistrée pour ce "
+            "compte : enregistrez-en une d'abord."
+        ),
+        field="code",
+    )
+
+
+def _code_clean(code: str | None) -> str:
+    """Spaces and hyphens dropped, lower case: « 123 456 » and « ABCD-EFGH » are typed too."""
+    return "".join((code or "").replace("-", " ").split()).lower()
+
+
+def _second_factor_check(*, user: User, ip: str, check) -> object:
+    """Run `check()` (True, False or raises) behind the sign-in counter."""
     attempt = _attempt_take(
         email=user.email,
         ip=ip,
         field="code",
         message=_("Trop d'essais infructueux : réessayez dans %(wait)s minute(s)."),
     )
-    with transaction.atomic():
-        device = TotpDevice.objects.select_for_update().filter(user=user).first()
-        if device is None and confirming and secret:
-            device = TotpDevice(user=user, secret=secret)  # saved once a code matches
-        if device is None or (device.confirmed_at is None and not confirming):
-            attempt.delete()  # not a guess: nothing to check the code against
-            raise AppError(
-                _(
-                    "Aucune application d'authentification n'est enregistrée pour ce "
-                    "compte : enregistrez-en une d'abord."
-                ),
-                field="code",
-            )
-        step = totp.matching_step(device.secret, code, after=device.last_step)
-        if step is not None:
-            device.last_step = step
-            device.confirmed_at = device.confirmed_at or timezone.now()
-            device.save()
-    if step is None:  # the attempt's row, committed before the check, stays counted
-        raise AppError(
-            _(
-                "Code incorrect ou déjà utilisé : saisissez les 6 chiffres affichés "
-                "maintenant par votre application d'authentification."
-            ),
-            field="code",
-        )
+    try:
+        result = check()
+    except AppError:
+        attempt.delete()  # not a guess: nothing to check the code against
+        raise
+    if not result:  # the attempt's row, committed before the check, stays counted
+        raise _wrong_code()
     SignInFailure.objects.filter(email=user.email, ip=ip or "").delete()
-    return device
+    return result
 
 
-def totp_confirm(*, user: User, code: str, ip: str, secret: str | None = None) -> TotpDevice:
-    """First code from the app: from now on the device is asked at every sign-in.
-    `secret` is the one the page showed, when no device was started (see
-    `totp_enrolment_secret`); an unconfirmed device's own secret wins over it."""
-    return _totp_use(user=user, code=code, ip=ip, confirming=True, secret=secret)
+def totp_confirm(
+    *, user: User, code: str, ip: str, secret: str | None = None
+) -> tuple[TOTPDevice, list[str]]:
+    """First code from the app: from now on the device is asked at every sign-in. Returns
+    the device and the recovery codes, shown once. `secret` is the one the page showed
+    (see `totp_enrolment_secret`); an unconfirmed device's own key wins over it."""
+    code = _code_clean(code)
+
+    def check():
+        with transaction.atomic():
+            device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+            if device is None:
+                if not secret:
+                    raise _no_device()
+                device = totp_device_for(user=user, secret=secret)  # saved once a code matches
+            if len(code) != TOTP_DIGITS or not is_ascii_digits(code):
+                return None
+            device.confirmed = True
+            if not device.verify_token(code):
+                # verify_token saved the device with its failure count: a wrong code writes nothing
+                transaction.set_rollback(True)
+                return None
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            return device, _recovery_codes_replace(user=user)
+
+    return _second_factor_check(user=user, ip=ip, check=check)
 
 
-def totp_verify(*, user: User, code: str, ip: str) -> TotpDevice:
-    """The code asked after the password, throttled with the same counter."""
-    return _totp_use(user=user, code=code, ip=ip, confirming=False)
+def totp_verify(*, user: User, code: str, ip: str) -> TOTPDevice | StaticDevice:
+    """The code asked after the password: the app's six digits or one recovery code
+    (which is then spent), throttled with the password's counter."""
+    code = _code_clean(code)
+
+    def check():
+        with transaction.atomic():
+            device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            if device is None:
+                raise _no_device()
+            if len(code) == TOTP_DIGITS and is_ascii_digits(code):
+                return device if device.verify_token(code) else None
+            recovery = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            if recovery is not None and code.isascii() and code.isalnum() and recovery.verify_token(code):
+                return recovery
+            return None
+
+    return _second_factor_check(user=user, ip=ip, check=check)
+
+
+def _recovery_codes_replace(*, user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User) -> list[str]:
+    """New recovery codes (the old ones stop working), shown once. Needs an enrolled app."""
+    if not second_factor_enrolled(user=user):
+        raise _no_device()
+    return _recovery_codes_replace(user=user)
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def recovery_code_shown(code: str) -> str:
+    """« abcd-efgh »: easier to copy by hand than eight letters in a row."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
 
 
 # --------------------------------------------------------------------------- partner side

@@ -12,6 +12,7 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("connexion/code/", views.verify, name="verify"),
     path("double-authentification/", views.enrol, name="enrol"),
+    path("double-authentification/codes-de-secours/", views.recovery_codes_renew, name="recovery_codes"),
     path("deconnexion/", views.SignOutView.as_view(), name="signout"),
     path("mot-de-passe/", views.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/envoye/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -18,9 +19,11 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -29,7 +32,7 @@ from django.views.decorators.http import require_http_methods
 from coopatlas.core.errors import AppError
 
 from . import services
-from .forms import CodeForm, InvitationAcceptForm, SignInForm
+from .forms import CodeForm, InvitationAcceptForm, SignInForm, VerifyForm
 from .models import User
 
 PENDING_KEY = "accounts_pending"
@@ -110,15 +113,28 @@ def verify(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.info(request, _("Saisissez d'abord votre adresse et votre mot de passe."))
         return redirect("accounts:signin")
-    form = CodeForm(request.POST or None)
+    form = VerifyForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
+            device = services.totp_verify(user=user, code=form.cleaned_data["code"], ip=client_ip(request))
         except AppError as exc:
             form.add_error("code", exc.message)
             status = 429 if exc.http_status == 429 else 200
         else:
+            if not isinstance(device, services.TOTPDevice):
+                left = services.recovery_codes_left(user=user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Code de secours utilisé : il en reste %(left)s. Créez-en de nouveaux "
+                        "depuis votre compte si besoin.",
+                        "Code de secours utilisé : il en reste %(left)s. Créez-en de nouveaux "
+                        "depuis votre compte si besoin.",
+                        left,
+                    )
+                    % {"left": left},
+                )
             return _finish(request, user, next_url, second_factor=True)
     return render(
         request, "accounts/verify.html", {"form": form, "title": _("Code de vérification")}, status=status
@@ -146,7 +162,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_confirm(
+            _device, codes = services.totp_confirm(
                 user=user, code=form.cleaned_data["code"], ip=client_ip(request), secret=secret
             )
         except AppError as exc:
@@ -154,10 +170,13 @@ def enrol(request: HttpRequest) -> HttpResponse:
             status = 429 if exc.http_status == 429 else 200
         else:
             if pending is not None:
-                return _finish(request, user, next_url, second_factor=True)
+                response = _finish(request, user, next_url, second_factor=True)
+                return _recovery_codes_page(request, codes, next_url=response["Location"])
             request.session["second_factor"] = True
             messages.success(request, _("Double authentification activée."))
-            return redirect("accounts:account")
+            return _recovery_codes_page(request, codes, next_url=reverse("accounts:account"))
+    shown = services.totp_secret_shown(secret)
+    uri = services.totp_device_for(user=user, secret=secret).config_url
     return render(
         request,
         "accounts/enrol.html",
@@ -165,12 +184,47 @@ def enrol(request: HttpRequest) -> HttpResponse:
             "form": form,
             "title": _("Double authentification"),
             "required": pending is not None,
-            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
-            "otpauth_uri": services.totp_uri(user=user, secret=secret),
+            "secret_groups": [shown[i : i + 4] for i in range(0, len(shown), 4)],
+            "otpauth_uri": uri,
+            "qr_svg": _qr_svg(uri, label=_("Code QR à scanner avec votre application d’authentification")),
             "signed_secret": signing.dumps(secret, salt=f"{ENROL_SALT}:{user.pk}"),
         },
         status=status,
     )
+
+
+def _qr_svg(text: str, *, label: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code, drawn here (segno): nothing leaves the
+    server, and no secret goes to a third-party image service."""
+    svg = segno.make(text, error="m", micro=False).svg_inline(
+        scale=5, dark="#000", light="#fff", svgclass="atlas-qr", lineclass=None
+    )
+    return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))  # noqa: S308 - segno's own markup
+
+
+def _recovery_codes_page(request: HttpRequest, codes: list[str], *, next_url: str) -> HttpResponse:
+    """The recovery codes, in this response only: never stored in clear, never redirected."""
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {
+            "title": _("Codes de secours"),
+            "codes": [services.recovery_code_shown(c) for c in codes],
+            "next_url": next_url,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["POST"])
+def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = services.recovery_codes_renew(user=request.user)
+    except AppError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:account")
+    return _recovery_codes_page(request, codes, next_url=reverse("accounts:account"))
 
 
 ENROL_SALT = "accounts.enrol"
@@ -202,6 +256,7 @@ def account(request: HttpRequest, *, new_token: str | None = None) -> HttpRespon
             "memberships": user.memberships.prefetch_related("authorities").select_related("country"),
             "second_factor_enrolled": services.second_factor_enrolled(user=user),
             "second_factor_required": services.second_factor_required(user=user),
+            "recovery_codes_left": services.recovery_codes_left(user=user),
             "tokens": services.token_list(user=user),
             "new_token": new_token,
         },

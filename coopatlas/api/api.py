@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.template import engines
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
@@ -41,14 +41,8 @@ with `{"detail", "errors": {parameter: [message]}}`; unknown ids 404.
 
 
 class LocalSwagger(DocsBase):
-    """Swagger UI from the assets django-ninja ships, served by us: no CDN, works offline."""
-
-    page = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }} – API</title>
-<link rel="stylesheet" href="{{ css }}"></head>
-<body><script type="application/json" id="swagger-settings">{{ settings|safe }}</script>
-<div id="swagger-ui"></div>
-<script src="{{ bundle }}"></script><script src="{{ init }}"></script></body></html>"""
+    """Swagger UI from the assets django-ninja ships, served by us (no CDN, works offline),
+    inside the atlas's own page (header, language switch, footer): api/docs.html."""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
         settings = {
@@ -58,21 +52,16 @@ class LocalSwagger(DocsBase):
             "validatorUrl": None,
         }
         asset = "api_docs_asset"
-        html = (
-            engines["django"]
-            .from_string(self.page)
-            .render(
-                {
-                    "title": api.title,
-                    # '<' escaped so no value can close the <script> element.
-                    "settings": json.dumps(settings).replace("<", "\\u003c"),
-                    "css": reverse(asset, args=["swagger-ui.css"]),
-                    "bundle": reverse(asset, args=["swagger-ui-bundle.js"]),
-                    "init": reverse(asset, args=["swagger-ui-init.js"]),
-                }
-            )
-        )
-        return HttpResponse(html)
+        context = {
+            "title": _("API ouverte : documentation"),
+            "schema_url": settings["url"],
+            # '<' escaped so no value can close the <script> element.
+            "settings": json.dumps(settings).replace("<", "\\u003c"),
+            "css": reverse(asset, args=["swagger-ui.css"]),
+            "bundle": reverse(asset, args=["swagger-ui-bundle.js"]),
+            "init": reverse(asset, args=["swagger-ui-init.js"]),
+        }
+        return render(request, "api/docs.html", context)
 
 
 logger = logging.getLogger(__name__)

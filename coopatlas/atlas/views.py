@@ -234,9 +234,12 @@ def list_page(request: HttpRequest, *, name: str) -> HttpResponse:
 
 
 def _map_context() -> dict:
+    from coopatlas.geo.selectors import country_labels
+
     return {
         "tile_url": getattr(settings, "COOPATLAS_TILE_URL", "") or "",
         "tile_attribution": getattr(settings, "COOPATLAS_TILE_ATTRIBUTION", "") or "",
+        "country_labels": country_labels(),  # the basemap's names, in the page's language
     }
 
 

@@ -38,17 +38,24 @@ def _head(entry: str) -> str:
     return entry.split(" — ", 1)[0].strip()
 
 
-def one(model: type[Model], lookup: str, value, *, field: str, hint: str):
+def _shown(entry) -> str:
+    """What an error message quotes back: the label a picker wrote (`code — label`), the
+    officer's own words otherwise, never a code the page added."""
+    text = str(entry)
+    return text.split(" — ", 1)[1].strip() if " — " in text else text.strip()
+
+
+def one(model: type[Model], lookup: str, value, *, field: str, hint: str, entry=None):
     usable = value not in (None, "") and (not isinstance(value, str) or is_lookup_key(value))
     found = model.objects.filter(**{lookup: value}).first() if usable else None
-    return _found(found, value, field=field, hint=hint)
+    return _found(found, value, field=field, hint=hint, entry=entry)
 
 
-def _found(found, value, *, field: str, hint: str):
+def _found(found, value, *, field: str, hint: str, entry=None):
     if found is None:
-        raise AppError(
-            _("« %(value)s » introuvable ; %(hint)s") % {"value": str(value)[:60], "hint": hint}, field=field
-        )
+        shown = _shown(entry if entry is not None else value)
+        message = _("« %(value)s » introuvable ; %(hint)s") % {"value": shown[:60], "hint": hint}
+        raise AppError(message, field=field)
     return found
 
 
@@ -148,7 +155,8 @@ def country(iso2: str, *, field: str):
         lookups.country_by_code(_head(iso2)),
         _head(iso2),
         field=field,
-        hint=_("donnez le code ISO à deux lettres du pays (ML, SN…)."),
+        hint=_("tapez le nom du pays (par exemple « Mali ») et choisissez-le dans la liste proposée."),
+        entry=iso2,
     )
 
 
@@ -162,7 +170,11 @@ def areas(text: str, *, field: str = "areas") -> list:
             lookups.area_by_code(_head(c)),
             _head(c),
             field=field,
-            hint=_("donnez un code ISO 3166-2 (ML-5 pour la région de Mopti)."),
+            hint=_(
+                "tapez le nom de la région ou de la province (par exemple « Mopti ») et "
+                "choisissez-la dans la liste proposée, qui l'écrit « Région de Mopti (Mali) »."
+            ),
+            entry=c,
         )
         for c in lines(text)
     ]
@@ -178,10 +190,11 @@ def places(text: str, *, field: str = "places") -> list:
         if not is_ascii_digits(code, max_length=12):
             raise AppError(
                 _(
-                    "« %(code)s » : un lieu se donne par son identifiant GeoNames, un "
-                    "nombre (2253354) ; tapez son nom pour le chercher."
+                    "« %(code)s » n'est pas un lieu choisi dans la liste : tapez le nom "
+                    "du lieu (par exemple « Dakar ») et choisissez-le parmi ceux proposés, "
+                    "qui l'écrivent « Dakar (Sénégal) »."
                 )
-                % {"code": code[:60]},
+                % {"code": _shown(entry)[:60]},
                 field=field,
             )
         out.append(
@@ -191,9 +204,10 @@ def places(text: str, *, field: str = "places") -> list:
                 int(code),
                 field=field,
                 hint=_(
-                    "ce lieu GeoNames n'est pas dans l'atlas ; choisissez-le dans la "
-                    "liste proposée en tapant son nom."
+                    "ce lieu n'est pas dans l'atlas ; tapez son nom et choisissez-le "
+                    "dans la liste proposée."
                 ),
+                entry=entry,
             )
         )
     return out
@@ -208,7 +222,10 @@ def partnerships(text: str, *, field: str = "partnerships") -> list:
             "slug",
             _head(s),
             field=field,
-            hint=_("donnez l'identifiant d'un partenariat, tel qu'il figure dans l'adresse de sa fiche."),
+            hint=_(
+                "tapez le nom de l'une des collectivités et choisissez le partenariat dans la liste proposée."
+            ),
+            entry=s,
         )
         for s in lines(text)
     ]
@@ -218,12 +235,17 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
     """`14030 ; 60` per line: the DAC sector and its percentage."""
     out = []
     for entry in lines(text):
-        code, pct = _split_last(entry, field=field, what=_("le pourcentage (14030 ; 60)"))
+        what = _("la part du secteur en pourcentage (par exemple 60)")
+        code, pct = _split_last(entry, field=field, what=what)
         sector = _found(
             lookups.sector_by_code(code),
             code,
             field=field,
-            hint=_("donnez un code de secteur CAD à cinq chiffres (14030)."),
+            hint=_(
+                "tapez un mot du secteur (par exemple « eau potable » ou « état civil ») et "
+                "choisissez-le dans la liste proposée."
+            ),
+            entry=entry.rsplit(";", 1)[0],
         )
         try:
             value = parse_decimal(
@@ -237,10 +259,10 @@ def sectors(text: str, *, field: str = "sectors") -> list[tuple]:
         except AppError as exc:
             raise AppError(
                 _(
-                    "« %(pct)s » n'est pas un pourcentage pour le secteur %(code)s ; "
+                    "« %(pct)s » n'est pas un pourcentage pour le secteur « %(sector)s » ; "
                     "écrivez un nombre de 0 à 100 (60 ou 33,5)."
                 )
-                % {"pct": pct[:20], "code": code},
+                % {"pct": pct[:20], "sector": sector.name},
                 field=field,
             ) from exc
         out.append((sector, value))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import NotFound
 from coopatlas.core.text import fold, is_lookup_key
@@ -217,3 +217,24 @@ def place_search(*, q: str, country: str | None = None, limit: int = 10) -> list
     for p in qs.filter(Q(alternate_names__icontains=raw) | Q(alternate_names__icontains=text))[:100]:
         hits.setdefault(p.pk, p)
     return sorted(hits.values(), key=lambda p: (p.search_name != text, -(p.population or 0)))[:limit]
+
+
+def country_labels() -> list[list]:
+    """The basemap's country names in the page's language: [iso2, name, latitude,
+    longitude, aid recipient (1/0)], the shipped country data's point rounded to 0.1°
+    (enough to place a label). Aid recipients (a DAC code) are named before other places
+    when labels would overlap: those are the partner countries people look for."""
+    field = "name_en" if (get_language() or "fr")[:2] == "en" else "name_fr"
+    rows = Country.objects.filter(is_recognised=True).values_list(
+        "iso2", field, "latitude", "longitude", "dac_code"
+    )
+    return [
+        [
+            iso2,
+            name,
+            None if lat is None else round(lat, 1),
+            None if lon is None else round(lon, 1),
+            int(bool(dac)),
+        ]
+        for iso2, name, lat, lon, dac in rows
+    ]

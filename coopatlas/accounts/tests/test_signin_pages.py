@@ -8,14 +8,19 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coopatlas.accounts import services, totp
-from coopatlas.accounts.models import SignInFailure, TotpDevice
+from coopatlas.accounts import services
+from coopatlas.accounts.models import SignInFailure
 from coopatlas.cooperation.tests import factories as f
 from coopatlas.core.testing import assert_nothing_written, table_counts
 
+from .otp_codes import code_at, code_now
+
 PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 SIGNIN = "/compte/connexion/"
+RECOVERY_CODE = r'<code class="atlas-secret">([a-z2-7]{4}-[a-z2-7]{4})</code>'
 
 
 @pytest.fixture
@@ -151,14 +156,22 @@ def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(clie
 # --------------------------------------------------------------------------- second factor
 
 
-def test_totp_matches_rfc6238_vectors():
+def test_codes_match_rfc6238_vectors():
     # RFC 6238 appendix B, SHA-1 key "12345678901234567890", 8 digits → last 6 digits.
     import base64
 
     secret = base64.b32encode(b"12345678901234567890").decode()
-    assert totp.code_at(secret, 59 // 30) == "287082"
-    assert totp.code_at(secret, 1111111109 // 30) == "081804"
-    assert totp.code_at(secret, 20000000000 // 30) == "353130"
+    assert code_at(secret, 59 // 30) == "287082"
+    assert code_at(secret, 1111111109 // 30) == "081804"
+    assert code_at(secret, 20000000000 // 30) == "353130"
+
+
+def _enrolled(user) -> tuple[str, list[str]]:
+    """An app enrolled through the service: its base32 secret and the recovery codes."""
+    secret = services.totp_enrolment_secret(user=user)
+    shown = services.totp_secret_shown(secret)
+    _device, codes = services.totp_confirm(user=user, code=code_now(shown, -1), ip="127.0.0.1", secret=secret)
+    return shown, codes
 
 
 @pytest.mark.parametrize("role", ["embassy", "admin_user"])
@@ -173,30 +186,38 @@ def test_embassy_and_admin_must_enrol_before_being_signed_in(client, role, reque
     page = client.get("/compte/double-authentification/")
     html = page.content.decode()
     assert_nothing_written(counts)  # the GET is read-only (it took SQLite's write lock)
-    assert not TotpDevice.objects.filter(user=user).exists()
+    assert not TOTPDevice.objects.filter(user=user).exists()
     assert "otpauth://totp/" in html
+    # The QR code is drawn on the server, inline: no image fetched from anywhere.
+    assert re.search(r'<svg role="img" aria-label="[^"]+"[^>]*class="atlas-qr"', html)
     secret, signed = _enrol_form(html)
+    counts = table_counts()
     bad = client.post("/compte/double-authentification/", {"code": "000000", "secret": signed})
     assert "Code incorrect" in bad.content.decode() and not _signed_in(client)
-    assert not TotpDevice.objects.filter(user=user).exists()
-    code = totp.code_at(secret, totp.timestep())
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    code = code_now(secret)
     forged = client.post("/compte/double-authentification/", {"code": code, "secret": "x"})
     assert not _signed_in(client) and forged.status_code == 200
     response = client.post("/compte/double-authentification/", {"code": code, "secret": signed})
-    assert TotpDevice.objects.get(user=user).secret == secret
-    assert response.status_code == 302 and _signed_in(client)
-    assert client.session["second_factor"] is True
+    device = TOTPDevice.objects.get(user=user)
+    assert device.confirmed and services.totp_secret_shown(device.key) == secret
+    assert _signed_in(client) and client.session["second_factor"] is True
+    # The recovery codes, shown in this response only, and the way on.
+    assert response.status_code == 200
+    shown = re.findall(RECOVERY_CODE, response.content.decode())
+    assert len(shown) == services.RECOVERY_CODES
+    assert sorted(c.replace("-", "") for c in shown) == sorted(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    )
+    assert 'href="/espace/"' in response.content.decode()
 
 
 def test_enrolled_admin_is_asked_for_the_code_and_a_code_works_once(client, admin_user):
-    device = services.totp_enrolment_start(user=admin_user)
-    services.totp_confirm(
-        user=admin_user, code=totp.code_at(device.secret, totp.timestep() - 1), ip="127.0.0.1"
-    )
+    secret, _codes = _enrolled(admin_user)
     response = _signin(client, admin_user.email)
     assert response["Location"] == "/compte/connexion/code/"
     assert not _signed_in(client)
-    code = totp.code_at(device.secret, totp.timestep())
+    code = code_now(secret)
     assert client.post("/compte/connexion/code/", {"code": code}).status_code == 302
     assert _signed_in(client)
     # The same code again (replay) is refused.
@@ -207,17 +228,56 @@ def test_enrolled_admin_is_asked_for_the_code_and_a_code_works_once(client, admi
     assert "déjà utilisé" in replay.content.decode()
 
 
+def test_a_recovery_code_signs_in_once(client, admin_user):
+    _secret, codes = _enrolled(admin_user)
+    _signin(client, admin_user.email)
+    typed = services.recovery_code_shown(codes[0]).upper()  # « ABCD-EFGH », as copied from paper
+    response = client.post("/compte/connexion/code/", {"code": typed}, follow=True)
+    assert _signed_in(client)
+    assert "il en reste 9" in response.content.decode()
+    other = Client()
+    _signin(other, admin_user.email)
+    again = other.post("/compte/connexion/code/", {"code": codes[0]})
+    assert again.status_code == 200 and not _signed_in(other)
+    assert services.recovery_codes_left(user=admin_user) == 9
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, editor):
+    _secret, old = _enrolled(editor)
+    client.force_login(editor)
+    page = client.post("/compte/double-authentification/codes-de-secours/")
+    new = re.findall(RECOVERY_CODE, page.content.decode())
+    assert len(new) == services.RECOVERY_CODES
+    client.post("/compte/deconnexion/")
+    _signin(client, editor.email)
+    assert client.post("/compte/connexion/code/", {"code": old[0]}).status_code == 200
+    assert not _signed_in(client)
+    assert client.post("/compte/connexion/code/", {"code": new[0]}).status_code == 302
+    assert _signed_in(client)
+
+
+def test_recovery_codes_without_an_app_are_refused_and_nothing_written(client, editor):
+    client.force_login(editor)
+    counts = table_counts()
+    response = client.post("/compte/double-authentification/codes-de-secours/", follow=True)
+    assert "Aucune application d" in response.content.decode()
+    assert_nothing_written(counts)
+
+
 def test_code_guessing_is_throttled(client, admin_user, settings):
     settings.COOPATLAS_SIGNIN_MAX_FAILURES = 3
-    device = services.totp_enrolment_start(user=admin_user)
-    services.totp_confirm(user=admin_user, code=totp.code_at(device.secret, totp.timestep()), ip="10.0.0.1")
+    secret, codes = _enrolled(admin_user)
     _signin(client, admin_user.email)
     for _ in range(3):
         client.post("/compte/connexion/code/", {"code": "123456"})
     assert SignInFailure.objects.filter(email=admin_user.email).count() == 3
-    good = totp.code_at(device.secret, totp.timestep() + 1)
+    good = code_now(secret, 1)
     response = client.post("/compte/connexion/code/", {"code": good})
     assert response.status_code == 429 and not _signed_in(client)
+    # A recovery code does not get round the lock either (nor is it spent).
+    response = client.post("/compte/connexion/code/", {"code": codes[0]})
+    assert response.status_code == 429 and not _signed_in(client)
+    assert services.recovery_codes_left(user=admin_user) == services.RECOVERY_CODES
 
 
 def test_code_page_without_a_password_first_goes_back_to_signin(client, db):
@@ -241,10 +301,8 @@ def _enrol_form(html: str) -> tuple[str, str]:
 def test_editor_may_enrol_optionally_then_is_asked(client, editor):
     assert _signin(client, editor.email).status_code == 302 and _signed_in(client)
     secret, signed = _enrol_form(client.get("/compte/double-authentification/").content.decode())
-    client.post(
-        "/compte/double-authentification/", {"code": totp.code_at(secret, totp.timestep()), "secret": signed}
-    )
-    assert TotpDevice.objects.get(user=editor).confirmed_at is not None
+    client.post("/compte/double-authentification/", {"code": code_now(secret), "secret": signed})
+    assert TOTPDevice.objects.get(user=editor).confirmed
     client.post("/compte/deconnexion/")
     assert _signin(client, editor.email)["Location"] == "/compte/connexion/code/"
 

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "coopatlas.core",
     "coopatlas.accounts",
+    "django_otp",  # second factor (issue 13): TOTP apps and one-use recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "coopatlas.reference",
     "coopatlas.geo",
     "coopatlas.cooperation",
@@ -188,6 +191,11 @@ COOPATLAS_CSP_EXTRA = json.loads(os.environ.get("COOPATLAS_CSP_EXTRA") or "{}")
 # Sign-in throttling: failures in a row before the account is locked, and for how long.
 COOPATLAS_SIGNIN_MAX_FAILURES = int(os.environ.get("COOPATLAS_SIGNIN_MAX_FAILURES") or 5)
 COOPATLAS_SIGNIN_LOCK_MINUTES = int(os.environ.get("COOPATLAS_SIGNIN_LOCK_MINUTES") or 15)
+# Second factor on django-otp: the one throttle is the sign-in counter above (password and
+# code share it), so django-otp's own per-device back-off is off.
+OTP_TOTP_ISSUER = "Atlas coopération décentralisée"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Public answers (core/freshness.py): kept whole under the data stamp for visitors without a
 # session, and how long a proxy or CDN may keep them (seconds).
 COOPATLAS_PAGE_CACHE = os.environ.get("COOPATLAS_PAGE_CACHE", "1") != "0"

@@ -226,7 +226,7 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
     """Lines between each French party and each foreign party, and a point per authority.
 
     Short property names keep a big country's map small: t title, u page, s status,
-    f French authority, p partner; on points n name, u page, c country, k 'fr'|'partner',
+    f French authority, p partner, pc its country; on points n name, u page, c country, k 'fr'|'partner',
     m number of partnerships. Coordinates are rounded to 4 decimals (about 11 m).
     """
     qs = _partnership_ids(country)
@@ -276,6 +276,7 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
                             "s": entry["s"],
                             "f": a[0],
                             "p": b[0],
+                            "pc": b[2],
                         },
                     }
                 )
@@ -302,6 +303,7 @@ def _partnerships_geojson_detail(*, country: str | None = None) -> dict:
             "s": "status",
             "f": "french_authority",
             "p": "partner_authority",
+            "pc": "partner_country",
             "n": "name",
             "c": "country",
             "k": "side",

@@ -3,6 +3,8 @@ numbers and non-numbers with a message on the field, never a 500 (issue 8)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -52,3 +54,37 @@ def test_pickers_answer_for_any_text(client, db, q):
     client.force_login(world["users"]["admin"])
     for name in ("pick_sectors", "pick_sdg", "pick_places", "pick_authorities", "pick_areas"):
         assert client.get(reverse(f"editor:{name}"), {"q": q}).status_code < 500
+
+
+# Error messages name places and sectors in words: the officer never sees a code the page
+# did not get from them (ML-5, 2253354, 14030 were quoted as examples before).
+EXAMPLE_CODES = re.compile(r"ML-5|2253354|14030|ISO|GeoNames|CAD à cinq|identifiant")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "resolver, typed, quoted",
+    [
+        (resolve.areas, "ZZ-99 — Région de Nulle-Part (Pays fictif)", "Région de Nulle-Part (Pays fictif)"),
+        (resolve.areas, "Mopti", "Mopti"),
+        (resolve.places, "Dakar", "Dakar"),
+        (resolve.places, "999999999 — Village fictif (Pays fictif)", "Village fictif (Pays fictif)"),
+        (resolve.countries, "ZZ", "ZZ"),
+        (resolve.sectors, "99999 — Secteur fictif ; 60", "Secteur fictif"),
+        (resolve.partnerships, "pas-un-partenariat", "pas-un-partenariat"),
+    ],
+)
+def test_resolve_errors_speak_in_names_not_codes(resolver, typed, quoted):
+    with pytest.raises(AppError) as exc:
+        resolver(typed)
+    message = exc.value.message
+    assert f"« {quoted} »" in message, message
+    assert not EXAMPLE_CODES.search(message), message
+    assert "liste proposée" in message or "parmi ceux proposés" in message, message
+
+
+@pytest.mark.django_db
+def test_area_error_shows_how_the_list_writes_a_region():
+    with pytest.raises(AppError) as exc:
+        resolve.areas("Mopti")
+    assert "« Région de Mopti (Mali) »" in exc.value.message

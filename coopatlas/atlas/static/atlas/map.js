@@ -10,6 +10,7 @@
 
   var CELL = 56;            // grid cell in screen pixels
   var LIST_MAX = 8;         // names listed in a popup before "and N others"
+  var LABEL_MAX_ZOOM = 5;   // country names on the basemap up to this zoom only
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -65,6 +66,7 @@
       L.tileLayer(node.dataset.tileUrl, {attribution: node.dataset.tileAttribution || ""})
         .addTo(this.map);
     }
+    this.loadLabels();
     this.loadBasemap();
     this.loadData();
     var self = this;
@@ -78,6 +80,7 @@
       if (self.dirty) { self.dirty = false; self.render(); }
     });
     this.map.on("zoomend moveend", function () {
+      self.renderLabels();
       if (self.popupOpen) { self.dirty = true; } else { self.render(); }
     });
     // A focused marker near the edge makes the browser scroll the map's box: undo it.
@@ -98,8 +101,100 @@
         interactive: false,
         style: {color: "#8a8a8a", weight: 0.6, fillColor: "#f6f6f6", fillOpacity: 1}
       }).addTo(self.map).bringToBack();
+      self.placeLabels(data);
       self.map.attributionControl.addAttribution("Natural Earth");
     }).catch(function () { /* the data layer stays usable without outlines */ });
+  };
+
+  // Country names on the basemap (issue 13), from the page's own data in its language
+  // (json_script beside the map): at low zoom only, in a pane above the outlines and lines
+  // but under the markers, hidden from assistive technology (the list after the map says
+  // it all), and a name that would overlap one already placed is left out.
+  AtlasMap.prototype.loadLabels = function () {
+    var self = this;
+    this.countryNames = {};
+    this.countryLabels = [];
+    this.activeCountries = {};
+    var script = document.getElementById(this.node.id + "-labels");
+    if (!script) { return; }
+    var rows;
+    try { rows = JSON.parse(script.textContent); } catch (e) { return; }
+    rows.forEach(function (r) {
+      self.countryNames[r[0]] = r[1];
+      if (r[2] !== null && r[3] !== null) {
+        self.countryLabels.push({iso: r[0], name: r[1], latlng: L.latLng(r[2], r[3]), aid: r[4] ? 1 : 0});
+      }
+    });
+    var pane = this.map.createPane("atlas-labels");
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = "none";
+    pane.setAttribute("aria-hidden", "true");
+    this.labelLayer = L.layerGroup().addTo(this.map);
+    this.renderLabels();
+  };
+
+  // A name sits at the centre of its country's largest outline (the shipped point is a
+  // capital, often near a coast or a border); countries without an outline keep it.
+  AtlasMap.prototype.placeLabels = function (data) {
+    var centres = {};
+    (data.features || []).forEach(function (f) {
+      var iso = f.properties && f.properties.iso2, g = f.geometry;
+      if (!iso || !g) { return; }
+      var polygons = g.type === "Polygon" ? [g.coordinates] : (g.type === "MultiPolygon" ? g.coordinates : []);
+      var best = null;
+      polygons.forEach(function (poly) {
+        var ring = poly[0], a = 0, cx = 0, cy = 0;
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+          var cross = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+          a += cross; cx += (ring[j][0] + ring[i][0]) * cross; cy += (ring[j][1] + ring[i][1]) * cross;
+        }
+        if (a !== 0 && (!best || Math.abs(a) > best.a)) { best = {a: Math.abs(a), x: cx / (3 * a), y: cy / (3 * a)}; }
+      });
+      if (best) { centres[iso] = L.latLng(best.y, best.x); }
+    });
+    this.countryLabels.forEach(function (c) { if (centres[c.iso]) { c.latlng = centres[c.iso]; } });
+    this.renderLabels();
+  };
+
+  AtlasMap.prototype.renderLabels = function () {
+    if (!this.labelLayer) { return; }
+    this.labelLayer.clearLayers();
+    // Online tiles carry their own names.
+    if (this.node.dataset.tileUrl || this.map.getZoom() > LABEL_MAX_ZOOM) { return; }
+    var self = this;
+    var view = this.map.getBounds();
+    var size = this.map.getSize();
+    // The markers' places are taken first: a name never hides under a marker.
+    var placed = this.points.map(function (pt) {
+      var m = self.map.latLngToContainerPoint(pt.latlng);
+      return {x1: m.x - 13, x2: m.x + 13, y1: m.y - 13, y2: m.y + 13};
+    });
+    // Countries of the data first, then aid recipients: the names a visitor looks for.
+    function rank(c) { return (self.activeCountries[c.iso] ? 2 : 0) + c.aid; }
+    var ordered = this.countryLabels.slice().sort(function (a, b) { return rank(b) - rank(a); });
+    var markers = placed.length;
+    ordered.forEach(function (c) {
+      if (!view.contains(c.latlng)) { return; }
+      var p = self.map.latLngToContainerPoint(c.latlng);
+      var w = Math.ceil(c.name.length * 6.4) + 8, h = 16;
+      var box = {x1: p.x - w / 2, x2: p.x + w / 2, y1: p.y - h / 2, y2: p.y + h / 2};
+      if (box.x1 < 0 || box.y1 < 0 || box.x2 > size.x || box.y2 > size.y) { return; }
+      for (var i = 0; i < placed.length; i++) {
+        var q = placed[i];
+        if (box.x1 < q.x2 && box.x2 > q.x1 && box.y1 < q.y2 && box.y2 > q.y1) { return; }
+      }
+      placed.push(box);
+      self.labelLayer.addLayer(L.marker(c.latlng, {
+        icon: L.divIcon({className: "atlas-country-label", html: el("span", null, c.name),
+                         iconSize: [w, h]}),
+        pane: "atlas-labels", interactive: false, keyboard: false
+      }));
+    });
+    this.node.setAttribute("data-labels", String(placed.length - markers));
+  };
+
+  AtlasMap.prototype.countryName = function (iso) {
+    return (iso && this.countryNames[iso]) || iso || "";
   };
 
   AtlasMap.prototype.loadData = function () {
@@ -113,6 +208,7 @@
   AtlasMap.prototype.setData = function (data) {
     var self = this;
     var seen = {};
+    this.partnersOf = {};
     (data.features || []).forEach(function (feature) {
       var g = feature.geometry || {};
       var p = feature.properties || {};
@@ -122,12 +218,22 @@
         seen[key] = true;
         self.points.push({latlng: L.latLng(g.coordinates[1], g.coordinates[0]),
                           name: nameOf(p), url: p.u || p.html_url, french: isFrench(p),
-                          w: p.w || 1});
+                          w: p.w || 1, iso: p.c, key: key});
+        if (p.c && p.c !== "FR") { self.activeCountries[p.c] = true; }
       } else if (g.type === "LineString" && g.coordinates && g.coordinates.length >= 2) {
         var first = g.coordinates[0], last = g.coordinates[g.coordinates.length - 1];
-        self.lines.push({a: L.latLng(first[1], first[0]), b: L.latLng(last[1], last[0]),
-                         title: p.t || p.title || p.name || "", url: p.u || p.html_url,
-                         w: p.w || 1});
+        var line = {a: L.latLng(first[1], first[0]), b: L.latLng(last[1], last[0]),
+                    title: p.t || p.title || p.name || "", url: p.u || p.html_url,
+                    w: p.w || 1, french: p.f, partner: p.p, partnerIso: p.pc};
+        self.lines.push(line);
+        // Each end's partnerships, for its popup: who works with whom.
+        if (p.f && p.p) {
+          var ends = [[first.join(",") + "|" + p.f, p.p + " (" + self.countryName(p.pc) + ")"],
+                      [last.join(",") + "|" + p.p, p.f]];
+          ends.forEach(function (end) {
+            (self.partnersOf[end[0]] = self.partnersOf[end[0]] || []).push({name: end[1], url: line.url});
+          });
+        }
       }
     });
     // An overview (large scale) groups partnerships by French région and partner country:
@@ -140,6 +246,7 @@
       this.map.fitBounds(L.latLngBounds(all).pad(0.1), {maxZoom: 6});
     }
     this.render();
+    this.renderLabels();
   };
 
   AtlasMap.prototype.cellOf = function (latlng, zoom) {
@@ -245,9 +352,16 @@
     var self = this;
     var box = el("div", "atlas-popup");
     if (c.n === 1) {
+      var pt = c.items[0];
       var heading = el("p", "atlas-popup__title");
-      heading.appendChild(link(c.items[0].name, c.items[0].url));
+      heading.appendChild(link(pt.french || !pt.iso || this.overview ? pt.name : pt.name + " (" + this.countryName(pt.iso) + ")", pt.url));
       box.appendChild(heading);
+      var partners = (this.partnersOf || {})[pt.key] || [];
+      if (partners.length) {
+        box.appendChild(el("p", "atlas-popup__sub", this.labels.labelPartnersOf));
+        box.appendChild(this.listOf(partners, function (x) { return x.name; }));
+        this.more(box, partners.length);
+      }
       return box;
     }
     box.appendChild(el("p", "atlas-popup__title", this.overview
@@ -268,7 +382,12 @@
     var box = el("div", "atlas-popup");
     box.appendChild(el("p", "atlas-popup__title", g.w + " " + this.labels.labelLinks));
     var sorted = g.items.slice().sort(function (x, y) { return x.title.localeCompare(y.title); });
-    box.appendChild(this.listOf(sorted, function (ln) { return ln.title; }));
+    var self = this;
+    // Both parties, the partner with its country; the partnership's title when it says more.
+    box.appendChild(this.listOf(sorted, function (ln) {
+      if (!ln.french || !ln.partner) { return ln.title; }
+      return ln.french + " – " + ln.partner + " (" + self.countryName(ln.partnerIso) + ")";
+    }));
     this.more(box, g.items.length);
     return box;
   };
