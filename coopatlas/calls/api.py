@@ -195,9 +195,7 @@ def call_open(request, slug: str):
     return _json(_call_out(call))
 
 
-@router.post(
-    "/applications/{pk}/proposed", url_name="calls_proposed", auth=AUTH, response={200: dict, **ERR}
-)
+@router.post("/applications/{pk}/proposed", url_name="calls_proposed", auth=AUTH, response={200: dict, **ERR})
 def proposed(request, pk: str, payload: ProposedIn):
     """The amount the ministry proposes to the committee (≤ asked, within the call's grant
     bounds); beyond the remaining budget it is kept with a `warning`."""

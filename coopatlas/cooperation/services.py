@@ -1146,9 +1146,7 @@ def payment_add(
     receiver = _payment_party(receiver_authority, receiver_organisation, field="receiver")
     lead = _project_lead(line.project)
     if provider == (None, None):
-        provider = (
-            (line.funder_authority, line.funder_organisation) if kind in _FROM_FUNDER else (lead, None)
-        )
+        provider = (line.funder_authority, line.funder_organisation) if kind in _FROM_FUNDER else (lead, None)
     if receiver == (None, None) and kind in _FROM_FUNDER and lead is not None and provider[0] != lead:
         receiver = (lead, None)
     payment = Payment(

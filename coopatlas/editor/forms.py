@@ -815,9 +815,7 @@ class ProgrammeForm(RecordForm):
         min_value=0,
         help_text=_("Montant en euros par collectivité et par an, par exemple « 2 500 » ou « 2 500,50 »."),
     )
-    cost_max = AmountField(
-        label=_("à (€)"), required=False, max_digits=14, decimal_places=2, min_value=0
-    )
+    cost_max = AmountField(label=_("à (€)"), required=False, max_digits=14, decimal_places=2, min_value=0)
     member_brings = forms.CharField(
         label=_("Ce qu'apporte un membre"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
     )

@@ -204,8 +204,7 @@ def places(text: str, *, field: str = "places") -> list:
                 int(code),
                 field=field,
                 hint=_(
-                    "ce lieu n'est pas dans l'atlas ; tapez son nom et choisissez-le "
-                    "dans la liste proposée."
+                    "ce lieu n'est pas dans l'atlas ; tapez son nom et choisissez-le dans la liste proposée."
                 ),
                 entry=entry,
             )

@@ -126,11 +126,7 @@ def test_csv_for_people_and_for_machines(client, world):
     """Issue 13: French headers, labels, the partner's country, absolute URLs; dialect=machine
     keeps the JSON's field names."""
     url = reverse("atlas:partnership_list")
-    people = list(
-        csv.DictReader(
-            io.StringIO(_body(client.get(url, {"format": "csv"}))), delimiter=";"
-        )
-    )
+    people = list(csv.DictReader(io.StringIO(_body(client.get(url, {"format": "csv"}))), delimiter=";"))
     row = next(r for r in people if r["Titre"] == world["partnership"].title)
     assert {"Identifiant", "Statut", "Collectivités", "Pays partenaire", "Région partenaire", "Page"} <= set(
         row

@@ -23,6 +23,7 @@ def _published(path: Path) -> dict[str, bytes]:
         for act in root.iterfind("iati-activity")
     }
 
+
 EXAMPLE = Path(__file__).parent / "fixtures" / "iati_standard_example.xml"
 
 
