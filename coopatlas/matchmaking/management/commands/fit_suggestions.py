@@ -40,7 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, indent=2))
         else:
             t = result["train"]
-            self.stdout.write(
+            self.stdout.write(  # i18n: not user-facing (the maintainer's fitting report, figures)
                 f"{result['set']}: {result['train_pairs']} training pairs ({result['train_queries']} hidden "
                 f"in turn), {result['held_out_pairs']} held out (seed {result['seed']})\n"
                 f"training country@3 {t['recall_country_at_3']:.1%} "
@@ -50,4 +50,5 @@ class Command(BaseCommand):
             )
         if opts["write"]:
             fit.write(result)
-            self.stdout.write("written: coopatlas/matchmaking/data/suggestion_weights.yaml")
+            weights = "coopatlas/matchmaking/data/suggestion_weights.yaml"
+            self.stdout.write(f"written: {weights}")  # i18n: not user-facing
