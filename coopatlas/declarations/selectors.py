@@ -796,7 +796,7 @@ def _received_lines(*, year: int, authority=None, public: bool = False):
     by the authority itself: the funder's aid, shown beside the declaration, not counted."""
     from coopatlas.cooperation.models import FundingContribution, ProjectParticipant
 
-    from .services import received_instruments
+    from .rulesfile import received_instruments
 
     participants = ProjectParticipant.objects.filter(authority__country_id="FR")
     if authority is not None:

@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -36,9 +35,9 @@ from .models import (
     RuleSet,
     State,
 )
+from .rulesfile import DATA_DIR, _read_rules, prepare_instruments
 from .selectors import paid_by_project, received_cofunding
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CENTS = 10**14  # a trillion euros: anything above is a typing error
 LINE_FIELDS = (
     "amount",
@@ -55,22 +54,6 @@ LINE_FIELDS = (
 
 
 # --------------------------------------------------------------------------- rules
-
-
-def _read_rules(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise AppError(
-            _("%(path)s : fichier de règles illisible (%(exc)s).") % {"path": path, "exc": exc},
-            field=str(path),
-        ) from exc
-    for key in ("line_types", "markers", "years"):
-        if not isinstance(data, dict) or key not in data:
-            raise AppError(
-                _("%(path)s : la clé « %(key)s » manque.") % {"path": path, "key": key}, field=str(path)
-            )
-    return data
 
 
 def _load_regions(path: Path) -> int:
@@ -182,21 +165,6 @@ def rules_load(*, data_dir: Path | None = None) -> dict:
         "lines_rechecked": rechecked,
         "prepare_instruments": data.get("prepare_instruments", []),
     }
-
-
-def received_instruments(*, data_dir: Path | None = None) -> list[str]:
-    """Instruments of co-funding the authority receives (shown, never counted): rules.yaml."""
-    return list(
-        _read_rules(Path(data_dir or DATA_DIR) / "rules.yaml").get(
-            "received_instruments", ["daect_call", "afd_ficol", "afd_other", "eu"]
-        )
-    )
-
-
-def prepare_instruments(*, data_dir: Path | None = None) -> list[str]:
-    return list(
-        _read_rules(Path(data_dir or DATA_DIR) / "rules.yaml").get("prepare_instruments", ["own_funds"])
-    )
 
 
 @dataclass

@@ -336,6 +336,7 @@ def test_partnerships_geojson_is_small_and_rounded(atlas):
         "s": "active",
         "f": "Zörglüb-lès-Bains",
         "p": "Cercle de Quimbé",
+        "pc": "QM",
     }
     assert {p["properties"]["n"] for p in points} == {"Zörglüb-lès-Bains", "Cercle de Quimbé"}
     # Ville de Quenard has no coordinates: it falls back on its country's centroid.

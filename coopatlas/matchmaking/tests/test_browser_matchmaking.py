@@ -25,6 +25,12 @@ def server(coopatlas_site):
         "users", "add", "--email", "scac-match@bamako.example", "--role", "embassy", "--country", "ML",
         "--password", PASSWORD,
     )  # fmt: skip
+    # A second embassy agent: the first enrols its authenticator app in the first test, and
+    # a later sign-in would ask for a code from that app, which each test cannot share.
+    coopatlas_site.cli(
+        "users", "add", "--email", "scac-demandes@bamako.example", "--role", "embassy", "--country", "ML",
+        "--password", PASSWORD,
+    )  # fmt: skip
     return coopatlas_site.base
 
 
@@ -154,7 +160,7 @@ def test_partner_officer_registers_its_request_follows_it_and_answers(server, co
 
     # 2. The embassy validates it from its review queue.
     embassy = chromium.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    _sign_in(embassy, server, "scac-match@bamako.example", "/espace/validation/")
+    _sign_in(embassy, server, "scac-demandes@bamako.example", "/espace/validation/")
     if embassy.locator(".atlas-secret").count():
         _second_factor(embassy)
     embassy.goto(server + "/espace/validation/")
