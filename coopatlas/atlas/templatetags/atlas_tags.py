@@ -96,29 +96,27 @@ def safe_href(url):
     return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else ""
 
 
-@register.filter
-def money(value, currency="EUR"):
-    """1145000 → « 1 145 000 € » (core.parse.money_display: the one rule; cents only when
-    there are some)."""
+def _money(value, currency, places):
     if value in (None, ""):
         return ""
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         return value
-    return money_display(amount, currency or "EUR", places=None)
+    return money_display(amount, currency or "EUR", places=places)
+
+
+@register.filter
+def money(value, currency="EUR"):
+    """1145000 → « 1 145 000 € » (core.parse.money_display: the one rule; cents only when
+    there are some)."""
+    return _money(value, currency, None)
 
 
 @register.filter
 def euros(value, currency="EUR"):
     """Always two decimals: « 21 000,00 € » (amounts asked, proposed and granted)."""
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return value
-    return money_display(amount, currency or "EUR")
+    return _money(value, currency, 2)
 
 
 @register.filter
