@@ -94,6 +94,17 @@ def parse_int(
     return number
 
 
+def cli_int(text: str) -> int:
+    """argparse's `type=` for the commands' integers: the same rule as every number from
+    outside (ASCII digits; Python's int() would take « ٣ » as 3)."""
+    import argparse
+
+    try:
+        return parse_int(text, field="argument")
+    except BadNumber as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def parse_optional_int(
     value, *, field: str, minimum: int | None = None, maximum: int | None = None, hint: str = ""
 ) -> int | None:

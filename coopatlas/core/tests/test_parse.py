@@ -141,3 +141,18 @@ def test_form_amount_field_takes_a_french_amount():
     field = AmountField(required=False, max_digits=16, decimal_places=2, min_value=0)
     assert field.clean("1 145 000,50") == Decimal("1145000.50")
     assert field.clean("") is None
+
+
+def test_commands_integers_go_through_the_one_parser():
+    """argparse's own `type=int` takes « ٣ » as 3 and 10**30 as a number: the commands'
+    integers use `cli_int`, the same rule as every other number from outside."""
+    import argparse
+
+    import pytest
+
+    from coopatlas.core.parse import cli_int
+
+    assert cli_int("42") == 42 and cli_int("-1") == -1
+    for bad in ("٣", "abc", "", "1e3", "9" * 30):
+        with pytest.raises(argparse.ArgumentTypeError, match="chiffres 0 à 9"):
+            cli_int(bad)

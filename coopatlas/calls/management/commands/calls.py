@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, exit_code_of
+from coopatlas.core.parse import cli_int
 
 
 class Command(BaseCommand):
@@ -28,9 +29,9 @@ class Command(BaseCommand):
         remind.add_argument("slug")
         remind.add_argument("--as", dest="actor", required=True, help="e-mail of a ministry administrator")
         synth = sub.add_parser("synth", help="a synthetic campaign (marked synthetic)")
-        synth.add_argument("--applications", type=int, default=2000)
-        synth.add_argument("--calls", type=int, default=3)
-        synth.add_argument("--seed", type=int, default=1)
+        synth.add_argument("--applications", type=cli_int, default=2000)
+        synth.add_argument("--calls", type=cli_int, default=3)
+        synth.add_argument("--seed", type=cli_int, default=1)
 
     def handle(self, *args, **opts):
         try:

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.synth import SCALES, synth_generate
+from coopatlas.core.parse import cli_int
 
 
 class Command(BaseCommand):
@@ -9,7 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(SCALES), required=True)
-        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--seed", type=cli_int, default=1)
 
     def handle(self, *args, scale, seed, **options):
         counts = synth_generate(scale=scale, seed=seed, log=self.stdout.write)

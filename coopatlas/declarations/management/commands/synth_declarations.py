@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from coopatlas.core.parse import cli_int
 from coopatlas.declarations.synth import synth_declarations
 
 
@@ -9,16 +10,16 @@ class Command(BaseCommand):
     help = "Generate synthetic aid declarations: N authorities × L lines × Y years (validated)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--authorities", type=int, default=5_000)
-        parser.add_argument("--lines", type=int, default=10)
-        parser.add_argument("--years", type=int, default=5)
+        parser.add_argument("--authorities", type=cli_int, default=5_000)
+        parser.add_argument("--lines", type=cli_int, default=10)
+        parser.add_argument("--years", type=cli_int, default=5)
         parser.add_argument(
             "--last-year",
-            type=int,
+            type=cli_int,
             default=None,
             help="last declared year (default: the last year with rules)",
         )
-        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--seed", type=cli_int, default=1)
 
     def handle(self, *args, **o):
         log = self.stdout.write if o["verbosity"] else (lambda *_: None)

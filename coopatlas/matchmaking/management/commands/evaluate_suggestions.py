@@ -7,6 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import cli_int
 from coopatlas.matchmaking import evaluate
 
 
@@ -20,9 +21,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--share", type=float, default=0.1, help="share hidden at once (default 0.1)")
         parser.add_argument(
-            "--limit", type=int, default=1000, help="partnerships hidden per set (default 1000)"
+            "--limit", type=cli_int, default=1000, help="partnerships hidden per set (default 1000)"
         )
-        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--seed", type=cli_int, default=1)
         parser.add_argument(
             "--refit",
             action="store_true",

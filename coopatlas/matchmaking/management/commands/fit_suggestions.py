@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError
+from coopatlas.core.parse import cli_int
 from coopatlas.matchmaking import fit
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--set", choices=("real", "synthetic"), default="real")
-        parser.add_argument("--seed", type=int, default=1, help="seed of the train/held-out split")
+        parser.add_argument("--seed", type=cli_int, default=1, help="seed of the train/held-out split")
         parser.add_argument("--share", type=float, default=0.1, help="share hidden at once (default 0.1)")
         parser.add_argument("--write", action="store_true", help="write the weights into the data file")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -15,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
+from coopatlas.core.parse import cli_int
+
 METRICS_DIR_PREFIX = "coopatlas-metrics-"  # made by cli.py for this server only
 
 
@@ -29,10 +31,10 @@ class Command(BaseCommand):
     help = "Serve the atlas: gunicorn on 127.0.0.1:PORT, or the development server with --dev."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=cli_int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--dev", action="store_true")
-        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument("--workers", type=cli_int, default=None)
         parser.add_argument("--no-worker", action="store_true")
 
     def handle(self, *args, port: int, host: str, dev: bool, workers: int | None, no_worker: bool, **options):
