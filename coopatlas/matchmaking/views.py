@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from coopatlas.accounts.permissions import PermissionDenied, scope_of
 from coopatlas.cooperation.models import PartnerRequest, Programme
-from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.errors import AppError, NotFound, http_status_of
 from coopatlas.editor.views import guarded
 from coopatlas.geo.models import LocalAuthority
 
@@ -176,7 +176,7 @@ def my_requests(request):
     authorities = LocalAuthority.objects.filter(pk__in=scope.partner_authorities).order_by("name")
     themes = Theme.objects.filter(parent__parent__isnull=True)
     values = {"authority": "", "description": "", "wishes": "", "themes": []}
-    failed = False
+    status = 200
     if request.method == "POST":
         values = {
             "authority": request.POST.get("authority", ""),
@@ -209,7 +209,7 @@ def my_requests(request):
             raise
         except AppError as exc:
             messages.error(request, exc.message)
-            failed = True
+            status = http_status_of(exc)  # the one mapping: a refused form is a 422, as in the editor
     return render(
         request,
         "matchmaking/my_requests.html",
@@ -220,5 +220,5 @@ def my_requests(request):
             "values": values,
             "title": _("Mes demandes de partenariat"),
         },
-        status=400 if failed else 200,
+        status=status,
     )

@@ -391,11 +391,11 @@ def test_partner_officer_creates_follows_and_answers_its_request(world, client):
     response = client.post(
         "/mise-en-relation/mes-demandes/", {"authority": world["cercle"].pk, "description": "  "}
     )
-    assert response.status_code == 400 and "description" in response.content.decode()
+    assert response.status_code == 422 and "description" in response.content.decode()
     response = client.post(
         "/mise-en-relation/mes-demandes/", {"authority": world["ville"].pk, "description": "Pas la mienne"}
     )
-    assert response.status_code == 400 and PartnerRequest.objects.count() == before
+    assert response.status_code == 422 and PartnerRequest.objects.count() == before
     response = client.post(
         "/mise-en-relation/mes-demandes/",
         {"authority": world["cercle"].pk, "description": "Nous cherchons une commune pour l'eau.",
