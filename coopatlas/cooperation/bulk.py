@@ -14,6 +14,11 @@ per-row writes; here the constraints' conditions are the period checks already m
 Python (`_check_period`) and the database keeps them as the last guard.
 
 Called inside the caller's `transaction.atomic` (the import is one transaction).
+
+A record whose fields or links an import changes gets its `version` moved on, as an edit
+does: an editor form opened before the import then meets a Conflict instead of saving over
+what the import wrote (`editing._lock`). A record the import leaves as it was keeps its
+version (a re-import of the same file breaks no one's open form).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,10 +141,11 @@ def _sync_links(
     wanted: dict[int, list[dict]],
     existing_owners: set[int],
     main_flag: str = "",
-) -> None:
+) -> set[int]:
     """Make `model` hold exactly `wanted[owner_pk]` for each owner given, by difference:
     rows that stay keep their ids; rows losing `main_flag` are saved before rows gaining
-    it (a partial unique constraint allows one at a time), new rows last."""
+    it (a partial unique constraint allows one at a time), new rows last. Returns the
+    owners whose rows changed."""
     owner_id = f"{owner}_id"
     current: dict[int, dict[tuple, models.Model]] = defaultdict(dict)
     ids = [pk for pk in wanted if pk in existing_owners]
@@ -147,20 +154,26 @@ def _sync_links(
             current[getattr(obj, owner_id)][tuple(getattr(obj, k) for k in key)] = obj
     delete, losing, other, create = [], [], [], []
     value_fields: set[str] = set()
+    touched: set[int] = set()
     for pk, rows in wanted.items():
         have = current.get(pk, {})
         want = {tuple(r[k] for k in key): r for r in rows}
-        delete += [o.pk for k, o in have.items() if k not in want]
+        gone = [o.pk for k, o in have.items() if k not in want]
+        delete += gone
+        if gone:
+            touched.add(pk)
         for k, row in want.items():
             obj = have.get(k)
             if obj is None:
                 create.append(model(**{owner_id: pk}, **row))
+                touched.add(pk)
                 continue
             changed = [f for f, v in row.items() if getattr(obj, f) != v]
             if changed:
                 for f in changed:
                     setattr(obj, f, row[f])
                 value_fields |= set(changed)
+                touched.add(pk)
                 (losing if main_flag and not row.get(main_flag) else other).append(obj)
     for i in range(0, len(delete), BATCH):
         model.objects.filter(pk__in=delete[i : i + BATCH]).delete()
@@ -169,6 +182,21 @@ def _sync_links(
             model.objects.bulk_update(group, sorted(value_fields), batch_size=BATCH)
     if create:
         model.objects.bulk_create(create, batch_size=BATCH)
+    return touched & existing_owners
+
+
+def _state(record: models.Model, fields) -> tuple | None:
+    """What an import can change on a stored record, to tell later whether it did."""
+    if record.pk is None:
+        return None
+    return (record.source_id, *(getattr(record, f) for f in sorted(fields)))
+
+
+def _version_bump(model: type[models.Model], pks: set[int]) -> None:
+    """Move the version of the stored records an import changed (one UPDATE a batch)."""
+    ids = sorted(pks)
+    for i in range(0, len(ids), BATCH):
+        model.objects.filter(pk__in=ids[i : i + BATCH]).update(version=F("version") + 1)
 
 
 def _countries_of(authorities) -> None:
@@ -186,12 +214,14 @@ def partnerships_bulk_save(*, rows: list[PartnershipRow]) -> list[PartnershipRow
     _countries_of([a for r in rows for a in r.parties])
     taken = _taken_slugs(Partnership, rows)
     ok: list[PartnershipRow] = []
+    before: dict[int, tuple | None] = {}
     for row in rows:
         p = row.partnership
         try:
             if p.pk is None and p.slug in taken:
                 raise _slug_error(p.slug, Partnership)
             _check_source(row.source)
+            before[id(row)] = _state(p, PARTNERSHIP_FIELDS)
             _set_fields(p, row.fields, PARTNERSHIP_FIELDS)
             p.source = row.source
             _check_period(
@@ -204,13 +234,18 @@ def partnerships_bulk_save(*, rows: list[PartnershipRow]) -> list[PartnershipRow
             continue
         ok.append(row)
     existing = {r.partnership.pk for r in ok if r.partnership.pk is not None}
+    changed = {
+        r.partnership.pk
+        for r in ok
+        if r.partnership.pk is not None and before[id(r)] != _state(r.partnership, PARTNERSHIP_FIELDS)
+    }
     _save(Partnership, [r.partnership for r in ok], sorted(PARTNERSHIP_FIELDS))
     had = defaultdict(set)
     for pk, authority in PartnershipParty.objects.filter(partnership_id__in=list(existing)).values_list(
         "partnership_id", "authority_id"
     ):
         had[pk].add(authority)
-    _sync_links(
+    changed |= _sync_links(
         PartnershipParty,
         owner="partnership",
         key=("authority_id",),
@@ -221,13 +256,14 @@ def partnerships_bulk_save(*, rows: list[PartnershipRow]) -> list[PartnershipRow
         existing_owners=existing,
     )
     themed = [r for r in ok if r.themes is not None]
-    _sync_links(
+    changed |= _sync_links(
         Partnership.themes.through,
         owner="partnership",
         key=("theme_id",),
         wanted={r.partnership.pk: [{"theme_id": t.pk} for t in dict.fromkeys(r.themes)] for r in themed},
         existing_owners=existing,
     )
+    _version_bump(Partnership, changed)
     _partner_requests_answer_many(
         {
             r.partnership.pk: [
@@ -269,6 +305,7 @@ def projects_bulk_save(*, rows: list[ProjectRow]) -> list[ProjectRow]:
     replaces the current one, as in `project_update`); refused rows come back with `error`."""
     taken = _taken_slugs(Project, rows)
     ok: list[ProjectRow] = []
+    before: dict[int, tuple | None] = {}
     for row in rows:
         p = row.project
         unsupported = set(row.links) - {*M2M_LINKS, "participants", "themes"}
@@ -285,6 +322,7 @@ def projects_bulk_save(*, rows: list[ProjectRow]) -> list[ProjectRow]:
             fields = dict(row.fields)
             if "budget" in fields:
                 fields["budget"] = _money(fields["budget"], field="budget")
+            before[id(row)] = _state(p, PROJECT_FIELDS)
             _set_fields(p, fields, PROJECT_FIELDS)
             p.source = row.source
             _check_period(
@@ -306,10 +344,15 @@ def projects_bulk_save(*, rows: list[ProjectRow]) -> list[ProjectRow]:
         p.set_search_text()
         ok.append(row)
     existing = {r.project.pk for r in ok if r.project.pk is not None}
+    changed = {
+        r.project.pk
+        for r in ok
+        if r.project.pk is not None and before[id(r)] != _state(r.project, PROJECT_FIELDS)
+    }
     _save(Project, [r.project for r in ok], sorted(PROJECT_FIELDS | {"search_text"}))
     for name, other in M2M_LINKS.items():
         through = getattr(Project, name).through
-        _sync_links(
+        changed |= _sync_links(
             through,
             owner="project",
             key=(other,),
@@ -320,7 +363,7 @@ def projects_bulk_save(*, rows: list[ProjectRow]) -> list[ProjectRow]:
             },
             existing_owners=existing,
         )
-    _sync_links(
+    changed |= _sync_links(
         ProjectParticipant,
         owner="project",
         key=("authority_id",),
@@ -331,7 +374,7 @@ def projects_bulk_save(*, rows: list[ProjectRow]) -> list[ProjectRow]:
         },
         existing_owners=existing,
     )
-    _sync_links(
+    changed |= _sync_links(
         ProjectTheme,
         owner="project",
         key=("theme_id",),
@@ -346,4 +389,5 @@ def projects_bulk_save(*, rows: list[ProjectRow]) -> list[ProjectRow]:
         existing_owners=existing,
         main_flag="is_main",
     )
+    _version_bump(Project, changed)
     return rows

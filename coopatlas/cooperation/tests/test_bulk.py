@@ -74,3 +74,74 @@ def test_projects_written_then_updated_by_difference():
         (main.pk, False, 2),
     }
     assert Project.objects.get(pk=p.pk).search_text == "projet renomme"
+
+
+def test_an_import_that_changes_a_record_moves_its_version_so_an_open_form_conflicts():
+    """An editor read version 1, an import then changed the record: the editor's save must
+    meet a Conflict, not silently overwrite what the import wrote."""
+    from coopatlas.cooperation import editing
+    from coopatlas.core.errors import Conflict
+
+    source = SourceFactory()
+    fr, partner = CommuneFactory(), AuthorityFactory()
+    row = PartnershipRow(
+        partnership=Partnership(slug="bulk-v"),
+        source=source,
+        fields={"title": "Avant", "kind": "cooperation", "start_year": 2001},
+        parties=[fr, partner],
+    )
+    partnerships_bulk_save(rows=[row])
+    stored = Partnership.objects.get(slug="bulk-v")
+    assert stored.version == 1
+    # the same file again: nothing changes, the version stays (no one's form is broken)
+    same = PartnershipRow(
+        partnership=stored,
+        source=source,
+        fields={"title": "Avant", "kind": "cooperation", "start_year": 2001},
+        parties=[fr, partner],
+    )
+    partnerships_bulk_save(rows=[same])
+    assert Partnership.objects.get(pk=stored.pk).version == 1
+    # a changed field moves it
+    changed = PartnershipRow(
+        partnership=Partnership.objects.get(pk=stored.pk),
+        source=source,
+        fields={"title": "Après l'import"},
+        parties=[fr, partner],
+    )
+    partnerships_bulk_save(rows=[changed])
+    assert Partnership.objects.get(pk=stored.pk).version == 2
+    # a changed link alone moves it too
+    other = AuthorityFactory()
+    linked = PartnershipRow(
+        partnership=Partnership.objects.get(pk=stored.pk),
+        source=source,
+        fields={},
+        parties=[fr, partner, other],
+    )
+    partnerships_bulk_save(rows=[linked])
+    assert Partnership.objects.get(pk=stored.pk).version == 3
+    with pytest.raises(Conflict):
+        editing._lock(Partnership.objects.get(pk=stored.pk), 1)
+    assert Partnership.objects.get(pk=stored.pk).title == "Après l'import"
+
+
+def test_a_project_import_moves_the_version_only_of_what_it_changed():
+    source = SourceFactory()
+    a = CommuneFactory()
+    rows = [
+        ProjectRow(project=Project(slug=f"bulk-pv{i}"), source=source, fields={"title": f"P{i}"})
+        for i in range(2)
+    ]
+    projects_bulk_save(rows=rows)
+    first, second = (Project.objects.get(slug=f"bulk-pv{i}") for i in range(2))
+    projects_bulk_save(
+        rows=[
+            ProjectRow(
+                project=first, source=source, fields={"title": "P0"}, links={"participants": [(a, "lead")]}
+            ),
+            ProjectRow(project=second, source=source, fields={"title": "P1"}),
+        ]
+    )
+    assert Project.objects.get(pk=first.pk).version == 2  # a participant added
+    assert Project.objects.get(pk=second.pk).version == 1  # nothing changed
