@@ -9,8 +9,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SHOWN = """() => [...document.querySelectorAll('#home-map .atlas-country-label')].map(n => n.textContent)"""
-SET_VIEW = """([lat, lon, z]) =>
-  document.querySelector('#home-map').atlasMap.map.setView([lat, lon], z, {animate: false})"""
+SET_VIEW = """([lat, lon, z]) => {
+  document.querySelector('#home-map').atlasMap.map.setView([lat, lon], z, {animate: false}); }"""
 PLACED = """() => { const m = document.querySelector('#home-map').atlasMap;
   return !!m && m.countryLabels.some(c => c.minZoom < 4); }"""
 
