@@ -123,6 +123,56 @@ def coopatlas_site(tmp_path_factory):
         proc.wait(timeout=20)
 
 
+def _serve_until_answering(site: Site, *args: str):
+    """`coopatlas serve` on a free port for `site`; the process, once / answers."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coopatlas.cli", "serve", "--port", str(port), *args],
+        env=site.env,
+        cwd=site.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    site.base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(site.base + "/", timeout=2)
+            return proc
+        except urllib.error.HTTPError:
+            return proc  # it answers, even if not 200
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    proc.wait(timeout=20)
+    pytest.fail("the server started by `coopatlas serve` did not answer")
+
+
+@pytest.fixture(scope="session")
+def coopatlas_prod_site(coopatlas_site):
+    """The same database and collected static files (WhiteNoise's compressed manifest, made
+    by `coopatlas setup` in the var dir) served with DEBUG off: the bench settings, i.e.
+    production's without HTTPS and secrets from the environment. What a visitor sees:
+    the atlas's own 404, 403 and CSRF pages, never Django's technical ones. One gunicorn
+    worker and no task worker (coopatlas_site's runs against the same database)."""
+    env = dict(coopatlas_site.env, DJANGO_SETTINGS_MODULE="coopatlas.config.settings.bench")
+    site = Site(env, coopatlas_site.root)
+    proc = _serve_until_answering(site, "--workers", "1", "--no-worker")
+    try:
+        yield site
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright

@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
@@ -40,34 +38,20 @@ with `{"detail", "errors": {parameter: [message]}}`; unknown ids 404.
 """
 
 
-class LocalSwagger(DocsBase):
-    """Swagger UI from the assets django-ninja ships, served by us (no CDN, works offline),
-    inside the atlas's own page (header, language switch, footer): api/docs.html."""
+class AtlasDocs(DocsBase):
+    """ninja's docs URL (/api/v1/docs) shows the atlas's API reference, rendered on the server
+    from this schema (views.reference_page); the Swagger UI explorer has its own page."""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
-        settings = {
-            "url": self.get_openapi_url(api, kwargs),
-            "layout": "BaseLayout",
-            "deepLinking": True,
-            "validatorUrl": None,
-        }
-        asset = "api_docs_asset"
-        context = {
-            "title": _("API ouverte : documentation"),
-            "schema_url": settings["url"],
-            # '<' escaped so no value can close the <script> element.
-            "settings": json.dumps(settings).replace("<", "\\u003c"),
-            "css": reverse(asset, args=["swagger-ui.css"]),
-            "bundle": reverse(asset, args=["swagger-ui-bundle.js"]),
-            "init": reverse(asset, args=["swagger-ui-init.js"]),
-        }
-        return render(request, "api/docs.html", context)
+        from .views import reference_page
+
+        return reference_page(request)
 
 
 logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
-    title="coopatlas", version="1", urls_namespace="api", docs=LocalSwagger(), description=DESCRIPTION
+    title="coopatlas", version="1", urls_namespace="api", docs=AtlasDocs(), description=DESCRIPTION
 )
 
 ERRORS = {404: ErrorOut, 422: ErrorOut}

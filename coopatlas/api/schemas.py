@@ -25,9 +25,9 @@ class ListParams(Schema):
     area: str | None = Field(
         None, description="ISO 3166-2 code of a partner's first-level area, e.g. ML-5 (Mopti)."
     )
-    french_region: str | None = Field(None, description="INSEE code of a French région, e.g. 53.")
+    french_region: str | None = Field(None, description="INSEE code of a French region, e.g. 53.")
     french_departement: str | None = Field(
-        None, description="INSEE code of a French département, e.g. 35, 2A, 971."
+        None, description="INSEE code of a French department, e.g. 35, 2A, 971."
     )
     kind: str | None = Field(
         None,

@@ -591,17 +591,33 @@ COUNTRY_NAMES = Path(__file__).resolve().parent / "data" / "country_names.yaml"
 
 
 @functools.lru_cache(maxsize=1)
-def _state_names() -> dict[str, str]:
-    """Folded French and English country names -> ISO code (France excluded), with the
-    names records use where ISO's differ (data/country_names.yaml)."""
+def _country_names_file() -> dict:
     import yaml
 
     with open(COUNTRY_NAMES, encoding="utf-8") as fh:
-        usual = yaml.safe_load(fh)["names"]
+        return yaml.safe_load(fh)
+
+
+def usual_country_names() -> dict[str, dict[str, str]]:
+    """ISO code -> {"fr", "en"}: the name people read where ISO 3166's is formal
+    (« Russie » for « Russie, Fédération de »), data/country_names.yaml's `display`. The
+    loader writes it into Country.name_fr / name_en, which every page reads."""
+    return _country_names_file().get("display") or {}
+
+
+@functools.lru_cache(maxsize=1)
+def _state_names() -> dict[str, str]:
+    """Folded French and English country names -> ISO code (France excluded): the names
+    shown, ISO's own, and those records use where they differ (data/country_names.yaml)."""
+    usual = _country_names_file()["names"]
     out = {}
-    for iso2, fr, en in Country.objects.exclude(iso2="FR").values_list("iso2", "name_fr", "name_en"):
-        out[fold(fr).replace("'", " ")] = iso2
-        out[fold(en).replace("'", " ")] = iso2
+    rows = Country.objects.exclude(iso2="FR").values_list(
+        "iso2", "name_fr", "name_en", "iso_name_fr", "iso_name_en"
+    )
+    for iso2, *names in rows:
+        for name in names:
+            if name:
+                out[fold(name).replace("'", " ")] = iso2
     known = set(out.values())
     for name, iso2 in usual.items():
         if iso2 in known:  # a country the table lacks stays unknown rather than half-known

@@ -23,8 +23,12 @@ class Country(models.Model):
     iso3 = models.CharField(max_length=3, unique=True)
     numeric = models.CharField(max_length=3, blank=True)
     dac_code = models.CharField(max_length=5, blank=True, help_text="OECD DAC recipient code")
+    # The names people read (« Russie »): ISO's where usual, else data/country_names.yaml's.
     name_fr = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200)
+    # ISO 3166's own names (« Russie, Fédération de »), for lookups and exchange formats.
+    iso_name_fr = models.CharField(max_length=200, blank=True)
+    iso_name_en = models.CharField(max_length=200, blank=True)
     slug = models.SlugField(max_length=120, unique=True)
     is_least_developed = models.BooleanField(default=False)
     is_cicid_priority = models.BooleanField(
@@ -38,9 +42,15 @@ class Country(models.Model):
         ordering = ["name_fr"]
         verbose_name_plural = _("countries")
 
+    @staticmethod
+    def name_field() -> str:
+        """The field holding a country's name in the active language: the one place the
+        language picks it (Country.name, the basemap's labels, selectors' values())."""
+        return "name_en" if (get_language() or "fr")[:2] == "en" else "name_fr"
+
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "fr")[:2] == "en" else self.name_fr
+        return getattr(self, self.name_field())
 
     def __str__(self) -> str:
         return self.name

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coopatlas.core.errors import NotFound
 from coopatlas.core.text import fold, is_lookup_key
@@ -224,9 +224,8 @@ def country_labels() -> list[list]:
     longitude, aid recipient (1/0)], the shipped country data's point rounded to 0.1°
     (enough to place a label). Aid recipients (a DAC code) are named before other places
     when labels would overlap: those are the partner countries people look for."""
-    field = "name_en" if (get_language() or "fr")[:2] == "en" else "name_fr"
     rows = Country.objects.filter(is_recognised=True).values_list(
-        "iso2", field, "latitude", "longitude", "dac_code"
+        "iso2", Country.name_field(), "latitude", "longitude", "dac_code"
     )
     return [
         [

@@ -22,6 +22,7 @@ from coopatlas.core.bulk import sync_rows
 from coopatlas.core.datafiles import data_error
 from coopatlas.core.text import fold
 
+from .gazetteer import usual_country_names
 from .models import (
     AdministrativeArea,
     AuthorityAlias,
@@ -112,6 +113,7 @@ def _country_rows(world: dict, groupings: dict, concordance: list[dict], path: P
     recipients = set(groupings["all_developing_countries_regions"])
     income = {r["iso2_code"]: r["income_level"] for r in concordance}
     rows, statuses, slugs = [], [], set()
+    usual = usual_country_names()  # the names people read, where ISO's are formal
     for c in world["countries"]:
         dac = str(c["dac_code"] or "")
         slug = slugify(c["name_fr"]) or c["iso2"].lower()
@@ -124,8 +126,10 @@ def _country_rows(world: dict, groupings: dict, concordance: list[dict], path: P
                 "iso3": c["iso3"],
                 "numeric": c["numeric"] or "",
                 "dac_code": dac,
-                "name_fr": c["name_fr"],
-                "name_en": c["name_en"],
+                "name_fr": usual.get(c["iso2"], {}).get("fr") or c["name_fr"],
+                "name_en": usual.get(c["iso2"], {}).get("en") or c["name_en"],
+                "iso_name_fr": c["name_fr"],
+                "iso_name_en": c["name_en"],
                 "slug": slug,
                 "is_least_developed": dac in ldc,
                 "is_cicid_priority": dac in priority,
@@ -529,6 +533,8 @@ def geography_load(*, files, stdout: IO[str] | None = None) -> dict[str, int]:
             "dac_code",
             "name_fr",
             "name_en",
+            "iso_name_fr",
+            "iso_name_en",
             "slug",
             "is_least_developed",
             "is_cicid_priority",

@@ -44,7 +44,6 @@ def page_types(base: str) -> dict[str, str]:
         "about": "/a-propos/",
         "accessibility": "/accessibilite/",
         "declarations": "/declarations/",
-        "not found": "/pas-de-page-ici/",
     }
 
 
@@ -78,11 +77,7 @@ def test_every_public_page_type_has_no_serious_axe_violation(coopatlas_site, chr
         for name, path in page_types(coopatlas_site.base).items():
             # English pages live under /en/: the cookie alone left them in French.
             page.goto(coopatlas_site.base + (english_path(path) if lang == "en" else path))
-            if name != "not found":
-                # The served site runs `make run`'s settings (DEBUG): an unknown path shows
-                # Django's own technical 404 page, always lang="en"; the atlas's 404 page and its
-                # language are checked by test_english_pages (the test client, DEBUG off).
-                assert page.locator("html").get_attribute("lang") == lang, (name, path)
+            assert page.locator("html").get_attribute("lang") == lang, (name, path)
             page.wait_for_load_state("networkidle")
             violations = _violations(page)
             if violations:
@@ -122,9 +117,9 @@ A11Y_PASSWORD = "mot de passe du test axe"  # noqa: S105 - throwaway test accoun
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_editing_space_and_api_docs_have_no_serious_axe_violation(coopatlas_site, chromium, lang):
-    """The officer's pages, signed in, and the sign-in page and API docs (the page around
-    Swagger UI; the explorer itself is a third-party widget whose remaining faults the
-    accessibility statement lists)."""
+    """The officer's pages, signed in, the sign-in page and the API reference, nothing
+    excluded; on the explorer's own page, the page around Swagger UI (a third-party widget
+    whose remaining faults the accessibility statement lists)."""
     coopatlas_site.cli(
         "users", "add", "--email", "axe@ille-et-vilaine.example", "--role", "editor",
         "--authority", "35", "--password", A11Y_PASSWORD,
@@ -135,10 +130,15 @@ def test_editing_space_and_api_docs_have_no_serious_axe_violation(coopatlas_site
         page = context.new_page()
         prefix = "/en" if lang == "en" else ""
         page.goto(coopatlas_site.base + "/api/v1/docs")
+        assert page.locator("html").get_attribute("lang") == lang
+        violations = _violations(page)
+        if violations:
+            found[f"API reference ({viewport}, {lang})"] = violations
+        page.goto(coopatlas_site.base + "/api/v1/docs/explorer")
         page.wait_for_selector(".swagger-ui .opblock")
         violations = _violations(page, exclude=["#swagger-ui"])
         if violations:
-            found[f"API docs ({viewport}, {lang})"] = violations
+            found[f"API explorer page ({viewport}, {lang})"] = violations
         page.goto(f"{coopatlas_site.base}{prefix}/compte/connexion/?next=/espace/")
         if _violations(page):
             found[f"sign-in ({viewport}, {lang})"] = _violations(page)
@@ -153,5 +153,76 @@ def test_editing_space_and_api_docs_have_no_serious_axe_violation(coopatlas_site
             violations = _violations(page)
             if violations:
                 found[f"{name} ({viewport}, {lang})"] = violations
+        context.close()
+    assert not found, found
+
+
+ERROR_PASSWORD = "mot de passe du test des erreurs"  # noqa: S105 - throwaway test account
+ERROR_TITLES = {
+    # page: (French title start, English title start)
+    "not found": ("Page introuvable", "Page not found"),
+    "forbidden": ("Accès refusé", "Access denied"),
+    "csrf": ("Formulaire expiré", "Form expired"),
+}
+
+
+def _error_page_faults(page, response, name: str, lang: str, home: str) -> list:
+    """Status, language, title and a way back of one error page, then axe."""
+    faults = []
+    status = {"not found": 404}.get(name, 403)
+    if response is None or response.status != status:
+        faults.append(("status", response and response.status))
+    if page.locator("html").get_attribute("lang") != lang:
+        faults.append(("lang", page.locator("html").get_attribute("lang")))
+    title = ERROR_TITLES[name][0 if lang == "fr" else 1]
+    if not page.title().startswith(title):
+        faults.append(("title", page.title()))
+    back = page.locator(f'main a[href="{home}"]')
+    if back.count() == 0:
+        faults.append(("no way back to", home))
+    return faults + _violations(page)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_error_pages_served_as_in_production(coopatlas_prod_site, chromium, lang):
+    """DEBUG off (coopatlas_prod_site): the atlas's own 404, the editing space's refusal and
+    the expired form (CSRF) page, each in the visitor's language, titled, with a way back,
+    and without a serious axe violation. Under `make run`'s DEBUG Django shows its own
+    technical pages instead, in English."""
+    site = coopatlas_prod_site
+    site.cli(
+        "users", "add", "--email", f"erreurs-{lang}@ille-et-vilaine.example", "--role", "editor",
+        "--authority", "35", "--password", ERROR_PASSWORD,
+    )  # fmt: skip
+    prefix = "/en" if lang == "en" else ""
+    found = {}
+    for viewport, size in VIEWPORTS.items():
+        context = chromium.new_context(viewport=size, bypass_csp=True, locale=lang)
+        context.add_cookies([{"name": "django_language", "value": lang, "url": site.base}])
+        page = context.new_page()
+        response = page.goto(f"{site.base}{prefix}/pas-de-page-ici/")
+        faults = _error_page_faults(page, response, "not found", lang, f"{prefix}/")
+        if faults:
+            found[f"404 ({viewport})"] = faults
+        # A form sent without its CSRF cookie (an old tab, cookies refused).
+        page.goto(f"{site.base}{prefix}/compte/connexion/")
+        context.clear_cookies()
+        page.fill("input[name=email]", f"erreurs-{lang}@ille-et-vilaine.example")
+        page.fill("input[name=password]", ERROR_PASSWORD)
+        with page.expect_navigation() as sent:
+            page.locator("main button[type=submit]").first.click()
+        faults = _error_page_faults(page, sent.value, "csrf", lang, f"{prefix}/")
+        if faults:
+            found[f"CSRF ({viewport})"] = faults
+        # Signed in as an editor, the review queue is refused (403).
+        page.goto(f"{site.base}{prefix}/compte/connexion/?next={prefix}/espace/")
+        page.fill("input[name=email]", f"erreurs-{lang}@ille-et-vilaine.example")
+        page.fill("input[name=password]", ERROR_PASSWORD)
+        page.locator("main button[type=submit]").first.click()
+        page.wait_for_load_state()
+        response = page.goto(f"{site.base}{prefix}/espace/validation/")
+        faults = _error_page_faults(page, response, "forbidden", lang, f"{prefix}/espace/")
+        if faults:
+            found[f"403 ({viewport})"] = faults
         context.close()
     assert not found, found

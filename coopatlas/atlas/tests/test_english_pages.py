@@ -175,6 +175,7 @@ def _public(client: Client) -> dict[str, str]:
         "national report": report,
         "calls": "/appels/",
         "API docs": "/api/v1/docs",
+        "API explorer": "/api/v1/docs/explorer",
         "sign-in": "/compte/connexion/",
         "password reset": "/compte/mot-de-passe/",
         "not found (404)": "/pas-de-page-ici/",

@@ -79,6 +79,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "coopatlas.config.urls"
+# A form refused for its CSRF token: an atlas page in the visitor's language.
+CSRF_FAILURE_VIEW = "coopatlas.atlas.error_views.csrf_failure"
 WSGI_APPLICATION = "coopatlas.config.wsgi.application"
 
 TEMPLATES = [

@@ -102,7 +102,7 @@ def _label(choices, value) -> str:
 
 
 def _country_name_field() -> str:
-    return "name_en" if (get_language() or "fr")[:2] == "en" else "name_fr"
+    return Country.name_field()
 
 
 def _p(prefix: str, name: str) -> str:

@@ -176,7 +176,7 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
 def _country_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
     out = []
     for c in Country.objects.all():
-        names = {fold(c.name_fr), fold(c.name_en)}
+        names = {fold(n) for n in (c.name_fr, c.name_en, c.iso_name_fr, c.iso_name_en) if n}
         codes = {c.iso2.lower(), (c.iso3 or "").lower()}
         if len(words) == 1 and words[0] in codes:
             rank = EXACT

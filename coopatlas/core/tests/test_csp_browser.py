@@ -19,6 +19,7 @@ PAGES = [
     "/compte/connexion/",
     "/compte/mot-de-passe/",
     "/api/v1/docs",
+    "/api/v1/docs/explorer",  # Swagger UI: its bundle and init script under the CSP
 ]
 
 

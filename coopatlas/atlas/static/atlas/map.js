@@ -11,6 +11,18 @@
   var CELL = 56;            // grid cell in screen pixels
   var LIST_MAX = 8;         // names listed in a popup before "and N others"
   var LABEL_MAX_ZOOM = 5;   // country names on the basemap up to this zoom only
+  // A name shows from the zoom its country's largest outline in the shipped basemap reaches
+  // (square degrees): large countries at world zoom, small ones closer, and territories the
+  // 1:110m basemap does not draw (Anguilla, Bermuda…) only from zoom 4.
+  var LABEL_MIN_ZOOM = [[20, 1], [2, 2], [0.3, 3]];
+  var LABEL_SMALL_ZOOM = 4;
+
+  function labelMinZoom(area) {
+    for (var i = 0; i < LABEL_MIN_ZOOM.length; i++) {
+      if (area >= LABEL_MIN_ZOOM[i][0]) { return LABEL_MIN_ZOOM[i][1]; }
+    }
+    return LABEL_SMALL_ZOOM;
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -122,7 +134,8 @@
     rows.forEach(function (r) {
       self.countryNames[r[0]] = r[1];
       if (r[2] !== null && r[3] !== null) {
-        self.countryLabels.push({iso: r[0], name: r[1], latlng: L.latLng(r[2], r[3]), aid: r[4] ? 1 : 0});
+        self.countryLabels.push({iso: r[0], name: r[1], latlng: L.latLng(r[2], r[3]), aid: r[4] ? 1 : 0,
+                                 minZoom: LABEL_SMALL_ZOOM});
       }
     });
     var pane = this.map.createPane("atlas-labels");
@@ -150,9 +163,12 @@
         }
         if (a !== 0 && (!best || Math.abs(a) > best.a)) { best = {a: Math.abs(a), x: cx / (3 * a), y: cy / (3 * a)}; }
       });
-      if (best) { centres[iso] = L.latLng(best.y, best.x); }
+      if (best) { centres[iso] = {latlng: L.latLng(best.y, best.x), minZoom: labelMinZoom(best.a / 2)}; }
     });
-    this.countryLabels.forEach(function (c) { if (centres[c.iso]) { c.latlng = centres[c.iso]; } });
+    this.countryLabels.forEach(function (c) {
+      var centre = centres[c.iso];
+      if (centre) { c.latlng = centre.latlng; c.minZoom = centre.minZoom; }
+    });
     this.renderLabels();
   };
 
@@ -173,8 +189,9 @@
     function rank(c) { return (self.activeCountries[c.iso] ? 2 : 0) + c.aid; }
     var ordered = this.countryLabels.slice().sort(function (a, b) { return rank(b) - rank(a); });
     var markers = placed.length;
+    var zoom = this.map.getZoom();
     ordered.forEach(function (c) {
-      if (!view.contains(c.latlng)) { return; }
+      if (zoom < c.minZoom || !view.contains(c.latlng)) { return; }
       var p = self.map.latLngToContainerPoint(c.latlng);
       var w = Math.ceil(c.name.length * 6.4) + 8, h = 16;
       var box = {x1: p.x - w / 2, x2: p.x + w / 2, y1: p.y - h / 2, y2: p.y + h / 2};
