@@ -139,3 +139,16 @@ def test_reduced_dsfr_css_keeps_the_states_the_dsfr_script_sets():
     css = (Path(__file__).resolve().parents[1] / "static" / "atlas" / "dsfr" / "dsfr.atlas.css").read_text()
     assert ".fr-modal--opened{height:100%;opacity:1" in css
     assert ".fr-collapse--expanded{overflow" in css  # the breadcrumb's and the menus' collapses
+
+
+def test_review_queue_names_changed_fields_as_the_form_does():
+    """The reviewer's « what changed » table read « start year » in the French interface (the
+    model's default names): it uses the form's words too."""
+    from django.utils import translation
+
+    from coopatlas.cooperation.models import Project
+    from coopatlas.editor.selectors import _changed_rows
+
+    with translation.override("fr"):
+        rows = _changed_rows(Project, {"start_year": 2016, "budget": 1}, {"start_year": 2017, "budget": 1})
+    assert [r["field"] for r in rows] == ["Année de début"], rows
