@@ -22,7 +22,16 @@ THROTTLE = {
     "downloadThroughput": 400 * 1000 / 8,
     "uploadThroughput": 200 * 1000 / 8,
 }
-PAGES = [("home", "/"), ("country fiche (Mali)", "/pays/mali/"), ("project fiche", None)]
+PAGES = [
+    ("home", "/"),
+    ("country fiche (Mali)", "/pays/mali/"),
+    ("project fiche", None),
+    # the pages of the four users' tasks (atlas/tests/test_browser_tasks.py) not above
+    ("partner fiche (Mopti)", "/collectivites/ml-region-mopti/"),
+    ("authority (Montreuil)", "/collectivites/montreuil-93048/"),
+    ("partnerships of Mali", "/partenariats/?country=ML"),
+    ("declarations", "/declarations/"),
+]
 TARGETS = {"first_kb": 250, "return_kb": 30, "fcp_s": 5, "usable_s": 8}
 # Measured with this module on the demo database before issue 13 (commit f49db60), same
 # throttling: every page blank for most of the time, 1.4-1.6 MB on the wire.

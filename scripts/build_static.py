@@ -42,6 +42,8 @@ FONTS = {"regular": ("Marianne-Regular.woff2", (300, 400)), "bold": ("Marianne-B
 CLASS_RE = re.compile(r"(?<![\w-])fr-[a-z0-9][a-z0-9_-]*")
 # A class built in a template ("fr-badge--{{ status }}", "fr-icon-{{ icon }}"): keep the family.
 PREFIX_RE = re.compile(r"(?<![\w-])(fr-[a-z0-9_-]*)(?:\{\{|\{%)")
+# The states the DSFR script sets on a component (modal, collapse, navigation, tabs…).
+STATE_WORDS = {"opened", "expanded", "collapsing", "selected", "active", "hidden", "scrolling", "sticky"}
 JS_TOKEN_RE = re.compile(r"[\"'`](-{0,2}[a-z][a-z0-9_-]*)[\"'`]")
 
 
@@ -75,12 +77,18 @@ class Keep:
             "fr-" + t for t in tokens if not t.startswith("-") and "fr-" + re.split("__|--", t)[0] in classes
         }
         self.suffixes = {t for t in tokens if t.startswith("-")}
+        # ... and modifiers from a bare state word (modifier("opened") → fr-modal--opened):
+        # without them the phone's menu and search opened invisible (issue 13, part B).
+        self.states = {t for t in tokens if t in STATE_WORDS}
         self.prefixes = prefixes
 
     def __call__(self, name: str) -> bool:
         if not name.startswith("fr-") or name in self.classes:
             return True
         if any(name.startswith(p) for p in self.prefixes):
+            return True
+        base, _, state = name.rpartition("--")
+        if base in self.classes and state in self.states:
             return True
         return any(name.endswith(s) and name[: -len(s)] in self.classes for s in self.suffixes)
 

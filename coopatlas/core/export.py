@@ -203,7 +203,8 @@ def people_csv_stream(
         return {headers.get(k, k): v for k, v in flat.items()}
 
     def columns_of(row: dict) -> dict:
-        parties = row.get("parties") or []
+        # a partnership's parties, a project's participants: the same rule as _people_row
+        parties = row.get("parties") or row.get("participants") or []
         codes.update(p.get("area") for p in parties if isinstance(p, dict) and p.get("area"))
         return shaped(row, lambda code: code)
 

@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.utils.text import slugify
@@ -107,8 +109,33 @@ class RecordForm(forms.Form):
             if name in self.fields:
                 self.fields[name].choices = _theme_choices(blank=name == "main_theme")
 
+    # Text fields a resolver reads (what the pickers write, or the officer's plain text).
+    resolved: dict[str, Callable[[str], object]] = {}
+
     def plain_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.plain}
+
+    def add_resolver_errors(self) -> None:
+        """When another field is wrong, read the resolved fields anyway, each on its own, so
+        that the error summary lists every error of the form at once (issue 13): the
+        officer met the sector's error only after fixing the title. Nothing read is kept
+        (a gazetteer entry is created on first use: rolled back here)."""
+        from django.db import transaction
+
+        from coopatlas.core.errors import AppError
+
+        from .errors import form_add_app_error
+
+        for name, read in self.resolved.items():
+            text = self.cleaned_data.get(name)
+            if not text or name in self.errors:
+                continue
+            try:
+                with transaction.atomic():
+                    read(text)
+                    transaction.set_rollback(True)
+            except AppError as exc:
+                form_add_app_error(self, exc)
 
     def empty_to_blank(self, kwargs: dict, names: tuple[str, ...]) -> dict:
         for name in names:
@@ -159,6 +186,8 @@ class PartnershipForm(RecordForm):
         "description",
         "history",
     )
+
+    resolved = {"parties": partial(resolve.authorities, field="parties")}
 
     @staticmethod
     def initial_from(record) -> dict:
@@ -318,6 +347,21 @@ class ProjectForm(RecordForm):
         "results",
     )
 
+    resolved = {
+        name: getattr(resolve, name)
+        for name in (
+            "partnerships",
+            "participants",
+            "operators",
+            "countries",
+            "areas",
+            "places",
+            "sectors",
+            "sdg_goals",
+            "sdg_targets",
+        )
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Policy markers: one 0/1/2 choice per OECD marker, from the reference table.
@@ -348,12 +392,13 @@ class ProjectForm(RecordForm):
         data = {
             **{n: getattr(record, n) for n in ProjectForm.plain},
             "version": record.version,
-            "partnerships": resolve.as_lines(p.slug for p in record.partnerships.all()),
+            # `code — label`, as the pickers write it: the rows show names, never a slug or a code
+            "partnerships": resolve.as_lines(f"{p.slug} — {p.title}" for p in record.partnerships.all()),
             "participants": resolve.as_lines(
                 participant_line(p.authority, p.role) for p in record.participants.select_related("authority")
             ),
             "operators": resolve.as_lines(
-                f"{o.organisation.slug} ; {o.get_role_display()}"
+                f"{o.organisation.slug} — {o.organisation.name} ; {o.get_role_display()}"
                 for o in record.operator_links.select_related("organisation")
             ),
             "countries": " ".join(record.countries.values_list("iso2", flat=True)),
@@ -362,7 +407,8 @@ class ProjectForm(RecordForm):
             "themes": [link.theme for link in record.theme_links.select_related("theme")],
             "main_theme": main.theme if main else None,
             "sectors": resolve.as_lines(
-                f"{s.sector_id} ; {s.percentage.normalize():f}" for s in record.sector_links.all()
+                f"{s.sector_id} — {s.sector_id} {s.sector.name} ; {s.percentage.normalize():f}"
+                for s in record.sector_links.select_related("sector")
             ),
             "sdg_goals": " ".join(str(g) for g in record.sdg_goals.values_list("number", flat=True)),
             "sdg_targets": resolve.as_lines(record.sdg_targets.values_list("code", flat=True)),
@@ -762,6 +808,12 @@ class DocumentUploadForm(forms.Form):
     whose AppError names `file`; an empty file is left to it too, for one message."""
 
     ACCEPT = ".pdf,.png,.jpg,.jpeg,.webp"
+
+    def __init__(self, *args, **kwargs):
+        # Ids of its own: it sits below the record's form, which has an « id_title » too (two
+        # fields had one id; « Titre du document » labelled the record's title).
+        kwargs.setdefault("auto_id", "id_document_%s")
+        super().__init__(*args, **kwargs)
 
     file = forms.FileField(
         label=_("Fichier"),

@@ -222,6 +222,14 @@ def record_authorities(record) -> list[LocalAuthority]:
 
 
 def _field_label(model, key: str) -> str:
+    """The form's word for a changed field (« Année de début »), as the officer filled it in;
+    the model's name for one the form does not show."""
+    from .specs import changed_labels  # specs → forms → … : imported on use
+
+    kind = KIND_OF_MODEL.get(model)
+    shown = changed_labels(kind, [key]) if kind else []
+    if shown and shown[0] != key:
+        return shown[0]
     try:
         return str(model._meta.get_field(key.removesuffix("_id")).verbose_name)
     except Exception:  # noqa: BLE001 - a child list (sector_links…) has no model field

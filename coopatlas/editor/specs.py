@@ -126,3 +126,26 @@ def build_form(kind: str, *, record=None, data=None, user=None) -> f.RecordForm:
     else:
         form.fields["version"].widget = forms.HiddenInput()
     return form
+
+
+# A revision stores a project's child lists under their relation's name; the form shows them
+# under its own field (the policy markers are one field per marker, under « Avancé »).
+_REVISION_KEY_FIELDS = {"sector_links": "sectors", "theme_links": "themes", "operator_links": "operators"}
+
+
+def changed_labels(kind: str, keys) -> list[str]:
+    """What a pending revision changes, in the words of the form the officer filled in
+    (« Année de début, Lieux »), never the stored keys (start_year, places)."""
+    fields = SPECS[kind].form.base_fields
+    out = []
+    for key in keys:
+        if key in ("publication_status", "returned_comment"):
+            continue
+        name = _REVISION_KEY_FIELDS.get(key, key.removesuffix("_id"))
+        if name in fields:
+            out.append(str(fields[name].label))
+        elif key == "marker_links":
+            out.append(str(_("Marqueurs de politique de l’OCDE")))
+        else:
+            out.append(key)
+    return list(dict.fromkeys(out))

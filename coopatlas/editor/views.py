@@ -48,7 +48,7 @@ from .forms import (
     funding_totals,
 )
 from .selectors import KIND_OF_MODEL, KINDS
-from .specs import SPECS, build_form
+from .specs import SPECS, build_form, changed_labels
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,10 @@ def dashboard(request):
             "declarations_due": declarations_due(user=request.user),
             "open_calls": list(calls_open()[:5]),
             "kinds": SPECS,
-            "pending_revisions": selectors.pending_revisions(user=request.user),
+            "pending_revisions": [
+                {**row, "changed": changed_labels(row["kind"], row["revision"].after)}
+                for row in selectors.pending_revisions(user=request.user)
+            ],
             "can_review": data["scope"].admin or bool(data["scope"].countries),
             "partner_invitable": partner_invitable_for(user=request.user),
             "french_asks": french_confirmations_due(user=request.user),
@@ -258,6 +261,8 @@ def record_edit(request, kind: str, pk: int | None = None):
                     else _("Enregistré et soumis pour publication."),
                 )
                 return redirect("editor:edit", kind=kind, pk=saved.pk)
+        else:
+            form.add_resolver_errors()  # all the errors at once, not the next one after a fix
         if status == 200 and form.errors:
             status = 422
     else:
@@ -305,7 +310,10 @@ def _record_page(
                 project_map_status(project=record) if kind == "projets" and record is not None else None
             ),
             "documents": documents,
-            "pending_revision": editing.pending_revision(record) if record is not None else None,
+            "pending_revision": (
+                revision := editing.pending_revision(record) if record is not None else None
+            ),
+            "pending_changed": changed_labels(kind, revision.after) if revision is not None else [],
         },
         status=status,
     )

@@ -9,7 +9,7 @@ from django.db.models import (
     When,
 )
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from coopatlas.core.freshness import cached_read
 from coopatlas.core.text import fold
@@ -77,7 +77,8 @@ def _headline_figures() -> dict:
 
 # Suggestion groups, in the order shown when no group has a better match than another.
 SUGGEST_GROUPS = {
-    "country": gettext_lazy("Pays"),
+    # plural, as the other headings: the navigation's « Pays » is « Countries » in English
+    "country": pgettext_lazy("navigation", "Pays"),
     "french_authority": gettext_lazy("Collectivités françaises"),
     "partner_authority": gettext_lazy("Autorités partenaires"),
     "area": gettext_lazy("Territoires"),

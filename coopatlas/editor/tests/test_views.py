@@ -176,7 +176,9 @@ def test_project_form_round_trip(world):
     assert project.participants.count() == 2
     # Reopened, the form shows what was saved.
     again = _form_data(client.get(url))
-    assert "14030 ; 60" in again["sectors"] and again["version"] == "2"
+    # (as the picker writes it: `code — label ; share`, the row showing the sector's name)
+    assert "14030 — 14030 Approvisionnement en eau potable" in again["sectors"] and again["version"] == "2"
+    assert again["sectors"].splitlines()[0].endswith(" ; 60")
 
 
 def test_project_created_then_financing_plan_round_trip(world):
