@@ -45,7 +45,7 @@ class AtlasDocs(DocsBase):
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
         from .views import reference_page
 
-        return reference_page(request)
+        return reference_page(request, api)
 
 
 logger = logging.getLogger(__name__)

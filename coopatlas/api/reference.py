@@ -170,11 +170,10 @@ def api_reference(*, schema: dict) -> dict:
     }
 
 
-@functools.lru_cache(maxsize=1)
-def served_reference() -> dict:
-    """The reference of the schema /api/v1/openapi.json serves, built once per process: the
-    schema's texts do not depend on the language (checked in the tests) and the routes are
-    fixed at import."""
-    from .api import api
-
+@functools.lru_cache(maxsize=2)
+def served_reference(api) -> dict:
+    """The reference of the schema `api` serves at /api/v1/openapi.json, built once per
+    process: the schema's texts do not depend on the language (checked in the tests) and
+    the routes are fixed at import. `api` is given by its docs page (api.AtlasDocs), so this
+    module does not import the API it describes."""
     return api_reference(schema=api.get_openapi_schema(path_params={}))

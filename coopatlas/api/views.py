@@ -42,12 +42,12 @@ def _schema_url() -> str:
     return reverse("api:openapi-json")
 
 
-def reference_page(request: HttpRequest) -> HttpResponse:
-    """/api/v1/docs (ninja's docs URL, see api.AtlasDocs): every operation of the schema."""
+def reference_page(request: HttpRequest, api) -> HttpResponse:
+    """/api/v1/docs (ninja's docs URL, see api.AtlasDocs): every operation of `api`'s schema."""
     upload = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
     context = {
         "title": _("API ouverte : documentation"),
-        "reference": served_reference(),
+        "reference": served_reference(api),
         "schema_url": _schema_url(),
         "explorer_url": reverse("api_docs_explorer"),
         "account_url": reverse("accounts:account"),

@@ -79,6 +79,13 @@ def _theme_choices(*, blank: bool) -> list[tuple]:
     return [("", "—"), *choices] if blank else choices
 
 
+def _sdg_goal_choices() -> list[tuple[str, str]]:
+    """The seventeen goals by their names (read when a form is built: reference data)."""
+    from coopatlas.reference.models import SdgGoal
+
+    return [(str(g.number), f"{g.number}. {g.name}") for g in SdgGoal.objects.order_by("number")]
+
+
 def _themes_field():
     return ThemeChoiceField(
         label=_("Thématiques"),
@@ -282,10 +289,10 @@ class ProjectForm(RecordForm):
         choices=ProjectOperator.Role.choices,
         default=ProjectOperator.Role.IMPLEMENTING,
     )
-    countries = forms.CharField(
-        label=_("Pays bénéficiaires"),
-        required=False,
-        help_text=_("Le code à deux lettres de chaque pays, séparés par des espaces : ML pour le Mali."),
+    countries = _picker(
+        _("Pays bénéficiaires"),
+        "countries",
+        help_text=_("Tapez le nom d'un pays (Mali, Sénégal…) pour le choisir ; un par ligne."),
     )
     areas = _picker(
         _("Territoires"),
@@ -310,10 +317,12 @@ class ProjectForm(RecordForm):
         ),
         extra="percent",
     )
-    sdg_goals = forms.CharField(
+    sdg_goals = forms.MultipleChoiceField(
         label=_("Objectifs de développement durable"),
         required=False,
-        help_text=_("Numéros de 1 à 17 : 6, 11"),
+        choices=_sdg_goal_choices,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Choisissez un ou plusieurs objectifs (touche Ctrl ou Maj pour en ajouter)."),
     )
     sdg_targets = _picker(
         _("Cibles ODD"),
@@ -401,7 +410,7 @@ class ProjectForm(RecordForm):
                 f"{o.organisation.slug} — {o.organisation.name} ; {o.get_role_display()}"
                 for o in record.operator_links.select_related("organisation")
             ),
-            "countries": " ".join(record.countries.values_list("iso2", flat=True)),
+            "countries": resolve.as_lines(f"{c.iso2} — {c.name}" for c in record.countries.all()),
             "areas": resolve.as_lines(f"{a.code} — {a.name}" for a in record.areas.all()),
             "places": resolve.as_lines(f"{p.geonames_id} — {p.name}" for p in record.places.order_by("name")),
             "themes": [link.theme for link in record.theme_links.select_related("theme")],
@@ -410,7 +419,7 @@ class ProjectForm(RecordForm):
                 f"{s.sector_id} — {s.sector_id} {s.sector.name} ; {s.percentage.normalize():f}"
                 for s in record.sector_links.select_related("sector")
             ),
-            "sdg_goals": " ".join(str(g) for g in record.sdg_goals.values_list("number", flat=True)),
+            "sdg_goals": [str(g) for g in record.sdg_goals.values_list("number", flat=True)],
             "sdg_targets": resolve.as_lines(record.sdg_targets.values_list("code", flat=True)),
         }
         for link in record.marker_links.select_related("marker"):
@@ -430,7 +439,7 @@ class ProjectForm(RecordForm):
         if main is not None and main not in themes:
             themes.insert(0, main)
         targets = resolve.sdg_targets(cd["sdg_targets"])
-        goals = resolve.sdg_goals(cd["sdg_goals"])
+        goals = resolve.sdg_goals(" ".join(cd["sdg_goals"]))
         goals += [t.goal for t in targets if t.goal not in goals]
         markers = {m.slug: m for m in PolicyMarker.objects.all()}
         kw["links"] = {

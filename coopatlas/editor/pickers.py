@@ -94,6 +94,14 @@ def places(request):
 
 
 @login_required
+def countries(request):
+    """Countries by their usual or ISO name or code, best first (geo.selectors.country_search,
+    as the public search box)."""
+    found = geo.country_search(q=_q(request), limit=LIMIT)
+    return _answer([{"code": c.iso2, "label": c.name} for _rank, c in found])
+
+
+@login_required
 def sectors(request):
     """By code, name or description, accents folded (reference.lookups.sector_search)."""
     found = sector_search(_q(request), limit=LIMIT)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from coopatlas.core.errors import AppError
 from coopatlas.core.parse import is_ascii_digits, parse_decimal
 from coopatlas.core.text import is_lookup_key
+from coopatlas.geo import selectors as geo
 from coopatlas.reference import lookups
 
 
@@ -151,8 +152,16 @@ def operators(text: str, *, field: str = "operators") -> list[tuple]:
 
 
 def country(iso2: str, *, field: str):
+    """A code (`ML`, or `ML — Mali` as the picker writes it) or a country's name as typed
+    without the picker (« Mali », « Sénégal »)."""
+    head = _head(iso2)
+    found = lookups.country_by_code(head)
+    if found is None and len(head) > 2:
+        named = geo.country_search(q=head, limit=2)
+        if named and named[0][0] == geo.COUNTRY_EXACT:
+            found = named[0][1]
     return _found(
-        lookups.country_by_code(_head(iso2)),
+        found,
         _head(iso2),
         field=field,
         hint=_("tapez le nom du pays (par exemple « Mali ») et choisissez-le dans la liste proposée."),
@@ -161,7 +170,16 @@ def country(iso2: str, *, field: str):
 
 
 def countries(text: str, *, field: str = "countries") -> list:
-    return [country(c, field=field) for c in tokens(text)]
+    """One country a line (the picker's `code — name`, or a name); a line of bare codes
+    (« ML SN ») is still read code by code."""
+    entries = []
+    for line in lines(text):
+        codes = tokens(line)
+        if " — " not in line and all(len(c) == 2 for c in codes):
+            entries += codes
+        else:
+            entries.append(line)
+    return [country(c, field=field) for c in entries]
 
 
 def areas(text: str, *, field: str = "areas") -> list:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("choix/acteurs/", pickers.organisations, name="pick_organisations"),
     path("choix/territoires/", pickers.areas, name="pick_areas"),
     path("choix/lieux/", pickers.places, name="pick_places"),
+    path("choix/pays/", pickers.countries, name="pick_countries"),
     path("choix/secteurs/", pickers.sectors, name="pick_sectors"),
     path("choix/odd/", pickers.sdg, name="pick_sdg"),
     path("choix/partenariats/", pickers.partnerships, name="pick_partnerships"),

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from coopatlas.core.bulk import sync_rows
 from coopatlas.core.text import fold
 
+from .country_names import COUNTRY_NAMES, _country_names_file, usual_country_names  # noqa: F401 - read here by callers
 from .models import (
     AdministrativeArea,
     AuthorityAlias,
@@ -585,24 +586,6 @@ def state_named(q: str):
         rest = " ".join(words).strip()
         iso2 = names.get(rest) if rest else None
     return Country.objects.filter(iso2=iso2).first() if iso2 else None
-
-
-COUNTRY_NAMES = Path(__file__).resolve().parent / "data" / "country_names.yaml"
-
-
-@functools.lru_cache(maxsize=1)
-def _country_names_file() -> dict:
-    import yaml
-
-    with open(COUNTRY_NAMES, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-def usual_country_names() -> dict[str, dict[str, str]]:
-    """ISO code -> {"fr", "en"}: the name people read where ISO 3166's is formal
-    (« Russie » for « Russie, Fédération de »), data/country_names.yaml's `display`. The
-    loader writes it into Country.name_fr / name_en, which every page reads."""
-    return _country_names_file().get("display") or {}
 
 
 @functools.lru_cache(maxsize=1)

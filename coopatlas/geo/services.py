@@ -22,7 +22,7 @@ from coopatlas.core.bulk import sync_rows
 from coopatlas.core.datafiles import data_error
 from coopatlas.core.text import fold
 
-from .gazetteer import usual_country_names
+from .country_names import usual_country_names
 from .models import (
     AdministrativeArea,
     AuthorityAlias,

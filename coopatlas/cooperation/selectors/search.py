@@ -17,9 +17,9 @@ from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityAlias,
     AuthorityKind,
-    Country,
     LocalAuthority,
 )
+from coopatlas.geo.selectors import country_search as geo_country_search
 
 from ..models import (
     Organisation,
@@ -175,29 +175,19 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
 
 
 def _country_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
-    out = []
-    for c in Country.objects.all():
-        names = {fold(n) for n in (c.name_fr, c.name_en, c.iso_name_fr, c.iso_name_en) if n}
-        codes = {c.iso2.lower(), (c.iso3 or "").lower()}
-        if len(words) == 1 and words[0] in codes:
-            rank = EXACT
-        elif all(any(w in n for n in names) for w in words):
-            rank = min(_match_rank(n, head) for n in names)
-        else:
-            continue
-        out.append(
-            (
-                rank,
-                {
-                    "label": c.name,
-                    "kind": "country",
-                    "code": c.iso2,
-                    "html_url": _url("atlas:country", "slug", c.slug),
-                },
-            )
+    # geo's ranks are the same three steps as EXACT, PREFIX, CONTAINS here.
+    return [
+        (
+            rank,
+            {
+                "label": c.name,
+                "kind": "country",
+                "code": c.iso2,
+                "html_url": _url("atlas:country", "slug", c.slug),
+            },
         )
-    out.sort(key=lambda pair: (pair[0], pair[1]["label"]))
-    return out[: _GROUP_QUOTA["country"]]
+        for rank, c in geo_country_search(q=head, limit=_GROUP_QUOTA["country"])
+    ]
 
 
 def _authority_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:

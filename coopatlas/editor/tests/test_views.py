@@ -17,6 +17,7 @@ from coopatlas.accounts.tests.world import build_world
 from coopatlas.cooperation import editing
 from coopatlas.cooperation.models import FundingContribution, Partnership, Project
 from coopatlas.editor.forms import funding_totals
+from coopatlas.reference.models import SdgGoal
 
 pytestmark = pytest.mark.django_db
 
@@ -556,3 +557,42 @@ def test_an_editors_change_to_a_published_record_shows_as_pending_then_is_publis
     p1.refresh_from_db()
     assert p1.description == "Proposée depuis le formulaire"
     assert "data-pending-revision" not in editor.get(url).content.decode()
+
+
+def test_countries_and_goals_are_chosen_by_name_not_by_code(world):
+    """The officer types a country's name (the picker writes `code — name`, the plain field
+    takes the name too) and picks goals by their names: no code syntax is asked."""
+    from coopatlas.cooperation.tests.factories import CountryFactory
+
+    CountryFactory(iso2="QZ", name_fr="Pays fictif Zède", name_en="Zed fictional country")
+    client = _client(world, "editor")
+    found = client.get(reverse("editor:pick_countries"), {"q": "fictif zede"}).json()["results"]
+    assert found[0] == {"code": "QZ", "label": "Pays fictif Zède"}
+    form = client.get(reverse("editor:create", args=["projets"])).context["form"]
+    assert "code" not in str(form.fields["countries"].help_text).lower()
+    assert ("6", "6. " + str(SdgGoal.objects.get(number=6).name)) in list(form.fields["sdg_goals"].choices)
+    response = client.post(
+        reverse("editor:create", args=["projets"]),
+        {
+            "title": "Puits de Zède",
+            "status": "planned",
+            "currency": "EUR",
+            "participants": f"commune:96001 ; lead\n{world['cercle'].slug}",
+            "countries": "Pays fictif Zède\nQM — Pays fictif QM",
+            "sdg_goals": ["6", "11"],
+            "save": "1",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    project = Project.objects.get(title="Puits de Zède")
+    assert set(project.countries.values_list("iso2", flat=True)) == {"QZ", "QM"}
+    assert set(project.sdg_goals.values_list("number", flat=True)) == {6, 11}
+    again = _form_data(client.get(_edit_url("projets", project.pk)))
+    assert "QZ — Pays fictif Zède" in again["countries"] and set(again["sdg_goals"]) == {"6", "11"}
+    # a name that is no country: the message says what to type, nothing is written
+    response = client.post(
+        reverse("editor:create", args=["projets"]),
+        {"title": "Sans pays", "status": "planned", "currency": "EUR", "countries": "Atlantide", "save": "1"},
+    )
+    assert response.status_code == 422 and not Project.objects.filter(title="Sans pays").exists()
+    assert "tapez le nom du pays" in response.content.decode()
