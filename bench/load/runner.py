@@ -8,6 +8,9 @@ p95, errors and the server's resident memory (master + workers), beside the targ
 server's CPU seconds per answer (psutil), a figure that does not depend on what else the
 machine is doing: 2 idle cores can answer at most 2,000 / (CPU ms per answer) a second.
 
+LOAD_WARMUP_SECONDS (0) first lets the same crowd read that long unmeasured: the figures are
+then a server's steady state (lists and popular pages kept) rather than its first minute.
+
 Re-run: `.venv/bin/python -m bench.load var/bench/national` (or var/bench/10x)."""
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from bench import server as bench_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"p95_ms": 500, "rps": 150, "rss_mb": 500}
+WARM = "from coopatlas.ops.warm import warm_public_pages; warm_public_pages.call()"
 
 
 def _rss_mb(pid: int) -> float:
@@ -37,6 +41,16 @@ def _rss_mb(pid: int) -> float:
         return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20
     except psutil.Error:
         return 0.0
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages (the preloaded code, copy-on-write) counted once
+    across the processes, where a sum of RSS counts them once per process."""
+    try:
+        parent = psutil.Process(pid)
+        return sum(p.memory_full_info().pss for p in [parent, *parent.children(recursive=True)]) / 2**20
+    except (psutil.Error, AttributeError):
+        return float("nan")
 
 
 class ServerCpu:
@@ -65,9 +79,41 @@ class ServerCpu:
         return sum(self.last.values())
 
 
+def _locust(base: str, users: int, seconds: int, prefix: Path, pages_file: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(max(1, users // 5)),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOAD_PAGES_FILE": str(pages_file)},
+        check=False,
+        stdout=subprocess.DEVNULL,
+        timeout=seconds + 120,
+    )
+
+
 def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) -> dict:
     users = users or int(os.environ.get("LOAD_USERS") or 50)
     seconds = seconds or int(os.environ.get("LOAD_SECONDS") or 60)
+    warmup = int(os.environ.get("LOAD_WARMUP_SECONDS") or 0)
     server, base = bench_server.start(var_dir, kind="prod")
     peak = [0.0]
     stop = threading.Event()
@@ -79,8 +125,18 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
             cpu.sample()
 
     try:
-        for path in ("/", "/partenariats/", "/projets/"):  # warm the workers once
-            urllib.request.urlopen(base + path, timeout=60)
+        # What a deployment's worker does after each write (ops/warm.py): the most-read
+        # pages rendered again. Every other page of the mix is a first visit to the server.
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", WARM],
+            cwd=ROOT,
+            env=bench_server.env_for(var_dir),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for path in ("/", "/partenariats/", "/projets/"):  # each process's imports and templates
+            for _ in range(4):
+                urllib.request.urlopen(base + path, timeout=60).read()
         threading.Thread(target=watch, daemon=True).start()
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "load"
@@ -91,36 +147,11 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
                 env=bench_server.env_for(var_dir),
                 check=True,
             )
+            if warmup:  # the same crowd before the measured run: a server in its steady state
+                _locust(base, users, warmup, Path(tmp) / "warmup", pages_file)
             cpu_before, wall_before = cpu.total(), time.monotonic()
             client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(Path(__file__).with_name("locustfile.py")),
-                    "--headless",
-                    "-u",
-                    str(users),
-                    "-r",
-                    str(max(1, users // 5)),
-                    "-t",
-                    f"{seconds}s",
-                    "--host",
-                    base,
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env={**os.environ, "LOAD_PAGES_FILE": str(pages_file)},
-                check=False,
-                stdout=subprocess.DEVNULL,
-                timeout=seconds + 120,
-            )
+            _locust(base, users, seconds, prefix, pages_file)
             server_cpu, wall = cpu.total() - cpu_before, time.monotonic() - wall_before
             client = resource.getrusage(resource.RUSAGE_CHILDREN)
             client_cpu = (client.ru_utime - client_before.ru_utime) + (
@@ -131,7 +162,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
                 rows = list(csv.DictReader(fh))
     finally:
         stop.set()
-        rss_now = _rss_mb(server.pid)
+        rss_now, pss_now = _rss_mb(server.pid), _pss_mb(server.pid)
         bench_server.stop(server)
     total = next(r for r in rows if r["Name"] == "Aggregated")
     figures = {
@@ -143,6 +174,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         "median_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "rss_mb": max(peak[0], rss_now),
+        "pss_mb": pss_now,
         "server_cpu_s": server_cpu,
         "client_cpu_s": client_cpu,
         "wall_s": wall,
@@ -151,7 +183,8 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
     }
     print(
         f"load: {users} concurrent readers (no think time) for {seconds} s on a mix of public pages"
-        f" (coopatlas serve, loopback, locust FastHttpUser)"
+        f" (coopatlas serve, loopback, locust FastHttpUser; "
+        + (f"after {warmup} s of the same crowd unmeasured)" if warmup else "a server just started)")
     )
     for row in rows:
         if row["Name"] != "Aggregated":
@@ -165,7 +198,8 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         f"p95 {figures['p95_ms']:.0f} ms (target < {TARGETS['p95_ms']}), "
         f"median {figures['median_ms']:.0f} ms, "
         f"errors {figures['errors']} of {figures['requests']} (target 0), "
-        f"server RSS peak {figures['rss_mb']:.0f} MB (target < {TARGETS['rss_mb']})"
+        f"server RSS peak {figures['rss_mb']:.0f} MB (target < {TARGETS['rss_mb']}; "
+        f"PSS at the end {figures['pss_mb']:.0f} MB)"
     )
     print(
         f"server CPU {figures['server_cpu_s']:.1f} s for {figures['requests']} answers = "
