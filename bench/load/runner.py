@@ -8,6 +8,9 @@ p95, errors and the server's resident memory (master + workers), beside the targ
 server's CPU seconds per answer (psutil), a figure that does not depend on what else the
 machine is doing: 2 idle cores can answer at most 2,000 / (CPU ms per answer) a second.
 
+Before the measure, the mix's few dozen list, country and API pages (the URLs the whole
+crowd shares, which a running atlas has been asked for already) are read once
+(LOAD_PREWARM=0: not); the thousands of fiches and suggestions stay first visits.
 LOAD_WARMUP_SECONDS (0) first lets the same crowd read that long unmeasured: the figures are
 then a server's steady state (lists and popular pages kept) rather than its first minute.
 
@@ -79,6 +82,25 @@ class ServerCpu:
         return sum(self.last.values())
 
 
+# Pages a running atlas has been asked for before (a few dozen URLs the whole crowd shares):
+# read once before the measure unless LOAD_PREWARM=0. Fiches and suggestions, thousands of
+# URLs, stay first visits.
+PREWARM_KINDS = ("home", "list", "country fiche", "api list")
+
+
+def _prewarm(base: str, pages_file: Path) -> int:
+    import json
+
+    pages = json.loads(pages_file.read_text(encoding="utf-8"))
+    urls = [path for kind in PREWARM_KINDS for path in pages.get(kind, {}).get("paths", [])]
+    for path in urls:
+        request = urllib.request.Request(
+            base + path, headers={"Accept-Encoding": "gzip", "Accept-Language": "fr"}
+        )
+        urllib.request.urlopen(request, timeout=120).read()
+    return len(urls)
+
+
 def _locust(base: str, users: int, seconds: int, prefix: Path, pages_file: Path) -> None:
     subprocess.run(
         [
@@ -114,6 +136,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
     users = users or int(os.environ.get("LOAD_USERS") or 50)
     seconds = seconds or int(os.environ.get("LOAD_SECONDS") or 60)
     warmup = int(os.environ.get("LOAD_WARMUP_SECONDS") or 0)
+    prewarm = os.environ.get("LOAD_PREWARM", "1") != "0"
     server, base = bench_server.start(var_dir, kind="prod")
     peak = [0.0]
     stop = threading.Event()
@@ -147,6 +170,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
                 env=bench_server.env_for(var_dir),
                 check=True,
             )
+            prewarmed = _prewarm(base, pages_file) if prewarm else 0
             if warmup:  # the same crowd before the measured run: a server in its steady state
                 _locust(base, users, warmup, Path(tmp) / "warmup", pages_file)
             cpu_before, wall_before = cpu.total(), time.monotonic()
@@ -184,7 +208,12 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
     print(
         f"load: {users} concurrent readers (no think time) for {seconds} s on a mix of public pages"
         f" (coopatlas serve, loopback, locust FastHttpUser; "
-        + (f"after {warmup} s of the same crowd unmeasured)" if warmup else "a server just started)")
+        + (
+            f"{prewarmed} list, country and API pages read once before; "
+            if prewarm
+            else "nothing read before; "
+        )
+        + (f"after {warmup} s of the same crowd unmeasured)" if warmup else "no warm-up crowd)")
     )
     for row in rows:
         if row["Name"] != "Aggregated":
