@@ -35,7 +35,12 @@ from bench import server as bench_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"p95_ms": 500, "rps": 150, "rss_mb": 500}
-WARM = "from coopatlas.ops.warm import warm_public_pages; warm_public_pages.call()"
+# Every run starts from an empty shared cache (runs are comparable: nothing kept from the
+# last one), then renders what a deployment's worker renders after each write.
+WARM = (
+    "from django.core.cache import cache; cache.clear(); "
+    "from coopatlas.ops.warm import warm_public_pages; warm_public_pages.call()"
+)
 
 
 def _rss_mb(pid: int) -> float:
