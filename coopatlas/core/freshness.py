@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -311,12 +313,10 @@ class LocalPages:
     """
 
     def __init__(self, max_entries: int, max_bytes: int):
-        from collections import OrderedDict
-
         self.max_entries, self.max_bytes = max_entries, max_bytes
         self._items: OrderedDict[str, tuple[dict, int]] = OrderedDict()
         self._bytes = 0
-        self._lock = __import__("threading").Lock()  # gthread workers share one process
+        self._lock = threading.Lock()  # a gthread process answers several requests at once
 
     @staticmethod
     def _size(entry: dict) -> int:
