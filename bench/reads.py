@@ -8,8 +8,14 @@ marked synthetic.
 
 `python -m bench.reads` uses var/bench/national (and var/bench/10x when built: BENCH_10X=0
 skips building it). SQLite only unless $COOPATLAS_BENCH_DATABASE_URL names a PostgreSQL
-database already holding the same data (then it is timed too; docs/operations.md says how to
-load one); without one it says so. With Datasette installed (optional dev dependency, never
+database (an empty one will do): then the national store is loaded into it the first time
+(`coopatlas setup` + `coopatlas synth --scale national` on that DATABASE_URL, the same seed
+hence the same rows as the SQLite store; later runs only migrate it), the same pages are
+timed on it, and each raw SQL beside them runs on PostgreSQL through psycopg. Without the
+variable it says so and skips PostgreSQL (`make bench` never needs it). Re-run:
+`COOPATLAS_BENCH_DATABASE_URL=postgres://user@127.0.0.1:5432/coopatlas_bench python -m bench.reads`
+(BENCH_10X=0 BENCH_READS_SQLITE=0 to time PostgreSQL alone; BENCH_READS_EXTRAS=0 skips the
+search-index, after-a-write and CSV-export parts). With Datasette installed (optional dev dependency, never
 at run time), each call's raw SQL is also timed through Datasette on the same file. Also:
 the search index beside the scan it replaces, and the first request after a write with and
 without the worker's warm-up.
@@ -130,6 +136,58 @@ def time_datasette(base: str, sql: str | tuple[str, ...]) -> float:
     return statistics.median(samples)
 
 
+def time_sql_pg(url: str, sql: str | tuple[str, ...]) -> float:
+    """The same raw SQL on PostgreSQL (psycopg, one connection, warm): median of 10."""
+    import psycopg
+
+    statements = (sql,) if isinstance(sql, str) else sql
+    with psycopg.connect(url, autocommit=True) as con:
+        for statement in statements:  # warm
+            con.execute(statement).fetchall()
+        samples = []
+        for _ in range(10):
+            started = time.perf_counter()
+            for statement in statements:
+                con.execute(statement).fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def pg_projects(url: str) -> int:
+    """Synthetic projects in the PostgreSQL database (0 when empty or not migrated yet)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as con:
+            return con.execute("SELECT count(*) FROM cooperation_project WHERE is_synthetic").fetchone()[0]
+    except psycopg.errors.UndefinedTable:
+        return 0
+
+
+def pg_store(url: str, var_dir: Path) -> float | None:
+    """Load the national store into the PostgreSQL at `url` unless it already holds it (as
+    many synthetic projects as the SQLite store). Seconds taken, or None when reused."""
+    import sqlite3
+
+    with sqlite3.connect(var_dir / "coopatlas.sqlite3") as con:
+        wanted = con.execute("SELECT count(*) FROM cooperation_project WHERE is_synthetic").fetchone()[0]
+    have = pg_projects(url)
+    env = server.env_for(var_dir, url)
+    if have == wanted:
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        return None
+    if have:
+        raise SystemExit(
+            f"bench.reads: {url} holds {have} synthetic projects, not the {wanted} of {var_dir}; "
+            "give an empty database (createdb) or the one loaded before"
+        )
+    started = time.monotonic()
+    for args in (("setup",), ("synth", "--scale", "national")):
+        command = [sys.executable, "-m", "coopatlas.cli", *args]
+        subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
 def run_store(label: str, var_dir: Path, database_url: str | None = None) -> None:
     db = var_dir / "coopatlas.sqlite3"
     proc, base = server.start(var_dir, kind="dev", database_url=database_url)
@@ -148,7 +206,7 @@ def run_store(label: str, var_dir: Path, database_url: str | None = None) -> Non
             p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
             worst.append((median, p95))
             not_modified_ms, not_modified = revalidate(url)
-            raw = time_sql(db, sql) if database_url is None else float("nan")
+            raw = time_sql(db, sql) if database_url is None else time_sql_pg(database_url, sql)
             flag = "" if status == 200 and median < MEDIAN_MS and p95 < P95_MS else "  <-- "
             if status != 200:
                 flag += f"HTTP {status}"
@@ -290,23 +348,31 @@ def run() -> None:
         national.mkdir(parents=True, exist_ok=True)
         coopatlas(national, "setup")
         coopatlas(national, "synth", "--scale", "national")
-    run_store("SQLite, national scale (synthetic data)", national)
-    search_index(national / "coopatlas.sqlite3")
-    after_write(national)
-    export_memory(national)
+    extras = os.environ.get("BENCH_READS_EXTRAS", "1") != "0"  # search index, after a write, CSV
+    if os.environ.get("BENCH_READS_SQLITE", "1") != "0":
+        run_store("SQLite, national scale (synthetic data)", national)
+        if extras:
+            search_index(national / "coopatlas.sqlite3")
+            after_write(national)
+            export_memory(national)
     big = OUT / "10x"
     if os.environ.get("BENCH_10X", "1") != "0":
         store("10x")  # built once, then reused (bench/__main__.py)
-    if (big / "synth-10x.done").exists():
         run_store("SQLite, 10x scale (synthetic data)", big)
-        search_index(big / "coopatlas.sqlite3")
-        after_write(big)
-        export_memory(big)
+        if extras:
+            search_index(big / "coopatlas.sqlite3")
+            after_write(big)
+            export_memory(big)
     url = os.environ.get("COOPATLAS_BENCH_DATABASE_URL")
     if url:
-        run_store("PostgreSQL ($COOPATLAS_BENCH_DATABASE_URL)", national, url)
+        seconds = pg_store(url, national)
+        loaded = "reused" if seconds is None else f"loaded by setup + synth in {seconds:.0f} s"
+        run_store(f"PostgreSQL, national scale ($COOPATLAS_BENCH_DATABASE_URL, {loaded})", national, url)
     else:
-        print("\nPostgreSQL: skipped (set COOPATLAS_BENCH_DATABASE_URL to a loaded database to time it)")
+        print(
+            "\nPostgreSQL: skipped (set COOPATLAS_BENCH_DATABASE_URL to a PostgreSQL database, an empty "
+            "one will do: the national store is loaded into it the first time)"
+        )
 
 
 if __name__ == "__main__":

@@ -93,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "--workers",
                 type=int,
                 default=int(os.environ["WEB_CONCURRENCY"]) if os.environ.get("WEB_CONCURRENCY") else None,
-                help="gunicorn processes (default: $WEB_CONCURRENCY or cores + 1)",
+                help="gunicorn processes (default: $WEB_CONCURRENCY or one per core)",
+            )
+            p.add_argument(
+                "--threads",
+                type=int,
+                default=int(os.environ["GUNICORN_THREADS"]) if os.environ.get("GUNICORN_THREADS") else 4,
+                help="threads per gunicorn process (default: $GUNICORN_THREADS or 4)",
             )
             p.add_argument("--no-worker", action="store_true", help="do not start a background worker")
         elif name == "worker":
@@ -128,7 +134,9 @@ def _management_args(args: argparse.Namespace) -> list[str]:
             raise SystemExit(f"coopatlas serve: --port must be between 1 and 65535, not {args.port}")
         if args.workers is not None and not 0 < args.workers <= 64:
             raise SystemExit(f"coopatlas serve: --workers must be between 1 and 64, not {args.workers}")
-        out = ["--host", args.host, "--port", str(args.port)]
+        if not 0 < args.threads <= 64:
+            raise SystemExit(f"coopatlas serve: --threads must be between 1 and 64, not {args.threads}")
+        out = ["--host", args.host, "--port", str(args.port), "--threads", str(args.threads)]
         if args.workers:
             out += ["--workers", str(args.workers)]
         return out + (["--dev"] if args.dev else []) + (["--no-worker"] if args.no_worker else [])

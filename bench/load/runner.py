@@ -1,19 +1,31 @@
 """`python -m bench.load [VAR_DIR]` (and `make bench`): a load test on loopback (figures, not a test).
 
 Starts `coopatlas serve` (gunicorn, production-like bench settings) on the store in VAR_DIR
-(default var/bench/national, made by `make bench`), runs locust headless — LOAD_USERS readers
-(50) for LOAD_SECONDS (60) on a mix of public pages — then prints answers per second, p95,
-errors and the server's resident memory (master + workers), beside the targets."""
+(default var/bench/national, made by `make bench`), runs locust headless — LOAD_USERS
+concurrent clients (50, no think time: see locustfile.py) for LOAD_SECONDS (60) on a mix of
+public pages drawn from the store (bench/load/pages.py) — then prints answers per second,
+p95, errors and the server's resident memory (master + workers), beside the targets; and the
+server's CPU seconds per answer (psutil), a figure that does not depend on what else the
+machine is doing: 2 idle cores can answer at most 2,000 / (CPU ms per answer) a second.
+
+Before the measure, the mix's few dozen list, country and API pages (the URLs the whole
+crowd shares, which a running atlas has been asked for already) are read once
+(LOAD_PREWARM=0: not); the thousands of fiches and suggestions stay first visits.
+LOAD_WARMUP_SECONDS (0) first lets the same crowd read that long unmeasured: the figures are
+then a server's steady state (lists and popular pages kept) rather than its first minute.
+
+Re-run: `.venv/bin/python -m bench.load var/bench/national` (or var/bench/10x)."""
 
 from __future__ import annotations
 
 import csv
 import os
-import sqlite3
+import resource
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -23,30 +35,12 @@ from bench import server as bench_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = {"p95_ms": 500, "rps": 150, "rss_mb": 500}
-
-
-def _pages(db: Path) -> str:
-    """The default mix, plus one real partnership and project fiche of this store."""
-    paths = [
-        "/:3",
-        "/partenariats/:2",
-        "/projets/?country=SN:2",
-        "/collectivites/:1",
-        "/pays/senegal/:1",
-        "/recherche/suggestions.json?q=mop:2",
-        "/api/v1/partnerships?page_size=50:1",
-    ]
-    with sqlite3.connect(db) as conn:
-        for table, prefix in (
-            ("cooperation_partnership", "partenariats"),
-            ("cooperation_project", "projets"),
-        ):
-            row = conn.execute(
-                f"SELECT slug FROM {table} WHERE publication_status='published' LIMIT 1"
-            ).fetchone()
-            if row:
-                paths.append(f"/{prefix}/{row[0]}/:2")
-    return " ".join(paths)
+# Every run starts from an empty shared cache (runs are comparable: nothing kept from the
+# last one), then renders what a deployment's worker renders after each write.
+WARM = (
+    "from django.core.cache import cache; cache.clear(); "
+    "from coopatlas.ops.warm import warm_public_pages; warm_public_pages.call()"
+)
 
 
 def _rss_mb(pid: int) -> float:
@@ -57,56 +51,147 @@ def _rss_mb(pid: int) -> float:
         return 0.0
 
 
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages (the preloaded code, copy-on-write) counted once
+    across the processes, where a sum of RSS counts them once per process."""
+    try:
+        parent = psutil.Process(pid)
+        return sum(p.memory_full_info().pss for p in [parent, *parent.children(recursive=True)]) / 2**20
+    except (psutil.Error, AttributeError):
+        return float("nan")
+
+
+class ServerCpu:
+    """CPU seconds (user + system) the server spent: master, live workers, and workers that
+    exited (gunicorn recycles them after max_requests; the master reaps them, so their time
+    is in its children_* fields). Sampled each second; a worker's last sample counts."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.last: dict[int, float] = {}
+        self.start = self.total()
+
+    def sample(self) -> None:
+        try:
+            master = psutil.Process(self.pid)
+            t = master.cpu_times()
+            self.last[self.pid] = t.user + t.system + t.children_user + t.children_system
+            for child in master.children(recursive=True):
+                c = child.cpu_times()
+                self.last[child.pid] = c.user + c.system
+        except psutil.Error:
+            pass
+
+    def total(self) -> float:
+        self.sample()
+        return sum(self.last.values())
+
+
+# Pages a running atlas has been asked for before (a few dozen URLs the whole crowd shares):
+# read once before the measure unless LOAD_PREWARM=0. Fiches and suggestions, thousands of
+# URLs, stay first visits.
+PREWARM_KINDS = ("home", "list", "country fiche", "api list")
+
+
+def _prewarm(base: str, pages_file: Path) -> int:
+    import json
+
+    pages = json.loads(pages_file.read_text(encoding="utf-8"))
+    urls = [path for kind in PREWARM_KINDS for path in pages.get(kind, {}).get("paths", [])]
+    for path in urls:
+        request = urllib.request.Request(
+            base + path, headers={"Accept-Encoding": "gzip", "Accept-Language": "fr"}
+        )
+        urllib.request.urlopen(request, timeout=120).read()
+    return len(urls)
+
+
+def _locust(base: str, users: int, seconds: int, prefix: Path, pages_file: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(max(1, users // 5)),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOAD_PAGES_FILE": str(pages_file)},
+        check=False,
+        stdout=subprocess.DEVNULL,
+        timeout=seconds + 120,
+    )
+
+
 def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) -> dict:
     users = users or int(os.environ.get("LOAD_USERS") or 50)
     seconds = seconds or int(os.environ.get("LOAD_SECONDS") or 60)
+    warmup = int(os.environ.get("LOAD_WARMUP_SECONDS") or 0)
+    prewarm = os.environ.get("LOAD_PREWARM", "1") != "0"
     server, base = bench_server.start(var_dir, kind="prod")
     peak = [0.0]
     stop = threading.Event()
+    cpu = ServerCpu(server.pid)
 
     def watch():
         while not stop.wait(1):
             peak[0] = max(peak[0], _rss_mb(server.pid))
+            cpu.sample()
 
     try:
-        for path in ("/", "/partenariats/", "/projets/"):  # warm the workers once
-            urllib.request.urlopen(base + path, timeout=60)
+        # What a deployment's worker does after each write (ops/warm.py): the most-read
+        # pages rendered again. Every other page of the mix is a first visit to the server.
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", WARM],
+            cwd=ROOT,
+            env=bench_server.env_for(var_dir),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for path in ("/", "/partenariats/", "/projets/"):  # each process's imports and templates
+            for _ in range(4):
+                urllib.request.urlopen(base + path, timeout=60).read()
         threading.Thread(target=watch, daemon=True).start()
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "load"
+            pages_file = Path(tmp) / "pages.json"
             subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(Path(__file__).with_name("locustfile.py")),
-                    "--headless",
-                    "-u",
-                    str(users),
-                    "-r",
-                    str(max(1, users // 5)),
-                    "-t",
-                    f"{seconds}s",
-                    "--host",
-                    base,
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
+                [sys.executable, "-m", "bench.load.pages", str(pages_file)],
                 cwd=ROOT,
-                env={**os.environ, "LOAD_PATHS": _pages(var_dir / "coopatlas.sqlite3")},
-                check=False,
-                stdout=subprocess.DEVNULL,
-                timeout=seconds + 120,
+                env=bench_server.env_for(var_dir),
+                check=True,
             )
+            prewarmed = _prewarm(base, pages_file) if prewarm else 0
+            if warmup:  # the same crowd before the measured run: a server in its steady state
+                _locust(base, users, warmup, Path(tmp) / "warmup", pages_file)
+            cpu_before, wall_before = cpu.total(), time.monotonic()
+            client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            _locust(base, users, seconds, prefix, pages_file)
+            server_cpu, wall = cpu.total() - cpu_before, time.monotonic() - wall_before
+            client = resource.getrusage(resource.RUSAGE_CHILDREN)
+            client_cpu = (client.ru_utime - client_before.ru_utime) + (
+                client.ru_stime - client_before.ru_stime
+            )
+            load_avg = os.getloadavg()
             with open(f"{prefix}_stats.csv", newline="") as fh:
                 rows = list(csv.DictReader(fh))
     finally:
         stop.set()
-        rss_now = _rss_mb(server.pid)
+        rss_now, pss_now = _rss_mb(server.pid), _pss_mb(server.pid)
         bench_server.stop(server)
     total = next(r for r in rows if r["Name"] == "Aggregated")
     figures = {
@@ -118,8 +203,23 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         "median_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "rss_mb": max(peak[0], rss_now),
+        "pss_mb": pss_now,
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu,
+        "wall_s": wall,
+        "cpu_ms_per_request": 1000 * server_cpu / max(1, int(total["Request Count"])),
+        "load_avg": load_avg,
     }
-    print(f"load: {users} readers for {seconds} s on a mix of public pages (gunicorn, loopback)")
+    print(
+        f"load: {users} concurrent readers (no think time) for {seconds} s on a mix of public pages"
+        f" (coopatlas serve, loopback, locust FastHttpUser; "
+        + (
+            f"{prewarmed} list, country and API pages read once before; "
+            if prewarm
+            else "nothing read before; "
+        )
+        + (f"after {warmup} s of the same crowd unmeasured)" if warmup else "no warm-up crowd)")
+    )
     for row in rows:
         if row["Name"] != "Aggregated":
             print(
@@ -132,7 +232,15 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         f"p95 {figures['p95_ms']:.0f} ms (target < {TARGETS['p95_ms']}), "
         f"median {figures['median_ms']:.0f} ms, "
         f"errors {figures['errors']} of {figures['requests']} (target 0), "
-        f"server RSS peak {figures['rss_mb']:.0f} MB (target < {TARGETS['rss_mb']})"
+        f"server RSS peak {figures['rss_mb']:.0f} MB (target < {TARGETS['rss_mb']}; "
+        f"PSS at the end {figures['pss_mb']:.0f} MB)"
+    )
+    print(
+        f"server CPU {figures['server_cpu_s']:.1f} s for {figures['requests']} answers = "
+        f"{figures['cpu_ms_per_request']:.2f} ms CPU per answer "
+        f"(2 idle cores: at most {2000 / max(figures['cpu_ms_per_request'], 0.01):.0f} answers/s); "
+        f"locust's own CPU {figures['client_cpu_s']:.1f} s; wall {figures['wall_s']:.0f} s; "
+        f"load average {' '.join(f'{x:.2f}' for x in figures['load_avg'])}"
     )
     return figures
 

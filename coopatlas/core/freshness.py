@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -251,22 +253,139 @@ def _storable(request, response) -> bool:
 
 
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+GZIP_MIN_BYTES = 200  # GZipMiddleware's own threshold: smaller answers go as they are
 
 
 def _page_entry(response) -> dict:
-    return {
-        "content": response.content,
-        "headers": {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)},
-    }
+    """What is kept of an answer: its body, compressed once here when that makes it smaller
+    (GZipMiddleware would otherwise compress the same bytes again on every hit), and the
+    headers that describe it. Only pages without a cookie or session are kept, so the body
+    holds no secret and one compression serves every visitor (no BREACH padding needed)."""
+    import gzip
+
+    content = response.content
+    entry = {"headers": {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)}}
+    if len(content) >= GZIP_MIN_BYTES:
+        packed = gzip.compress(content, compresslevel=6, mtime=0)
+        if len(packed) < len(content):
+            entry["gzip"] = packed
+            return entry
+    entry["content"] = content
+    return entry
 
 
-def _page_response(entry: dict):
+def _accepts_gzip(request) -> bool:
+    from django.middleware.gzip import re_accepts_gzip
+
+    return bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def _page_response(entry: dict, request):
+    """The kept answer as this client takes it: compressed as kept, or unpacked for a client
+    that does not accept gzip (rare: every browser and HTTP library does)."""
+    import gzip
+
     from django.http import HttpResponse
 
-    response = HttpResponse(entry["content"])
+    packed = entry.get("gzip")
+    if packed is None:
+        response = HttpResponse(entry["content"])
+    elif _accepts_gzip(request):
+        response = HttpResponse(packed)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(gzip.decompress(packed))
     for name, value in entry["headers"].items():
         response[name] = value
+    if packed is not None:
+        patch_vary_headers(response, ("Accept-Encoding",))
     return response
+
+
+class LocalPages:
+    """A small per-process copy of the most-read kept pages, in front of the shared cache.
+
+    Keyed by the shared cache's own key, which holds the full stamp (token and version):
+    the stamp is still read from the database on every request, so a write committed by any
+    process moves every key on and an old copy here is simply never asked for again — it
+    can never be served after a write (tests: test_freshness). Bounded in entries and bytes
+    (least recently used out first), so a worker's memory stays flat whatever the crowd reads.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[str, tuple[dict, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()  # a gthread process answers several requests at once
+
+    @staticmethod
+    def _size(entry: dict) -> int:
+        return len(entry.get("gzip") or entry.get("content") or b"") + 200
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: str, entry: dict) -> None:
+        size = self._size(entry)
+        if self.max_entries <= 0 or size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (entry, size)
+            self._bytes += size
+            while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+                _key, (_entry, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_local_pages: LocalPages | None = None
+
+
+def local_pages() -> LocalPages:
+    global _local_pages
+    if _local_pages is None:
+        _local_pages = LocalPages(
+            int(getattr(settings, "COOPATLAS_PAGE_LOCAL_ENTRIES", 512)),
+            int(getattr(settings, "COOPATLAS_PAGE_LOCAL_MB", 32)) * 2**20,
+        )
+    return _local_pages
+
+
+def local_pages_clear() -> None:
+    """Forget this process's copies (tests roll their stamps back; a process never needs to)."""
+    global _local_pages
+    _local_pages = None
+
+
+def page_get(key: str) -> dict | None:
+    """A kept page: this process's copy, else the shared cache's (then copied here)."""
+    local = local_pages()
+    entry = local.get(key)
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None:
+            local.put(key, entry)
+    return entry
+
+
+def page_set(key: str, entry: dict) -> None:
+    cache.set(key, entry, CACHE_SECONDS)
+    local_pages().put(key, entry)
 
 
 def public_etag(request, stamp: Stamp) -> str:
@@ -298,7 +417,7 @@ class PublicCacheMiddleware:
         if etag and response.status_code in (200, 304) and not response.has_header("ETag"):
             self._headers(request, response, etag)
             if getattr(request, "_coopatlas_page_key", None) and _storable(request, response):
-                cache.set(request._coopatlas_page_key, _page_entry(response), CACHE_SECONDS)
+                page_set(request._coopatlas_page_key, _page_entry(response))
         elif _signed_in_public(request):
             patch_cache_control(response, private=True, no_cache=True)
         return response
@@ -323,16 +442,18 @@ class PublicCacheMiddleware:
         # The whole answer, kept under the stamp: a visitor without the page in their own
         # cache gets it without the view running (lists, fiches and their JSON alike).
         request._coopatlas_page_key = f"coopatlas:page:{etag}"
-        entry = cache.get(request._coopatlas_page_key)
+        entry = page_get(request._coopatlas_page_key)
         if entry is None:
             return None
         request._coopatlas_page_key = None  # already stored
-        return _page_response(entry)
+        return _page_response(entry, request)
 
     @staticmethod
     def _headers(request, response, etag: str) -> None:
         stamp = request._coopatlas_stamp
-        response["ETag"] = etag
+        # A compressed body is another representation of the page: a weak ETag, as
+        # GZipMiddleware makes when it compresses (If-None-Match compares weakly: 304 still).
+        response["ETag"] = f"W/{etag}" if response.get("Content-Encoding") == "gzip" else etag
         response["Last-Modified"] = http_date(int(stamp.changed_at.timestamp()))
         max_age = int(getattr(settings, "COOPATLAS_PUBLIC_MAX_AGE", 60))
         if response.cookies:

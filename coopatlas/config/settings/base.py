@@ -201,6 +201,10 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # Public answers (core/freshness.py): kept whole under the data stamp for visitors without a
 # session, and how long a proxy or CDN may keep them (seconds).
 COOPATLAS_PAGE_CACHE = os.environ.get("COOPATLAS_PAGE_CACHE", "1") != "0"
+# Each server process keeps its most-read kept pages in memory too, in front of the shared
+# cache (the key holds the stamp, read on every request: never stale). Entries and MB.
+COOPATLAS_PAGE_LOCAL_ENTRIES = int(os.environ.get("COOPATLAS_PAGE_LOCAL_ENTRIES") or 512)
+COOPATLAS_PAGE_LOCAL_MB = int(os.environ.get("COOPATLAS_PAGE_LOCAL_MB") or 32)
 # After each committed write the worker renders the most-read public pages again
 # (ops/warm.py, ops/data/warm_paths.json): the first visitor after a write gets a kept page.
 COOPATLAS_WARM_AFTER_WRITE = os.environ.get("COOPATLAS_WARM_AFTER_WRITE", "1") != "0"

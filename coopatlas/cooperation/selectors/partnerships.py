@@ -222,6 +222,10 @@ def partnership_detail(*, slug: str) -> dict:
         .order_by("signed_year", "id")
     )
     projects = _project_rows(Project.objects.public().filter(partnerships=p))
+    # One read of the page of projects (with its prefetches); `len(projects)` on the
+    # queryset read them all a second time. The count only when the page is full.
+    shown = list(projects[:DETAIL_LIST_LIMIT])
+    project_count = len(shown) if len(shown) < DETAIL_LIST_LIMIT else projects.count()
     out["partner_side"] = partner_side_of(record=p)
     out.update(
         {
@@ -231,8 +235,8 @@ def partnership_detail(*, slug: str) -> dict:
             "end_date": _iso(p.end_date),
             "organisations": [_organisation_ref(o) for o in p.organisations.all()],
             "conventions": [_convention_dict(c) for c in sources_for(conventions)],
-            "projects": [_project_summary(x) for x in sources_for(projects[:DETAIL_LIST_LIMIT])],
-            "project_count": len(projects) if len(projects) < DETAIL_LIST_LIMIT else projects.count(),
+            "projects": [_project_summary(x) for x in sources_for(shown)],
+            "project_count": project_count,
         }
     )
     return out

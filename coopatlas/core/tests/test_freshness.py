@@ -35,8 +35,10 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+    freshness.local_pages_clear()  # this process's copies of kept pages, likewise
     yield
     cache.clear()
+    freshness.local_pages_clear()
 
 
 @contextmanager
@@ -356,3 +358,68 @@ def test_a_visitor_with_a_session_never_gets_a_kept_page(client):
     response = client.get("/partenariats/")
     assert response.status_code == 200
     assert getattr(response.wsgi_request, "_coopatlas_page_key", None) is None  # neither read nor kept
+
+
+# --- the per-process copy of kept pages (in front of the shared cache) ---------------
+
+
+def test_a_kept_page_is_served_from_this_process_without_the_cache_row(client, django_assert_max_num_queries):
+    with commit():
+        pass
+    first = client.get("/partenariats/", headers={"accept_encoding": "gzip"})
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # the stamp only: the page is this process's copy
+        second = client.get("/partenariats/", headers={"accept_encoding": "gzip"})
+    assert second["Content-Encoding"] == "gzip"
+    assert second.status_code == 200 and "public" in second["Cache-Control"]
+
+
+def test_a_kept_page_is_compressed_once_and_unpacked_for_a_client_without_gzip(client):
+    import gzip
+
+    with commit():
+        pass
+    plain = client.get("/partenariats/")  # the view's own answer (GZipMiddleware: no gzip asked)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain
+    packed = client.get("/partenariats/", headers={"accept_encoding": "gzip"})
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] == "W/" + plain["ETag"]  # another representation: a weak ETag
+    again = client.get("/partenariats/")
+    assert "Content-Encoding" not in again and again.content == plain.content
+    assert client.get("/partenariats/", headers={"if_none_match": packed["ETag"]}).status_code == 304
+
+
+def test_another_process_write_is_never_hidden_by_this_process_copy(client):
+    """Two server processes share the database and its cache; each keeps its own copies.
+    Process B's copy of a page must never be served after process A committed a write:
+    the stamp is read on each request and the copy's key holds it."""
+    with commit():
+        pass
+    url = reverse("api:partnership_list")
+    before = client.get(url).json()  # kept in the shared cache and in this process's copy
+    assert client.get(url).json() == before
+    process_b = freshness.local_pages()
+    assert len(process_b) >= 1
+    with commit():
+        _create_partnership(slug="written-by-process-a")  # process A: a committed write
+    freshness.local_pages_clear()  # process A's own copies: a fresh process
+    freshness._local_pages = process_b  # back in process B, with its copies of before
+    after = client.get(url).json()
+    assert after != before
+    assert "written-by-process-a" in str(after)
+
+
+def test_the_process_copy_is_bounded_in_entries_and_bytes():
+    pages = freshness.LocalPages(max_entries=3, max_bytes=10_000)
+    for i in range(5):
+        pages.put(f"k{i}", {"content": b"x" * 100, "headers": {}})
+    assert len(pages) == 3 and pages.get("k0") is None and pages.get("k4") is not None
+    pages.get("k2")  # recently read: kept
+    pages.put("k5", {"content": b"x" * 100, "headers": {}})
+    assert pages.get("k2") is not None and pages.get("k3") is None
+    pages.put("big", {"content": b"x" * 20_000, "headers": {}})  # over the byte bound: not kept
+    assert pages.get("big") is None
+    for i in range(10):
+        pages.put(f"m{i}", {"content": b"x" * 4000, "headers": {}})
+    assert len(pages) == 2  # 2 × 4,200 bytes fit in 10,000, not 3

@@ -145,3 +145,38 @@ def test_the_cache_is_shared_through_the_database(servers):
     _run(var, sys.executable, "-c", setup + "cache.set('ops-probe', 'from process one', 60)")
     out = _run(var, sys.executable, "-c", setup + "print(cache.get('ops-probe'))").stdout
     assert out.strip() == "from process one"
+
+
+WRITE_IN_ANOTHER_PROCESS = """
+import django
+django.setup()
+from coopatlas.cooperation import services
+from coopatlas.cooperation.tests import factories as f
+services.partnership_create(
+    slug="written-elsewhere", title="Written elsewhere", kind="cooperation",
+    parties=[f.CommuneFactory(), f.ForeignAuthorityFactory(country=f.CountryFactory(iso2="QM"))],
+    source=f.SourceFactory(),
+)
+"""
+
+
+def test_a_server_never_serves_its_own_copy_of_a_page_after_another_process_wrote(servers):
+    """Each server keeps copies of kept pages in its own memory (core.freshness.LocalPages).
+    A write committed by another process must show on the very next request to both."""
+    var, (a, b), _pids = servers
+    url = "/api/v1/partnerships?page_size=50"
+    headers = {"Accept-Encoding": "identity"}
+
+    def read(base):
+        request = urllib.request.Request(base + url, headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read().decode(), response.headers["ETag"]
+
+    before = {base: read(base) for base in (a, b)}
+    assert {base: read(base) for base in (a, b)} == before  # now kept, and copied in each process
+    assert "written-elsewhere" not in before[b][0]
+    _run(var, sys.executable, "-c", WRITE_IN_ANOTHER_PROCESS)  # a third process commits a write
+    for base in (b, a):
+        body, etag = read(base)
+        assert "written-elsewhere" in body, base
+        assert etag != before[base][1]
