@@ -423,3 +423,22 @@ def test_the_process_copy_is_bounded_in_entries_and_bytes():
     for i in range(10):
         pages.put(f"m{i}", {"content": b"x" * 4000, "headers": {}})
     assert len(pages) == 2  # 2 × 4,200 bytes fit in 10,000, not 3
+
+
+def test_a_new_release_never_serves_what_the_old_code_rendered(client, monkeypatch):
+    """Same data stamp, other code (a deploy changed a template): the kept page is not
+    served, and the ETag changes so that browsers and proxies fetch the new page."""
+    with commit():
+        pass
+    first = client.get("/partenariats/")
+    assert client.get("/partenariats/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    monkeypatch.setattr(freshness, "code_stamp", lambda: "newrelease")
+    again = client.get("/partenariats/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+
+
+def test_the_code_stamp_is_a_digest_of_the_files_not_of_the_time():
+    freshness.code_stamp.cache_clear()
+    one = freshness.code_stamp()
+    freshness.code_stamp.cache_clear()
+    assert freshness.code_stamp() == one and len(one) == 8
