@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -478,6 +478,91 @@ class _Reference:
         )
 
 
+# Column types whose Python values (int, str, bool, None) go to the database as they are.
+_PLAIN = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SlugField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def _insert_rows(objs: list) -> None:
+    """INSERT unsaved instances of one model, with one `executemany`.
+
+    What `bulk_create` writes (every concrete column but the automatic key, auto_now
+    stamps set, values prepared by their field), without compiling a 500-row INSERT per
+    batch: on the import's link rows (about ten per activity) that compiling was 40 % of
+    the import's CPU. No key is read back (the caller asks for them where it needs them)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    fields = [
+        f for f in meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))
+    ]
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    for obj in objs:
+        for f in stamped:
+            f.pre_save(obj, add=True)
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _prepared(objs, fields, connection))
+
+
+def _update_rows(objs: list, names: list[str]) -> None:
+    """UPDATE the columns `names` (and the auto_now stamp) of saved instances of one model,
+    with one `executemany` (one ORM UPDATE per row took 0.5 ms of CPU to compile)."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    connection = connections[router.db_for_write(type(objs[0]))]
+    fields = [meta.get_field(n) for n in names]
+    fields += [f for f in meta.concrete_fields if getattr(f, "auto_now", False) and f not in fields]
+    for obj in objs:
+        for f in fields:
+            if getattr(f, "auto_now", False):
+                f.pre_save(obj, add=False)
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(meta.pk.column)
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [(*row, obj.pk) for row, obj in zip(_prepared(objs, fields, connection), objs, strict=True)]
+        )
+
+
+def _prepared(objs: list, fields: list, connection) -> list[tuple]:
+    """Each instance's values for `fields`, as the database takes them."""
+    plain = [f.get_internal_type() in _PLAIN for f in fields]
+    attnames = [f.attname for f in fields]
+    return [
+        tuple(
+            value
+            if is_plain and (value is None or type(value) in (int, str, bool))
+            else f.get_db_prep_save(value, connection)
+            for f, is_plain, value in zip(fields, plain, (getattr(obj, a) for a in attnames), strict=True)
+        )
+        for obj in objs
+    ]
+
+
 def _slug_base(identifier: str) -> str:
     return f"iati-{slugify(identifier)}"[:190]
 
@@ -590,14 +675,14 @@ class _Writer:
         projects = [self._project(r, found.get(r.identifier)) for r in records]
         new = [p for p in projects if p.pk is None]
         old = [p for p in projects if p.pk is not None]
-        Project.objects.bulk_create(new, batch_size=CHUNK)
+        _insert_rows(new)
+        if new:  # their keys, by their (unique) slugs
+            ids = dict(Project.objects.filter(slug__in=[p.slug for p in new]).values_list("slug", "id"))
+            for p in new:
+                p.pk = ids[p.slug]
         if old:
-            # One UPDATE per row: bulk_update's CASE expressions grow quadratically.
-            now = timezone.now()
-            for p in old:
-                Project.objects.filter(pk=p.pk).update(
-                    updated_at=now, **{f: getattr(p, f) for f in PROJECT_FIELDS}
-                )
+            # One statement run per row: bulk_update's CASE expressions grow quadratically.
+            _update_rows(old, PROJECT_FIELDS)
             self._clear_links([p.pk for p in old])
         self.result.created += len(new)
         self.result.updated += len(old)
@@ -776,18 +861,8 @@ class _Writer:
         self.actors.prepare(org for r in records for org in self._organisations(r))
         for r, p in zip(records, projects, strict=True):
             self._activity_links(r, p, rows, places)
-        through = Project
-        ProjectParticipant.objects.bulk_create(rows["part"], batch_size=CHUNK)
-        ProjectOperator.objects.bulk_create(rows["op"], batch_size=CHUNK)
-        through.countries.through.objects.bulk_create(rows["country"], batch_size=CHUNK)
-        through.areas.through.objects.bulk_create(rows["area"], batch_size=CHUNK)
-        through.places.through.objects.bulk_create(rows["place"], batch_size=CHUNK)
-        ProjectSector.objects.bulk_create(rows["sector"], batch_size=CHUNK)
-        through.sdg_goals.through.objects.bulk_create(rows["goal"], batch_size=CHUNK)
-        through.sdg_targets.through.objects.bulk_create(rows["target"], batch_size=CHUNK)
-        ProjectPolicyMarker.objects.bulk_create(rows["marker"], batch_size=CHUNK)
-        FundingContribution.objects.bulk_create(rows["fund"], batch_size=CHUNK)
-        ImportedActivity.objects.bulk_create(rows["imported"], batch_size=CHUNK)
+        for objs in rows.values():
+            _insert_rows(objs)
 
     def _countries(self, r: ActivityRecord) -> list[str]:
         return [c for c in dict.fromkeys(r.countries) if c in self.ref.countries]
