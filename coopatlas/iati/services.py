@@ -816,23 +816,39 @@ class _Writer:
         return (total if originals else None), currency
 
     def _clear_links(self, ids: list[int]) -> None:
-        for model in (
-            ProjectParticipant,
-            ProjectOperator,
-            ProjectSector,
-            ProjectPolicyMarker,
-            FundingContribution,
-        ):
-            model.objects.filter(project_id__in=ids).delete()
-        for through in (
-            Project.countries.through,
-            Project.areas.through,
-            Project.places.through,
-            Project.sdg_goals.through,
-            Project.sdg_targets.through,
-        ):
-            through.objects.filter(project_id__in=ids).delete()
-        ImportedActivity.objects.filter(project_id__in=ids).delete()
+        """Remove a re-imported chunk's link rows before they are written again.
+
+        The link tables nothing points to and that carry no source (so have no citation to
+        forget) are emptied with one DELETE each: the ORM's delete would load every row to
+        send its post_delete signal, which does nothing for them. A funding line may carry
+        payments, a call's application or citations: deleted through the ORM, as always."""
+        connection = connections[router.db_for_write(Project)]
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for model in (
+                ProjectParticipant,
+                ProjectOperator,
+                ProjectSector,
+                ProjectPolicyMarker,
+                Project.countries.through,
+                Project.areas.through,
+                Project.places.through,
+                Project.sdg_goals.through,
+                Project.sdg_targets.through,
+                ImportedActivity,
+            ):
+                assert not model._meta.related_objects and "source" not in {
+                    f.name for f in model._meta.concrete_fields
+                }, model
+                cursor.execute(
+                    "DELETE FROM {} WHERE {} IN ({})".format(
+                        quote(model._meta.db_table),
+                        quote(model._meta.get_field("project").column),
+                        ", ".join(["%s"] * len(ids)),
+                    ),
+                    ids,
+                )
+        FundingContribution.objects.filter(project_id__in=ids).delete()
 
     def _links(self, records: list[ActivityRecord], projects: list[Project]) -> None:
         rows: dict[str, list] = {
