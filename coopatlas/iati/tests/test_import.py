@@ -368,3 +368,49 @@ def test_one_activity_too_deep_is_refused(db, tmp_path):
     path = iati_file(tmp_path, ACTIVITY.replace("</iati-activity>", deep + "</iati-activity>"))
     with pytest.raises(AppError, match="profondeur"):
         iati_import(path=path)
+
+
+def test_organisations_and_slugs_resolved_across_chunks(db, tmp_path, monkeypatch):
+    """The importer resolves a chunk's organisations together (one INSERT for the new ones)
+    and checks its slugs together: a new organisation named in several activities, in one
+    chunk and in the next, is created once; a current authority named in the activity's
+    country is that authority; two identifiers with the same slug in one chunk both import."""
+    from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority
+    from coopatlas.iati import services
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    LocalAuthority.objects.create(
+        name="Commune test de Sévaré",
+        kind="commune",
+        country=Country.objects.get(iso2="ML"),
+        area=AdministrativeArea.objects.get(code="ML-5"),
+        slug="iati-test-sevare-chunks",
+        source=Organisation.objects.first().source,
+    )
+    partner = (
+        '<participating-org role="4" type="24"><narrative>ONG test malienne</narrative></participating-org>\n'
+        '  <participating-org role="2" type="10"><narrative>Commune test de Sévaré</narrative>'
+        "</participating-org>"
+    )
+    identifiers = ["XM-DAC-41114-ML.9", "XM-DAC-41114-ML9", "XM-DAC-41114-ML-3", "XM-DAC-41114-ML-4"]
+    body = "\n ".join(
+        ACTIVITY.replace("XM-DAC-41114-ML-1", ident).replace(
+            '<participating-org role="4" type="24"><narrative>ONG test malienne</narrative>'
+            "</participating-org>",
+            partner,
+        )
+        for ident in identifiers
+    )
+    before = Organisation.objects.count()
+    result = iati_import(path=iati_file(tmp_path, body))
+    assert (result.created, result.rejected) == (4, [])
+    assert result.organisations_created == 2 == Organisation.objects.count() - before
+    ngo = Organisation.objects.get(name="ONG test malienne")
+    assert ngo.search_name == "ong test malienne" and ngo.iati_type_id == "24"
+    projects = Project.objects.filter(iati_identifier__in=identifiers)
+    assert len({p.slug for p in projects}) == 4
+    for project in projects:
+        assert project.operator_links.filter(organisation=ngo, role="implementing").exists()
+        assert project.participants.filter(authority__name="Commune test de Sévaré").exists()
+        assert project.iati_import.reporting_organisation.iati_identifier == "XM-DAC-41114"
+    assert iati_import(path=iati_file(tmp_path, body)).organisations_created == 0
