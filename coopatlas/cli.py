@@ -70,6 +70,16 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
 }
 
 
+def _int(text: str) -> int:
+    """argparse's `type=` for the launcher's integers: the one number parser
+    (core.parse.cli_int, ASCII digits only: int() would take « ٣ » as 3), with its message
+    in the user's language, which needs Django; `--help` alone still needs no settings."""
+    _setup_django()
+    from coopatlas.core.parse import cli_int
+
+    return cli_int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coopatlas",
@@ -81,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "serve":
             p.add_argument(
                 "--port",
-                type=int,
-                default=int(os.environ.get("PORT", 8000)),
+                type=_int,
+                default=os.environ.get("PORT") or "8000",  # a string default is parsed by `type`
                 help="TCP port on 127.0.0.1 (default: $PORT or 8000)",
             )
             p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -91,19 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
             )
             p.add_argument(
                 "--workers",
-                type=int,
-                default=int(os.environ["WEB_CONCURRENCY"]) if os.environ.get("WEB_CONCURRENCY") else None,
+                type=_int,
+                default=os.environ.get("WEB_CONCURRENCY") or None,
                 help="gunicorn processes (default: $WEB_CONCURRENCY or one per core)",
             )
             p.add_argument(
                 "--threads",
-                type=int,
-                default=int(os.environ["GUNICORN_THREADS"]) if os.environ.get("GUNICORN_THREADS") else 4,
+                type=_int,
+                default=os.environ.get("GUNICORN_THREADS") or "4",
                 help="threads per gunicorn process (default: $GUNICORN_THREADS or 4)",
             )
             p.add_argument("--no-worker", action="store_true", help="do not start a background worker")
         elif name == "worker":
-            p.add_argument("--max-tasks", type=int, help="stop after this many jobs")
+            p.add_argument("--max-tasks", type=_int, help="stop after this many jobs")
         elif name == "backup":
             p.add_argument("archive", help="the archive to write (.tar)")
         elif name == "restore":
@@ -116,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                 help="national: the state's atlas size (12,129 projects, 4,756 "
                 "French authorities); 10x: ten times that",
             )
-            p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+            p.add_argument("--seed", type=_int, default=1, help="random seed (default 1)")
         elif name == "load-reference":
             p.add_argument("--data-dir", help="read the reference files from this folder")
         elif name == "load-demo":
@@ -210,17 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in PASSTHROUGH:
         return _passthrough(argv[0], argv[1:])
+    if argv[:1] == ["serve"] and "--dev" not in argv and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # gunicorn's processes add their metrics up through files (prometheus_client's
+        # multiprocess mode); it must be set before prometheus_client is first imported,
+        # i.e. before the arguments are parsed (their integers set Django up, see _int).
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coopatlas-metrics-")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
-    if args.command == "serve" and not args.dev and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # gunicorn's processes add their metrics up through files (prometheus_client's
-        # multiprocess mode); it must be set before prometheus_client is first imported.
-        import tempfile
-
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coopatlas-metrics-")
     _setup_django()
     from django.core.management import call_command
     from django.core.management.base import CommandError

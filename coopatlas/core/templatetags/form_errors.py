@@ -72,4 +72,5 @@ def error_summary(*items):
 @register.simple_tag
 def error_title(*items) -> str:
     """« Erreur – » before the page title when the form came back with errors."""
-    return f"{_('Erreur')} – " if error_entries(*items) else ""
+    # Not inside an f-string: xgettext does not read calls there (it had no catalogue entry).
+    return _("Erreur") + " – " if error_entries(*items) else ""

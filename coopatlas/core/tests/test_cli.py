@@ -65,3 +65,33 @@ def test_users_add_with_an_unknown_role_names_the_accepted_roles():
     assert result.returncode != 0
     assert "invalid choice: 'wizard'" in result.stderr
     assert "editor" in result.stderr and "admin" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--port", "٣٠٠٠"),
+        ("serve", "--workers", "２"),
+        ("synth", "--scale", "national", "--seed", "٣"),
+    ],
+)
+def test_the_launcher_integers_go_through_the_one_number_parser(args):
+    """int() would take these digits (Arabic-Indic, full-width) for 3000, 2 and 3."""
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert "invalid _int value" not in result.stderr and "argument" in result.stderr
+    assert "0-9" in result.stderr or "chiffres" in result.stderr or "digits" in result.stderr
+
+
+def test_a_bad_port_in_the_environment_is_named_not_a_traceback():
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-m", "coopatlas.cli", "serve", "--dev"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PORT": "huit-mille"},
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--port" in result.stderr
