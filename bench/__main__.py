@@ -78,20 +78,28 @@ def fetch(url: str) -> tuple[float, int, int]:
     return (time.perf_counter() - started) * 1000, status, len(body)
 
 
-def time_sql(db: Path, sql: str | tuple[str, ...]) -> float:
-    """Median time of the raw SQL a request needs (several statements are timed together)."""
+def time_statements(execute, sql: str | tuple[str, ...]) -> float:
+    """Median of 10 warm runs of the raw SQL a request needs (several statements timed
+    together), through `execute(statement)`, which runs one and fetches all its rows."""
     statements = (sql,) if isinstance(sql, str) else sql
-    con = sqlite3.connect(db)
     for statement in statements:  # warm
-        con.execute(statement).fetchall()
+        execute(statement)
     samples = []
     for _ in range(10):
         started = time.perf_counter()
         for statement in statements:
-            con.execute(statement).fetchall()
+            execute(statement)
         samples.append((time.perf_counter() - started) * 1000)
-    con.close()
     return statistics.median(samples)
+
+
+def time_sql(db: Path, sql: str | tuple[str, ...]) -> float:
+    """The raw SQL on the SQLite store (one connection)."""
+    con = sqlite3.connect(db)
+    try:
+        return time_statements(lambda statement: con.execute(statement).fetchall(), sql)
+    finally:
+        con.close()
 
 
 def targets(base: str) -> list[tuple[str, str, float, str]]:

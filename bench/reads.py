@@ -32,7 +32,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import server
-from bench.__main__ import OUT, ROOT, coopatlas, fetch, store, time_sql
+from bench.__main__ import OUT, ROOT, coopatlas, fetch, store, time_sql, time_statements
 
 RUNS = int(os.environ.get("BENCH_READS_RUNS", 30))
 MEDIAN_MS, P95_MS = 100, 250
@@ -140,17 +140,8 @@ def time_sql_pg(url: str, sql: str | tuple[str, ...]) -> float:
     """The same raw SQL on PostgreSQL (psycopg, one connection, warm): median of 10."""
     import psycopg
 
-    statements = (sql,) if isinstance(sql, str) else sql
     with psycopg.connect(url, autocommit=True) as con:
-        for statement in statements:  # warm
-            con.execute(statement).fetchall()
-        samples = []
-        for _ in range(10):
-            started = time.perf_counter()
-            for statement in statements:
-                con.execute(statement).fetchall()
-            samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        return time_statements(lambda statement: con.execute(statement).fetchall(), sql)
 
 
 def pg_projects(url: str) -> int:
