@@ -134,19 +134,33 @@ def _csv_stream(
 
 
 # --- The CSV for people (issue 13) ---------------------------------------------------------
-# French headers, labels rather than codes, the partner's country and region, absolute URLs
-# and decimal commas; `?format=csv&dialect=machine` keeps rows_to_csv's columns for scripts.
+# Headers in words in the page's language (French first), labels rather than codes, the
+# partner's country and region, absolute URLs, and amounts with the language's decimal mark
+# (a comma in French); `?format=csv&dialect=machine` keeps rows_to_csv's columns for scripts.
 
 AMOUNT_FIELDS = ("budget", "amount", "total", "amount_eur")
 
 
 @functools.cache
-def _headers() -> dict[str, str]:
-    data = json.loads((Path(__file__).parent / "data" / "csv_headers.json").read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+def _headers_file() -> dict:
+    return json.loads((Path(__file__).parent / "data" / "csv_headers.json").read_text(encoding="utf-8"))
 
 
-def _people_row(row: dict, *, absolute, area_label) -> dict:
+def _language() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or "fr")[:2]
+
+
+def _headers(lang: str | None = None) -> dict[str, str]:
+    data = _headers_file()
+    return data.get(lang or _language()) or data["fr"]
+
+
+DECIMAL_MARK = {"fr": ",", "en": "."}
+
+
+def _people_row(row: dict, *, absolute, area_label, decimal: str = ",") -> dict:
     out: dict = {}
     for key, value in row.items():
         if key.endswith("_label") and key[: -len("_label")] in row:
@@ -158,7 +172,7 @@ def _people_row(row: dict, *, absolute, area_label) -> dict:
         elif isinstance(value, dict) and value.get("label"):
             value = value["label"]  # main_theme: one cell, by its name
         elif key in AMOUNT_FIELDS and value not in (None, ""):
-            value = str(value).replace(".", ",")
+            value = str(value).replace(".", decimal)
         out[key] = value
     parties = row.get("parties") or row.get("participants")
     if isinstance(parties, list):
@@ -191,7 +205,9 @@ def people_csv_stream(
 ) -> Iterator[str]:
     """people_csv in pieces, in constant memory: `area_names(codes)` is asked once, after the
     first pass, for the partner regions met (a region's name never changes a column)."""
-    headers = _headers()
+    lang = _language()  # read once: the stream's later pieces are written outside the view
+    headers = _headers(lang)
+    decimal = DECIMAL_MARK.get(lang, ",")
     codes: set = set()
     names: dict = {}
 
@@ -199,7 +215,7 @@ def people_csv_stream(
         return area_label(code) if area_label else names.get(code, code)
 
     def shaped(row: dict, region) -> dict:
-        flat = flatten(_people_row(row, absolute=absolute, area_label=region))
+        flat = flatten(_people_row(row, absolute=absolute, area_label=region, decimal=decimal))
         return {headers.get(k, k): v for k, v in flat.items()}
 
     def columns_of(row: dict) -> dict:

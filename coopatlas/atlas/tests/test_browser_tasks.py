@@ -69,13 +69,13 @@ WORDS = {  # what each person reads, in the page's language
         "country_group": "Countries",
         "who": "Who works here, with whom",
         "csv": "Download as CSV",
-        # the CSV's headers stay French in English (issue 13: « French headers »); its labels
-        # follow the page's language
-        "title": "Titre",
-        "status": "Statut",
+        # the CSV's headers, labels and decimal mark follow the page's language
+        "title": "Title",
+        "status": "Status",
         "page": "Page",
-        "region": "Région partenaire",
+        "region": "Partner region",
         "budget": "Budget",
+        "decimal": ".",
         "statuses": {"Active", "Not stated"},
         "declared": "Declared aid",
         "report": "Official development assistance of local authorities in",
@@ -256,7 +256,8 @@ def test_journalist_mali(site, chromium, device, lang, tmp_path):
     me.go("/projets/?country=ML", "projects of Mali")
     projects = _download_csv(me, "projects csv")
     budgets = [r[w["budget"]] for r in projects if r.get(w["budget"])]
-    assert budgets and all(re.fullmatch(r"-?\d+(,\d+)?", b) for b in budgets), budgets
+    mark = re.escape(w.get("decimal", ","))
+    assert budgets and all(re.fullmatch(rf"-?\d+({mark}\d+)?", b) for b in budgets), budgets
     regions = {r[w["region"]] for r in projects}
     assert not any(re.search(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b", x) for x in regions), regions
 

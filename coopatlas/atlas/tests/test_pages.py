@@ -150,6 +150,29 @@ def test_people_csv_writes_amounts_with_a_decimal_comma():
     assert header == "Titre;Budget;Page" and line == "x;48000,50;https://a.fr/p/"
 
 
+def test_people_csv_speaks_the_page_language(client, world):
+    """On /en/ the CSV's headers are English and amounts take a decimal point; every header
+    the French file names has its English (csv_headers.json, one entry per language)."""
+    import json
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from coopatlas.core.export import people_csv
+
+    with translation.override("en"):
+        text = people_csv(
+            [{"title": "x", "budget": "48000.50", "html_url": "/p/"}], absolute=lambda p: "https://a.fr" + p
+        )
+    header, line = text.lstrip("\ufeff").splitlines()
+    assert header == "Title;Budget;Page" and line == "x;48000.50;https://a.fr/p/"
+    data = json.loads((Path(__file__).parents[2] / "core" / "data" / "csv_headers.json").read_text("utf-8"))
+    assert set(data["fr"]) == set(data["en"])
+    response = client.get("/en/partenariats/", {"country": "ZZ", "format": "csv"})
+    first = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert "Title" in first.split(";") and "Titre" not in first
+
+
 def test_partnership_list_json_is_the_selector_dict(client, world):
     params = {"country": "ZZ"}
     expected = selectors.partnership_list(filters=filters_from_params(params))
