@@ -194,20 +194,22 @@ COUNTRY_EXACT, COUNTRY_PREFIX, COUNTRY_CONTAINS = 0, 1, 2
 
 def country_search(*, q: str, limit: int = 10) -> list[tuple[int, Country]]:
     """Countries a text names, best first, with their rank (exact name or code, name
-    starting with the text, name containing every word): the usual and ISO names in both
-    languages, accents and case folded. The public search box and the editor's country
-    picker both ask here. About 250 rows: matched in Python, no index needed."""
+    starting with the text, name holding every word at the start of one of its words): the
+    usual and ISO names in both languages, accents and case folded. The public search box
+    and the editor's country picker both ask here. About 250 rows: matched in Python."""
     words = fold(q or "").split()
     if not words:
         return []
     head = " ".join(words)
+    # each word must start a word of a name: « mali » is not « Somalie »
+    starts = [re.compile(rf"(?:^|[^a-z0-9]){re.escape(w)}") for w in words]
     out = []
     for c in Country.objects.all():
         names = {fold(n) for n in (c.name_fr, c.name_en, c.iso_name_fr, c.iso_name_en) if n}
         codes = {c.iso2.lower(), (c.iso3 or "").lower()}
         if (len(words) == 1 and words[0] in codes) or head in names:
             rank = COUNTRY_EXACT
-        elif all(any(w in n for n in names) for w in words):
+        elif all(any(s.search(n) for n in names) for s in starts):
             rank = COUNTRY_PREFIX if any(n.startswith(head) for n in names) else COUNTRY_CONTAINS
         else:
             continue

@@ -152,3 +152,19 @@ def test_review_queue_names_changed_fields_as_the_form_does():
     with translation.override("fr"):
         rows = _changed_rows(Project, {"start_year": 2016, "budget": 1}, {"start_year": 2017, "budget": 1})
     assert [r["field"] for r in rows] == ["Année de début"], rows
+
+
+def test_a_word_typed_starts_a_word_of_what_is_suggested(db):
+    """« mali » offers Mali, not Somalie nor a region whose Arabic name holds « shamali »."""
+    from coopatlas.cooperation.selectors.search import _suggest
+    from coopatlas.cooperation.tests.factories import AreaFactory, CountryFactory
+
+    mali = CountryFactory(iso2="QM", name_fr="Pays Mali fictif", name_en="Fictional Mali")
+    CountryFactory(iso2="QS", name_fr="Somalie fictive", name_en="Fictional Somalia")
+    north = AreaFactory(country=mali, code="QM-N", name="Nord Ash Shamaliyah")
+    south = AreaFactory(country=mali, code="QM-S", name="Mali du Sud")
+    got = _suggest(["mali"], 20)
+    labels = [r["label"] for r in got]
+    assert "Pays Mali fictif" in labels and "Somalie fictive" not in labels
+    assert any(r.get("code") == south.code for r in got)
+    assert not any(r.get("code") == north.code for r in got), labels

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import (
     Case,
     Q,
@@ -251,7 +253,11 @@ def _area_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
         When(search_name__startswith=head, then=Value(PREFIX)),
         default=Value(CONTAINS),
     )
-    rows = areas.annotate(rank=rank).order_by("rank", "level", "code")[: _GROUP_QUOTA["area"]]
+    # Each word must start a word of the name: « mali » is not « Nord » because its Arabic
+    # name holds « shamali ». The index narrows, this keeps what a person meant.
+    starts = [re.compile(rf"(?:^|[^a-z0-9]){re.escape(w)}") for w in words]
+    candidates = areas.annotate(rank=rank).order_by("rank", "level", "code")[: _GROUP_QUOTA["area"] * 10]
+    rows = [a for a in candidates if all(s.search(a.search_name) for s in starts)][: _GROUP_QUOTA["area"]]
     return [
         (
             a.rank,
