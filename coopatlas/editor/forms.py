@@ -80,10 +80,11 @@ def _theme_choices(*, blank: bool) -> list[tuple]:
 
 
 def _sdg_goal_choices() -> list[tuple[str, str]]:
-    """The seventeen goals by their names (read when a form is built: reference data)."""
+    """The seventeen goals by their names, which carry their number (« Objectif 6. … »), read
+    when a form is built (reference data)."""
     from coopatlas.reference.models import SdgGoal
 
-    return [(str(g.number), f"{g.number}. {g.name}") for g in SdgGoal.objects.order_by("number")]
+    return [(str(g.number), g.name) for g in SdgGoal.objects.order_by("number")]
 
 
 def _themes_field():
@@ -91,7 +92,7 @@ def _themes_field():
         label=_("Thématiques"),
         required=False,
         queryset=Theme.objects.select_related("parent__parent"),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.CheckboxSelectMultiple,
     )
 
 
@@ -321,8 +322,8 @@ class ProjectForm(RecordForm):
         label=_("Objectifs de développement durable"),
         required=False,
         choices=_sdg_goal_choices,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Choisissez un ou plusieurs objectifs (touche Ctrl ou Maj pour en ajouter)."),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Cochez les objectifs auxquels le projet contribue."),
     )
     sdg_targets = _picker(
         _("Cibles ODD"),
@@ -366,9 +367,8 @@ class ProjectForm(RecordForm):
             "areas",
             "places",
             "sectors",
-            "sdg_goals",
             "sdg_targets",
-        )
+        )  # the goals are ticked among the seventeen: the field itself checks them
     }
 
     def __init__(self, *args, **kwargs):
