@@ -6,9 +6,12 @@ socket) on the store in VAR_DIR with the bench settings, for a list of public UR
 - "miss": the kept pages dropped before each call, other cached reads (facets, counts)
   kept: a fiche read for the first time, a list at a stamp its facets are already cached at;
 and prints CPU ms per call (process time, user + system) beside wall ms, and the number
-of SQL queries per call. `--profile` prints cProfile's top functions of the cached hits.
+of SQL queries per call. `--profile` prints cProfile's top functions of the cached hits
+(`--miss`: of the misses); `--fiches` measures each kind of fiche (HTML and API) instead
+of the mix. BENCH_HIT_RUNS hits and BENCH_HIT_MISSES misses per URL.
 
-Re-run: `.venv/bin/python -m bench.hit [VAR_DIR] [--profile]` (default var/bench/national).
+Re-run: `.venv/bin/python -m bench.hit [VAR_DIR] [--fiches] [--profile [--miss]]`
+(default var/bench/national).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("BENCH_HIT_RUNS", 300))
+MISSES = int(os.environ.get("BENCH_HIT_MISSES", max(5, RUNS // 30)))
 
 
 def _environ(path: str, gzip: bool = True) -> dict:
@@ -107,6 +111,18 @@ PATHS = (
     "/api/v1/partnerships?page_size=50",
 )
 
+# `--fiches`: the fiches a crowd reads for the first time (issue 15), each kind once.
+FICHE_PATHS = (
+    "/partenariats/synth-pa-000001/",
+    "/projets/synth-pr-000001/",
+    "/projets/synth-pr-000002/",
+    "/collectivites/synth-fr-000002/",
+    "/collectivites/synth-x-000001/",
+    "/api/v1/partnerships/synth-pa-000001",
+    "/api/v1/projects/synth-pr-000001",
+    "/api/v1/local-authorities/synth-fr-000002",
+)
+
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -123,9 +139,10 @@ def main() -> None:
     load = os.getloadavg()
     print(f"in-process answers on {var_dir} (load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
     print(f"{'url':40} {'hit CPU':>9} {'hit wall':>9} {'SQL':>4} {'miss CPU':>9} {'miss wall':>9} {'SQL':>4}")
-    for path in PATHS:
+    paths = FICHE_PATHS if "--fiches" in sys.argv else PATHS
+    for path in paths:
         hit = measure(app, path, RUNS, miss=False)
-        missed = measure(app, path, max(5, RUNS // 30), miss=True)
+        missed = measure(app, path, MISSES, miss=True)
         print(
             f"{path[:40]:40} {hit[0]:7.2f}ms {hit[1]:7.2f}ms {hit[2]:4.0f} "
             f"{missed[0]:7.1f}ms {missed[1]:7.1f}ms {missed[2]:4.0f}"
@@ -136,8 +153,11 @@ def main() -> None:
 
         profile = cProfile.Profile()
         profile.enable()
-        for _ in range(RUNS):
-            for path in PATHS:
+        miss = "--miss" in sys.argv  # profile first reads (pages dropped before each call)
+        for _ in range(RUNS if not miss else MISSES):
+            for path in paths:
+                if miss:
+                    _forget_pages()
                 call(app, path)
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)

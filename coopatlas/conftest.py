@@ -47,6 +47,17 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _site_config_forgotten():
+    """The site configuration is kept per data stamp in the process; a test's bumps are
+    rolled back with it, so the next test could meet the same stamp number again."""
+    from coopatlas.atlas.context_processors import site_config_clear
+
+    site_config_clear()
+    yield
+    site_config_clear()
+
+
 # --- Browser suites: one real server on a database made by `coopatlas setup` ---------------
 
 CHROMIUM_ARGS = [

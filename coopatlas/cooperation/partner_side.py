@@ -8,6 +8,7 @@ officer's list). Who may answer is `accounts.permissions.can_answer_as_partner`.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,20 +227,26 @@ def _foreign_dict(a: LocalAuthority) -> dict:
 
 def partner_side_of(*, record: Partnership | Project) -> dict:
     """The record's foreign authorities (verified or « à vérifier ») and the answers of
-    those that still name it (for the public fiches and their JSON)."""
+    those that still name it (for the public fiches and their JSON).
+
+    Two queries on a fiche (issue 15): who is named comes from the fiche's own prefetched
+    parties or participants and partnerships (else it is read here) and, for a project, its
+    partnerships' parties as a subquery of those two."""
     if isinstance(record, Partnership):
-        named = set(
-            PartnershipParty.objects.filter(partnership=record).values_list("authority_id", flat=True)
-        )
+        named = Q(pk__in=sorted({link.authority_id for link in record.party_links.all()}))
     else:  # as authority_records_q: its participants and its partnerships' parties
-        named = set(record.participants.values_list("authority_id", flat=True)) | set(
-            PartnershipParty.objects.filter(partnership__in=record.partnerships.all()).values_list(
-                "authority_id", flat=True
+        partnerships = sorted({x.pk for x in record.partnerships.all()})
+        named = Q(pk__in=sorted({x.authority_id for x in record.participants.all()}))
+        if partnerships:
+            named |= Q(
+                pk__in=PartnershipParty.objects.filter(partnership_id__in=partnerships).values("authority_id")
             )
-        )
-    foreign = LocalAuthority.objects.filter(pk__in=named).exclude(country_id="FR").order_by("name")
+    foreign = LocalAuthority.objects.filter(named).exclude(country_id="FR").order_by("name")
     answers = (
-        PartnerConfirmation.objects.filter(**{_record_field(record): record}, authority_id__in=named)
+        PartnerConfirmation.objects.filter(
+            **{_record_field(record): record},
+            authority_id__in=LocalAuthority.objects.filter(named).values("pk"),
+        )
         .select_related("authority__country")
         .order_by("authority__name")
     )

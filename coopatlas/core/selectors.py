@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, Prefetch
+from django.db.models import Model, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -160,8 +160,9 @@ def _main_source(record: Model) -> Source | None:
 def sources_for(records: Iterable[Model]) -> list[Model]:
     """Read the sources of these records at once; each then answers `record_sources`.
 
-    Queries: one per model type for citations, one per model type for deduced values, one
-    for the declarations' authors (with two prefetches): constant in the number of records.
+    Queries: one for citations and one for deduced values, whatever the model types (a
+    fiche passes its record and its related lines together: issue 15), one for the
+    declarations' authors (with two prefetches): constant in the number of records.
     """
     records = [r for r in records if r is not None and r.pk is not None]
     by_type: dict[ContentType, list[Model]] = defaultdict(list)
@@ -169,16 +170,18 @@ def sources_for(records: Iterable[Model]) -> list[Model]:
         by_type[ContentType.objects.get_for_model(r, for_concrete_model=False)].append(r)
     extra: dict[tuple[int, int], list[Source]] = defaultdict(list)
     inferred: dict[tuple[int, int], list[Inference]] = defaultdict(list)
-    for ct, items in by_type.items():
-        ids = [r.pk for r in items]
+    if by_type:
+        of_records = Q()
+        for ct, items in by_type.items():
+            of_records |= Q(content_type=ct, object_id__in=[r.pk for r in items])
         for c in (
-            Citation.objects.filter(content_type=ct, object_id__in=ids)
+            Citation.objects.filter(of_records)
             .select_related("source__document")
-            .order_by("object_id", "position")
+            .order_by("content_type_id", "object_id", "position")
         ):
-            extra[(ct.pk, c.object_id)].append(c.source)
-        for x in Inference.objects.filter(content_type=ct, object_id__in=ids):
-            inferred[(ct.pk, x.object_id)].append(x)
+            extra[(c.content_type_id, c.object_id)].append(c.source)
+        for x in Inference.objects.filter(of_records):
+            inferred[(x.content_type_id, x.object_id)].append(x)
     declared = [
         r
         for r in records

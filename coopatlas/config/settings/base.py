@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
+                "coopatlas.atlas.context_processors.site_config",  # dsfr's, once per stamp
                 "coopatlas.atlas.context_processors.operator",
             ],
         },

@@ -174,6 +174,14 @@ def authority_detail(*, slug: str) -> dict:
         | Q(id__in=ProgrammeMembership.objects.filter(authority=a).values("programme_id"))
     )
     requests = PartnerRequest.objects.public().filter(authority=a)
+    # Each list read once; its count only when the page is full (issue 15).
+    shown_partnerships = list(partnerships[:DETAIL_LIST_LIMIT])
+    shown_projects = list(projects[:DETAIL_LIST_LIMIT])
+    programme_rows = list(_programme_rows(programmes))
+    request_rows = list(_request_rows(requests))
+    contact_rows = list(_contact_rows(Contact.objects.filter(authority=a)))
+    # All the fiche's sources in one read (citations and deduced values of every kind).
+    sources_for([a, *shown_partnerships, *shown_projects, *programme_rows, *request_rows, *contact_rows])
     out.update(
         {
             "country": a.country_id,
@@ -190,15 +198,13 @@ def authority_detail(*, slug: str) -> dict:
                 {"kind": x.kind, "value": x.value, "label": x.value}
                 for x in a.aliases.all().order_by("kind", "value")
             ],
-            "partnerships": [_partnership_summary(p) for p in sources_for(partnerships[:DETAIL_LIST_LIMIT])],
-            "partnership_count": partnerships.count(),
-            "projects": [_project_summary(p) for p in sources_for(projects[:DETAIL_LIST_LIMIT])],
-            "project_count": projects.count(),
-            "programmes": [_programme_summary(p) for p in sources_for(_programme_rows(programmes))],
-            "partner_requests": [_partner_request_summary(r) for r in sources_for(_request_rows(requests))],
-            "contacts": [
-                _contact_dict(c) for c in sources_for(_contact_rows(Contact.objects.filter(authority=a)))
-            ],
+            "partnerships": [_partnership_summary(p) for p in shown_partnerships],
+            "partnership_count": _count(shown_partnerships, partnerships),
+            "projects": [_project_summary(p) for p in shown_projects],
+            "project_count": _count(shown_projects, projects),
+            "programmes": [_programme_summary(p) for p in programme_rows],
+            "partner_requests": [_partner_request_summary(r) for r in request_rows],
+            "contacts": [_contact_dict(c) for c in contact_rows],
             "published_figures": [
                 _figure_dict(x)
                 for x in PublishedFigure.objects.filter(authority=a).select_related("source__document")
@@ -209,6 +215,11 @@ def authority_detail(*, slug: str) -> dict:
         }
     )
     return out
+
+
+def _count(shown: list, qs: QuerySet) -> int:
+    """All the rows when fewer than a page were shown, else a COUNT."""
+    return len(shown) if len(shown) < DETAIL_LIST_LIMIT else qs.count()
 
 
 def _area_overlaps(a: LocalAuthority) -> list[dict]:

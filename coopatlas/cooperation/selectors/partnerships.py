@@ -210,9 +210,7 @@ def partnership_detail(*, slug: str) -> dict:
             field="slug",
         )
     themes_by_id = _themes_by_id()
-    out = _partnership_summary(p)
-    out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
-    conventions = (
+    conventions = list(
         Convention.objects.public()
         .filter(partnership=p)
         .select_related("source__document")
@@ -226,6 +224,9 @@ def partnership_detail(*, slug: str) -> dict:
     # queryset read them all a second time. The count only when the page is full.
     shown = list(projects[:DETAIL_LIST_LIMIT])
     project_count = len(shown) if len(shown) < DETAIL_LIST_LIMIT else projects.count()
+    sources_for([p, *conventions, *shown])  # all the fiche's sources in one read
+    out = _partnership_summary(p)
+    out["themes"] = [_theme_path_dict(t, themes_by_id) for t in p.themes.all()]
     out["partner_side"] = partner_side_of(record=p)
     out.update(
         {
@@ -234,8 +235,8 @@ def partnership_detail(*, slug: str) -> dict:
             "start_date": _iso(p.start_date),
             "end_date": _iso(p.end_date),
             "organisations": [_organisation_ref(o) for o in p.organisations.all()],
-            "conventions": [_convention_dict(c) for c in sources_for(conventions)],
-            "projects": [_project_summary(x) for x in sources_for(shown)],
+            "conventions": [_convention_dict(c) for c in conventions],
+            "projects": [_project_summary(x) for x in shown],
             "project_count": project_count,
         }
     )

@@ -247,12 +247,6 @@ def project_detail(*, slug: str) -> dict:
             field="slug",
         )
     themes_by_id = _themes_by_id()
-    out = _project_summary(p)
-    out["themes"] = [
-        {**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main, "priority": t.priority}
-        for t in p.theme_links.all()
-    ]
-    out["main_theme"] = next((t for t in out["themes"] if t["is_main"]), None)
     funding = list(
         FundingContribution.objects.public()
         .filter(project=p)
@@ -261,6 +255,17 @@ def project_detail(*, slug: str) -> dict:
         )
         .order_by("-amount", "id")
     )
+    sources_for([p, *funding])  # the project's and its lines' sources in one read
+    out = _project_summary(p)
+    out["themes"] = [
+        {**_theme_path_dict(t.theme, themes_by_id), "is_main": t.is_main, "priority": t.priority}
+        for t in p.theme_links.all()
+    ]
+    out["main_theme"] = next((t for t in out["themes"] if t["is_main"]), None)
+    # Read once, shown here and compared by project_overlaps.
+    areas = list(p.areas.all())
+    places = list(p.places.all())
+    sectors = list(ProjectSector.objects.filter(project=p).select_related("sector"))
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in funding:
         totals[line.currency] += line.amount
@@ -282,10 +287,8 @@ def project_detail(*, slug: str) -> dict:
                     Organisation.public_q("organisation"), project=p
                 ).select_related("organisation")
             ],
-            "areas": [_area_dict(a) for a in p.areas.all()],
-            "places": [
-                {"name": x.name, "latitude": x.latitude, "longitude": x.longitude} for x in p.places.all()
-            ],
+            "areas": [_area_dict(a) for a in areas],
+            "places": [{"name": x.name, "latitude": x.latitude, "longitude": x.longitude} for x in places],
             "sectors": [
                 {
                     "code": s.sector_id,
@@ -293,7 +296,7 @@ def project_detail(*, slug: str) -> dict:
                     "label": f"{s.sector_id} {s.sector.name}",
                     "percentage": f"{s.percentage:.2f}",
                 }
-                for s in ProjectSector.objects.filter(project=p).select_related("sector")
+                for s in sectors
             ],
             "sdg_targets": [
                 {"code": t.code, "name": t.name, "label": f"{t.code} {t.name}"} for t in p.sdg_targets.all()
@@ -308,9 +311,9 @@ def project_detail(*, slug: str) -> dict:
                 }
                 for m in ProjectPolicyMarker.objects.filter(project=p).select_related("marker")
             ],
-            "funding": [_funding_dict(x) for x in sources_for(funding)],
+            "funding": [_funding_dict(x) for x in funding],
             "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
-            "payments": project_payments(project=p),
+            "payments": project_payments(project=p, lines=funding),
             "beneficiaries": p.beneficiaries,
             "beneficiaries_count": p.beneficiaries_count,
             "results": p.results,
@@ -319,22 +322,38 @@ def project_detail(*, slug: str) -> dict:
             "legacy_id": p.legacy_id,
         }
     )
-    out["overlaps"] = project_overlaps(project=p)
+    out["overlaps"] = project_overlaps(
+        project=p, areas=areas, places=places, sector_codes=[s.sector_id for s in sectors]
+    )
     return out
 
 
 OVERLAP_LIMIT = 20
 
 
-def project_overlaps(*, project: Project, limit: int = OVERLAP_LIMIT) -> list[dict]:
+def project_overlaps(
+    *,
+    project: Project,
+    limit: int = OVERLAP_LIMIT,
+    areas: list | None = None,
+    places: list | None = None,
+    sector_codes: list[str] | None = None,
+) -> list[dict]:
     """Coordination (issue 14): other published projects, ours or other donors' imported
     from IATI, in the same place (an area, its parent or children, or a place) and the same
-    sector (a DAC sector of the same 3-digit category) whose periods meet this one's."""
-    areas = list(project.areas.values_list("id", "parent_id"))
-    area_ids = {a for a, _p in areas} | {p for _a, p in areas if p}
-    places = list(project.places.values_list("pk", flat=True))
-    codes = ProjectSector.objects.filter(project=project).values_list("sector_id", flat=True)
-    categories = {code[:3] for code in codes}
+    sector (a DAC sector of the same 3-digit category) whose periods meet this one's.
+
+    `areas`, `places`, `sector_codes`: the project's, when the caller (the fiche) has
+    read them already; else they are read here."""
+    if areas is None:
+        areas = list(project.areas.all())
+    if places is None:
+        places = list(project.places.all())
+    if sector_codes is None:
+        sector_codes = list(ProjectSector.objects.filter(project=project).values_list("sector_id", flat=True))
+    area_ids = {a.pk for a in areas} | {a.parent_id for a in areas if a.parent_id}
+    places = [x.pk for x in places]
+    categories = {code[:3] for code in sector_codes}
     if not (area_ids or places) or not categories:
         return []
     where = Q(areas__in=area_ids) | Q(areas__parent__in=area_ids) | Q(places__in=places)
@@ -430,8 +449,13 @@ def _party_ref(authority, organisation) -> dict | None:
     return _organisation_ref(organisation) if organisation is not None else None
 
 
-def project_payments(*, project: Project) -> list[dict]:
-    """Payments of the project's public financing lines (disbursements, expenditures…), by date."""
+def project_payments(*, project: Project, lines: list[FundingContribution] | None = None) -> list[dict]:
+    """Payments of the project's public financing lines (disbursements, expenditures…), by date.
+
+    `lines`: those public lines, when the caller (the fiche) has read them; a public
+    payment's line is public (Payment.PUBLIC_PARENTS), so no line, no payment, no query."""
+    if lines is not None and not lines:
+        return []
     rows = (
         Payment.objects.public()
         .filter(line__project=project)
