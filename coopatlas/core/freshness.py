@@ -20,8 +20,10 @@ always reads its own writes.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
+import pickle
 import re
 import threading
 import uuid
@@ -122,6 +124,7 @@ data_changed = Signal()
 
 
 def _bump_callback(using: str = DEFAULT_DB_ALIAS) -> None:
+    _request_stamp.set(None)  # this request's later reads must see the stamp it just moved
     try:
         stamp_bump(using=using)
     except DatabaseError:
@@ -175,7 +178,22 @@ def stamp_bump(*, using: str = DEFAULT_DB_ALIAS) -> None:
         rows.update(version=F("version") + 1, changed_at=now)
 
 
+# The stamp a public GET read when it began (PublicCacheMiddleware): the reads of that one
+# request share it instead of asking the database again for each cached value. Safe in the
+# direction that matters: data read after the stamp is at least as new as the stamp, so a
+# value kept under it is never older than its key says. A write bumps and forgets it.
+_request_stamp: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("coopatlas_stamp", default=None)
+
+
 def stamp_get(*, using: str = DEFAULT_DB_ALIAS) -> Stamp:
+    if using == DEFAULT_DB_ALIAS:
+        held = _request_stamp.get()
+        if held is not None:
+            return held
+    return _stamp_read(using=using)
+
+
+def _stamp_read(*, using: str = DEFAULT_DB_ALIAS) -> Stamp:
     """The current stamp (one primary-key read); created on first use."""
     from .models import DataVersion
 
@@ -206,10 +224,15 @@ def cached_read(key: str, compute: Callable[[], Any], *, per_language: bool = Tr
     lang = (get_language() or "fr")[:2] if per_language else "-"
     digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
     full_key = f"coopatlas:reads:{stamp_get().key}:{lang}:{digest}"
+    local = local_reads()
+    packed = local.get(full_key)
+    if packed is not None:
+        return pickle.loads(packed)  # a copy of its own: callers may change what they get
     value = cache.get(full_key)
     if value is None:
         value = compute()
         cache.set(full_key, value, CACHE_SECONDS)
+    local.put(full_key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
     return value
 
 
@@ -279,7 +302,7 @@ _KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 GZIP_MIN_BYTES = 200  # GZipMiddleware's own threshold: smaller answers go as they are
 
 
-def _page_entry(response) -> dict:
+def _page_entry(response, *, own_etag: bool = False) -> dict:
     """What is kept of an answer: its body, compressed once here when that makes it smaller
     (GZipMiddleware would otherwise compress the same bytes again on every hit), and the
     headers that describe it. Only pages without a cookie or session are kept, so the body
@@ -287,7 +310,8 @@ def _page_entry(response) -> dict:
     import gzip
 
     content = response.content
-    entry = {"headers": {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)}}
+    kept = (*_KEPT_HEADERS, "ETag") if own_etag else _KEPT_HEADERS
+    entry = {"headers": {h: response[h] for h in kept if response.has_header(h)}}
     if len(content) >= GZIP_MIN_BYTES:
         packed = gzip.compress(content, compresslevel=6, mtime=0)
         if len(packed) < len(content):
@@ -335,8 +359,10 @@ class LocalPages:
     (least recently used out first), so a worker's memory stays flat whatever the crowd reads.
     """
 
-    def __init__(self, max_entries: int, max_bytes: int):
+    def __init__(self, max_entries: int, max_bytes: int, size: Callable[[Any], int] | None = None):
         self.max_entries, self.max_bytes = max_entries, max_bytes
+        if size is not None:
+            self._size = size
         self._items: OrderedDict[str, tuple[dict, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # a gthread process answers several requests at once
@@ -389,10 +415,29 @@ def local_pages() -> LocalPages:
     return _local_pages
 
 
+_local_reads: LocalPages | None = None
+
+
+def local_reads() -> LocalPages:
+    """The same per-process copy for `cached_read`'s values (facets, counts, summaries), in
+    front of the shared cache: a list read for the first time at a stamp whose facets are
+    kept skips a query. Kept pickled (each caller unpickles a copy of its own, as from the
+    shared cache), bounded in entries and bytes."""
+    global _local_reads
+    if _local_reads is None:
+        _local_reads = LocalPages(
+            int(getattr(settings, "COOPATLAS_PAGE_LOCAL_ENTRIES", 512)),
+            int(getattr(settings, "COOPATLAS_READS_LOCAL_MB", 16)) * 2**20,
+            size=lambda packed: len(packed) + 100,
+        )
+    return _local_reads
+
+
 def local_pages_clear() -> None:
     """Forget this process's copies (tests roll their stamps back; a process never needs to)."""
-    global _local_pages
+    global _local_pages, _local_reads
     _local_pages = None
+    _local_reads = None
 
 
 def page_get(key: str) -> dict | None:
@@ -435,12 +480,22 @@ class PublicCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            token = getattr(request, "_coopatlas_stamp_token", None)
+            if token is not None:
+                _request_stamp.reset(token)
+                request._coopatlas_stamp_token = None
         etag = getattr(request, "_coopatlas_etag", None)
-        if etag and response.status_code in (200, 304) and not response.has_header("ETag"):
-            self._headers(request, response, etag)
+        if etag and response.status_code in (200, 304):
+            # An API fiche carries its record's own ETag (the version to send back in
+            # If-Match): kept as it is, with that ETag, and served as the view made it.
+            own = response.has_header("ETag")
+            if not own:
+                self._headers(request, response, etag)
             if getattr(request, "_coopatlas_page_key", None) and _storable(request, response):
-                page_set(request._coopatlas_page_key, _page_entry(response))
+                page_set(request._coopatlas_page_key, _page_entry(response, own_etag=own))
         elif _signed_in_public(request):
             patch_cache_control(response, private=True, no_cache=True)
         return response
@@ -448,10 +503,11 @@ class PublicCacheMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not _public_request(request):
             return None
-        stamp = stamp_get()
+        stamp = _stamp_read()
         etag = public_etag(request, stamp)
         request._coopatlas_etag = etag
         request._coopatlas_stamp = stamp
+        request._coopatlas_stamp_token = _request_stamp.set(stamp)
         not_modified = get_conditional_response(
             request, etag=etag, last_modified=int(stamp.changed_at.timestamp())
         )

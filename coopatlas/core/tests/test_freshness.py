@@ -194,11 +194,57 @@ def test_a_cached_read_is_computed_once_per_stamp(django_assert_num_queries):
         return {"n": len(calls)}
 
     assert cached_read("test:once", compute) == {"n": 1}
+    with django_assert_num_queries(1):  # the stamp; the value is this process's copy
+        assert cached_read("test:once", compute) == {"n": 1}
+    freshness.local_pages_clear()  # another process: the shared cache's row
     with django_assert_num_queries(2):  # the stamp, and the row of the database cache
         assert cached_read("test:once", compute) == {"n": 1}
     with commit():
         _create_partnership()
     assert cached_read("test:once", compute) == {"n": 2}
+
+
+def test_a_cached_value_is_a_copy_of_its_own_for_each_caller():
+    """The process's copy is kept pickled: a caller that changes what it got (a view adding
+    a key to a country page) changes nothing for the next caller, in any thread."""
+    with commit():
+        pass
+    first = cached_read("test:copy", lambda: {"facets": [1, 2]})
+    first["facets"].append(3)
+    first["added"] = True
+    assert cached_read("test:copy", lambda: {"facets": ["recomputed"]}) == {"facets": [1, 2]}
+
+
+def test_one_public_request_reads_the_stamp_once(client):
+    """The stamp read when a public GET begins serves its cached reads too (a list's facets
+    and counts): a page kept nowhere yet, its facets kept, costs no second stamp query."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with commit():
+        pass
+    url = reverse("atlas:partnership_list")
+    assert client.get(url).status_code == 200
+    freshness.local_pages_clear()  # another process: the page and facets in the shared cache only
+    with CaptureQueriesContext(conn) as queries:
+        assert client.get(url, {"page": "1"}).status_code == 200
+    stamps = [q for q in queries.captured_queries if "core_dataversion" in q["sql"]]
+    assert len(stamps) == 1, [q["sql"][:80] for q in stamps]
+    assert freshness._request_stamp.get() is None  # forgotten when the answer left
+
+
+def test_a_write_inside_a_public_request_forgets_the_held_stamp():
+    """A request that writes then reads must read the stamp its write moved."""
+    with commit():
+        pass
+    before = stamp_get()
+    token = freshness._request_stamp.set(before)
+    try:
+        with commit():
+            _create_partnership(slug="written-mid-request")
+        assert stamp_get().version == before.version + 1
+    finally:
+        freshness._request_stamp.reset(token)
 
 
 def test_headline_figures_are_not_stale_after_a_committed_write():
@@ -408,6 +454,26 @@ def test_another_process_write_is_never_hidden_by_this_process_copy(client):
     after = client.get(url).json()
     assert after != before
     assert "written-by-process-a" in str(after)
+
+
+def test_an_api_fiche_is_kept_with_its_record_etag_and_never_after_a_write(client, django_assert_num_queries):
+    """The API's fiches carry their record's ETag (to send back in If-Match): they are kept
+    with it, the second read runs no view, and a write serves the new version."""
+    with commit():
+        partnership = _create_partnership(slug="kept-fiche")
+    url = reverse("api:partnership_detail", kwargs={"slug": "kept-fiche"})
+    first = client.get(url)
+    assert first.status_code == 200, first.content
+    with django_assert_num_queries(1):  # the stamp; the page is this process's copy
+        again = client.get(url)
+    assert again["ETag"] == first["ETag"] and again.content == first.content
+    freshness.local_pages_clear()
+    with django_assert_num_queries(2):  # the stamp, the shared cache's row
+        assert client.get(url).content == first.content
+    with commit():
+        Partnership.objects.filter(pk=partnership.pk).update(title="Renamed", version=partnership.version + 1)
+    after = client.get(url)
+    assert after.json()["title"] == "Renamed" and after["ETag"] != first["ETag"]
 
 
 def test_the_process_copy_is_bounded_in_entries_and_bytes():
