@@ -14,7 +14,8 @@ hence the same rows as the SQLite store; later runs only migrate it), the same p
 timed on it, and each raw SQL beside them runs on PostgreSQL through psycopg. Without the
 variable it says so and skips PostgreSQL (`make bench` never needs it). Re-run:
 `COOPATLAS_BENCH_DATABASE_URL=postgres://user@127.0.0.1:5432/coopatlas_bench python -m bench.reads`
-(BENCH_10X=0 BENCH_READS_SQLITE=0 to time PostgreSQL alone; BENCH_READS_EXTRAS=0 skips the
+(BENCH_10X=0 BENCH_READS_SQLITE=0 to time PostgreSQL alone; $COOPATLAS_BENCH_DATABASE_URL_10X,
+a second database, gets the 10x store the same way; BENCH_READS_EXTRAS=0 skips the
 search-index, after-a-write and CSV-export parts). With Datasette installed (optional dev dependency, never
 at run time), each call's raw SQL is also timed through Datasette on the same file. Also:
 the search index beside the scan it replaces, and the first request after a write with and
@@ -155,9 +156,9 @@ def pg_projects(url: str) -> int:
         return 0
 
 
-def pg_store(url: str, var_dir: Path) -> float | None:
-    """Load the national store into the PostgreSQL at `url` unless it already holds it (as
-    many synthetic projects as the SQLite store). Seconds taken, or None when reused."""
+def pg_store(url: str, var_dir: Path, scale: str = "national") -> float | None:
+    """Load the store of `scale` into the PostgreSQL at `url` unless it already holds it (as
+    many synthetic projects as the SQLite store in `var_dir`). Seconds taken, or None when reused."""
     import sqlite3
 
     with sqlite3.connect(var_dir / "coopatlas.sqlite3") as con:
@@ -173,7 +174,7 @@ def pg_store(url: str, var_dir: Path) -> float | None:
             "give an empty database (createdb) or the one loaded before"
         )
     started = time.monotonic()
-    for args in (("setup",), ("synth", "--scale", "national")):
+    for args in (("setup",), ("synth", "--scale", scale)):
         command = [sys.executable, "-m", "coopatlas.cli", *args]
         subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.monotonic() - started
@@ -359,6 +360,14 @@ def run() -> None:
         seconds = pg_store(url, national)
         loaded = "reused" if seconds is None else f"loaded by setup + synth in {seconds:.0f} s"
         run_store(f"PostgreSQL, national scale ($COOPATLAS_BENCH_DATABASE_URL, {loaded})", national, url)
+        big_url = os.environ.get("COOPATLAS_BENCH_DATABASE_URL_10X")
+        if big_url and os.environ.get("BENCH_10X", "1") != "0":
+            store("10x")
+            seconds = pg_store(big_url, big, "10x")
+            loaded = "reused" if seconds is None else f"loaded by setup + synth in {seconds:.0f} s"
+            run_store(f"PostgreSQL, 10x scale ($COOPATLAS_BENCH_DATABASE_URL_10X, {loaded})", big, big_url)
+        else:
+            print("PostgreSQL at 10x: skipped (set COOPATLAS_BENCH_DATABASE_URL_10X to a second database)")
     else:
         print(
             "\nPostgreSQL: skipped (set COOPATLAS_BENCH_DATABASE_URL to a PostgreSQL database, an empty "

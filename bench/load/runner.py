@@ -11,8 +11,11 @@ machine is doing: 2 idle cores can answer at most 2,000 / (CPU ms per answer) a 
 Before the measure, the mix's few dozen list, country and API pages (the URLs the whole
 crowd shares, which a running atlas has been asked for already) are read once
 (LOAD_PREWARM=0: not); the thousands of fiches and suggestions stay first visits.
-LOAD_WARMUP_SECONDS (0) first lets the same crowd read that long unmeasured: the figures are
-then a server's steady state (lists and popular pages kept) rather than its first minute.
+The crowd is measured LOAD_ROUNDS (2) times back to back on the same server: round 1 is its
+first minute after a write (every fiche a first visit), round 2 the same crowd going on (what
+it read in round 1 kept, thousands of other fiches still first visits): a server's first
+minute, then its way to a steady state. LOAD_WARMUP_SECONDS (0) first lets the crowd read that
+long unmeasured.
 
 Re-run: `.venv/bin/python -m bench.load var/bench/national` (or var/bench/10x)."""
 
@@ -49,6 +52,22 @@ def _rss_mb(pid: int) -> float:
         return sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)]) / 2**20
     except psutil.Error:
         return 0.0
+
+
+def _anon_mb(pid: int) -> float:
+    """The processes' own memory (RSS less its file-backed and shared pages: code, the SQLite
+    file's memory map), summed."""
+    try:
+        parent = psutil.Process(pid)
+        return (
+            sum(
+                p.memory_info().rss - p.memory_info().shared
+                for p in [parent, *parent.children(recursive=True)]
+            )
+            / 2**20
+        )
+    except psutil.Error:
+        return float("nan")
 
 
 def _pss_mb(pid: int) -> float:
@@ -137,15 +156,74 @@ def _locust(base: str, users: int, seconds: int, prefix: Path, pages_file: Path)
     )
 
 
-def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) -> dict:
+def _measure(base: str, users: int, seconds: int, tmp: Path, name: str, pages_file: Path, cpu) -> dict:
+    """One measured round: locust for `seconds`, the server's CPU over it, locust's figures."""
+    prefix = tmp / name
+    cpu_before, wall_before = cpu.total(), time.monotonic()
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _locust(base, users, seconds, prefix, pages_file)
+    server_cpu, wall = cpu.total() - cpu_before, time.monotonic() - wall_before
+    client = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = (client.ru_utime - client_before.ru_utime) + (client.ru_stime - client_before.ru_stime)
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    requests = int(total["Request Count"])
+    return {
+        "rows": rows,
+        "users": users,
+        "seconds": seconds,
+        "requests": requests,
+        "errors": int(total["Failure Count"]),
+        "rps": float(total["Requests/s"]),
+        "median_ms": float(total["50%"]),
+        "p95_ms": float(total["95%"]),
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu,
+        "wall_s": wall,
+        "cpu_ms_per_request": 1000 * server_cpu / max(1, requests),
+        "load_avg": os.getloadavg(),
+    }
+
+
+def _print_round(label: str, figures: dict) -> None:
+    print(f"{label}:")
+    for row in figures["rows"]:
+        if row["Name"] != "Aggregated":
+            print(
+                f"  {row['Name'][:40]:40} {int(row['Request Count']):6} req"
+                f"  median {float(row['50%']):6.0f} ms"
+                f"  p95 {float(row['95%']):6.0f} ms  errors {row['Failure Count']}"
+            )
+    print(
+        f"  answers/s {figures['rps']:.1f} (target >= {TARGETS['rps']}), "
+        f"p95 {figures['p95_ms']:.0f} ms (target < {TARGETS['p95_ms']}), "
+        f"median {figures['median_ms']:.0f} ms, "
+        f"errors {figures['errors']} of {figures['requests']} (target 0)"
+    )
+    print(
+        f"  server CPU {figures['server_cpu_s']:.1f} s for {figures['requests']} answers = "
+        f"{figures['cpu_ms_per_request']:.2f} ms CPU per answer "
+        f"(2 idle cores: at most {2000 / max(figures['cpu_ms_per_request'], 0.01):.0f} answers/s); "
+        f"locust's own CPU {figures['client_cpu_s']:.1f} s; wall {figures['wall_s']:.0f} s; "
+        f"load average {' '.join(f'{x:.2f}' for x in figures['load_avg'])}"
+    )
+
+
+def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) -> list[dict]:
+    """LOAD_ROUNDS (2) measured rounds back to back on one server: the first is the crowd's
+    first minute after a write (every fiche a first visit), the next ones the same crowd
+    going on (the fiches it read already kept, the long tail still first visits)."""
     users = users or int(os.environ.get("LOAD_USERS") or 50)
     seconds = seconds or int(os.environ.get("LOAD_SECONDS") or 60)
+    rounds = max(1, int(os.environ.get("LOAD_ROUNDS") or 2))
     warmup = int(os.environ.get("LOAD_WARMUP_SECONDS") or 0)
     prewarm = os.environ.get("LOAD_PREWARM", "1") != "0"
     server, base = bench_server.start(var_dir, kind="prod")
     peak = [0.0]
     stop = threading.Event()
     cpu = ServerCpu(server.pid)
+    results: list[dict] = []
 
     def watch():
         while not stop.wait(1):
@@ -167,7 +245,6 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
                 urllib.request.urlopen(base + path, timeout=60).read()
         threading.Thread(target=watch, daemon=True).start()
         with tempfile.TemporaryDirectory() as tmp:
-            prefix = Path(tmp) / "load"
             pages_file = Path(tmp) / "pages.json"
             subprocess.run(
                 [sys.executable, "-m", "bench.load.pages", str(pages_file)],
@@ -176,42 +253,16 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
                 check=True,
             )
             prewarmed = _prewarm(base, pages_file) if prewarm else 0
-            if warmup:  # the same crowd before the measured run: a server in its steady state
+            if warmup:  # the same crowd before the measured runs
                 _locust(base, users, warmup, Path(tmp) / "warmup", pages_file)
-            cpu_before, wall_before = cpu.total(), time.monotonic()
-            client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            _locust(base, users, seconds, prefix, pages_file)
-            server_cpu, wall = cpu.total() - cpu_before, time.monotonic() - wall_before
-            client = resource.getrusage(resource.RUSAGE_CHILDREN)
-            client_cpu = (client.ru_utime - client_before.ru_utime) + (
-                client.ru_stime - client_before.ru_stime
-            )
-            load_avg = os.getloadavg()
-            with open(f"{prefix}_stats.csv", newline="") as fh:
-                rows = list(csv.DictReader(fh))
+            for n in range(rounds):
+                results.append(_measure(base, users, seconds, Path(tmp), f"round{n}", pages_file, cpu))
     finally:
         stop.set()
-        rss_now, pss_now = _rss_mb(server.pid), _pss_mb(server.pid)
+        rss_now, pss_now, anon_now = _rss_mb(server.pid), _pss_mb(server.pid), _anon_mb(server.pid)
         bench_server.stop(server)
-    total = next(r for r in rows if r["Name"] == "Aggregated")
-    figures = {
-        "users": users,
-        "seconds": seconds,
-        "requests": int(total["Request Count"]),
-        "errors": int(total["Failure Count"]),
-        "rps": float(total["Requests/s"]),
-        "median_ms": float(total["50%"]),
-        "p95_ms": float(total["95%"]),
-        "rss_mb": max(peak[0], rss_now),
-        "pss_mb": pss_now,
-        "server_cpu_s": server_cpu,
-        "client_cpu_s": client_cpu,
-        "wall_s": wall,
-        "cpu_ms_per_request": 1000 * server_cpu / max(1, int(total["Request Count"])),
-        "load_avg": load_avg,
-    }
     print(
-        f"load: {users} concurrent readers (no think time) for {seconds} s on a mix of public pages"
+        f"load: {users} concurrent readers (no think time), {rounds} × {seconds} s on a mix of public pages"
         f" (coopatlas serve, loopback, locust FastHttpUser; "
         + (
             f"{prewarmed} list, country and API pages read once before; "
@@ -220,29 +271,20 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         )
         + (f"after {warmup} s of the same crowd unmeasured)" if warmup else "no warm-up crowd)")
     )
-    for row in rows:
-        if row["Name"] != "Aggregated":
-            print(
-                f"  {row['Name'][:40]:40} {int(row['Request Count']):6} req"
-                f"  median {float(row['50%']):6.0f} ms"
-                f"  p95 {float(row['95%']):6.0f} ms  errors {row['Failure Count']}"
-            )
+    for n, figures in enumerate(results):
+        start, end = n * seconds, (n + 1) * seconds
+        what = "every fiche a first visit" if n == 0 else "fiches read in earlier rounds kept"
+        _print_round(f"round {n + 1}, {start}-{end} s ({what})", figures)
+    rss = max(peak[0], rss_now)
     print(
-        f"answers/s {figures['rps']:.1f} (target >= {TARGETS['rps']}), "
-        f"p95 {figures['p95_ms']:.0f} ms (target < {TARGETS['p95_ms']}), "
-        f"median {figures['median_ms']:.0f} ms, "
-        f"errors {figures['errors']} of {figures['requests']} (target 0), "
-        f"server RSS peak {figures['rss_mb']:.0f} MB (target < {TARGETS['rss_mb']}; "
-        f"PSS at the end {figures['pss_mb']:.0f} MB)"
+        f"server memory: RSS summed over master and workers {rss:.0f} MB at its peak "
+        f"(target < {TARGETS['rss_mb']}); at the end PSS {pss_now:.0f} MB "
+        f"(shared pages counted once: the preloaded code, the SQLite memory map), "
+        f"anonymous {anon_now:.0f} MB (the processes' own: heap, page copies, SQLite page caches)"
     )
-    print(
-        f"server CPU {figures['server_cpu_s']:.1f} s for {figures['requests']} answers = "
-        f"{figures['cpu_ms_per_request']:.2f} ms CPU per answer "
-        f"(2 idle cores: at most {2000 / max(figures['cpu_ms_per_request'], 0.01):.0f} answers/s); "
-        f"locust's own CPU {figures['client_cpu_s']:.1f} s; wall {figures['wall_s']:.0f} s; "
-        f"load average {' '.join(f'{x:.2f}' for x in figures['load_avg'])}"
-    )
-    return figures
+    for figures in results:
+        figures.update(rss_mb=rss, pss_mb=pss_now)
+    return results
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from ..models import (
 )
 from ._common import _CODE_WORD, _label, _url
 from ._filters import _authority_word_q
-from .authorities import _involved_authorities
+from .authorities import involved_q
 from .partnerships import _partnerships_base
 
 # --------------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def _authority_suggestions(words: list[str], head: str) -> list[tuple[int, dict]
         When(search_name__startswith=head, then=Value(PREFIX)),
         default=Value(CONTAINS),
     )
-    involved = Case(When(id__in=_involved_authorities().values("id"), then=Value(0)), default=Value(1))
+    involved = Case(When(involved_q(), then=Value(0)), default=Value(1))
     per_side = max(_GROUP_QUOTA["french_authority"], _GROUP_QUOTA["partner_authority"])
     out = []
     for is_french in (True, False):

@@ -89,6 +89,24 @@ def test_suggestions_are_grouped_by_kind_french_then_partner():
     assert found[1]["label"] == "Zanzibarville (Municipalité, Pays Q)"
 
 
+def test_authorities_the_atlas_speaks_of_come_first_among_equal_matches():
+    """Among names that match as well (here the same name), an authority with a published
+    partnership, project, programme or request comes before the others; an unpublished
+    partnership does not count (the rule of the authority list, asked row by row)."""
+    qm = f.CountryFactory(iso2="QM")
+    quiet = [f.CommuneFactory(name="Zorbavilles") for _ in range(6)]
+    draft_only = f.CommuneFactory(name="Zorbavilles")
+    f.PartnershipFactory(
+        parties=[draft_only, f.ForeignAuthorityFactory(country=qm)], publication_status="draft"
+    )
+    involved = f.CommuneFactory(name="Zorbavilles")
+    f.PartnershipFactory(parties=[involved, f.ForeignAuthorityFactory(country=qm)])
+    found = [r["html_url"] for r in s.search_suggest(q="zorbavilles") if r["group"] == "french_authority"]
+    assert found[0].rstrip("/").endswith(involved.slug)
+    assert len(found) == 5 and not any(u.rstrip("/").endswith(draft_only.slug) for u in found[:1])
+    assert quiet[0].id < involved.id  # by name and id alone it would not be first
+
+
 def test_search_is_accent_and_case_insensitive(homonyms):
     assert [r["label"] for r in s.search_suggest(q="MONTCREUSE-JUIGNE")] == [
         "Montcreuse-Juigné (9D – Maine-Fictif)"
