@@ -50,7 +50,24 @@ class AtlasDocs(DocsBase):
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class AtlasAPI(NinjaAPI):
+    """ninja's API with its OpenAPI schema built once per process and path prefix: ninja
+    builds it again on every GET of openapi.json (about 350 ms of CPU, an easy way to load a
+    server). The routes are fixed at import and the schema's texts do not depend on the
+    language (api/tests), so one copy serves. Its readers (the JSON view, the reference page)
+    only read it: it must not be changed in place."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schemas = self.__dict__.setdefault("_schemas", {})
+        if path_prefix not in schemas:
+            schemas[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return schemas[path_prefix]
+
+
+api = AtlasAPI(
     title="coopatlas", version="1", urls_namespace="api", docs=AtlasDocs(), description=DESCRIPTION
 )
 

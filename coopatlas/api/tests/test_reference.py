@@ -160,3 +160,26 @@ def test_operations_keep_the_schemas_order_grouped_by_first_tag():
         ("two", ["b"]),
     ]
     assert ref["tags"][1]["operations"][0]["token"] is True
+
+
+def test_the_schema_is_built_once_per_process(client, monkeypatch):
+    """ninja builds the OpenAPI schema again on each GET of openapi.json (~350 ms of CPU):
+    the API keeps the one it built; the answer is the same."""
+    import ninja.main
+
+    from coopatlas.api.api import api
+
+    calls = []
+    real = ninja.main.get_schema
+
+    def counting(**kwargs):
+        calls.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(ninja.main, "get_schema", counting)
+    monkeypatch.setattr(api, "_schemas", {}, raising=False)
+    first = client.get("/api/v1/openapi.json")
+    second = client.get("/api/v1/openapi.json")
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json() and first.json()["paths"]
+    assert len(calls) == 1
