@@ -211,6 +211,8 @@ COOPATLAS_PAGE_CACHE = os.environ.get("COOPATLAS_PAGE_CACHE", "1") != "0"
 # cache (the key holds the stamp, read on every request: never stale). Entries and MB.
 COOPATLAS_PAGE_LOCAL_ENTRIES = int(os.environ.get("COOPATLAS_PAGE_LOCAL_ENTRIES") or 512)
 COOPATLAS_PAGE_LOCAL_MB = int(os.environ.get("COOPATLAS_PAGE_LOCAL_MB") or 32)
+# The same per process for the cached reads (facets, counts, country pages), in MB.
+COOPATLAS_READS_LOCAL_MB = int(os.environ.get("COOPATLAS_READS_LOCAL_MB") or 16)
 # After each committed write the worker renders the most-read public pages again
 # (ops/warm.py, ops/data/warm_paths.json): the first visitor after a write gets a kept page.
 COOPATLAS_WARM_AFTER_WRITE = os.environ.get("COOPATLAS_WARM_AFTER_WRITE", "1") != "0"
