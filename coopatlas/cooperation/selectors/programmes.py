@@ -25,6 +25,7 @@ from ._common import (
     _theme_subtree_ids,
     _themes_by_id,
     _url,
+    authority_joins,
     authority_ref,
     is_lookup_key,
 )
@@ -43,8 +44,7 @@ def _programme_rows(qs: QuerySet) -> QuerySet:
     return (
         qs.select_related(
             "carrier_organisation",
-            "carrier_authority__country",
-            "carrier_authority__area",
+            *authority_joins("carrier_authority"),
             "source__document",
         )
         .prefetch_related("countries", "themes")
