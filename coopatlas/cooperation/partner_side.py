@@ -359,7 +359,12 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
     """Who works with a foreign authority, and on what: the French authorities party to its
     public partnerships or taking part in its public projects, each with those records."""
     from coopatlas.cooperation.models import ProjectParticipant
-    from coopatlas.cooperation.selectors._common import authority_joins, authority_ref
+    from coopatlas.cooperation.selectors._common import (
+        AUTHORITY_REF_FIELDS,
+        authority_joins,
+        authority_ref,
+        ref_fields,
+    )
 
     partnerships = Partnership.objects.public().filter(party_links__authority=authority)
     projects = Project.objects.public().filter(participants__authority=authority)
@@ -374,6 +379,7 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
         PartnershipParty.objects.filter(partnership__in=partnerships)
         .filter(authority__country_id="FR")
         .select_related(*authority_joins("authority"), "partnership")
+        .only("partnership__title", "partnership__slug", *ref_fields("authority", AUTHORITY_REF_FIELDS))
         .order_by("partnership__title")
     )
     for link in links:
@@ -388,6 +394,7 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
         ProjectParticipant.objects.filter(project__in=projects)
         .filter(authority__country_id="FR")
         .select_related(*authority_joins("authority"), "project")
+        .only("project__title", "project__slug", *ref_fields("authority", AUTHORITY_REF_FIELDS))
         .order_by("project__title")
     )
     for part in parts:
