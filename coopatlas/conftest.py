@@ -52,10 +52,13 @@ def _site_config_forgotten():
     """The site configuration is kept per data stamp in the process; a test's bumps are
     rolled back with it, so the next test could meet the same stamp number again."""
     from coopatlas.atlas.context_processors import site_config_clear
+    from coopatlas.core import memo
 
     site_config_clear()
+    memo.clear()
     yield
     site_config_clear()
+    memo.clear()
 
 
 # --- Browser suites: one real server on a database made by `coopatlas setup` ---------------

@@ -40,10 +40,10 @@ def authority_page(*, slug: str) -> dict:
     )
     from coopatlas.cooperation.selectors import authority_get
 
-    data = authority_detail(slug=slug)
+    authority = authority_get(slug=slug)  # once, for both halves of the fiche
+    data = authority_detail(slug=slug, authority=authority)
     if data["country"] == "FR":
         return data
-    authority = authority_get(slug=slug)
     area = data["area_info"]["code"] if data.get("area_info") else None
     data["verification"] = authority_verification(authority=authority)
     data["french_partners"] = french_partners_of(authority=authority)

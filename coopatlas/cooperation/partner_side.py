@@ -8,7 +8,6 @@ officer's list). Who may answer is `accounts.permissions.can_answer_as_partner`.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,32 +224,42 @@ def _foreign_dict(a: LocalAuthority) -> dict:
     }
 
 
+def _with_authorities(record, relation: str):
+    """The record's prefetched links (the fiches read them with their authorities), else
+    read here with their authorities."""
+    if relation in getattr(record, "_prefetched_objects_cache", {}):
+        return getattr(record, relation).all()
+    return getattr(record, relation).select_related("authority")
+
+
 def partner_side_of(*, record: Partnership | Project) -> dict:
     """The record's foreign authorities (verified or « à vérifier ») and the answers of
     those that still name it (for the public fiches and their JSON).
 
-    Two queries on a fiche (issue 15): who is named comes from the fiche's own prefetched
-    parties or participants and partnerships (else it is read here) and, for a project, its
-    partnerships' parties as a subquery of those two."""
+    Who is named comes from the fiche's own prefetched parties or participants (with their
+    authorities) and partnerships, else it is read here; a project's partnerships' parties
+    are one read. Then one read of the record's answers, kept for the named authorities
+    (issue 15: a partnership's fiche spends one query here, a project's one or two)."""
     if isinstance(record, Partnership):
-        named = Q(pk__in=sorted({link.authority_id for link in record.party_links.all()}))
+        named = {link.authority_id: link.authority for link in _with_authorities(record, "party_links")}
     else:  # as authority_records_q: its participants and its partnerships' parties
+        named = {x.authority_id: x.authority for x in _with_authorities(record, "participants")}
         partnerships = sorted({x.pk for x in record.partnerships.all()})
-        named = Q(pk__in=sorted({x.authority_id for x in record.participants.all()}))
         if partnerships:
-            named |= Q(
-                pk__in=PartnershipParty.objects.filter(partnership_id__in=partnerships).values("authority_id")
-            )
-    foreign = LocalAuthority.objects.filter(named).exclude(country_id="FR").order_by("name")
+            for link in PartnershipParty.objects.filter(partnership_id__in=partnerships).select_related(
+                "authority"
+            ):
+                named.setdefault(link.authority_id, link.authority)
+    foreign = sorted((a for a in named.values() if a.country_id != "FR"), key=lambda a: (a.name, a.pk))
     answers = (
-        PartnerConfirmation.objects.filter(
-            **{_record_field(record): record},
-            authority_id__in=LocalAuthority.objects.filter(named).values("pk"),
-        )
+        PartnerConfirmation.objects.filter(**{_record_field(record): record})
         .select_related("authority__country")
         .order_by("authority__name")
     )
-    return {"authorities": [_foreign_dict(a) for a in foreign], "answers": [answer_dict(x) for x in answers]}
+    return {
+        "authorities": [_foreign_dict(a) for a in foreign],
+        "answers": [answer_dict(x) for x in answers if x.authority_id in named],
+    }
 
 
 def partner_records_for(*, user) -> list[dict]:
@@ -350,7 +359,12 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
     """Who works with a foreign authority, and on what: the French authorities party to its
     public partnerships or taking part in its public projects, each with those records."""
     from coopatlas.cooperation.models import ProjectParticipant
-    from coopatlas.cooperation.selectors._common import authority_ref
+    from coopatlas.cooperation.selectors._common import (
+        AUTHORITY_REF_FIELDS,
+        authority_joins,
+        authority_ref,
+        ref_fields,
+    )
 
     partnerships = Partnership.objects.public().filter(party_links__authority=authority)
     projects = Project.objects.public().filter(participants__authority=authority)
@@ -364,7 +378,8 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
     links = (
         PartnershipParty.objects.filter(partnership__in=partnerships)
         .filter(authority__country_id="FR")
-        .select_related("authority__country", "authority__area", "partnership")
+        .select_related(*authority_joins("authority"), "partnership")
+        .only("partnership__title", "partnership__slug", *ref_fields("authority", AUTHORITY_REF_FIELDS))
         .order_by("partnership__title")
     )
     for link in links:
@@ -378,7 +393,8 @@ def french_partners_of(*, authority: LocalAuthority) -> list[dict]:
     parts = (
         ProjectParticipant.objects.filter(project__in=projects)
         .filter(authority__country_id="FR")
-        .select_related("authority__country", "authority__area", "project")
+        .select_related(*authority_joins("authority"), "project")
+        .only("project__title", "project__slug", *ref_fields("authority", AUTHORITY_REF_FIELDS))
         .order_by("project__title")
     )
     for part in parts:

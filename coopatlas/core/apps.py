@@ -9,12 +9,14 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_migrate
 
-        from . import search
-        from .freshness import install
+        from . import memo, search
+        from .freshness import data_changed, install
 
         post_delete.connect(_forget_annotations, dispatch_uid="core-citations-cascade")
         # Every committed write bumps the data-version stamp (core/freshness.py).
         connection_created.connect(install, dispatch_uid="core-freshness-watch")
+        # Reference tables kept per stamp (core/memo.py): forgotten at this process's bumps.
+        data_changed.connect(memo.data_changed, dispatch_uid="core-memo-data-changed")
         # Substring search on trigram indexes (core/search.py), remade after each migrate.
         search.register()
         post_migrate.connect(search.ensure_after_migrate, dispatch_uid="core-search-indexes")

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import get_language
 
+from coopatlas.core.memo import in_request, per_stamp
 from coopatlas.core.text import is_lookup_key  # noqa: F401 (re-exported)
 from coopatlas.geo.models import (
     AdministrativeArea,
@@ -133,9 +134,30 @@ def _area_dict(area: AdministrativeArea | None) -> dict | None:
     }
 
 
+# What authority_ref and _organisation_ref read of an embedded row: `.only()` them on
+# rows shown by name (a payment's parties), the columns a query builds being its cost.
+AUTHORITY_REF_FIELDS = (
+    "name", "kind", "country", "insee_code", "siren", "foreign_code", "area__code", "slug",
+)  # fmt: skip
+ORGANISATION_REF_FIELDS = ("name", "acronym", "kind", "slug")
+
+
+# and what partner_side_of reads of a party or participant
+PARTY_FIELDS = (*AUTHORITY_REF_FIELDS, "to_verify", "verified_at")
+
+
+def ref_fields(relation: str, fields: tuple[str, ...]) -> list[str]:
+    return [f"{relation}__{name}" for name in fields]
+
+
+def all_fields(model) -> list[str]:
+    """Every column of `model`, for `.only()` with a related row's few columns."""
+    return [f.name for f in model._meta.concrete_fields]
+
+
 def authority_ref(authority: LocalAuthority) -> dict:
     """How an authority appears inside another record (a party, a member, a funder)."""
-    country = authority.country
+    country = _authority_country(authority)
     return {
         "name": authority.name,
         "label": f"{authority.name} ({authority.country_id})",
@@ -183,7 +205,33 @@ def _theme_path_dict(theme: Theme, themes_by_id: dict[int, Theme]) -> dict:
 
 
 def _themes_by_id() -> dict[int, Theme]:
-    return {t.id: t for t in Theme.objects.all()}
+    """The theme tree, read once per data stamp in this process (core.memo); read-only."""
+    return per_stamp("themes_by_id", lambda: {t.id: t for t in Theme.objects.all()})
+
+
+def _countries_by_iso2() -> dict[str, Country]:
+    """The countries, read once per data stamp in this process (core.memo); read-only."""
+    return per_stamp("countries_by_iso2", lambda: {c.iso2: c for c in Country.objects.all()})
+
+
+def authority_joins(relation: str = "") -> list[str]:
+    """What an embedded authority joins for authority_ref: its area, and its country unless
+    the kept copy serves it, i.e. in a request, which reads the stamp once (a selector
+    called elsewhere would read the stamp for each authority)."""
+    joins = [_p(relation, "area")]
+    if not in_request():
+        joins.append(_p(relation, "country"))
+    return joins
+
+
+def _authority_country(authority: LocalAuthority) -> Country:
+    """The authority's country: joined by the query that read it, else the kept copy
+    (embedded authorities are read without the join: issue 15)."""
+    field = LocalAuthority._meta.get_field("country")
+    if field.is_cached(authority):
+        return authority.country
+    country = _countries_by_iso2().get(authority.country_id)
+    return country if country is not None else authority.country
 
 
 def _theme_subtree_ids(slug: str, themes_by_id: dict[int, Theme]) -> list[int]:

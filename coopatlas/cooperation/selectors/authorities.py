@@ -170,8 +170,9 @@ def authority_get(*, slug: str) -> LocalAuthority:
     return geo_selectors.authority_get(key=slug, field="slug")
 
 
-def authority_detail(*, slug: str) -> dict:
-    a = authority_get(slug=slug)
+def authority_detail(*, slug: str, authority: LocalAuthority | None = None) -> dict:
+    """`authority`: the one `slug` names, when the caller has looked it up already."""
+    a = authority if authority is not None else authority_get(slug=slug)
     out = _authority_summary(a)
     partnerships = _partnership_rows(
         _partnerships_base().filter(
@@ -192,8 +193,8 @@ def authority_detail(*, slug: str) -> dict:
     shown_partnerships = list(partnerships[:DETAIL_LIST_LIMIT])
     shown_projects = list(projects[:DETAIL_LIST_LIMIT])
     programme_rows = list(_programme_rows(programmes))
-    request_rows = list(_request_rows(requests))
-    contact_rows = list(_contact_rows(Contact.objects.filter(authority=a)))
+    request_rows = _request_rows(requests, authority=a)
+    contact_rows = _contact_rows(Contact.objects.filter(authority=a), authority=a)
     # All the fiche's sources in one read (citations and deduced values of every kind).
     sources_for([a, *shown_partnerships, *shown_projects, *programme_rows, *request_rows, *contact_rows])
     out.update(

@@ -33,6 +33,7 @@ from ..models import (
 )
 from ._common import (
     DETAIL_LIST_LIMIT,
+    PARTY_FIELDS,
     _iso,
     _label,
     _money,
@@ -42,8 +43,10 @@ from ._common import (
     _theme_subtree_ids,
     _themes_by_id,
     _url,
+    authority_joins,
     authority_ref,
     is_lookup_key,
+    ref_fields,
 )
 from ._facets import (
     _facet_areas,
@@ -75,9 +78,10 @@ def _party_links_prefetch() -> Prefetch:
     french_first = Case(When(authority__country_id="FR", then=Value(0)), default=Value(1))
     return Prefetch(
         "party_links",
-        queryset=PartnershipParty.objects.select_related("authority__country", "authority__area").order_by(
-            french_first, "authority__name"
-        ),
+        # the authorities' countries come from the kept copy (authority_ref)
+        queryset=PartnershipParty.objects.select_related(*authority_joins("authority"))
+        .only("partnership", "authority", *ref_fields("authority", PARTY_FIELDS))
+        .order_by(french_first, "authority__name"),
     )
 
 
@@ -215,7 +219,7 @@ def partnership_detail(*, slug: str) -> dict:
         .filter(partnership=p)
         .select_related("source__document")
         .prefetch_related(
-            Prefetch("parties", queryset=LocalAuthority.objects.select_related("country", "area"))
+            Prefetch("parties", queryset=LocalAuthority.objects.select_related(*authority_joins()))
         )
         .order_by("signed_year", "id")
     )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from django.db.models import (
     Count,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -25,6 +29,7 @@ from ._common import (
     _theme_subtree_ids,
     _themes_by_id,
     _url,
+    authority_joins,
     authority_ref,
     is_lookup_key,
 )
@@ -39,16 +44,27 @@ from ._sources import _sources
 _PROGRAMME_STATUS = [("open", "Ouvert aux nouveaux membres"), ("closed", "Fermé")]
 
 
+def _member_count():
+    sub = (
+        ProgrammeMembership.objects.filter(programme_id=OuterRef("id"))
+        .order_by()
+        .values("programme_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
 def _programme_rows(qs: QuerySet) -> QuerySet:
     return (
         qs.select_related(
             "carrier_organisation",
-            "carrier_authority__country",
-            "carrier_authority__area",
+            *authority_joins("carrier_authority"),
             "source__document",
         )
         .prefetch_related("countries", "themes")
-        .annotate(member_count=Count("memberships", distinct=True))
+        # A subquery, not a GROUP BY over every joined column (issue 15): the same count.
+        .annotate(member_count=_member_count())
         .order_by("title", "id")
     )
 

@@ -37,6 +37,9 @@ from ..models import (
     ProjectTheme,
 )
 from ._common import (
+    AUTHORITY_REF_FIELDS,
+    ORGANISATION_REF_FIELDS,
+    PARTY_FIELDS,
     _area_dict,
     _country_dict,
     _iso,
@@ -48,8 +51,11 @@ from ._common import (
     _theme_subtree_ids,
     _themes_by_id,
     _url,
+    all_fields,
+    authority_joins,
     authority_ref,
     is_lookup_key,
+    ref_fields,
 )
 from ._facets import (
     _facet_areas,
@@ -138,9 +144,10 @@ def _project_rows(qs: QuerySet) -> QuerySet:
         .prefetch_related(
             Prefetch(
                 "participants",
-                queryset=ProjectParticipant.objects.select_related(
-                    "authority__country", "authority__area"
-                ).order_by("role", "authority__name"),
+                # the authorities' countries come from the kept copy (authority_ref)
+                queryset=ProjectParticipant.objects.select_related(*authority_joins("authority"))
+                .only("project", "authority", "role", *ref_fields("authority", PARTY_FIELDS))
+                .order_by("role", "authority__name"),
             ),
             "countries",
             Prefetch(
@@ -251,7 +258,12 @@ def project_detail(*, slug: str) -> dict:
         FundingContribution.objects.public()
         .filter(project=p)
         .select_related(
-            "funder_authority__country", "funder_authority__area", "funder_organisation", "source__document"
+            *authority_joins("funder_authority"), "funder_organisation", "source__document"
+        )  # the funders' countries come from the kept copy (authority_ref)
+        .only(  # the funders' shown columns only
+            *all_fields(FundingContribution),
+            *ref_fields("funder_authority", AUTHORITY_REF_FIELDS),
+            *ref_fields("funder_organisation", ORGANISATION_REF_FIELDS),
         )
         .order_by("-amount", "id")
     )
@@ -370,17 +382,22 @@ def project_overlaps(
         qs = qs.filter(Q(end_year__isnull=True) | Q(end_year__gte=project.start_year))
     if project.end_year:
         qs = qs.filter(Q(start_year__isnull=True) | Q(start_year__lte=project.end_year))
-    rows = qs.distinct().order_by("-is_imported", "-start_year", "title")[:limit]
+    # The shown columns only (the id keeps DISTINCT per project): no model to build.
+    rows = (
+        qs.order_by("-is_imported", "-start_year", "title")
+        .values_list("id", "title", "slug", "is_imported", "start_year", "end_year")
+        .distinct()[:limit]
+    )
     return [
         {
-            "title": x.title,
-            "slug": x.slug,
-            "is_imported": x.is_imported,
-            "start_year": x.start_year,
-            "end_year": x.end_year,
-            "html_url": _url("atlas:project", "slug", x.slug),
+            "title": title,
+            "slug": slug,
+            "is_imported": imported,
+            "start_year": start,
+            "end_year": end,
+            "html_url": _url("atlas:project", "slug", slug),
         }
-        for x in rows
+        for _id, title, slug, imported, start, end in rows
     ]
 
 
@@ -449,6 +466,13 @@ def _party_ref(authority, organisation) -> dict | None:
     return _organisation_ref(organisation) if organisation is not None else None
 
 
+# What a payment shows (and its own state, for is_public).
+_PAYMENT_FIELDS = (
+    "line", "kind", "is_planned", "paid_on", "amount", "currency", "value_date",
+    "provider_activity_id", "note", "publication_status", "deleted_at",
+)  # fmt: skip
+
+
 def project_payments(*, project: Project, lines: list[FundingContribution] | None = None) -> list[dict]:
     """Payments of the project's public financing lines (disbursements, expenditures…), by date.
 
@@ -456,19 +480,31 @@ def project_payments(*, project: Project, lines: list[FundingContribution] | Non
     payment's line is public (Payment.PUBLIC_PARENTS), so no line, no payment, no query."""
     if lines is not None and not lines:
         return []
+    if lines is not None:
+        # The lines are this project's public ones, so a payment of theirs is public when
+        # its own state is (Payment.PUBLIC_PARENTS = its line): no join back through the
+        # line, its project and its funder (issue 15: the fiche's costliest query to build).
+        rows = Payment.objects.filter(line_id__in=[x.pk for x in lines])
+    else:
+        rows = Payment.objects.public().filter(line__project=project)
     rows = (
-        Payment.objects.public()
-        .filter(line__project=project)
-        .select_related(
-            "provider_authority__country",
-            "provider_authority__area",
+        rows.select_related(  # the authorities' countries: the kept copy (authority_ref)
+            *authority_joins("provider_authority"),
             "provider_organisation",
-            "receiver_authority__country",
-            "receiver_authority__area",
+            *authority_joins("receiver_authority"),
             "receiver_organisation",
+        )
+        .only(  # the shown columns only: the columns a query builds are its cost
+            *_PAYMENT_FIELDS,
+            *ref_fields("provider_authority", AUTHORITY_REF_FIELDS),
+            *ref_fields("receiver_authority", AUTHORITY_REF_FIELDS),
+            *ref_fields("provider_organisation", ORGANISATION_REF_FIELDS),
+            *ref_fields("receiver_organisation", ORGANISATION_REF_FIELDS),
         )
         .order_by("paid_on", "id")
     )
+    if lines is not None:
+        rows = [x for x in rows if x.is_public]
     return [
         {
             "id": x.pk,

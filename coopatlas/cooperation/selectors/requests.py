@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
 from coopatlas.core.models import PublishedFigure
+from coopatlas.geo.models import LocalAuthority
 
 from ..models import (
     Contact,
@@ -38,7 +39,18 @@ from ._sources import _sources, source_dict
 # --------------------------------------------------------------------------------------
 
 
-def _request_rows(qs: QuerySet) -> QuerySet:
+def _request_rows(qs: QuerySet, *, authority: LocalAuthority | None = None) -> QuerySet | list:
+    """`authority`: the one all of `qs`'s requests are of (its fiche), set on each row
+    instead of joined again (issue 15); the order is then by year alone, as the name ties."""
+    if authority is not None:
+        rows = list(
+            qs.select_related("registered_by", "source__document", "partnership")
+            .prefetch_related("themes")
+            .order_by(F("registered_year").desc(nulls_last=True), "id")
+        )
+        for r in rows:
+            r.authority = authority
+        return rows
     return (
         qs.select_related(
             "authority__country", "authority__area", "registered_by", "source__document", "partnership"
@@ -121,7 +133,18 @@ def partner_request_detail(*, pk: int) -> dict:
     return _partner_request_summary(r)
 
 
-def _contact_rows(qs: QuerySet) -> QuerySet:
+def _contact_rows(qs: QuerySet, *, authority: LocalAuthority | None = None) -> QuerySet | list:
+    """`authority`: the one all of `qs`'s contacts are of (its fiche), set on each row
+    instead of joined again (issue 15)."""
+    if authority is not None:
+        rows = list(
+            qs.public()
+            .select_related("organisation", "country", "source__document")
+            .order_by("organisation__name", "role", "id")
+        )
+        for c in rows:
+            c.authority = authority
+        return rows
     return (
         qs.public()
         .select_related(
