@@ -185,6 +185,11 @@ def stamp_bump(*, using: str = DEFAULT_DB_ALIAS) -> None:
 _request_stamp: contextvars.ContextVar[Stamp | None] = contextvars.ContextVar("coopatlas_stamp", default=None)
 
 
+def request_stamp_held() -> bool:
+    """Whether this thread answers a public GET whose stamp is held (read once)."""
+    return _request_stamp.get() is not None
+
+
 def stamp_get(*, using: str = DEFAULT_DB_ALIAS) -> Stamp:
     if using == DEFAULT_DB_ALIAS:
         held = _request_stamp.get()

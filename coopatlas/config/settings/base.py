@@ -72,7 +72,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "coopatlas.core.freshness.PublicCacheMiddleware",  # ETag/304 from the data stamp
-    "coopatlas.core.memo.RequestStampMiddleware",  # that stamp for the kept reference tables
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the request after the session, user and messages are set up.
     "coopatlas.core.middleware.ErrorBoundaryMiddleware",
