@@ -109,12 +109,17 @@ def known_publisher_ids() -> set[str]:
 
 def imported_activities_for(*, country: str | None, area: str | None, limit: int = 50) -> dict:
     """Other donors' activities (imported from IATI) in a country or an area, for its page."""
+    from coopatlas.cooperation.selectors.projects import projects_in_areas
+    from coopatlas.geo.models import AdministrativeArea
+
+    # Through the link tables' indexes (no join, hence no DISTINCT): the projects of one
+    # area or country, not every project joined to its areas (44 ms per fiche at 10x).
     qs = Project.objects.public().filter(is_imported=True)
     if country:
-        qs = qs.filter(countries__iso2=country.upper())
+        in_country = Project.countries.through.objects.filter(country_id=country.upper())
+        qs = qs.filter(id__in=in_country.values("project_id"))
     if area:
-        qs = qs.filter(Q(areas__code=area) | Q(areas__parent__code=area))
-    qs = qs.distinct()
+        qs = qs.filter(id__in=projects_in_areas(AdministrativeArea.objects.filter(code=area).values("id")))
     rows = qs.select_related("iati_import").order_by("iati_import__reporting_name", "title")[:limit]
     results = [
         {

@@ -6,7 +6,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import (
+    Exists,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -19,6 +21,7 @@ from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.core.freshness import cached_read
 from coopatlas.geo.models import (
+    AdministrativeArea,
     AuthorityKind,
 )
 
@@ -368,26 +371,26 @@ def project_overlaps(
     categories = {code[:3] for code in sector_codes}
     if not (area_ids or places) or not categories:
         return []
-    where = Q(areas__in=area_ids) | Q(areas__parent__in=area_ids) | Q(places__in=places)
+    # Driven from the place (the few projects of an area or a place, by the link tables'
+    # indexes), each then asked for its sector (EXISTS): not every project of the sector
+    # category scanned and joined, a read that grew with the data (41 ms at 10x).
     sector_q = Q()
     for category in sorted(categories):
         sector_q |= Q(sector__code__startswith=category)
     qs = (
         Project.objects.public()
         .exclude(pk=project.pk)
-        .filter(where)
-        .filter(id__in=ProjectSector.objects.filter(sector_q).values("project_id"))
+        .filter(Q(id__in=projects_in_areas(area_ids)) | Q(id__in=_projects_at_places(places)))
+        .filter(Exists(ProjectSector.objects.filter(sector_q, project_id=OuterRef("pk"))))
     )
     if project.start_year:
         qs = qs.filter(Q(end_year__isnull=True) | Q(end_year__gte=project.start_year))
     if project.end_year:
         qs = qs.filter(Q(start_year__isnull=True) | Q(start_year__lte=project.end_year))
-    # The shown columns only (the id keeps DISTINCT per project): no model to build.
-    rows = (
-        qs.order_by("-is_imported", "-start_year", "title")
-        .values_list("id", "title", "slug", "is_imported", "start_year", "end_year")
-        .distinct()[:limit]
-    )
+    # The shown columns only: no model to build (no join: one row per project).
+    rows = qs.order_by("-is_imported", "-start_year", "title").values_list(
+        "id", "title", "slug", "is_imported", "start_year", "end_year"
+    )[:limit]
     return [
         {
             "title": title,
@@ -401,6 +404,16 @@ def project_overlaps(
     ]
 
 
+def projects_in_areas(area_ids) -> QuerySet:
+    """Ids of the projects in these areas or their sub-areas (the link table, by its index)."""
+    areas = AdministrativeArea.objects.filter(Q(id__in=area_ids) | Q(parent_id__in=area_ids)).values("id")
+    return Project.areas.through.objects.filter(administrativearea_id__in=areas).values("project_id")
+
+
+def _projects_at_places(place_ids) -> QuerySet:
+    return Project.places.through.objects.filter(place_id__in=place_ids).values("project_id")
+
+
 def area_overlaps(*, area_ids: set[int], limit: int = OVERLAP_LIMIT) -> list[dict]:
     """Coordination on an area's page (issue 14): the published projects in the area (or
     its sub-areas), ours and other donors' imported from IATI, grouped by sector category
@@ -412,9 +425,7 @@ def area_overlaps(*, area_ids: set[int], limit: int = OVERLAP_LIMIT) -> list[dic
         return []
     rows = (
         ProjectSector.objects.filter(
-            project__in=Project.objects.public().filter(
-                Q(areas__in=area_ids) | Q(areas__parent__in=area_ids)
-            )
+            project__in=Project.objects.public().filter(id__in=projects_in_areas(area_ids))
         )
         .values_list(
             "sector_id", "project_id", "project__title", "project__slug", "project__is_imported",

@@ -244,3 +244,38 @@ def test_a_big_country_map_is_grouped_by_partner_region(monkeypatch):
     assert grouped.get("overview") is True
     assert len(points) == 1 and points[0]["properties"]["w"] == 3
     assert points[0]["properties"]["u"] == "/territoires/QM-1/"
+
+
+def test_overlaps_reach_sub_areas_parent_areas_and_places_and_not_other_sectors():
+    """Issue 15's rewrite of the coordination read (driven from the link tables): a project
+    in a sub-area, one in the parent area, one at the same place all meet; another sector,
+    another place and an unpublished project do not."""
+    from coopatlas.cooperation.models import ProjectSector
+    from coopatlas.geo.models import Place
+    from coopatlas.reference.models import Sector
+
+    qm = f.CountryFactory(iso2="QM")
+    region = f.AreaFactory(country=qm, code="QM-R")
+    district = f.AreaFactory(country=qm, code="QM-R1", parent=region)
+    well = Place.objects.create(geonames_id=990001, name="Puits", country=qm, latitude=1, longitude=1)
+    far = Place.objects.create(geonames_id=990002, name="Loin", country=qm, latitude=2, longitude=2)
+    water = Sector.objects.filter(code__startswith="140")[:1].get()
+    other = Sector.objects.filter(code__startswith="151")[:1].get()
+
+    def project(slug, sector, areas=(), places=(), **kwargs):
+        p = f.ProjectFactory(
+            slug=slug, title=slug, start_year=2018, end_year=2020, areas=list(areas), **kwargs
+        )
+        p.places.set(places)
+        ProjectSector.objects.create(project=p, sector=sector)
+        return p
+
+    mine = project("mine", water, areas=[region], places=[well])
+    project("in-district", water, areas=[district])
+    project("at-the-well", water, places=[well])
+    project("other-sector", other, areas=[region])
+    project("far-away", water, places=[far])
+    project("draft", water, areas=[region], publication_status="draft")
+    found = {o["slug"] for o in s.project_detail(slug=mine.slug)["overlaps"]}
+    assert found == {"in-district", "at-the-well"}
+    assert {o["slug"] for o in s.project_detail(slug="in-district")["overlaps"]} == {"mine"}
