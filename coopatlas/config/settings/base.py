@@ -6,7 +6,25 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number from the environment (unset or empty: `default`). ASCII digits only,
+    as core.parse reads every number from outside (that module needs Django set up, so the
+    settings keep this small twin): a bad value stops the start with its name and the fix,
+    not a ValueError traceback (nor, through the launcher, « invalid --port »)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        raise ImproperlyConfigured(
+            f"{name}={raw[:40]!r} is not a whole number: write it with the digits 0-9 "
+            f"(for example {name}={default}), or unset it for the default ({default})"
+        )
+    return int(raw)
+
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # .../coopatlas
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -107,8 +125,8 @@ DATABASES = {
         conn_max_age=60,
     )
 }
-_SQLITE_CACHE_MB = int(os.environ.get("COOPATLAS_SQLITE_CACHE_MB") or 16)
-_SQLITE_MMAP_MB = int(os.environ.get("COOPATLAS_SQLITE_MMAP_MB") or 0)
+_SQLITE_CACHE_MB = env_int("COOPATLAS_SQLITE_CACHE_MB", 16)
+_SQLITE_MMAP_MB = env_int("COOPATLAS_SQLITE_MMAP_MB", 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: a write transaction takes SQLite's write lock at BEGIN, waiting up to
     # `timeout` seconds (the busy timeout) for it. With the default DEFERRED, a transaction
@@ -165,7 +183,7 @@ COOPATLAS_EMAIL_DELIVERY = os.environ.get("COOPATLAS_EMAIL_DELIVERY") or os.envi
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT") or 25)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("DJANGO_EMAIL_USE_TLS", "") == "1"
@@ -197,8 +215,8 @@ COOPATLAS_TILE_ATTRIBUTION = os.environ.get("COOPATLAS_TILE_ATTRIBUTION", "")
 # Extra Content-Security-Policy sources, as JSON: {"img-src": ["https://stats.example.org"]}.
 COOPATLAS_CSP_EXTRA = json.loads(os.environ.get("COOPATLAS_CSP_EXTRA") or "{}")
 # Sign-in throttling: failures in a row before the account is locked, and for how long.
-COOPATLAS_SIGNIN_MAX_FAILURES = int(os.environ.get("COOPATLAS_SIGNIN_MAX_FAILURES") or 5)
-COOPATLAS_SIGNIN_LOCK_MINUTES = int(os.environ.get("COOPATLAS_SIGNIN_LOCK_MINUTES") or 15)
+COOPATLAS_SIGNIN_MAX_FAILURES = env_int("COOPATLAS_SIGNIN_MAX_FAILURES", 5)
+COOPATLAS_SIGNIN_LOCK_MINUTES = env_int("COOPATLAS_SIGNIN_LOCK_MINUTES", 15)
 # Second factor on django-otp: the one throttle is the sign-in counter above (password and
 # code share it), so django-otp's own per-device back-off is off.
 OTP_TOTP_ISSUER = "Atlas coopération décentralisée"
@@ -209,14 +227,14 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 COOPATLAS_PAGE_CACHE = os.environ.get("COOPATLAS_PAGE_CACHE", "1") != "0"
 # Each server process keeps its most-read kept pages in memory too, in front of the shared
 # cache (the key holds the stamp, read on every request: never stale). Entries and MB.
-COOPATLAS_PAGE_LOCAL_ENTRIES = int(os.environ.get("COOPATLAS_PAGE_LOCAL_ENTRIES") or 512)
-COOPATLAS_PAGE_LOCAL_MB = int(os.environ.get("COOPATLAS_PAGE_LOCAL_MB") or 32)
+COOPATLAS_PAGE_LOCAL_ENTRIES = env_int("COOPATLAS_PAGE_LOCAL_ENTRIES", 512)
+COOPATLAS_PAGE_LOCAL_MB = env_int("COOPATLAS_PAGE_LOCAL_MB", 32)
 # The same per process for the cached reads (facets, counts, country pages), in MB.
-COOPATLAS_READS_LOCAL_MB = int(os.environ.get("COOPATLAS_READS_LOCAL_MB") or 16)
+COOPATLAS_READS_LOCAL_MB = env_int("COOPATLAS_READS_LOCAL_MB", 16)
 # After each committed write the worker renders the most-read public pages again
 # (ops/warm.py, ops/data/warm_paths.json): the first visitor after a write gets a kept page.
 COOPATLAS_WARM_AFTER_WRITE = os.environ.get("COOPATLAS_WARM_AFTER_WRITE", "1") != "0"
-COOPATLAS_PUBLIC_MAX_AGE = int(os.environ.get("COOPATLAS_PUBLIC_MAX_AGE") or 60)
+COOPATLAS_PUBLIC_MAX_AGE = env_int("COOPATLAS_PUBLIC_MAX_AGE", 60)
 
 
 # --------------------------------------------------------------------------- operations (issue 15)
@@ -237,7 +255,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # and the reads of a request that wrote (and of the next COOPATLAS_REPLICA_PIN_SECONDS, by a
 # cookie) to the primary.
 COOPATLAS_REPLICA_URLS = [u for u in os.environ.get("COOPATLAS_REPLICA_URLS", "").split(",") if u.strip()]
-COOPATLAS_REPLICA_PIN_SECONDS = int(os.environ.get("COOPATLAS_REPLICA_PIN_SECONDS") or 10)
+COOPATLAS_REPLICA_PIN_SECONDS = env_int("COOPATLAS_REPLICA_PIN_SECONDS", 10)
 for _i, _url in enumerate(COOPATLAS_REPLICA_URLS, start=1):
     DATABASES[f"replica{_i}"] = dj_database_url.parse(_url.strip(), conn_max_age=60)
 if COOPATLAS_REPLICA_URLS:

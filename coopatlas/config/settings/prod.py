@@ -9,7 +9,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS
+from .base import ALLOWED_HOSTS, env_int
 
 _DEV_HINT = (
     "For development use `make run`, or set DJANGO_SETTINGS_MODULE=coopatlas.config.settings.dev; "
@@ -43,17 +43,17 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # - a statement timeout, so that one runaway query cannot hold a worker (and locks) forever.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
-    _timeout_ms = int(os.environ.get("COOPATLAS_DB_STATEMENT_TIMEOUT_MS") or 30000)
+    _timeout_ms = env_int("COOPATLAS_DB_STATEMENT_TIMEOUT_MS", 30000)
     _options["options"] = f"-c statement_timeout={_timeout_ms}"
     if os.environ.get("COOPATLAS_DB_POOL", "") == "1":
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
         _options["pool"] = {
-            "min_size": int(os.environ.get("COOPATLAS_DB_POOL_MIN") or 2),
-            "max_size": int(os.environ.get("COOPATLAS_DB_POOL_MAX") or 10),
+            "min_size": env_int("COOPATLAS_DB_POOL_MIN", 2),
+            "max_size": env_int("COOPATLAS_DB_POOL_MAX", 10),
             "timeout": 10,
         }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("COOPATLAS_DB_CONN_MAX_AGE") or 60)  # noqa: F405
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("COOPATLAS_DB_CONN_MAX_AGE", 60)  # noqa: F405
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
     for _alias, _db in DATABASES.items():  # noqa: F405
         if _alias.startswith("replica"):

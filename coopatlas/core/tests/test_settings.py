@@ -23,6 +23,7 @@ PY_READS = [
     rf"environ\[\s*[\"']{NAME}",
     rf"getenv\(\s*[\"']{NAME}",
     rf"environ\.setdefault\(\s*[\"']{NAME}",
+    rf"env_int\(\s*[\"']{NAME}",
     rf"\b{NAME}=",
 ]
 SHELL_READS = [rf"\$\$?\{{?{NAME}", rf"^\s*(?:export\s+)?{NAME}="]
@@ -93,7 +94,9 @@ def test_every_coopatlas_setting_is_declared_in_base_from_the_environment():
     )
     for name in used:
         assignment = re.search(rf"^{name}\s*=(.*?)(?=^\S)", base, re.M | re.S).group(1)
-        assert "os.environ" in assignment, f"{name} is not read from the environment in base.py"
+        assert "os.environ" in assignment or "env_int(" in assignment, (
+            f"{name} is not read from the environment in base.py"
+        )
 
 
 def _without_settings() -> dict[str, str]:
@@ -171,3 +174,35 @@ def test_make_targets_choose_their_settings_explicitly(target, settings_module):
     recipe = _recipe(target)
     commands = [line for line in recipe.splitlines() if "$(BIN)/" in line]
     assert commands and all(settings_module in line for line in commands), recipe
+
+
+def test_a_bad_whole_number_in_the_environment_names_the_variable_and_the_fix(monkeypatch):
+    """Settings' integers refuse what is not ASCII digits (« ٣ », "12MB", "-1") with the
+    variable's name and an example, and take the default when unset or empty."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from coopatlas.config.settings.base import env_int
+
+    monkeypatch.delenv("COOPATLAS_X_TEST", raising=False)
+    assert env_int("COOPATLAS_X_TEST", 7) == 7
+    monkeypatch.setenv("COOPATLAS_X_TEST", " ")
+    assert env_int("COOPATLAS_X_TEST", 7) == 7
+    monkeypatch.setenv("COOPATLAS_X_TEST", "12")
+    assert env_int("COOPATLAS_X_TEST", 7) == 12
+    for bad in ("abc", "12MB", "-1", "\u0663", "1e3", "9" * 40):
+        monkeypatch.setenv("COOPATLAS_X_TEST", bad)
+        with pytest.raises(ImproperlyConfigured, match="COOPATLAS_X_TEST=.*digits 0-9.*COOPATLAS_X_TEST=7"):
+            env_int("COOPATLAS_X_TEST", 7)
+
+
+def test_the_launcher_says_which_variable_is_wrong_not_that_the_port_is(tmp_path):
+    """A bad integer setting used to surface as « invalid _int value » for --port."""
+    env = {**os.environ, "COOPATLAS_SQLITE_CACHE_MB": "abc", "COOPATLAS_VAR_DIR": str(tmp_path)}
+    env["DJANGO_SETTINGS_MODULE"] = "coopatlas.config.settings.dev"
+    done = subprocess.run(
+        [sys.executable, "-m", "coopatlas.cli", "serve", "--dev", "--port", "8199"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "COOPATLAS_SQLITE_CACHE_MB" in done.stderr and "invalid _int" not in done.stderr
+    assert "Traceback" not in done.stderr
