@@ -28,9 +28,15 @@ def patch_concurrently(*, n: int = 4) -> dict:
     token = accounts.token_create(user=world["users"]["admin"])[1]
     barrier = threading.Barrier(n)
     results: list[tuple[int, float, float, str]] = []
+    # Each client's middleware is loaded here, one after the other: loaded by the threads at
+    # once, django-prometheus's metrics singleton raced and registered its metrics twice
+    # (DuplicateTimeseries). A server loads its middleware once, before any request.
+    clients = [Client(raise_request_exception=False) for _ in range(n)]
+    for client in clients:
+        client.handler.load_middleware()
 
     def save(i: int) -> None:
-        client = Client(raise_request_exception=False)
+        client = clients[i]
         try:
             barrier.wait(timeout=30)
             start = time.monotonic()

@@ -106,11 +106,19 @@ def test_list_pages_do_not_query_per_record(django_assert_max_num_queries):
     from django.core.cache import cache
 
     from coopatlas.cooperation.filters import filters_from_params
+    from coopatlas.core import freshness, memo
 
-    cache.clear()  # both cold: the facets are cached under the data stamp (core/freshness.py)
+    def cold():
+        # the facets are cached under the data stamp (core/freshness.py), in the shared cache
+        # and in this process's copy; the reference tables per stamp too (core/memo.py)
+        cache.clear()
+        freshness.local_pages_clear()
+        memo.clear()
+
+    cold()
     with CaptureQueriesContext(connection) as few:
         coop.partnership_list(filters=filters_from_params({"page_size": "5"}))
-    cache.clear()
+    cold()
     with CaptureQueriesContext(connection) as many:
         coop.partnership_list(filters=filters_from_params({"page_size": "40"}))
     assert len(many.captured_queries) == len(few.captured_queries)
