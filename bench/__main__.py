@@ -202,6 +202,12 @@ def main() -> int:
 
         print("\n== Load: 50 readers for 60 s (locust, gunicorn) ==")
         load.run(national)
+        pg_url = os.environ.get("COOPATLAS_BENCH_DATABASE_URL")
+        if pg_url:
+            from bench.reads import pg_store
+
+            pg_store(pg_url, national)  # the same store, loaded once into PostgreSQL
+            load.run(national, database_url=pg_url)
     if os.environ.get("BENCH_IATI", "1") != "0":
         from bench import iati
 

@@ -17,6 +17,10 @@ it read in round 1 kept, thousands of other fiches still first visits): a server
 minute, then its way to a steady state. LOAD_WARMUP_SECONDS (0) first lets the crowd read that
 long unmeasured.
 
+On PostgreSQL: `python -m bench.load var/bench/national postgres://…` serves the store loaded
+into that database (bench/reads.py's pg_store loads it: the same seed as the SQLite file);
+`make bench` runs it when $COOPATLAS_BENCH_DATABASE_URL is set.
+
 Re-run: `.venv/bin/python -m bench.load var/bench/national` (or var/bench/10x)."""
 
 from __future__ import annotations
@@ -210,7 +214,9 @@ def _print_round(label: str, figures: dict) -> None:
     )
 
 
-def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) -> list[dict]:
+def run(
+    var_dir: Path, *, users: int | None = None, seconds: int | None = None, database_url: str | None = None
+) -> list[dict]:
     """LOAD_ROUNDS (2) measured rounds back to back on one server: the first is the crowd's
     first minute after a write (every fiche a first visit), the next ones the same crowd
     going on (the fiches it read already kept, the long tail still first visits)."""
@@ -219,7 +225,8 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
     rounds = max(1, int(os.environ.get("LOAD_ROUNDS") or 2))
     warmup = int(os.environ.get("LOAD_WARMUP_SECONDS") or 0)
     prewarm = os.environ.get("LOAD_PREWARM", "1") != "0"
-    server, base = bench_server.start(var_dir, kind="prod")
+    server, base = bench_server.start(var_dir, kind="prod", database_url=database_url)
+    env = bench_server.env_for(var_dir, database_url)
     peak = [0.0]
     stop = threading.Event()
     cpu = ServerCpu(server.pid)
@@ -236,7 +243,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", WARM],
             cwd=ROOT,
-            env=bench_server.env_for(var_dir),
+            env=env,
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -249,7 +256,7 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
             subprocess.run(
                 [sys.executable, "-m", "bench.load.pages", str(pages_file)],
                 cwd=ROOT,
-                env=bench_server.env_for(var_dir),
+                env=env,
                 check=True,
             )
             prewarmed = _prewarm(base, pages_file) if prewarm else 0
@@ -262,7 +269,8 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
         rss_now, pss_now, anon_now = _rss_mb(server.pid), _pss_mb(server.pid), _anon_mb(server.pid)
         bench_server.stop(server)
     print(
-        f"load: {users} concurrent readers (no think time), {rounds} × {seconds} s on a mix of public pages"
+        f"load on {'PostgreSQL' if database_url else 'SQLite'}: {users} concurrent readers "
+        f"(no think time), {rounds} × {seconds} s on a mix of public pages"
         f" (coopatlas serve, loopback, locust FastHttpUser; "
         + (
             f"{prewarmed} list, country and API pages read once before; "
@@ -289,8 +297,15 @@ def run(var_dir: Path, *, users: int | None = None, seconds: int | None = None) 
 
 def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "var" / "bench" / "national"
+    database_url = sys.argv[2] if len(sys.argv) > 2 else None
+    if len(sys.argv) > 3 or (database_url and not database_url.startswith(("postgres://", "postgresql://"))):
+        raise SystemExit("usage: python -m bench.load [VAR_DIR] [postgres://user@host:port/db]")
     if not (target / "coopatlas.sqlite3").exists():
         raise SystemExit(
             f"bench.load: no store in {target}; run `make bench` first, or give a COOPATLAS_VAR_DIR"
         )
-    run(target)
+    if database_url:
+        from bench.reads import pg_store
+
+        pg_store(database_url, target, target.name)  # loaded once, then reused
+    run(target, database_url=database_url)

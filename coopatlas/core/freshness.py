@@ -145,12 +145,18 @@ class _WriteWatcher:
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         if written_table(sql) is not None:
-            conn = self.connection
-            if not conn.in_atomic_block:
-                _bump_callback(conn.alias)
-            elif not _bump_pending(conn):
-                transaction.on_commit(_bump_callback, using=conn.alias)
+            written(self.connection)
         return result
+
+
+def written(connection) -> None:
+    """A write happened on `connection`: the stamp moves now (autocommit) or once the
+    transaction commits. The watcher calls it for every statement; a write that does not go
+    through `execute` (PostgreSQL's COPY) calls it by hand."""
+    if not connection.in_atomic_block:
+        _bump_callback(connection.alias)
+    elif not _bump_pending(connection):
+        transaction.on_commit(_bump_callback, using=connection.alias)
 
 
 def install(sender, connection, **kwargs) -> None:

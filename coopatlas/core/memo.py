@@ -28,8 +28,10 @@ def data_changed(**kwargs) -> None:
 
 
 def in_request() -> bool:
-    """Whether this thread answers a public request, whose stamp is read once."""
-    return request_stamp_held()
+    """Whether the kept copies serve this thread: it answers a public request, whose stamp is
+    read once, and has not written (a transaction that wrote reads afresh: per_stamp would
+    compute the whole table again for each row that asks)."""
+    return request_stamp_held() and not has_pending_writes()
 
 
 def per_stamp(name: str, compute: Callable[[], Any]) -> Any:

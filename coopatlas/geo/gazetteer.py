@@ -461,6 +461,17 @@ def _insert(model, rows: list[dict], columns: list[str]) -> None:
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: the 470,000 gazetteer rows in a few seconds where executemany took ~15
+            # (every test worker loads them). Not an `execute`, so the stamp is told by hand.
+            from coopatlas.core.freshness import written
+
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row([r[c] for c in columns])
+            written(connection)
+            WRITE_LOG.append((model._meta.db_table, len(rows), 0))
+            return
         for i in range(0, len(rows), 5000):
             cursor.executemany(
                 f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608

@@ -12,6 +12,15 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
 
+def pending_migrations(alias: str = "default") -> list[str]:
+    """The migrations the code expects and the database does not have yet ("app.name")."""
+    executor = MigrationExecutor(connections[alias])
+    return [
+        f"{m.app_label}.{m.name}"
+        for m, _backwards in executor.migration_plan(executor.loader.graph.leaf_nodes())
+    ]
+
+
 @dataclasses.dataclass
 class MigrationsApplied(HealthCheck):
     """Unhealthy while the code expects migrations the database does not have yet."""
@@ -19,12 +28,10 @@ class MigrationsApplied(HealthCheck):
     alias: str = "default"
 
     def run(self):
-        executor = MigrationExecutor(connections[self.alias])
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        pending = pending_migrations(self.alias)
         if pending:
-            names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in pending[:5])
             raise ServiceUnavailable(
-                f"{len(pending)} migration(s) not applied: {names} (run `coopatlas setup`)"
+                f"{len(pending)} migration(s) not applied: {', '.join(pending[:5])} (run `coopatlas setup`)"
             )
 
 

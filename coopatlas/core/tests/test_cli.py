@@ -47,6 +47,39 @@ def test_serve_refuses_an_impossible_port():
     assert "--port must be between 1 and 65535" in result.stderr
 
 
+def _serve_on(tmp_path, **env) -> subprocess.CompletedProcess:
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environ.update(
+        COOPATLAS_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="coopatlas.config.settings.dev", **env
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "coopatlas.cli", "serve", "--dev", "--port", "8999"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+    )
+
+
+def test_serve_on_a_database_never_set_up_says_to_run_setup(tmp_path):
+    result = _serve_on(tmp_path)
+    assert result.returncode == 1
+    assert "coopatlas setup" in result.stderr and "migration" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (
+        not (tmp_path / "coopatlas.sqlite3").exists()
+        or (tmp_path / "coopatlas.sqlite3").stat().st_size < 10**6
+    )
+
+
+def test_serve_on_an_unreachable_database_names_database_url(tmp_path):
+    result = _serve_on(tmp_path, DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_unknown_command_is_refused():
     result = run_cli("frobnicate")
     assert result.returncode == 2

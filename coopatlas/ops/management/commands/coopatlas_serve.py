@@ -61,6 +61,7 @@ class Command(BaseCommand):
             raise CommandError(_("--workers : un nombre entre 1 et 64, pas %(n)s.") % {"n": workers})
         if not 0 < threads <= 64:
             raise CommandError(_("--threads : un nombre entre 1 et 64, pas %(n)s.") % {"n": threads})
+        self._database_ready()
         if not no_worker and os.environ.get("RUN_MAIN") != "true":  # not again in runserver's child
             self._start_task_worker()
         if dev:
@@ -69,6 +70,33 @@ class Command(BaseCommand):
             call_command("runserver", f"{host}:{port}")
             return
         self._gunicorn(host=host, port=port, workers=workers or default_workers(), threads=threads)
+
+    @staticmethod
+    def _database_ready() -> None:
+        """A server on a database that cannot be reached or was never set up would answer
+        every page with an error (and its worker die on a missing table): say so first."""
+        from django.db import DatabaseError
+
+        from coopatlas.ops.health import pending_migrations
+
+        try:
+            pending = pending_migrations()
+        except DatabaseError as exc:
+            raise CommandError(
+                _(
+                    "La base de données ne répond pas (%(error)s) : vérifiez DATABASE_URL, "
+                    "ou lancez `coopatlas setup` pour préparer la base SQLite."
+                )
+                % {"error": str(exc).strip()[:200]}
+            ) from None
+        if pending:
+            raise CommandError(
+                _(
+                    "La base de données n'est pas prête : %(n)s migration(s) à appliquer "
+                    "(%(names)s). Lancez `coopatlas setup` (ou `make run`) d'abord."
+                )
+                % {"n": len(pending), "names": ", ".join(pending[:3])}
+            )
 
     def _start_task_worker(self) -> None:
         worker = subprocess.Popen([sys.executable, "-m", "coopatlas.cli", "worker"], env=os.environ.copy())
