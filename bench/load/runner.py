@@ -98,12 +98,15 @@ class ServerCpu:
         try:
             master = psutil.Process(self.pid)
             t = master.cpu_times()
-            self.last[self.pid] = t.user + t.system + t.children_user + t.children_system
+            now = {self.pid: t.user + t.system + t.children_user + t.children_system}
             for child in master.children(recursive=True):
                 c = child.cpu_times()
-                self.last[child.pid] = c.user + c.system
+                now[child.pid] = c.user + c.system
         except psutil.Error:
-            pass
+            return  # a worker between its exit and its reaping: the last sample stands
+        # Only the live processes: a recycled worker's time is in the master's children_*
+        # fields once reaped; keeping its last sample too counted it twice.
+        self.last = now
 
     def total(self) -> float:
         self.sample()
