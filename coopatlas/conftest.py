@@ -49,9 +49,11 @@ def _snapshot_make(connection, shared) -> None:
     """The loaded database, copied where the other workers start from."""
     if connection.vendor == "sqlite":
         connection.ensure_connection()
-        with sqlite3.connect(shared / "snapshot.sqlite3") as target:
+        target = sqlite3.connect(shared / "snapshot.sqlite3")
+        try:
             connection.connection.backup(target)
-        target.close()
+        finally:
+            target.close()
     else:
         own = connection.settings_dict["NAME"]
         connection.close()  # a template must have no open connection

@@ -470,13 +470,12 @@ def _insert(model, rows: list[dict], columns: list[str]) -> None:
                 for r in rows:
                     copy.write_row([r[c] for c in columns])
             written(connection)
-            WRITE_LOG.append((model._meta.db_table, len(rows), 0))
-            return
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                [[r[c] for c in columns] for r in rows[i : i + 5000]],
-            )
+        else:
+            for i in range(0, len(rows), 5000):
+                cursor.executemany(
+                    f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
+                    [[r[c] for c in columns] for r in rows[i : i + 5000]],
+                )
     WRITE_LOG.append((model._meta.db_table, len(rows), 0))
 
 
