@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 
 from django.db.models import (
@@ -34,7 +35,7 @@ from ..models import (
 )
 from ._common import _CODE_WORD, _label, _url
 from ._filters import _authority_word_q
-from .authorities import involved_q
+from .authorities import involved_authority_ids
 from .partnerships import _partnerships_base
 
 # --------------------------------------------------------------------------------------
@@ -193,25 +194,37 @@ def _country_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
 
 
 def _authority_suggestions(words: list[str], head: str) -> list[tuple[int, dict]]:
-    authorities = LocalAuthority.objects.select_related("country", "area", "parent")
+    """Five per side (French, partner), by match (exact, prefix, contains), then the
+    authorities the atlas has something about, then name. The matches come from the search
+    index as a few small columns; the ranking is done here against the per-stamp set of
+    involved authorities, and only the chosen rows are read whole."""
+    matches = LocalAuthority.objects.all()
     for word in words:
-        authorities = authorities.filter(_authority_name_or_code_q(word))
+        matches = matches.filter(_authority_name_or_code_q(word))
     rank = Case(
         When(search_name=head, then=Value(EXACT)),
         When(search_name__startswith=head, then=Value(PREFIX)),
         default=Value(CONTAINS),
     )
-    involved = Case(When(involved_q(), then=Value(0)), default=Value(1))
+    involved = involved_authority_ids()
     per_side = max(_GROUP_QUOTA["french_authority"], _GROUP_QUOTA["partner_authority"])
+    sides: dict[bool, list[tuple]] = {True: [], False: []}
+    for pk, country_id, match_rank, name in matches.annotate(rank=rank).values_list(
+        "id", "country_id", "rank", "name"
+    ):
+        sides[country_id == "FR"].append((match_rank, pk not in involved, name, pk))
+    chosen = {is_french: heapq.nsmallest(per_side, rows) for is_french, rows in sides.items()}
+    by_id = LocalAuthority.objects.select_related("country", "area", "parent").in_bulk(
+        [key[-1] for rows in chosen.values() for key in rows]
+    )
     out = []
     for is_french in (True, False):
-        side = authorities.filter(country_id="FR") if is_french else authorities.exclude(country_id="FR")
-        rows = side.annotate(rank=rank, involved=involved).order_by("rank", "involved", "name", "id")
-        for a in rows[:per_side]:
+        for match_rank, _not_involved, _name, pk in chosen[is_french]:
+            a = by_id[pk]
             code = a.insee_code or a.siren or a.foreign_code or (a.area.code if a.area_id else "")
             out.append(
                 (
-                    a.rank,
+                    match_rank,
                     {
                         "label": authority_label(a),
                         "kind": "authority",
@@ -277,8 +290,13 @@ def _authority_name_or_code_q(word: str) -> Q:
     q = _authority_word_q(word)
     if _CODE_WORD.match(word):
         return q
-    aliases = AuthorityAlias.objects.filter(search_value__indexed_contains=word).values("authority_id")
-    return Q(search_name__indexed_contains=word) | Q(id__in=aliases)
+    # One IN over a UNION of the two indexed matches: an OR of the name's LIKE and an IN
+    # made PostgreSQL read the whole table instead of its trigram index.
+    named = LocalAuthority.objects.filter(search_name__indexed_contains=word).order_by().values("id")
+    aliases = (
+        AuthorityAlias.objects.filter(search_value__indexed_contains=word).order_by().values("authority_id")
+    )
+    return Q(id__in=named.union(aliases))
 
 
 def _rounded(value: float | None) -> float | None:
