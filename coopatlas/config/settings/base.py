@@ -263,19 +263,6 @@ for _i, _url in enumerate(COOPATLAS_REPLICA_URLS, start=1):
 if COOPATLAS_REPLICA_URLS:
     DATABASE_ROUTERS = ["coopatlas.ops.routing.PrimaryReplicaRouter"]
 
-# PostgreSQL: parameters bound by the server and psycopg's prepared statements (a query run
-# COOPATLAS_DB_PREPARE_THRESHOLD times on a connection is prepared there, then only executed).
-# Django's default binds on the client, so PostgreSQL planned every query afresh: under the
-# national load test, planning took 15.4 s against 12.4 s of execution (a fiche's prefetch
-# queries: ~1 ms to plan, 0.05 ms to run); prepared, 4.2 s. 0 turns preparing off (PgBouncer
-# in transaction mode before 1.21, which cannot keep prepared statements).
-_PREPARE_THRESHOLD = env_int("COOPATLAS_DB_PREPARE_THRESHOLD", 5)
-for _db in DATABASES.values():
-    if _db["ENGINE"] == "django.db.backends.postgresql":
-        _db.setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=_PREPARE_THRESHOLD or None
-        )
-
 # Uploaded documents: the filesystem (MEDIA_ROOT) or an S3-compatible store (django-storages).
 COOPATLAS_STORAGE = os.environ.get("COOPATLAS_STORAGE", "filesystem")
 if COOPATLAS_STORAGE == "s3":
