@@ -132,9 +132,12 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
         groups[item["group"]].append((item_rank, item))
     for item_rank, item in _area_suggestions(words, head):
         groups["area"].append((item_rank, item))
-    partnerships = _partnerships_base()
-    for word in words:
-        partnerships = partnerships.filter(slug__contains=slugify(word))
+    # A word with nothing a slug keeps ("💩", "٣٣", "';--") cannot match one: it is left out,
+    # and a query of only such words suggests no partnership (slug__contains="" matched all).
+    slugs = [slug for slug in map(slugify, words) if slug]
+    partnerships = _partnerships_base().none() if not slugs else _partnerships_base()
+    for slug in slugs:
+        partnerships = partnerships.filter(slug__contains=slug)
     for p in partnerships.only("slug", "title").order_by("title")[: _GROUP_QUOTA["partnership"]]:
         groups["partnership"].append(
             (

@@ -350,6 +350,10 @@ def test_search_suggest_and_headline(atlas):
     assert found[0]["code"] == "96001" and found[0]["html_url"].startswith("/collectivites/")
     assert s.search_suggest(q="96999")[0]["code"] == "96001"
     assert s.search_suggest(q="   ") == []
+    # Words that a slug drops match no partnership (slug__contains="" matched every one).
+    f.PartnershipFactory(parties=[atlas["commune"], atlas["ville"]])
+    for q in ("💩", "٣٣", "';--", "\u200b"):
+        assert [x for x in s.search_suggest(q=q) if x["kind"] == "partnership"] == [], q
     before = s.headline_figures()
     f.PartnershipFactory(parties=[atlas["commune"], atlas["ville"]])
     after = s.headline_figures()
