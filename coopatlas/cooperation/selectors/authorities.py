@@ -74,11 +74,16 @@ def _involvement_links() -> list[QuerySet]:
     ]
 
 
+def _involved_ids() -> QuerySet:
+    """The ids of the authorities `_involvement_links` names, as one UNION."""
+    first, *rest = [links.values_list("authority_id", flat=True) for links in _involvement_links()]
+    return first.union(*rest)
+
+
 def _involved_authorities() -> QuerySet:
     """Authorities the atlas has something about (not the 35,000 communes of the code)."""
-    first, *rest = [links.values("authority_id") for links in _involvement_links()]
     # One IN over a UNION: four OR'ed IN subqueries cost a third more on every facet query.
-    return LocalAuthority.objects.filter(id__in=first.union(*rest))
+    return LocalAuthority.objects.filter(id__in=_involved_ids())
 
 
 def involved_authority_ids() -> frozenset[int]:
@@ -86,10 +91,9 @@ def involved_authority_ids() -> frozenset[int]:
     the type-ahead ranks the authorities the atlas has something about first, among matches
     that can number thousands for three letters. Asked of each match in SQL (EXISTS, or the
     UNION hashed whole), that cost grew with the link tables on every suggestion; the set is
-    read once per write (~20,000 ids at national scale, under 1 MB)."""
-    return per_stamp(
-        "involved_authority_ids", lambda: frozenset(_involved_authorities().values_list("id", flat=True))
-    )
+    read once per write: 13,009 ids in ~40 ms at national scale, 128,872 (7.6 MB) in ~200 ms
+    at 10x. Read from the UNION itself, without joining the authority table (1.5-3x faster)."""
+    return per_stamp("involved_authority_ids", lambda: frozenset(_involved_ids()) - {None})
 
 
 def _authority_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
