@@ -70,14 +70,24 @@ PASSTHROUGH: dict[str, tuple[str, str]] = {
 }
 
 
-def _int(text: str) -> int:
-    """argparse's `type=` for the launcher's integers: the one number parser
-    (core.parse.cli_int, ASCII digits only: int() would take « ٣ » as 3), with its message
-    in the user's language, which needs Django; `--help` alone still needs no settings."""
-    _setup_django()
-    from coopatlas.core.parse import cli_int
+# The bounds of `serve`'s numbers, read by the launcher and by the management command.
+SERVE_BOUNDS = {"port": (1, 65535), "workers": (1, 64), "threads": (1, 64)}
 
-    return cli_int(text)
+
+def _int(minimum: int = 1, maximum: int | None = None):
+    """argparse's `type=` for the launcher's integers, within [minimum, maximum]: the one
+    number parser (core.parse.cli_int, ASCII digits only: int() would take « ٣ » as 3),
+    with its message in the user's language, which needs Django; `--help` alone still
+    needs no settings."""
+
+    def parse(text: str) -> int:
+        _setup_django()
+        from coopatlas.core.parse import cli_int
+
+        return cli_int(text, minimum=minimum, maximum=maximum)
+
+    parse.__name__ = "int"
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "serve":
             p.add_argument(
                 "--port",
-                type=_int,
+                type=_int(*SERVE_BOUNDS["port"]),
                 default=os.environ.get("PORT") or "8000",  # a string default is parsed by `type`
                 help="TCP port on 127.0.0.1 (default: $PORT or 8000)",
             )
@@ -101,19 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
             )
             p.add_argument(
                 "--workers",
-                type=_int,
+                type=_int(*SERVE_BOUNDS["workers"]),
                 default=os.environ.get("WEB_CONCURRENCY") or None,
                 help="gunicorn processes (default: $WEB_CONCURRENCY or one per core)",
             )
             p.add_argument(
                 "--threads",
-                type=_int,
+                type=_int(*SERVE_BOUNDS["threads"]),
                 default=os.environ.get("GUNICORN_THREADS") or "4",
                 help="threads per gunicorn process (default: $GUNICORN_THREADS or 4)",
             )
             p.add_argument("--no-worker", action="store_true", help="do not start a background worker")
         elif name == "worker":
-            p.add_argument("--max-tasks", type=_int, help="stop after this many jobs")
+            p.add_argument("--max-tasks", type=_int(1), help="stop after this many jobs")
         elif name == "backup":
             p.add_argument("archive", help="the archive to write (.tar)")
         elif name == "restore":
@@ -126,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                 help="national: the state's atlas size (12,129 projects, 4,756 "
                 "French authorities); 10x: ten times that",
             )
-            p.add_argument("--seed", type=_int, default=1, help="random seed (default 1)")
+            p.add_argument("--seed", type=_int(0), default=1, help="random seed (default 1)")
         elif name == "load-reference":
             p.add_argument("--data-dir", help="read the reference files from this folder")
         elif name == "load-demo":
@@ -140,19 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _management_args(args: argparse.Namespace) -> list[str]:
     if args.command == "serve":
-        if not 0 < args.port < 65536:
-            raise SystemExit(f"coopatlas serve: --port must be between 1 and 65535, not {args.port}")
-        if args.workers is not None and not 0 < args.workers <= 64:
-            raise SystemExit(f"coopatlas serve: --workers must be between 1 and 64, not {args.workers}")
-        if not 0 < args.threads <= 64:
-            raise SystemExit(f"coopatlas serve: --threads must be between 1 and 64, not {args.threads}")
         out = ["--host", args.host, "--port", str(args.port), "--threads", str(args.threads)]
         if args.workers:
             out += ["--workers", str(args.workers)]
         return out + (["--dev"] if args.dev else []) + (["--no-worker"] if args.no_worker else [])
     if args.command == "worker":
-        if args.max_tasks is not None and args.max_tasks < 1:
-            raise SystemExit(f"coopatlas worker: --max-tasks must be 1 or more, not {args.max_tasks}")
         return ["--max-tasks", str(args.max_tasks)] if args.max_tasks else []
     if args.command in ("backup", "restore"):
         return [args.archive]

@@ -67,12 +67,16 @@ class SecurityHeadersMiddleware:
 # --------------------------------------------------------------------------- error boundary
 
 JSON_FORMATS = ("json", "csv", "xlsx", "crs", "geojson")
+# Addresses whose answer is data by their name (the type-ahead's suggestions.json, the
+# map's partenariats.geojson): a script reads their errors, not a person.
+JSON_SUFFIXES = (".json", ".geojson")
 
 
 def wants_json(request) -> bool:
     """The API, and the JSON/CSV twins of pages, answer errors as JSON."""
     return (
         request.path_info.startswith("/api/")
+        or request.path_info.endswith(JSON_SUFFIXES)
         or request.GET.get("format") in JSON_FORMATS
         or "application/json" in request.headers.get("Accept", "")
         and "text/html" not in request.headers.get("Accept", "")

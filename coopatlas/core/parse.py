@@ -33,9 +33,21 @@ class BadNumber(AppError):
     "syntax" (not a number), "range" (outside the bounds), "too_large" (more digits than the
     column holds), "places" (more decimals than it keeps)."""
 
-    def __init__(self, message: str, *, field: str, reason: str):
+    def __init__(self, message: str, *, field: str, reason: str, problem: str = ""):
         super().__init__(message, field=field)
         self.reason = reason
+        # The message without the field's name, for a caller that names it itself
+        # (argparse says "argument --workers: …").
+        self.problem = problem or message
+
+
+def _refusal(field: str, problem: str, reason: str) -> BadNumber:
+    return BadNumber(
+        _("%(field)s : %(problem)s") % {"field": field, "problem": problem},
+        field=field,
+        reason=reason,
+        problem=problem,
+    )
 
 
 def is_ascii_digits(text: str, *, max_length: int = 19) -> bool:
@@ -64,45 +76,37 @@ def parse_int(
         number = int(text) if len(text) <= 20 and _INT.fullmatch(text) else None
     suffix = f" ({hint})" if hint else ""
     if number is None:
-        raise BadNumber(
-            _(
-                "%(field)s : « %(value)s » n'est pas un nombre entier ; écrivez-le avec "
-                "les chiffres 0 à 9%(hint)s."
-            )
-            % {"field": field, "value": _shown(value), "hint": suffix},
-            field=field,
-            reason="syntax",
+        raise _refusal(
+            field,
+            _("« %(value)s » n'est pas un nombre entier ; écrivez-le avec les chiffres 0 à 9%(hint)s.")
+            % {"value": _shown(value), "hint": suffix},
+            "syntax",
         )
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         low = "" if minimum is None else str(minimum)
         high = "" if maximum is None else str(maximum)
-        raise BadNumber(
+        raise _refusal(
+            field,
             _(
-                "%(field)s : %(value)s est hors des bornes (de %(low)s à %(high)s)%(hint)s ; "
+                "%(value)s est hors des bornes (de %(low)s à %(high)s)%(hint)s ; "
                 "donnez une valeur dans ces bornes."
             )
-            % {
-                "field": field,
-                "value": _shown(number),
-                "low": low or "…",
-                "high": high or "…",
-                "hint": suffix,
-            },
-            field=field,
-            reason="range",
+            % {"value": _shown(number), "low": low or "…", "high": high or "…", "hint": suffix},
+            "range",
         )
     return number
 
 
-def cli_int(text: str) -> int:
+def cli_int(text: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """argparse's `type=` for the commands' integers: the same rule as every number from
-    outside (ASCII digits; Python's int() would take « ٣ » as 3)."""
+    outside (ASCII digits; Python's int() would take « ٣ » as 3). argparse names the
+    option ("argument --workers: …"), so the message does not."""
     import argparse
 
     try:
-        return parse_int(text, field="argument")
+        return parse_int(text, field="argument", minimum=minimum, maximum=maximum)
     except BadNumber as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
+        raise argparse.ArgumentTypeError(exc.problem) from None
 
 
 def parse_optional_int(

@@ -35,3 +35,21 @@ def test_djangos_own_refusal_renders_the_atlas_403_page():
     assert response.status_code == 403
     assert "<title>Accès refusé — " in page and "<h1>Accès refusé</h1>" in page
     assert 'href="/"' in page
+
+
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("/recherche/suggestions.json", {"q": "x" * 201}, "q"),
+        ("/en/recherche/suggestions.json", {"q": "x" * 201}, "q"),
+        ("/carte/partenariats.geojson", {"country": "Mali"}, "country"),
+    ],
+)
+def test_data_addresses_refuse_bad_parameters_in_json(client, path, params, field):
+    """The type-ahead and the map read these with a script: a refusal is JSON naming the
+    parameter, never an HTML page the script cannot read."""
+    response = client.get(path, params)
+    assert response.status_code in (400, 422)
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert field in body["errors"] and field in body["detail"]

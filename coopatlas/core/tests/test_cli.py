@@ -41,10 +41,22 @@ def test_synth_needs_a_scale():
     assert "--scale" in result.stderr
 
 
-def test_serve_refuses_an_impossible_port():
-    result = run_cli("serve", "--port", "70000")
-    assert result.returncode != 0
-    assert "--port must be between 1 and 65535" in result.stderr
+@pytest.mark.parametrize(
+    "args, shown",
+    [
+        (("serve", "--port", "70000"), "70000 est hors des bornes (de 1 à 65535)"),
+        (("serve", "--workers", "0"), "0 est hors des bornes (de 1 à 64)"),
+        (("serve", "--threads", "65"), "65 est hors des bornes (de 1 à 64)"),
+        (("worker", "--max-tasks", "0"), "0 est hors des bornes (de 1 à …)"),
+    ],
+)
+def test_the_launcher_refuses_numbers_out_of_bounds(args, shown):
+    """Through the one number parser, in the user's language, the option named once (by
+    argparse), with the usage line: nothing starts."""
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert f"argument {args[1]}: {shown}" in result.stderr
+    assert "usage: coopatlas" in result.stderr
 
 
 def _serve_on(tmp_path, **env) -> subprocess.CompletedProcess:
@@ -112,7 +124,9 @@ def test_the_launcher_integers_go_through_the_one_number_parser(args):
     """int() would take these digits (Arabic-Indic, full-width) for 3000, 2 and 3."""
     result = run_cli(*args)
     assert result.returncode == 2, result.stderr
-    assert "invalid _int value" not in result.stderr and "argument" in result.stderr
+    assert "invalid _int value" not in result.stderr and "invalid int value" not in result.stderr
+    # argparse names the option; the message does not say « argument » a second time
+    assert f"argument {args[-2]}: «" in result.stderr and "argument :" not in result.stderr
     assert "0-9" in result.stderr or "chiffres" in result.stderr or "digits" in result.stderr
 
 
@@ -128,3 +142,17 @@ def test_a_bad_port_in_the_environment_is_named_not_a_traceback():
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--port" in result.stderr
+
+
+@pytest.mark.parametrize("option, value", [("port", 0), ("workers", 65), ("threads", -1)])
+def test_the_serve_command_called_directly_checks_the_same_bounds(option, value):
+    """`call_command("coopatlas_serve", port=0)` skips argparse: the command checks the
+    launcher's bounds itself (SERVE_BOUNDS), before touching the database."""
+    from django.core.management import CommandError, call_command
+
+    from coopatlas.cli import SERVE_BOUNDS
+
+    low, high = SERVE_BOUNDS[option]
+    expected = rf"--{option} : {value} est hors des bornes \(de {low} à {high}\)"
+    with pytest.raises(CommandError, match=expected):
+        call_command("coopatlas_serve", **{option: value, "no_worker": True})

@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
-from coopatlas.core.parse import cli_int
+from coopatlas.cli import SERVE_BOUNDS
+from coopatlas.core.parse import BadNumber, cli_int, parse_int
 
 METRICS_DIR_PREFIX = "coopatlas-metrics-"  # made by cli.py for this server only
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--dev", action="store_true")
         parser.add_argument("--workers", type=cli_int, default=None)
         parser.add_argument("--threads", type=cli_int, default=DEFAULT_THREADS)
+        # (bounds checked in handle, for call_command too: SERVE_BOUNDS, as the launcher)
         parser.add_argument("--no-worker", action="store_true")
 
     def handle(
@@ -55,12 +57,13 @@ class Command(BaseCommand):
         threads: int = DEFAULT_THREADS,
         **options,
     ):
-        if not 0 < port < 65536:
-            raise CommandError(_("--port : un numéro entre 1 et 65535, pas %(port)s.") % {"port": port})
-        if workers is not None and not 0 < workers <= 64:
-            raise CommandError(_("--workers : un nombre entre 1 et 64, pas %(n)s.") % {"n": workers})
-        if not 0 < threads <= 64:
-            raise CommandError(_("--threads : un nombre entre 1 et 64, pas %(n)s.") % {"n": threads})
+        for name, value in (("port", port), ("workers", workers), ("threads", threads)):
+            if value is not None:
+                low, high = SERVE_BOUNDS[name]
+                try:
+                    parse_int(value, field=f"--{name}", minimum=low, maximum=high)
+                except BadNumber as exc:
+                    raise CommandError(exc.message) from None
         self._database_ready()
         if not no_worker and os.environ.get("RUN_MAIN") != "true":  # not again in runserver's child
             self._start_task_worker()
