@@ -418,11 +418,20 @@ def area_overlaps(*, area_ids: set[int], limit: int = OVERLAP_LIMIT) -> list[dic
     """Coordination on an area's page (issue 14): the published projects in the area (or
     its sub-areas), ours and other donors' imported from IATI, grouped by sector category
     (3-digit DAC code, as `project_overlaps`), keeping the categories where at least two
-    projects whose periods meet work side by side. Largest groups first."""
-    from coopatlas.reference.models import SectorCategory
+    projects whose periods meet work side by side. Largest groups first.
 
+    Kept per stamp (cached_read): it reads every project of the area (1,926 for a region
+    at 10x, 7.5 ms on PostgreSQL) and is the same for the area's page and each of its
+    authorities' (44 foreign authorities per area at 10x)."""
     if not area_ids:
         return []
+    ids = sorted(area_ids)
+    return cached_read(f"area_overlaps:{limit}:{ids}", lambda: _area_overlaps(ids, limit))
+
+
+def _area_overlaps(area_ids: list[int], limit: int) -> list[dict]:
+    from coopatlas.reference.models import SectorCategory
+
     rows = (
         ProjectSector.objects.filter(
             project__in=Project.objects.public().filter(id__in=projects_in_areas(area_ids))

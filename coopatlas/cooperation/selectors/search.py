@@ -137,7 +137,7 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
     slugs = [slug for slug in map(slugify, words) if slug]
     partnerships = _partnerships_base().none() if not slugs else _partnerships_base()
     for slug in slugs:
-        partnerships = partnerships.filter(slug__contains=slug)
+        partnerships = partnerships.filter(slug__indexed_contains=slug)
     for p in partnerships.only("slug", "title").order_by("title")[: _GROUP_QUOTA["partnership"]]:
         groups["partnership"].append(
             (
