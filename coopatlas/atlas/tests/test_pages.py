@@ -302,3 +302,20 @@ def test_user_text_is_escaped(client):
         html = client.get(url).content.decode()
         assert "<script>alert" not in html, url
         assert "&lt;script&gt;alert" in html, url
+
+
+def test_an_authority_fiche_with_more_projects_than_it_shows_links_to_all_of_them(client, monkeypatch):
+    """The fiche shows DETAIL_LIST_LIMIT projects (200); beyond that it says how many there
+    are and links to the project list of the authority, as it does for partnerships."""
+    from coopatlas.cooperation.selectors import authorities
+    from coopatlas.cooperation.tests import factories as f
+
+    monkeypatch.setattr(authorities, "DETAIL_LIST_LIMIT", 2)
+    commune = f.CommuneFactory(name="Plounévézel", insee_code="29200")
+    for _ in range(3):
+        f.ProjectFactory(participants=[commune])
+    page = client.get(reverse("atlas:authority", kwargs={"slug": commune.slug})).content.decode()
+    assert "Voir les 3 projets" in page
+    assert f'{reverse("atlas:project_list")}?q=29200' in page
+    listed = client.get(reverse("atlas:project_list"), {"q": "29200", "format": "json"}).json()
+    assert listed["count"] == 3
