@@ -29,3 +29,6 @@ urlpatterns += i18n_patterns(
     path("", include("coopatlas.atlas.urls")),
     prefix_default_language=False,
 )
+
+# An address no view answers: JSON for the API (core.middleware.wants_json), else the page.
+handler404 = "coopatlas.atlas.error_views.not_found"

@@ -228,10 +228,11 @@ def partnerships_bulk_save(*, rows: list[PartnershipRow]) -> list[PartnershipRow
                 start_year=p.start_year, end_year=p.end_year, start_date=p.start_date, end_date=p.end_date
             )
             _partnership_check_parties(row.parties)
-            _clean_fields(p, exclude=["source"])
+            _clean_fields(p, exclude=["source", "search_text"])
         except AppError as exc:
             row.error = exc
             continue
+        p.set_search_text()
         ok.append(row)
     existing = {r.partnership.pk for r in ok if r.partnership.pk is not None}
     changed = {
@@ -239,7 +240,7 @@ def partnerships_bulk_save(*, rows: list[PartnershipRow]) -> list[PartnershipRow
         for r in ok
         if r.partnership.pk is not None and before[id(r)] != _state(r.partnership, PARTNERSHIP_FIELDS)
     }
-    _save(Partnership, [r.partnership for r in ok], sorted(PARTNERSHIP_FIELDS))
+    _save(Partnership, [r.partnership for r in ok], sorted(PARTNERSHIP_FIELDS | {"search_text"}))
     had = defaultdict(set)
     for pk, authority in PartnershipParty.objects.filter(partnership_id__in=list(existing)).values_list(
         "partnership_id", "authority_id"

@@ -181,6 +181,10 @@ class Partnership(Record):
     organisations = models.ManyToManyField(
         Organisation, blank=True, related_name="partnerships", help_text="Associations and operators involved"
     )
+    # The title folded (core.text.fold), on the search index (core/search.py): the `q=`
+    # filter and the type-ahead find a partnership by a word of its title, accents and case
+    # aside. Its slug alone does not say it: the state atlas's are « atlas-etat-<prjId> ».
+    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("partenariat")
@@ -204,6 +208,14 @@ class Partnership(Record):
                 condition=Q(start_year__isnull=True) | Q(start_year__gte=1900, start_year__lte=2100),
             ),
         ]
+
+    def set_search_text(self) -> None:
+        """What the search reads; also called by bulk writes, which skip save()."""
+        self.search_text = fold(self.title)
+
+    def save(self, *args, **kwargs):
+        self.set_search_text()
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.title

@@ -246,6 +246,8 @@ class _Generator:
                 )
             )
             pairs.append((fr, fx))
+        for row in rows:
+            row.set_search_text()  # bulk_create skips save()
         Partnership.objects.bulk_create(rows, batch_size=BATCH)
         ids = list(Partnership.objects.filter(is_synthetic=True).order_by("id").values_list("id", flat=True))
         links, theme_links = [], []

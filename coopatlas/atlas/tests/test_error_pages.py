@@ -53,3 +53,12 @@ def test_data_addresses_refuse_bad_parameters_in_json(client, path, params, fiel
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert field in body["errors"] and field in body["detail"]
+
+
+def test_an_address_no_view_answers_is_json_under_the_api_and_a_page_elsewhere(client):
+    api = client.get("/api/v1/authorities")  # the API's is /api/v1/local-authorities…
+    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
+    assert "/api/v1/authorities" in api.json()["detail"] and "/api/v1/docs" in api.json()["detail"]
+    page = client.get("/nulle-part/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    assert "Page introuvable" in page.content.decode()

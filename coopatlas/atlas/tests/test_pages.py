@@ -316,6 +316,6 @@ def test_an_authority_fiche_with_more_projects_than_it_shows_links_to_all_of_the
         f.ProjectFactory(participants=[commune])
     page = client.get(reverse("atlas:authority", kwargs={"slug": commune.slug})).content.decode()
     assert "Voir les 3 projets" in page
-    assert f'{reverse("atlas:project_list")}?q=29200' in page
+    assert f"{reverse('atlas:project_list')}?q=29200" in page
     listed = client.get(reverse("atlas:project_list"), {"q": "29200", "format": "json"}).json()
     assert listed["count"] == 3

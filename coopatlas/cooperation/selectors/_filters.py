@@ -30,6 +30,14 @@ from ._sources import sources_for
 # --------------------------------------------------------------------------------------
 
 
+def slug_word_q(word: str, field: str = "slug") -> Q:
+    """A folded word of `q` against a slug (on the search index where it has one). A word
+    with nothing a slug keeps ("💩", "٣٣", "';--") matches no slug: `contains=""` matched
+    every row, so such a `q=` listed everything (the Q below is empty, dropped from an OR)."""
+    slug = slugify(word)
+    return Q(**{f"{field}__indexed_contains": slug}) if slug else Q(pk__in=[])
+
+
 def _authority_word_q(word: str, prefix: str = "") -> Q:
     """One folded word against an authority's name, aliases, codes and country."""
     if _CODE_WORD.match(word):
@@ -46,7 +54,7 @@ def _authority_word_q(word: str, prefix: str = "") -> Q:
     return (
         Q(**{_p(prefix, "search_name__indexed_contains"): word})
         | Q(**{_p(prefix, "id__in"): aliases})
-        | Q(**{_p(prefix, "country__slug__contains"): slugify(word)})
+        | slug_word_q(word, _p(prefix, "country__slug"))
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db.models import (
     Q,
 )
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
@@ -25,7 +24,7 @@ from ..models import (
 )
 from ._common import DETAIL_LIST_LIMIT, _organisation_ref, is_lookup_key
 from ._facets import _facet_choice
-from ._filters import _list_result, _paginate, summaries
+from ._filters import _list_result, _paginate, slug_word_q, summaries
 from ._sources import _sources, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
@@ -41,7 +40,7 @@ def organisation_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = Organisation.objects.public()
     check_choice(field="kind", value=filters.kind, choices=Organisation.Kind.choices)
     for word in filters.words:
-        qs = qs.filter(Q(search_name__indexed_contains=word) | Q(slug__contains=slugify(word)))
+        qs = qs.filter(Q(search_name__indexed_contains=word) | slug_word_q(word))
     if filters.country:
         qs = qs.filter(_organisation_country_q(filters.country))
     if filters.kind:

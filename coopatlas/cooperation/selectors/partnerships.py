@@ -10,7 +10,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
@@ -64,6 +63,7 @@ from ._filters import (
     _paginate,
     _period_q,
     facet_key,
+    slug_word_q,
     summaries,
 )
 from ._sources import _sources, sources_for
@@ -96,9 +96,10 @@ def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:
         parties = PartnershipParty.objects.filter(_authority_word_q(word, "authority"))
+        # the folded title and the slug on the search index (core/search.py), as projects
         qs = qs.filter(
-            Q(slug__contains=slugify(word))
-            | Q(title__icontains=word)
+            Q(search_text__indexed_contains=word)
+            | slug_word_q(word)
             | Q(id__in=parties.values("partnership_id"))
         )
     for cond in _authority_place_qs(f, "authority"):

@@ -11,7 +11,6 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
@@ -34,7 +33,7 @@ from ._common import (
     is_lookup_key,
 )
 from ._facets import _facet_countries, _facet_themes
-from ._filters import _list_result, _paginate, _period_q, summaries
+from ._filters import _list_result, _paginate, _period_q, slug_word_q, summaries
 from ._sources import _sources
 
 # --------------------------------------------------------------------------------------
@@ -114,7 +113,7 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = Programme.objects.public()
     check_choice(field="status", value=filters.status, choices=_PROGRAMME_STATUS)
     for word in filters.words:
-        qs = qs.filter(Q(slug__contains=slugify(word)) | Q(title__icontains=word))
+        qs = qs.filter(slug_word_q(word) | Q(title__icontains=word))
     if filters.country:
         qs = qs.filter(
             id__in=Programme.countries.through.objects.filter(country_id=filters.country).values(

@@ -13,7 +13,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
@@ -77,6 +76,7 @@ from ._filters import (
     _paginate,
     _period_q,
     facet_key,
+    slug_word_q,
     summaries,
 )
 from ._sources import _sources, sources_for
@@ -99,9 +99,7 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     for word in f.words:
         people = ProjectParticipant.objects.filter(_authority_word_q(word, "authority"))
         qs = qs.filter(
-            Q(search_text__indexed_contains=word)
-            | Q(slug__contains=slugify(word))
-            | Q(id__in=people.values("project_id"))
+            Q(search_text__indexed_contains=word) | slug_word_q(word) | Q(id__in=people.values("project_id"))
         )
     countries = Project.countries.through.objects
     areas = Project.areas.through.objects

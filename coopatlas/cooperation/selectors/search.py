@@ -11,7 +11,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from coopatlas.core.freshness import cached_read
@@ -34,7 +33,7 @@ from ..models import (
     Project,
 )
 from ._common import _CODE_WORD, _label, _url
-from ._filters import _authority_word_q
+from ._filters import _authority_word_q, slug_word_q
 from .authorities import involved_authority_ids
 from .partnerships import _partnerships_base
 
@@ -132,12 +131,12 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
         groups[item["group"]].append((item_rank, item))
     for item_rank, item in _area_suggestions(words, head):
         groups["area"].append((item_rank, item))
-    # A word with nothing a slug keeps ("💩", "٣٣", "';--") cannot match one: it is left out,
-    # and a query of only such words suggests no partnership (slug__contains="" matched all).
-    slugs = [slug for slug in map(slugify, words) if slug]
-    partnerships = _partnerships_base().none() if not slugs else _partnerships_base()
-    for slug in slugs:
-        partnerships = partnerships.filter(slug__indexed_contains=slug)
+    # Each word in the folded title or the slug (the state atlas's slugs, « atlas-etat-<prjId> »,
+    # name nothing); a word with nothing a slug keeps ("💩", "٣٣", "';--") is looked for in
+    # the title only (slug__contains="" matched every partnership).
+    partnerships = _partnerships_base()
+    for word in words:
+        partnerships = partnerships.filter(Q(search_text__indexed_contains=word) | slug_word_q(word))
     for p in partnerships.only("slug", "title").order_by("title")[: _GROUP_QUOTA["partnership"]]:
         groups["partnership"].append(
             (

@@ -30,8 +30,9 @@ def test_indexed_contains_gives_the_rows_a_scan_gives(label, column):
     f.CommuneFactory(name="Saint-Mont-sur-Ville")
     f.OrganisationFactory(name="Eau de l'Ouest")
     f.ProjectFactory(title="Eau potable à Bamako", summary="Puits et bornes-fontaines")
-    f.PartnershipFactory(slug="saint-mont-sur-ville-bamako")
-    f.PartnershipFactory(slug="mali-ouest-eau")
+    f.PartnershipFactory(slug="saint-mont-sur-ville-bamako", title="Saint-Mont-sur-Ville – Bamako")
+    f.PartnershipFactory(slug="atlas-etat-4242", title="Eau et assainissement, Mali de l'Ouest")
+    f.ProjectFactory(slug="mont-saint-eau-ville", title="Puits")
     for word in WORDS:
         found = set(
             model.objects.filter(**{f"{column}__indexed_contains": word}).values_list("pk", flat=True)
