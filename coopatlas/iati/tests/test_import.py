@@ -414,3 +414,17 @@ def test_organisations_and_slugs_resolved_across_chunks(db, tmp_path, monkeypatc
         assert project.participants.filter(authority__name="Commune test de Sévaré").exists()
         assert project.iati_import.reporting_organisation.iati_identifier == "XM-DAC-41114"
     assert iati_import(path=iati_file(tmp_path, body)).organisations_created == 0
+
+
+def test_other_donors_activities_are_counted_whole_past_the_shown_page(db, django_assert_num_queries):
+    """The count is the whole (a COUNT when the page is full), never just the page."""
+    from coopatlas.cooperation.tests import factories as f
+
+    mali = f.CountryFactory(iso2="ML")
+    for i in range(3):
+        f.ProjectFactory(title=f"Activité d'un autre bailleur {i}", is_imported=True, countries=[mali])
+    full = imported_activities_for(country="ML", area=None, limit=2)
+    assert full["count"] == 3 and len(full["results"]) == 2
+    with django_assert_num_queries(1):  # the page only: fewer rows than a page, no COUNT
+        some = imported_activities_for(country="ML", area=None, limit=5)
+    assert some["count"] == 3 and len(some["results"]) == 3
