@@ -224,6 +224,8 @@ SEARCHES = (
     ("geo_localauthority", "search_name", ("mont", "saint", "bamako", "sur mer")),
     ("geo_authorityalias", "search_value", ("saint", "ville")),
     ("cooperation_project", "search_text", ("eau", "sante", "formation")),
+    ("cooperation_partnership", "search_text", ("synth", "0012", "mopti")),
+    ("cooperation_partnership", "slug", ("synth-pa", "0012")),
 )
 
 
