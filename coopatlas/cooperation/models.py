@@ -155,7 +155,27 @@ class PartnershipStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Non renseigné")
 
 
-class Partnership(Record):
+class TitleSearch(models.Model):
+    """The title folded (core.text.fold) on the search index (core/search.py): `q=` and the
+    type-ahead find a record by a word of its title, accents and case aside. Its slug alone
+    need not say it: the state atlas's partnerships are « atlas-etat-<prjId> », and a
+    folded word (« securite ») is not in an accented title (« sécurité »)."""
+
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_search_text(self) -> None:
+        """What the search reads; also called by bulk writes, which skip save()."""
+        self.search_text = fold(self.title)
+
+    def save(self, *args, **kwargs):
+        self.set_search_text()
+        super().save(*args, **kwargs)
+
+
+class Partnership(TitleSearch, Record):
     """The relation between ≥ 2 authorities (at least one French, one foreign for DC)."""
 
     title = models.CharField(max_length=500)
@@ -181,10 +201,6 @@ class Partnership(Record):
     organisations = models.ManyToManyField(
         Organisation, blank=True, related_name="partnerships", help_text="Associations and operators involved"
     )
-    # The title folded (core.text.fold), on the search index (core/search.py): the `q=`
-    # filter and the type-ahead find a partnership by a word of its title, accents and case
-    # aside. Its slug alone does not say it: the state atlas's are « atlas-etat-<prjId> ».
-    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("partenariat")
@@ -208,14 +224,6 @@ class Partnership(Record):
                 condition=Q(start_year__isnull=True) | Q(start_year__gte=1900, start_year__lte=2100),
             ),
         ]
-
-    def set_search_text(self) -> None:
-        """What the search reads; also called by bulk writes, which skip save()."""
-        self.search_text = fold(self.title)
-
-    def save(self, *args, **kwargs):
-        self.set_search_text()
-        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.title
@@ -580,7 +588,7 @@ class Payment(Record):
         return self.receiver_authority or self.receiver_organisation
 
 
-class Programme(Record):
+class Programme(TitleSearch, Record):
     """A turnkey or pooled programme that authorities can join, with a budget per member."""
 
     title = models.CharField(max_length=500)

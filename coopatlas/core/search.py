@@ -42,6 +42,7 @@ INDEXED = (
     ("cooperation.Partnership", "search_text"),
     ("cooperation.Partnership", "slug"),
     ("cooperation.Project", "slug"),
+    ("cooperation.Programme", "search_text"),
 )
 logger = logging.getLogger(__name__)
 TRIGRAM = 3  # shortest word an index can answer

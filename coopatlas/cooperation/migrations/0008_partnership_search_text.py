@@ -2,22 +2,7 @@
 
 from django.db import migrations, models
 
-BATCH = 2000
-
-
-def fill_search_text(apps, schema_editor):
-    """Each stored partnership's folded title (Partnership.set_search_text), in batches; the
-    search index over it is made after the migration (core/search.py, post_migrate)."""
-    from coopatlas.core.text import fold
-
-    Partnership = apps.get_model("cooperation", "Partnership")
-    db = schema_editor.connection.alias
-    ids = list(Partnership.objects.using(db).order_by("pk").values_list("pk", flat=True))
-    for i in range(0, len(ids), BATCH):
-        rows = list(Partnership.objects.using(db).filter(pk__in=ids[i : i + BATCH]).only("pk", "title"))
-        for row in rows:
-            row.search_text = fold(row.title)
-        Partnership.objects.using(db).bulk_update(rows, ["search_text"], batch_size=500)
+from ._backfill import fold_titles
 
 
 class Migration(migrations.Migration):
@@ -31,5 +16,5 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.TextField(blank=True, editable=False),
         ),
-        migrations.RunPython(fill_search_text, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(fold_titles("Partnership"), migrations.RunPython.noop, elidable=True),
     ]

@@ -113,7 +113,7 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = Programme.objects.public()
     check_choice(field="status", value=filters.status, choices=_PROGRAMME_STATUS)
     for word in filters.words:
-        qs = qs.filter(slug_word_q(word) | Q(title__icontains=word))
+        qs = qs.filter(Q(search_text__indexed_contains=word) | slug_word_q(word))
     if filters.country:
         qs = qs.filter(
             id__in=Programme.countries.through.objects.filter(country_id=filters.country).values(

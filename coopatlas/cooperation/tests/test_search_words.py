@@ -26,6 +26,9 @@ def world():
     )
     f.ProjectFactory(title="Puits à Mopti", participants=[dept])
     f.OrganisationFactory(name="Eau vive")
+    f.ProgrammeFactory(
+        slug="prog-grand-est", title="Programme mutualisable (sécurité alimentaire, filière maraîchère)"
+    )
     return p
 
 
@@ -54,3 +57,11 @@ def test_the_title_index_follows_a_rename(world, client):
     assert selectors.partnership_list(filters=filters_from_params({"q": "segou"}))["count"] == 0
     page = client.get(reverse("atlas:partnership_list"), {"q": "fougères"}).content.decode()
     assert "Jumelage Fougères – Mopti" in page
+
+
+@pytest.mark.parametrize("q", ["securite", "sécurité", "maraichere", "Filière"])
+def test_a_programme_is_found_by_a_word_of_its_title_accents_aside(world, q):
+    """The folded word « securite » was looked for in the accented title with icontains:
+    only its slug could find it."""
+    listed = selectors.programme_list(filters=filters_from_params({"q": q}))
+    assert "prog-grand-est" in [r["slug"] for r in listed["results"]]

@@ -33,6 +33,7 @@ def test_indexed_contains_gives_the_rows_a_scan_gives(label, column):
     f.PartnershipFactory(slug="saint-mont-sur-ville-bamako", title="Saint-Mont-sur-Ville – Bamako")
     f.PartnershipFactory(slug="atlas-etat-4242", title="Eau et assainissement, Mali de l'Ouest")
     f.ProjectFactory(slug="mont-saint-eau-ville", title="Puits")
+    f.ProgrammeFactory(title="Sécurité de l'eau à Bamako, Mali de l'Ouest")
     for word in WORDS:
         found = set(
             model.objects.filter(**{f"{column}__indexed_contains": word}).values_list("pk", flat=True)
