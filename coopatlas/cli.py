@@ -86,7 +86,6 @@ def _int(minimum: int = 1, maximum: int | None = None):
 
         return cli_int(text, minimum=minimum, maximum=maximum)
 
-    parse.__name__ = "int"
     return parse
 
 

@@ -155,12 +155,14 @@ class PartnershipStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Non renseigné")
 
 
-class TitleSearch(models.Model):
-    """The title folded (core.text.fold) on the search index (core/search.py): `q=` and the
-    type-ahead find a record by a word of its title, accents and case aside. Its slug alone
-    need not say it: the state atlas's partnerships are « atlas-etat-<prjId> », and a
-    folded word (« securite ») is not in an accented title (« sécurité »)."""
+class SearchText(models.Model):
+    """The record's text folded (core.text.fold) on the search index (core/search.py): `q=`
+    and the type-ahead find a record by a word of its `SEARCH_FIELDS`, accents and case
+    aside. Its slug alone need not say it: the state atlas's partnerships are
+    « atlas-etat-<prjId> », and a folded word (« securite ») is not in an accented title
+    (« sécurité »)."""
 
+    SEARCH_FIELDS: tuple[str, ...] = ("title",)
     search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
@@ -168,14 +170,14 @@ class TitleSearch(models.Model):
 
     def set_search_text(self) -> None:
         """What the search reads; also called by bulk writes, which skip save()."""
-        self.search_text = fold(self.title)
+        self.search_text = fold(" ".join(getattr(self, name) for name in self.SEARCH_FIELDS))
 
     def save(self, *args, **kwargs):
         self.set_search_text()
         super().save(*args, **kwargs)
 
 
-class Partnership(TitleSearch, Record):
+class Partnership(SearchText, Record):
     """The relation between ≥ 2 authorities (at least one French, one foreign for DC)."""
 
     title = models.CharField(max_length=500)
@@ -292,9 +294,10 @@ class ProjectStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Non renseigné")
 
 
-class Project(Record):
+class Project(SearchText, Record):
     """A project (fiche-projet) serving one or more partnerships."""
 
+    SEARCH_FIELDS = ("title", "summary")
     title = models.TextField(help_text="Never cut: the old atlas cut near 250 characters")
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.TextField(blank=True)
@@ -334,7 +337,6 @@ class Project(Record):
     # The state atlas's own identifier (prjId) of an imported fiche (stateatlas): what makes a
     # re-run update instead of duplicate. Shown in the API and the admin only.
     legacy_id = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
-    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         verbose_name = _("projet")
@@ -364,14 +366,6 @@ class Project(Record):
             # made a scan look cheap.
             models.Index(fields=["id"], condition=Q(is_imported=True), name="project_imported_idx"),
         ]
-
-    def set_search_text(self) -> None:
-        """What the search reads; also called by bulk writes, which skip save()."""
-        self.search_text = fold(" ".join([self.title, self.summary]))
-
-    def save(self, *args, **kwargs):
-        self.set_search_text()
-        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.title
@@ -588,7 +582,7 @@ class Payment(Record):
         return self.receiver_authority or self.receiver_organisation
 
 
-class Programme(TitleSearch, Record):
+class Programme(SearchText, Record):
     """A turnkey or pooled programme that authorities can join, with a budget per member."""
 
     title = models.CharField(max_length=500)

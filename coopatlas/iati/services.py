@@ -767,9 +767,9 @@ class _Writer:
             is_imported=True,
             iati_identifier=r.identifier,
             source=self.source,
-            search_text=fold(f"{title} {texts['summary']}"),
             **texts,
         )
+        project.set_search_text()  # the model's rule (SearchText); the writes skip save()
         project._undated = undated
         return project
 

@@ -5,7 +5,7 @@ BATCH = 2000
 
 def fold_titles(model_name: str):
     """A RunPython function filling `search_text` with each stored row's folded title
-    (TitleSearch.set_search_text), in batches; the search index over it is made after the
+    (SearchText.set_search_text), in batches; the search index over it is made after the
     migration (core/search.py, post_migrate)."""
 
     def fill(apps, schema_editor):
