@@ -49,6 +49,7 @@ RUN_IDS = [f"{d}-{lang}" for d, lang in RUNS]
 WORDS = {  # what each person reads, in the page's language
     "fr": {
         "country_group": "Pays",
+        "no_suggestion": "Aucune suggestion : appuyez sur Entrée pour chercher dans tout l’atlas.",
         "who": "Qui coopère ici, avec qui",
         "csv": "Télécharger en CSV",
         "title": "Titre",
@@ -67,6 +68,7 @@ WORDS = {  # what each person reads, in the page's language
     },
     "en": {
         "country_group": "Countries",
+        "no_suggestion": "No suggestion: press Enter to search the whole atlas.",
         "who": "Who works here, with whom",
         "csv": "Download as CSV",
         # the CSV's headers, labels and decimal mark follow the page's language
@@ -306,6 +308,16 @@ def test_elected_official_montreuil(site, chromium, device, lang):
     me = Person(chromium, site.base, task="official", device=device, lang=lang)
     w, page = me.words, me.page
     me.go("/", "home")
+    # A misspelt name first: the box says nothing matched (an empty box looked broken) and
+    # Enter still searches the whole atlas.
+    box = next(b for b in ("#home-search", "#search-input") if page.locator(b).is_visible())
+    page.locator(box).press_sequentially("Montreiulx", delay=60)
+    empty = page.locator(f"{box}-list .atlas-suggest__empty")
+    empty.wait_for(state="visible", timeout=30_000)
+    assert empty.inner_text() == w["no_suggestion"]
+    assert page.locator(f"{box}-list [role=option]").count() == 0
+    me.shot("no suggestion")
+    page.locator(box).fill("")
     listbox = _type_in_search(me, "Montreuil")
     labels = listbox.locator("[role=option] .atlas-suggest__label").all_inner_texts()
     homonyms = [x for x in labels if x.startswith("Montreuil (")]

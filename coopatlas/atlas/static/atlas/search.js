@@ -75,11 +75,22 @@
         });
         list.appendChild(li);
       });
-      var open = items.length > 0;
-      list.hidden = !open;
-      input.setAttribute("aria-expanded", open ? "true" : "false");
+      var none = form.dataset.suggestNone || "";
+      if (!items.length && none) {
+        // Nothing matched: say so (an empty box looked broken), and that Enter still
+        // searches the whole atlas. Not an option: the arrows have nothing to reach.
+        var empty = document.createElement("li");
+        empty.setAttribute("role", "presentation");
+        empty.className = "atlas-suggest__empty";
+        empty.textContent = none;
+        list.appendChild(empty);
+      }
+      list.hidden = !items.length && !none;
+      input.setAttribute("aria-expanded", items.length ? "true" : "false");
       active = -1;
-      if (status) { status.textContent = items.length + " " + (form.dataset.suggestCount || "suggestions"); }
+      if (status) {
+        status.textContent = items.length ? items.length + " " + (form.dataset.suggestCount || "suggestions") : none;
+      }
     }
 
     function fetchSuggestions() {
