@@ -279,3 +279,57 @@ def test_overlaps_reach_sub_areas_parent_areas_and_places_and_not_other_sectors(
     found = {o["slug"] for o in s.project_detail(slug=mine.slug)["overlaps"]}
     assert found == {"in-district", "at-the-well"}
     assert {o["slug"] for o in s.project_detail(slug="in-district")["overlaps"]} == {"mine"}
+
+
+def _area_world():
+    from coopatlas.cooperation.models import ProjectSector
+    from coopatlas.reference.models import Sector
+
+    qm = f.CountryFactory(iso2="QM")
+    region = f.AreaFactory(country=qm, code="QM-R")
+    water = Sector.objects.filter(code__startswith="140")[:1].get()
+
+    def project(slug, start, end, **kwargs):
+        p = f.ProjectFactory(slug=slug, title=slug, start_year=start, end_year=end, areas=[region], **kwargs)
+        ProjectSector.objects.create(project=p, sector=water)
+        return p
+
+    return region, project
+
+
+def test_overlaps_keep_meeting_periods_imported_first_then_latest_start_unknown_last():
+    _region, project = _area_world()
+    mine = project("mine", 2018, 2020)
+    project("before", 2010, 2017)
+    project("after", 2021, 2024)
+    project("open-ended", 2015, None)
+    project("unknown-years", None, None)
+    project("recent", 2019, 2022)
+    project("theirs", 2016, 2019, is_imported=True)
+    found = [o["slug"] for o in s.project_detail(slug=mine.slug)["overlaps"]]
+    assert found == ["theirs", "recent", "open-ended", "unknown-years"]
+
+
+def test_overlaps_kept_per_area_are_fresh_after_a_committed_write():
+    """The area's projects are kept per stamp and shared by its fiches: a project added
+    to the area shows on the next read after the commit, never a stale list."""
+    from django.db import connection
+
+    from coopatlas.core import freshness
+
+    def commit():
+        pending = connection.run_on_commit[:]
+        del connection.run_on_commit[:]
+        for _sids, func, _robust in pending:
+            func()
+
+    _region, project = _area_world()
+    mine = project("mine", 2018, 2020)
+    project("first", 2018, 2020)
+    commit()
+    freshness.local_pages_clear()
+    assert [o["slug"] for o in s.project_detail(slug=mine.slug)["overlaps"]] == ["first"]
+    assert [o["slug"] for o in s.project_detail(slug="first")["overlaps"]] == ["mine"]  # the kept read
+    project("second", 2019, 2020)
+    commit()
+    assert [o["slug"] for o in s.project_detail(slug=mine.slug)["overlaps"]] == ["second", "first"]
