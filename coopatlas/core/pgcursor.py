@@ -24,6 +24,7 @@ class PreparingCursor(psycopg.Cursor):
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         if params is not None and len(params) > MAX_BOUND_PARAMS:
-            text = psycopg.ClientCursor(self.connection).mogrify(query, params)
+            with psycopg.ClientCursor(self.connection) as client:
+                text = client.mogrify(query, params)
             return super().execute(text, None, prepare=False, binary=binary)
         return super().execute(query, params, prepare=prepare, binary=binary)

@@ -383,13 +383,7 @@ def project_overlaps(
                 found[pid] = tuple(row)
     start, end = project.start_year, project.end_year
     rows = sorted(
-        (
-            row
-            for pid, row in found.items()
-            if pid != project.pk
-            and (start is None or row[4] is None or row[4] >= start)
-            and (end is None or row[3] is None or row[3] <= end)
-        ),
+        (row for pid, row in found.items() if pid != project.pk and _periods_meet(row, start, end)),
         key=_overlap_order,
     )
     return [
@@ -403,6 +397,11 @@ def project_overlaps(
         }
         for title, slug, imported, start_year, end_year in rows[:limit]
     ]
+
+
+def _periods_meet(row: tuple, start: int | None, end: int | None) -> bool:
+    """The row's years (its 4th and 5th values) meet start–end; unknown years are open."""
+    return (row[3] or 0) <= (end or 9999) and (start or 0) <= (row[4] or 9999)
 
 
 def _overlap_order(row: tuple) -> tuple:
@@ -477,11 +476,7 @@ def _area_overlaps(area_ids: list[int], limit: int) -> list[dict]:
     for category, projects in groups.items():
         items = sorted(projects.values(), key=_overlap_order)
         # periods that meet: some pair whose years overlap (unknown years count as open)
-        meets = any(
-            (a[3] or 0) <= (b[4] or 9999) and (b[3] or 0) <= (a[4] or 9999)
-            for i, a in enumerate(items)
-            for b in items[i + 1 :]
-        )
+        meets = any(_periods_meet(a, b[3], b[4]) for i, a in enumerate(items) for b in items[i + 1 :])
         if len(items) < 2 or not meets:
             continue
         out.append(
