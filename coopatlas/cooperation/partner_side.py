@@ -16,6 +16,7 @@ from coopatlas.core import history
 from coopatlas.core.dates import long_date
 from coopatlas.core.errors import AppError
 from coopatlas.core.models import Change
+from coopatlas.core.shapes import shaped
 from coopatlas.geo.demonyms import partner_side_name
 from coopatlas.geo.models import LocalAuthority
 
@@ -246,15 +247,17 @@ def partner_side_of(*, record: Partnership | Project) -> dict:
         named = {x.authority_id: x.authority for x in _with_authorities(record, "participants")}
         partnerships = sorted({x.pk for x in record.partnerships.all()})
         if partnerships:
-            for link in PartnershipParty.objects.filter(partnership_id__in=partnerships).select_related(
-                "authority"
+            for link in shaped(
+                PartnershipParty.objects.filter(partnership_id__in=partnerships).select_related("authority"),
+                "partner_side_of.parties",
             ):
                 named.setdefault(link.authority_id, link.authority)
     foreign = sorted((a for a in named.values() if a.country_id != "FR"), key=lambda a: (a.name, a.pk))
-    answers = (
+    answers = shaped(
         PartnerConfirmation.objects.filter(**{_record_field(record): record})
         .select_related("authority__country")
-        .order_by("authority__name")
+        .order_by("authority__name"),
+        "partner_side_of.answers",
     )
     return {
         "authorities": [_foreign_dict(a) for a in foreign],

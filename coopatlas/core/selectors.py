@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from .errors import AppError, NotFound
 from .models import Change, Citation, Inference, Source, SourceDocument, SourceText
+from .shapes import shaped
 
 DECLARATION_KEY = "atlas-declaration"  # the document of what users declare (editing)
 _CACHE = "_coopatlas_sources"
@@ -174,13 +175,14 @@ def sources_for(records: Iterable[Model]) -> list[Model]:
         of_records = Q()
         for ct, items in by_type.items():
             of_records |= Q(content_type=ct, object_id__in=[r.pk for r in items])
-        for c in (
+        for c in shaped(
             Citation.objects.filter(of_records)
             .select_related("source__document")
-            .order_by("content_type_id", "object_id", "position")
+            .order_by("content_type_id", "object_id", "position"),
+            "sources_for.citations",
         ):
             extra[(c.content_type_id, c.object_id)].append(c.source)
-        for x in Inference.objects.filter(of_records):
+        for x in shaped(Inference.objects.filter(of_records), "sources_for.inferences"):
             inferred[(x.content_type_id, x.object_id)].append(x)
     declared = [
         r

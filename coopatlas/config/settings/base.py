@@ -236,6 +236,9 @@ COOPATLAS_READS_LOCAL_MB = env_int("COOPATLAS_READS_LOCAL_MB", 16)
 # After each committed write the worker renders the most-read public pages again
 # (ops/warm.py, ops/data/warm_paths.json): the first visitor after a write gets a kept page.
 COOPATLAS_WARM_AFTER_WRITE = os.environ.get("COOPATLAS_WARM_AFTER_WRITE", "1") != "0"
+# core/shapes.py: compile each kept query again on every use and compare (1: on; the test
+# settings turn it on, so the suite checks the kept SQL; it costs what the keeping saves).
+COOPATLAS_SHAPES_VERIFY = os.environ.get("COOPATLAS_SHAPES_VERIFY", "0") == "1"
 COOPATLAS_PUBLIC_MAX_AGE = env_int("COOPATLAS_PUBLIC_MAX_AGE", 60)
 
 

@@ -30,3 +30,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 COOPATLAS_PAGE_CACHE = False
 COOPATLAS_EMAIL_DELIVERY = "django.core.mail.backends.locmem.EmailBackend"
 COOPATLAS_WARM_AFTER_WRITE = False  # on in ops/tests/test_warm.py
+# Every query read through core.shapes with its kept SQL is compiled again and compared:
+# the suite checks that a shape's key holds all that makes its SQL.
+COOPATLAS_SHAPES_VERIFY = True

@@ -16,6 +16,7 @@ from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.freshness import cached_read
 from coopatlas.core.memo import per_stamp
 from coopatlas.core.models import PublishedFigure
+from coopatlas.core.shapes import shaped
 from coopatlas.geo import selectors as geo_selectors
 from coopatlas.geo.models import (
     AuthorityKind,
@@ -200,9 +201,9 @@ def authority_detail(*, slug: str, authority: LocalAuthority | None = None) -> d
     )
     requests = PartnerRequest.objects.public().filter(authority=a)
     # Each list read once; its count only when the page is full (issue 15).
-    shown_partnerships = list(partnerships[:DETAIL_LIST_LIMIT])
-    shown_projects = list(projects[:DETAIL_LIST_LIMIT])
-    programme_rows = list(_programme_rows(programmes))
+    shown_partnerships = list(shaped(partnerships[:DETAIL_LIST_LIMIT], "authority_detail.partnerships"))
+    shown_projects = list(shaped(projects[:DETAIL_LIST_LIMIT], "authority_detail.projects"))
+    programme_rows = list(shaped(_programme_rows(programmes), "authority_detail.programmes"))
     request_rows = _request_rows(requests, authority=a)
     contact_rows = _contact_rows(Contact.objects.filter(authority=a), authority=a)
     # All the fiche's sources in one read (citations and deduced values of every kind).
@@ -232,7 +233,10 @@ def authority_detail(*, slug: str, authority: LocalAuthority | None = None) -> d
             "contacts": [_contact_dict(c) for c in contact_rows],
             "published_figures": [
                 _figure_dict(x)
-                for x in PublishedFigure.objects.filter(authority=a).select_related("source__document")
+                for x in shaped(
+                    PublishedFigure.objects.filter(authority=a).select_related("source__document"),
+                    "authority_detail.figures",
+                )
             ],
             "sources": _sources(a),
             # coordination on a foreign authority's page: its area's projects side by side

@@ -16,6 +16,7 @@ from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.core.freshness import cached_read
+from coopatlas.core.shapes import shaped, shaped_first
 from coopatlas.geo.models import (
     AuthorityKind,
     LocalAuthority,
@@ -196,11 +197,11 @@ def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
 
 def partnership_detail(*, slug: str) -> dict:
     p = (
-        (
+        shaped_first(
             _partnership_rows(_partnerships_base())
             .prefetch_related(Prefetch("organisations", queryset=Organisation.objects.public()))
-            .filter(slug=slug)
-            .first()
+            .filter(slug=slug),
+            "partnership_detail",
         )
         if is_lookup_key(slug)
         else None
@@ -216,18 +217,21 @@ def partnership_detail(*, slug: str) -> dict:
         )
     themes_by_id = _themes_by_id()
     conventions = list(
-        Convention.objects.public()
-        .filter(partnership=p)
-        .select_related("source__document")
-        .prefetch_related(
-            Prefetch("parties", queryset=LocalAuthority.objects.select_related(*authority_joins()))
+        shaped(
+            Convention.objects.public()
+            .filter(partnership=p)
+            .select_related("source__document")
+            .prefetch_related(
+                Prefetch("parties", queryset=LocalAuthority.objects.select_related(*authority_joins()))
+            )
+            .order_by("signed_year", "id"),
+            "partnership_detail.conventions",
         )
-        .order_by("signed_year", "id")
     )
     projects = _project_rows(Project.objects.public().filter(partnerships=p))
     # One read of the page of projects (with its prefetches); `len(projects)` on the
     # queryset read them all a second time. The count only when the page is full.
-    shown = list(projects[:DETAIL_LIST_LIMIT])
+    shown = list(shaped(projects[:DETAIL_LIST_LIMIT], "partnership_detail.projects"))
     project_count = len(shown) if len(shown) < DETAIL_LIST_LIMIT else projects.count()
     sources_for([p, *conventions, *shown])  # all the fiche's sources in one read
     out = _partnership_summary(p)

@@ -17,6 +17,7 @@ from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.core.freshness import cached_read
+from coopatlas.core.shapes import shaped, shaped_first
 from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityKind,
@@ -245,7 +246,11 @@ def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
 
 
 def project_detail(*, slug: str) -> dict:
-    p = _project_rows(Project.objects.public().filter(slug=slug)).first() if is_lookup_key(slug) else None
+    p = (
+        shaped_first(_project_rows(Project.objects.public().filter(slug=slug)), "project_detail")
+        if is_lookup_key(slug)
+        else None
+    )
     if p is None:
         raise NotFound(
             _("Aucun projet publié « %(slug)s » : cherchez-le avec la liste des projets (paramètre q).")
@@ -254,17 +259,20 @@ def project_detail(*, slug: str) -> dict:
         )
     themes_by_id = _themes_by_id()
     funding = list(
-        FundingContribution.objects.public()
-        .filter(project=p)
-        .select_related(
-            *authority_joins("funder_authority"), "funder_organisation", "source__document"
-        )  # the funders' countries come from the kept copy (authority_ref)
-        .only(  # the funders' shown columns only
-            *all_fields(FundingContribution),
-            *ref_fields("funder_authority", AUTHORITY_REF_FIELDS),
-            *ref_fields("funder_organisation", ORGANISATION_REF_FIELDS),
+        shaped(
+            FundingContribution.objects.public()
+            .filter(project=p)
+            .select_related(
+                *authority_joins("funder_authority"), "funder_organisation", "source__document"
+            )  # the funders' countries come from the kept copy (authority_ref)
+            .only(  # the funders' shown columns only
+                *all_fields(FundingContribution),
+                *ref_fields("funder_authority", AUTHORITY_REF_FIELDS),
+                *ref_fields("funder_organisation", ORGANISATION_REF_FIELDS),
+            )
+            .order_by("-amount", "id"),
+            "project_detail.funding",
         )
-        .order_by("-amount", "id")
     )
     sources_for([p, *funding])  # the project's and its lines' sources in one read
     out = _project_summary(p)
@@ -274,9 +282,11 @@ def project_detail(*, slug: str) -> dict:
     ]
     out["main_theme"] = next((t for t in out["themes"] if t["is_main"]), None)
     # Read once, shown here and compared by project_overlaps.
-    areas = list(p.areas.all())
-    places = list(p.places.all())
-    sectors = list(ProjectSector.objects.filter(project=p).select_related("sector"))
+    areas = list(shaped(p.areas.all(), "project_detail.areas"))
+    places = list(shaped(p.places.all(), "project_detail.places"))
+    sectors = list(
+        shaped(ProjectSector.objects.filter(project=p).select_related("sector"), "project_detail.sectors")
+    )
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in funding:
         totals[line.currency] += line.amount
@@ -294,9 +304,12 @@ def project_detail(*, slug: str) -> dict:
                     "role": o.role,
                     "role_label": _label(ProjectOperator.Role, o.role),
                 }
-                for o in ProjectOperator.objects.filter(
-                    Organisation.public_q("organisation"), project=p
-                ).select_related("organisation")
+                for o in shaped(
+                    ProjectOperator.objects.filter(
+                        Organisation.public_q("organisation"), project=p
+                    ).select_related("organisation"),
+                    "project_detail.operators",
+                )
             ],
             "areas": [_area_dict(a) for a in areas],
             "places": [{"name": x.name, "latitude": x.latitude, "longitude": x.longitude} for x in places],
@@ -310,7 +323,8 @@ def project_detail(*, slug: str) -> dict:
                 for s in sectors
             ],
             "sdg_targets": [
-                {"code": t.code, "name": t.name, "label": f"{t.code} {t.name}"} for t in p.sdg_targets.all()
+                {"code": t.code, "name": t.name, "label": f"{t.code} {t.name}"}
+                for t in shaped(p.sdg_targets.all(), "project_detail.sdg_targets")
             ],
             "policy_markers": [
                 {
@@ -320,7 +334,10 @@ def project_detail(*, slug: str) -> dict:
                     "significance": m.significance,
                     "significance_label": _label(ProjectPolicyMarker.Significance, m.significance),
                 }
-                for m in ProjectPolicyMarker.objects.filter(project=p).select_related("marker")
+                for m in shaped(
+                    ProjectPolicyMarker.objects.filter(project=p).select_related("marker"),
+                    "project_detail.markers",
+                )
             ],
             "funding": [_funding_dict(x) for x in funding],
             "funding_totals": [{"currency": c, "amount": _money(a)} for c, a in sorted(totals.items())],
@@ -529,7 +546,7 @@ def project_payments(*, project: Project, lines: list[FundingContribution] | Non
         rows = Payment.objects.filter(line_id__in=[x.pk for x in lines])
     else:
         rows = Payment.objects.public().filter(line__project=project)
-    rows = (
+    rows = shaped(
         rows.select_related(  # the authorities' countries: the kept copy (authority_ref)
             *authority_joins("provider_authority"),
             "provider_organisation",
@@ -543,7 +560,8 @@ def project_payments(*, project: Project, lines: list[FundingContribution] | Non
             *ref_fields("provider_organisation", ORGANISATION_REF_FIELDS),
             *ref_fields("receiver_organisation", ORGANISATION_REF_FIELDS),
         )
-        .order_by("paid_on", "id")
+        .order_by("paid_on", "id"),
+        "project_payments",
     )
     if lines is not None:
         rows = [x for x in rows if x.is_public]
