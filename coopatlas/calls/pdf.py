@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from . import engine
 from .selectors import paris
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _SUBST = str.maketrans(
     {
@@ -30,6 +33,9 @@ def _text(value) -> str:
 
 
 def _doc(title: str) -> FPDF:
+    # imported here: fpdf2 and fontTools weigh ~5 MB in every server process, for a letter
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(_text(title))
     pdf.set_author("coopatlas")

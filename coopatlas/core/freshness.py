@@ -204,19 +204,44 @@ def stamp_get(*, using: str = DEFAULT_DB_ALIAS) -> Stamp:
     return _stamp_read(using=using)
 
 
+_STAMP_SQL: dict[str, str] = {}  # vendor → the stamp's read as SQL text
+
+
+def _stamp_sql(conn) -> str:
+    """The stamp's read as SQL text, made once per database kind: every request runs it, and
+    building it through the ORM each time was a tenth of a loaded server's CPU (issue 15)."""
+    sql = _STAMP_SQL.get(conn.vendor)
+    if sql is None:
+        from .models import DataVersion
+
+        quote, meta = conn.ops.quote_name, DataVersion._meta
+        columns = ", ".join(quote(meta.get_field(name).column) for name in ("version", "token", "changed_at"))
+        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+        _STAMP_SQL[conn.vendor] = sql
+    return sql
+
+
+def _stamp_row(using: str) -> tuple | None:
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        cursor.execute(_stamp_sql(conn), [1])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    version, token, changed_at = row
+    # SQLite gives the text Django stored; the backend's own converter reads it back
+    convert = getattr(conn.ops, "convert_datetimefield_value", None)
+    if convert is not None:
+        changed_at = convert(changed_at, None, conn)
+    return int(version), token, changed_at
+
+
 def _stamp_read(*, using: str = DEFAULT_DB_ALIAS) -> Stamp:
     """The current stamp (one primary-key read); created on first use."""
-    from .models import DataVersion
-
-    row = DataVersion.objects.using(using).filter(pk=1).values_list("version", "token", "changed_at").first()
+    row = _stamp_row(using)
     if row is None:
         stamp_bump(using=using)
-        row = (
-            DataVersion.objects.using(using)
-            .filter(pk=1)
-            .values_list("version", "token", "changed_at")
-            .first()
-        )
+        row = _stamp_row(using)
     return Stamp(*row)
 
 

@@ -11,10 +11,17 @@ that shapes the query besides its WHERE values:
 A later read with the same key compiles only its WHERE clause, for its own values. The kept
 text is used only if that clause compiles to the kept clause's text.
 
-Only queries whose parameters all come from their WHERE clause are kept (no HAVING, no
-window, no UNION): any other query is compiled as Django does, and so is every query not
-marked. Clones of a marked query are ordinary queries (`.filter()`, `.count()` or a slice
-after `shaped` compile as usual).
+A name is one call site: it stands for what the key does not hold, the structure of the
+query's annotations and subqueries, so one name must never mark two different querysets.
+
+Values outside WHERE (a CASE in the order: `French first`) are kept with the text as
+constants, since the order's expressions, values included, are in the key; a query with
+annotations, extras or filtered relations and such values is compiled as Django does (their
+values are not in the key), and so is a query with HAVING, a window or a UNION, every query
+not marked, and a read whose WHERE values cannot be told from the constants (the same value
+in both: that read only). Clones of a marked query are ordinary queries (`.filter()`,
+`.count()` or a slice after `shaped` compile as usual), except with `sticky=True`, for a
+`Prefetch` queryset, which Django filters by the rows it completes before reading it.
 
 `COOPATLAS_SHAPES_VERIFY` (on in the test settings) compiles every kept query again on
 each hit and fails if the SQL or its parameters differ: the whole suite checks the keys.
@@ -26,7 +33,7 @@ import threading
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
 from django.utils.translation import get_language
@@ -38,11 +45,16 @@ _count = 0  # shapes kept
 _lock = threading.Lock()
 
 
-class _Shape:
-    __slots__ = ("sql", "select", "klass_info", "annotation_col_map", "col_count", "extra")
+MAX_WHERE_PARAMS = 100  # a longer IN (a list page's prefetch, an export's chunk): not kept
 
-    def __init__(self, compiler: SQLCompiler, sql: str):
+
+class _Shape:
+    __slots__ = ("sql", "before", "after", "select", "klass_info", "annotation_col_map", "col_count", "extra")
+
+    def __init__(self, compiler: SQLCompiler, sql: str, before: tuple, after: tuple):
         self.sql = sql
+        self.before = before  # the constant parameters before the WHERE clause's, and after
+        self.after = after
         self.select = compiler.select
         self.klass_info = compiler.klass_info
         self.annotation_col_map = compiler.annotation_col_map
@@ -50,12 +62,22 @@ class _Shape:
         self.extra = compiler.has_extra_select
 
 
-def shaped(qs: QuerySet, name: str) -> QuerySet:
-    """`qs`, read with its SQL kept per shape under `name` (one name per call site)."""
+def shaped(qs: QuerySet, name: str, *, sticky: bool = False) -> QuerySet:
+    """`qs`, read with its SQL kept per shape under `name` (one name per call site).
+    `sticky`: its clones too (a Prefetch's queryset, which Django filters then reads)."""
     qs = qs._chain()
     qs.query.__class__ = ShapedQuery
     qs.query.shape_name = name
+    qs.query.shape_sticky = sticky
     return qs
+
+
+def kept_prefetch(model, lookup: str, name: str, queryset: QuerySet | None = None) -> Prefetch:
+    """`Prefetch(lookup, queryset)` with its query kept per shape: `queryset`, else the
+    related model's default rows (what Django prefetches for a bare `lookup`)."""
+    if queryset is None:
+        queryset = model._meta.get_field(lookup).related_model._default_manager.all()
+    return Prefetch(lookup, queryset=shaped(queryset, name, sticky=True))
 
 
 def shaped_first(qs: QuerySet, name: str):
@@ -73,11 +95,14 @@ def clear() -> None:
 
 class ShapedQuery(Query):
     shape_name = ""
+    shape_sticky = False
 
     def clone(self):
         obj = super().clone()
-        obj.__class__ = Query  # a clone is another query: its own shape, compiled as usual
-        obj.__dict__.pop("shape_name", None)
+        if not self.shape_sticky:  # a clone is another query: its own shape, compiled as usual
+            obj.__class__ = Query
+            obj.__dict__.pop("shape_name", None)
+            obj.__dict__.pop("shape_sticky", None)
         return obj
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
@@ -132,7 +157,7 @@ class _ShapedSql:
     def __call__(self, with_limits=True, with_col_aliases=False):
         compiler = self.compiler
         query = compiler.query
-        if not with_limits or with_col_aliases or query.combinator:
+        if not with_limits or with_col_aliases or query.combinator or query.subquery:
             return SQLCompiler.as_sql(compiler, with_limits, with_col_aliases)
         key = _key(query, compiler.using, self.name)
         kept = _shapes.get(key)
@@ -140,53 +165,65 @@ class _ShapedSql:
             return SQLCompiler.as_sql(compiler)
         # The WHERE text is part of the shape (an IN of 3 values is not one of 4).
         try:
-            where_sql, params = _where(compiler)
+            where_sql, where_params = _where(compiler)
         except EmptyResultSet:  # no rows: Django's own compile sets the columns up, then says so
             return SQLCompiler.as_sql(compiler)
-        params = tuple(params)
+        where_params = tuple(where_params)
         shape = kept.get(where_sql) if kept is not None else None
         if shape is None:
-            sql, full_params = SQLCompiler.as_sql(compiler)
-            _keep(key, compiler, sql, tuple(full_params), where_sql, params)
-            return sql, full_params
+            sql, params = SQLCompiler.as_sql(compiler)
+            _keep(key, compiler, sql, tuple(params), where_sql, where_params)
+            return sql, params
         compiler.select = shape.select
         compiler.klass_info = shape.klass_info
         compiler.annotation_col_map = shape.annotation_col_map
         compiler.col_count = shape.col_count
         compiler.has_extra_select = shape.extra
+        params = shape.before + where_params + shape.after
         if getattr(settings, "COOPATLAS_SHAPES_VERIFY", False):
             _verify(compiler, shape.sql, params)
         return shape.sql, params
 
 
+def _split(params: tuple, where_params: tuple) -> tuple[tuple, tuple] | None:
+    """The parameters before and after the WHERE clause's, if only one place holds them."""
+    n = len(where_params)
+    if n == 0:
+        return params, ()  # the WHERE clause has none: every parameter is a constant before it
+    spots = [k for k in range(len(params) - n + 1) if params[k : k + n] == where_params]
+    return (params[: spots[0]], params[spots[0] + n :]) if len(spots) == 1 else None
+
+
 def _keep(key: tuple, compiler: SQLCompiler, sql: str, params: tuple, where_sql: str, where_params: tuple):
-    """Keep the compiled query if its parameters are its WHERE clause's, else mark its key
-    as one Django compiles every time."""
-    own_where = (
-        compiler.where is compiler.query.where and compiler.having is None and compiler.qualify is None
-    )
-    if own_where and where_params == params and (not where_sql or where_sql in sql):
-        shape = _Shape(compiler, sql)
-    else:
-        shape = None
+    """Keep the compiled query under its key and WHERE text; or mark its key as one Django
+    compiles every time (HAVING, a window: its WHERE is not the query's)."""
+    query = compiler.query
+    own_where = compiler.where is query.where and compiler.having is None and compiler.qualify is None
+    split = _split(params, where_params) if own_where and (not where_sql or where_sql in sql) else None
+    # Values outside WHERE are kept as constants only where the key holds them: the order's
+    # expressions are in it, an annotation's or an extra's values are not.
+    loose = bool(query.annotation_select or query.extra or query._filtered_relations)
+    kept = own_where and not (split and (split[0] or split[1]) and loose)
+    if kept and (split is None or len(where_params) > MAX_WHERE_PARAMS):
+        return  # this read only: its values are also among the constants, or too many
     global _count
     with _lock:
         if _count >= MAX_SHAPES:
             _shapes.clear()
             _count = 0
-        if shape is None:
+        if not kept:
             _shapes[key] = _NOT_KEPT
             return
         kept = _shapes.get(key)
         if not isinstance(kept, dict):
             kept = _shapes[key] = {}
-        kept[where_sql] = shape
+        kept[where_sql] = _Shape(compiler, sql, *split)
         _count += 1
 
 
 def _verify(compiler: SQLCompiler, sql: str, params: tuple) -> None:
     fresh = compiler.query.clone().get_compiler(using=compiler.using)
-    fresh_sql, fresh_params = fresh.as_sql()
+    fresh_sql, fresh_params = SQLCompiler.as_sql(fresh)  # Django's own compile (a sticky clone is marked)
     if (fresh_sql, tuple(fresh_params)) != (sql, params):
         raise AssertionError(
             "core.shapes: the kept SQL differs from a fresh compile\n"

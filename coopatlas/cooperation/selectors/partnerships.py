@@ -16,7 +16,7 @@ from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.core.freshness import cached_read
-from coopatlas.core.shapes import shaped, shaped_first
+from coopatlas.core.shapes import kept_prefetch, shaped, shaped_first
 from coopatlas.geo.models import (
     AuthorityKind,
     LocalAuthority,
@@ -77,10 +77,12 @@ from .projects import _project_rows, _project_summary
 
 def _party_links_prefetch() -> Prefetch:
     french_first = Case(When(authority__country_id="FR", then=Value(0)), default=Value(1))
-    return Prefetch(
+    return kept_prefetch(
+        Partnership,
         "party_links",
+        "partnership_rows.party_links",
         # the authorities' countries come from the kept copy (authority_ref)
-        queryset=PartnershipParty.objects.select_related(*authority_joins("authority"))
+        PartnershipParty.objects.select_related(*authority_joins("authority"))
         .only("partnership", "authority", *ref_fields("authority", PARTY_FIELDS))
         .order_by(french_first, "authority__name"),
     )
@@ -149,7 +151,9 @@ def _partnership_summary(p: Partnership) -> dict:
 def _partnership_rows(qs: QuerySet) -> QuerySet:
     return (
         qs.select_related("source__document")
-        .prefetch_related(_party_links_prefetch(), "themes")
+        .prefetch_related(
+            _party_links_prefetch(), kept_prefetch(Partnership, "themes", "partnership_rows.themes")
+        )
         .order_by("title", "id")
     )
 
@@ -199,7 +203,14 @@ def partnership_detail(*, slug: str) -> dict:
     p = (
         shaped_first(
             _partnership_rows(_partnerships_base())
-            .prefetch_related(Prefetch("organisations", queryset=Organisation.objects.public()))
+            .prefetch_related(
+                kept_prefetch(
+                    Partnership,
+                    "organisations",
+                    "partnership_detail.organisations",
+                    Organisation.objects.public(),
+                )
+            )
             .filter(slug=slug),
             "partnership_detail",
         )
@@ -222,7 +233,12 @@ def partnership_detail(*, slug: str) -> dict:
             .filter(partnership=p)
             .select_related("source__document")
             .prefetch_related(
-                Prefetch("parties", queryset=LocalAuthority.objects.select_related(*authority_joins()))
+                kept_prefetch(
+                    Convention,
+                    "parties",
+                    "partnership_detail.convention_parties",
+                    LocalAuthority.objects.select_related(*authority_joins()),
+                )
             )
             .order_by("signed_year", "id"),
             "partnership_detail.conventions",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.core.errors import NotFound
+from coopatlas.core.shapes import kept_prefetch
 
 from ..models import (
     Programme,
@@ -61,7 +62,10 @@ def _programme_rows(qs: QuerySet) -> QuerySet:
             *authority_joins("carrier_authority"),
             "source__document",
         )
-        .prefetch_related("countries", "themes")
+        .prefetch_related(
+            kept_prefetch(Programme, "countries", "programme_rows.countries"),
+            kept_prefetch(Programme, "themes", "programme_rows.themes"),
+        )
         # A subquery, not a GROUP BY over every joined column (issue 15): the same count.
         .annotate(member_count=_member_count())
         .order_by("title", "id")

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import (
     F,
-    Prefetch,
     Q,
     QuerySet,
 )
@@ -17,7 +16,7 @@ from coopatlas.cooperation.filters import AtlasFilters, check_choice
 from coopatlas.cooperation.partner_side import partner_side_of
 from coopatlas.core.errors import NotFound
 from coopatlas.core.freshness import cached_read
-from coopatlas.core.shapes import shaped, shaped_first
+from coopatlas.core.shapes import kept_prefetch, shaped, shaped_first
 from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityKind,
@@ -141,23 +140,32 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
 def _project_rows(qs: QuerySet) -> QuerySet:
     return (
         qs.select_related("source__document")
-        .prefetch_related(
-            Prefetch(
+        .prefetch_related(  # each one's query kept per shape (core.shapes)
+            kept_prefetch(
+                Project,
                 "participants",
+                "project_rows.participants",
                 # the authorities' countries come from the kept copy (authority_ref)
-                queryset=ProjectParticipant.objects.select_related(*authority_joins("authority"))
+                ProjectParticipant.objects.select_related(*authority_joins("authority"))
                 .only("project", "authority", "role", *ref_fields("authority", PARTY_FIELDS))
                 .order_by("role", "authority__name"),
             ),
-            "countries",
-            Prefetch(
+            kept_prefetch(Project, "countries", "project_rows.countries"),
+            kept_prefetch(
+                Project,
                 "theme_links",
-                queryset=ProjectTheme.objects.select_related("theme").order_by(
+                "project_rows.theme_links",
+                ProjectTheme.objects.select_related("theme").order_by(
                     "-is_main", "priority", "theme__name_fr"
                 ),
             ),
-            "sdg_goals",
-            Prefetch("partnerships", queryset=Partnership.objects.public().only("id", "slug", "title")),
+            kept_prefetch(Project, "sdg_goals", "project_rows.sdg_goals"),
+            kept_prefetch(
+                Project,
+                "partnerships",
+                "project_rows.partnerships",
+                Partnership.objects.public().only("id", "slug", "title"),
+            ),
         )
         # nulls_last: PostgreSQL puts NULL first in a descending order, SQLite last; both
         # must give the same first page.

@@ -508,3 +508,17 @@ def test_the_code_stamp_is_a_digest_of_the_files_not_of_the_time():
     one = freshness.code_stamp()
     freshness.code_stamp.cache_clear()
     assert freshness.code_stamp() == one and len(one) == 8
+
+
+def test_the_stamp_read_as_sql_text_gives_what_the_orm_reads():
+    """_stamp_read runs kept SQL text (issue 15): the same values, types and time zone as
+    the model's own read, on SQLite (text converted back) and PostgreSQL."""
+    from coopatlas.core.models import DataVersion
+
+    freshness.stamp_bump()
+    stamp = freshness._stamp_read()
+    row = DataVersion.objects.values_list("version", "token", "changed_at").get(pk=1)
+    assert (stamp.version, stamp.token, stamp.changed_at) == row
+    assert stamp.changed_at.tzinfo is not None and isinstance(stamp.version, int)
+    freshness.stamp_bump()
+    assert freshness._stamp_read().version == stamp.version + 1

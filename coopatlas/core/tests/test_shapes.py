@@ -9,7 +9,7 @@ from django.utils import translation
 
 from coopatlas.core import shapes
 from coopatlas.core.shapes import shaped, shaped_first
-from coopatlas.geo.models import Country, LocalAuthority
+from coopatlas.geo.models import AdministrativeArea, Country, LocalAuthority
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +109,40 @@ def test_verify_fails_when_a_key_misses_what_shapes_the_sql(monkeypatch):
         pytest.raises(AssertionError, match="kept SQL differs"),
     ):
         list(shaped(Country.objects.filter(iso2="ML").order_by("-iso2"), "t"))
+
+
+def test_an_order_with_values_is_kept_with_them_and_keyed_by_them(compiles):
+    from django.db.models import Case, When
+
+    def rows(first: str):
+        order = Case(When(iso2=first, then=Value(0)), default=Value(1))
+        qs = Country.objects.filter(iso2__in=["ML", "SN", "BF"]).order_by(order, "iso2")
+        return list(shaped(qs.values_list("iso2", flat=True), "t.order"))
+
+    with override_settings(COOPATLAS_SHAPES_VERIFY=False):
+        assert rows("SN") == ["SN", "BF", "ML"]
+        assert rows("SN") == ["SN", "BF", "ML"]
+        assert len(compiles) == 1  # kept, with its CASE's values
+        assert rows("ML") == ["ML", "BF", "SN"]  # other values in the order: another key
+        assert len(compiles) == 2
+
+
+def test_a_prefetch_kept_per_shape_completes_each_row_with_its_own(compiles):
+    from coopatlas.core.shapes import kept_prefetch
+
+    def areas(iso2s):
+        qs = Country.objects.filter(iso2__in=iso2s).order_by("iso2")
+        qs = qs.prefetch_related(
+            kept_prefetch(Country, "areas", "t.areas", AdministrativeArea.objects.order_by("code"))
+        )
+        return {c.iso2: [a.code for a in c.areas.all()] for c in qs}
+
+    expected = {
+        iso2: list(
+            AdministrativeArea.objects.filter(country_id=iso2).order_by("code").values_list("code", flat=True)
+        )
+        for iso2 in ("ML", "SN", "BF")
+    }
+    assert all(expected.values())
+    for iso2s in (["ML"], ["SN"], ["ML", "BF"], ["BF"]):
+        assert areas(iso2s) == {k: expected[k] for k in iso2s}
