@@ -117,8 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--threads",
                 type=_int(*SERVE_BOUNDS["threads"]),
-                default=os.environ.get("GUNICORN_THREADS") or "4",
-                help="threads per gunicorn process (default: $GUNICORN_THREADS or 4)",
+                default=os.environ.get("GUNICORN_THREADS") or None,
+                help="threads per gunicorn process (default: $GUNICORN_THREADS or 3)",
             )
             p.add_argument("--no-worker", action="store_true", help="do not start a background worker")
         elif name == "worker":
@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _management_args(args: argparse.Namespace) -> list[str]:
     if args.command == "serve":
-        out = ["--host", args.host, "--port", str(args.port), "--threads", str(args.threads)]
+        out = ["--host", args.host, "--port", str(args.port)]
+        if args.threads:  # else the command's default (coopatlas_serve.DEFAULT_THREADS)
+            out += ["--threads", str(args.threads)]
         if args.workers:
             out += ["--workers", str(args.workers)]
         return out + (["--dev"] if args.dev else []) + (["--no-worker"] if args.no_worker else [])

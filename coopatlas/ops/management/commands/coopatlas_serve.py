@@ -26,12 +26,17 @@ def default_workers() -> int:
     pages) and Python runs one thread at a time per process, so more processes than cores
     add memory, not answers; threads (below) cover the waits on the database and the socket.
     Measured on 2 cores (bench/load): 2 processes × 4 threads answered more a second than
-    3 single-threaded ones, in less memory."""
+    3 single-threaded ones, in less memory; and 3 threads more than 4 (below)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return cores
 
 
-DEFAULT_THREADS = 4  # per process (gthread): keep-alive connections and I/O waits overlap
+# Threads per process (gthread): keep-alive connections and database waits overlap, but
+# threads wait for each other's Python. Measured on 2 cores (bench/load, 50 readers, first
+# minute after a write), 4 → 3 threads: PostgreSQL national 206 → 241 answers/s, 10x 185 →
+# 215; SQLite 10x 315 → 396 (CPU per answer 5.9 → 4.7 ms); 2 threads: 223 (PostgreSQL
+# national).
+DEFAULT_THREADS = 3
 
 
 class Command(BaseCommand):
