@@ -38,14 +38,12 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
 from django.utils.translation import get_language
 
-MAX_SHAPES = 1000  # a few dozen marked call sites × databases × languages
-_NOT_KEPT = object()  # a shape Django must compile every time (parameters outside WHERE)
+MAX_SHAPES = 1000  # a few dozen marked call sites × databases × languages × WHERE texts
+MAX_WHERE_PARAMS = 100  # a longer IN (an export's chunk of 2,000 ids) is not kept
+_NOT_KEPT = object()  # a key Django compiles every time (HAVING, a window, loose values)
 _shapes: dict[tuple, object] = {}  # key → {WHERE text: _Shape}, or _NOT_KEPT
 _count = 0  # shapes kept
 _lock = threading.Lock()
-
-
-MAX_WHERE_PARAMS = 100  # a longer IN (a list page's prefetch, an export's chunk): not kept
 
 
 class _Shape:
@@ -180,7 +178,7 @@ class _ShapedSql:
         compiler.col_count = shape.col_count
         compiler.has_extra_select = shape.extra
         params = shape.before + where_params + shape.after
-        if getattr(settings, "COOPATLAS_SHAPES_VERIFY", False):
+        if settings.COOPATLAS_SHAPES_VERIFY:
             _verify(compiler, shape.sql, params)
         return shape.sql, params
 
