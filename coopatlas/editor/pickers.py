@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 
 from coopatlas.cooperation.models import Organisation, Partnership
+from coopatlas.cooperation.selectors import title_word_q
 from coopatlas.core.parse import is_ascii_digits
 from coopatlas.core.text import fold
 from coopatlas.geo import selectors as geo
@@ -128,10 +129,12 @@ def sdg(request):
 
 @login_required
 def partnerships(request):
-    text = fold(_q(request))
-    if not text:
+    """Partnerships, drafts included, by the words of their title or slug, accents folded
+    (the public lists' rule: cooperation.selectors.title_word_q)."""
+    words = fold(_q(request)).split()
+    if not words:
         return _answer([])
-    qs = Partnership.objects.live().filter(
-        Q(slug__contains=text.replace(" ", "-")) | Q(title__icontains=_q(request))
-    )
+    qs = Partnership.objects.live()
+    for word in words:
+        qs = qs.filter(title_word_q(word))
     return _answer([{"code": p.slug, "label": p.title} for p in qs.order_by("title")[:LIMIT]])

@@ -86,17 +86,29 @@ def test_every_public_page_type_has_no_serious_axe_violation(coopatlas_site, chr
     assert not found, found
 
 
-def test_scrolling_tables_are_reachable_by_keyboard(coopatlas_site, chromium):
+def test_on_a_phone_lists_are_cards_and_wide_tables_scroll_by_keyboard(coopatlas_site, chromium):
+    """The lists' rows are cards on a phone (rows/*.html, atlas.css): nothing scrolls
+    sideways and each value is under its column's heading. The fiches' wider tables (figures,
+    funding lines) still scroll, and can be scrolled from the keyboard (light.js)."""
     page = chromium.new_page(viewport=VIEWPORTS["phone"])
-    page.goto(coopatlas_site.base + "/partenariats/")
-    wrappers = page.locator(".fr-table__wrapper, .fr-table__content")
-    assert wrappers.count() > 0
+    for path in ("/partenariats/", "/projets/", "/collectivites/"):
+        page.goto(coopatlas_site.base + path)
+        cards = page.evaluate(
+            """() => [...document.querySelectorAll('.atlas-table--cards .fr-table__content')]
+                  .map(n => [n.scrollWidth - n.clientWidth,
+                             getComputedStyle(n.querySelector('tbody td'), '::before').content])"""
+        )
+        assert cards, f"{path}: no list table"
+        for overflow, heading in cards:
+            assert overflow <= 1 and heading not in ("none", "normal", '""'), (path, overflow, heading)
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"], path
+    page.goto(coopatlas_site.base + "/pays/mali/")
     scrollable = page.evaluate(
         """() => [...document.querySelectorAll('.atlas-table .fr-table__content')]
               .filter(n => n.scrollWidth > n.clientWidth)
               .map(n => [n.getAttribute('tabindex'), n.getAttribute('role'), n.getAttribute('aria-label')])"""
     )
-    assert scrollable, "on a phone the partnership table scrolls sideways"
+    assert scrollable, "on a phone the country fiche's figure tables scroll sideways"
     for tabindex, role, label in scrollable:
         assert tabindex == "0" and role == "region" and label
 

@@ -20,7 +20,7 @@ from ._common import (
     authority_ref,
     is_lookup_key,
 )
-from ._filters import EXPORT_CHUNK, FACET_ID_LIST_MAX, StreamedRows
+from ._filters import EXPORT_CHUNK, FACET_ID_LIST_MAX, StreamedRows, title_word_q
 from ._sources import source_dict
 from .authorities import authority_detail, authority_get, authority_list
 from .countries import country_get, country_summary
@@ -64,4 +64,5 @@ __all__ = [
     "project_queryset",
     "search_suggest",
     "source_dict",
+    "title_word_q",
 ]

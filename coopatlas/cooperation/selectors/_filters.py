@@ -38,6 +38,13 @@ def slug_word_q(word: str, field: str = "slug") -> Q:
     return Q(**{f"{field}__indexed_contains": slug}) if slug else Q(pk__in=[])
 
 
+def title_word_q(word: str) -> Q:
+    """A folded word of `q` in a record's folded title or its slug (both on the search
+    index, core/search.py): the one rule for partnerships, projects and programmes, in the
+    public lists, the type-ahead and the editor's pickers."""
+    return Q(search_text__indexed_contains=word) | slug_word_q(word)
+
+
 def _authority_word_q(word: str, prefix: str = "") -> Q:
     """One folded word against an authority's name, aliases, codes and country."""
     if _CODE_WORD.match(word):

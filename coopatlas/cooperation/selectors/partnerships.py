@@ -64,8 +64,8 @@ from ._filters import (
     _paginate,
     _period_q,
     facet_key,
-    slug_word_q,
     summaries,
+    title_word_q,
 )
 from ._sources import _sources, sources_for
 from .projects import _project_rows, _project_summary
@@ -100,11 +100,7 @@ def _partnership_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     for word in f.words:
         parties = PartnershipParty.objects.filter(_authority_word_q(word, "authority"))
         # the folded title and the slug on the search index (core/search.py), as projects
-        qs = qs.filter(
-            Q(search_text__indexed_contains=word)
-            | slug_word_q(word)
-            | Q(id__in=parties.values("partnership_id"))
-        )
+        qs = qs.filter(title_word_q(word) | Q(id__in=parties.values("partnership_id")))
     for cond in _authority_place_qs(f, "authority"):
         qs = qs.filter(id__in=PartnershipParty.objects.filter(cond).values("partnership_id"))
     if f.kind:

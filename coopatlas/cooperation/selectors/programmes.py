@@ -6,7 +6,6 @@ from django.db.models import (
     Count,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -34,7 +33,7 @@ from ._common import (
     is_lookup_key,
 )
 from ._facets import _facet_countries, _facet_themes
-from ._filters import _list_result, _paginate, _period_q, slug_word_q, summaries
+from ._filters import _list_result, _paginate, _period_q, summaries, title_word_q
 from ._sources import _sources
 
 # --------------------------------------------------------------------------------------
@@ -117,7 +116,7 @@ def programme_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
     qs = Programme.objects.public()
     check_choice(field="status", value=filters.status, choices=_PROGRAMME_STATUS)
     for word in filters.words:
-        qs = qs.filter(Q(search_text__indexed_contains=word) | slug_word_q(word))
+        qs = qs.filter(title_word_q(word))
     if filters.country:
         qs = qs.filter(
             id__in=Programme.countries.through.objects.filter(country_id=filters.country).values(

@@ -74,8 +74,8 @@ from ._filters import (
     _paginate,
     _period_q,
     facet_key,
-    slug_word_q,
     summaries,
+    title_word_q,
 )
 from ._sources import _sources, sources_for
 
@@ -96,9 +96,7 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:
         people = ProjectParticipant.objects.filter(_authority_word_q(word, "authority"))
-        qs = qs.filter(
-            Q(search_text__indexed_contains=word) | slug_word_q(word) | Q(id__in=people.values("project_id"))
-        )
+        qs = qs.filter(title_word_q(word) | Q(id__in=people.values("project_id")))
     countries = Project.countries.through.objects
     areas = Project.areas.through.objects
     if f.country:

@@ -33,7 +33,7 @@ from ..models import (
     Project,
 )
 from ._common import _CODE_WORD, _label, _url
-from ._filters import _authority_word_q, slug_word_q
+from ._filters import _authority_word_q, title_word_q
 from .authorities import involved_authority_ids
 from .partnerships import _partnerships_base
 
@@ -136,7 +136,7 @@ def _suggest(words: list[str], limit: int) -> list[dict]:
     # the title only (slug__contains="" matched every partnership).
     partnerships = _partnerships_base()
     for word in words:
-        partnerships = partnerships.filter(Q(search_text__indexed_contains=word) | slug_word_q(word))
+        partnerships = partnerships.filter(title_word_q(word))
     for p in partnerships.only("slug", "title").order_by("title")[: _GROUP_QUOTA["partnership"]]:
         groups["partnership"].append(
             (

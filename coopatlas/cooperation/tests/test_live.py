@@ -50,3 +50,21 @@ def test_the_partnership_picker_leaves_out_deleted_partnerships(world):
     assert "zorglub-quimbe" in client.get(url).content.decode()
     editing.record_delete(actor=admin, record=p1, version=p1.version)
     assert "zorglub-quimbe" not in client.get(url).content.decode()
+
+
+def test_the_partnership_picker_matches_words_as_the_public_lists(world):
+    """The editor's picker and the public lists share one rule (selectors.title_word_q):
+    each folded word in the title or the slug, in any order, accents and case aside; drafts
+    are offered to a signed-in editor; a word nothing can hold matches nothing."""
+    client = Client()
+    client.force_login(world["users"]["editor"])
+    url = reverse("editor:pick_partnerships")
+
+    def codes(q):
+        return {r["code"] for r in client.get(url, {"q": q}).json()["results"]}
+
+    assert "zorglub-quimbe" in codes("QUIMBE zorglub")  # title « Zorglub – Quimbé »
+    assert "zorglub-quimbe" in codes("quimbé")
+    assert "zorglub-brouillon" in codes("brouillon")  # a draft, for its editors
+    assert codes("quimbe brouillon") == set()
+    assert codes("';--") == set() and codes("💩") == set()
