@@ -156,3 +156,35 @@ def test_the_serve_command_called_directly_checks_the_same_bounds(option, value)
     expected = rf"--{option} : {value} est hors des bornes \(de {low} à {high}\)"
     with pytest.raises(CommandError, match=expected):
         call_command("coopatlas_serve", **{option: value, "no_worker": True})
+
+
+def test_the_servers_workers_give_freed_heap_back_every_hundred_answers(monkeypatch):
+    """gunicorn's post_request hook (coopatlas_serve.heap_trimmer) calls malloc_trim(0)
+    once every TRIM_EVERY answers of a process; without a malloc_trim, no hook."""
+    import ctypes
+
+    from coopatlas.ops.management.commands import coopatlas_serve as serve
+
+    calls = []
+
+    class Trim:  # a C function: callable, with argtypes
+        argtypes = None
+
+        def __call__(self, pad):
+            calls.append(pad)
+
+    class Libc:
+        malloc_trim = Trim()
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: Libc())
+    hook = serve.heap_trimmer(every=3)
+    for _ in range(7):
+        hook(None, None, {}, None)
+    assert calls == [0, 0]
+    assert serve.TRIM_EVERY == 100 and serve.heap_trimmer() is not None
+
+    def no_libc(name):
+        raise OSError(name)
+
+    monkeypatch.setattr(ctypes, "CDLL", no_libc)
+    assert serve.heap_trimmer() is None
