@@ -124,7 +124,9 @@ def status(value, choices: str):
     if not value:
         return ""
     return format_html(
-        '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>', status_badge(value), label(value, choices)
+        '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>',
+        status_badge(value),
+        label(value, choices),
     )
 
 
