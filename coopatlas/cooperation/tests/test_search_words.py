@@ -9,6 +9,7 @@ from coopatlas.cooperation import selectors
 from coopatlas.cooperation.filters import filters_from_params
 from coopatlas.cooperation.models import Partnership
 from coopatlas.cooperation.tests import factories as f
+from coopatlas.geo.models import LocalAuthority
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,37 @@ def test_a_programme_is_found_by_a_word_of_its_title_accents_aside(world, q):
     only its slug could find it."""
     listed = selectors.programme_list(filters=filters_from_params({"q": q}))
     assert "prog-grand-est" in [r["slug"] for r in listed["results"]]
+
+
+def _authorities(suggested):
+    return [s["label"].split(" (")[0] for s in suggested if s["kind"] == "authority"]
+
+
+def test_a_short_word_beside_a_longer_one_is_checked_on_names_and_aliases(world):
+    """« quimbuz le »: « quimbuz » narrows through the index, « le » (too short for it) is
+    looked for in the names and aliases of the authorities found, not in every authority."""
+    f.CommuneFactory(name="Le Quimbuz")
+    other = f.CommuneFactory(name="Quimbuzac")
+    f.AliasFactory(authority=other, value="Quimbuzac-la-Haute")
+    assert _authorities(selectors.search_suggest(q="quimbuz le")) == ["Le Quimbuz"]
+    assert _authorities(selectors.search_suggest(q="quimbuz la")) == ["Quimbuzac"]  # its alias
+    assert _authorities(selectors.search_suggest(q="quimbuz xq")) == []
+
+
+def test_the_database_cuts_each_side_apart_before_involved_ones_come_first(world, monkeypatch):
+    """The first CANDIDATES_PER_SIDE matches of each side (French, partner) by match and
+    name reach the ranking: many French matches do not push the partner ones out, and among
+    the candidates the authorities the atlas has something about come first."""
+    from coopatlas.cooperation.selectors import search
+
+    monkeypatch.setattr(search, "CANDIDATES_PER_SIDE", 3)
+    mopti = LocalAuthority.objects.get(name="Mopti")
+    for n in range(6):
+        f.CommuneFactory(name=f"Zanko {n}")
+    f.CommuneFactory(name="Zanko Mali", country=mopti.country, insee_code=None, siren=None)
+    involved = f.CommuneFactory(name="Zanko 1 bis")  # third by name: 0, 1, 1 bis
+    f.PartnershipFactory(title="Zanko – Mopti", parties=[involved, mopti])
+    names = _authorities(search._suggest(["zanko"], 10))
+    assert "Zanko Mali" in names
+    assert names[0] == "Zanko 1 bis", names  # involved, first of the three French candidates
+    assert "Zanko 5" not in names  # beyond the cut
