@@ -120,11 +120,13 @@ def party(value):
 
 @register.simple_tag
 def status(value, choices: str):
-    """A status as its DSFR badge (colour from status_badge, label from the choices)."""
+    """A status as its DSFR badge (colour from status_badge, label from the choices): a
+    span, so that the fiches can set it in a paragraph beside the kind's badge (a `<p>`
+    there was a paragraph in a paragraph, which the browser split)."""
     if not value:
         return ""
     return format_html(
-        '<p class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</p>',
+        '<span class="fr-badge fr-badge--sm fr-badge--no-icon {}">{}</span>',
         status_badge(value),
         label(value, choices),
     )
