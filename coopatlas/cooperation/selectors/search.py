@@ -215,7 +215,7 @@ def _authority_suggestions(words: list[str], head: str) -> list[tuple[int, dict]
     row_checks = len(narrowing) >= TRIGRAM and not _CODE_WORD.match(narrowing)
     matches = LocalAuthority.objects.order_by()
     for word in words:
-        if row_checks and word is not narrowing and len(word) < TRIGRAM and not _CODE_WORD.match(word):
+        if row_checks and len(word) < TRIGRAM and not _CODE_WORD.match(word):
             matches = matches.filter(_authority_name_or_alias_row_q(word))
         else:
             matches = matches.filter(_authority_name_or_code_q(word))
