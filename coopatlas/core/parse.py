@@ -20,7 +20,8 @@ from coopatlas.core.errors import AppError
 
 # Database integer columns (PostgreSQL bigint / SQLite INTEGER): an id beyond this cannot exist.
 ID_MAX = 2**63 - 1
-_INT = re.compile(r"[+-]?[0-9]{1,19}")
+ID_MIN = -(2**63)
+_INT = re.compile(r"[+-]?[0-9]+")
 # French amounts: "1 145 000,50", "1145000.50", "1 145 000 €". The separators between
 # thousands may be spaces, no-break spaces (U+00A0) or narrow no-break spaces (U+202F).
 _GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009_")
@@ -73,7 +74,9 @@ def parse_int(
         number = value
     else:
         text = str(value).strip()
-        number = int(text) if len(text) <= 20 and _INT.fullmatch(text) else None
+        # A long run of digits is still a number, only too large: say so (the range below),
+        # not "not a number". Beyond _MAX_TEXT characters no work is done on it.
+        number = int(text) if len(text) <= _MAX_TEXT and _INT.fullmatch(text) else None
     suffix = f" ({hint})" if hint else ""
     if number is None:
         raise _refusal(
@@ -82,9 +85,16 @@ def parse_int(
             % {"value": _shown(value), "hint": suffix},
             "syntax",
         )
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+    # No integer column holds more than 64 bits: that is the bound where the caller sets none.
+    low_bound = ID_MIN if minimum is None else minimum
+    high_bound = ID_MAX if maximum is None else maximum
+    if number < low_bound or number > high_bound:
         low = "" if minimum is None else str(minimum)
         high = "" if maximum is None else str(maximum)
+        if number > high_bound and maximum is None:
+            high = str(ID_MAX)
+        if number < low_bound and minimum is None:
+            low = str(ID_MIN)
         raise _refusal(
             field,
             _(

@@ -153,6 +153,22 @@ def test_commands_integers_go_through_the_one_parser():
     from coopatlas.core.parse import cli_int
 
     assert cli_int("42") == 42 and cli_int("-1") == -1
-    for bad in ("٣", "abc", "", "1e3", "9" * 30):
+    for bad in ("٣", "abc", "", "1e3", "9" * 65):
         with pytest.raises(argparse.ArgumentTypeError, match="chiffres 0 à 9"):
             cli_int(bad)
+    # A number written right but too large is told so, not "write it with the digits 0 to 9".
+    with pytest.raises(argparse.ArgumentTypeError, match=r"hors des bornes \(de 1 à 8\)"):
+        cli_int("9" * 20, minimum=1, maximum=8)
+
+
+@pytest.mark.parametrize("value", ["9" * 20, "-" + "9" * 20, 10**30, -(10**30), str(2**63)])
+def test_an_integer_no_column_holds_is_out_of_bounds_even_without_bounds(value):
+    with pytest.raises(BadNumber) as err:
+        parse_int(value, field="n")
+    assert err.value.reason == "range" and "hors des bornes" in err.value.message
+    assert str(2**63 - 1) in err.value.message or str(-(2**63)) in err.value.message
+
+
+def test_the_largest_integer_a_column_holds_is_accepted():
+    assert parse_int(str(2**63 - 1), field="n") == 2**63 - 1
+    assert parse_int(str(-(2**63)), field="n") == -(2**63)
