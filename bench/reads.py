@@ -69,11 +69,22 @@ def calls(base: str) -> list[tuple[str, str, str | tuple[str, ...]]]:
         """SELECT id, title FROM cooperation_project WHERE publication_status = 'published'
            AND search_text LIKE '%eau%' ORDER BY start_year DESC, title LIMIT 25""",
     )
+    partnership_q_sql = (
+        """SELECT count(*) FROM cooperation_partnership p WHERE p.publication_status = 'published'
+           AND (p.search_text LIKE '%saint%' OR p.id IN (SELECT pp.partnership_id
+             FROM cooperation_partnershipparty pp JOIN geo_localauthority a ON a.id = pp.authority_id
+             WHERE a.search_name LIKE '%saint%'))""",
+        """SELECT p.id, p.title FROM cooperation_partnership p WHERE p.publication_status = 'published'
+           AND (p.search_text LIKE '%saint%' OR p.id IN (SELECT pp.partnership_id
+             FROM cooperation_partnershipparty pp JOIN geo_localauthority a ON a.id = pp.authority_id
+             WHERE a.search_name LIKE '%saint%')) ORDER BY p.title, p.id LIMIT 25""",
+    )
     return [
         ("home page", f"{base}/", count_sql),
         ("partnerships list", f"{base}/partenariats/", list_sql),
         ("projects list, country=SN", f"{base}/projets/?country=SN", list_sql),
         ("authorities list, q=saint", f"{base}/collectivites/?q=saint", list_sql),
+        ("partnerships list, q=saint", f"{base}/partenariats/?q=saint", partnership_q_sql),
         ("partnerships list, page 200", f"{base}/partenariats/?page=200", deep_sql),
         ("country fiche (Sénégal)", f"{base}/pays/senegal/", country_sql),
         ("map GeoJSON (all)", f"{base}/carte/partenariats.geojson", country_sql),

@@ -9,6 +9,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Q,
     QuerySet,
     When,
 )
@@ -85,6 +86,27 @@ def _facet_french(rows_qs, prefix: str, kind: str, count_field: str) -> list[dic
 def _facet_authority_kinds(rows_qs, field: str, count_field: str) -> list[dict]:
     pairs = _facet_grouped(rows_qs, F(field), count_field)
     return [{"value": v, "label": _label(AuthorityKind, v), "count": n} for v, n in pairs]
+
+
+def _facet_french_kinds(rows_qs, prefix: str, count_field: str) -> list[dict]:
+    """The kinds of the French authorities among the rows (a list's « type de collectivité »).
+
+    The French side is a conditional count, not a WHERE: SQLite's planner (no STAT4, one
+    average per index) took `country_id = 'FR'` for a selective index (182,864 authorities
+    over 144 countries: 1,270 a country on average; France holds 83,916 at 10x) and drove
+    the join from every French authority to the links of the list's few hundred records:
+    4.9 s for the partnerships matching « saint » at 10x. Counted over the records' links
+    first, the same answer takes milliseconds on both databases."""
+    french = Q(**{_p(prefix, "country_id"): "FR"})
+    rows = (
+        rows_qs.order_by()
+        .exclude(**{_p(prefix, "kind__isnull"): True})
+        .values(v=F(_p(prefix, "kind")))
+        .annotate(n=Count(count_field, distinct=True, filter=french))
+        .filter(n__gt=0)
+        .order_by("-n", "v")
+    )
+    return [{"value": r["v"], "label": _label(AuthorityKind, r["v"]), "count": r["n"]} for r in rows]
 
 
 def _facet_themes(through_qs, owner_field: str, themes_by_id: dict[int, Theme]) -> list[dict]:

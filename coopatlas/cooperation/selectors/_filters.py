@@ -20,6 +20,7 @@ from coopatlas.cooperation.filters import AtlasFilters, cursor_decode, cursor_en
 from coopatlas.core.errors import AppError
 from coopatlas.geo.models import (
     AuthorityAlias,
+    LocalAuthority,
 )
 
 from ._common import _CODE_WORD, _p
@@ -45,8 +46,9 @@ def title_word_q(word: str) -> Q:
     return Q(search_text__indexed_contains=word) | slug_word_q(word)
 
 
-def _authority_word_q(word: str, prefix: str = "") -> Q:
-    """One folded word against an authority's name, aliases, codes and country."""
+def _authority_word_q(word: str, prefix: str = "", *, countries: bool = True) -> Q:
+    """One folded word against an authority's name, aliases, codes and (with `countries`)
+    its country's name: every authority of « Mali » for « mali »."""
     if _CODE_WORD.match(word):
         codes = [word, word.upper()]
         aliases = AuthorityAlias.objects.filter(kind=AuthorityAlias.Kind.FORMER_CODE, value__in=codes).values(
@@ -57,12 +59,24 @@ def _authority_word_q(word: str, prefix: str = "") -> Q:
             | Q(**{_p(prefix, "siren"): word})
             | Q(**{_p(prefix, "id__in"): aliases})
         )
-    aliases = AuthorityAlias.objects.filter(search_value__indexed_contains=word).values("authority_id")
-    return (
-        Q(**{_p(prefix, "search_name__indexed_contains"): word})
-        | Q(**{_p(prefix, "id__in"): aliases})
-        | slug_word_q(word, _p(prefix, "country__slug"))
-    )
+    return Q(**{_p(prefix, "id__in"): authority_word_ids(word, countries=countries)})
+
+
+def authority_word_ids(word: str, *, countries: bool = True) -> QuerySet:
+    """The ids of the authorities whose folded name, an alias or (with `countries`) their
+    country's slug holds the word: one UNION of the indexed matches. An OR of the name's
+    LIKE, the alias IN and the country's LIKE read every authority row joined to its
+    country (PostgreSQL 10x « saint »: 34 ms for the word alone; the lists paid it in each
+    of their three reads of the filter); the UNION reads the name and alias indexes."""
+    named = LocalAuthority.objects.filter(search_name__indexed_contains=word).order_by().values("id")
+    aliases = AuthorityAlias.objects.filter(search_value__indexed_contains=word)
+    parts = [aliases.order_by().values("authority_id")]
+    slug = slugify(word)  # a word with nothing a slug keeps names no country (slug_word_q)
+    if countries and slug:
+        parts.append(
+            LocalAuthority.objects.filter(country__slug__indexed_contains=slug).order_by().values("id")
+        )
+    return named.union(*parts)
 
 
 def _authority_place_qs(f: AtlasFilters, prefix: str = "") -> list[Q]:

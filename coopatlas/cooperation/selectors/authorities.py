@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -87,6 +88,18 @@ def _involved_authorities() -> QuerySet:
     return LocalAuthority.objects.filter(id__in=_involved_ids())
 
 
+def _involved_q() -> Q:
+    """The same rule as a condition asked of each row (EXISTS per kind of link), for a
+    list already narrowed by words: the UNION above reads every link of the atlas (450,000
+    rows at 10x, 150-190 ms) whatever the words, where a few thousand matches each look up
+    their links by index (« saint » at 10x: 188 → 52 ms on PostgreSQL, 230 → 10 ms on
+    SQLite). Unnarrowed, the UNION stays cheaper (PostgreSQL 10x: 156 ms, EXISTS 468)."""
+    q = Q()
+    for links in _involvement_links():
+        q |= Exists(links.filter(authority_id=OuterRef("pk")))
+    return q
+
+
 def involved_authority_ids() -> frozenset[int]:
     """The same rule as a set of ids, kept once per data stamp in this process (core/memo.py):
     the type-ahead ranks the authorities the atlas has something about first, among matches
@@ -98,11 +111,15 @@ def involved_authority_ids() -> frozenset[int]:
 
 
 def _authority_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
-    qs = _involved_authorities()
+    # Narrowed by words (their indexed matches), each match is asked for its links; else
+    # the authorities come from the one UNION of the links.
+    qs = LocalAuthority.objects.all() if f.words else _involved_authorities()
     kind = f.kind or f.authority_kind
     check_choice(field="kind" if f.kind else "authority_kind", value=kind, choices=AuthorityKind.choices)
     for word in f.words:
         qs = qs.filter(_authority_word_q(word))
+    if f.words:
+        qs = qs.filter(_involved_q())
     for cond in _authority_place_qs(f.replace(authority_kind=kind)):
         qs = qs.filter(cond)
     if f.theme:

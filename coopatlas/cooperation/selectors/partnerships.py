@@ -50,10 +50,10 @@ from ._common import (
 )
 from ._facets import (
     _facet_areas,
-    _facet_authority_kinds,
     _facet_choice,
     _facet_countries,
     _facet_french,
+    _facet_french_kinds,
     _facet_themes,
 )
 from ._filters import (
@@ -184,9 +184,7 @@ def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
         "area": _facet_areas(parties, "authority__area", "partnership_id", "authority__country_id"),
         "french_region": _facet_french(parties, "authority", "region", "partnership_id"),
         "french_departement": _facet_french(parties, "authority", "departement", "partnership_id"),
-        "authority_kind": _facet_authority_kinds(
-            parties.filter(authority__country_id="FR"), "authority__kind", "partnership_id"
-        ),
+        "authority_kind": _facet_french_kinds(parties, "authority", "partnership_id"),
         "kind": _facet_choice(qs, "kind", PartnershipKind),
         "status": _facet_choice(qs, "status", PartnershipStatus),
         "theme": _facet_themes(

@@ -59,10 +59,10 @@ from ._common import (
 )
 from ._facets import (
     _facet_areas,
-    _facet_authority_kinds,
     _facet_choice,
     _facet_countries,
     _facet_french,
+    _facet_french_kinds,
     _facet_sdg,
     _facet_themes,
 )
@@ -242,9 +242,7 @@ def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
         ),
         "french_region": _facet_french(people, "authority", "region", "project_id"),
         "french_departement": _facet_french(people, "authority", "departement", "project_id"),
-        "authority_kind": _facet_authority_kinds(
-            people.filter(authority__country_id="FR"), "authority__kind", "project_id"
-        ),
+        "authority_kind": _facet_french_kinds(people, "authority", "project_id"),
         "status": _facet_choice(qs, "status", ProjectStatus),
         "theme": _facet_themes(ProjectTheme.objects.filter(project_id__in=ids), "project_id", themes_by_id),
         "sdg": _facet_sdg(Project.sdg_goals.through.objects.filter(project_id__in=ids), "project_id"),

@@ -315,16 +315,7 @@ def _authority_name_or_alias_row_q(word: str) -> Q:
 
 def _authority_name_or_code_q(word: str) -> Q:
     """Like the list search, without matching every authority of a country by its name."""
-    q = _authority_word_q(word)
-    if _CODE_WORD.match(word):
-        return q
-    # One IN over a UNION of the two indexed matches: an OR of the name's LIKE and an IN
-    # made PostgreSQL read the whole table instead of its trigram index.
-    named = LocalAuthority.objects.filter(search_name__indexed_contains=word).order_by().values("id")
-    aliases = (
-        AuthorityAlias.objects.filter(search_value__indexed_contains=word).order_by().values("authority_id")
-    )
-    return Q(id__in=named.union(aliases))
+    return _authority_word_q(word, countries=False)
 
 
 def _rounded(value: float | None) -> float | None:

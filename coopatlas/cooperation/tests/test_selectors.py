@@ -267,6 +267,21 @@ def test_authority_list_and_detail(atlas):
     assert cercle["partner_requests"][0]["html_url"] == f"/mise-en-relation/demandes/{atlas['request'].id}/"
 
 
+def test_authority_q_lists_the_involved_matches_by_name_alias_and_country(atlas):
+    """Words narrow first (the indexed matches), then each match must be involved: the
+    région matches « zorglub » by name but takes part only in a draft."""
+
+    def names(q: str) -> list[str]:
+        return sorted(r["name"] for r in s.authority_list(filters=filters_from_params({"q": q}))["results"])
+
+    assert names("zorglub") == ["Département Zorglubien", "Zörglüb-lès-Bains"]
+    assert names("vieux zorglub") == ["Zörglüb-lès-Bains"]  # an alias
+    assert names("fictif") == ["Cercle de Quimbé", "Ville de Quenard"]  # their countries' names
+    assert names("region zorglubie") == []  # only the draft's région has both words
+    facets = s.authority_list(filters=filters_from_params({"q": "zorglub"}))["facets"]
+    assert {v["value"]: v["count"] for v in facets["kind"]} == {"commune": 1, "departement": 1}
+
+
 def test_organisation_programme_and_request_lists(atlas):
     orgs = s.organisation_list(filters=filters_from_params({"q": "amis quimbe"}))
     assert slugs(orgs) == ["aaq-test"]
