@@ -79,12 +79,19 @@ def calls(base: str) -> list[tuple[str, str, str | tuple[str, ...]]]:
              FROM cooperation_partnershipparty pp JOIN geo_localauthority a ON a.id = pp.authority_id
              WHERE a.search_name LIKE '%saint%')) ORDER BY p.title, p.id LIMIT 25""",
     )
+    authority_country_sql = (
+        """SELECT count(*) FROM geo_localauthority a WHERE a.country_id = 'SN' AND a.id IN
+           (SELECT pp.authority_id FROM cooperation_partnershipparty pp)""",
+        """SELECT a.id, a.name FROM geo_localauthority a WHERE a.country_id = 'SN' AND a.id IN
+           (SELECT pp.authority_id FROM cooperation_partnershipparty pp) ORDER BY a.name, a.id LIMIT 25""",
+    )
     return [
         ("home page", f"{base}/", count_sql),
         ("partnerships list", f"{base}/partenariats/", list_sql),
         ("projects list, country=SN", f"{base}/projets/?country=SN", list_sql),
         ("authorities list, q=saint", f"{base}/collectivites/?q=saint", list_sql),
         ("partnerships list, q=saint", f"{base}/partenariats/?q=saint", partnership_q_sql),
+        ("authorities list, country=SN", f"{base}/collectivites/?country=SN", authority_country_sql),
         ("partnerships list, page 200", f"{base}/partenariats/?page=200", deep_sql),
         ("country fiche (Sénégal)", f"{base}/pays/senegal/", country_sql),
         ("map GeoJSON (all)", f"{base}/carte/partenariats.geojson", country_sql),

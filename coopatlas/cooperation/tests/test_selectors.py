@@ -282,6 +282,40 @@ def test_authority_q_lists_the_involved_matches_by_name_alias_and_country(atlas)
     assert {v["value"]: v["count"] for v in facets["kind"]} == {"commune": 1, "departement": 1}
 
 
+def test_authority_country_lists_the_involved_of_that_country_through_every_kind_of_link(atlas):
+    """A partner country narrows each part of the involvement UNION: every kind of link
+    still counts (a project only, a programme only, a request only), a draft does not, and
+    France keeps the whole UNION with the same answer."""
+    qm = atlas["cercle"].country
+    by_project = f.AuthorityFactory(name="Commune QM par projet", country=qm)
+    f.ProjectFactory(slug="projet-qm-seul", participants=[by_project], countries=[qm])
+    by_programme = f.AuthorityFactory(name="Commune QM par programme", country=qm)
+    f.ProgrammeFactory(slug="programme-qm-seul", members=[by_programme], countries=[qm])
+    by_request = f.AuthorityFactory(name="Commune QM par demande", country=qm)
+    f.PartnerRequestFactory(authority=by_request)
+    in_draft = f.AuthorityFactory(name="Commune QM en brouillon", country=qm)
+    f.PartnershipFactory(
+        slug="brouillon-qm", parties=[atlas["dept"], in_draft], publication_status=f.m.PublicationStatus.DRAFT
+    )
+    f.AuthorityFactory(name="Commune QM sans lien", country=qm)
+
+    def names(**params) -> list[str]:
+        found = s.authority_list(filters=filters_from_params(params))
+        assert found["count"] == len(found["results"])
+        return sorted(r["name"] for r in found["results"])
+
+    assert names(country="QM") == [
+        "Cercle de Quimbé",
+        "Commune QM par demande",
+        "Commune QM par programme",
+        "Commune QM par projet",
+    ]
+    facets = s.authority_list(filters=filters_from_params({"country": "QM"}))["facets"]
+    assert facets["country"] == [{"value": "QM", "label": "Pays fictif QM", "count": 4}]
+    assert "Zörglüb-lès-Bains" in names(country="FR", french_departement="96")
+    assert "Commune QM par projet" not in names(country="FR", french_departement="96")
+
+
 def test_organisation_programme_and_request_lists(atlas):
     orgs = s.organisation_list(filters=filters_from_params({"q": "amis quimbe"}))
     assert slugs(orgs) == ["aaq-test"]
