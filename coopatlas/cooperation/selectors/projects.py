@@ -101,9 +101,12 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     areas = Project.areas.through.objects
     if f.country:
         qs = qs.filter(
-            Q(id__in=countries.filter(country_id=f.country).values("project_id"))
-            | Q(
-                id__in=ProjectParticipant.objects.filter(authority__country_id=f.country).values("project_id")
+            id__in=countries.filter(country_id=f.country)
+            .values_list("project_id", flat=True)
+            .union(
+                ProjectParticipant.objects.filter(authority__country_id=f.country).values_list(
+                    "project_id", flat=True
+                )
             )
         )
     if f.area:

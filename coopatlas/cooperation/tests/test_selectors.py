@@ -222,6 +222,22 @@ def test_partnership_detail(atlas):
     assert "nope-zz" in err.value.message
 
 
+def test_project_country_is_its_countries_or_a_participant_there(atlas):
+    """`country=` on projects: a project named for the country, or one with a participant
+    there (one UNION of the two), each once; a draft is not listed."""
+    qm = atlas["cercle"].country
+    f.ProjectFactory(slug="qm-par-pays", participants=[atlas["commune"]], countries=[qm])
+    f.ProjectFactory(slug="qm-par-participant", participants=[atlas["cercle"]], countries=[])
+    f.ProjectFactory(
+        slug="qm-brouillon", participants=[atlas["cercle"]], publication_status=f.m.PublicationStatus.DRAFT
+    )
+    result = s.project_list(filters=filters_from_params({"country": "QM"}))
+    assert slugs(result) == ["puits-quimbe", "qm-par-participant", "qm-par-pays"]
+    assert result["count"] == 3
+    statuses = {v["value"]: v["count"] for v in result["facets"]["status"]}
+    assert sum(statuses.values()) == 3
+
+
 def test_project_list_and_detail(atlas):
     result = s.project_list(filters=filters_from_params({"country": "QM"}))
     assert slugs(result) == ["puits-quimbe"]
