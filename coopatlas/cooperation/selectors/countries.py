@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.db.models import (
-    Q,
-)
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import NotFound
@@ -27,7 +24,6 @@ from ..models import (
     PartnershipStatus,
     Programme,
     Project,
-    ProjectParticipant,
 )
 from ._common import (
     COUNTRY_LIST_LIMIT,
@@ -43,6 +39,7 @@ from ._filters import _level1_area_code
 from ._sources import _sources, source_dict, sources_for
 from .partnerships import _partnership_rows, _partnership_summary, _partnerships_base
 from .programmes import _programme_rows, _programme_summary
+from .projects import in_country_q
 from .requests import _contact_dict, _contact_rows, _figure_dict, _partner_request_summary, _request_rows
 
 # --------------------------------------------------------------------------------------
@@ -83,14 +80,7 @@ def country_summary(*, iso2: str) -> dict:
     foreign = PartnershipParty.objects.filter(partnership_id__in=active_ids, authority__country=country)
     by_kind = _facet_authority_kinds(french, "authority__kind", "partnership_id")
     by_area = _facet_grouped(foreign, _level1_area_code("authority__area"), "partnership_id")
-    projects = (
-        Project.objects.public()
-        .filter(is_imported=False)
-        .filter(
-            Q(id__in=Project.countries.through.objects.filter(country=country).values("project_id"))
-            | Q(id__in=ProjectParticipant.objects.filter(authority__country=country).values("project_id"))
-        )
-    )
+    projects = Project.objects.public().filter(is_imported=False).filter(in_country_q(country.iso2))
     active_count = active.count()
     themes_by_id = _themes_by_id()
     return {

@@ -89,6 +89,15 @@ def project_queryset(*, filters: AtlasFilters) -> QuerySet:
     return _project_filtered(filters, _themes_by_id())
 
 
+def in_country_q(iso2: str) -> Q:
+    """The one rule of a project's country, for the list's `country=` and the country fiche:
+    named for the country, or with a participant there. One IN over a UNION of the two: two
+    OR'ed INs cost a fifth more in the count, the page and every facet (10x, first request)."""
+    named = Project.countries.through.objects.filter(country_id=iso2).values_list("project_id", flat=True)
+    there = ProjectParticipant.objects.filter(authority__country_id=iso2).values_list("project_id", flat=True)
+    return Q(id__in=named.union(there))
+
+
 def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     # Other publishers' activities imported from IATI show as "other actors", not here.
     qs = Project.objects.public().filter(is_imported=False)
@@ -97,18 +106,9 @@ def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     for word in f.words:
         people = ProjectParticipant.objects.filter(_authority_word_q(word, "authority"))
         qs = qs.filter(title_word_q(word) | Q(id__in=people.values("project_id")))
-    countries = Project.countries.through.objects
     areas = Project.areas.through.objects
     if f.country:
-        qs = qs.filter(
-            id__in=countries.filter(country_id=f.country)
-            .values_list("project_id", flat=True)
-            .union(
-                ProjectParticipant.objects.filter(authority__country_id=f.country).values_list(
-                    "project_id", flat=True
-                )
-            )
-        )
+        qs = qs.filter(in_country_q(f.country))
     if f.area:
         in_area = (
             Q(administrativearea__code=f.area)

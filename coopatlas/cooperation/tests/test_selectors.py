@@ -236,6 +236,7 @@ def test_project_country_is_its_countries_or_a_participant_there(atlas):
     assert result["count"] == 3
     statuses = {v["value"]: v["count"] for v in result["facets"]["status"]}
     assert sum(statuses.values()) == 3
+    assert s.country_summary(iso2="QM")["figures"]["projects"] == 3  # the fiche, the same rule
 
 
 def test_project_list_and_detail(atlas):
