@@ -294,8 +294,23 @@ class ProjectStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Non renseigné")
 
 
+class ProjectQuerySet(RecordQuerySet):
+    def atlas(self) -> ProjectQuerySet:
+        """The atlas's own projects: public, and not another publisher's activity imported
+        from IATI (those show as "other actors" on a country's or an area's page). The one
+        place for the rule: the lists, the country fiches, the home count and the IATI
+        export all call it."""
+        return self.public().filter(is_imported=False)
+
+    def imported(self) -> ProjectQuerySet:
+        """Public activities imported from another IATI publisher."""
+        return self.public().filter(is_imported=True)
+
+
 class Project(SearchText, Record):
     """A project (fiche-projet) serving one or more partnerships."""
+
+    objects = ProjectQuerySet.as_manager()
 
     SEARCH_FIELDS = ("title", "summary")
     title = models.TextField(help_text="Never cut: the old atlas cut near 250 characters")

@@ -26,9 +26,7 @@ def projects_for_export(
     *, authority: str | None = None, country: str | None = None, include_imported: bool = False
 ) -> QuerySet:
     """Public projects; imported ones only on request (they are other publishers' data)."""
-    qs = Project.objects.public()
-    if not include_imported:
-        qs = qs.filter(is_imported=False)
+    qs = Project.objects.public() if include_imported else Project.objects.atlas()
     if authority:
         found = authority_get(key=authority, field="authority")
         funded = FundingContribution.objects.public().filter(funder_authority=found)
@@ -44,7 +42,7 @@ def projects_for_filters(*, filters) -> QuerySet:
 
     # The atlas selectors own the filter semantics; we reuse their queryset unchanged.
     ids = selectors.project_queryset(filters=filters).values("id")
-    return Project.objects.public().filter(id__in=ids, is_imported=False)
+    return Project.objects.atlas().filter(id__in=ids)
 
 
 def project_export_rows(projects: QuerySet) -> Iterable[Project]:
@@ -114,7 +112,7 @@ def imported_activities_for(*, country: str | None, area: str | None, limit: int
 
     # Through the link tables' indexes (no join, hence no DISTINCT): the projects of one
     # area or country, not every project joined to its areas (44 ms per fiche at 10x).
-    qs = Project.objects.public().filter(is_imported=True)
+    qs = Project.objects.imported()
     if country:
         in_country = Project.countries.through.objects.filter(country_id=country.upper())
         qs = qs.filter(id__in=in_country.values("project_id"))

@@ -80,7 +80,7 @@ def country_summary(*, iso2: str) -> dict:
     foreign = PartnershipParty.objects.filter(partnership_id__in=active_ids, authority__country=country)
     by_kind = _facet_authority_kinds(french, "authority__kind", "partnership_id")
     by_area = _facet_grouped(foreign, _level1_area_code("authority__area"), "partnership_id")
-    projects = Project.objects.public().filter(is_imported=False).filter(in_country_q(country.iso2))
+    projects = Project.objects.atlas().filter(in_country_q(country.iso2))
     active_count = active.count()
     themes_by_id = _themes_by_id()
     return {

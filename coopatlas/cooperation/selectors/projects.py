@@ -100,7 +100,7 @@ def in_country_q(iso2: str) -> Q:
 
 def _project_filtered(f: AtlasFilters, themes_by_id) -> QuerySet:
     # Other publishers' activities imported from IATI show as "other actors", not here.
-    qs = Project.objects.public().filter(is_imported=False)
+    qs = Project.objects.atlas()
     check_choice(field="status", value=f.status, choices=ProjectStatus.choices)
     check_choice(field="authority_kind", value=f.authority_kind, choices=AuthorityKind.choices)
     for word in f.words:

@@ -63,7 +63,7 @@ def _headline_figures() -> dict:
     return {
         "partnerships": partnerships.count(),
         "active_partnerships": partnerships.filter(status=PartnershipStatus.ACTIVE).count(),
-        "projects": Project.objects.public().filter(is_imported=False).count(),
+        "projects": Project.objects.atlas().count(),
         "french_authorities": parties.filter(authority__country_id="FR")
         .values("authority_id")
         .distinct()

@@ -68,3 +68,20 @@ def test_the_partnership_picker_matches_words_as_the_public_lists(world):
     assert "zorglub-brouillon" in codes("brouillon")  # a draft, for its editors
     assert codes("quimbe brouillon") == set()
     assert codes("';--") == set() and codes("💩") == set()
+
+
+def test_atlas_projects_are_public_and_our_own(world):
+    """Project.objects.atlas(): the one rule the lists, the country fiches, the home count
+    and the IATI export share. An imported IATI activity or a draft is not an atlas project;
+    imported() is the other side (public only)."""
+    from coopatlas.cooperation.models import Project
+
+    project = world["project"]
+    assert Project.objects.atlas().filter(pk=project.pk).exists()
+    Project.objects.filter(pk=project.pk).update(is_imported=True)
+    assert not Project.objects.atlas().filter(pk=project.pk).exists()
+    assert Project.objects.imported().filter(pk=project.pk).exists()
+    Project.objects.filter(pk=project.pk).update(publication_status="draft")
+    assert not Project.objects.imported().filter(pk=project.pk).exists()
+    Project.objects.filter(pk=project.pk).update(is_imported=False)
+    assert not Project.objects.atlas().filter(pk=project.pk).exists()
