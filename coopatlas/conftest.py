@@ -151,16 +151,20 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _site_config_forgotten():
-    """The site configuration is kept per data stamp in the process; a test's bumps are
-    rolled back with it, so the next test could meet the same stamp number again."""
+    """The site configuration, the kept pages and the cached reads are kept per data stamp
+    in the process; a test's bumps are rolled back with it, so the next test could meet the
+    same stamp number again (the shared cache is a table: its rows are rolled back too)."""
     from coopatlas.atlas.context_processors import site_config_clear
-    from coopatlas.core import memo
+    from coopatlas.core import freshness, memo
 
-    site_config_clear()
-    memo.clear()
+    def forget():
+        site_config_clear()
+        memo.clear()
+        freshness.local_pages_clear()
+
+    forget()
     yield
-    site_config_clear()
-    memo.clear()
+    forget()
 
 
 # --- Browser suites: one real server on a database made by `coopatlas setup` ---------------

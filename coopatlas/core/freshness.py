@@ -492,10 +492,31 @@ def page_set(key: str, entry: dict) -> None:
     local_pages().put(key, entry)
 
 
+# Namespaces whose views read each parameter once (`request.GET.get`, `.items()`) and take
+# a blank value as no value (cooperation.filters, the formats): there, `?q=&country=SN&status=`
+# (what the filter form sends) is the same question as `?country=SN` (a fiche's link, the
+# warm-up's page) and shares its kept page. The API is left as sent: its parser may refuse
+# a blank value that an absent one defaults.
+BLANK_IS_ABSENT_NAMESPACES = frozenset({"atlas"})
+
+
+def canonical_path(request) -> str:
+    """The path and query of a public request as its answer depends on them: in the atlas,
+    each parameter's last value (what `.get` reads), blank ones dropped, in name order."""
+    match = getattr(request, "resolver_match", None)
+    if not request.GET or match is None or not BLANK_IS_ABSENT_NAMESPACES.intersection(match.namespaces):
+        return request.get_full_path()
+    from django.utils.http import urlencode
+
+    kept = sorted((name, value) for name, value in request.GET.items() if value.strip())
+    return f"{request.path}?{urlencode(kept)}" if kept else request.path
+
+
 def public_etag(request, stamp: Stamp) -> str:
-    """One stamp, one language, one URL (path and query): one representation."""
+    """One stamp, one language, one question (path and query, `canonical_path`): one
+    representation."""
     lang = getattr(request, "LANGUAGE_CODE", None) or get_language() or "fr"
-    digest = hashlib.sha1(f"{lang}|{request.get_full_path()}".encode(), usedforsecurity=False).hexdigest()[
+    digest = hashlib.sha1(f"{lang}|{canonical_path(request)}".encode(), usedforsecurity=False).hexdigest()[
         :12
     ]
     return f'"{stamp.key}-{digest}"'

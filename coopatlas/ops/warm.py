@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
@@ -34,16 +35,49 @@ ROUTES_FILE = Path(__file__).parent / "data" / "warm_paths.json"
 
 
 @cache
-def warm_routes() -> tuple[str, ...]:
-    return tuple(json.loads(ROUTES_FILE.read_text(encoding="utf-8"))["routes"])
+def warm_spec() -> dict:
+    return json.loads(ROUTES_FILE.read_text(encoding="utf-8"))
 
 
-def warm_urls() -> list[str]:
-    """Every route of the file in every language of the site (English under /en/)."""
-    urls = []
+def most_linked_countries(limit: int) -> list[str]:
+    """The partner countries with the most public partnerships, most first: the partnership
+    list's own country facet (France left out there), read as a visitor's list would."""
+    from coopatlas.cooperation import selectors
+    from coopatlas.cooperation.filters import filters_from_params
+
+    if limit <= 0:
+        return []
+    data = selectors.partnership_list(filters=filters_from_params({"page_size": "1"}))
+    return [o["value"] for o in (data.get("facets") or {}).get("country") or [] if o.get("value")][:limit]
+
+
+def _with_query(name: str, query: dict, **kwargs) -> str:
+    return f"{reverse(name, kwargs=kwargs or None)}?{urlencode(sorted(query.items()))}"
+
+
+def warm_urls() -> list[tuple[str, str]]:
+    """(URL, language) of each page of the file, in every language of the site (English
+    under /en/), most read first: the routes, the filtered pages, then each most-linked
+    country's fiche and lists. The country pages' URLs are the canonical form the page
+    cache keys on (`core.freshness.canonical_path`), so the filter form's answer is the
+    kept one too."""
+    from coopatlas.geo.models import Country
+
+    spec = warm_spec()
+    by_country = spec.get("by_country") or {}
+    countries = most_linked_countries(int(by_country.get("countries", 0)))
+    slugs = dict(Country.objects.filter(iso2__in=countries).values_list("iso2", "slug"))
+    urls: list[tuple[str, str]] = []
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            urls += [(reverse(name), code) for name in warm_routes()]
+            urls += [(reverse(name), code) for name in spec["routes"]]
+            urls += [(_with_query(item["route"], item["query"]), code) for item in spec.get("filtered", [])]
+    for iso2 in countries:
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                if iso2 in slugs:
+                    urls.append((reverse("atlas:country", kwargs={"slug": slugs[iso2]}), code))
+                urls += [(_with_query(name, {"country": iso2}), code) for name in by_country.get("lists", [])]
     return urls
 
 

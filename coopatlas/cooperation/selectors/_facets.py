@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Case,
     Count,
@@ -14,6 +15,7 @@ from django.db.models import (
     When,
 )
 
+from coopatlas.core.freshness import cached_read
 from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityKind,
@@ -30,8 +32,20 @@ from ._filters import _french_ancestor_code, _level1_area_code
 # --------------------------------------------------------------------------------------
 
 
+def _rows_once(rows: QuerySet) -> list[dict]:
+    """A facet's GROUP BY rows, read once per data stamp whatever the page's language: only
+    the labels put on them are in a language, so the English page after the French one (or
+    the warm-up's second language) counts nothing again. Keyed by the statement itself, so
+    two facets can never share rows by mistake."""
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can match (an empty id list): no statement
+        return []
+    return cached_read(f"facet-rows:{sql}:{params!r}", lambda: list(rows), per_language=False)
+
+
 def _facet_choice(qs: QuerySet, field: str, choices) -> list[dict]:
-    rows = qs.order_by().values(field).annotate(n=Count("id"))
+    rows = _rows_once(qs.order_by().values(field).annotate(n=Count("id")))
     out = [
         {"value": r[field], "label": _label(choices, r[field]), "count": r["n"]}
         for r in rows
@@ -49,7 +63,7 @@ def _facet_grouped(rows_qs: QuerySet, value_expr, count_field: str, limit: int |
         .annotate(n=Count(count_field, distinct=True))
         .order_by("-n", "v")
     )
-    rows = list(rows[:limit] if limit else rows)
+    rows = _rows_once(rows[:limit] if limit else rows)
     return [(r["v"], r["n"]) for r in rows]
 
 

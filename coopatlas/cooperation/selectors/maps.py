@@ -91,9 +91,8 @@ def _french_region_area():
     )
 
 
-def _partnerships_geojson_overview(*, country: str | None = None) -> dict:
-    """French région × partner country; for one country, French région × partner region
-    (its level-1 area), so a country of thousands of partnerships stays a small map."""
+def _overview_pairs(country: str | None) -> dict[tuple, int]:
+    """{(French région area id, partner country or partner region code): partnerships}."""
     # The partner's region (three joins) only for one country's map.
     partner_area = _level1_area_code("authority__area") if country else Value(None, CharField())
     rows = (
@@ -116,6 +115,14 @@ def _partnerships_geojson_overview(*, country: str | None = None) -> dict:
         for region in regions:
             for iso in foreign.get(pid, ()):
                 pairs[(region, iso)] += 1
+    return dict(pairs)
+
+
+def _partnerships_geojson_overview(*, country: str | None = None) -> dict:
+    """French région × partner country; for one country, French région × partner region
+    (its level-1 area), so a country of thousands of partnerships stays a small map."""
+    # The counts are in no language: read once per stamp, the English map reuses them.
+    pairs = cached_read(f"map-pairs:{country}", lambda: _overview_pairs(country), per_language=False)
     areas = {
         a["id"]: a
         for a in AdministrativeArea.objects.filter(id__in={r for r, _ in pairs}).values(

@@ -54,7 +54,7 @@ def headline_figures() -> dict:
     Not a summary table: the counts depend on publication status, deletion and the parties
     of every record, changed by a dozen write paths; one recount per committed write
     (~0.1 s at national scale) is cheaper than keeping eight counters right everywhere."""
-    return cached_read("headline_figures", _headline_figures)
+    return cached_read("headline_figures", _headline_figures, per_language=False)  # counts only
 
 
 def _headline_figures() -> dict:

@@ -78,3 +78,46 @@ def test_every_warm_route_is_a_public_page_in_both_languages():
     urls = warm_urls()
     assert ("/", "fr") in urls and ("/en/", "en") in urls
     assert all(url.startswith(("/", "/en/")) for url, _lang in urls)
+
+
+def test_the_most_linked_partner_countries_fiche_and_lists_are_kept_too(
+    client, django_assert_max_num_queries, monkeypatch
+):
+    """ops/data/warm_paths.json `by_country`: the partner countries with the most public
+    partnerships, most first (France never), get their fiche and their filtered lists
+    rendered by the worker; a visitor arriving through the filter form, blank fields and
+    all, gets that kept page."""
+    from coopatlas.ops import warm
+
+    commune = f.CommuneFactory()
+    big, small = f.ForeignAuthorityFactory(), f.ForeignAuthorityFactory()
+    for _ in range(2):
+        f.PartnershipFactory(parties=[commune, big])
+    f.PartnershipFactory(parties=[commune, small])
+    _commit()
+    ranked = warm.most_linked_countries(1000)
+    assert ranked.index(big.country_id) < ranked.index(small.country_id) and "FR" not in ranked
+    assert len(warm.most_linked_countries(1)) == 1 and warm.most_linked_countries(0) == []
+    top = warm.most_linked_countries(warm.warm_spec()["by_country"]["countries"])
+    assert top == ranked[: len(top)]
+    # The test database holds the demo data: put these two at the top, as they would be.
+    monkeypatch.setattr(warm, "most_linked_countries", lambda limit: [big.country_id, small.country_id])
+    urls = warm_urls()
+    fiche = big.country.get_absolute_url()
+    for language, prefix in (("fr", ""), ("en", "/en")):
+        assert (prefix + fiche, language) in urls
+        assert (f"{prefix}/partenariats/?country={big.country_id}", language) in urls
+        assert (f"{prefix}/projets/?country={big.country_id}", language) in urls
+    assert ("/collectivites/?country=FR", "fr") in urls
+    assert urls.index(("/", "fr")) < urls.index((fiche, "fr"))  # the fixed pages first
+    assert urls.index((fiche, "fr")) < urls.index((small.country.get_absolute_url(), "fr"))
+
+    call_command("coopatlas_worker", max_tasks=1, verbosity=0)
+    result = DBTaskResult.objects.get(task_path=WARM_TASK)
+    assert result.status == "SUCCESSFUL", result.traceback
+    assert result.return_value == {"stamp": stamp_get().key, "warmed": len(urls), "failed": 0}
+    with django_assert_max_num_queries(2):  # the stamp and the cache row
+        page = client.get(f"/collectivites/?q=&country={big.country_id}&kind=&authority_kind=")
+    assert page.status_code == 200 and big.name in page.content.decode()
+    with django_assert_max_num_queries(2):
+        assert client.get(fiche).status_code == 200
