@@ -51,8 +51,8 @@ def most_linked_countries(limit: int) -> list[str]:
     return [o["value"] for o in (data.get("facets") or {}).get("country") or [] if o.get("value")][:limit]
 
 
-def _with_query(name: str, query: dict, **kwargs) -> str:
-    return f"{reverse(name, kwargs=kwargs or None)}?{urlencode(sorted(query.items()))}"
+def _with_query(name: str, query: dict) -> str:
+    return f"{reverse(name)}?{urlencode(sorted(query.items()))}"
 
 
 def warm_urls() -> list[tuple[str, str]]:
