@@ -9,7 +9,9 @@ write bumps nothing; a committed one always does.
 Reads use it two ways:
 - `cached_read(key, compute)`: a value computed once per stamp and language in Django's
   cache (whichever backend the settings configure, shared between processes or not: the key
-  carries the stamp, so an old entry is simply never asked for again);
+  carries the stamp, so an old entry is simply never asked for again); `read_once`,
+  `count_once` and `first_rows` key it by a queryset's statement for both languages
+  (counts, a page's ids, GROUP BY rows), the rows themselves then fetched by key;
 - `coopatlas.core.middleware.PublicCacheMiddleware`: ETag / Last-Modified from the stamp,
   304 answers, a short public Cache-Control.
 
@@ -32,12 +34,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.db.models.sql.datastructures import Join
+from django.db.models.sql.where import WhereNode
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -270,6 +275,58 @@ def cached_read(key: str, compute: Callable[[], Any], *, per_language: bool = Tr
         cache.set(full_key, value, CACHE_SECONDS)
     local.put(full_key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
     return value
+
+
+T = TypeVar("T")
+
+
+def read_once(kind: str, qs: QuerySet, compute: Callable[[], T], empty: T) -> T:
+    """What `compute` reads with the statement of `qs`, once per data stamp whatever the
+    page's language: counts, ids and GROUP BY rows are in no language, so the English page
+    after the French one (or the warm-up's second language) reads none of them again.
+    Keyed by the statement and its parameters, so two questions never share an answer; a
+    filter nothing can match has no statement (`EmptyResultSet`) and gets `empty`."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return empty
+    return cached_read(f"{kind}:{sql}:{params!r}", compute, per_language=False)
+
+
+def count_once(qs: QuerySet) -> int:
+    """`qs.count()`, once per data stamp for both languages (read_once)."""
+    return read_once("count", qs, qs.count, 0)
+
+
+def first_rows(qs: QuerySet, limit: int) -> list:
+    """The first `limit` rows of `qs`, their ids kept once per stamp (rows_of_ids)."""
+    return rows_of_ids(qs, qs.values_list("pk", flat=True)[:limit])
+
+
+def rows_of_ids(qs: QuerySet, ids_qs: QuerySet) -> list:
+    """The rows `ids_qs` (the page's ids, in order, of `qs`) names, shaped as `qs` shapes
+    them (joins, annotations, prefetches) but fetched by primary key, without the filter:
+    the ids are kept once per stamp (read_once), so a second language or a second visitor
+    pays a lookup of 50 keys, not the filter's subqueries again.
+
+    Where the filter joined a many-valued relation (a row per match), dropping the filter
+    would keep that join's other rows: such a queryset keeps its filter."""
+    ids = read_once("list-ids", ids_qs, lambda: list(ids_qs), [])
+    if not ids:
+        return []
+    source = qs.all()
+    if not _joins_many(qs):
+        source.query.where = WhereNode()
+    by_id = {row.pk: row for row in source.filter(pk__in=ids).order_by()}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _joins_many(qs: QuerySet) -> bool:
+    return any(
+        getattr(join.join_field, "one_to_many", False) or getattr(join.join_field, "many_to_many", False)
+        for join in qs.query.alias_map.values()
+        if isinstance(join, Join)
+    )
 
 
 # --------------------------------------------------------------------------------------

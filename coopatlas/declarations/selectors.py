@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import AppError, NotFound
+from coopatlas.core.freshness import read_once
 from coopatlas.core.parse import parse_int
 
 from . import access
@@ -766,14 +767,14 @@ def aid_by_year_for_country(*, iso2: str) -> list[dict]:
         .annotate(c=Sum("amount_cents"), n=Count("version__declaration__authority", distinct=True))
         .order_by("-counted_year")
     )
-    return [
+    return [  # the sums once per stamp for both languages; only the URLs have a language
         {
             "year": r["counted_year"],
             "amount": cents_str(r["c"]),
             "authorities": r["n"],
             "report_url": reverse("declarations:report", kwargs={"year": r["counted_year"]}),
         }
-        for r in rows
+        for r in read_once("aid-by-year", rows, lambda: list(rows), [])
     ]
 
 

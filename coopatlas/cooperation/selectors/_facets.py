@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Case,
     Count,
@@ -15,7 +14,7 @@ from django.db.models import (
     When,
 )
 
-from coopatlas.core.freshness import cached_read
+from coopatlas.core.freshness import read_once
 from coopatlas.geo.models import (
     AdministrativeArea,
     AuthorityKind,
@@ -33,15 +32,9 @@ from ._filters import _french_ancestor_code, _level1_area_code
 
 
 def _rows_once(rows: QuerySet) -> list[dict]:
-    """A facet's GROUP BY rows, read once per data stamp whatever the page's language: only
-    the labels put on them are in a language, so the English page after the French one (or
-    the warm-up's second language) counts nothing again. Keyed by the statement itself, so
-    two facets can never share rows by mistake."""
-    try:
-        sql, params = rows.query.sql_with_params()
-    except EmptyResultSet:  # a filter nothing can match (an empty id list): no statement
-        return []
-    return cached_read(f"facet-rows:{sql}:{params!r}", lambda: list(rows), per_language=False)
+    """A facet's GROUP BY rows, read once per data stamp for both languages: only the
+    labels put on them are in a language."""
+    return read_once("facet-rows", rows, lambda: list(rows), [])
 
 
 def _facet_choice(qs: QuerySet, field: str, choices) -> list[dict]:
@@ -120,7 +113,9 @@ def _facet_french_kinds(rows_qs, prefix: str, count_field: str) -> list[dict]:
         .filter(n__gt=0)
         .order_by("-n", "v")
     )
-    return [{"value": r["v"], "label": _label(AuthorityKind, r["v"]), "count": r["n"]} for r in rows]
+    return [
+        {"value": r["v"], "label": _label(AuthorityKind, r["v"]), "count": r["n"]} for r in _rows_once(rows)
+    ]
 
 
 def _facet_themes(through_qs, owner_field: str, themes_by_id: dict[int, Theme]) -> list[dict]:

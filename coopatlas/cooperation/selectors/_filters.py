@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from coopatlas.cooperation.filters import AtlasFilters, cursor_decode, cursor_encode
 from coopatlas.core.errors import AppError
+from coopatlas.core.freshness import count_once, read_once, rows_of_ids
 from coopatlas.geo.models import (
     AuthorityAlias,
     LocalAuthority,
@@ -212,14 +213,15 @@ def summaries(shape, rows):
 
 
 def _paginate(qs: QuerySet, f: AtlasFilters, all_rows: bool) -> tuple[int, list, dict]:
-    count = qs.count()
+    count = count_once(qs)
     if f.after and not all_rows:
         return _paginate_keyset(qs, f, count)
     if all_rows:
         return count, StreamedRows(qs, count), {"page": 1, "page_size": count, "num_pages": 1}
     num_pages = max(1, ceil(count / f.page_size))
     offset = (f.page - 1) * f.page_size
-    rows = list(qs[offset : offset + f.page_size]) if offset < count else []
+    ids_qs = qs.values_list("pk", flat=True)[offset : offset + f.page_size]
+    rows = rows_of_ids(qs, ids_qs) if offset < count else []
     sources_for(rows)
     more = offset + len(rows) < count
     next_after = _cursor_of(rows[-1], _order_keys(qs)) if rows and more else None
@@ -238,7 +240,8 @@ def _paginate_keyset(qs: QuerySet, f: AtlasFilters, count: int) -> tuple[int, li
             _("« after » : ce curseur vient d'une autre liste ; retirez-le pour revenir à la première page."),
             field="after",
         )
-    rows = list(qs.filter(_keyset_q(keys, values))[: f.page_size + 1])
+    ids_qs = qs.filter(_keyset_q(keys, values)).values_list("pk", flat=True)[: f.page_size + 1]
+    rows = rows_of_ids(qs, ids_qs)
     more = len(rows) > f.page_size
     rows = rows[: f.page_size]
     sources_for(rows)
@@ -255,7 +258,8 @@ def _facet_ids(qs: QuerySet, count: int):
     """The matching ids for the facet queries: a short list when the filters are selective
     (the filter subquery then runs once, not once per facet), else the subquery itself."""
     if count <= FACET_ID_LIST_MAX:
-        return list(qs.values_list("id", flat=True))
+        ids = qs.values_list("id", flat=True)
+        return read_once("facet-ids", ids, lambda: list(ids), [])
     return qs.values("id")
 
 

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.utils.translation import gettext as _
 
 from coopatlas.core.errors import NotFound
+from coopatlas.core.freshness import count_once, first_rows
 from coopatlas.core.models import PublishedFigure
 from coopatlas.geo.models import (
     AdministrativeArea,
@@ -81,17 +82,17 @@ def country_summary(*, iso2: str) -> dict:
     by_kind = _facet_authority_kinds(french, "authority__kind", "partnership_id")
     by_area = _facet_grouped(foreign, _level1_area_code("authority__area"), "partnership_id")
     projects = Project.objects.atlas().filter(in_country_q(country.iso2))
-    active_count = active.count()
+    active_count = count_once(active)
     themes_by_id = _themes_by_id()
     return {
         "country": _country_block(country),
         "profile": _profile_dict(country),
         "figures": {
             "active_partnerships": {"counted": active_count, "published": _published_for(published, "", "")},
-            "partnerships": all_partnerships.count(),
-            "projects": projects.count(),
-            "french_authorities": french.values("authority_id").distinct().count(),
-            "partner_authorities": foreign.values("authority_id").distinct().count(),
+            "partnerships": count_once(all_partnerships),
+            "projects": count_once(projects),
+            "french_authorities": count_once(french.values("authority_id").distinct()),
+            "partner_authorities": count_once(foreign.values("authority_id").distinct()),
             "by_french_kind": _side_by_side(
                 [(r["value"], r["label"], r["count"]) for r in by_kind],
                 published,
@@ -107,7 +108,8 @@ def country_summary(*, iso2: str) -> dict:
             themes_by_id,
         ),
         "active_partnerships": [
-            _partnership_summary(p) for p in sources_for(_partnership_rows(active)[:COUNTRY_LIST_LIMIT])
+            _partnership_summary(p)
+            for p in sources_for(first_rows(_partnership_rows(active), COUNTRY_LIST_LIMIT))
         ],
         "active_partnerships_list_url": _list_url(
             "atlas:partnership_list", country=country.iso2, status="active"
@@ -116,23 +118,27 @@ def country_summary(*, iso2: str) -> dict:
         # the fiche listed only the active ones and its "all" link filtered on them).
         "partnerships": [
             _partnership_summary(p)
-            for p in sources_for(_partnership_rows(all_partnerships)[:COUNTRY_LIST_LIMIT])
+            for p in sources_for(first_rows(_partnership_rows(all_partnerships), COUNTRY_LIST_LIMIT))
         ],
         "partnerships_list_url": _list_url("atlas:partnership_list", country=country.iso2),
         "partner_requests": [
             _partner_request_summary(r)
             for r in sources_for(
-                _request_rows(PartnerRequest.objects.public().filter(authority__country=country))[
-                    :COUNTRY_LIST_LIMIT
-                ]
+                first_rows(
+                    _request_rows(PartnerRequest.objects.public().filter(authority__country=country)),
+                    COUNTRY_LIST_LIMIT,
+                )
             )
         ],
         "programmes": [
             _programme_summary(p)
             for p in sources_for(
-                _programme_rows(Programme.objects.public().filter(countries=country)).order_by(
-                    "-is_open", "title"
-                )[:COUNTRY_LIST_LIMIT]
+                first_rows(
+                    _programme_rows(Programme.objects.public().filter(countries=country)).order_by(
+                        "-is_open", "title"
+                    ),
+                    COUNTRY_LIST_LIMIT,
+                )
             )
         ],
         "contacts": [

@@ -16,7 +16,7 @@ from coopatlas.cooperation import editing, selectors, services
 from coopatlas.cooperation.models import Partnership
 from coopatlas.cooperation.tests import factories as f
 from coopatlas.core import bulk, freshness
-from coopatlas.core.freshness import cached_read, has_pending_writes, stamp_get, written_table
+from coopatlas.core.freshness import cached_read, first_rows, has_pending_writes, stamp_get, written_table
 from coopatlas.reference.models import Theme
 
 pytestmark = pytest.mark.django_db
@@ -545,3 +545,78 @@ def test_the_stamp_read_as_sql_text_gives_what_the_orm_reads():
     assert stamp.changed_at.tzinfo is not None and isinstance(stamp.version, int)
     freshness.stamp_bump()
     assert freshness._stamp_read().version == stamp.version + 1
+
+
+# --- counts, page ids and facet rows are in no language ---------------------------------
+
+
+def _reads(queries) -> list[str]:
+    """The statements that count or pick a list's rows (not the kept cache's own)."""
+    return [
+        q["sql"]
+        for q in queries
+        if ("COUNT(" in q["sql"] or 'AS "pk"' in q["sql"]) and "coopatlas_cache" not in q["sql"]
+    ]
+
+
+def test_the_english_list_and_fiche_after_the_french_ones_count_and_pick_nothing_again():
+    """Counts, a page's ids and facet rows are read once per stamp for both languages: the
+    English list (or the warm-up's second language) only fetches the page's rows by key
+    and labels what is kept. The rows are the ones the filter gives, in its order, and a
+    committed write is counted at once (the stamp keys them)."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from coopatlas.atlas.selectors import country_page
+    from coopatlas.cooperation.filters import AtlasFilters
+
+    partner = f.ForeignAuthorityFactory()
+    for n in range(3):
+        f.PartnershipFactory(title=f"Partenariat {n}", parties=[f.CommuneFactory(), partner])
+    with commit():
+        pass
+    filters = AtlasFilters(country=partner.country_id, page_size=2)
+    expected = list(
+        Partnership.objects.public()
+        .filter(parties__country=partner.country_id)
+        .order_by("title", "id")
+        .values_list("slug", flat=True)
+    )
+    with translation.override("fr"), CaptureQueriesContext(connection) as french:
+        fr_list = selectors.partnership_list(filters=filters)
+        fr_fiche = country_page(iso2=partner.country_id)
+    assert _reads(french.captured_queries)  # the French list did count and pick
+    with translation.override("en"), CaptureQueriesContext(connection) as english:
+        en_list = selectors.partnership_list(filters=filters)
+        en_fiche = country_page(iso2=partner.country_id)
+    assert _reads(english.captured_queries) == []
+    assert not [q for q in english.captured_queries if "GROUP BY" in q["sql"]]
+    assert en_list["count"] == fr_list["count"] == 3
+    assert [r["slug"] for r in en_list["results"]] == [r["slug"] for r in fr_list["results"]] == expected[:2]
+    assert en_fiche["figures"]["partnerships"] == fr_fiche["figures"]["partnerships"] == 3
+    assert [p["slug"] for p in en_fiche["partnerships"]] == [p["slug"] for p in fr_fiche["partnerships"]]
+    page_2 = selectors.partnership_list(filters=filters.replace(page=2))
+    assert [r["slug"] for r in page_2["results"]] == expected[2:]
+    with commit():
+        f.PartnershipFactory(title="Partenariat 0 bis", parties=[f.CommuneFactory(), partner])
+    with translation.override("en"):
+        fresh = selectors.partnership_list(filters=filters)
+        fresh_fiche = country_page(iso2=partner.country_id)
+    assert fresh["count"] == 4 and fresh_fiche["figures"]["partnerships"] == 4
+    assert fresh["results"][1]["title"] == "Partenariat 0 bis"
+
+
+def test_a_list_filtered_across_a_many_valued_join_keeps_its_filter():
+    """A page's rows are fetched by key without the filter, unless the filter joined a
+    many-valued relation: an annotation over that join counts the matches only (here the
+    French party, not both), and dropping the filter would count every party."""
+    from django.db.models import Count
+
+    mixed = f.PartnershipFactory(parties=[f.CommuneFactory(), f.ForeignAuthorityFactory()])
+    joined = (
+        Partnership.objects.filter(pk=mixed.pk, parties__country_id="FR")
+        .annotate(n=Count("parties"))
+        .order_by("id")
+    )
+    assert [(p.pk, p.n) for p in first_rows(joined, 5)] == [(p.pk, p.n) for p in joined[:5]]
+    assert [p.n for p in first_rows(joined, 5)] == [1]
