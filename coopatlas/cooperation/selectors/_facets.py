@@ -62,7 +62,11 @@ def _facet_grouped(rows_qs: QuerySet, value_expr, count_field: str, limit: int |
 
 def _facet_countries(rows_qs, field: str, count_field: str, *, exclude_fr: bool = True):
     qs = rows_qs.exclude(**{field: "FR"}) if exclude_fr else rows_qs
-    pairs = _facet_grouped(qs, F(field), count_field)
+    return _country_options(_facet_grouped(qs, F(field), count_field))
+
+
+def _country_options(pairs: list[tuple]) -> list[dict]:
+    """(iso2, count) pairs as a facet's options, named in the page's language."""
     names = dict(
         Country.objects.filter(iso2__in=[v for v, _ in pairs]).values_list("iso2", _country_name_field())
     )
@@ -71,7 +75,11 @@ def _facet_countries(rows_qs, field: str, count_field: str, *, exclude_fr: bool 
 
 def _facet_areas(rows_qs, area_prefix: str, count_field: str, exclude_fr_field: str | None):
     qs = rows_qs.exclude(**{exclude_fr_field: "FR"}) if exclude_fr_field else rows_qs
-    pairs = _facet_grouped(qs, _level1_area_code(area_prefix), count_field, FACET_LIMIT)
+    return _area_options(_facet_grouped(qs, _level1_area_code(area_prefix), count_field, FACET_LIMIT))
+
+
+def _area_options(pairs: list[tuple]) -> list[dict]:
+    """(level-1 area code, count) pairs as a facet's options, with the areas' names."""
     names = {
         a.code: a.display_name for a in AdministrativeArea.objects.filter(code__in=[v for v, _ in pairs])
     }
@@ -82,6 +90,11 @@ def _facet_french(rows_qs, prefix: str, kind: str, count_field: str) -> list[dic
     depth = 3 if kind == "region" else 2
     qs = rows_qs.filter(**{_p(prefix, "country_id"): "FR"})
     pairs = _facet_grouped(qs, _french_ancestor_code(prefix, kind, depth=depth), count_field, FACET_LIMIT)
+    return _french_options(pairs, kind)
+
+
+def _french_options(pairs: list[tuple], kind: str) -> list[dict]:
+    """(INSEE code, count) pairs of French régions or départements as a facet's options."""
     names = dict(
         LocalAuthority.objects.filter(
             country_id="FR", kind=kind, insee_code__in=[v for v, _ in pairs]
@@ -91,7 +104,10 @@ def _facet_french(rows_qs, prefix: str, kind: str, count_field: str) -> list[dic
 
 
 def _facet_authority_kinds(rows_qs, field: str, count_field: str) -> list[dict]:
-    pairs = _facet_grouped(rows_qs, F(field), count_field)
+    return _kind_options(_facet_grouped(rows_qs, F(field), count_field))
+
+
+def _kind_options(pairs: list[tuple]) -> list[dict]:
     return [{"value": v, "label": _label(AuthorityKind, v), "count": n} for v, n in pairs]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import (
     Count,
     Exists,
@@ -14,7 +16,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from coopatlas.cooperation.filters import AtlasFilters, check_choice
-from coopatlas.core.freshness import cached_read
+from coopatlas.core.freshness import cached_read, read_once
 from coopatlas.core.memo import per_stamp
 from coopatlas.core.models import PublishedFigure
 from coopatlas.core.shapes import shaped
@@ -37,6 +39,7 @@ from ..models import (
 )
 from ._common import (
     DETAIL_LIST_LIMIT,
+    FACET_LIMIT,
     _area_dict,
     _country_dict,
     _money,
@@ -44,11 +47,13 @@ from ._common import (
     _themes_by_id,
     authority_ref,
 )
-from ._facets import _facet_areas, _facet_authority_kinds, _facet_countries, _facet_french
+from ._facets import _area_options, _country_options, _french_options, _kind_options
 from ._filters import (
     _authority_place_qs,
     _authority_word_q,
     _facet_ids,
+    _french_ancestor_code,
+    _level1_area_code,
     _list_result,
     _paginate,
     facet_key,
@@ -202,14 +207,39 @@ def authority_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
 
 
 def _authority_facets(qs: QuerySet, count: int) -> dict:
-    # Over the facet ids, like the other lists (the full filter in each GROUP BY cost twice).
-    qs = LocalAuthority.objects.filter(id__in=_facet_ids(qs, count))
+    """The five facets from one GROUP BY over where each authority is (country, kind,
+    level-1 area, French département and région), summed here per facet. A row of the
+    list is one authority, in exactly one group, so the sums are the distinct counts the
+    five GROUP BYs gave; those each ran the filter again (unfiltered at 10x: ~0.4 s each)."""
+    groups = (
+        LocalAuthority.objects.filter(id__in=_facet_ids(qs, count))  # like the other lists
+        .order_by()
+        .values(
+            "country_id",
+            "kind",
+            area1=_level1_area_code("area"),
+            departement=_french_ancestor_code("", "departement", depth=2),
+            region=_french_ancestor_code("", "region", depth=3),
+        )
+        .annotate(n=Count("id"))
+    )
+    rows = read_once("authority-facet-groups", groups, lambda: list(groups), [])
+
+    def tally(field: str, *, french: bool | None = None, limit: int | None = None) -> list[tuple]:
+        counts: dict = defaultdict(int)
+        for r in rows:
+            if r[field] is not None and (french is None or (r["country_id"] == "FR") == french):
+                counts[r[field]] += r["n"]
+        return sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))[:limit]
+
     return {
-        "country": _facet_countries(qs, "country_id", "id", exclude_fr=False),
-        "kind": _facet_authority_kinds(qs, "kind", "id"),
-        "area": _facet_areas(qs, "area", "id", "country_id"),
-        "french_region": _facet_french(qs, "", "region", "id"),
-        "french_departement": _facet_french(qs, "", "departement", "id"),
+        "country": _country_options(tally("country_id")),
+        "kind": _kind_options(tally("kind")),
+        "area": _area_options(tally("area1", french=False, limit=FACET_LIMIT)),
+        "french_region": _french_options(tally("region", french=True, limit=FACET_LIMIT), "region"),
+        "french_departement": _french_options(
+            tally("departement", french=True, limit=FACET_LIMIT), "departement"
+        ),
     }
 
 

@@ -466,3 +466,52 @@ def test_url_helpers_fill_integer_routes():
     assert make(7) == reverse("documents:download", kwargs={"pk": 7})
     assert _url("atlas:country", "slug", "mali") == reverse("atlas:country", kwargs={"slug": "mali"})
     assert _url("no-such-route", "pk", 1) is None
+
+
+def test_the_authority_lists_five_facets_from_one_group_by_match_one_count_each():
+    """The authority list sums its five facets from one GROUP BY over where each authority
+    is; the oracle is one distinct count per facet, as the other lists still do it: French
+    régions and départements through the parent chain (a région holding a département
+    holding a commune), partner areas up to their level 1, countries and kinds."""
+    from coopatlas.cooperation.selectors import authorities as a
+    from coopatlas.cooperation.selectors._facets import (
+        _facet_areas,
+        _facet_authority_kinds,
+        _facet_countries,
+        _facet_french,
+    )
+    from coopatlas.cooperation.selectors._filters import _facet_ids
+    from coopatlas.geo.models import LocalAuthority
+
+    region = f.RegionFactory(insee_code="88")
+    dept = f.DepartementFactory(insee_code="979", parent=region)
+    communes = [f.CommuneFactory(parent=dept) for _ in range(3)] + [f.CommuneFactory(parent=region)]
+    qx = f.CountryFactory(iso2="QX")
+    level1 = f.AreaFactory(country=qx, code="QX-1")
+    level2 = f.AreaFactory(country=qx, code="QX-1-2", parent=level1)
+    partners = [
+        f.ForeignAuthorityFactory(country=qx, area=level2),
+        f.ForeignAuthorityFactory(country=qx, area=level1),
+        f.ForeignAuthorityFactory(country=qx, area=None, kind="region"),
+    ]
+    for n, commune in enumerate(communes):
+        f.PartnershipFactory(parties=[commune, partners[n % 3]])
+    f.PartnershipFactory(parties=[region, dept, partners[0]])
+    for params in ({}, {"country": "QX"}, {"country": "FR"}, {"french_region": "88"}):
+        qs = a._authority_filtered(filters_from_params(params), {})
+        count = qs.count()
+        ids = LocalAuthority.objects.filter(id__in=_facet_ids(qs, count))
+        oracle = {
+            "country": _facet_countries(ids, "country_id", "id", exclude_fr=False),
+            "kind": _facet_authority_kinds(ids, "kind", "id"),
+            "area": _facet_areas(ids, "area", "id", "country_id"),
+            "french_region": _facet_french(ids, "", "region", "id"),
+            "french_departement": _facet_french(ids, "", "departement", "id"),
+        }
+        assert a._authority_facets(qs, count) == oracle, params
+    facets = a._authority_facets(a._authority_filtered(filters_from_params({"country": "FR"}), {}), 6)
+    assert {o["value"]: o["count"] for o in facets["french_region"]}["88"] == 6  # itself, dept, 4 communes
+    assert {o["value"]: o["count"] for o in facets["french_departement"]}["979"] == 4  # not the région
+    qx_facets = a._authority_facets(a._authority_filtered(filters_from_params({"country": "QX"}), {}), 3)
+    assert qx_facets["area"] == [{"value": "QX-1", "label": level1.display_name, "count": 2}]
+    assert {o["value"]: o["count"] for o in qx_facets["kind"]}["region"] == 1
