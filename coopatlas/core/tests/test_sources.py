@@ -121,7 +121,16 @@ def test_list_pages_do_not_query_per_record(django_assert_max_num_queries):
     cold()
     with CaptureQueriesContext(connection) as many:
         coop.partnership_list(filters=filters_from_params({"page_size": "40"}))
-    assert len(many.captured_queries) == len(few.captured_queries)
+    # The shared cache's own statements aside: it counts its table once every CULL_EVERY
+    # sets per process (core/cache.py), which may fall in either read.
+    assert _data_reads(many) == _data_reads(few)
+
+
+def _data_reads(captured) -> int:
+    return sum(
+        "coopatlas_cache" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        for q in captured.captured_queries
+    )
 
 
 def test_citations_keep_their_order_skip_the_main_source_and_go_with_the_record():
