@@ -33,6 +33,7 @@ from ..models import (
 )
 from ._common import (
     DETAIL_LIST_LIMIT,
+    FACET_LIMIT,
     PARTY_FIELDS,
     _iso,
     _label,
@@ -49,12 +50,13 @@ from ._common import (
     ref_fields,
 )
 from ._facets import (
-    _facet_areas,
+    _area_options,
+    _country_options,
     _facet_choice,
-    _facet_countries,
-    _facet_french,
-    _facet_french_kinds,
     _facet_themes,
+    _french_options,
+    _kind_options,
+    facets_of_links,
 )
 from ._filters import (
     _authority_place_qs,
@@ -168,7 +170,7 @@ def partnership_list(*, filters: AtlasFilters, all_rows: bool = False, facets: b
     facets = (
         cached_read(
             f"facets:partnership:{facet_key(filters)}",
-            lambda: _partnership_facets(qs, _facet_ids(qs, count), themes_by_id),
+            lambda: _partnership_facets(qs, _facet_ids(qs, count), count, themes_by_id),
         )
         if wanted
         else {}
@@ -176,15 +178,16 @@ def partnership_list(*, filters: AtlasFilters, all_rows: bool = False, facets: b
     return _list_result(count, page, results, facets, filters)
 
 
-def _partnership_facets(qs: QuerySet, ids, themes_by_id) -> dict:
+def _partnership_facets(qs: QuerySet, ids, count: int, themes_by_id) -> dict:
     qs = _partnerships_base().filter(id__in=ids)
     parties = PartnershipParty.objects.filter(partnership_id__in=ids)
+    places = facets_of_links(parties, "authority", "partnership_id", count)
     return {
-        "country": _facet_countries(parties, "authority__country_id", "partnership_id"),
-        "area": _facet_areas(parties, "authority__area", "partnership_id", "authority__country_id"),
-        "french_region": _facet_french(parties, "authority", "region", "partnership_id"),
-        "french_departement": _facet_french(parties, "authority", "departement", "partnership_id"),
-        "authority_kind": _facet_french_kinds(parties, "authority", "partnership_id"),
+        "country": _country_options(places["country"]),
+        "area": _area_options(places["area"][:FACET_LIMIT]),
+        "french_region": _french_options(places["french_region"][:FACET_LIMIT], "region"),
+        "french_departement": _french_options(places["french_departement"][:FACET_LIMIT], "departement"),
+        "authority_kind": _kind_options(places["kind"]),
         "kind": _facet_choice(qs, "kind", PartnershipKind),
         "status": _facet_choice(qs, "status", PartnershipStatus),
         "theme": _facet_themes(

@@ -38,6 +38,7 @@ from ..models import (
 )
 from ._common import (
     AUTHORITY_REF_FIELDS,
+    FACET_LIMIT,
     ORGANISATION_REF_FIELDS,
     PARTY_FIELDS,
     _area_dict,
@@ -61,10 +62,11 @@ from ._facets import (
     _facet_areas,
     _facet_choice,
     _facet_countries,
-    _facet_french,
-    _facet_french_kinds,
     _facet_sdg,
     _facet_themes,
+    _french_options,
+    _kind_options,
+    facets_of_links,
 )
 from ._filters import (
     _authority_place_qs,
@@ -224,15 +226,18 @@ def project_list(*, filters: AtlasFilters, all_rows: bool = False) -> dict:
         if all_rows
         else cached_read(
             f"facets:project:{facet_key(filters)}",
-            lambda: _project_facets(qs, _facet_ids(qs, count), themes_by_id),
+            lambda: _project_facets(qs, _facet_ids(qs, count), count, themes_by_id),
         )
     )
     return _list_result(count, page, results, facets, filters)
 
 
-def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
+def _project_facets(qs: QuerySet, ids, count: int, themes_by_id) -> dict:
     qs = Project.objects.filter(id__in=ids)
     people = ProjectParticipant.objects.filter(project_id__in=ids)
+    # Where the projects are comes from their own countries and areas; the participants
+    # give the French side only.
+    french = facets_of_links(people, "authority", "project_id", count, partner_side=False)
     return {
         "country": _facet_countries(
             Project.countries.through.objects.filter(project_id__in=ids),
@@ -243,9 +248,9 @@ def _project_facets(qs: QuerySet, ids, themes_by_id) -> dict:
         "area": _facet_areas(
             Project.areas.through.objects.filter(project_id__in=ids), "administrativearea", "project_id", None
         ),
-        "french_region": _facet_french(people, "authority", "region", "project_id"),
-        "french_departement": _facet_french(people, "authority", "departement", "project_id"),
-        "authority_kind": _facet_french_kinds(people, "authority", "project_id"),
+        "french_region": _french_options(french["french_region"][:FACET_LIMIT], "region"),
+        "french_departement": _french_options(french["french_departement"][:FACET_LIMIT], "departement"),
+        "authority_kind": _kind_options(french["kind"]),
         "status": _facet_choice(qs, "status", ProjectStatus),
         "theme": _facet_themes(ProjectTheme.objects.filter(project_id__in=ids), "project_id", themes_by_id),
         "sdg": _facet_sdg(Project.sdg_goals.through.objects.filter(project_id__in=ids), "project_id"),

@@ -478,9 +478,10 @@ def test_the_authority_lists_five_facets_from_one_group_by_match_one_count_each(
         _facet_areas,
         _facet_authority_kinds,
         _facet_countries,
-        _facet_french,
+        _facet_grouped,
+        _french_options,
     )
-    from coopatlas.cooperation.selectors._filters import _facet_ids
+    from coopatlas.cooperation.selectors._filters import _facet_ids, _french_ancestor_code
     from coopatlas.geo.models import LocalAuthority
 
     region = f.RegionFactory(insee_code="88")
@@ -501,12 +502,18 @@ def test_the_authority_lists_five_facets_from_one_group_by_match_one_count_each(
         qs = a._authority_filtered(filters_from_params(params), {})
         count = qs.count()
         ids = LocalAuthority.objects.filter(id__in=_facet_ids(qs, count))
+        french = ids.filter(country_id="FR")
         oracle = {
             "country": _facet_countries(ids, "country_id", "id", exclude_fr=False),
             "kind": _facet_authority_kinds(ids, "kind", "id"),
             "area": _facet_areas(ids, "area", "id", "country_id"),
-            "french_region": _facet_french(ids, "", "region", "id"),
-            "french_departement": _facet_french(ids, "", "departement", "id"),
+            "french_region": _french_options(
+                _facet_grouped(french, _french_ancestor_code("", "region", depth=3), "id", 50), "region"
+            ),
+            "french_departement": _french_options(
+                _facet_grouped(french, _french_ancestor_code("", "departement", depth=2), "id", 50),
+                "departement",
+            ),
         }
         assert a._authority_facets(qs, count) == oracle, params
     facets = a._authority_facets(a._authority_filtered(filters_from_params({"country": "FR"}), {}), 6)
@@ -515,3 +522,41 @@ def test_the_authority_lists_five_facets_from_one_group_by_match_one_count_each(
     qx_facets = a._authority_facets(a._authority_filtered(filters_from_params({"country": "QX"}), {}), 3)
     assert qx_facets["area"] == [{"value": "QX-1", "label": level1.display_name, "count": 2}]
     assert {o["value"]: o["count"] for o in qx_facets["kind"]}["region"] == 1
+
+
+def test_a_lists_link_facets_read_once_agree_with_one_group_by_each(monkeypatch):
+    """Partnership and project facets from their links to authorities: up to
+    LINK_FACETS_ONE_READ_MAX records one read of the distinct (record, place) rows, above
+    one GROUP BY per facet. Both ways give the same distinct counts, with records linked to
+    several authorities of the same place, French parent chains and partner areas."""
+    from coopatlas.cooperation.selectors import _facets
+
+    region = f.RegionFactory(insee_code="87")
+    dept = f.DepartementFactory(insee_code="978", parent=region)
+    communes = [f.CommuneFactory(parent=dept) for _ in range(2)]
+    qy = f.CountryFactory(iso2="QY")
+    level1 = f.AreaFactory(country=qy, code="QY-1")
+    level2 = f.AreaFactory(country=qy, code="QY-1-2", parent=level1)
+    partners = [f.ForeignAuthorityFactory(country=qy, area=level2), f.ForeignAuthorityFactory(country=qy)]
+    f.PartnershipFactory(parties=[communes[0], communes[1], dept, partners[0], partners[1]])
+    f.PartnershipFactory(parties=[region, partners[0]])
+    f.PartnershipFactory(parties=[communes[1], partners[1]])
+    f.ProjectFactory(participants=[communes[0], dept, partners[0]], countries=[qy])
+    f.ProjectFactory(participants=[communes[1], partners[1]], countries=[qy])
+
+    def both(fn):
+        one_read = fn()
+        monkeypatch.setattr(_facets, "LINK_FACETS_ONE_READ_MAX", 0)
+        grouped = fn()
+        monkeypatch.undo()
+        assert one_read == grouped
+        return one_read
+
+    for params in ({}, {"country": "QY"}, {"french_region": "87"}):
+        facets = both(lambda params=params: s.partnership_list(filters=filters_from_params(params))["facets"])
+        both(lambda params=params: s.project_list(filters=filters_from_params(params))["facets"])
+    counts = {name: {o["value"]: o["count"] for o in opts} for name, opts in facets.items()}
+    assert counts["french_region"]["87"] == 3  # once each, however many of its authorities
+    assert counts["french_departement"]["978"] == 2  # not the région's own partnership
+    assert counts["area"]["QY-1"] == 2 and counts["country"]["QY"] == 3
+    assert counts["authority_kind"] == {"commune": 2, "departement": 1, "region": 1}
