@@ -26,6 +26,7 @@ from coopatlas.core.selectors import (
     sources_for,
 )
 from coopatlas.core.services import record_citations_set, record_inferences_set
+from coopatlas.core.testing import data_reads
 
 pytestmark = pytest.mark.django_db
 
@@ -121,16 +122,7 @@ def test_list_pages_do_not_query_per_record(django_assert_max_num_queries):
     cold()
     with CaptureQueriesContext(connection) as many:
         coop.partnership_list(filters=filters_from_params({"page_size": "40"}))
-    # The shared cache's own statements aside: it counts its table once every CULL_EVERY
-    # sets per process (core/cache.py), which may fall in either read.
-    assert _data_reads(many) == _data_reads(few)
-
-
-def _data_reads(captured) -> int:
-    return sum(
-        "coopatlas_cache" not in q["sql"] and not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
-        for q in captured.captured_queries
-    )
+    assert data_reads(many) == data_reads(few)  # the shared cache's statements aside
 
 
 def test_citations_keep_their_order_skip_the_main_source_and_go_with_the_record():
