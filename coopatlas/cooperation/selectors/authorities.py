@@ -47,7 +47,7 @@ from ._common import (
     _themes_by_id,
     authority_ref,
 )
-from ._facets import _area_options, _country_options, _french_options, _kind_options
+from ._facets import _area_options, _country_options, _french_options, _kind_options, ranked
 from ._filters import (
     _authority_place_qs,
     _authority_word_q,
@@ -230,7 +230,7 @@ def _authority_facets(qs: QuerySet, count: int) -> dict:
         for r in rows:
             if r[field] is not None and (french is None or (r["country_id"] == "FR") == french):
                 counts[r[field]] += r["n"]
-        return sorted(counts.items(), key=lambda vn: (-vn[1], vn[0]))[:limit]
+        return ranked(counts)[:limit]
 
     return {
         "country": _country_options(tally("country_id")),
